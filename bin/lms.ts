@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { InvalidConfigError, loadConfig } from '../lib/config/load-config';
+import { buildPlatform } from '../lib/platform';
+
+const app = new App();
+try {
+  // The only place that reads CDK context: `-c institution=<name>` picks config/<name>.json.
+  const config = loadConfig(app.node.tryGetContext('institution') ?? 'default');
+  buildPlatform(app, config);
+} catch (e) {
+  if (e instanceof InvalidConfigError) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  throw e;
+}
+// Every finding fails synth unless acknowledged beside its resource with a reason.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

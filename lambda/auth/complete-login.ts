@@ -1,0 +1,22 @@
+import { COOKIES } from '../resources';
+import { routes } from '../routes';
+import { documentClient } from '../shared/clients';
+import { readEnv } from '../shared/env';
+import { httpHandler, redirect } from '../shared/http-handler';
+import { HttpError } from '../shared/problem';
+import { authSettings } from './settings';
+import { completeSignIn, type SignInDeps } from './sign-in-flow';
+
+const deps: SignInDeps = { ddb: documentClient(), tableName: readEnv('authFlowTable').authFlowTable, ...authSettings() };
+
+export const handler = httpHandler(routes.completeLogin, async ({ query, cookies }) => {
+  if ('error' in query) {
+    throw new HttpError(400, `Sign-in was not completed: ${query.error_description ?? query.error}`);
+  }
+  const { location, cookies: set } = await completeSignIn(deps, {
+    code: query.code,
+    state: query.state,
+    stateCookie: cookies[COOKIES.oauthState],
+  });
+  return redirect(location, set);
+});

@@ -1,0 +1,51 @@
+/**
+ * Names shared by the infrastructure (which creates resources and sets environment variables) and the
+ * runtimes (Lambda handlers and the local runner, which read them). Pure data: importing this module
+ * pulls in neither aws-cdk-lib nor any handler.
+ */
+
+/** The five roles; each is a Cognito group of the same name. */
+export const ROLES = ['platform-admin', 'institution-manager', 'instructor', 'company-manager', 'learner'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Environment variables the platform sets on functions. */
+export const ENV = {
+  /** DynamoDB table holding one-time OAuth sign-in state. */
+  authFlowTable: 'AUTH_FLOW_TABLE_NAME',
+  /** Base URL of the OAuth 2.0 server: Cognito's managed login domain, or the local issuer. */
+  oauthBaseUrl: 'OAUTH_BASE_URL',
+  oauthClientId: 'OAUTH_CLIENT_ID',
+  /** Absolute URL of GET /auth/callback as the browser reaches it. */
+  oauthRedirectUri: 'OAUTH_REDIRECT_URI',
+  /** Issuer and JWKS of the access tokens the authorizer accepts. */
+  tokenIssuer: 'TOKEN_ISSUER',
+  tokenJwksUri: 'TOKEN_JWKS_URI',
+  /** Comma-separated client ids whose access tokens are accepted. */
+  tokenClientIds: 'TOKEN_CLIENT_IDS',
+  /** Parent domain for session cookies; unset means host-only cookies. */
+  cookieDomain: 'COOKIE_DOMAIN',
+  /** Comma-separated browser origins allowed to call the API with session cookies. */
+  appOrigins: 'APP_ORIGINS',
+} as const;
+
+/** Key layout of each DynamoDB table, so the data stack and the local runner create identical tables. */
+export const TABLES = {
+  authFlow: { partitionKey: 'pk', timeToLiveAttribute: 'expiresAt' },
+} as const satisfies Record<string, { partitionKey: string; sortKey?: string; timeToLiveAttribute?: string }>;
+export type TableName = keyof typeof TABLES;
+
+/** Cookie names of the browser session. */
+export const COOKIES = {
+  access: 'lms_access',
+  refresh: 'lms_refresh',
+  /** Binds an OAuth sign-in to the browser that started it. */
+  oauthState: 'lms_oauth_state',
+} as const;
+
+/** Session lifetimes; the api stack configures the app client with the same numbers. */
+export const SESSION = {
+  accessTokenMinutes: 60,
+  refreshTokenDays: 30,
+  /** How long a started sign-in may take before its state expires. */
+  signInMinutes: 10,
+} as const;

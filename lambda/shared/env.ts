@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { ENV } from '../resources';
+
+type EnvKey = keyof typeof ENV;
+
+/**
+ * Reads the named platform variables once, failing loudly at cold start if the infrastructure forgot one:
+ * a missing variable is a deployment bug, not a request error.
+ */
+export function readEnv<K extends EnvKey>(...keys: K[]): Record<K, string> {
+  const out = {} as Record<K, string>;
+  const missing: string[] = [];
+  for (const key of keys) {
+    const value = process.env[ENV[key]];
+    if (value === undefined || value === '') missing.push(ENV[key]);
+    else out[key] = value;
+  }
+  if (missing.length > 0) throw new Error(`Missing environment: ${missing.join(', ')}`);
+  return out;
+}
+
+export function readOptionalEnv(key: EnvKey): string | undefined {
+  return process.env[ENV[key]] || undefined;
+}
+
+export const csv = (value: string | undefined): string[] =>
+  z
+    .string()
+    .optional()
+    .parse(value)
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) ?? [];

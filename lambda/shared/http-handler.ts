@@ -1,0 +1,133 @@
+import type {
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
+import type { z } from 'zod';
+import { ROLES, type Role } from '../resources';
+import type { RouteDef } from '../routes';
+import type { Identity } from './access-token';
+import { readCookies } from './cookies';
+import { logger } from './observability';
+import { HttpError, validationError, type Problem } from './problem';
+
+/** What the API's Lambda authorizer hands to every non-public route (values must be primitives). */
+export interface AuthorizerContext {
+  readonly sub: string;
+  readonly email: string;
+  /** Comma-separated roles. */
+  readonly roles: string;
+}
+
+export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+
+type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface ApiRequest<R extends RouteDef> {
+  readonly query: Infer<R['query']>;
+  readonly body: Infer<R['body']>;
+  /** Set on every route that is not public. */
+  readonly identity: R['access'] extends 'public' ? undefined : Identity;
+  readonly cookies: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  readonly cookies?: string[];
+}
+
+export const redirect = (location: string, cookies?: string[]): Reply => ({
+  status: 302,
+  headers: { location, 'cache-control': 'no-store' },
+  ...(cookies ? { cookies } : {}),
+});
+
+function problemResult(problem: Problem): ApiResult {
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+    body: JSON.stringify(problem),
+  };
+}
+
+function identityFrom(event: ApiEvent): Identity | undefined {
+  const ctx = event.requestContext.authorizer?.lambda;
+  if (!ctx?.sub) return undefined;
+  const roles = ctx.roles
+    .split(',')
+    .filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+  return { sub: ctx.sub, email: ctx.email || undefined, roles };
+}
+
+function authorize(route: RouteDef, identity: Identity | undefined): void {
+  if (route.access === 'public') return;
+  if (!identity) throw new HttpError(401, 'Sign in first');
+  if (route.access === 'signed-in') return;
+  const allowed = route.access;
+  if (!identity.roles.some((r) => allowed.includes(r))) {
+    throw new HttpError(403, `This needs one of the roles: ${allowed.join(', ')}`);
+  }
+}
+
+function parseBody(route: RouteDef, event: ApiEvent): unknown {
+  if (!route.body) return undefined;
+  const type = event.headers['content-type'] ?? '';
+  if (!/^application\/(.+\+)?json\b/.test(type)) {
+    throw new HttpError(415, 'Send the body as application/json');
+  }
+  const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'The body is not valid JSON', [{ field: 'body', message: 'not valid JSON' }]);
+  }
+  const parsed = route.body.safeParse(json);
+  if (!parsed.success) throw validationError('body', parsed.error);
+  return parsed.data;
+}
+
+function parseQuery(route: RouteDef, event: ApiEvent): unknown {
+  if (!route.query) return undefined;
+  const parsed = route.query.safeParse(event.queryStringParameters ?? {});
+  if (!parsed.success) throw validationError('query', parsed.error);
+  return parsed.data;
+}
+
+/**
+ * Wraps a route's domain call: authorizes against the route's roles, validates query and body against its
+ * schemas, and shapes every refusal as problem+json. Nothing reaches `fn` unvalidated.
+ */
+export function httpHandler<R extends RouteDef>(route: R, fn: (req: ApiRequest<R>) => Promise<Reply>) {
+  return async (event: ApiEvent): Promise<ApiResult> => {
+    try {
+      const identity = identityFrom(event);
+      authorize(route, identity);
+      const request = {
+        query: parseQuery(route, event),
+        body: parseBody(route, event),
+        identity,
+        cookies: readCookies(event.cookies, event.headers.cookie),
+        headers: event.headers,
+      } as ApiRequest<R>;
+      const reply = await fn(request);
+      const hasBody = reply.body !== undefined;
+      return {
+        statusCode: reply.status,
+        headers: {
+          ...(hasBody ? { 'content-type': 'application/json' } : {}),
+          ...reply.headers,
+        },
+        ...(reply.cookies?.length ? { cookies: reply.cookies } : {}),
+        body: hasBody ? JSON.stringify(reply.body) : '',
+      };
+    } catch (e) {
+      if (e instanceof HttpError) return problemResult(e.toProblem());
+      logger.error('Unhandled error', { error: e as Error, route: `${route.method} ${route.path}` });
+      return problemResult({ type: 'about:blank', title: 'Internal Server Error', status: 500 });
+    }
+  };
+}

@@ -1,0 +1,70 @@
+import type { z } from 'zod';
+
+/** One offending input field, named by its path (`body.email`, `query.state`). */
+export interface FieldProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** An RFC 9457 problem details body. */
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail?: string;
+  readonly errors?: readonly FieldProblem[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+};
+
+/** Thrown by domain code for an expected refusal; the handler wrapper turns it into problem+json. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly errors?: readonly FieldProblem[],
+  ) {
+    super(detail);
+    this.name = 'HttpError';
+  }
+
+  toProblem(): Problem {
+    return {
+      type: 'about:blank',
+      title: TITLES[this.status] ?? 'Error',
+      status: this.status,
+      detail: this.detail,
+      ...(this.errors ? { errors: this.errors } : {}),
+    };
+  }
+}
+
+/** Names each zod issue by its full path under `where` (body, query, path). */
+export function fieldProblems(where: string, error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => {
+    const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const path = [where, ...issue.path.map(String)].join('.');
+    return {
+      field: unknownKeys.length === 1 ? `${path}.${unknownKeys[0]}` : path,
+      message: issue.message,
+    };
+  });
+}
+
+export function validationError(where: string, error: z.ZodError): HttpError {
+  const errors = fieldProblems(where, error);
+  return new HttpError(400, `Invalid ${errors.map((e) => e.field).join(', ')}`, errors);
+}

@@ -1,0 +1,166 @@
+import { z } from 'zod';
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Fargate's valid task CPU units and, for each, the memory sizes (MiB) it accepts. */
+const FARGATE_MEMORY_BY_CPU: Record<number, (memory: number) => boolean> = {
+  256: (m) => [512, 1024, 2048].includes(m),
+  512: (m) => m >= 1024 && m <= 4096 && m % 1024 === 0,
+  1024: (m) => m >= 2048 && m <= 8192 && m % 1024 === 0,
+  2048: (m) => m >= 4096 && m <= 16384 && m % 1024 === 0,
+  4096: (m) => m >= 8192 && m <= 30720 && m % 1024 === 0,
+};
+
+const slug = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'lower-case letters, digits and hyphens, 3 to 32 characters');
+
+const secretName = z
+  .string()
+  .min(1)
+  .describe('name or ARN of a Secrets Manager secret holding the client secret; never the secret itself');
+
+const googleProvider = z.strictObject({
+  clientId: z.string().min(1),
+  clientSecretName: secretName,
+});
+
+const oidcProvider = z.strictObject({
+  /** The name users see on the sign-in page and the provider's name in Cognito. */
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and -, at most 32 characters'),
+  clientId: z.string().min(1),
+  clientSecretName: secretName,
+  issuerUrl: z.url({ protocol: /^https$/ }),
+  scopes: z.array(z.string().min(1)).default(['openid', 'email', 'profile']),
+});
+
+const origin = z.url({ protocol: /^https?$/ }).refine((u) => new URL(u).origin === u, {
+  message: 'an origin only: scheme, host and port, no path or trailing slash',
+});
+
+export const institutionConfigSchema = z
+  .strictObject({
+    institution: z.strictObject({
+      name: z.string().min(1).max(100),
+      slug,
+    }),
+    stage: z.enum(['dev', 'prod']),
+    /** Leave both unset for an environment-agnostic synth (no AWS lookups either way). */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'a 12-digit AWS account id')
+      .optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1')
+      .optional(),
+    domain: z
+      .strictObject({
+        /** Parent domain: the API is served at api.<name>, and session cookies are scoped to <name>. */
+        name: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'a lower-case DNS name such as academy.example.com'),
+        /** Route 53 hosted zone of the parent domain; given here so synth needs no lookup. */
+        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, 'a Route 53 hosted zone id'),
+      })
+      .optional(),
+    cors: z.strictObject({
+      /** Browser origins of the institution's web apps; the first is where sign-in returns by default. */
+      allowedOrigins: z.array(origin).min(1),
+    }),
+    sizing: z.strictObject({
+      database: z.strictObject({
+        instanceType: z.string().regex(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, 'an RDS instance type such as t4g.micro'),
+        allocatedStorageGiB: z.number().int().min(20).max(65536),
+        maxAllocatedStorageGiB: z.number().int().min(20).max(65536),
+        multiAz: z.boolean(),
+      }),
+      service: z.strictObject({
+        cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
+        memoryMiB: z.number().int().positive(),
+        minTasks: z.number().int().min(1),
+        maxTasks: z.number().int().min(1),
+      }),
+      natGateways: z.number().int().min(1).max(2),
+      /** Stage-wide API throttling: steady requests per second and the burst allowed above it. */
+      api: z
+        .strictObject({
+          rateLimit: z.number().int().min(1).max(10000),
+          burstLimit: z.number().int().min(1).max(5000),
+        })
+        .default({ rateLimit: 100, burstLimit: 200 }),
+    }),
+    features: z.strictObject({
+      liveLectures: z.boolean(),
+      video: z.boolean(),
+    }),
+    retention: z.strictObject({
+      logDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+        message: `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
+      }),
+      backupDays: z.number().int().min(1).max(35),
+      /** Keep databases, tables and buckets when their stack is deleted (and protect them from deletion). */
+      keepStatefulData: z.boolean(),
+    }),
+    alarmEmail: z.email(),
+    auth: z.strictObject({
+      mfa: z.enum(['off', 'optional', 'required']),
+      identityProviders: z
+        .strictObject({
+          google: googleProvider.optional(),
+          oidc: z.array(oidcProvider).max(10).default([]),
+        })
+        .default({ oidc: [] }),
+    }),
+  })
+  .superRefine((c, ctx) => {
+    const svc = c.sizing.service;
+    if (svc.minTasks > svc.maxTasks) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sizing', 'service', 'minTasks'],
+        message: `must not exceed maxTasks (${svc.maxTasks})`,
+      });
+    }
+    if (!FARGATE_MEMORY_BY_CPU[svc.cpu]?.(svc.memoryMiB)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sizing', 'service', 'memoryMiB'],
+        message: `${svc.memoryMiB} MiB is not a valid Fargate memory size for ${svc.cpu} CPU units`,
+      });
+    }
+    const db = c.sizing.database;
+    if (db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sizing', 'database', 'maxAllocatedStorageGiB'],
+        message: `must be at least allocatedStorageGiB (${db.allocatedStorageGiB})`,
+      });
+    }
+    if (c.stage === 'prod' && !c.retention.keepStatefulData) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retention', 'keepStatefulData'],
+        message: 'must be true in prod: deleting a stack must never delete learners’ records',
+      });
+    }
+    if (c.stage === 'prod' && c.cors.allowedOrigins.some((o) => o.startsWith('http:'))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cors', 'allowedOrigins'],
+        message: 'prod origins must use https: session cookies are Secure',
+      });
+    }
+    const names = c.auth.identityProviders.oidc.map((p) => p.name);
+    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+    if (duplicate) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth', 'identityProviders', 'oidc'],
+        message: `provider name ${duplicate} is used twice`,
+      });
+    }
+  });
+
+export type InstitutionConfig = z.infer<typeof institutionConfigSchema>;

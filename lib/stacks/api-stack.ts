@@ -1,0 +1,205 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  DomainName,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate, CertificateValidation } from 'aws-cdk-lib/aws-certificatemanager';
+import {
+  CfnManagedLoginBranding,
+  type IUserPool,
+  OAuthScope,
+  UserPoolClient,
+  type UserPoolClientIdentityProvider,
+} from 'aws-cdk-lib/aws-cognito';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
+import type { Construct } from 'constructs';
+import { ENV, SESSION, type TableName } from '../../lambda/resources';
+import { routeList } from '../../lambda/routes';
+import type { InstitutionConfig } from '../config/institution-config';
+import { LmsFunction } from '../constructs/lms-function';
+
+export interface ApiStackProps extends StackProps {
+  readonly userPool: IUserPool;
+  /** Base URL of the user pool's managed login (its OAuth 2.0 endpoints). */
+  readonly oauthBaseUrl: string;
+  readonly identityProviders: readonly UserPoolClientIdentityProvider[];
+  readonly tables: Readonly<Record<TableName, ITable>>;
+  readonly allowedOrigins: readonly string[];
+  /** @default - the API is served on its execute-api URL and cookies are host-only */
+  readonly domain?: InstitutionConfig['domain'];
+  readonly logRetention: RetentionDays;
+  /** Requests per second across the stage, and the burst above it. */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+}
+
+/** The HTTP API: every route of the route table, its Lambda, and the browser sign-in client. */
+export class ApiStack extends Stack {
+  public readonly httpApi: HttpApi;
+  public readonly functions: LmsFunction[] = [];
+  /** The URL browsers and API clients use. */
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'LMS platform API',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [...props.allowedOrigins],
+        allowCredentials: true,
+        allowHeaders: ['content-type', 'authorization'],
+        allowMethods: [
+          CorsHttpMethod.GET,
+          CorsHttpMethod.POST,
+          CorsHttpMethod.PUT,
+          CorsHttpMethod.PATCH,
+          CorsHttpMethod.DELETE,
+        ],
+        maxAge: Duration.hours(1),
+      },
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const apiHost = props.domain ? `api.${props.domain.name}` : undefined;
+    const domainName = props.domain && apiHost ? this.customDomain(apiHost, props.domain.hostedZoneId) : undefined;
+    new HttpStage(this, 'Stage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      ...(domainName ? { domainMapping: { domainName } } : {}),
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            sub: '$context.authorizer.sub',
+          }),
+        ),
+      },
+    });
+    this.url = apiHost ? `https://${apiHost}` : this.httpApi.apiEndpoint;
+    const redirectUri = `${this.url}/auth/callback`;
+
+    // The web client lives here, not in the auth stack, because its callback URL is this API's URL.
+    const webClient = new UserPoolClient(this, 'WebClient', {
+      userPool: props.userPool,
+      generateSecret: false,
+      authFlows: {},
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls: [redirectUri],
+        logoutUrls: props.allowedOrigins.map((o) => `${o}/`),
+      },
+      supportedIdentityProviders: [...props.identityProviders],
+      accessTokenValidity: Duration.minutes(SESSION.accessTokenMinutes),
+      idTokenValidity: Duration.minutes(SESSION.accessTokenMinutes),
+      refreshTokenValidity: Duration.days(SESSION.refreshTokenDays),
+      enableTokenRevocation: true,
+      preventUserExistenceErrors: true,
+    });
+    new CfnManagedLoginBranding(this, 'ManagedLoginBranding', {
+      userPoolId: props.userPool.userPoolId,
+      clientId: webClient.userPoolClientId,
+      useCognitoProvidedValues: true,
+    });
+
+    const issuer = `https://${props.userPool.userPoolProviderName}`;
+    const origins = props.allowedOrigins.join(',');
+    const authorizerFn = this.addFunction('SessionAuthorizer', 'auth/authorize-request', props.logRetention, {
+      [ENV.tokenIssuer]: issuer,
+      [ENV.tokenJwksUri]: `${issuer}/.well-known/jwks.json`,
+      [ENV.tokenClientIds]: webClient.userPoolClientId,
+      [ENV.appOrigins]: origins,
+    });
+    const authorizer = new HttpLambdaAuthorizer('SessionAuthorizer', authorizerFn.function, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      // The token may come from a header or a cookie, so no single identity source can key a cache.
+      identitySource: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
+
+    const oauthEnv = {
+      [ENV.oauthBaseUrl]: props.oauthBaseUrl,
+      [ENV.oauthClientId]: webClient.userPoolClientId,
+      [ENV.oauthRedirectUri]: redirectUri,
+      [ENV.appOrigins]: origins,
+      ...(props.domain ? { [ENV.cookieDomain]: props.domain.name } : {}),
+    };
+    for (const route of routeList) {
+      const fn = this.addFunction(
+        `Route-${route.id}`,
+        route.handler,
+        props.logRetention,
+        route.oauth ? oauthEnv : {},
+      );
+      for (const [table, access] of Object.entries(route.tables ?? {}) as [TableName, 'read' | 'readWrite'][]) {
+        fn.bindTable(props.tables[table], ENV[`${table}Table`], access);
+      }
+      const [apiRoute] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`Integration-${route.id}`, fn.function),
+        ...(route.access === 'public' ? {} : { authorizer }),
+      });
+      if (route.access === 'public' && apiRoute) {
+        Validations.of(apiRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `Public by design in the route table: ${route.summary}.`,
+        });
+      }
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.url });
+    new CfnOutput(this, 'WebClientId', { value: webClient.userPoolClientId });
+  }
+
+  private addFunction(id: string, handler: string, logRetention: RetentionDays, environment: Record<string, string>) {
+    const fn = new LmsFunction(this, id, {
+      handler,
+      serviceName: handler.split('/')[0] ?? 'api',
+      logRetention,
+      environment,
+    });
+    this.functions.push(fn);
+    return fn;
+  }
+
+  private customDomain(host: string, hostedZoneId: string): DomainName {
+    const zoneName = host.slice('api.'.length);
+    const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId, zoneName });
+    const certificate = new Certificate(this, 'Certificate', {
+      domainName: host,
+      validation: CertificateValidation.fromDns(zone),
+    });
+    const domainName = new DomainName(this, 'DomainName', { domainName: host, certificate });
+    new ARecord(this, 'ApiAlias', {
+      zone,
+      recordName: host,
+      target: RecordTarget.fromAlias(
+        new ApiGatewayv2DomainProperties(domainName.regionalDomainName, domainName.regionalHostedZoneId),
+      ),
+    });
+    return domainName;
+  }
+}

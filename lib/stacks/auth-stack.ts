@@ -1,0 +1,139 @@
+import { Duration, RemovalPolicy, SecretValue, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  AccountRecovery,
+  CfnUserPoolGroup,
+  FeaturePlan,
+  LambdaVersion,
+  ManagedLoginVersion,
+  Mfa,
+  ProviderAttribute,
+  UserPool,
+  UserPoolClientIdentityProvider,
+  type UserPoolDomain,
+  UserPoolIdentityProviderGoogle,
+  UserPoolIdentityProviderOidc,
+  UserPoolOperation,
+} from 'aws-cdk-lib/aws-cognito';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ROLES } from '../../lambda/resources';
+import type { InstitutionConfig } from '../config/institution-config';
+import { LmsFunction } from '../constructs/lms-function';
+
+export interface AuthStackProps extends StackProps {
+  /** Prefix of the managed login domain (`<prefix>.auth.<region>.amazoncognito.com`); globally unique. */
+  readonly domainPrefix: string;
+  readonly mfa: InstitutionConfig['auth']['mfa'];
+  readonly identityProviders: InstitutionConfig['auth']['identityProviders'];
+  readonly keepStatefulData: boolean;
+  readonly logRetention: RetentionDays;
+}
+
+/** Who may sign in and with which role: the user pool, its role groups and federated providers. */
+export class AuthStack extends Stack {
+  public readonly userPool: UserPool;
+  public readonly domain: UserPoolDomain;
+  /** Providers the web client offers on the sign-in page, besides e-mail and password. */
+  public readonly clientIdentityProviders: UserPoolClientIdentityProvider[] = [UserPoolClientIdentityProvider.COGNITO];
+  /** The stack's functions, for dashboards and alarms. */
+  public readonly functionsForMonitoring: LmsFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: AuthStackProps) {
+    super(scope, id, props);
+
+    this.userPool = new UserPool(this, 'UserPool', {
+      // Essentials: the newer managed login pages and access-token customization (the e-mail claim).
+      featurePlan: FeaturePlan.ESSENTIALS,
+      selfSignUpEnabled: true,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        passwordHistorySize: 5,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: { off: Mfa.OFF, optional: Mfa.OPTIONAL, required: Mfa.REQUIRED }[props.mfa],
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      deletionProtection: props.keepStatefulData,
+      removalPolicy: props.keepStatefulData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    for (const id of ['AwsSolutions-COG3', 'AwsSolutions-COG8']) {
+      Validations.of(this.userPool).acknowledge({
+        id,
+        reason: 'Threat protection needs the Plus feature plan; a fork moves to it when its budget allows.',
+      });
+    }
+    if (props.mfa !== 'required') {
+      Validations.of(this.userPool).acknowledge({
+        id: 'AwsSolutions-COG2',
+        reason: 'MFA is a per-institution choice in the config; learners of some institutions sign in via SSO.',
+      });
+    }
+
+    ROLES.forEach((role, precedence) => {
+      new CfnUserPoolGroup(this, `Group-${role}`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName: role,
+        precedence,
+        description: `Members act as ${role}`,
+      });
+    });
+
+    const addTokenClaims = new LmsFunction(this, 'AddTokenClaims', {
+      handler: 'users/add-token-claims',
+      serviceName: 'users',
+      logRetention: props.logRetention,
+    });
+    this.functionsForMonitoring.push(addTokenClaims);
+    this.userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, addTokenClaims.function, LambdaVersion.V2_0);
+
+    this.domain = this.userPool.addDomain('ManagedLogin', {
+      cognitoDomain: { domainPrefix: props.domainPrefix },
+      managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
+
+    const { google, oidc } = props.identityProviders;
+    if (google) {
+      const provider = new UserPoolIdentityProviderGoogle(this, 'Google', {
+        userPool: this.userPool,
+        clientId: google.clientId,
+        clientSecretValue: SecretValue.secretsManager(google.clientSecretName),
+        scopes: ['openid', 'email', 'profile'],
+        attributeMapping: {
+          email: ProviderAttribute.GOOGLE_EMAIL,
+          emailVerified: ProviderAttribute.GOOGLE_EMAIL_VERIFIED,
+        },
+      });
+      this.clientIdentityProviders.push(UserPoolClientIdentityProvider.GOOGLE);
+      this.userPool.registerIdentityProvider(provider);
+    }
+    for (const p of oidc) {
+      const provider = new UserPoolIdentityProviderOidc(this, `Oidc-${p.name}`, {
+        userPool: this.userPool,
+        name: p.name,
+        clientId: p.clientId,
+        // A CloudFormation dynamic reference: the secret is resolved at deploy time, never synthesized.
+        clientSecret: SecretValue.secretsManager(p.clientSecretName).unsafeUnwrap(),
+        issuerUrl: p.issuerUrl,
+        scopes: p.scopes,
+        attributeMapping: {
+          email: ProviderAttribute.other('email'),
+          emailVerified: ProviderAttribute.other('email_verified'),
+        },
+      });
+      this.clientIdentityProviders.push(UserPoolClientIdentityProvider.custom(provider.providerName));
+      this.userPool.registerIdentityProvider(provider);
+    }
+  }
+
+  /** Base URL of the OAuth 2.0 endpoints (`/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`). */
+  get oauthBaseUrl(): string {
+    return this.domain.baseUrl();
+  }
+}

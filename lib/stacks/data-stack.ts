@@ -1,0 +1,115 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { InstanceType, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  CaCertificate,
+  Credentials,
+  DatabaseInstance,
+  DatabaseInstanceEngine,
+  PostgresEngineVersion,
+  StorageType,
+} from 'aws-cdk-lib/aws-rds';
+import type { Construct } from 'constructs';
+import { TABLES, type TableName } from '../../lambda/resources';
+import type { InstitutionConfig } from '../config/institution-config';
+
+export interface DataStackProps extends StackProps {
+  readonly vpc: IVpc;
+  readonly database: InstitutionConfig['sizing']['database'];
+  readonly backupDays: number;
+  /** Retain and deletion-protect every store; required in prod by the config schema. */
+  readonly keepStatefulData: boolean;
+  readonly logRetention: RetentionDays;
+}
+
+/** Everything that holds data: PostgreSQL for the relational domain and DynamoDB tables for the Lambdas. */
+export class DataStack extends Stack {
+  public readonly database: DatabaseInstance;
+  public readonly tables: Record<TableName, TableV2>;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const removalPolicy = props.keepStatefulData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.database = new DatabaseInstance(this, 'Postgres', {
+      // Major version only: RDS applies the newest minor and keeps it patched.
+      engine: DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.of('17', '17') }),
+      instanceType: new InstanceType(props.database.instanceType),
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      credentials: Credentials.fromGeneratedSecret('lms_admin'),
+      databaseName: 'lms',
+      multiAz: props.database.multiAz,
+      storageType: StorageType.GP3,
+      allocatedStorage: props.database.allocatedStorageGiB,
+      maxAllocatedStorage: props.database.maxAllocatedStorageGiB,
+      storageEncrypted: true,
+      iamAuthentication: true,
+      caCertificate: CaCertificate.RDS_CA_RSA2048_G1,
+      autoMinorVersionUpgrade: true,
+      backupRetention: Duration.days(props.backupDays),
+      deletionProtection: props.keepStatefulData,
+      removalPolicy,
+      cloudwatchLogsExports: ['postgresql', 'upgrade'],
+      cloudwatchLogsRetention: props.logRetention,
+      monitoringInterval: Duration.seconds(60),
+    });
+    // Rotation runs in private subnets with egress so it can reach Secrets Manager.
+    this.database.addRotationSingleUser({
+      automaticallyAfter: Duration.days(30),
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+    });
+    Validations.of(this.database).acknowledge({
+      id: 'AwsSolutions-RDS11',
+      reason: 'The default port is kept: the database is reachable only from the VPC, by security group.',
+    });
+    Validations.of(this.database.node.findChild('MonitoringRole')).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+      reason: 'The AWS-maintained policy RDS enhanced monitoring requires; it grants only log delivery.',
+    });
+    // CDK's log-retention custom resource sets retention on the log groups RDS creates for its exports.
+    const logRetention = this.node.children.find((c) => c.node.id.startsWith('LogRetention'));
+    if (logRetention) {
+      Validations.of(logRetention).acknowledge(
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: 'CDK-owned singleton that sets log retention; it runs briefly at deploy time only.',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'RDS names its log groups at runtime, so the retention setter cannot be scoped to them.',
+        },
+      );
+    }
+    if (!props.database.multiAz) {
+      Validations.of(this.database).acknowledge({
+        id: 'AwsSolutions-RDS3',
+        reason: 'Multi-AZ is a sizing choice in the institution config (off for dev).',
+      });
+    }
+    if (!props.keepStatefulData) {
+      Validations.of(this.database).acknowledge({
+        id: 'AwsSolutions-RDS10',
+        reason: 'Deletion protection follows retention.keepStatefulData, which the schema forces on in prod.',
+      });
+    }
+
+    const tables = {} as Record<TableName, TableV2>;
+    for (const [name, spec] of Object.entries(TABLES) as [TableName, (typeof TABLES)[TableName]][]) {
+      tables[name] = new TableV2(this, `Table-${name}`, {
+        partitionKey: { name: spec.partitionKey, type: AttributeType.STRING },
+        ...('sortKey' in spec && typeof spec.sortKey === 'string'
+          ? { sortKey: { name: spec.sortKey, type: AttributeType.STRING } }
+          : {}),
+        ...(spec.timeToLiveAttribute ? { timeToLiveAttribute: spec.timeToLiveAttribute } : {}),
+        billing: Billing.onDemand(),
+        encryption: TableEncryptionV2.awsManagedKey(),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection: props.keepStatefulData,
+        removalPolicy,
+      });
+    }
+    this.tables = tables;
+  }
+}

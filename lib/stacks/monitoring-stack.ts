@@ -1,0 +1,189 @@
+import { CfnOutput, Duration, Stack, StackProps, Token } from 'aws-cdk-lib';
+import { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { DefaultDashboardFactory, MonitoringFacade, SnsAlarmActionStrategy } from 'cdk-monitoring-constructs';
+import { Construct } from 'constructs';
+
+// 2 of 3 five-minute periods: a single blip stays quiet, a real incident pages within 10-15 minutes.
+const DATAPOINTS_TO_ALARM = 2;
+const EVALUATION_PERIODS = 3;
+
+// Above 5% of requests failing server-side, a noticeable share of learners is affected.
+const API_MAX_5XX_RATE = 0.05;
+// Below this many requests per period one failed request would already be "5%", so the rate alarm waits.
+const API_MIN_REQUESTS_FOR_RATE = 20;
+// Catches a broken route whose failures hide under the rate threshold on a busy API.
+const API_MAX_5XX_COUNT = 10;
+// A quarter of requests rejected usually means broken auth or a bad front-end release, not user error.
+const API_MAX_4XX_RATE = 0.25;
+// p99 includes Lambda cold starts (~1-2 s); beyond 3 s the UI feels broken, well short of the 30 s API timeout.
+const API_MAX_P99_LATENCY = Duration.seconds(3);
+
+// Handlers turn expected failures into HTTP responses, so repeated unhandled errors mean a bug or outage.
+const LAMBDA_MAX_ERRORS_PER_PERIOD = 3;
+// Any throttle is a request dropped on the floor: concurrency is exhausted or a reserved limit is too low.
+const LAMBDA_MAX_THROTTLES_PER_PERIOD = 0;
+
+// Sustained CPU above 80% leaves no headroom for enrolment peaks and slows every query.
+const RDS_MAX_CPU_PERCENT = 80;
+// Vacuum and report queries spike CPU briefly, so CPU must stay high for the full 15 minutes.
+const RDS_CPU_DATAPOINTS = 3;
+// 5 GiB leaves time to grow the volume; RDS allows one storage change per 6 hours and halts writes when full.
+const RDS_MIN_FREE_STORAGE_BYTES = 5 * 1024 ** 3;
+
+// CloudWatch dashboard names allow only these characters, and alarm names reuse the same prefix.
+const NAME_PREFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+export interface MonitoringStackProps extends StackProps {
+  /** Shown as the dashboard's name prefix, e.g. the institution slug. */
+  readonly namePrefix: string;
+  readonly alarmEmail: string;
+  readonly httpApi: IHttpApi;
+  /** Every Lambda of the platform. */
+  readonly functions: readonly IFunction[];
+  readonly database: IDatabaseInstance;
+}
+
+/**
+ * One dashboard and the alarms for the platform's HTTP API, Lambda functions and database,
+ * all notifying an encrypted e-mail topic.
+ */
+export class MonitoringStack extends Stack {
+  public readonly alarmTopic: Topic;
+  public readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id, props);
+
+    if (!Token.isUnresolved(props.namePrefix) && !NAME_PREFIX_PATTERN.test(props.namePrefix)) {
+      throw new Error(`namePrefix must match ${NAME_PREFIX_PATTERN}, got '${props.namePrefix}'`);
+    }
+
+    this.alarmTopic = this.createAlarmTopic(props.alarmEmail);
+
+    const dashboards = new DefaultDashboardFactory(this, 'Dashboards', {
+      dashboardNamePrefix: props.namePrefix,
+    });
+    const monitoring = new MonitoringFacade(this, 'Monitoring', {
+      alarmFactoryDefaults: {
+        alarmNamePrefix: props.namePrefix,
+        actionsEnabled: true,
+        // OK notifications too: with e-mail as the only channel, nobody learns of recovery otherwise.
+        action: new SnsAlarmActionStrategy({ onAlarmTopic: this.alarmTopic, onOkTopic: this.alarmTopic }),
+        datapointsToAlarm: DATAPOINTS_TO_ALARM,
+        evaluationPeriods: EVALUATION_PERIODS,
+      },
+      dashboardFactory: dashboards,
+    });
+
+    monitoring.monitorApiGatewayV2HttpApi({
+      api: props.httpApi,
+      add5xxRateAlarm: {
+        Critical: { maxErrorRate: API_MAX_5XX_RATE, minSampleCountToEvaluateDatapoint: API_MIN_REQUESTS_FOR_RATE },
+      },
+      add5xxCountAlarm: { Critical: { maxErrorCount: API_MAX_5XX_COUNT } },
+      add4xxRateAlarm: {
+        Warning: { maxErrorRate: API_MAX_4XX_RATE, minSampleCountToEvaluateDatapoint: API_MIN_REQUESTS_FOR_RATE },
+      },
+      addLatencyP99Alarm: { Critical: { maxLatency: API_MAX_P99_LATENCY } },
+    });
+
+    for (const [fn, alarmFriendlyName] of uniqueFriendlyNames(props.functions)) {
+      monitoring.monitorLambdaFunction({
+        lambdaFunction: fn,
+        alarmFriendlyName,
+        // The platform's functions serve requests, not streams, so iterator-age charts would stay empty.
+        isIterator: false,
+        addFaultCountAlarm: { Critical: { maxErrorCount: LAMBDA_MAX_ERRORS_PER_PERIOD } },
+        addThrottlesCountAlarm: { Critical: { maxErrorCount: LAMBDA_MAX_THROTTLES_PER_PERIOD } },
+      });
+    }
+
+    // No connection-count alarm: max_connections follows the instance class, which IDatabaseInstance
+    // does not expose, so any fixed threshold would be wrong for some institution. The dashboard shows it.
+    monitoring.monitorRdsInstance({
+      instance: props.database,
+      addCpuUsageAlarm: {
+        Critical: {
+          maxUsagePercent: RDS_MAX_CPU_PERCENT,
+          datapointsToAlarm: RDS_CPU_DATAPOINTS,
+          evaluationPeriods: RDS_CPU_DATAPOINTS,
+        },
+      },
+      addFreeStorageSpaceAlarm: {
+        Critical: {
+          minCount: RDS_MIN_FREE_STORAGE_BYTES,
+          alarmDescriptionOverride:
+            'Free storage on the database is below 5 GiB. Increase allocated storage before writes stop.',
+        },
+      },
+    });
+
+    const dashboard = dashboards.createdDashboard();
+    if (!dashboard) {
+      throw new Error('cdk-monitoring-constructs did not create the default dashboard');
+    }
+    this.dashboard = dashboard;
+    new CfnOutput(this, 'DashboardName', { value: dashboard.dashboardName });
+  }
+
+  private createAlarmTopic(alarmEmail: string): Topic {
+    // A customer managed key, not alias/aws/sns: CloudWatch cannot use the AWS managed key, so alarm
+    // notifications to a topic encrypted with it are silently dropped.
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the alarm notification topic',
+      enableKeyRotation: true,
+    });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+
+    const topic = new Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
+    // Any topic policy replaces SNS's default one, so CloudWatch needs an explicit grant, limited to
+    // this account's alarms to avoid acting as a confused deputy for other accounts.
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
+        },
+      }),
+    );
+    topic.addSubscription(new EmailSubscription(alarmEmail));
+    return topic;
+  }
+}
+
+/**
+ * Alarm names must be unique and token-free, and construct IDs like `Handler` repeat across the
+ * platform, so functions are named by their construct path within their own stack.
+ */
+function uniqueFriendlyNames(functions: readonly IFunction[]): Map<IFunction, string> {
+  const sanitize = (path: string): string => path.replace(/[^A-Za-z0-9_.-]+/g, '-');
+  const names = new Map<IFunction, string>();
+  const taken = new Set<string>();
+  for (const fn of functions) {
+    const stackPath = Stack.of(fn).node.path;
+    const withinStack = fn.node.path.slice(stackPath.length).replace(/^\//, '');
+    let name = sanitize(withinStack || fn.node.id);
+    if (taken.has(name)) {
+      name = sanitize(fn.node.path);
+    }
+    taken.add(name);
+    names.set(fn, name);
+  }
+  return names;
+}

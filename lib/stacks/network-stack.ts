@@ -1,0 +1,41 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { FlowLogDestination, FlowLogTrafficType, GatewayVpcEndpointAwsService, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+export interface NetworkStackProps extends StackProps {
+  /** One NAT gateway saves money in dev; two keep egress up when an AZ fails. */
+  readonly natGateways: number;
+  readonly logRetention: RetentionDays;
+}
+
+/** The VPC: public subnets for load balancers and NAT, private ones for compute, isolated ones for data. */
+export class NetworkStack extends Stack {
+  public readonly vpc: Vpc;
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
+    super(scope, id, props);
+    this.vpc = new Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: props.natGateways,
+      subnetConfiguration: [
+        { name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'private', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+        { name: 'isolated', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+      // Free, and they keep S3 and DynamoDB traffic off the NAT gateways (and their per-GB charge).
+      gatewayEndpoints: {
+        s3: { service: GatewayVpcEndpointAwsService.S3 },
+        dynamodb: { service: GatewayVpcEndpointAwsService.DYNAMODB },
+      },
+    });
+    const flowLogs = new LogGroup(this, 'FlowLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.vpc.addFlowLog('FlowLog', {
+      destination: FlowLogDestination.toCloudWatchLogs(flowLogs),
+      trafficType: FlowLogTrafficType.REJECT,
+    });
+  }
+}
