@@ -5,7 +5,13 @@
  */
 
 /** The five roles; each is a Cognito group of the same name. */
-export const ROLES = ['platform-admin', 'institution-manager', 'instructor', 'company-manager', 'learner'] as const;
+export const ROLES = [
+  'platform-admin',
+  'institution-manager',
+  'instructor',
+  'company-manager',
+  'learner',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Environment variables the platform sets on functions. */

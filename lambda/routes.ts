@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLES, type Role, type TableName } from './resources';
 
 /**
@@ -74,7 +74,11 @@ export const routes = {
     summary: 'Exchanges the authorization code and sets the session cookies',
     query: z.union([
       z.object({ code: z.string().min(1).max(2048), state: z.string().min(1).max(128) }),
-      z.object({ error: z.string().max(256), error_description: z.string().max(1024).optional(), state: z.string().max(128).optional() }),
+      z.object({
+        error: z.string().max(256),
+        error_description: z.string().max(1024).optional(),
+        state: z.string().max(128).optional(),
+      }),
     ]),
     tables: { authFlow: 'readWrite' },
     oauth: true,

@@ -18,7 +18,8 @@ export interface Platform {
 /** Creates every stack of one institution's platform from its validated config. */
 export function buildPlatform(app: App, config: InstitutionConfig): Platform {
   const { slug } = config.institution;
-  const env = config.account || config.region ? { account: config.account, region: config.region } : undefined;
+  const env =
+    config.account || config.region ? { account: config.account, region: config.region } : undefined;
   const common = { env, logRetention: config.retention.logDays as RetentionDays };
   const name = (stack: string) => `${slug}-${stack}`;
 
@@ -34,6 +35,8 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform {
     ...common,
     description: `${config.institution.name}: VPC`,
     natGateways: config.sizing.natGateways,
+    availabilityZones:
+      config.availabilityZones ?? (config.region ? [`${config.region}a`, `${config.region}b`] : undefined),
   });
   const data = new DataStack(app, name('data'), {
     ...common,

@@ -7,7 +7,11 @@ import { HttpError } from '../shared/problem';
 import { authSettings } from './settings';
 import { completeSignIn, type SignInDeps } from './sign-in-flow';
 
-const deps: SignInDeps = { ddb: documentClient(), tableName: readEnv('authFlowTable').authFlowTable, ...authSettings() };
+const deps: SignInDeps = {
+  ddb: documentClient(),
+  tableName: readEnv('authFlowTable').authFlowTable,
+  ...authSettings(),
+};
 
 export const handler = httpHandler(routes.completeLogin, async ({ query, cookies }) => {
   if ('error' in query) {

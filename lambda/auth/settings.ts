@@ -2,7 +2,11 @@ import { csv, readEnv, readOptionalEnv } from '../shared/env';
 import type { OAuthClientSettings } from '../shared/oauth-client';
 
 /** The auth routes' configuration, read once per execution environment. */
-export function authSettings(): { oauth: OAuthClientSettings; appOrigins: string[]; cookieDomain: string | undefined } {
+export function authSettings(): {
+  oauth: OAuthClientSettings;
+  appOrigins: string[];
+  cookieDomain: string | undefined;
+} {
   const env = readEnv('oauthBaseUrl', 'oauthClientId', 'oauthRedirectUri', 'appOrigins');
   return {
     oauth: { baseUrl: env.oauthBaseUrl, clientId: env.oauthClientId, redirectUri: env.oauthRedirectUri },

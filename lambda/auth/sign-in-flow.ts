@@ -3,7 +3,13 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { COOKIES, SESSION } from '../resources';
 import { expiredCookie, sessionCookie } from '../shared/cookies';
-import { authorizeUrl, exchangeCode, refreshTokens, revokeToken, type OAuthClientSettings } from '../shared/oauth-client';
+import {
+  authorizeUrl,
+  exchangeCode,
+  refreshTokens,
+  revokeToken,
+  type OAuthClientSettings,
+} from '../shared/oauth-client';
 import { HttpError } from '../shared/problem';
 
 export interface SignInDeps {
@@ -67,7 +73,10 @@ export async function startSignIn(
   };
 }
 
-function sessionCookies(deps: SignInDeps, tokens: { access_token: string; expires_in: number; refresh_token?: string | undefined }) {
+function sessionCookies(
+  deps: SignInDeps,
+  tokens: { access_token: string; expires_in: number; refresh_token?: string | undefined },
+) {
   const cookies = [
     sessionCookie(COOKIES.access, tokens.access_token, {
       domain: deps.cookieDomain,

@@ -2,7 +2,7 @@ import type {
   APIGatewayProxyEventV2WithLambdaAuthorizer,
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ROLES, type Role } from '../resources';
 import type { RouteDef } from '../routes';
 import type { Identity } from './access-token';
@@ -56,9 +56,7 @@ function problemResult(problem: Problem): ApiResult {
 function identityFrom(event: ApiEvent): Identity | undefined {
   const ctx = event.requestContext.authorizer?.lambda;
   if (!ctx?.sub) return undefined;
-  const roles = ctx.roles
-    .split(',')
-    .filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+  const roles = ctx.roles.split(',').filter((r): r is Role => (ROLES as readonly string[]).includes(r));
   return { sub: ctx.sub, email: ctx.email || undefined, roles };
 }
 
@@ -78,7 +76,9 @@ function parseBody(route: RouteDef, event: ApiEvent): unknown {
   if (!/^application\/(.+\+)?json\b/.test(type)) {
     throw new HttpError(415, 'Send the body as application/json');
   }
-  const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  const text = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+    : (event.body ?? '');
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpError } from './problem';
 
 /**
@@ -20,11 +20,14 @@ const tokenResponse = z.object({
 });
 export type TokenResponse = z.infer<typeof tokenResponse>;
 
+/** Appends to the base URL's path (the local issuer lives under /local; Cognito's domain has no path). */
+const endpoint = (s: OAuthClientSettings, path: string) => new URL(`${s.baseUrl.replace(/\/+$/, '')}${path}`);
+
 export function authorizeUrl(
   s: OAuthClientSettings,
   p: { state: string; codeChallenge: string; provider?: string | undefined },
 ): string {
-  const url = new URL('/oauth2/authorize', s.baseUrl);
+  const url = endpoint(s, '/oauth2/authorize');
   url.search = new URLSearchParams({
     response_type: 'code',
     client_id: s.clientId,
@@ -40,7 +43,7 @@ export function authorizeUrl(
 
 async function post(s: OAuthClientSettings, path: string, form: Record<string, string>): Promise<Response> {
   try {
-    return await fetch(new URL(path, s.baseUrl), {
+    return await fetch(endpoint(s, path), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(form).toString(),
@@ -64,7 +67,12 @@ async function tokens(s: OAuthClientSettings, form: Record<string, string>): Pro
 }
 
 export const exchangeCode = (s: OAuthClientSettings, code: string, codeVerifier: string) =>
-  tokens(s, { grant_type: 'authorization_code', code, code_verifier: codeVerifier, redirect_uri: s.redirectUri });
+  tokens(s, {
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: codeVerifier,
+    redirect_uri: s.redirectUri,
+  });
 
 export const refreshTokens = (s: OAuthClientSettings, refreshToken: string) =>
   tokens(s, { grant_type: 'refresh_token', refresh_token: refreshToken });

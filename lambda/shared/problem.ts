@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** One offending input field, named by its path (`body.email`, `query.state`). */
 export interface FieldProblem {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -57,10 +57,20 @@ export const institutionConfigSchema = z
       .string()
       .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1')
       .optional(),
+    /**
+     * The two AZs of a region-bound deployment; given here so synth needs no lookup.
+     * Defaults to `<region>a` and `<region>b`.
+     */
+    availabilityZones: z
+      .tuple([z.string(), z.string()])
+      .refine(([a, b]) => a !== b, 'two different zones')
+      .optional(),
     domain: z
       .strictObject({
         /** Parent domain: the API is served at api.<name>, and session cookies are scoped to <name>. */
-        name: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'a lower-case DNS name such as academy.example.com'),
+        name: z
+          .string()
+          .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'a lower-case DNS name such as academy.example.com'),
         /** Route 53 hosted zone of the parent domain; given here so synth needs no lookup. */
         hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, 'a Route 53 hosted zone id'),
       })
@@ -71,7 +81,9 @@ export const institutionConfigSchema = z
     }),
     sizing: z.strictObject({
       database: z.strictObject({
-        instanceType: z.string().regex(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, 'an RDS instance type such as t4g.micro'),
+        instanceType: z
+          .string()
+          .regex(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, 'an RDS instance type such as t4g.micro'),
         allocatedStorageGiB: z.number().int().min(20).max(65536),
         maxAllocatedStorageGiB: z.number().int().min(20).max(65536),
         multiAz: z.boolean(),
@@ -115,6 +127,20 @@ export const institutionConfigSchema = z
     }),
   })
   .superRefine((c, ctx) => {
+    if (Boolean(c.account) !== Boolean(c.region)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.account ? 'region' : 'account'],
+        message: 'account and region go together: set both, or neither for an environment-agnostic synth',
+      });
+    }
+    if (c.availabilityZones && !c.availabilityZones.every((az) => c.region && az.startsWith(c.region))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['availabilityZones'],
+        message: `zones must be in the configured region (${c.region ?? 'none set'})`,
+      });
+    }
     const svc = c.sizing.service;
     if (svc.minTasks > svc.maxTasks) {
       ctx.addIssue({

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { institutionConfigSchema, type InstitutionConfig } from './institution-config';
 
 export const CONFIG_DIR = join(__dirname, '..', '..', 'config');
@@ -29,12 +29,21 @@ export function loadConfig(name = 'default', dir = CONFIG_DIR): InstitutionConfi
     readdirSync(dir)
       .filter((f) => f.endsWith('.json'))
       .map((f) => f.replace(/\.json$/, ''));
-  if (!z.string().regex(/^[a-z0-9-]+$/).safeParse(name).success) {
-    throw new InvalidConfigError(name, [`institution: "${name}" is not a config name (${available().join(', ')})`]);
+  if (
+    !z
+      .string()
+      .regex(/^[a-z0-9-]+$/)
+      .safeParse(name).success
+  ) {
+    throw new InvalidConfigError(name, [
+      `institution: "${name}" is not a config name (${available().join(', ')})`,
+    ]);
   }
   const file = join(dir, `${name}.json`);
   if (!existsSync(file)) {
-    throw new InvalidConfigError(file, [`institution: no config named "${name}"; available: ${available().join(', ')}`]);
+    throw new InvalidConfigError(file, [
+      `institution: no config named "${name}"; available: ${available().join(', ')}`,
+    ]);
   }
   let raw: unknown;
   try {

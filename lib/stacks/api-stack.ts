@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnAuthorizer,
   CorsHttpMethod,
   DomainName,
   HttpApi,
@@ -74,7 +75,8 @@ export class ApiStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const apiHost = props.domain ? `api.${props.domain.name}` : undefined;
-    const domainName = props.domain && apiHost ? this.customDomain(apiHost, props.domain.hostedZoneId) : undefined;
+    const domainName =
+      props.domain && apiHost ? this.customDomain(apiHost, props.domain.hostedZoneId) : undefined;
     new HttpStage(this, 'Stage', {
       httpApi: this.httpApi,
       stageName: '$default',
@@ -153,7 +155,10 @@ export class ApiStack extends Stack {
         props.logRetention,
         route.oauth ? oauthEnv : {},
       );
-      for (const [table, access] of Object.entries(route.tables ?? {}) as [TableName, 'read' | 'readWrite'][]) {
+      for (const [table, access] of Object.entries(route.tables ?? {}) as [
+        TableName,
+        'read' | 'readWrite',
+      ][]) {
         fn.bindTable(props.tables[table], ENV[`${table}Table`], access);
       }
       const [apiRoute] = this.httpApi.addRoutes({
@@ -170,11 +175,22 @@ export class ApiStack extends Stack {
       }
     }
 
+    // API Gateway requires every identity source to be present in a request; with caching off none is needed,
+    // and leaving the property out is the documented way to say so.
+    (
+      this.httpApi.node.findChild('SessionAuthorizer').node.defaultChild as CfnAuthorizer
+    ).addPropertyDeletionOverride('IdentitySource');
+
     new CfnOutput(this, 'ApiUrl', { value: this.url });
     new CfnOutput(this, 'WebClientId', { value: webClient.userPoolClientId });
   }
 
-  private addFunction(id: string, handler: string, logRetention: RetentionDays, environment: Record<string, string>) {
+  private addFunction(
+    id: string,
+    handler: string,
+    logRetention: RetentionDays,
+    environment: Record<string, string>,
+  ) {
     const fn = new LmsFunction(this, id, {
       handler,
       serviceName: handler.split('/')[0] ?? 'api',

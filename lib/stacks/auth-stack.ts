@@ -34,7 +34,9 @@ export class AuthStack extends Stack {
   public readonly userPool: UserPool;
   public readonly domain: UserPoolDomain;
   /** Providers the web client offers on the sign-in page, besides e-mail and password. */
-  public readonly clientIdentityProviders: UserPoolClientIdentityProvider[] = [UserPoolClientIdentityProvider.COGNITO];
+  public readonly clientIdentityProviders: UserPoolClientIdentityProvider[] = [
+    UserPoolClientIdentityProvider.COGNITO,
+  ];
   /** The stack's functions, for dashboards and alarms. */
   public readonly functionsForMonitoring: LmsFunction[] = [];
 
@@ -72,7 +74,8 @@ export class AuthStack extends Stack {
     if (props.mfa !== 'required') {
       Validations.of(this.userPool).acknowledge({
         id: 'AwsSolutions-COG2',
-        reason: 'MFA is a per-institution choice in the config; learners of some institutions sign in via SSO.',
+        reason:
+          'MFA is a per-institution choice in the config; learners of some institutions sign in via SSO.',
       });
     }
 
@@ -91,7 +94,11 @@ export class AuthStack extends Stack {
       logRetention: props.logRetention,
     });
     this.functionsForMonitoring.push(addTokenClaims);
-    this.userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, addTokenClaims.function, LambdaVersion.V2_0);
+    this.userPool.addTrigger(
+      UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+      addTokenClaims.function,
+      LambdaVersion.V2_0,
+    );
 
     this.domain = this.userPool.addDomain('ManagedLogin', {
       cognitoDomain: { domainPrefix: props.domainPrefix },
@@ -127,7 +134,8 @@ export class AuthStack extends Stack {
           emailVerified: ProviderAttribute.other('email_verified'),
         },
       });
-      this.clientIdentityProviders.push(UserPoolClientIdentityProvider.custom(provider.providerName));
+      // The literal name, not a cross-stack reference: the api stack deploys after this one anyway.
+      this.clientIdentityProviders.push(UserPoolClientIdentityProvider.custom(p.name));
       this.userPool.registerIdentityProvider(provider);
     }
   }

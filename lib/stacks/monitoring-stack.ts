@@ -22,10 +22,10 @@ const API_MIN_REQUESTS_FOR_RATE = 20;
 const API_MAX_5XX_COUNT = 10;
 // A quarter of requests rejected usually means broken auth or a bad front-end release, not user error.
 const API_MAX_4XX_RATE = 0.25;
-// p99 includes Lambda cold starts (~1-2 s); beyond 3 s the UI feels broken, well short of the 30 s API timeout.
+// p99 includes Lambda cold starts (1-2 s); past 3 s the UI feels broken, far below the 30 s API timeout.
 const API_MAX_P99_LATENCY = Duration.seconds(3);
 
-// Handlers turn expected failures into HTTP responses, so repeated unhandled errors mean a bug or outage.
+// Handlers turn expected failures into responses, so repeated unhandled errors mean a bug or an outage.
 const LAMBDA_MAX_ERRORS_PER_PERIOD = 3;
 // Any throttle is a request dropped on the floor: concurrency is exhausted or a reserved limit is too low.
 const LAMBDA_MAX_THROTTLES_PER_PERIOD = 0;
@@ -35,7 +35,7 @@ const RDS_MAX_CPU_PERCENT = 80;
 // Vacuum and report queries spike CPU briefly, so CPU must stay high for the full 15 minutes.
 const RDS_CPU_DATAPOINTS = 3;
 // 5 GiB leaves time to grow the volume; RDS allows one storage change per 6 hours and halts writes when full.
-const RDS_MIN_FREE_STORAGE_BYTES = 5 * 1024 ** 3;
+const RDS_MIN_FREE_STORAGE_GIB = 5;
 
 // CloudWatch dashboard names allow only these characters, and alarm names reuse the same prefix.
 const NAME_PREFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -84,12 +84,21 @@ export class MonitoringStack extends Stack {
 
     monitoring.monitorApiGatewayV2HttpApi({
       api: props.httpApi,
+      // The API's own name and ID are deploy-time tokens, which alarm names cannot contain.
+      alarmFriendlyName: 'HttpApi',
+      humanReadableName: 'HTTP API',
       add5xxRateAlarm: {
-        Critical: { maxErrorRate: API_MAX_5XX_RATE, minSampleCountToEvaluateDatapoint: API_MIN_REQUESTS_FOR_RATE },
+        Critical: {
+          maxErrorRate: API_MAX_5XX_RATE,
+          minSampleCountToEvaluateDatapoint: API_MIN_REQUESTS_FOR_RATE,
+        },
       },
       add5xxCountAlarm: { Critical: { maxErrorCount: API_MAX_5XX_COUNT } },
       add4xxRateAlarm: {
-        Warning: { maxErrorRate: API_MAX_4XX_RATE, minSampleCountToEvaluateDatapoint: API_MIN_REQUESTS_FOR_RATE },
+        Warning: {
+          maxErrorRate: API_MAX_4XX_RATE,
+          minSampleCountToEvaluateDatapoint: API_MIN_REQUESTS_FOR_RATE,
+        },
       },
       addLatencyP99Alarm: { Critical: { maxLatency: API_MAX_P99_LATENCY } },
     });
@@ -98,7 +107,7 @@ export class MonitoringStack extends Stack {
       monitoring.monitorLambdaFunction({
         lambdaFunction: fn,
         alarmFriendlyName,
-        // The platform's functions serve requests, not streams, so iterator-age charts would stay empty.
+        // No platform function consumes a stream, so iterator-age charts would only ever be empty.
         isIterator: false,
         addFaultCountAlarm: { Critical: { maxErrorCount: LAMBDA_MAX_ERRORS_PER_PERIOD } },
         addThrottlesCountAlarm: { Critical: { maxErrorCount: LAMBDA_MAX_THROTTLES_PER_PERIOD } },
@@ -109,6 +118,8 @@ export class MonitoringStack extends Stack {
     // does not expose, so any fixed threshold would be wrong for some institution. The dashboard shows it.
     monitoring.monitorRdsInstance({
       instance: props.database,
+      alarmFriendlyName: 'Database',
+      humanReadableName: 'Database',
       addCpuUsageAlarm: {
         Critical: {
           maxUsagePercent: RDS_MAX_CPU_PERCENT,
@@ -118,9 +129,11 @@ export class MonitoringStack extends Stack {
       },
       addFreeStorageSpaceAlarm: {
         Critical: {
-          minCount: RDS_MIN_FREE_STORAGE_BYTES,
+          // FreeStorageSpace is reported in bytes.
+          minCount: RDS_MIN_FREE_STORAGE_GIB * 1024 ** 3,
           alarmDescriptionOverride:
-            'Free storage on the database is below 5 GiB. Increase allocated storage before writes stop.',
+            `Free storage on the database is below ${RDS_MIN_FREE_STORAGE_GIB} GiB. ` +
+            'Increase allocated storage before writes stop.',
         },
       },
     });
@@ -158,7 +171,9 @@ export class MonitoringStack extends Stack {
         resources: [topic.topicArn],
         conditions: {
           StringEquals: { 'aws:SourceAccount': this.account },
-          ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
+          ArnLike: {
+            'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*`,
+          },
         },
       }),
     );
@@ -176,6 +191,9 @@ function uniqueFriendlyNames(functions: readonly IFunction[]): Map<IFunction, st
   const names = new Map<IFunction, string>();
   const taken = new Set<string>();
   for (const fn of functions) {
+    if (names.has(fn)) {
+      continue;
+    }
     const stackPath = Stack.of(fn).node.path;
     const withinStack = fn.node.path.slice(stackPath.length).replace(/^\//, '');
     let name = sanitize(withinStack || fn.node.id);

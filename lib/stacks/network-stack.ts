@@ -1,5 +1,11 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { FlowLogDestination, FlowLogTrafficType, GatewayVpcEndpointAwsService, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import {
+  FlowLogDestination,
+  FlowLogTrafficType,
+  GatewayVpcEndpointAwsService,
+  SubnetType,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -7,14 +13,21 @@ export interface NetworkStackProps extends StackProps {
   /** One NAT gateway saves money in dev; two keep egress up when an AZ fails. */
   readonly natGateways: number;
   readonly logRetention: RetentionDays;
+  /**
+   * Explicit zones for a stack bound to an account and region, where CDK would otherwise look them up.
+   * @default - two zones chosen by CloudFormation (Fn::GetAZs) for an environment-agnostic stack
+   */
+  readonly availabilityZones?: readonly string[];
 }
 
 /** The VPC: public subnets for load balancers and NAT, private ones for compute, isolated ones for data. */
 export class NetworkStack extends Stack {
   public readonly vpc: Vpc;
+  private readonly zones: readonly string[] | undefined;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
+    this.zones = props.availabilityZones;
     this.vpc = new Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: props.natGateways,
@@ -37,5 +50,10 @@ export class NetworkStack extends Stack {
       destination: FlowLogDestination.toCloudWatchLogs(flowLogs),
       trafficType: FlowLogTrafficType.REJECT,
     });
+  }
+
+  /** The configured zones replace CDK's context lookup, which would need AWS credentials at synth. */
+  override get availabilityZones(): string[] {
+    return this.zones ? [...this.zones] : super.availabilityZones;
   }
 }

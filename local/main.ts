@@ -1,0 +1,35 @@
+import { loadConfig } from '../lib/config/load-config';
+import { DEMO_IDENTITIES } from './demo-identities';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { startLocalPlatform } from './platform';
+
+/** `npm start`: the whole platform on this machine, with no AWS account. */
+async function main() {
+  const config = loadConfig(process.env.INSTITUTION ?? 'default');
+  let dynamo: DynamoDbLocal | undefined;
+  const endpoint = process.env.DYNAMODB_ENDPOINT ?? (dynamo = await startDynamoDbLocal()).endpoint;
+  const platform = await startLocalPlatform({
+    dynamoEndpoint: endpoint,
+    port: Number(process.env.PORT ?? 3000),
+    appOrigins: config.cors.allowedOrigins,
+  });
+  console.log(`${config.institution.name} (local) on ${platform.url}`);
+  console.log(`  DynamoDB: ${endpoint}${dynamo ? ' (DynamoDB Local, in memory)' : ''}`);
+  console.log(
+    `  Tokens:   POST ${platform.url}/local/token {"role":"learner"}  (demo identities: ${DEMO_IDENTITIES.map((d) => d.id).join(', ')})`,
+  );
+  console.log(`  Browser:  ${platform.url}/auth/login`);
+
+  const stop = async () => {
+    await platform.close();
+    await dynamo?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

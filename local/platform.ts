@@ -1,0 +1,275 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import * as z from 'zod';
+import { ENV, ROLES } from '../lambda/resources';
+import { routeList } from '../lambda/routes';
+import type { ApiEvent, ApiResult, AuthorizerContext } from '../lambda/shared/http-handler';
+import { fieldProblems } from '../lambda/shared/problem';
+import { DEMO_IDENTITIES } from './demo-identities';
+import { createTables, LOCAL_AWS } from './dynamodb-local';
+import {
+  sendApiResult,
+  toApiEvent,
+  toAuthorizerEvent,
+  toFastifyPath,
+  withAuthorizerContext,
+} from './lambda-adapter';
+import { LOCAL_CLIENT_ID, LocalTokenIssuer, OAuthError } from './token-issuer';
+
+const LAMBDA_DIR = join(__dirname, '..', 'lambda');
+
+export interface LocalPlatformOptions {
+  /** DynamoDB Local (or any DynamoDB-compatible endpoint). */
+  readonly dynamoEndpoint: string;
+  /** 0 picks a free port. @default 3000 */
+  readonly port?: number;
+  /** Host to listen on and to put in URLs; browsers keep cookies per host. @default 'localhost' */
+  readonly host?: string;
+  /** Table name prefix, so several platforms can share one DynamoDB Local. @default 'lms-local-' */
+  readonly tablePrefix?: string;
+  /** Web app origins besides the runner itself (CORS and sign-in return URLs). @default [] */
+  readonly appOrigins?: readonly string[];
+  /** One line per request. @default console.log */
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalPlatform {
+  readonly url: string;
+  readonly issuer: LocalTokenIssuer;
+  readonly tables: Record<string, string>;
+  close(): Promise<void>;
+}
+
+type Handler = (event: ApiEvent) => Promise<ApiResult>;
+type Authorizer = (
+  event: APIGatewayRequestAuthorizerEventV2,
+) => Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>>;
+
+async function freePort(host: string): Promise<number> {
+  const server = createServer().listen(0, host);
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+const mintRequest = z
+  .strictObject({
+    identity: z.enum(DEMO_IDENTITIES.map((d) => d.id) as [string, ...string[]]).optional(),
+    role: z.enum(ROLES).optional(),
+  })
+  .refine((b) => b.identity ?? b.role, { message: 'give identity or role', path: ['identity'] });
+
+const authorizeQuery = z.object({
+  response_type: z.literal('code'),
+  client_id: z.string().min(1),
+  redirect_uri: z.url(),
+  state: z.string().min(1),
+  code_challenge: z.string().min(43).max(128),
+  code_challenge_method: z.literal('S256'),
+  scope: z.string().optional(),
+  identity_provider: z.string().optional(),
+  identity: z.string().optional(),
+});
+
+function problem(reply: FastifyReply, status: number, detail: string, errors?: unknown) {
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({
+      type: 'about:blank',
+      title: status === 404 ? 'Not Found' : 'Bad Request',
+      status,
+      detail,
+      errors,
+    });
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** Routes that exist only in `npm start`: the stand-in for Cognito. Never part of any template. */
+function registerLocalIssuer(app: FastifyInstance, issuer: LocalTokenIssuer) {
+  app.get('/local/.well-known/jwks.json', async () => issuer.jwks());
+
+  app.post('/local/token', async (req, reply) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(String(req.body || '{}'));
+    } catch {
+      return problem(reply, 400, 'The body is not valid JSON', [
+        { field: 'body', message: 'not valid JSON' },
+      ]);
+    }
+    const parsed = mintRequest.safeParse(json);
+    if (!parsed.success)
+      return problem(reply, 400, 'Invalid token request', fieldProblems('body', parsed.error));
+    const identity = issuer.findIdentity(parsed.data)!;
+    return { ...(await issuer.mintAccessToken(identity)), identity };
+  });
+
+  app.get('/local/oauth2/authorize', async (req, reply) => {
+    const parsed = authorizeQuery.safeParse(req.query);
+    if (!parsed.success)
+      return problem(reply, 400, 'Invalid authorize request', fieldProblems('query', parsed.error));
+    const q = parsed.data;
+    const identity = q.identity ? issuer.findIdentity({ identity: q.identity }) : undefined;
+    if (!identity) {
+      // The sign-in page: pick a demo identity, as a user would sign in on Cognito's managed login.
+      const links = DEMO_IDENTITIES.map((d) => {
+        const url = new URL(req.url, 'http://local');
+        url.searchParams.set('identity', d.id);
+        return `<li><a href="${escapeHtml(url.pathname + url.search)}">${escapeHtml(d.name)}</a> <small>${escapeHtml(
+          d.email,
+        )} · ${d.roles.join(', ')}</small></li>`;
+      }).join('');
+      return reply
+        .type('text/html')
+        .send(
+          `<!doctype html><title>Local sign-in</title><h1>Local sign-in</h1><p>This is the local stand-in for Cognito.</p><ul>${links}</ul>`,
+        );
+    }
+    try {
+      const location = issuer.authorize({
+        identity,
+        clientId: q.client_id,
+        redirectUri: q.redirect_uri,
+        state: q.state,
+        codeChallenge: q.code_challenge,
+      });
+      return reply.redirect(location, 302);
+    } catch (e) {
+      if (e instanceof OAuthError)
+        return reply.code(e.status).send({ error: e.error, error_description: e.message });
+      throw e;
+    }
+  });
+
+  app.post('/local/oauth2/token', async (req, reply) => {
+    try {
+      return await issuer.token(new URLSearchParams(String(req.body ?? '')));
+    } catch (e) {
+      if (e instanceof OAuthError)
+        return reply.code(e.status).send({ error: e.error, error_description: e.message });
+      throw e;
+    }
+  });
+
+  app.post('/local/oauth2/revoke', async (req, reply) => {
+    try {
+      issuer.revoke(new URLSearchParams(String(req.body ?? '')));
+      return reply.code(200).send();
+    } catch (e) {
+      if (e instanceof OAuthError)
+        return reply.code(e.status).send({ error: e.error, error_description: e.message });
+      throw e;
+    }
+  });
+}
+
+/** API Gateway's CORS for an HTTP API with credentials, for the same origins. */
+function registerCors(app: FastifyInstance, origins: readonly string[]) {
+  app.addHook('onRequest', async (req, reply) => {
+    const origin = req.headers.origin;
+    if (!origin || !origins.includes(origin)) return;
+    reply
+      .header('access-control-allow-origin', origin)
+      .header('access-control-allow-credentials', 'true')
+      .header('vary', 'origin');
+    if (req.method === 'OPTIONS') {
+      return reply
+        .header('access-control-allow-methods', 'GET,POST,PUT,PATCH,DELETE')
+        .header('access-control-allow-headers', 'content-type,authorization')
+        .header('access-control-max-age', '3600')
+        .code(204)
+        .send();
+    }
+  });
+}
+
+/**
+ * Starts the platform on one machine: the route table's handler modules behind the same authorizer as in
+ * AWS, a local token issuer for Cognito, and DynamoDB Local for the tables. Sets process.env for the
+ * handlers, so one platform runs per process.
+ */
+export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
+  const host = options.host ?? 'localhost';
+  const port = options.port === 0 ? await freePort(host) : (options.port ?? 3000);
+  const url = `http://${host}:${port}`;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const appOrigins = [url, ...(options.appOrigins ?? [])];
+  const issuer = await LocalTokenIssuer.create(`${url}/local`);
+  const tables = await createTables(options.dynamoEndpoint, options.tablePrefix ?? 'lms-local-');
+
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_AWS.region,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint,
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_SERVICE_NAME: 'local',
+    [ENV.authFlowTable]: tables.authFlow,
+    [ENV.oauthBaseUrl]: `${url}/local`,
+    [ENV.oauthClientId]: LOCAL_CLIENT_ID,
+    [ENV.oauthRedirectUri]: `${url}/auth/callback`,
+    [ENV.tokenIssuer]: issuer.issuer,
+    [ENV.tokenJwksUri]: issuer.jwksUri,
+    [ENV.tokenClientIds]: LOCAL_CLIENT_ID,
+    [ENV.appOrigins]: appOrigins.join(','),
+  });
+
+  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  // Handlers parse their own bodies, as behind API Gateway: hand them the raw text.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addHook('onResponse', async (req, reply) => {
+    log(`${req.method} ${req.url.split('?')[0]} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`);
+  });
+  registerCors(app, appOrigins);
+  registerLocalIssuer(app, issuer);
+
+  const authorizer = (
+    (await import(join(LAMBDA_DIR, 'auth', 'authorize-request'))) as { handler: Authorizer }
+  ).handler;
+  for (const route of routeList) {
+    const { handler } = (await import(join(LAMBDA_DIR, route.handler))) as { handler: Handler };
+    const routeKey = `${route.method} ${route.path}`;
+    app.route({
+      method: route.method,
+      url: toFastifyPath(route.path),
+      handler: async (req, reply) => {
+        let event = toApiEvent(req, routeKey);
+        if (route.access !== 'public') {
+          let decision: APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
+          try {
+            decision = await authorizer(toAuthorizerEvent(event, `arn:local:execute-api:${routeKey}`));
+          } catch {
+            // What API Gateway answers when the authorizer fails with "Unauthorized".
+            return reply.code(401).send({ message: 'Unauthorized' });
+          }
+          if (!decision.isAuthorized) return reply.code(403).send({ message: 'Forbidden' });
+          event = withAuthorizerContext(event, decision.context);
+        }
+        return sendApiResult(reply, await handler(event));
+      },
+    });
+  }
+  app.get('/', async (_req, reply) =>
+    reply
+      .type('text/html')
+      .send(
+        `<!doctype html><title>LMS local</title><h1>LMS platform, local</h1><ul><li><a href="/auth/login">Sign in</a></li><li><a href="/me">Who am I (GET /me)</a></li><li><a href="/health">Health</a></li></ul>`,
+      ),
+  );
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ message: 'Not Found' }));
+
+  await app.listen({ port, host });
+  return { url, issuer, tables, close: () => app.close() };
+}

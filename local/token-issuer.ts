@@ -1,0 +1,143 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import type { Role } from '../lambda/resources';
+import { DEMO_IDENTITIES, type DemoIdentity } from './demo-identities';
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+export const LOCAL_CLIENT_ID = 'local-web';
+const ACCESS_TOKEN_SECONDS = 3600;
+const CODE_SECONDS = 300;
+
+export class OAuthError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    description: string,
+  ) {
+    super(description);
+  }
+}
+
+interface PendingCode {
+  readonly identity: DemoIdentity;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly codeChallenge: string;
+  readonly expiresAt: number;
+}
+
+/**
+ * Stands in for Cognito in `npm start`: an RS256 key made at start, a JWKS, access tokens shaped like
+ * Cognito's (token_use, client_id, cognito:groups, email), and the OAuth 2.0 endpoints the sign-in routes
+ * call (authorize with PKCE, token, revoke). Codes are single-use; refresh tokens can be revoked.
+ */
+export class LocalTokenIssuer {
+  private readonly codes = new Map<string, PendingCode>();
+  private readonly refreshTokens = new Map<string, DemoIdentity>();
+
+  private constructor(
+    readonly issuer: string,
+    private readonly privateKey: PrivateKey,
+    private readonly publicJwk: JWK,
+  ) {}
+
+  static async create(issuer: string): Promise<LocalTokenIssuer> {
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwk = await exportJWK(publicKey);
+    return new LocalTokenIssuer(issuer, privateKey, { ...jwk, kid: randomUUID(), alg: 'RS256', use: 'sig' });
+  }
+
+  get jwksUri(): string {
+    return `${this.issuer}/.well-known/jwks.json`;
+  }
+
+  jwks(): { keys: JWK[] } {
+    return { keys: [this.publicJwk] };
+  }
+
+  async mintAccessToken(identity: Pick<DemoIdentity, 'sub' | 'email' | 'roles'>, clientId = LOCAL_CLIENT_ID) {
+    const token = await new SignJWT({
+      token_use: 'access',
+      client_id: clientId,
+      scope: 'openid email profile',
+      username: identity.sub,
+      email: identity.email,
+      'cognito:groups': [...identity.roles],
+      jti: randomUUID(),
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: this.publicJwk.kid! })
+      .setIssuer(this.issuer)
+      .setSubject(identity.sub)
+      .setIssuedAt()
+      .setExpirationTime(`${ACCESS_TOKEN_SECONDS}s`)
+      .sign(this.privateKey);
+    return { access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_SECONDS };
+  }
+
+  /** The demo identity for an id, or else the first one holding a role. */
+  findIdentity(q: { identity?: string | undefined; role?: Role | undefined }): DemoIdentity | undefined {
+    if (q.identity) return DEMO_IDENTITIES.find((d) => d.id === q.identity);
+    if (q.role) return DEMO_IDENTITIES.find((d) => d.roles.includes(q.role!));
+    return undefined;
+  }
+
+  /** The user picked `identity` on the sign-in page: issue a one-time code bound to the PKCE challenge. */
+  authorize(p: {
+    identity: DemoIdentity;
+    clientId: string;
+    redirectUri: string;
+    state: string;
+    codeChallenge: string;
+  }): string {
+    if (p.clientId !== LOCAL_CLIENT_ID) throw new OAuthError(400, 'invalid_client', 'unknown client_id');
+    const code = randomBytes(24).toString('base64url');
+    this.codes.set(code, {
+      identity: p.identity,
+      clientId: p.clientId,
+      redirectUri: p.redirectUri,
+      codeChallenge: p.codeChallenge,
+      expiresAt: Date.now() + CODE_SECONDS * 1000,
+    });
+    const url = new URL(p.redirectUri);
+    url.searchParams.set('code', code);
+    url.searchParams.set('state', p.state);
+    return url.toString();
+  }
+
+  async token(form: URLSearchParams) {
+    const grant = form.get('grant_type');
+    if (grant === 'authorization_code') {
+      const code = form.get('code') ?? '';
+      const pending = this.codes.get(code);
+      this.codes.delete(code); // single use, whatever happens next
+      if (!pending || pending.expiresAt < Date.now())
+        throw new OAuthError(400, 'invalid_grant', 'unknown or used code');
+      if (pending.clientId !== form.get('client_id') || pending.redirectUri !== form.get('redirect_uri')) {
+        throw new OAuthError(400, 'invalid_grant', 'client or redirect_uri mismatch');
+      }
+      const challenge = createHash('sha256')
+        .update(form.get('code_verifier') ?? '')
+        .digest('base64url');
+      if (challenge !== pending.codeChallenge)
+        throw new OAuthError(400, 'invalid_grant', 'PKCE verification failed');
+      const refreshToken = randomBytes(32).toString('base64url');
+      this.refreshTokens.set(refreshToken, pending.identity);
+      return { ...(await this.mintAccessToken(pending.identity)), refresh_token: refreshToken };
+    }
+    if (grant === 'refresh_token') {
+      const identity = this.refreshTokens.get(form.get('refresh_token') ?? '');
+      if (!identity || form.get('client_id') !== LOCAL_CLIENT_ID) {
+        throw new OAuthError(400, 'invalid_grant', 'unknown or revoked refresh token');
+      }
+      return this.mintAccessToken(identity);
+    }
+    throw new OAuthError(400, 'unsupported_grant_type', `grant_type ${grant} is not supported`);
+  }
+
+  revoke(form: URLSearchParams): void {
+    if (form.get('client_id') !== LOCAL_CLIENT_ID)
+      throw new OAuthError(400, 'invalid_client', 'unknown client_id');
+    this.refreshTokens.delete(form.get('token') ?? '');
+  }
+}

@@ -1,0 +1,101 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { SignJWT } from 'jose';
+import { authorizeRequest, type AuthorizeDeps } from '../../../lambda/auth/session-authorizer';
+import { createAccessTokenVerifier } from '../../../lambda/shared/access-token';
+import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '../../../local/token-issuer';
+import { apiEvent } from '../event-fixture';
+
+let server: Server;
+let issuer: LocalTokenIssuer;
+let deps: AuthorizeDeps;
+const learner = { sub: 'u-1', email: 'l@example.com', roles: ['learner'] as const };
+const APP = 'https://app.example.com';
+
+beforeAll(async () => {
+  // The verifier fetches the JWKS over HTTP, as it fetches Cognito's in AWS.
+  server = createServer((_req, res) => res.end(JSON.stringify(issuer.jwks())));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  issuer = await LocalTokenIssuer.create(base);
+  deps = {
+    verify: createAccessTokenVerifier({
+      issuer: base,
+      jwksUri: issuer.jwksUri,
+      clientIds: [LOCAL_CLIENT_ID],
+    }),
+    appOrigins: [APP],
+  };
+});
+afterAll(() => server.close());
+
+const request = (o: Parameters<typeof apiEvent>[0]) => authorizeRequest(deps, apiEvent(o));
+
+describe('authorizeRequest', () => {
+  it('accepts a bearer token and passes the identity on', async () => {
+    const { access_token } = await issuer.mintAccessToken(learner);
+    await expect(request({ headers: { authorization: `Bearer ${access_token}` } })).resolves.toEqual({
+      isAuthorized: true,
+      context: { sub: 'u-1', email: 'l@example.com', roles: 'learner' },
+    });
+  });
+
+  it('accepts the session cookie for reads and for writes from the app', async () => {
+    const { access_token } = await issuer.mintAccessToken(learner);
+    const cookies = [`lms_access=${access_token}`];
+    expect((await request({ cookies })).isAuthorized).toBe(true);
+    expect((await request({ method: 'POST', cookies, headers: { origin: APP } })).isAuthorized).toBe(true);
+  });
+
+  it('refuses cookie-authenticated writes from another origin, or with none', async () => {
+    const { access_token } = await issuer.mintAccessToken(learner);
+    const cookies = [`lms_access=${access_token}`];
+    expect(
+      (await request({ method: 'POST', cookies, headers: { origin: 'https://evil.example.com' } }))
+        .isAuthorized,
+    ).toBe(false);
+    expect((await request({ method: 'DELETE', cookies })).isAuthorized).toBe(false);
+  });
+
+  it.each([
+    ['no token', async () => ({})],
+    [
+      'a tampered token',
+      async () => ({
+        headers: {
+          authorization: `Bearer ${(await issuer.mintAccessToken(learner)).access_token.slice(0, -4)}AAAA`,
+        },
+      }),
+    ],
+    [
+      'a token for another client',
+      async () => ({
+        headers: {
+          authorization: `Bearer ${(await issuer.mintAccessToken(learner, 'other-client')).access_token}`,
+        },
+      }),
+    ],
+    [
+      'a token from another issuer',
+      async () => {
+        const other = await LocalTokenIssuer.create('https://elsewhere.example.com');
+        return {
+          headers: { authorization: `Bearer ${(await other.mintAccessToken(learner)).access_token}` },
+        };
+      },
+    ],
+    [
+      'an ID token',
+      async () => {
+        const key = await (await import('jose')).generateKeyPair('RS256');
+        const idToken = await new SignJWT({ token_use: 'id' })
+          .setProtectedHeader({ alg: 'RS256' })
+          .sign(key.privateKey);
+        return { headers: { authorization: `Bearer ${idToken}` } };
+      },
+    ],
+  ])('answers Unauthorized to %s', async (_what, make) => {
+    await expect(request(await make())).rejects.toThrow('Unauthorized');
+  });
+});

@@ -1,0 +1,126 @@
+import * as z from 'zod';
+import type { RouteDef } from '../../../lambda/routes';
+import { httpHandler } from '../../../lambda/shared/http-handler';
+import { HttpError } from '../../../lambda/shared/problem';
+import { apiEvent } from '../event-fixture';
+
+const route = {
+  method: 'POST',
+  path: '/things',
+  handler: 'test/things',
+  access: ['institution-manager', 'instructor'],
+  summary: 'test route',
+  query: z.strictObject({ dryRun: z.enum(['true', 'false']).optional() }),
+  body: z.strictObject({ title: z.string().min(1).max(10), seats: z.number().int().positive() }),
+} as const satisfies RouteDef;
+
+const manager = { sub: 'u-1', email: 'm@example.com', roles: 'institution-manager' };
+const calls: unknown[] = [];
+const handler = httpHandler(route, async (req) => {
+  calls.push(req);
+  if (req.body.title === 'boom') throw new Error('database exploded: secret detail');
+  if (req.body.title === 'taken') throw new HttpError(409, 'That title is taken');
+  return { status: 201, body: { title: req.body.title, by: req.identity.sub } };
+});
+const json = { 'content-type': 'application/json' };
+const problemOf = (res: Awaited<ReturnType<typeof handler>>) => {
+  expect(res.headers?.['content-type']).toBe('application/problem+json');
+  return JSON.parse(res.body!);
+};
+
+beforeEach(() => (calls.length = 0));
+
+describe('httpHandler', () => {
+  it('hands validated input and the identity to the domain call', async () => {
+    const res = await handler(
+      apiEvent({ method: 'POST', headers: json, body: '{"title":"Safety","seats":3}', authorizer: manager }),
+    );
+    expect(res.statusCode).toBe(201);
+    expect(JSON.parse(res.body!)).toEqual({ title: 'Safety', by: 'u-1' });
+    expect(calls).toEqual([
+      expect.objectContaining({
+        body: { title: 'Safety', seats: 3 },
+        identity: { sub: 'u-1', email: 'm@example.com', roles: ['institution-manager'] },
+      }),
+    ]);
+  });
+
+  it('answers 401 without an identity and 403 for a role the route does not allow', async () => {
+    const body = '{"title":"x","seats":1}';
+    expect((await handler(apiEvent({ method: 'POST', headers: json, body }))).statusCode).toBe(401);
+    const res = await handler(
+      apiEvent({
+        method: 'POST',
+        headers: json,
+        body,
+        authorizer: { ...manager, roles: 'learner,company-manager' },
+      }),
+    );
+    expect(res.statusCode).toBe(403);
+    expect(problemOf(res).detail).toMatch(/institution-manager, instructor/);
+    expect(calls).toHaveLength(0);
+  });
+
+  it.each([
+    ['a missing field', '{"title":"x"}', 'body.seats'],
+    ['a wrong type', '{"title":"x","seats":"3"}', 'body.seats'],
+    ['an oversized string', `{"title":"${'x'.repeat(11)}","seats":1}`, 'body.title'],
+    ['an unknown field', '{"title":"x","seats":1,"admin":true}', 'body.admin'],
+    ['broken JSON', '{"title":', 'body'],
+  ])('refuses %s with a problem naming the field', async (_what, body, field) => {
+    const res = await handler(apiEvent({ method: 'POST', headers: json, body, authorizer: manager }));
+    expect(res.statusCode).toBe(400);
+    expect(problemOf(res)).toMatchObject({
+      status: 400,
+      title: 'Bad Request',
+      errors: [expect.objectContaining({ field })],
+    });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('validates the query too', async () => {
+    const res = await handler(
+      apiEvent({
+        method: 'POST',
+        headers: json,
+        body: '{"title":"x","seats":1}',
+        query: { dryRun: 'maybe' },
+        authorizer: manager,
+      }),
+    );
+    expect(problemOf(res).errors).toEqual([expect.objectContaining({ field: 'query.dryRun' })]);
+  });
+
+  it('answers 415 to a body that is not JSON', async () => {
+    const res = await handler(
+      apiEvent({ method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x', authorizer: manager }),
+    );
+    expect(res.statusCode).toBe(415);
+  });
+
+  it('decodes base64 bodies as API Gateway may send them', async () => {
+    const event = {
+      ...apiEvent({ method: 'POST', headers: json, authorizer: manager }),
+      isBase64Encoded: true,
+    };
+    event.body = Buffer.from('{"title":"b64","seats":2}').toString('base64');
+    expect((await handler(event)).statusCode).toBe(201);
+  });
+
+  it('turns expected refusals into problems and hides unexpected errors', async () => {
+    const conflict = await handler(
+      apiEvent({ method: 'POST', headers: json, body: '{"title":"taken","seats":1}', authorizer: manager }),
+    );
+    expect(problemOf(conflict)).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'That title is taken',
+    });
+    const boom = await handler(
+      apiEvent({ method: 'POST', headers: json, body: '{"title":"boom","seats":1}', authorizer: manager }),
+    );
+    expect(boom.statusCode).toBe(500);
+    expect(boom.body).not.toMatch(/secret detail/);
+  });
+});

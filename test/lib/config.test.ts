@@ -1,0 +1,114 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONFIG_DIR, InvalidConfigError, loadConfig, parseConfig } from '../../lib/config/load-config';
+
+// Raw JSON as a fork would write it; the tests break it on purpose, so it stays loosely typed.
+type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const raw = (name: string): RawConfig => JSON.parse(readFileSync(join(CONFIG_DIR, `${name}.json`), 'utf8'));
+
+/** Applies an edit to a copy of the default config and returns the validation message. */
+function problemsOf(edit: (c: RawConfig) => void): string {
+  const config = raw('default');
+  edit(config);
+  try {
+    parseConfig(config, 'test.json');
+  } catch (e) {
+    expect(e).toBeInstanceOf(InvalidConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('institution config', () => {
+  it.each(['default', 'example-academy'])('accepts config/%s.json', (name) => {
+    const config = loadConfig(name);
+    expect(config.institution.slug).toMatch(/^[a-z]/);
+    expect(config.sizing.api).toEqual({ rateLimit: 100, burstLimit: 200 });
+  });
+
+  it('fills in defaults a fork may leave out', () => {
+    expect(loadConfig('default').auth.identityProviders).toEqual({ oidc: [] });
+  });
+
+  it.each([
+    [
+      'a negative max task count',
+      (c: RawConfig) => (c.sizing.service.maxTasks = -1),
+      'sizing.service.maxTasks',
+    ],
+    [
+      'min tasks above max tasks',
+      (c: RawConfig) => (c.sizing.service.minTasks = 5),
+      'sizing.service.minTasks: must not exceed maxTasks (2)',
+    ],
+    [
+      'memory Fargate does not offer for the CPU',
+      (c: RawConfig) => (c.sizing.service.memoryMiB = 3000),
+      'sizing.service.memoryMiB',
+    ],
+    ['an unknown log retention', (c: RawConfig) => (c.retention.logDays = 42), 'retention.logDays'],
+    [
+      'an origin with a path',
+      (c: RawConfig) => (c.cors.allowedOrigins = ['https://a.example.com/app']),
+      'cors.allowedOrigins.0',
+    ],
+    ['a bad e-mail', (c: RawConfig) => (c.alarmEmail = 'ops'), 'alarmEmail'],
+    ['an unknown field', (c: RawConfig) => (c.sizing.databse = {}), 'sizing'],
+    ['a bad slug', (c: RawConfig) => (c.institution.slug = 'Demo Academy'), 'institution.slug'],
+    [
+      'prod that would delete data',
+      (c: RawConfig) =>
+        Object.assign(c, { stage: 'prod', cors: { allowedOrigins: ['https://a.example.com'] } }),
+      'retention.keepStatefulData',
+    ],
+    [
+      'prod with an http origin',
+      (c: RawConfig) =>
+        Object.assign(c, { stage: 'prod', retention: { ...c.retention, keepStatefulData: true } }),
+      'cors.allowedOrigins: prod origins must use https',
+    ],
+    [
+      'an account without a region',
+      (c: RawConfig) => (c.account = '123456789012'),
+      'region: account and region go together',
+    ],
+    [
+      'zones outside the region',
+      (c: RawConfig) =>
+        Object.assign(c, {
+          account: '123456789012',
+          region: 'eu-west-1',
+          availabilityZones: ['us-east-1a', 'us-east-1b'],
+        }),
+      'availabilityZones: zones must be in the configured region',
+    ],
+    [
+      'a bad account id',
+      (c: RawConfig) => Object.assign(c, { account: '1234', region: 'eu-west-1' }),
+      'account: a 12-digit AWS account id',
+    ],
+    [
+      'two OIDC providers with one name',
+      (c: RawConfig) => {
+        const p = { name: 'SSO', clientId: 'x', clientSecretName: 's', issuerUrl: 'https://sso.example.com' };
+        c.auth.identityProviders = { oidc: [p, p] };
+      },
+      'auth.identityProviders.oidc: provider name SSO is used twice',
+    ],
+  ])('refuses %s and names the field', (_what, edit, expected) => {
+    expect(problemsOf(edit)).toContain(expected);
+  });
+
+  it('names the config file and lists the available ones for an unknown name', () => {
+    expect(() => loadConfig('no-such-institution')).toThrow(
+      /no config named "no-such-institution"; available: .*default/,
+    );
+  });
+
+  it('refuses a file that is not JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lms-config-'));
+    writeFileSync(join(dir, 'broken.json'), '{ nope');
+    expect(() => loadConfig('broken', dir)).toThrow(/broken\.json:\n {2}- \(file\): not valid JSON/);
+  });
+});

@@ -1,0 +1,184 @@
+import { startLocalPlatform, type LocalPlatform } from '../../local/platform';
+
+let platform: LocalPlatform;
+const lines: string[] = [];
+const APP = 'http://localhost:5173';
+
+beforeAll(async () => {
+  platform = await startLocalPlatform({
+    dynamoEndpoint: process.env.DYNAMODB_ENDPOINT!,
+    port: 0,
+    host: '127.0.0.1',
+    tablePrefix: `platform-${process.pid}-`,
+    appOrigins: [APP],
+    log: (line) => lines.push(line),
+  });
+});
+afterAll(() => platform.close());
+
+const get = (path: string, init: RequestInit = {}) =>
+  fetch(`${platform.url}${path}`, { redirect: 'manual', ...init });
+const post = (path: string, init: RequestInit = {}) => get(path, { method: 'POST', ...init });
+const setCookies = (res: Response) => res.headers.getSetCookie();
+const cookieValue = (res: Response, name: string) =>
+  setCookies(res)
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';')[0]!
+    .slice(name.length + 1);
+
+async function tokenFor(role: string) {
+  const res = await post('/local/token', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ role }),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** Walks the browser through sign-in as `identity`, returning the callback URL and the state cookie. */
+async function signInUntilCallback(identity: string, returnTo = '/me') {
+  const login = await get(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
+  expect(login.status).toBe(302);
+  const stateCookie = cookieValue(login, 'lms_oauth_state')!;
+  const authorize = await fetch(`${login.headers.get('location')}&identity=${identity}`, {
+    redirect: 'manual',
+  });
+  expect(authorize.status).toBe(302);
+  return { callback: new URL(authorize.headers.get('location')!), stateCookie };
+}
+
+describe('local platform over HTTP', () => {
+  it('answers /health publicly', async () => {
+    const res = await get('/health');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers /me 401 without a token and 200 with one from /local/token', async () => {
+    const anonymous = await get('/me');
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ message: 'Unauthorized' });
+    const res = await get('/me', {
+      headers: { authorization: `Bearer ${await tokenFor('company-manager')}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      sub: '00000000-0000-4000-8000-000000000004',
+      email: 'hr@company.local',
+      roles: ['company-manager'],
+    });
+  });
+
+  it('refuses a garbage token and a malformed mint request', async () => {
+    expect((await get('/me', { headers: { authorization: 'Bearer not.a.jwt' } })).status).toBe(401);
+    const res = await post('/local/token', {
+      headers: { 'content-type': 'application/json' },
+      body: '{"role":"dean"}',
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(((await res.json()) as { errors: { field: string }[] }).errors[0]!.field).toBe('body.role');
+  });
+
+  it('signs a browser in with HttpOnly cookies and no token in script reach', async () => {
+    const { callback, stateCookie } = await signInUntilCallback('learner');
+    expect(callback.pathname).toBe('/auth/callback');
+    const done = await get(callback.pathname + callback.search, {
+      headers: { cookie: `lms_oauth_state=${stateCookie}` },
+    });
+    expect(done.status).toBe(302);
+    expect(done.headers.get('location')).toBe(`${platform.url}/me`);
+    const cookies = setCookies(done);
+    expect(cookies).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^lms_access=[^;]+; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Lax$/),
+        expect.stringMatching(
+          /^lms_refresh=[^;]+; Max-Age=2592000; Path=\/auth; HttpOnly; Secure; SameSite=Lax$/,
+        ),
+        'lms_oauth_state=; Max-Age=0; Path=/auth/callback; HttpOnly; Secure; SameSite=Lax',
+      ]),
+    );
+    expect(await done.text()).toBe(''); // the tokens travel in cookies only
+
+    const me = await get('/me', { headers: { cookie: `lms_access=${cookieValue(done, 'lms_access')}` } });
+    expect(((await me.json()) as { email: string }).email).toBe('learner@company.local');
+  });
+
+  it('refuses a replayed callback', async () => {
+    const { callback, stateCookie } = await signInUntilCallback('learner');
+    const path = callback.pathname + callback.search;
+    const headers = { cookie: `lms_oauth_state=${stateCookie}` };
+    expect((await get(path, { headers })).status).toBe(302);
+    const replay = await get(path, { headers });
+    expect(replay.status).toBe(400);
+    expect(setCookies(replay)).toEqual([]);
+  });
+
+  it('refuses a forged callback from a browser that did not start the sign-in', async () => {
+    const victim = await signInUntilCallback('admin');
+    const attacker = await signInUntilCallback('learner');
+    // The attacker's code and state, delivered to the victim's browser with the victim's state cookie.
+    const res = await get(attacker.callback.pathname + attacker.callback.search, {
+      headers: { cookie: `lms_oauth_state=${victim.stateCookie}` },
+    });
+    expect(res.status).toBe(403);
+    expect(setCookies(res)).toEqual([]);
+  });
+
+  it('refreshes from the refresh cookie and logs out by revoking it', async () => {
+    const { callback, stateCookie } = await signInUntilCallback('instructor');
+    const done = await get(callback.pathname + callback.search, {
+      headers: { cookie: `lms_oauth_state=${stateCookie}` },
+    });
+    const refresh = `lms_refresh=${cookieValue(done, 'lms_refresh')}`;
+
+    expect((await post('/auth/refresh')).status).toBe(401);
+    expect(
+      (await post('/auth/refresh', { headers: { cookie: refresh, origin: 'https://evil.example.com' } }))
+        .status,
+    ).toBe(403);
+    const refreshed = await post('/auth/refresh', { headers: { cookie: refresh, origin: APP } });
+    expect(refreshed.status).toBe(204);
+    const access = cookieValue(refreshed, 'lms_access')!;
+    expect((await get('/me', { headers: { cookie: `lms_access=${access}` } })).status).toBe(200);
+
+    const logout = await post('/auth/logout', { headers: { cookie: refresh, origin: APP } });
+    expect(logout.status).toBe(204);
+    expect(setCookies(logout)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^lms_access=; Max-Age=0; Path=\//),
+        expect.stringMatching(/^lms_refresh=; Max-Age=0; Path=\/auth/),
+      ]),
+    );
+    expect((await post('/auth/refresh', { headers: { cookie: refresh, origin: APP } })).status).toBe(401);
+  });
+
+  it('validates sign-in input and never redirects off the app', async () => {
+    const foreign = await get('/auth/login?returnTo=https%3A%2F%2Fevil.example.com%2F');
+    expect(foreign.status).toBe(400);
+    expect(((await foreign.json()) as { errors: { field: string }[] }).errors[0]!.field).toBe(
+      'query.returnTo',
+    );
+    const unknown = await get('/auth/login?next=/x');
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { errors: { field: string }[] }).errors[0]!.field).toBe('query.next');
+    expect((await get('/auth/callback?code=x')).status).toBe(400);
+  });
+
+  it('answers CORS preflights for the app origins only, with credentials', async () => {
+    const ok = await get('/me', {
+      method: 'OPTIONS',
+      headers: { origin: APP, 'access-control-request-method': 'GET' },
+    });
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(ok.headers.get('access-control-allow-credentials')).toBe('true');
+    const other = await get('/me', { headers: { origin: 'https://evil.example.com' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('logs one line per request', () => {
+    expect(lines).toContain(lines.find((l) => /^GET \/health 200 \d+\.\dms$/.test(l)));
+    expect(lines.every((l) => /^[A-Z]+ \S+ \d{3} \d+\.\dms$/.test(l))).toBe(true);
+  });
+});
