@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tracer } from './observability';
+import { tracer } from './tracer';
 
 /**
  * Created once per execution environment. Locally, AWS_ENDPOINT_URL_DYNAMODB points the same client at
