@@ -1,7 +1,24 @@
 /** Unit tests need nothing running; integration tests get one DynamoDB Local for the whole run. */
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  // Transpile only (tsconfig's isolatedModules): `npm run typecheck` checks types once for the whole tree.
+  // CommonJS output, so dynamic import() (the local runner loads handlers by path) runs inside jest.
+  transform: {
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        diagnostics: false,
+        tsconfig: {
+          module: 'commonjs',
+          moduleResolution: 'node10',
+          isolatedModules: true,
+          esModuleInterop: true,
+          target: 'es2022',
+          resolveJsonModule: true,
+        },
+      },
+    ],
+  },
   setupFiles: ['<rootDir>/test/setup/quiet-logs.js'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.js'],

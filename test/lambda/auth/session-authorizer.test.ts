@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import { SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { authorizeRequest, type AuthorizeDeps } from '../../../lambda/auth/session-authorizer';
 import { createAccessTokenVerifier } from '../../../lambda/shared/access-token';
 import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '../../../local/token-issuer';
@@ -88,7 +88,7 @@ describe('authorizeRequest', () => {
     [
       'an ID token',
       async () => {
-        const key = await (await import('jose')).generateKeyPair('RS256');
+        const key = await generateKeyPair('RS256');
         const idToken = await new SignJWT({ token_use: 'id' })
           .setProtectedHeader({ alg: 'RS256' })
           .sign(key.privateKey);

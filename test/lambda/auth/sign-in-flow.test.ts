@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
@@ -51,7 +52,6 @@ describe('startSignIn', () => {
     });
     // The challenge is the SHA-256 of the stored verifier.
     const { verifier } = ddbMock.commandCalls(PutCommand)[0]!.args[0].input.Item as { verifier: string };
-    const { createHash } = await import('node:crypto');
     expect(url.searchParams.get('code_challenge')).toBe(
       createHash('sha256').update(verifier).digest('base64url'),
     );
