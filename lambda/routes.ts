@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ROLES, type Role, type TableName } from './resources';
+import type { Role, TableName } from './resources';
 
 /**
  * The one list of HTTP routes served by Lambda. The api stack builds API Gateway routes and functions
@@ -106,5 +106,3 @@ export const routeList: ReadonlyArray<RouteDef & { id: RouteId }> = Object.entri
   ...r,
   id: id as RouteId,
 }));
-
-export { ROLES };

@@ -94,6 +94,17 @@ function problem(reply: FastifyReply, status: number, detail: string, errors?: u
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+/** Answers OAuth errors as an OAuth server does: `{ error, error_description }` with their status. */
+function oauthErrors<R>(reply: FastifyReply, run: () => R | Promise<R>) {
+  return Promise.resolve()
+    .then(run)
+    .catch((e: unknown) => {
+      if (e instanceof OAuthError)
+        return reply.code(e.status).send({ error: e.error, error_description: e.message });
+      throw e;
+    });
+}
+
 /** Routes that exist only in `npm start`: the stand-in for Cognito. Never part of any template. */
 function registerLocalIssuer(app: FastifyInstance, issuer: LocalTokenIssuer) {
   app.get('/local/.well-known/jwks.json', async () => issuer.jwks());
@@ -135,7 +146,7 @@ function registerLocalIssuer(app: FastifyInstance, issuer: LocalTokenIssuer) {
           `<!doctype html><title>Local sign-in</title><h1>Local sign-in</h1><p>This is the local stand-in for Cognito.</p><ul>${links}</ul>`,
         );
     }
-    try {
+    return oauthErrors(reply, () => {
       const location = issuer.authorize({
         identity,
         clientId: q.client_id,
@@ -144,33 +155,19 @@ function registerLocalIssuer(app: FastifyInstance, issuer: LocalTokenIssuer) {
         codeChallenge: q.code_challenge,
       });
       return reply.redirect(location, 302);
-    } catch (e) {
-      if (e instanceof OAuthError)
-        return reply.code(e.status).send({ error: e.error, error_description: e.message });
-      throw e;
-    }
+    });
   });
 
-  app.post('/local/oauth2/token', async (req, reply) => {
-    try {
-      return await issuer.token(new URLSearchParams(String(req.body ?? '')));
-    } catch (e) {
-      if (e instanceof OAuthError)
-        return reply.code(e.status).send({ error: e.error, error_description: e.message });
-      throw e;
-    }
-  });
+  app.post('/local/oauth2/token', async (req, reply) =>
+    oauthErrors(reply, () => issuer.token(new URLSearchParams(String(req.body ?? '')))),
+  );
 
-  app.post('/local/oauth2/revoke', async (req, reply) => {
-    try {
+  app.post('/local/oauth2/revoke', async (req, reply) =>
+    oauthErrors(reply, () => {
       issuer.revoke(new URLSearchParams(String(req.body ?? '')));
       return reply.code(200).send();
-    } catch (e) {
-      if (e instanceof OAuthError)
-        return reply.code(e.status).send({ error: e.error, error_description: e.message });
-      throw e;
-    }
-  });
+    }),
+  );
 }
 
 /** API Gateway's CORS for an HTTP API with credentials, for the same origins. */

@@ -74,7 +74,7 @@ export async function startSignIn(
 }
 
 function sessionCookies(
-  deps: SignInDeps,
+  deps: Pick<SignInDeps, 'cookieDomain'>,
   tokens: { access_token: string; expires_in: number; refresh_token?: string | undefined },
 ) {
   const cookies = [
@@ -143,7 +143,7 @@ export async function refreshSession(
 ): Promise<string[]> {
   if (!refreshToken) throw new HttpError(401, 'No session to refresh; sign in');
   const tokens = await refreshTokens(deps.oauth, refreshToken);
-  return sessionCookies(deps as SignInDeps, tokens);
+  return sessionCookies(deps, tokens);
 }
 
 export async function endSession(
