@@ -6,14 +6,24 @@ import {
   type CfnFunction,
   Code,
   Function as LambdaFunction,
+  type FunctionProps,
   LoggingFormat,
   Runtime,
 } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAMBDA_DIR } from '../paths';
+import { LAMBDA_DIR, REPO_ROOT } from '../paths';
+
+/** Files a handler reads at run time, copied beside its bundle. */
+export interface BundleCopy {
+  /** Path relative to the repository root, e.g. `service/migrations`. */
+  readonly from: string;
+  /** Path inside the bundle, e.g. `migrations`. */
+  readonly to: string;
+}
 
 export interface LmsFunctionProps {
   /** Handler module under `lambda/` without extension, e.g. `users/get-me`; it exports `handler`. */
@@ -34,20 +44,34 @@ export interface LmsFunctionProps {
   readonly timeout?: Duration;
   /** @default - the handler module's path */
   readonly description?: string;
+  /**
+   * Files to copy beside the bundle (read by the handler at run time).
+   * @default - none
+   */
+  readonly copyFiles?: readonly BundleCopy[];
+  /**
+   * Network placement, for functions that must reach the database.
+   * @default - not in a VPC
+   */
+  readonly vpc?: FunctionProps['vpc'];
+  /** @default - the VPC's private subnets with egress, when `vpc` is set */
+  readonly vpcSubnets?: FunctionProps['vpcSubnets'];
+  /** @default - one created by Lambda, when `vpc` is set */
+  readonly securityGroups?: FunctionProps['securityGroups'];
 }
 
 /**
  * Bundles a handler with esbuild's API, in this process. NodejsFunction runs `npx esbuild` once per
  * function, and npx's start-up alone cost about 0.7 s of every function's synth time.
  */
-function bundledCode(handler: string): Code {
+function bundledCode(handler: string, copy: readonly BundleCopy[]): Code {
   return Code.fromAsset(LAMBDA_DIR, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       // Never pulled: local bundling always succeeds, and Docker has no engine on these machines anyway.
       image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
       // Part of CDK's staging cache key: without it every function would get the first one's bundle.
-      command: ['bundle', handler],
+      command: ['bundle', handler, ...copy.map((c) => `${c.from}:${c.to}`)],
       local: {
         tryBundle(outputDir: string): boolean {
           buildSync({
@@ -65,6 +89,7 @@ function bundledCode(handler: string): Code {
             external: ['@aws-sdk/*'],
             logLevel: 'warning',
           });
+          for (const c of copy) cpSync(join(REPO_ROOT, c.from), join(outputDir, c.to), { recursive: true });
           return true;
         },
       },
@@ -109,7 +134,10 @@ export class LmsFunction extends Construct {
     this.logGroup.grantWrite(this.role);
     this.function = new LambdaFunction(this, 'Function', {
       role: this.role,
-      code: bundledCode(props.handler),
+      code: bundledCode(props.handler, props.copyFiles ?? []),
+      ...(props.vpc
+        ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
+        : {}),
       handler: 'index.handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
