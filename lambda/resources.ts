@@ -55,3 +55,21 @@ export const SESSION = {
   /** How long a started sign-in may take before its state expires. */
   signInMinutes: 10,
 } as const;
+
+/** The core service's container contract: service/Dockerfile, the core-service stack and the local runner. */
+export const CORE_SERVICE = {
+  port: 8080,
+  healthPath: '/health',
+  env: {
+    /** Connection settings, injected from the database secret's fields. */
+    databaseHost: 'DATABASE_HOST',
+    databasePort: 'DATABASE_PORT',
+    databaseName: 'DATABASE_NAME',
+    databaseUser: 'DATABASE_USER',
+    databasePassword: 'DATABASE_PASSWORD',
+    /** The migration step reads the whole secret itself (Lambda has no secret injection). */
+    databaseSecretArn: 'DATABASE_SECRET_ARN',
+    /** Local only: a connection string; unset with no DATABASE_HOST means embedded PGlite. */
+    databaseUrl: 'DATABASE_URL',
+  },
+} as const;

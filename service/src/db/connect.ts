@@ -1,0 +1,60 @@
+import { type Dialect, Kysely, PostgresDialect } from 'kysely';
+import { Pool, types } from 'pg';
+import type { Database } from './schema';
+
+// DATE columns stay 'YYYY-MM-DD' text: a course period is a calendar date, not an instant.
+types.setTypeParser(types.builtins.DATE, (v) => v);
+
+export interface PostgresSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password?: string | undefined;
+  /** Verify the server's certificate (RDS); off for a server on this machine. */
+  readonly tls: boolean;
+  /** @default 10 */
+  readonly maxConnections?: number;
+}
+
+export function connectPostgres(
+  s: PostgresSettings | { connectionString: string; maxConnections?: number },
+): Kysely<Database> {
+  const pool =
+    'connectionString' in s
+      ? new Pool({ connectionString: s.connectionString, max: s.maxConnections ?? 10 })
+      : new Pool({
+          host: s.host,
+          port: s.port,
+          database: s.database,
+          user: s.user,
+          password: s.password,
+          ssl: s.tls ? { rejectUnauthorized: true } : false,
+          max: s.maxConnections ?? 10,
+        });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** PostgreSQL compiled to WebAssembly, in this process: `npm start` and tests with no server at hand. */
+export async function connectEmbedded(dataDir?: string): Promise<Kysely<Database>> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGliteDialect } = await import('kysely-pglite-dialect');
+  const pglite = await PGlite.create(dataDir);
+  // pg sends a query without parameters over the simple protocol, which allows several statements (a
+  // migration file); PGlite's query() always prepares. exec() is its simple protocol: use it the same way.
+  const client = new Proxy(pglite, {
+    get(target, prop) {
+      if (prop === 'query') {
+        return async (text: string, params?: unknown[], options?: Parameters<typeof target.query>[2]) => {
+          if (params && params.length > 0) return target.query(text, params, options);
+          const results = await target.exec(text, options);
+          return results.at(-1) ?? { rows: [], fields: [], affectedRows: 0 };
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  // Its typings were compiled against an older Kysely; the adapter's runtime interface is the same.
+  return new Kysely<Database>({ dialect: new PGliteDialect(client) as unknown as Dialect });
+}

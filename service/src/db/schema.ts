@@ -1,0 +1,135 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Timestamps come back as Date and go in as Date or ISO text. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, never, never>;
+
+export interface InstitutionsTable {
+  id: Generated<string>;
+  name: string;
+  owner_name: string;
+  business_number: string;
+  certification_number: string;
+  contact_email: string;
+  contact_phone: string;
+  created_by: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface InstitutionMembersTable {
+  institution_id: string;
+  user_sub: string;
+  role: 'institution-manager' | 'instructor';
+  created_at: CreatedAt;
+}
+
+export interface CompaniesTable {
+  id: Generated<string>;
+  name: string;
+  owner_name: string;
+  business_number: string;
+  email: string;
+  phone: string;
+  created_by: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface AffiliationsTable {
+  company_id: string;
+  user_sub: string;
+  role: 'company-manager' | 'employee';
+  state: 'requested' | 'approved' | 'removed';
+  email: string | null;
+  requested_at: CreatedAt;
+  decided_at: Timestamp | null;
+}
+
+export interface CoursesTable {
+  id: Generated<string>;
+  institution_id: string;
+  title: string;
+  introduction: Generated<string>;
+  instructor_sub: string | null;
+  cover_image_url: string | null;
+  state: Generated<'draft' | 'published' | 'archived'>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ChaptersTable {
+  id: Generated<string>;
+  course_id: string;
+  title: string;
+  position: number;
+}
+
+export interface ContentsTable {
+  id: Generated<string>;
+  course_id: string;
+  chapter_id: string;
+  kind: 'video' | 'material' | 'exam';
+  title: string;
+  position: number;
+  state: Generated<'active' | 'archived'>;
+  media_state: 'pending' | 'ready' | 'failed' | null;
+  duration_seconds: number | null;
+  playback_path: string | null;
+  media_error: string | null;
+  created_at: CreatedAt;
+}
+
+export interface ProvisionsTable {
+  id: Generated<string>;
+  company_id: string;
+  course_id: string;
+  institution_id: string;
+  starts_on: ColumnType<string, string, string>;
+  ends_on: ColumnType<string, string, string>;
+  attendee_count: number;
+  enrolled_count: Generated<number>;
+  /** bigint: pg returns it as text to keep every digit. */
+  deposit_amount: ColumnType<string, number | string, number | string>;
+  state: Generated<'requested' | 'accepted' | 'rejected'>;
+  decision_reason: string | null;
+  requested_by: string;
+  decided_by: string | null;
+  created_at: CreatedAt;
+  decided_at: Timestamp | null;
+}
+
+export interface EnrollmentsTable {
+  id: Generated<string>;
+  provision_id: string;
+  course_id: string;
+  user_sub: string;
+  created_at: CreatedAt;
+}
+
+export interface OutboxTable {
+  id: Generated<string>;
+  type: string;
+  payload: ColumnType<unknown, string, string>;
+  created_at: CreatedAt;
+  published_at: Timestamp | null;
+}
+
+export interface ProcessedEventsTable {
+  event_id: string;
+  processed_at: CreatedAt;
+}
+
+export interface Database {
+  institutions: InstitutionsTable;
+  institution_members: InstitutionMembersTable;
+  companies: CompaniesTable;
+  affiliations: AffiliationsTable;
+  courses: CoursesTable;
+  chapters: ChaptersTable;
+  contents: ContentsTable;
+  provisions: ProvisionsTable;
+  enrollments: EnrollmentsTable;
+  outbox: OutboxTable;
+  processed_events: ProcessedEventsTable;
+}

@@ -1,0 +1,65 @@
+import { sql } from 'kysely';
+import { connectPostgres } from '../../../service/src/db/connect';
+import { migrateToLatest } from '../../../service/src/db/migrate';
+import { testDatabase, type TestDatabase } from '../test-database';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await testDatabase('migrate', { migrate: false });
+});
+afterAll(() => t.close());
+
+describe('migrations', () => {
+  it('apply every SQL file once, in order, and are a no-op the second time', async () => {
+    const first = await migrateToLatest(t.db);
+    expect(first.results?.map((r) => [r.migrationName, r.status])).toEqual([['0001_core', 'Success']]);
+    const again = await migrateToLatest(t.db);
+    expect(again.results).toEqual([]);
+    const tables = await sql<{ table_name: string }>`
+      select table_name from information_schema.tables where table_schema = 'public' order by table_name`.execute(
+      t.db,
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining([
+        'institutions',
+        'companies',
+        'courses',
+        'chapters',
+        'contents',
+        'provisions',
+        'enrollments',
+        'outbox',
+      ]),
+    );
+  });
+
+  it('index every list query', async () => {
+    const indexes = await sql<{
+      indexname: string;
+    }>`select indexname from pg_indexes where schemaname = 'public'`.execute(t.db);
+    expect(indexes.rows.map((r) => r.indexname)).toEqual(
+      expect.arrayContaining([
+        'courses_institution_state',
+        'provisions_company_state',
+        'provisions_institution_state',
+        'affiliations_company_state',
+        'enrollments_user',
+        'outbox_unpublished',
+      ]),
+    );
+  });
+
+  it('cannot race: two migrators at once apply each migration once', async () => {
+    if (t.kind !== 'postgres') return; // PGlite has one connection: nothing can race there
+    const fresh = await testDatabase('migrate_race', { migrate: false });
+    const other = connectPostgres({ connectionString: fresh.url! });
+    try {
+      const [a, b] = await Promise.all([migrateToLatest(fresh.db), migrateToLatest(other)]);
+      const applied = [...(a.results ?? []), ...(b.results ?? [])].filter((r) => r.status === 'Success');
+      expect(applied.map((r) => r.migrationName)).toEqual(['0001_core']);
+    } finally {
+      await other.destroy();
+      await fresh.close();
+    }
+  });
+});
