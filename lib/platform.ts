@@ -3,6 +3,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { InstitutionConfig } from './config/institution-config';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
+import { CoreServiceStack } from './stacks/core-service-stack';
 import { DataStack } from './stacks/data-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
@@ -11,6 +12,7 @@ export interface Platform {
   readonly auth: AuthStack;
   readonly network: NetworkStack;
   readonly data: DataStack;
+  readonly coreService: CoreServiceStack;
   readonly api: ApiStack;
   readonly monitoring: MonitoringStack;
 }
@@ -46,6 +48,16 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform {
     backupDays: config.retention.backupDays,
     keepStatefulData: config.retention.keepStatefulData,
   });
+  const coreService = new CoreServiceStack(app, name('core-service'), {
+    ...common,
+    description: `${config.institution.name}: core REST service on Fargate behind an internal ALB`,
+    vpc: network.vpc,
+    database: data.database,
+    databaseSecret: data.database.secret!,
+    sizing: config.sizing.service,
+    keepStatefulData: config.retention.keepStatefulData,
+    userPoolProviderName: auth.userPool.userPoolProviderName,
+  });
   const api = new ApiStack(app, name('api'), {
     ...common,
     description: `${config.institution.name}: HTTP API and its Lambda routes`,
@@ -65,9 +77,14 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform {
     httpApi: api.httpApi,
     functions: [...api.functions, ...auth.functionsForMonitoring].map((f) => f.function),
     database: data.database,
+    coreService: {
+      service: coreService.service,
+      loadBalancer: coreService.loadBalancer,
+      targetGroup: coreService.targetGroup,
+    },
   });
 
   Tags.of(app).add('lms:institution', slug);
   Tags.of(app).add('lms:stage', config.stage);
-  return { auth, network, data, api, monitoring };
+  return { auth, network, data, coreService, api, monitoring };
 }

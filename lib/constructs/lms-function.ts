@@ -113,23 +113,47 @@ export class LmsFunction extends Construct {
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
     // An own role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
+    const inlinePolicies: Record<string, PolicyDocument> = {
+      tracing: new PolicyDocument({
+        statements: [
+          new PolicyStatement({
+            actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+            resources: ['*'],
+          }),
+        ],
+      }),
+    };
+    if (props.vpc) {
+      // Lambda manages the function's network interfaces with this role. Lambda's Function adds
+      // AWSLambdaVPCAccessExecutionRole only to roles it creates itself, and that policy would also let
+      // the function write to every log group.
+      inlinePolicies.vpcAccess = new PolicyDocument({
+        statements: [
+          new PolicyStatement({
+            actions: [
+              'ec2:CreateNetworkInterface',
+              'ec2:DescribeNetworkInterfaces',
+              'ec2:DescribeSubnets',
+              'ec2:DeleteNetworkInterface',
+              'ec2:AssignPrivateIpAddresses',
+              'ec2:UnassignPrivateIpAddresses',
+            ],
+            resources: ['*'],
+          }),
+        ],
+      });
+    }
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs ${props.handler}`,
-      inlinePolicies: {
-        tracing: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-              resources: ['*'],
-            }),
-          ],
-        }),
-      },
+      inlinePolicies,
     });
     Validations.of(this.role.node.defaultChild!).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray trace upload has no resource-level permissions; this inline policy holds only that.',
+      reason: props.vpc
+        ? 'X-Ray trace upload and Lambda’s VPC network-interface management have no resource-level ' +
+          'permissions; these inline policies hold only those.'
+        : 'X-Ray trace upload has no resource-level permissions; this inline policy holds only that.',
     });
     this.logGroup.grantWrite(this.role);
     this.function = new LambdaFunction(this, 'Function', {

@@ -1,13 +1,25 @@
 import { CfnOutput, Duration, Stack, StackProps, Token } from 'aws-cdk-lib';
 import { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, Dashboard, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { FargateService } from 'aws-cdk-lib/aws-ecs';
+import {
+  ApplicationLoadBalancer,
+  ApplicationTargetGroup,
+  HttpCodeElb,
+  HttpCodeTarget,
+} from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { DefaultDashboardFactory, MonitoringFacade, SnsAlarmActionStrategy } from 'cdk-monitoring-constructs';
+import {
+  DefaultDashboardFactory,
+  GraphWidgetType,
+  MonitoringFacade,
+  SnsAlarmActionStrategy,
+} from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 
 // 2 of 3 five-minute periods: a single blip stays quiet, a real incident pages within 10-15 minutes.
@@ -37,6 +49,19 @@ const RDS_CPU_DATAPOINTS = 3;
 // 5 GiB leaves time to grow the volume; RDS allows one storage change per 6 hours and halts writes when full.
 const RDS_MIN_FREE_STORAGE_GIB = 5;
 
+// The same bar as the API's 5xx count: more than this many errors from the service is a bug or an outage.
+const SERVICE_MAX_TARGET_5XX_COUNT = 10;
+// 5xx the ALB makes itself (502/503/504) mean no healthy task or tasks dropping connections, not one bad request.
+const SERVICE_MAX_ELB_5XX_COUNT = 5;
+// No cold starts behind the ALB: a p99 past 1 s is slow queries or saturated tasks, a third of the API's budget.
+const SERVICE_MAX_P99_RESPONSE_TIME = Duration.seconds(1);
+// Autoscaling targets 60% CPU, so sustained 85% means it is at maxTasks or cannot keep up.
+const SERVICE_MAX_CPU_PERCENT = 85;
+// Past 85% of the task's memory, Node is close to being killed for running out of memory.
+const SERVICE_MAX_MEMORY_PERCENT = 85;
+// Rolling deploys start new tasks before draining old ones, so any task failing its checks for 10 minutes is real.
+const SERVICE_MAX_UNHEALTHY_TASKS = 0;
+
 // CloudWatch dashboard names allow only these characters, and alarm names reuse the same prefix.
 const NAME_PREFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
 
@@ -48,10 +73,22 @@ export interface MonitoringStackProps extends StackProps {
   /** Every Lambda of the platform. */
   readonly functions: readonly IFunction[];
   readonly database: IDatabaseInstance;
+  /**
+   * The core REST service on Fargate and its internal load balancer.
+   * @default - no service widgets or alarms
+   */
+  readonly coreService?: CoreServiceMonitoringTarget;
+}
+
+/** What the monitoring stack needs of the core service. */
+export interface CoreServiceMonitoringTarget {
+  readonly service: FargateService;
+  readonly loadBalancer: ApplicationLoadBalancer;
+  readonly targetGroup: ApplicationTargetGroup;
 }
 
 /**
- * One dashboard and the alarms for the platform's HTTP API, Lambda functions and database,
+ * One dashboard and the alarms for the platform's HTTP API, Lambda functions, core service and database,
  * all notifying an encrypted e-mail topic.
  */
 export class MonitoringStack extends Stack {
@@ -138,12 +175,92 @@ export class MonitoringStack extends Stack {
       },
     });
 
+    if (props.coreService) {
+      this.monitorCoreService(monitoring, props.coreService);
+    }
+
     const dashboard = dashboards.createdDashboard();
     if (!dashboard) {
       throw new Error('cdk-monitoring-constructs did not create the default dashboard');
     }
     this.dashboard = dashboard;
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboardName });
+  }
+
+  private monitorCoreService(monitoring: MonitoringFacade, core: CoreServiceMonitoringTarget): void {
+    // The service's, cluster's and load balancer's names are deploy-time tokens, which alarm names cannot contain.
+    monitoring.monitorFargateApplicationLoadBalancer({
+      fargateService: core.service,
+      applicationLoadBalancer: core.loadBalancer,
+      applicationTargetGroup: core.targetGroup,
+      alarmFriendlyName: 'CoreService',
+      humanReadableName: 'Core service',
+      addCpuUsageAlarm: { Critical: { maxUsagePercent: SERVICE_MAX_CPU_PERCENT } },
+      addMemoryUsageAlarm: { Critical: { maxUsagePercent: SERVICE_MAX_MEMORY_PERCENT } },
+      addUnhealthyTaskCountAlarm: { Critical: { maxUnhealthyTasks: SERVICE_MAX_UNHEALTHY_TASKS } },
+    });
+
+    // This version of cdk-monitoring-constructs has no ALB request metrics, so they are custom metrics.
+    const { metrics } = core.loadBalancer;
+    // Count metrics are absent, not zero, while nothing fails; absent must read as healthy.
+    const quietWhenMissing = { treatMissingDataOverride: TreatMissingData.NOT_BREACHING };
+    monitoring.monitorCustom({
+      alarmFriendlyName: 'CoreServiceAlb',
+      humanReadableName: 'Core service load balancer',
+      metricGroups: [
+        {
+          title: 'Server errors',
+          graphWidgetType: GraphWidgetType.BAR,
+          metrics: [
+            {
+              metric: metrics.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, {
+                statistic: Stats.SUM,
+                label: 'Service 5xx',
+              }),
+              alarmFriendlyName: 'Target5xx',
+              addAlarm: {
+                Critical: {
+                  threshold: SERVICE_MAX_TARGET_5XX_COUNT,
+                  comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+                  ...quietWhenMissing,
+                },
+              },
+            },
+            {
+              metric: metrics.httpCodeElb(HttpCodeElb.ELB_5XX_COUNT, {
+                statistic: Stats.SUM,
+                label: 'Load balancer 5xx',
+              }),
+              alarmFriendlyName: 'Elb5xx',
+              addAlarm: {
+                Critical: {
+                  threshold: SERVICE_MAX_ELB_5XX_COUNT,
+                  comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+                  ...quietWhenMissing,
+                },
+              },
+            },
+          ],
+        },
+        {
+          title: 'Response time',
+          metrics: [
+            {
+              // TargetResponseTime is reported in seconds.
+              metric: metrics.targetResponseTime({ statistic: Stats.p(99), label: 'p99' }),
+              alarmFriendlyName: 'ResponseTimeP99',
+              addAlarm: {
+                Critical: {
+                  threshold: SERVICE_MAX_P99_RESPONSE_TIME.toSeconds(),
+                  comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+                  ...quietWhenMissing,
+                },
+              },
+            },
+          ],
+        },
+      ],
+    });
   }
 
   private createAlarmTopic(alarmEmail: string): Topic {

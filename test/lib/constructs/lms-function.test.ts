@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LmsFunction } from '../../../lib/constructs/lms-function';
 
@@ -64,5 +65,36 @@ describe('LmsFunction', () => {
     for (const role of roles as { Properties: { ManagedPolicyArns?: unknown } }[]) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
+  });
+
+  it('lets a function in a VPC manage its network interfaces, without an AWS managed policy', () => {
+    const vpcApp = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const vpcStack = new Stack(vpcApp, 'InVpc');
+    const fn = new LmsFunction(vpcStack, 'Migrate', {
+      handler: 'core/migrate-database',
+      serviceName: 'core',
+      logRetention: RetentionDays.ONE_WEEK,
+      vpc: new Vpc(vpcStack, 'Vpc'),
+    });
+    const t = Template.fromStack(vpcStack).toJSON();
+    const role = t.Resources[vpcStack.getLogicalId(fn.role.node.defaultChild as never)];
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const statements = role.Properties.Policies.flatMap(
+      (p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement,
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: expect.arrayContaining([
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DeleteNetworkInterface',
+        ]),
+        Resource: '*',
+      }),
+    );
+    expect(
+      t.Resources[vpcStack.getLogicalId(fn.function.node.defaultChild as never)].Properties.VpcConfig,
+    ).toBeDefined();
   });
 });

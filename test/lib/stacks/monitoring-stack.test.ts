@@ -3,11 +3,18 @@ import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Cluster, ContainerImage, FargateService, FargateTaskDefinition } from 'aws-cdk-lib/aws-ecs';
+import {
+  ApplicationLoadBalancer,
+  ApplicationProtocol,
+  ApplicationTargetGroup,
+  TargetType,
+} from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Code, Function, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { DatabaseInstance, DatabaseInstanceEngine, PostgresEngineVersion } from 'aws-cdk-lib/aws-rds';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { MonitoringStack } from '../../../lib/stacks/monitoring-stack';
+import { type CoreServiceMonitoringTarget, MonitoringStack } from '../../../lib/stacks/monitoring-stack';
 
 const ALARM_EMAIL = 'ops@example.com';
 const NAME_PREFIX = 'example-academy';
@@ -40,7 +47,34 @@ function newHandler(scope: Construct, id: string): Function {
   });
 }
 
-function buildFixture(app: App = new App(), extraFunctionScopes: readonly string[] = []): Fixture {
+/** A bare Fargate service behind an ALB, as the core-service stack exposes it. */
+function newCoreService(scope: Construct, vpc: Vpc): CoreServiceMonitoringTarget {
+  const taskDefinition = new FargateTaskDefinition(scope, 'TaskDefinition');
+  taskDefinition.addContainer('app', {
+    image: ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-alpine'),
+    portMappings: [{ containerPort: 8080 }],
+  });
+  const service = new FargateService(scope, 'Service', {
+    cluster: new Cluster(scope, 'Cluster', { vpc }),
+    taskDefinition,
+  });
+  const loadBalancer = new ApplicationLoadBalancer(scope, 'LoadBalancer', { vpc });
+  const targetGroup = new ApplicationTargetGroup(scope, 'TargetGroup', {
+    vpc,
+    port: 8080,
+    protocol: ApplicationProtocol.HTTP,
+    targetType: TargetType.IP,
+    targets: [service],
+  });
+  loadBalancer.addListener('Http', { port: 80, defaultTargetGroups: [targetGroup] });
+  return { service, loadBalancer, targetGroup };
+}
+
+function buildFixture(
+  app: App = new App(),
+  extraFunctionScopes: readonly string[] = [],
+  withCoreService = false,
+): Fixture {
   const fixtureStack = new Stack(app, 'Fixture');
   const handler = newHandler(fixtureStack, 'Handler');
   const httpApi = new HttpApi(fixtureStack, 'Api');
@@ -66,6 +100,7 @@ function buildFixture(app: App = new App(), extraFunctionScopes: readonly string
     httpApi,
     functions: [handler, ...extraFunctions],
     database,
+    ...(withCoreService ? { coreService: newCoreService(fixtureStack, vpc) } : {}),
   });
   return { fixtureStack, httpApi, database, monitoringStack };
 }
@@ -305,5 +340,88 @@ describe('MonitoringStack', () => {
 
     expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
     expect(() => app.synth()).not.toThrow();
+  });
+
+  describe('with the core service', () => {
+    const statOf = (namespace: string, metricName: string, stat: string) =>
+      Match.objectLike({
+        MetricStat: Match.objectLike({
+          Metric: Match.objectLike({ Namespace: namespace, MetricName: metricName }),
+          Stat: stat,
+        }),
+      });
+    let core: Template;
+    let coreStack: MonitoringStack;
+
+    beforeAll(() => {
+      ({ monitoringStack: coreStack } = buildFixture(new App(), [], true));
+      core = Template.fromStack(coreStack);
+    });
+
+    test('alarms on server errors from the service and from the load balancer itself, quiet without data', () => {
+      for (const [metricName, threshold] of [
+        ['HTTPCode_Target_5XX_Count', 10],
+        ['HTTPCode_ELB_5XX_Count', 5],
+      ] as const) {
+        core.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: threshold,
+          TreatMissingData: 'notBreaching',
+          Metrics: [statOf('AWS/ApplicationELB', metricName, 'Sum')],
+        });
+      }
+    });
+
+    test('alarms on p99 target response time, in seconds', () => {
+      core.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 1,
+        Metrics: [statOf('AWS/ApplicationELB', 'TargetResponseTime', 'p99')],
+      });
+    });
+
+    test('alarms on task CPU and memory', () => {
+      for (const metricName of ['CPUUtilization', 'MemoryUtilization']) {
+        core.hasResourceProperties(
+          'AWS::CloudWatch::Alarm',
+          alarmOn('AWS/ECS', metricName, { ComparisonOperator: 'GreaterThanThreshold', Threshold: 85 }),
+        );
+      }
+    });
+
+    test('alarms on any unhealthy task behind the load balancer', () => {
+      core.hasResourceProperties(
+        'AWS::CloudWatch::Alarm',
+        alarmOn('AWS/ApplicationELB', 'UnHealthyHostCount', {
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 0,
+        }),
+      );
+    });
+
+    test('adds exactly those 6 alarms, named with the prefix and without tokens, notifying the topic', () => {
+      core.resourceCountIs('AWS::CloudWatch::Alarm', 8 + 6);
+      const topic = coreStack.resolve(coreStack.alarmTopic.topicArn);
+      for (const alarm of Object.values(core.findResources('AWS::CloudWatch::Alarm'))) {
+        expect(alarm.Properties.AlarmName).toMatch(new RegExp(`^${NAME_PREFIX}-[A-Za-z0-9_.-]+$`));
+        expect(alarm.Properties).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
+      }
+    });
+
+    test('shows the service and its load balancer on the dashboard', () => {
+      const body = JSON.stringify(Object.values(core.findResources('AWS::CloudWatch::Dashboard'))[0]);
+      for (const text of [
+        'Core service',
+        'HTTPCode_Target_5XX_Count',
+        'TargetResponseTime',
+        'MemoryUtilization',
+      ]) {
+        expect(body).toContain(text);
+      }
+    });
+
+    test('still passes cdk-nag AwsSolutions checks', () => {
+      expect(new AwsSolutionsChecks().validateScope(coreStack).violations).toEqual([]);
+    });
   });
 });

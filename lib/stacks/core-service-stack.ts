@@ -1,0 +1,301 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import {
+  AwsLogDriverMode,
+  Cluster,
+  ContainerImage,
+  ContainerInsights,
+  CpuArchitecture,
+  FargateService,
+  FargateTaskDefinition,
+  LogDrivers,
+  OperatingSystemFamily,
+  Secret as EcsSecret,
+} from 'aws-cdk-lib/aws-ecs';
+import {
+  type ApplicationListener,
+  ApplicationLoadBalancer,
+  ApplicationProtocol,
+  ApplicationTargetGroup,
+  TargetType,
+} from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Trigger } from 'aws-cdk-lib/triggers';
+import type { Construct } from 'constructs';
+import { CORE_SERVICE, ENV } from '../../lambda/resources';
+import type { InstitutionConfig } from '../config/institution-config';
+import { LmsFunction } from '../constructs/lms-function';
+import { REPO_ROOT } from '../paths';
+
+// Scale out before a task saturates: Node serves on one thread, so latency climbs well before 100% CPU.
+const TARGET_CPU_PERCENT = 60;
+// Scale out fast for enrolment peaks; scale in slowly so a short lull does not drop warm tasks.
+const SCALE_OUT_COOLDOWN = Duration.seconds(60);
+const SCALE_IN_COOLDOWN = Duration.minutes(5);
+// Requests are short REST calls, so 15 s drains a task; the 300 s default only slows every rollout.
+const DEREGISTRATION_DELAY = Duration.seconds(15);
+// Two checks 15 s apart: a new task takes traffic about 30 s after start, a dead one leaves within 30 s.
+const HEALTH_CHECK_INTERVAL = Duration.seconds(15);
+// Migrations run before new tasks start; a long one must not be cut short by the trigger's 2 min default.
+const MIGRATION_TIMEOUT = Duration.minutes(5);
+// ALB access logs are for incident forensics; after 90 days they only cost money.
+const ACCESS_LOG_DAYS = 90;
+
+export interface CoreServiceStackProps extends StackProps {
+  readonly vpc: IVpc;
+  readonly database: IDatabaseInstance;
+  /** The database's generated secret (RDS's JSON: host, port, dbname, username, password). */
+  readonly databaseSecret: ISecret;
+  readonly sizing: InstitutionConfig['sizing']['service'];
+  readonly logRetention: RetentionDays;
+  /** Keep the service's log groups (and ALB access logs) when the stack is deleted. */
+  readonly keepStatefulData: boolean;
+  /** The user pool's provider name (`cognito-idp.<region>.amazonaws.com/<pool id>`), the token issuer's host. */
+  readonly userPoolProviderName: string;
+}
+
+/**
+ * The relational core REST service: one container on Fargate behind an internal ALB, reachable only
+ * through API Gateway's VPC link (wired in the api stack), with the database's migrations applied at
+ * deploy by a one-off Lambda before any new task starts.
+ */
+export class CoreServiceStack extends Stack {
+  public readonly cluster: Cluster;
+  public readonly service: FargateService;
+  public readonly loadBalancer: ApplicationLoadBalancer;
+  /** Plain HTTP on port 80; see the constructor for why there is no TLS here. */
+  public readonly listener: ApplicationListener;
+  public readonly targetGroup: ApplicationTargetGroup;
+  /** The ALB's security group: the api stack allows its VPC link here. Nothing else may reach the ALB. */
+  public readonly albSecurityGroup: SecurityGroup;
+  /** Applies database migrations; runs at deploy time when its code or migrations change. */
+  public readonly migration: LmsFunction;
+
+  constructor(scope: Construct, id: string, props: CoreServiceStackProps) {
+    super(scope, id, props);
+    const { vpc, database, databaseSecret, sizing } = props;
+    const removalPolicy = props.keepStatefulData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const privateSubnets = { subnetType: SubnetType.PRIVATE_WITH_EGRESS };
+    const issuer = `https://${props.userPoolProviderName}`;
+
+    // --- Migrations: a one-off step at deploy, before the service's new tasks start.
+    const migrationSecurityGroup = new SecurityGroup(this, 'MigrationSecurityGroup', {
+      vpc,
+      description: 'Database migration step',
+      allowAllOutbound: false,
+    });
+    allowHttpsOut(migrationSecurityGroup, 'Secrets Manager');
+    this.migration = new LmsFunction(this, 'Migration', {
+      handler: 'core/migrate-database',
+      serviceName: 'core',
+      description: 'Applies the core database migrations at deploy time',
+      logRetention: props.logRetention,
+      logRemovalPolicy: removalPolicy,
+      timeout: MIGRATION_TIMEOUT,
+      vpc,
+      vpcSubnets: privateSubnets,
+      securityGroups: [migrationSecurityGroup],
+      copyFiles: [{ from: 'service/migrations', to: 'migrations' }],
+      environment: {
+        [CORE_SERVICE.env.databaseSecretArn]: databaseSecret.secretArn,
+        // Node 20+ runtimes trust only Mozilla's CAs unless told to load Lambda's bundle, which has RDS's.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      },
+    });
+    databaseSecret.grantRead(this.migration.function);
+    allowToDatabase(migrationSecurityGroup, database, 'Migration step');
+
+    // --- The service.
+    this.cluster = new Cluster(this, 'Cluster', {
+      vpc,
+      containerInsightsV2: ContainerInsights.ENABLED,
+    });
+    const taskDefinition = new FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: sizing.cpu,
+      memoryLimitMiB: sizing.memoryMiB,
+      runtimePlatform: {
+        cpuArchitecture: CpuArchitecture.ARM64,
+        operatingSystemFamily: OperatingSystemFamily.LINUX,
+      },
+    });
+    const logGroup = new LogGroup(this, 'ServiceLogs', { retention: props.logRetention, removalPolicy });
+    const secretField = (field: string) => EcsSecret.fromSecretsManager(databaseSecret, field);
+    const container = taskDefinition.addContainer('core', {
+      // The Dockerfile bundles service/src/main.ts with esbuild; no Docker engine is needed to synth.
+      image: ContainerImage.fromAsset(REPO_ROOT, {
+        file: 'service/Dockerfile',
+        platform: Platform.LINUX_ARM64,
+      }),
+      portMappings: [{ containerPort: CORE_SERVICE.port }],
+      readonlyRootFilesystem: true,
+      // The official Node image's unprivileged user, as in service/Dockerfile.
+      user: 'node',
+      logging: LogDrivers.awsLogs({
+        logGroup,
+        streamPrefix: 'core',
+        // A slow CloudWatch must never block request handling; the buffer absorbs bursts.
+        mode: AwsLogDriverMode.NON_BLOCKING,
+      }),
+      environment: {
+        [ENV.tokenIssuer]: issuer,
+        [ENV.tokenJwksUri]: `${issuer}/.well-known/jwks.json`,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      // Injected at task start from the database's secret; never in the task definition itself.
+      secrets: {
+        [CORE_SERVICE.env.databaseHost]: secretField('host'),
+        [CORE_SERVICE.env.databasePort]: secretField('port'),
+        [CORE_SERVICE.env.databaseName]: secretField('dbname'),
+        [CORE_SERVICE.env.databaseUser]: secretField('username'),
+        [CORE_SERVICE.env.databasePassword]: secretField('password'),
+      },
+    });
+    // The root filesystem is read-only; libraries that write temporary files get a scratch volume.
+    taskDefinition.addVolume({ name: 'tmp' });
+    container.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
+    Validations.of(taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'Only public settings are plain environment (token issuer and JWKS URLs, Node options); ' +
+        'database credentials are ECS secrets from Secrets Manager.',
+    });
+    Validations.of(taskDefinition.obtainExecutionRole()).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken, which ECS needs to pull the image, has no resource-level permissions.',
+    });
+
+    const serviceSecurityGroup = new SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc,
+      description: 'Core service tasks: HTTP from the load balancer only',
+      allowAllOutbound: false,
+    });
+    allowHttpsOut(serviceSecurityGroup, 'Cognito JWKS, ECR, Secrets Manager, CloudWatch Logs');
+    this.service = new FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition,
+      desiredCount: sizing.minTasks,
+      vpcSubnets: privateSubnets,
+      assignPublicIp: false,
+      securityGroups: [serviceSecurityGroup],
+      // Rolling deploys never drop below full capacity, and a failing release rolls itself back.
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+    });
+    allowToDatabase(serviceSecurityGroup, database, 'Core service');
+    const scaling = this.service.autoScaleTaskCount({
+      minCapacity: sizing.minTasks,
+      maxCapacity: sizing.maxTasks,
+    });
+    scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: TARGET_CPU_PERCENT,
+      scaleOutCooldown: SCALE_OUT_COOLDOWN,
+      scaleInCooldown: SCALE_IN_COOLDOWN,
+    });
+
+    // Every deploy whose migration bundle (code or SQL files) changed runs it once, and the service switches
+    // to its new task definition only afterwards. A failure fails and rolls back the deploy while the old
+    // tasks keep serving. Old tasks also run against the new schema during a rollout: migrations must be
+    // backward compatible (expand, then contract in a later release).
+    new Trigger(this, 'Migrate', {
+      handler: this.migration.function,
+      executeOnHandlerChange: true,
+      timeout: MIGRATION_TIMEOUT,
+      // The database must be up, and this stack's own rule must let the step reach it, before it runs.
+      executeAfter: [database, migrationSecurityGroup, this.migration],
+      executeBefore: [this.service],
+    });
+
+    // --- The internal load balancer, the VPC link's target.
+    this.albSecurityGroup = new SecurityGroup(this, 'AlbSecurityGroup', {
+      vpc,
+      description: 'Core service load balancer: reachable only from the API VPC link',
+      allowAllOutbound: false,
+    });
+    this.loadBalancer = new ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      internetFacing: false,
+      vpcSubnets: privateSubnets,
+      securityGroup: this.albSecurityGroup,
+      dropInvalidHeaderFields: true,
+    });
+    this.logAccess(removalPolicy);
+    this.targetGroup = new ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc,
+      targetType: TargetType.IP,
+      protocol: ApplicationProtocol.HTTP,
+      port: CORE_SERVICE.port,
+      deregistrationDelay: DEREGISTRATION_DELAY,
+      healthCheck: {
+        path: CORE_SERVICE.healthPath,
+        interval: HEALTH_CHECK_INTERVAL,
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 2,
+      },
+      // Allows the ALB→task rule on the service's security group, and only that.
+      targets: [this.service],
+    });
+    // HTTP, not HTTPS: clients speak TLS to API Gateway, which ends it; the VPC link then carries requests
+    // inside AWS's network to this internal ALB. HTTPS here would need a certificate for a DNS name that
+    // the VPC link verifies, i.e. a custom domain, which dev institutions do not have. `open: false` keeps
+    // the listener closed to everyone until the api stack allows its VPC link on albSecurityGroup.
+    this.listener = this.loadBalancer.addListener('Http', {
+      protocol: ApplicationProtocol.HTTP,
+      port: 80,
+      open: false,
+      defaultTargetGroups: [this.targetGroup],
+    });
+  }
+
+  /**
+   * Access logs need the regional ELB log-delivery account in the bucket policy, which only a stack bound
+   * to a region knows; an environment-agnostic synth (local and dev configs) goes without.
+   */
+  private logAccess(removalPolicy: RemovalPolicy): void {
+    if (Token.isUnresolved(this.region)) {
+      Validations.of(this.loadBalancer).acknowledge({
+        id: 'AwsSolutions-ELB2',
+        reason:
+          'Environment-agnostic synth: ELB log delivery needs a known region. ' +
+          'Set account and region in the institution config to get access logs.',
+      });
+      return;
+    }
+    const bucket = new Bucket(this, 'AccessLogs', {
+      // ALB log delivery supports only S3-managed keys, not KMS.
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(ACCESS_LOG_DAYS) }],
+      removalPolicy,
+      // A bucket with objects cannot be deleted, so a disposable stack empties it first.
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket holds access logs itself; logging access to it would only log the log delivery.',
+    });
+    this.loadBalancer.logAccessLogs(bucket, 'core-alb');
+  }
+}
+
+/** AWS APIs and Cognito's JWKS are public HTTPS endpoints, reached through the NAT gateways (S3 by endpoint). */
+function allowHttpsOut(group: SecurityGroup, what: string): void {
+  group.addEgressRule(Peer.anyIpv4(), Port.tcp(443), `HTTPS to ${what}`);
+}
+
+/**
+ * Lets `source` reach PostgreSQL. Written from the source's side on purpose: the ingress rule then lives in
+ * this stack, while `database.connections.allowDefaultPortFrom(source)` would put it in the data stack,
+ * which would then depend on this one (a cycle, since this stack uses the database). The port is a literal
+ * because the data stack keeps PostgreSQL's default (see its RDS11 acknowledgement); the database's own
+ * `defaultPort` is a deploy-time token that would need one more cross-stack reference.
+ */
+function allowToDatabase(source: SecurityGroup, database: IDatabaseInstance, description: string): void {
+  source.connections.allowTo(database, Port.POSTGRES, description);
+}

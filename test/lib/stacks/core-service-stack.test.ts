@@ -1,0 +1,396 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { CORE_SERVICE, ENV } from '../../../lambda/resources';
+import { platformFor } from '../platform-fixture';
+
+describe('core-service stack', () => {
+  const dev = platformFor('default');
+  const prod = platformFor('example-academy');
+  const t = dev.template('coreService');
+  const { coreService, data, network } = dev.platform;
+  const resolve = (value: unknown) => coreService.resolve(value);
+  const privateSubnetIds = () => resolve(network.vpc.privateSubnets.map((s) => s.subnetId));
+  const groupIdOf = (c: { connections: { securityGroups: { securityGroupId: string }[] } }) =>
+    resolve(c.connections.securityGroups[0]!.securityGroupId);
+  const resourcesOf = (type: string) => Object.entries(t.findResources(type));
+
+  describe('task definition', () => {
+    it('runs on Fargate arm64 Linux, sized from the config', () => {
+      t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        RequiresCompatibilities: ['FARGATE'],
+        NetworkMode: 'awsvpc',
+        RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+        Cpu: '256',
+        Memory: '512',
+      });
+      prod.template('coreService').hasResourceProperties('AWS::ECS::TaskDefinition', {
+        Cpu: '1024',
+        Memory: '2048',
+      });
+    });
+
+    it('runs one hardened container on the service port, logging to its own group', () => {
+      const [[, taskDef]] = resourcesOf('AWS::ECS::TaskDefinition') as [[string, { Properties: never }]];
+      const containers = (taskDef.Properties as { ContainerDefinitions: Record<string, unknown>[] })
+        .ContainerDefinitions;
+      expect(containers).toHaveLength(1);
+      expect(containers[0]).toMatchObject({
+        Essential: true,
+        ReadonlyRootFilesystem: true,
+        User: expect.not.stringMatching(/^(root|0)(:|$)/),
+        PortMappings: [{ ContainerPort: CORE_SERVICE.port, Protocol: 'tcp' }],
+        LogConfiguration: {
+          LogDriver: 'awslogs',
+          Options: expect.objectContaining({ 'awslogs-group': { Ref: expect.any(String) } }),
+        },
+        // A scratch volume, since the root filesystem is read-only.
+        MountPoints: [{ ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'tmp' }],
+      });
+      expect(containers[0]!.User).toBeDefined();
+    });
+
+    it('sets the token issuer and its JWKS from the user pool, and source maps', () => {
+      const issuer = {
+        'Fn::Join': ['', ['https://', resolve(dev.platform.auth.userPool.userPoolProviderName)]],
+      };
+      t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        ContainerDefinitions: [
+          Match.objectLike({
+            Environment: Match.arrayWith([
+              { Name: ENV.tokenIssuer, Value: issuer },
+              {
+                Name: ENV.tokenJwksUri,
+                Value: {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'https://',
+                      resolve(dev.platform.auth.userPool.userPoolProviderName),
+                      '/.well-known/jwks.json',
+                    ],
+                  ],
+                },
+              },
+              { Name: 'NODE_OPTIONS', Value: '--enable-source-maps' },
+            ]),
+          }),
+        ],
+      });
+    });
+
+    it('injects the five connection settings from the database secret, never as plain environment', () => {
+      const secretArn = resolve(data.database.secret!.secretArn);
+      const fromSecret = (field: string) => ({ 'Fn::Join': ['', [secretArn, `:${field}::`]] });
+      const { env } = CORE_SERVICE;
+      t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        ContainerDefinitions: [
+          Match.objectLike({
+            Secrets: [
+              { Name: env.databaseHost, ValueFrom: fromSecret('host') },
+              { Name: env.databasePort, ValueFrom: fromSecret('port') },
+              { Name: env.databaseName, ValueFrom: fromSecret('dbname') },
+              { Name: env.databaseUser, ValueFrom: fromSecret('username') },
+              { Name: env.databasePassword, ValueFrom: fromSecret('password') },
+            ],
+          }),
+        ],
+      });
+      const plain = JSON.stringify(
+        resourcesOf('AWS::ECS::TaskDefinition').map(
+          ([, r]) => r.Properties.ContainerDefinitions[0].Environment,
+        ),
+      );
+      expect(plain).not.toMatch(/DATABASE_/);
+    });
+
+    it('lets the execution role read the database secret to inject it', () => {
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
+              Resource: resolve(data.database.secret!.secretArn),
+            }),
+          ]),
+        },
+        Roles: [resolve(coreService.service.taskDefinition.executionRole!.roleName)],
+      });
+    });
+  });
+
+  describe('service', () => {
+    it('runs in the private subnets without a public IP, rolling without dropping capacity', () => {
+      t.hasResourceProperties('AWS::ECS::Service', {
+        LaunchType: 'FARGATE',
+        DesiredCount: 1,
+        NetworkConfiguration: {
+          AwsvpcConfiguration: {
+            AssignPublicIp: 'DISABLED',
+            Subnets: privateSubnetIds(),
+            SecurityGroups: [groupIdOf(coreService.service)],
+          },
+        },
+        DeploymentConfiguration: {
+          MinimumHealthyPercent: 100,
+          MaximumPercent: 200,
+          DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        },
+      });
+      prod.template('coreService').hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
+    });
+
+    it('scales on CPU between the configured task counts', () => {
+      t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        MinCapacity: 1,
+        MaxCapacity: 2,
+      });
+      prod.template('coreService').hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+        MinCapacity: 2,
+        MaxCapacity: 10,
+      });
+      t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+          PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+          TargetValue: 60,
+        }),
+      });
+    });
+
+    it('runs in a cluster with Container Insights', () => {
+      t.hasResourceProperties('AWS::ECS::Cluster', {
+        ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+      });
+    });
+
+    it('accepts traffic only from the load balancer, on the service port', () => {
+      const ingress = resourcesOf('AWS::EC2::SecurityGroupIngress')
+        .map(([, r]) => r.Properties)
+        .filter((p) => JSON.stringify(p.GroupId) === JSON.stringify(groupIdOf(coreService.service)));
+      expect(ingress).toEqual([
+        expect.objectContaining({
+          IpProtocol: 'tcp',
+          FromPort: CORE_SERVICE.port,
+          ToPort: CORE_SERVICE.port,
+          SourceSecurityGroupId: resolve(coreService.albSecurityGroup.securityGroupId),
+        }),
+      ]);
+      // Inline ingress (e.g. from 0.0.0.0/0) would not show up above.
+      t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+        GroupDescription: Match.stringLikeRegexp('Core service tasks'),
+        SecurityGroupIngress: Match.absent(),
+      });
+    });
+  });
+
+  describe('load balancer', () => {
+    it('is internal, in the private subnets, and drops invalid headers', () => {
+      t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+        Type: 'application',
+        Scheme: 'internal',
+        Subnets: privateSubnetIds(),
+        SecurityGroups: [resolve(coreService.albSecurityGroup.securityGroupId)],
+        LoadBalancerAttributes: Match.arrayWith([
+          { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
+        ]),
+      });
+    });
+
+    it('listens on HTTP port 80 and forwards to the service', () => {
+      t.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+      t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        Protocol: 'HTTP',
+        Port: 80,
+        DefaultActions: [
+          { Type: 'forward', TargetGroupArn: resolve(coreService.targetGroup.targetGroupArn) },
+        ],
+      });
+    });
+
+    it('health-checks the service’s health path and drains quickly', () => {
+      t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+        TargetType: 'ip',
+        Protocol: 'HTTP',
+        Port: CORE_SERVICE.port,
+        HealthCheckPath: CORE_SERVICE.healthPath,
+        TargetGroupAttributes: Match.arrayWith([
+          { Key: 'deregistration_delay.timeout_seconds', Value: '15' },
+        ]),
+      });
+      t.hasResourceProperties('AWS::ECS::Service', {
+        LoadBalancers: [
+          {
+            ContainerName: Match.anyValue(),
+            ContainerPort: CORE_SERVICE.port,
+            TargetGroupArn: resolve(coreService.targetGroup.targetGroupArn),
+          },
+        ],
+      });
+    });
+
+    it('admits nobody until the api stack allows its VPC link on the ALB security group', () => {
+      const albGroup = resolve(coreService.albSecurityGroup.securityGroupId);
+      const ingress = resourcesOf('AWS::EC2::SecurityGroupIngress').filter(
+        ([, r]) => JSON.stringify(r.Properties.GroupId) === JSON.stringify(albGroup),
+      );
+      expect(ingress).toEqual([]);
+      t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+        GroupDescription: Match.stringLikeRegexp('load balancer'),
+        SecurityGroupIngress: Match.absent(),
+      });
+    });
+
+    it('writes access logs to a private, TLS-only, expiring bucket where the region is known', () => {
+      t.resourceCountIs('AWS::S3::Bucket', 0);
+      const p = prod.template('coreService');
+      p.hasResource('AWS::S3::Bucket', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [
+              { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+            ],
+          },
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+          LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90, Status: 'Enabled' })] },
+        }),
+      });
+      p.hasResourceProperties('AWS::S3::BucketPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      p.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+        LoadBalancerAttributes: Match.arrayWith([{ Key: 'access_logs.s3.enabled', Value: 'true' }]),
+      });
+    });
+  });
+
+  describe('database access', () => {
+    const dbGroup = () => groupIdOf(data.database);
+
+    it('opens PostgreSQL to the service and the migration step, and to nothing else from here', () => {
+      const rules = resourcesOf('AWS::EC2::SecurityGroupIngress')
+        .map(([, r]) => r.Properties)
+        .filter((p) => JSON.stringify(p.GroupId) === JSON.stringify(dbGroup()));
+      expect(rules).toHaveLength(2);
+      for (const source of [coreService.service, coreService.migration.function]) {
+        expect(rules).toContainEqual(
+          expect.objectContaining({
+            IpProtocol: 'tcp',
+            FromPort: 5432,
+            ToPort: 5432,
+            SourceSecurityGroupId: groupIdOf(source),
+          }),
+        );
+      }
+    });
+
+    it('keeps the ingress rules in this stack, so the data stack never depends on it', () => {
+      const dataTemplate = JSON.stringify(dev.template('data').toJSON());
+      expect(dataTemplate).not.toMatch(/core-service/);
+      expect(coreService.dependencies).toContain(data);
+    });
+  });
+
+  describe('migrations at deploy', () => {
+    const fn = () =>
+      t.toJSON().Resources[
+        coreService.getLogicalId(coreService.migration.function.node.defaultChild as CfnFunction)
+      ];
+
+    it('runs the migration handler in the private subnets, with the SQL files and the secret’s ARN', () => {
+      expect(fn().Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Timeout: 300,
+        VpcConfig: {
+          SubnetIds: privateSubnetIds(),
+          SecurityGroupIds: [groupIdOf(coreService.migration.function)],
+        },
+        Environment: {
+          Variables: expect.objectContaining({
+            [CORE_SERVICE.env.databaseSecretArn]: resolve(data.database.secret!.secretArn),
+            NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+          }),
+        },
+      });
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
+              Resource: resolve(data.database.secret!.secretArn),
+            }),
+          ]),
+        },
+        Roles: [resolve(coreService.migration.role.roleName)],
+      });
+    });
+
+    it('triggers the migration whenever its bundle changes, before the service updates', () => {
+      const triggers = resourcesOf('Custom::Trigger');
+      expect(triggers).toHaveLength(1);
+      const [[triggerId, trigger]] = triggers as [[string, { Properties: Record<string, unknown> }]];
+      expect(trigger.Properties).toMatchObject({
+        ExecuteOnHandlerChange: true,
+        InvocationType: 'RequestResponse',
+        Timeout: String(5 * 60 * 1000),
+        // A version ARN: a changed bundle is a new version, which is what re-runs the trigger.
+        HandlerArn: { Ref: expect.any(String) },
+      });
+      const version = t.toJSON().Resources[(trigger.Properties.HandlerArn as { Ref: string }).Ref];
+      expect(version.Type).toBe('AWS::Lambda::Version');
+      expect(version.Properties.FunctionName).toEqual({
+        Ref: coreService.getLogicalId(coreService.migration.function.node.defaultChild as CfnFunction),
+      });
+
+      const [[, service]] = resourcesOf('AWS::ECS::Service') as [[string, { DependsOn: string[] }]];
+      expect(service.DependsOn).toContain(triggerId);
+    });
+
+    it('runs the migration only once its network path to the database exists', () => {
+      const [[, trigger]] = resourcesOf('Custom::Trigger') as [[string, { DependsOn: string[] }]];
+      const ingressIds = resourcesOf('AWS::EC2::SecurityGroupIngress')
+        .filter(
+          ([, r]) =>
+            JSON.stringify(r.Properties.SourceSecurityGroupId) ===
+            JSON.stringify(groupIdOf(coreService.migration.function)),
+        )
+        .map(([id]) => id);
+      expect(ingressIds).toHaveLength(1);
+      expect(trigger.DependsOn).toEqual(expect.arrayContaining(ingressIds));
+      expect(coreService.dependencies).toContain(data);
+    });
+  });
+
+  it('keeps logs for the configured days, and keeps them in prod', () => {
+    t.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    t.resourceCountIs('AWS::Logs::LogGroup', 2); // the service and the migration step
+    for (const [, group] of Object.entries(
+      prod.template('coreService').findResources('AWS::Logs::LogGroup'),
+    )) {
+      expect(group).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 365 } });
+    }
+    for (const [, group] of resourcesOf('AWS::Logs::LogGroup')) {
+      expect(group.DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  it('matches the snapshot', () => {
+    const json = t.toJSON();
+    expect(JSON.stringify(json)).toMatch(
+      /container-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}:[a-f0-9]{64}"/,
+    );
+    expect(json).toMatchSnapshot();
+  });
+});
