@@ -14,8 +14,11 @@ export interface AccessTokenVerifierOptions {
   /** `https://cognito-idp.<region>.amazonaws.com/<poolId>` in AWS; the local issuer's URL in `npm start`. */
   readonly issuer: string;
   readonly jwksUri: string;
-  /** App clients whose access tokens are accepted. */
-  readonly clientIds: readonly string[];
+  /**
+   * App clients whose access tokens are accepted; null accepts every client of the issuer (the core service,
+   * which must not depend on the api stack that creates the web client).
+   */
+  readonly clientIds: readonly string[] | null;
 }
 
 /**
@@ -42,7 +45,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
       audience: null,
       customJwtCheck: ({ payload }) => {
         if (payload.token_use !== 'access') throw new Error('not an access token');
-        if (typeof payload.client_id !== 'string' || !options.clientIds.includes(payload.client_id)) {
+        if (typeof payload.client_id !== 'string') throw new Error('token names no client');
+        if (options.clientIds && !options.clientIds.includes(payload.client_id)) {
           throw new Error('token issued to another client');
         }
       },

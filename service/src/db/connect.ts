@@ -32,7 +32,16 @@ export function connectPostgres(
           ssl: s.tls ? { rejectUnauthorized: true } : false,
           max: s.maxConnections ?? 10,
         });
+  // An idle connection the server ends (failover, restart, admin termination) is only dropped from the
+  // pool; without a listener, pg's 'error' event would crash the whole process.
+  pool.on('error', (error) => onIdleError(error));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+function onIdleError(error: Error): void {
+  console.warn(
+    JSON.stringify({ level: 'WARN', message: 'idle database connection closed', error: error.message }),
+  );
 }
 
 /** PostgreSQL compiled to WebAssembly, in this process: `npm start` and tests with no server at hand. */

@@ -1,0 +1,51 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
+import { CORE_SERVICE } from '../../lambda/resources';
+import type { Database } from './db/schema';
+import { routeContext } from './http/context';
+import { HttpError, problemHandler } from './http/errors';
+import type { VerifyToken } from './http/identity';
+import { institutionRoutes } from './institutions/routes';
+
+export interface CoreServiceOptions {
+  readonly db: Kysely<Database>;
+  readonly verifyToken: VerifyToken;
+  /** Fastify's JSON request log. @default false */
+  readonly logger?: boolean;
+}
+
+/** The core REST service: every route validates with zod and answers refusals as problem+json. */
+export async function buildCoreService(options: CoreServiceOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(problemHandler);
+  app.setNotFoundHandler((req) => {
+    throw new HttpError(404, `No route ${req.method} ${req.url.split('?')[0]}`);
+  });
+  await app.register(swagger, {
+    openapi: { info: { title: 'LMS core service', version: '1' } },
+    transform: jsonSchemaTransform,
+  });
+
+  const ctx = routeContext(options.db, options.verifyToken);
+  // Who is calling is settled before anything about the request is: a stranger learns no schema detail.
+  const open = new Set([CORE_SERVICE.healthPath, '/openapi.json']);
+  app.addHook('onRequest', async (req) => {
+    if (!open.has(req.url.split('?')[0]!)) await ctx.caller(req);
+  });
+  app.get(CORE_SERVICE.healthPath, { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(institutionRoutes(ctx));
+  return app;
+}

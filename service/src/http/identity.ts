@@ -1,0 +1,69 @@
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { COOKIES, type Role } from '../../../lambda/resources';
+import type { Identity } from '../../../lambda/shared/access-token';
+import { readCookies } from '../../../lambda/shared/cookies';
+import type { Database } from '../db/schema';
+import { HttpError } from './errors';
+
+export type VerifyToken = (token: string) => Promise<Identity>;
+
+/** Who is calling and what they belong to: the tenancy every route checks. */
+export interface Caller extends Identity {
+  /** The institution this manager or instructor belongs to. */
+  readonly institutionId: string | undefined;
+  readonly institutionRole: 'institution-manager' | 'instructor' | undefined;
+  /** Companies this person manages. */
+  readonly managedCompanyIds: readonly string[];
+  /** The company this person is an approved employee of. */
+  readonly employerCompanyIds: readonly string[];
+  has(role: Role): boolean;
+}
+
+/**
+ * API Gateway's authorizer already checked the token; the service checks it again (it must not trust
+ * the network behind the load balancer), from the Authorization header or the session cookie.
+ */
+export async function authenticate(request: FastifyRequest, verify: VerifyToken): Promise<Identity> {
+  const bearer = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  const token = bearer ?? readCookies(undefined, request.headers.cookie)[COOKIES.access];
+  if (!token) throw new HttpError(401, 'Sign in first');
+  try {
+    return await verify(token);
+  } catch {
+    throw new HttpError(401, 'The access token is invalid or expired');
+  }
+}
+
+export async function loadCaller(db: Kysely<Database>, identity: Identity): Promise<Caller> {
+  const [membership, affiliations] = await Promise.all([
+    db
+      .selectFrom('institution_members')
+      .select(['institution_id', 'role'])
+      .where('user_sub', '=', identity.sub)
+      .executeTakeFirst(),
+    db
+      .selectFrom('affiliations')
+      .select(['company_id', 'role'])
+      .where('user_sub', '=', identity.sub)
+      .where('state', '=', 'approved')
+      .execute(),
+  ]);
+  return {
+    ...identity,
+    institutionId: membership?.institution_id,
+    institutionRole: membership?.role,
+    managedCompanyIds: affiliations.filter((a) => a.role === 'company-manager').map((a) => a.company_id),
+    employerCompanyIds: affiliations.filter((a) => a.role === 'employee').map((a) => a.company_id),
+    has: (role) => identity.roles.includes(role),
+  };
+}
+
+/** Refuses unless the caller holds one of the roles (403: the route exists for others). */
+export function requireRole(caller: Caller, ...roles: Role[]): void {
+  if (!roles.some((r) => caller.has(r)))
+    throw new HttpError(403, `This needs one of the roles: ${roles.join(', ')}`);
+}
+
+/** Someone else's record answers 404: whether it exists is not theirs to learn. */
+export const notFound = (what: string) => new HttpError(404, `${what} not found`);

@@ -1,0 +1,57 @@
+import { createAccessTokenVerifier } from '../../lambda/shared/access-token';
+import { CORE_SERVICE, ENV } from '../../lambda/resources';
+import { buildCoreService } from './app';
+import { connectEmbedded, connectPostgres } from './db/connect';
+import { MIGRATIONS_DIR, migrateToLatest } from './db/migrate';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`Missing environment: ${name}`);
+  return value;
+}
+
+/**
+ * The container's entry point. In AWS the database settings come from the database secret and migrations
+ * ran at deploy; elsewhere DATABASE_URL (or nothing, for embedded PGlite) and migrations run at start.
+ */
+async function main() {
+  const e = CORE_SERVICE.env;
+  const inAws = Boolean(process.env[e.databaseHost]);
+  const db = inAws
+    ? connectPostgres({
+        host: required(e.databaseHost),
+        port: Number(required(e.databasePort)),
+        database: required(e.databaseName),
+        user: required(e.databaseUser),
+        password: required(e.databasePassword),
+        tls: true,
+      })
+    : process.env[e.databaseUrl]
+      ? connectPostgres({ connectionString: process.env[e.databaseUrl]! })
+      : await connectEmbedded();
+  // A bundle cannot find the SQL files relative to its source: the image says where it put them.
+  if (!inAws) await migrateToLatest(db, process.env.MIGRATIONS_DIR ?? MIGRATIONS_DIR);
+  const clientIds = process.env[ENV.tokenClientIds]?.split(',').filter(Boolean);
+  const app = await buildCoreService({
+    db,
+    verifyToken: createAccessTokenVerifier({
+      issuer: required(ENV.tokenIssuer),
+      jwksUri: required(ENV.tokenJwksUri),
+      clientIds: clientIds?.length ? clientIds : null,
+    }),
+    logger: true,
+  });
+  await app.listen({ port: Number(process.env.PORT ?? CORE_SERVICE.port), host: '0.0.0.0' });
+
+  // ECS stops a task with SIGTERM: finish requests in flight, then close the pool.
+  process.once('SIGTERM', async () => {
+    await app.close();
+    await db.destroy();
+    process.exit(0);
+  });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
