@@ -12,6 +12,7 @@ import type { Database } from './db/schema';
 import { routeContext } from './http/context';
 import { HttpError, problemHandler } from './http/errors';
 import type { VerifyToken } from './http/identity';
+import { companyRoutes } from './companies/routes';
 import { institutionRoutes } from './institutions/routes';
 
 export interface CoreServiceOptions {
@@ -47,5 +48,6 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
   app.get(CORE_SERVICE.healthPath, { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(institutionRoutes(ctx));
+  await app.register(companyRoutes(ctx));
   return app;
 }
