@@ -13,7 +13,9 @@ import { routeContext } from './http/context';
 import { HttpError, problemHandler } from './http/errors';
 import type { VerifyToken } from './http/identity';
 import { companyRoutes } from './companies/routes';
+import { courseRoutes } from './courses/routes';
 import { institutionRoutes } from './institutions/routes';
+import { provisionRoutes } from './provisions/routes';
 
 export interface CoreServiceOptions {
   readonly db: Kysely<Database>;
@@ -49,5 +51,7 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(institutionRoutes(ctx));
   await app.register(companyRoutes(ctx));
+  await app.register(courseRoutes(ctx));
+  await app.register(provisionRoutes(ctx));
   return app;
 }

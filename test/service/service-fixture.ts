@@ -36,7 +36,8 @@ export interface ServiceFixture {
   readonly app: FastifyInstance;
   readonly url: string;
   readonly database: TestDatabase;
-  person(roles: Role[], name?: string): Promise<Person>;
+  /** A person with a fresh token; `sub` names an existing person (e.g. an employee inserted directly). */
+  person(roles: Role[], name?: string, sub?: string): Promise<Person>;
   /** One request over HTTP on loopback, as a client (or the load balancer) sends it. */
   call(who: Person | undefined, options: CallOptions): Promise<CallResult>;
   close(): Promise<void>;
@@ -66,8 +67,7 @@ export async function serviceFixture(name: string): Promise<ServiceFixture> {
     app,
     url,
     database,
-    async person(roles, label = roles[0] ?? 'someone') {
-      const sub = randomUUID();
+    async person(roles, label = roles[0] ?? 'someone', sub = randomUUID()) {
       const email = `${label}-${sub.slice(0, 8)}@example.com`;
       const { access_token } = await issuer!.mintAccessToken({ sub, email, roles });
       return { sub, email, roles, token: access_token };

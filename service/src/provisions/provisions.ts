@@ -1,0 +1,225 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema';
+import { emit } from '../events/outbox';
+import { HttpError } from '../http/errors';
+import { type Caller, notFound, requireRole } from '../http/identity';
+
+export interface ProvisionRequest {
+  readonly companyId: string;
+  readonly courseId: string;
+  readonly startsOn: string;
+  readonly endsOn: string;
+  readonly attendeeCount: number;
+  readonly depositAmount: number;
+}
+
+const columns = [
+  'id',
+  'company_id as companyId',
+  'course_id as courseId',
+  'institution_id as institutionId',
+  // Calendar dates as 'YYYY-MM-DD' whatever the driver's date parsing.
+  sql<string>`starts_on::text`.as('startsOn'),
+  sql<string>`ends_on::text`.as('endsOn'),
+  'attendee_count as attendeeCount',
+  'enrolled_count as enrolledCount',
+  // Minor currency units as decimal text: every digit survives, whatever the driver does with int8.
+  sql<string>`deposit_amount::text`.as('depositAmount'),
+  'state',
+  'decision_reason as decisionReason',
+  'created_at as createdAt',
+  'decided_at as decidedAt',
+] as const;
+
+async function provisionFor(db: Kysely<Database>, caller: Caller, id: string) {
+  const p = await db.selectFrom('provisions').select(columns).where('id', '=', id).executeTakeFirst();
+  const visible =
+    p &&
+    (caller.managedCompanyIds.includes(p.companyId) ||
+      caller.institutionId === p.institutionId ||
+      caller.has('platform-admin'));
+  if (!p || !visible) throw notFound('Provision');
+  return p;
+}
+
+/** A company manager requests a published course for a period, a number of attendees and a deposit. */
+export async function requestProvision(db: Kysely<Database>, caller: Caller, input: ProvisionRequest) {
+  requireRole(caller, 'company-manager');
+  if (!caller.managedCompanyIds.includes(input.companyId)) throw notFound('Company');
+  const course = await db
+    .selectFrom('courses')
+    .select(['id', 'institution_id'])
+    .where('id', '=', input.courseId)
+    .where('state', '=', 'published')
+    .executeTakeFirst();
+  if (!course) throw notFound('Course');
+  return db.transaction().execute(async (trx) => {
+    const p = await trx
+      .insertInto('provisions')
+      .values({
+        company_id: input.companyId,
+        course_id: input.courseId,
+        institution_id: course.institution_id,
+        starts_on: input.startsOn,
+        ends_on: input.endsOn,
+        attendee_count: input.attendeeCount,
+        deposit_amount: input.depositAmount,
+        requested_by: caller.sub,
+      })
+      .returning(columns)
+      .executeTakeFirstOrThrow();
+    await emit(trx, 'provision.requested', {
+      provisionId: p.id,
+      companyId: p.companyId,
+      courseId: p.courseId,
+      institutionId: p.institutionId,
+    });
+    return p;
+  });
+}
+
+export const getProvision = provisionFor;
+
+/** Both sides list their provisions by state: a company its own, an institution those for its courses. */
+export async function listProvisions(
+  db: Kysely<Database>,
+  caller: Caller,
+  query: { state?: 'requested' | 'accepted' | 'rejected' | undefined; limit: number },
+) {
+  let q = db.selectFrom('provisions').select(columns).orderBy('created_at', 'desc').limit(query.limit);
+  if (caller.institutionId) q = q.where('institution_id', '=', caller.institutionId);
+  else if (caller.managedCompanyIds.length > 0) q = q.where('company_id', 'in', caller.managedCompanyIds);
+  else if (!caller.has('platform-admin')) return [];
+  if (query.state) q = q.where('state', '=', query.state);
+  return q.execute();
+}
+
+/** The institution's manager accepts or rejects (with a reason) a requested provision, once. */
+export async function decideProvision(
+  db: Kysely<Database>,
+  caller: Caller,
+  id: string,
+  decision: { decision: 'accepted' | 'rejected'; reason?: string | undefined },
+) {
+  const p = await provisionFor(db, caller, id);
+  if (caller.institutionId !== p.institutionId || caller.institutionRole !== 'institution-manager') {
+    throw new HttpError(403, 'Only the institution’s managers decide on provisions');
+  }
+  return db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('provisions')
+      .set({
+        state: decision.decision,
+        decision_reason: decision.reason ?? null,
+        decided_by: caller.sub,
+        decided_at: new Date(),
+      })
+      .where('id', '=', id)
+      .where('state', '=', 'requested')
+      .returning(columns)
+      .executeTakeFirst();
+    if (!updated) throw new HttpError(409, 'This provision was decided already');
+    await emit(trx, decision.decision === 'accepted' ? 'provision.accepted' : 'provision.rejected', {
+      provisionId: id,
+      companyId: updated.companyId,
+      reason: decision.reason ?? null,
+    });
+    return updated;
+  });
+}
+
+/**
+ * The company submits employees for an accepted provision. The provision row is locked for the
+ * transaction, so concurrent submissions queue: never more enrollments than attendees, and people already
+ * enrolled take no second seat. All or nothing: a submission that does not fit changes nothing.
+ */
+export async function submitAttendees(
+  db: Kysely<Database>,
+  caller: Caller,
+  id: string,
+  userSubs: readonly string[],
+) {
+  const p = await provisionFor(db, caller, id);
+  if (!caller.managedCompanyIds.includes(p.companyId))
+    throw new HttpError(403, 'Only the company’s managers submit attendees');
+  if (p.state !== 'accepted') throw new HttpError(409, `The provision is ${p.state}, not accepted`);
+  const employees = await db
+    .selectFrom('affiliations')
+    .select('user_sub')
+    .where('company_id', '=', p.companyId)
+    .where('role', '=', 'employee')
+    .where('state', '=', 'approved')
+    .where('user_sub', 'in', [...userSubs])
+    .execute();
+  const approved = new Set(employees.map((e) => e.user_sub));
+  const strangers = userSubs.map((s, i) => [s, i] as const).filter(([s]) => !approved.has(s));
+  if (strangers.length > 0) {
+    throw new HttpError(
+      422,
+      'Only approved employees of the company can attend',
+      strangers.map(([, i]) => ({
+        field: `body.userSubs.${i}`,
+        message: 'not an approved employee of this company',
+      })),
+    );
+  }
+  return db.transaction().execute(async (trx) => {
+    const locked = await trx
+      .selectFrom('provisions')
+      .select(['attendee_count', 'enrolled_count'])
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const inserted = await trx
+      .insertInto('enrollments')
+      .values(userSubs.map((sub) => ({ provision_id: id, course_id: p.courseId, user_sub: sub })))
+      .onConflict((oc) => oc.columns(['provision_id', 'user_sub']).doNothing())
+      .returning(['id', 'user_sub'])
+      .execute();
+    const free = locked.attendee_count - locked.enrolled_count;
+    if (inserted.length > free) {
+      throw new HttpError(
+        409,
+        `Only ${free} of ${locked.attendee_count} seats are left; ${inserted.length} were asked for`,
+      );
+    }
+    if (inserted.length > 0) {
+      await trx
+        .updateTable('provisions')
+        .set({ enrolled_count: sql`enrolled_count + ${inserted.length}` })
+        .where('id', '=', id)
+        .execute();
+      for (const e of inserted) {
+        await emit(trx, 'enrollment.created', {
+          enrollmentId: e.id,
+          provisionId: id,
+          courseId: p.courseId,
+          userSub: e.user_sub,
+        });
+      }
+    }
+    return {
+      enrolled: inserted.map((e) => e.user_sub),
+      alreadyEnrolled: userSubs.filter((s) => !inserted.some((e) => e.user_sub === s)),
+    };
+  });
+}
+
+/** A learner's own enrollments, newest first, with the course and the period. */
+export async function myEnrollments(db: Kysely<Database>, caller: Caller) {
+  return db
+    .selectFrom('enrollments as e')
+    .innerJoin('courses as c', 'c.id', 'e.course_id')
+    .innerJoin('provisions as p', 'p.id', 'e.provision_id')
+    .select([
+      'e.id',
+      'e.course_id as courseId',
+      'c.title as courseTitle',
+      sql<string>`p.starts_on::text`.as('startsOn'),
+      sql<string>`p.ends_on::text`.as('endsOn'),
+      'e.created_at as enrolledAt',
+    ])
+    .where('e.user_sub', '=', caller.sub)
+    .orderBy('e.created_at', 'desc')
+    .execute();
+}
