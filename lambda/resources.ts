@@ -60,6 +60,11 @@ export const SESSION = {
 export const CORE_SERVICE = {
   port: 8080,
   healthPath: '/health',
+  /**
+   * The paths the core service owns (each with everything below it). API Gateway routes them to the
+   * service through its VPC link, and the local runner forwards them to the in-process service.
+   */
+  pathPrefixes: ['/institutions', '/companies', '/courses', '/provisions', '/me/enrollments'],
   env: {
     /** Connection settings, injected from the database secret's fields. */
     databaseHost: 'DATABASE_HOST',
