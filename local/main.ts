@@ -1,4 +1,6 @@
 import { loadConfig } from '../lib/config/load-config';
+import { connectEmbedded, connectPostgres } from '../service/src/db/connect';
+import { migrateToLatest } from '../service/src/db/migrate';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { startLocalPlatform } from './platform';
@@ -8,7 +10,11 @@ async function main() {
   const config = loadConfig(process.env.INSTITUTION ?? 'default');
   let dynamo: DynamoDbLocal | undefined;
   const endpoint = process.env.DYNAMODB_ENDPOINT ?? (dynamo = await startDynamoDbLocal()).endpoint;
+  const databaseUrl = process.env.DATABASE_URL;
+  const database = databaseUrl ? connectPostgres({ connectionString: databaseUrl }) : await connectEmbedded();
+  await migrateToLatest(database);
   const platform = await startLocalPlatform({
+    database,
     dynamoEndpoint: endpoint,
     port: Number(process.env.PORT ?? 3000),
     appOrigins: config.cors.allowedOrigins,
@@ -16,12 +22,16 @@ async function main() {
   console.log(`${config.institution.name} (local) on ${platform.url}`);
   console.log(`  DynamoDB: ${endpoint}${dynamo ? ' (DynamoDB Local, in memory)' : ''}`);
   console.log(
+    `  Postgres: ${databaseUrl ? databaseUrl.replace(/:[^:@/]*@/, ':***@') : 'embedded PGlite, in memory'}`,
+  );
+  console.log(
     `  Tokens:   POST ${platform.url}/local/token {"role":"learner"}  (demo identities: ${DEMO_IDENTITIES.map((d) => d.id).join(', ')})`,
   );
   console.log(`  Browser:  ${platform.url}/auth/login`);
 
   const stop = async () => {
     await platform.close();
+    await database.destroy();
     await dynamo?.stop();
     process.exit(0);
   };

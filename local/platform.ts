@@ -5,12 +5,16 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
 import * as z from 'zod';
-import { ENV, ROLES } from '../lambda/resources';
+import { CORE_SERVICE, ENV, ROLES } from '../lambda/resources';
 import { routeList } from '../lambda/routes';
 import type { ApiEvent, ApiResult, AuthorizerContext } from '../lambda/shared/http-handler';
+import { createAccessTokenVerifier } from '../lambda/shared/access-token';
 import { fieldProblems } from '../lambda/shared/problem';
+import { buildCoreService } from '../service/src/app';
+import type { Database } from '../service/src/db/schema';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { createTables, LOCAL_AWS } from './dynamodb-local';
 import {
@@ -37,6 +41,8 @@ export interface LocalPlatformOptions {
   readonly appOrigins?: readonly string[];
   /** One line per request. @default console.log */
   readonly log?: (line: string) => void;
+  /** The core service's database, migrated; the platform does not close it. */
+  readonly database: Kysely<Database>;
 }
 
 export interface LocalPlatform {
@@ -235,6 +241,24 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const authorizer = (
     (await import(join(LAMBDA_DIR, 'auth', 'authorize-request'))) as { handler: Authorizer }
   ).handler;
+  /** API Gateway's step before any protected route: the event with the authorizer's context, or a refusal. */
+  async function authorize(req: FastifyRequest, reply: FastifyReply, routeKey: string) {
+    const event = toApiEvent(req, routeKey);
+    let decision: APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
+    try {
+      decision = await authorizer(toAuthorizerEvent(event, `arn:local:execute-api:${routeKey}`));
+    } catch {
+      // What API Gateway answers when the authorizer fails with "Unauthorized".
+      reply.code(401).send({ message: 'Unauthorized' });
+      return undefined;
+    }
+    if (!decision.isAuthorized) {
+      reply.code(403).send({ message: 'Forbidden' });
+      return undefined;
+    }
+    return withAuthorizerContext(event, decision.context);
+  }
+
   for (const route of routeList) {
     const { handler } = (await import(join(LAMBDA_DIR, route.handler))) as { handler: Handler };
     const routeKey = `${route.method} ${route.path}`;
@@ -242,21 +266,45 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       method: route.method,
       url: toFastifyPath(route.path),
       handler: async (req, reply) => {
-        let event = toApiEvent(req, routeKey);
-        if (route.access !== 'public') {
-          let decision: APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
-          try {
-            decision = await authorizer(toAuthorizerEvent(event, `arn:local:execute-api:${routeKey}`));
-          } catch {
-            // What API Gateway answers when the authorizer fails with "Unauthorized".
-            return reply.code(401).send({ message: 'Unauthorized' });
-          }
-          if (!decision.isAuthorized) return reply.code(403).send({ message: 'Forbidden' });
-          event = withAuthorizerContext(event, decision.context);
-        }
-        return sendApiResult(reply, await handler(event));
+        const event =
+          route.access === 'public' ? toApiEvent(req, routeKey) : await authorize(req, reply, routeKey);
+        return event ? sendApiResult(reply, await handler(event)) : reply;
       },
     });
+  }
+
+  // The core service on its own port, reached as through API Gateway's VPC link: authorizer, then forward.
+  const core = await buildCoreService({
+    db: options.database,
+    verifyToken: createAccessTokenVerifier({
+      issuer: issuer.issuer,
+      jwksUri: issuer.jwksUri,
+      clientIds: null,
+    }),
+  });
+  await core.listen({ port: 0, host: '127.0.0.1' });
+  const coreUrl = `http://127.0.0.1:${(core.server.address() as { port: number }).port}`;
+  const hopByHop = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+  const forward = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!(await authorize(req, reply, `ANY ${req.routeOptions.url}`))) return reply;
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined && !hopByHop.has(k)) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    }
+    const res = await fetch(`${coreUrl}${req.url}`, {
+      method: req.method,
+      headers,
+      ...(typeof req.body === 'string' && req.body !== '' ? { body: req.body } : {}),
+    });
+    reply.code(res.status);
+    res.headers.forEach((v, k) => {
+      if (!hopByHop.has(k)) reply.header(k, v);
+    });
+    return reply.send(Buffer.from(await res.arrayBuffer()));
+  };
+  for (const prefix of CORE_SERVICE.pathPrefixes) {
+    app.all(prefix, forward);
+    app.all(`${prefix}/*`, forward);
   }
   app.get('/', async (_req, reply) =>
     reply
@@ -268,5 +316,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ message: 'Not Found' }));
 
   await app.listen({ port, host });
-  return { url, issuer, tables, close: () => app.close() };
+  return {
+    url,
+    issuer,
+    tables,
+    async close() {
+      await app.close();
+      await core.close();
+    },
+  };
 }

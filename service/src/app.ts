@@ -33,6 +33,20 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemHandler);
+  // Clients send `content-type: application/json` with no body on action POSTs (publish, approve): that is
+  // no body, not a malformed one.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(
+        new HttpError(400, 'The body is not valid JSON', [{ field: 'body', message: 'not valid JSON' }]),
+        undefined,
+      );
+    }
+  });
   app.setNotFoundHandler((req) => {
     throw new HttpError(404, `No route ${req.method} ${req.url.split('?')[0]}`);
   });

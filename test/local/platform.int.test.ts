@@ -1,11 +1,16 @@
 import { startLocalPlatform, type LocalPlatform } from '../../local/platform';
+import { businessNumberFrom } from '../service/service-fixture';
+import { testDatabase, type TestDatabase } from '../service/test-database';
 
 let platform: LocalPlatform;
+let database: TestDatabase;
 const lines: string[] = [];
 const APP = 'http://localhost:5173';
 
 beforeAll(async () => {
+  database = await testDatabase('local_platform');
   platform = await startLocalPlatform({
+    database: database.db,
     dynamoEndpoint: process.env.DYNAMODB_ENDPOINT!,
     port: 0,
     host: '127.0.0.1',
@@ -14,7 +19,10 @@ beforeAll(async () => {
     log: (line) => lines.push(line),
   });
 });
-afterAll(() => platform.close());
+afterAll(async () => {
+  await platform.close();
+  await database.close();
+});
 
 const get = (path: string, init: RequestInit = {}) =>
   fetch(`${platform.url}${path}`, { redirect: 'manual', ...init });
@@ -180,5 +188,91 @@ describe('local platform over HTTP', () => {
   it('logs one line per request', () => {
     expect(lines).toContain(lines.find((l) => /^GET \/health 200 \d+\.\dms$/.test(l)));
     expect(lines.every((l) => /^[A-Z]+ \S+ \d{3} \d+\.\dms$/.test(l))).toBe(true);
+  });
+
+  it('runs a course from an institution to an enrolled employee, through the core service', async () => {
+    const as = async (role: string) => ({
+      authorization: `Bearer ${await tokenFor(role)}`,
+      'content-type': 'application/json',
+    });
+    const call = async (role: string, method: string, path: string, body?: unknown, status = 200) => {
+      const res = await fetch(`${platform.url}${path}`, {
+        method,
+        headers: await as(role),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      expect([method, path, res.status, text]).toEqual([method, path, status, expect.anything()]);
+      return JSON.parse(text);
+    };
+    await call(
+      'institution-manager',
+      'POST',
+      '/institutions',
+      {
+        name: 'Local Academy',
+        ownerName: 'Kim',
+        businessNumber: businessNumberFrom('401810001'),
+        certificationNumber: 'C-9',
+        contactEmail: 'office@academy.local',
+        contactPhone: '02-000-0000',
+      },
+      201,
+    );
+    const course = await call('institution-manager', 'POST', '/courses', { title: 'Fire safety' }, 201);
+    const chapter = await call(
+      'institution-manager',
+      'POST',
+      `/courses/${course.id}/chapters`,
+      { title: 'Week 1' },
+      201,
+    );
+    await call(
+      'institution-manager',
+      'POST',
+      `/courses/${course.id}/chapters/${chapter.id}/contents`,
+      { kind: 'video', title: 'Extinguishers' },
+      201,
+    );
+    await call('institution-manager', 'POST', `/courses/${course.id}/publish`);
+
+    const company = await call(
+      'company-manager',
+      'POST',
+      '/companies',
+      {
+        name: 'Local Co',
+        ownerName: 'Park',
+        businessNumber: businessNumberFrom('401810002'),
+        email: 'hr@company.local',
+        phone: '031-000-0000',
+      },
+      201,
+    );
+    const learner = (await call('learner', 'POST', `/companies/${company.id}/join-requests`)).userSub;
+    await call('company-manager', 'PUT', `/companies/${company.id}/employees/${learner}/approval`);
+    const provision = await call(
+      'company-manager',
+      'POST',
+      '/provisions',
+      {
+        companyId: company.id,
+        courseId: course.id,
+        startsOn: '2026-12-01',
+        endsOn: '2026-12-31',
+        attendeeCount: 10,
+        depositAmount: 500000,
+      },
+      201,
+    );
+    await call('institution-manager', 'POST', `/provisions/${provision.id}/decision`, {
+      decision: 'accepted',
+    });
+    await call('company-manager', 'POST', `/provisions/${provision.id}/attendees`, { userSubs: [learner] });
+
+    const mine = await call('learner', 'GET', '/me/enrollments');
+    expect(mine).toEqual([expect.objectContaining({ courseId: course.id, courseTitle: 'Fire safety' })]);
+    // The route to the service is protected like every other: API Gateway's answer without a token.
+    expect((await get('/me/enrollments')).status).toBe(401);
   });
 });
