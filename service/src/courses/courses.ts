@@ -35,22 +35,25 @@ async function courseRow(db: Kysely<Database>, id: string) {
 
 /**
  * Who may read a course: its institution's people (any state), platform admins, company managers while it
- * is published (the catalogue they request from), and learners enrolled in it.
+ * is published (the catalogue they request from), and learners enrolled in it. Returns the caller's own
+ * enrollment, which the learner's course page shows.
  */
 async function assertReader(
   db: Kysely<Database>,
   caller: Caller,
   course: { id: string; institutionId: string; state: string },
 ) {
-  if (caller.institutionId === course.institutionId || caller.has('platform-admin')) return;
-  if (caller.has('company-manager') && course.state === 'published') return;
-  const enrolled = await db
+  const enrollment = await db
     .selectFrom('enrollments')
-    .select('id')
+    .select(['id', 'provision_id as provisionId', 'created_at as enrolledAt'])
     .where('course_id', '=', course.id)
     .where('user_sub', '=', caller.sub)
+    .orderBy('created_at', 'desc')
     .executeTakeFirst();
-  if (!enrolled) throw notFound('Course');
+  if (enrollment) return enrollment;
+  if (caller.institutionId === course.institutionId || caller.has('platform-admin')) return null;
+  if (caller.has('company-manager') && course.state === 'published') return null;
+  throw notFound('Course');
 }
 
 export async function createCourse(db: Kysely<Database>, caller: Caller, input: CourseInput) {
@@ -72,7 +75,7 @@ export async function createCourse(db: Kysely<Database>, caller: Caller, input: 
 /** A course with its curriculum: chapters in order, each with its active contents in order. */
 export async function getCourse(db: Kysely<Database>, caller: Caller, id: string) {
   const course = await courseRow(db, id);
-  await assertReader(db, caller, course);
+  const enrollment = await assertReader(db, caller, course);
   const [chapters, contents] = await Promise.all([
     db
       .selectFrom('chapters')
@@ -98,6 +101,7 @@ export async function getCourse(db: Kysely<Database>, caller: Caller, id: string
   ]);
   return {
     ...course,
+    enrollment: enrollment ?? null,
     chapters: chapters.map((c) => ({ ...c, contents: contents.filter((x) => x.chapterId === c.id) })),
   };
 }

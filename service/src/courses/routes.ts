@@ -76,14 +76,10 @@ export const courseRoutes =
           params: courseParams,
           response: {
             200: course.extend({
+              enrollment: z.object({ id: z.uuid(), provisionId: z.uuid(), enrolledAt: z.date() }).nullable(),
               chapters: z.array(
                 chapter.extend({
-                  contents: z.array(
-                    content.omit({ mediaState: true }).extend({
-                      mediaState: content.shape.mediaState,
-                      durationSeconds: z.number().nullable(),
-                    }),
-                  ),
+                  contents: z.array(content.extend({ durationSeconds: z.number().nullable() })),
                 }),
               ),
             }),

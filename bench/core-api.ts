@@ -1,0 +1,271 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Pool } from 'pg';
+import { createAccessTokenVerifier } from '../lambda/shared/access-token';
+import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '../local/token-issuer';
+import { buildCoreService } from '../service/src/app';
+import { connectPostgres } from '../service/src/db/connect';
+import { migrateToLatest } from '../service/src/db/migrate';
+
+/**
+ * The learner's course page (GET /courses/:id: course, curriculum, the caller's enrollment) under
+ * autocannon on loopback, beside pgbench running the same SQL on the same server in the same run.
+ * Reproduce: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:core-api
+ */
+const CONNECTIONS = 64;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const GOAL_RATIO = 0.4;
+const GOAL_P99_MS = 25;
+const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const dbName = 'lms_bench_core_api';
+
+async function main() {
+  const admin = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new Pool({ connectionString: server, max: 1 }) }),
+  });
+  await sql`drop database if exists ${sql.id(dbName)} with (force)`.execute(admin);
+  await sql`create database ${sql.id(dbName)}`.execute(admin);
+  const url = new URL(server);
+  url.pathname = `/${dbName}`;
+  const db = connectPostgres({ connectionString: url.toString(), maxConnections: 20 });
+  await migrateToLatest(db);
+
+  // Seed: one institution, a published course of 5 chapters x 6 contents, a company, 1000 enrolled learners.
+  const institution = await db
+    .insertInto('institutions')
+    .values({
+      name: 'Bench Academy',
+      owner_name: 'B',
+      business_number: '1234567891',
+      certification_number: 'C',
+      contact_email: 'a@b.c',
+      contact_phone: '0',
+      created_by: 'bench',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const course = await db
+    .insertInto('courses')
+    .values({ institution_id: institution.id, title: 'Bench course', state: 'published' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  for (let c = 0; c < 5; c++) {
+    const chapter = await db
+      .insertInto('chapters')
+      .values({ course_id: course.id, title: `Chapter ${c + 1}`, position: c })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('contents')
+      .values(
+        Array.from({ length: 6 }, (_, i) => ({
+          course_id: course.id,
+          chapter_id: chapter.id,
+          kind: 'video' as const,
+          title: `Lesson ${c + 1}.${i + 1}`,
+          position: i,
+          media_state: 'ready' as const,
+          duration_seconds: 600,
+        })),
+      )
+      .execute();
+  }
+  const company = await db
+    .insertInto('companies')
+    .values({
+      name: 'Bench Co',
+      owner_name: 'B',
+      business_number: '2234567891',
+      email: 'hr@bench.example',
+      phone: '0',
+      created_by: 'bench',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const provision = await db
+    .insertInto('provisions')
+    .values({
+      company_id: company.id,
+      course_id: course.id,
+      institution_id: institution.id,
+      starts_on: '2026-12-01',
+      ends_on: '2027-02-28',
+      attendee_count: 1000,
+      enrolled_count: 1000,
+      deposit_amount: 0,
+      state: 'accepted',
+      requested_by: 'bench',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const learners = Array.from({ length: 1000 }, () => randomUUID());
+  await db
+    .insertInto('affiliations')
+    .values(
+      learners.map((s) => ({
+        company_id: company.id,
+        user_sub: s,
+        role: 'employee' as const,
+        state: 'approved' as const,
+        email: null,
+      })),
+    )
+    .execute();
+  await db
+    .insertInto('enrollments')
+    .values(learners.map((s) => ({ provision_id: provision.id, course_id: course.id, user_sub: s })))
+    .execute();
+  await sql`analyze`.execute(db);
+
+  // The service as in AWS: production token verifier (JWKS over HTTP), its own pool.
+  let issuer: LocalTokenIssuer | undefined; // eslint-disable-line prefer-const
+  const jwks = createServer((_req, res) => res.end(JSON.stringify(issuer!.jwks())));
+  jwks.listen(0, '127.0.0.1');
+  await once(jwks, 'listening');
+  const base = `http://127.0.0.1:${(jwks.address() as { port: number }).port}`;
+  issuer = await LocalTokenIssuer.create(base);
+  const app = await buildCoreService({
+    db,
+    verifyToken: createAccessTokenVerifier({
+      issuer: base,
+      jwksUri: issuer.jwksUri,
+      clientIds: [LOCAL_CLIENT_ID],
+    }),
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const serviceUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const learner = learners[0]!;
+  const { access_token } = await issuer.mintAccessToken({
+    sub: learner,
+    email: 'l@bench.example',
+    roles: ['learner'],
+  });
+  const page = `${serviceUrl}/courses/${course.id}`;
+  const check = await fetch(page, { headers: { authorization: `Bearer ${access_token}` } });
+  if (check.status !== 200) throw new Error(`course page answered ${check.status}: ${await check.text()}`);
+
+  // autocannon in its own process: on the service's event loop it would compete with what it measures.
+  const run = async (duration: number) => {
+    const child = spawn(
+      process.execPath,
+      [
+        require.resolve('autocannon/autocannon.js'),
+        '-j',
+        '-c',
+        String(CONNECTIONS),
+        '-d',
+        String(duration),
+        '-H',
+        `authorization=Bearer ${access_token}`,
+        page,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    if (code !== 0) throw new Error(`autocannon exited with ${code}`);
+    return JSON.parse(out) as {
+      requests: { average: number };
+      latency: { p50: number; p99: number };
+      non2xx: number;
+      errors: number;
+    };
+  };
+  await run(2); // warm-up: JIT, pool, plan caches
+  const http = await run(SECONDS);
+  if (http.non2xx > 0 || http.errors > 0)
+    throw new Error(`${http.non2xx} non-2xx answers, ${http.errors} errors`);
+  await app.close();
+  jwks.close();
+  await db.destroy();
+
+  // The same SQL the route sends for one page view: caller, course, enrollment, chapters, contents.
+  const dir = mkdtempSync(join(tmpdir(), 'lms-pgbench-'));
+  const script = join(dir, 'course-page.sql');
+  writeFileSync(
+    script,
+    [
+      `select institution_id, role from institution_members where user_sub = '${learner}';`,
+      `select company_id, role from affiliations where user_sub = '${learner}' and state = 'approved';`,
+      `select id, institution_id, title, introduction, instructor_sub, cover_image_url, state, created_at, updated_at from courses where id = '${course.id}';`,
+      `select id, provision_id, created_at from enrollments where course_id = '${course.id}' and user_sub = '${learner}' order by created_at desc limit 1;`,
+      `select id, title, position from chapters where course_id = '${course.id}' order by position;`,
+      `select id, chapter_id, kind, title, position, media_state, duration_seconds from contents where course_id = '${course.id}' and state = 'active' order by position;`,
+    ].join('\n') + '\n',
+  );
+  const pgArgs = [
+    '-h',
+    url.hostname,
+    '-p',
+    url.port || '5432',
+    '-U',
+    decodeURIComponent(url.username) || 'postgres',
+  ];
+  const out = execFileSync(
+    'pgbench',
+    [
+      ...pgArgs,
+      '-n',
+      '-M',
+      'prepared',
+      '-c',
+      String(CONNECTIONS),
+      '-j',
+      '2',
+      '-T',
+      String(SECONDS),
+      '-f',
+      script,
+      '-l',
+      `--log-prefix=${join(dir, 'tx')}`,
+      dbName,
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
+  const latenciesUs = readdirSync(dir)
+    .filter((f) => f.startsWith('tx'))
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n'))
+    .map((line) => Number(line.split(' ')[2]))
+    .sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latenciesUs[Math.min(latenciesUs.length - 1, Math.floor((p / 100) * latenciesUs.length))]! / 1000;
+  rmSync(dir, { recursive: true, force: true });
+  await sql`drop database if exists ${sql.id(dbName)} with (force)`.execute(admin);
+  await admin.destroy();
+
+  const ratio = http.requests.average / tps;
+  console.log(
+    `bench/core-api: the learner's course page, ${CONNECTIONS} connections, ${SECONDS} s each, on ${cpus().length} cores`,
+  );
+  console.log(
+    `  page: GET /courses/:id (course, 5 chapters x 6 contents, own enrollment; 1000 learners enrolled)`,
+  );
+  console.log(
+    `  HTTP (autocannon -> Fastify -> PostgreSQL): ${http.requests.average.toFixed(0)} req/s, p50 ${http.latency.p50} ms, p99 ${http.latency.p99} ms`,
+  );
+  console.log(
+    `  SQL  (pgbench, same 6 queries, prepared):   ${tps.toFixed(0)} tx/s,  p50 ${pct(50).toFixed(2)} ms, p99 ${pct(99).toFixed(2)} ms`,
+  );
+  console.log(
+    `  throughput ratio HTTP/pgbench: ${(ratio * 100).toFixed(0)}% (goal >= ${GOAL_RATIO * 100}%: ${ratio >= GOAL_RATIO ? 'met' : 'MISSED'})`,
+  );
+  console.log(
+    `  HTTP p99: ${http.latency.p99} ms (goal < ${GOAL_P99_MS} ms: ${http.latency.p99 < GOAL_P99_MS ? 'met' : 'MISSED'})`,
+  );
+  console.log(`reproduce: DATABASE_URL=${server.replace(/:[^:@/]*@/, ':***@')} npm run bench:core-api`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
