@@ -68,6 +68,11 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform {
     allowedOrigins: config.cors.allowedOrigins,
     domain: config.domain,
     throttle: config.sizing.api,
+    vpc: network.vpc,
+    coreService: {
+      listener: coreService.listener,
+      albSecurityGroup: coreService.albSecurityGroup,
+    },
   });
   const monitoring = new MonitoringStack(app, name('monitoring'), {
     env,

@@ -8,9 +8,10 @@ import {
   HttpMethod,
   HttpStage,
   LogGroupLogDestination,
+  VpcLink,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { HttpAlbIntegration, HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate, CertificateValidation } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   CfnManagedLoginBranding,
@@ -20,11 +21,13 @@ import {
   type UserPoolClientIdentityProvider,
 } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type ISecurityGroup, type IVpc, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import type { IApplicationListener } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
-import { ENV, SESSION, type TableName } from '../../lambda/resources';
+import { CORE_SERVICE, ENV, SESSION, type TableName } from '../../lambda/resources';
 import { routeList } from '../../lambda/routes';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
@@ -41,14 +44,26 @@ export interface ApiStackProps extends StackProps {
   readonly logRetention: RetentionDays;
   /** Requests per second across the stage, and the burst above it. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** The VPC the core service runs in; the VPC link sits in its private subnets. */
+  readonly vpc: IVpc;
+  /** The core service's internal ALB: its listener (the VPC link's target) and its security group. */
+  readonly coreService: {
+    readonly listener: IApplicationListener;
+    readonly albSecurityGroup: ISecurityGroup;
+  };
 }
 
-/** The HTTP API: every route of the route table, its Lambda, and the browser sign-in client. */
+/**
+ * The HTTP API: every route of the route table with its Lambda, the core service's path prefixes through a
+ * VPC link, and the browser sign-in client.
+ */
 export class ApiStack extends Stack {
   public readonly httpApi: HttpApi;
   public readonly functions: LmsFunction[] = [];
   /** The URL browsers and API clients use. */
   public readonly url: string;
+  /** The core service's VPC link's security group: the only source its load balancer admits. */
+  public readonly coreServiceLinkSecurityGroup: SecurityGroup;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -175,6 +190,8 @@ export class ApiStack extends Stack {
       }
     }
 
+    this.coreServiceLinkSecurityGroup = this.routeToCoreService(props, authorizer);
+
     // API Gateway requires every identity source to be present in a request; with caching off none is needed,
     // and leaving the property out is the documented way to say so.
     (
@@ -183,6 +200,41 @@ export class ApiStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.url });
     new CfnOutput(this, 'WebClientId', { value: webClient.userPoolClientId });
+  }
+
+  /**
+   * Sends every path under the core service's prefixes, unchanged, to its internal ALB through a VPC link,
+   * behind the same authorizer (the service verifies the token again itself).
+   */
+  private routeToCoreService(props: ApiStackProps, authorizer: HttpLambdaAuthorizer): SecurityGroup {
+    // A link of its own with its own security group: without one, the link would get the VPC's default
+    // group, which the network stack locks down (restrictDefaultSecurityGroup), and no request would pass.
+    const linkSecurityGroup = new SecurityGroup(this, 'CoreServiceLinkSecurityGroup', {
+      vpc: props.vpc,
+      description: 'API Gateway VPC link: HTTP to the core service load balancer only',
+      allowAllOutbound: false,
+    });
+    // Written from the link's side on purpose: both rules then live in this stack (the ALB group's ingress
+    // as an AWS::EC2::SecurityGroupIngress), while allowing it from the ALB's side would put them in the
+    // core-service stack, which would then depend on this one (a cycle, since this stack uses its listener).
+    linkSecurityGroup.connections.allowTo(
+      props.coreService.albSecurityGroup,
+      Port.tcp(80), // the listener's port (plain HTTP; see the core-service stack)
+      'API Gateway VPC link to the core service',
+    );
+    const vpcLink = new VpcLink(this, 'CoreServiceVpcLink', {
+      vpc: props.vpc,
+      subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [linkSecurityGroup],
+    });
+    // One integration for every route; no parameter mapping, so the service sees the request path as sent.
+    const integration = new HttpAlbIntegration('CoreService', props.coreService.listener, { vpcLink });
+    for (const prefix of CORE_SERVICE.pathPrefixes) {
+      for (const path of [prefix, `${prefix}/{proxy+}`]) {
+        this.httpApi.addRoutes({ path, methods: [HttpMethod.ANY], integration, authorizer });
+      }
+    }
+    return linkSecurityGroup;
   }
 
   private addFunction(

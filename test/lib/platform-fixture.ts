@@ -1,7 +1,14 @@
-import { App } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../lib/config/load-config';
 import { buildPlatform, type Platform } from '../../lib/platform';
+
+/** One resource of a synthesized template, with the stack whose template holds it. */
+export interface ResourceIn {
+  readonly stack: Stack;
+  readonly logicalId: string;
+  readonly properties: Record<string, unknown>;
+}
 
 /**
  * The whole platform for one config, without bundling (the tests read templates, not code assets;
@@ -11,16 +18,44 @@ export function platformFor(configName = 'default'): {
   app: App;
   platform: Platform;
   template: (s: keyof Platform) => Template;
+  /** Every resource of a type in any stack: for rules between stacks, which may land in either. */
+  resourcesAnywhere: (type: string) => ResourceIn[];
 } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const platform = buildPlatform(app, loadConfig(configName));
   const cache = new Map<keyof Platform, Template>();
+  const template = (s: keyof Platform) => {
+    if (!cache.has(s)) cache.set(s, Template.fromStack(platform[s]));
+    return cache.get(s)!;
+  };
   return {
     app,
     platform,
-    template: (s) => {
-      if (!cache.has(s)) cache.set(s, Template.fromStack(platform[s]));
-      return cache.get(s)!;
-    },
+    template,
+    resourcesAnywhere: (type) =>
+      (Object.keys(platform) as (keyof Platform)[]).flatMap((s) =>
+        Object.entries(template(s).findResources(type)).map(([logicalId, r]) => ({
+          stack: platform[s],
+          logicalId,
+          properties: r.Properties,
+        })),
+      ),
   };
 }
+
+/**
+ * How `value` (a token, e.g. a security group's id) reads in `stack`'s template: a Ref or GetAtt in its own
+ * stack, an Fn::ImportValue in a stack that references it, undefined in a stack that does not. Call it only
+ * after synthesis (any `template(...)` call), which assigns the cross-stack references.
+ */
+export function refIn(stack: Stack, value: unknown): unknown {
+  try {
+    return stack.resolve(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Deep equality of two template values, for filtering rules by their group ids. */
+export const sameRef = (a: unknown, b: unknown): boolean =>
+  a !== undefined && JSON.stringify(a) === JSON.stringify(b);

@@ -1,21 +1,34 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { ENV } from '../../../lambda/resources';
+import { CORE_SERVICE, ENV } from '../../../lambda/resources';
 import { routeList } from '../../../lambda/routes';
 import type { Platform } from '../../../lib/platform';
-import { platformFor } from '../platform-fixture';
+import { platformFor, refIn, sameRef } from '../platform-fixture';
 
 describe('api stack', () => {
   const dev = platformFor('default');
   const prod = platformFor('example-academy');
   const api = dev.template('api');
+  const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
+  const integrations = api.findResources('AWS::ApiGatewayV2::Integration');
+  const integrationOf = (route: { Target: unknown }) => {
+    expect(route.Target).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: expect.any(String) }]] });
+    const { Ref } = (route.Target as { 'Fn::Join': [string, [string, { Ref: string }]] })['Fn::Join'][1][1];
+    return integrations[Ref]!.Properties;
+  };
+  const lambdaRouteKeys = routeList.map((r) => `${r.method} ${r.path}`);
+  const coreRouteKeys = CORE_SERVICE.pathPrefixes.flatMap((p) => [`ANY ${p}`, `ANY ${p}/{proxy+}`]);
 
-  it('has exactly the routes of the route table, each with the authorizer unless public', () => {
-    const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual(
-      routeList.map((r) => `${r.method} ${r.path}`).sort(),
-    );
+  it('has exactly the routes of the route table and the core service prefixes, nothing else', () => {
+    const lambdaRoutes = routes.filter((r) => integrationOf(r).IntegrationType === 'AWS_PROXY');
+    const coreRoutes = routes.filter((r) => integrationOf(r).ConnectionType === 'VPC_LINK');
+    expect(lambdaRoutes.map((r) => r.RouteKey).sort()).toEqual([...lambdaRouteKeys].sort());
+    expect(coreRoutes.map((r) => r.RouteKey).sort()).toEqual([...coreRouteKeys].sort());
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual([...lambdaRouteKeys, ...coreRouteKeys].sort());
+  });
+
+  it('gives each route of the route table the authorizer unless public', () => {
     for (const route of routeList) {
       const props = routes.find((r) => r.RouteKey === `${route.method} ${route.path}`);
       if (route.access === 'public') {
@@ -25,6 +38,93 @@ describe('api stack', () => {
         expect(props.AuthorizerId).toEqual({ Ref: expect.any(String) });
       }
     }
+  });
+
+  describe('core service', () => {
+    const { api: apiStack, coreService, network } = dev.platform;
+    const linkGroup = { 'Fn::GetAtt': [expect.any(String), 'GroupId'] };
+
+    it('routes each prefix, and everything below it, behind the session authorizer', () => {
+      const [authorizerId] = Object.keys(api.findResources('AWS::ApiGatewayV2::Authorizer'));
+      for (const key of coreRouteKeys) {
+        expect(routes.find((r) => r.RouteKey === key)).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizerId },
+        });
+      }
+      expect(coreRouteKeys.length).toBeGreaterThan(0);
+    });
+
+    it('sends them, path unchanged, to the core service listener through the VPC link', () => {
+      const targets = new Set(
+        routes.filter((r) => coreRouteKeys.includes(r.RouteKey)).map((r) => JSON.stringify(r.Target)),
+      );
+      expect(targets.size).toBe(1); // one integration shared by every core route
+      const [link] = Object.keys(api.findResources('AWS::ApiGatewayV2::VpcLink'));
+      const integration = integrationOf(routes.find((r) => r.RouteKey === coreRouteKeys[0])!);
+      expect(integration).toEqual({
+        ApiId: { Ref: expect.any(String) },
+        IntegrationType: 'HTTP_PROXY',
+        ConnectionType: 'VPC_LINK',
+        ConnectionId: { Ref: link },
+        IntegrationMethod: 'ANY',
+        IntegrationUri: refIn(apiStack, coreService.listener.listenerArn),
+        PayloadFormatVersion: '1.0',
+        // No RequestParameters: nothing rewrites the path, which the service serves at its root.
+      });
+      // The listener's ARN arrives as the core-service stack's export of the listener itself.
+      const importName = (integration.IntegrationUri as { 'Fn::ImportValue': string })['Fn::ImportValue'];
+      const exported = Object.values(dev.template('coreService').toJSON().Outputs).find(
+        (o) => (o as { Export?: { Name: string } }).Export?.Name === importName,
+      );
+      expect(exported).toMatchObject({ Value: coreService.resolve(coreService.listener.listenerArn) });
+    });
+
+    it('puts the VPC link in the private subnets with a security group of its own', () => {
+      api.resourceCountIs('AWS::ApiGatewayV2::VpcLink', 1);
+      api.hasResourceProperties('AWS::ApiGatewayV2::VpcLink', {
+        SubnetIds: refIn(
+          apiStack,
+          network.vpc.privateSubnets.map((s) => s.subnetId),
+        ),
+        SecurityGroupIds: [apiStack.resolve(apiStack.coreServiceLinkSecurityGroup.securityGroupId)],
+      });
+      expect(apiStack.resolve(apiStack.coreServiceLinkSecurityGroup.securityGroupId)).toEqual(linkGroup);
+    });
+
+    it('lets the VPC link reach the load balancer on port 80, and nothing else', () => {
+      const link = apiStack.coreServiceLinkSecurityGroup.securityGroupId;
+      const alb = coreService.albSecurityGroup.securityGroupId;
+      const rule = { IpProtocol: 'tcp', FromPort: 80, ToPort: 80 };
+      const egress = dev
+        .resourcesAnywhere('AWS::EC2::SecurityGroupEgress')
+        .filter(({ stack, properties }) => sameRef(refIn(stack, link), properties.GroupId));
+      expect(egress).toEqual([
+        expect.objectContaining({
+          properties: expect.objectContaining({ ...rule, DestinationSecurityGroupId: expect.anything() }),
+        }),
+      ]);
+      const [{ stack: egressStack, properties: out }] = egress as [(typeof egress)[number]];
+      expect(out.DestinationSecurityGroupId).toEqual(refIn(egressStack, alb));
+
+      const ingress = dev
+        .resourcesAnywhere('AWS::EC2::SecurityGroupIngress')
+        .filter(({ stack, properties }) => sameRef(refIn(stack, alb), properties.GroupId));
+      expect(ingress).toHaveLength(1);
+      const [{ stack: ingressStack, properties: in_ }] = ingress as [(typeof ingress)[number]];
+      expect(in_).toMatchObject({ ...rule, SourceSecurityGroupId: refIn(ingressStack, link) });
+
+      // Both rules sit in this stack, so the core-service stack never depends on it (no cycle).
+      expect([egressStack, ingressStack]).toEqual([apiStack, apiStack]);
+      expect(apiStack.dependencies).toContain(coreService);
+      expect(coreService.dependencies).not.toContain(apiStack);
+      // No inline rules either: the link admits nothing and sends only the rule above.
+      api.hasResourceProperties('AWS::EC2::SecurityGroup', {
+        GroupDescription: Match.stringLikeRegexp('VPC link'),
+        SecurityGroupIngress: Match.absent(),
+        SecurityGroupEgress: Match.absent(),
+      });
+    });
   });
 
   it('authorizes with a Lambda reading header or cookie, uncached', () => {

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CORE_SERVICE, ENV } from '../../../lambda/resources';
-import { platformFor } from '../platform-fixture';
+import { platformFor, refIn, sameRef } from '../platform-fixture';
 
 describe('core-service stack', () => {
   const dev = platformFor('default');
@@ -230,12 +230,24 @@ describe('core-service stack', () => {
       });
     });
 
-    it('admits nobody until the api stack allows its VPC link on the ALB security group', () => {
-      const albGroup = resolve(coreService.albSecurityGroup.securityGroupId);
-      const ingress = resourcesOf('AWS::EC2::SecurityGroupIngress').filter(
-        ([, r]) => JSON.stringify(r.Properties.GroupId) === JSON.stringify(albGroup),
-      );
-      expect(ingress).toEqual([]);
+    it('admits only the API’s VPC link, on port 80, by a rule the api stack holds', () => {
+      const alb = coreService.albSecurityGroup.securityGroupId;
+      const link = dev.platform.api.coreServiceLinkSecurityGroup.securityGroupId;
+      const ingress = dev
+        .resourcesAnywhere('AWS::EC2::SecurityGroupIngress')
+        .filter(({ stack, properties }) => sameRef(refIn(stack, alb), properties.GroupId));
+      expect(ingress).toEqual([
+        expect.objectContaining({
+          stack: dev.platform.api,
+          properties: expect.objectContaining({
+            IpProtocol: 'tcp',
+            FromPort: 80,
+            ToPort: 80,
+            SourceSecurityGroupId: refIn(dev.platform.api, link),
+          }),
+        }),
+      ]);
+      // Inline ingress (e.g. from 0.0.0.0/0) would not show up above.
       t.hasResourceProperties('AWS::EC2::SecurityGroup', {
         GroupDescription: Match.stringLikeRegexp('load balancer'),
         SecurityGroupIngress: Match.absent(),
