@@ -5,12 +5,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import { Pool } from 'pg';
+import { sql } from 'kysely';
 import { createAccessTokenVerifier } from '../lambda/shared/access-token';
 import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '../local/token-issuer';
 import { buildCoreService } from '../service/src/app';
-import { connectPostgres } from '../service/src/db/connect';
+import { scratchDatabase } from '../test/service/test-database';
 import { migrateToLatest } from '../service/src/db/migrate';
 
 /**
@@ -26,14 +25,9 @@ const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/t
 const dbName = 'lms_bench_core_api';
 
 async function main() {
-  const admin = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: new Pool({ connectionString: server, max: 1 }) }),
-  });
-  await sql`drop database if exists ${sql.id(dbName)} with (force)`.execute(admin);
-  await sql`create database ${sql.id(dbName)}`.execute(admin);
-  const url = new URL(server);
-  url.pathname = `/${dbName}`;
-  const db = connectPostgres({ connectionString: url.toString(), maxConnections: 20 });
+  const scratch = await scratchDatabase(server, dbName);
+  const db = scratch.db;
+  const url = new URL(scratch.url!);
   await migrateToLatest(db);
 
   // Seed: one institution, a published course of 5 chapters x 6 contents, a company, 1000 enrolled learners.
@@ -184,7 +178,6 @@ async function main() {
     throw new Error(`${http.non2xx} non-2xx answers, ${http.errors} errors`);
   await app.close();
   jwks.close();
-  await db.destroy();
 
   // The same SQL the route sends for one page view: caller, course, enrollment, chapters, contents.
   const dir = mkdtempSync(join(tmpdir(), 'lms-pgbench-'));
@@ -240,8 +233,7 @@ async function main() {
   const pct = (p: number) =>
     latenciesUs[Math.min(latenciesUs.length - 1, Math.floor((p / 100) * latenciesUs.length))]! / 1000;
   rmSync(dir, { recursive: true, force: true });
-  await sql`drop database if exists ${sql.id(dbName)} with (force)`.execute(admin);
-  await admin.destroy();
+  await scratch.close();
 
   const ratio = http.requests.average / tps;
   console.log(

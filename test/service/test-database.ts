@@ -24,7 +24,16 @@ export async function testDatabase(name: string, options: { migrate?: boolean } 
     if (options.migrate !== false) await migrateToLatest(db);
     return { db, kind: 'pglite', close: () => db.destroy() };
   }
-  const dbName = `lms_${name.replace(/\W/g, '_')}_${process.pid}`.toLowerCase();
+  const scratch = await scratchDatabase(
+    serverUrl,
+    `lms_${name.replace(/\W/g, '_')}_${process.pid}`.toLowerCase(),
+  );
+  if (options.migrate !== false) await migrateToLatest(scratch.db);
+  return scratch;
+}
+
+/** A new, empty database on a PostgreSQL server (replacing one of the same name); close() drops it. */
+export async function scratchDatabase(serverUrl: string, dbName: string): Promise<TestDatabase> {
   const admin = new Kysely<unknown>({
     dialect: new PostgresDialect({ pool: new Pool({ connectionString: serverUrl, max: 1 }) }),
   });
@@ -33,7 +42,6 @@ export async function testDatabase(name: string, options: { migrate?: boolean } 
   const url = new URL(serverUrl);
   url.pathname = `/${dbName}`;
   const db = connectPostgres({ connectionString: url.toString(), maxConnections: 20 });
-  if (options.migrate !== false) await migrateToLatest(db);
   return {
     db,
     kind: 'postgres',
