@@ -23,11 +23,11 @@ const courseColumns = [
 ] as const;
 
 /** Only the owning institution's managers and instructors build its courses. */
-function assertAuthor(caller: Caller, institutionId: string): void {
+export function assertAuthor(caller: Caller, institutionId: string): void {
   if (caller.institutionId !== institutionId) throw notFound('Course');
 }
 
-async function courseRow(db: Kysely<Database>, id: string) {
+export async function courseRow(db: Kysely<Database>, id: string) {
   const course = await db.selectFrom('courses').select(courseColumns).where('id', '=', id).executeTakeFirst();
   if (!course) throw notFound('Course');
   return course;
@@ -56,9 +56,25 @@ async function assertReader(
   throw notFound('Course');
 }
 
+/** A course's instructor teaches at its institution. */
+async function assertInstructor(db: Kysely<Database>, institutionId: string, sub: string | null | undefined) {
+  if (!sub) return;
+  const member = await db
+    .selectFrom('institution_members')
+    .select('user_sub')
+    .where('institution_id', '=', institutionId)
+    .where('user_sub', '=', sub)
+    .executeTakeFirst();
+  if (!member)
+    throw new HttpError(400, 'Invalid body.instructorSub', [
+      { field: 'body.instructorSub', message: 'not a member of this institution' },
+    ]);
+}
+
 export async function createCourse(db: Kysely<Database>, caller: Caller, input: CourseInput) {
   if (!caller.institutionId)
     throw new HttpError(403, 'Only an institution’s managers and instructors create courses');
+  await assertInstructor(db, caller.institutionId, input.instructorSub);
   return db
     .insertInto('courses')
     .values({
@@ -70,6 +86,34 @@ export async function createCourse(db: Kysely<Database>, caller: Caller, input: 
     })
     .returning(courseColumns)
     .executeTakeFirstOrThrow();
+}
+
+/** Edits a course's description; its curriculum has its own routes, its state publish and archive. */
+export async function updateCourse(
+  db: Kysely<Database>,
+  caller: Caller,
+  courseId: string,
+  patch: Partial<CourseInput>,
+) {
+  const course = await courseRow(db, courseId);
+  assertAuthor(caller, course.institutionId);
+  if (course.state === 'archived') throw new HttpError(409, 'An archived course cannot change');
+  await assertInstructor(db, course.institutionId, patch.instructorSub);
+  const updated = await db
+    .updateTable('courses')
+    .set({
+      ...(patch.title !== undefined ? { title: patch.title } : {}),
+      ...(patch.introduction !== undefined ? { introduction: patch.introduction } : {}),
+      ...(patch.instructorSub !== undefined ? { instructor_sub: patch.instructorSub } : {}),
+      ...(patch.coverImageUrl !== undefined ? { cover_image_url: patch.coverImageUrl } : {}),
+      updated_at: new Date(),
+    })
+    .where('id', '=', courseId)
+    .where('state', '!=', 'archived')
+    .returning(courseColumns)
+    .executeTakeFirst();
+  if (!updated) throw new HttpError(409, 'An archived course cannot change');
+  return updated;
 }
 
 /** A course with its curriculum: chapters in order, each with its active contents in order. */
@@ -123,67 +167,6 @@ export async function listCourses(
     throw new HttpError(403, 'Learners see their courses through their enrollments');
   }
   return q.execute();
-}
-
-/** Appends a chapter at the end of the curriculum. */
-export async function addChapter(db: Kysely<Database>, caller: Caller, courseId: string, title: string) {
-  const course = await courseRow(db, courseId);
-  assertAuthor(caller, course.institutionId);
-  if (course.state === 'archived') throw new HttpError(409, 'An archived course cannot change');
-  return db.transaction().execute(async (trx) => {
-    // Locks the course row so two appends cannot take the same position.
-    await trx.selectFrom('courses').select('id').where('id', '=', courseId).forUpdate().execute();
-    const { next } = await trx
-      .selectFrom('chapters')
-      .select((eb) => eb.fn.coalesce(eb.fn.max('position'), eb.lit(-1)).as('next'))
-      .where('course_id', '=', courseId)
-      .executeTakeFirstOrThrow();
-    return trx
-      .insertInto('chapters')
-      .values({ course_id: courseId, title, position: Number(next) + 1 })
-      .returning(['id', 'title', 'position'])
-      .executeTakeFirstOrThrow();
-  });
-}
-
-/** Appends a content (video, material or exam) at the end of a chapter. */
-export async function addContent(
-  db: Kysely<Database>,
-  caller: Caller,
-  courseId: string,
-  chapterId: string,
-  input: { kind: 'video' | 'material' | 'exam'; title: string },
-) {
-  const course = await courseRow(db, courseId);
-  assertAuthor(caller, course.institutionId);
-  if (course.state === 'archived') throw new HttpError(409, 'An archived course cannot change');
-  return db.transaction().execute(async (trx) => {
-    const chapter = await trx
-      .selectFrom('chapters')
-      .select('id')
-      .where('id', '=', chapterId)
-      .where('course_id', '=', courseId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!chapter) throw notFound('Chapter');
-    const { next } = await trx
-      .selectFrom('contents')
-      .select((eb) => eb.fn.coalesce(eb.fn.max('position'), eb.lit(-1)).as('next'))
-      .where('chapter_id', '=', chapterId)
-      .executeTakeFirstOrThrow();
-    return trx
-      .insertInto('contents')
-      .values({
-        course_id: courseId,
-        chapter_id: chapterId,
-        kind: input.kind,
-        title: input.title,
-        position: Number(next) + 1,
-        media_state: input.kind === 'video' ? 'pending' : null,
-      })
-      .returning(['id', 'chapter_id as chapterId', 'kind', 'title', 'position', 'media_state as mediaState'])
-      .executeTakeFirstOrThrow();
-  });
 }
 
 /** Publishing needs something to learn; archiving keeps every learner's record. */

@@ -1,7 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { RouteContext } from '../http/context';
-import { addChapter, addContent, createCourse, getCourse, listCourses, setCourseState } from './courses';
+import { createCourse, getCourse, listCourses, setCourseState, updateCourse } from './courses';
+import {
+  addChapter,
+  addContent,
+  archiveContent,
+  moveChapter,
+  moveContent,
+  removeChapter,
+  removeContent,
+  renameChapter,
+  renameContent,
+} from './curriculum';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const courseState = z.enum(['draft', 'published', 'archived']);
@@ -24,8 +35,26 @@ const content = z.object({
   position: z.number(),
   mediaState: z.enum(['pending', 'ready', 'failed']).nullable(),
 });
+const editedContent = content.extend({ state: z.enum(['active', 'archived']) });
 const chapter = z.object({ id: z.uuid(), title: z.string(), position: z.number() });
 const courseParams = z.strictObject({ courseId: z.uuid() });
+const chapterParams = z.strictObject({ courseId: z.uuid(), chapterId: z.uuid() });
+const contentParams = z.strictObject({ courseId: z.uuid(), contentId: z.uuid() });
+const position = z.number().int().min(0).max(10000);
+const courseInput = z.strictObject({
+  title: text(200),
+  introduction: z.string().max(20000).optional(),
+  instructorSub: z.string().min(1).max(128).nullable().optional(),
+  coverImageUrl: z
+    .url({ protocol: /^https$/ })
+    .max(2048)
+    .nullable()
+    .optional(),
+});
+const atLeastOne = (b: object) => Object.keys(b).length > 0;
+/** A curriculum item is renamed or moved, one at a time. */
+const oneOf = (b: { title?: string | undefined; position?: number | undefined }) =>
+  (b.title === undefined) !== (b.position === undefined);
 const tags = ['courses'];
 
 export const courseRoutes =
@@ -37,16 +66,7 @@ export const courseRoutes =
         schema: {
           summary: 'Create a draft course in the caller’s institution',
           tags,
-          body: z.strictObject({
-            title: text(200),
-            introduction: z.string().max(20000).optional(),
-            instructorSub: z.string().min(1).max(128).nullable().optional(),
-            coverImageUrl: z
-              .url({ protocol: /^https$/ })
-              .max(2048)
-              .nullable()
-              .optional(),
-          }),
+          body: courseInput,
           response: { 201: course },
         },
       },
@@ -88,6 +108,19 @@ export const courseRoutes =
       },
       async (req) => getCourse(ctx.db, await ctx.caller(req), req.params.courseId),
     );
+    app.patch(
+      '/courses/:courseId',
+      {
+        schema: {
+          summary: 'Edit a course’s title, introduction, instructor or cover image',
+          tags,
+          params: courseParams,
+          body: courseInput.partial().refine(atLeastOne, 'change at least one field'),
+          response: { 200: course },
+        },
+      },
+      async (req) => updateCourse(ctx.db, await ctx.caller(req), req.params.courseId, req.body),
+    );
     app.post(
       '/courses/:courseId/chapters',
       {
@@ -110,9 +143,9 @@ export const courseRoutes =
         schema: {
           summary: 'Append a content to a chapter',
           tags,
-          params: z.strictObject({ courseId: z.uuid(), chapterId: z.uuid() }),
+          params: chapterParams,
           body: z.strictObject({ kind: z.enum(['video', 'material', 'exam']), title: text(200) }),
-          response: { 201: content },
+          response: { 201: editedContent },
         },
       },
       async (req, reply) =>
@@ -145,4 +178,90 @@ export const courseRoutes =
         async (req) => setCourseState(ctx.db, await ctx.caller(req), req.params.courseId, state),
       );
     }
+    app.patch(
+      '/courses/:courseId/chapters/:chapterId',
+      {
+        schema: {
+          summary: 'Rename a chapter, or move it to a position (the chapters in between shift by one)',
+          tags,
+          params: chapterParams,
+          body: z
+            .strictObject({ title: text(200).optional(), position: position.optional() })
+            .refine(oneOf, 'give either title or position'),
+          response: { 200: chapter },
+        },
+      },
+      async (req) => {
+        const caller = await ctx.caller(req);
+        const { courseId, chapterId } = req.params;
+        const { title, position: to } = req.body;
+        return title !== undefined
+          ? renameChapter(ctx.db, caller, courseId, chapterId, title)
+          : moveChapter(ctx.db, caller, courseId, chapterId, to!);
+      },
+    );
+    app.delete(
+      '/courses/:courseId/chapters/:chapterId',
+      { schema: { summary: 'Remove an empty chapter', tags, params: chapterParams } },
+      async (req, reply) => {
+        await removeChapter(ctx.db, await ctx.caller(req), req.params.courseId, req.params.chapterId);
+        return reply.code(204).send();
+      },
+    );
+    app.patch(
+      '/courses/:courseId/contents/:contentId',
+      {
+        schema: {
+          summary: 'Rename a content, or move it to a position in its chapter or another chapter',
+          tags,
+          params: contentParams,
+          body: z
+            .strictObject({
+              title: text(200).optional(),
+              position: position.optional(),
+              chapterId: z.uuid().optional().describe('move to this chapter of the course'),
+            })
+            .refine(oneOf, 'give either title or position')
+            .refine((b) => !b.chapterId || b.position !== undefined, {
+              message: 'moving to a chapter needs a position',
+              path: ['position'],
+            }),
+          response: { 200: editedContent },
+        },
+      },
+      async (req) => {
+        const caller = await ctx.caller(req);
+        const { courseId, contentId } = req.params;
+        const { title, position: to, chapterId } = req.body;
+        return title !== undefined
+          ? renameContent(ctx.db, caller, courseId, contentId, title)
+          : moveContent(ctx.db, caller, courseId, contentId, { chapterId, position: to! });
+      },
+    );
+    app.post(
+      '/courses/:courseId/contents/:contentId/archive',
+      {
+        schema: {
+          summary: 'Hide a content from the curriculum, keeping learners’ records of it',
+          tags,
+          params: contentParams,
+          response: { 200: editedContent },
+        },
+      },
+      async (req) => archiveContent(ctx.db, await ctx.caller(req), req.params.courseId, req.params.contentId),
+    );
+    app.delete(
+      '/courses/:courseId/contents/:contentId',
+      {
+        schema: {
+          summary: 'Remove a content for good, while no learner is enrolled in the course',
+          tags,
+          params: contentParams,
+        },
+      },
+      async (req, reply) => {
+        await removeContent(ctx.db, await ctx.caller(req), req.params.courseId, req.params.contentId);
+        return reply.code(204).send();
+      },
+    );
   };

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import { HttpError } from '../http/errors';
 import { type Caller, notFound, requireRole } from '../http/identity';
@@ -104,5 +104,93 @@ export async function updateInstitution(
   } catch (e) {
     if (isUniqueViolation(e)) throw new HttpError(409, 'Another institution has this business number');
     throw e;
+  }
+}
+
+const memberColumns = ['user_sub as userSub', 'role', 'created_at as createdAt'] as const;
+
+/** Its own managers and instructors (and platform admins) see who teaches at an institution. */
+export async function listMembers(db: Kysely<Database>, caller: Caller, id: string) {
+  if (caller.institutionId !== id && !caller.has('platform-admin')) throw notFound('Institution');
+  return db
+    .selectFrom('institution_members')
+    .select(memberColumns)
+    .where('institution_id', '=', id)
+    .orderBy('created_at')
+    .execute();
+}
+
+function assertManagerOf(caller: Caller, id: string): void {
+  if (caller.institutionId !== id) throw notFound('Institution');
+  if (caller.institutionRole !== 'institution-manager')
+    throw new HttpError(403, 'Only the institution’s managers change its members');
+}
+
+/**
+ * Adds a person (by their user id, which they see on /me) as a manager or instructor, or changes their
+ * role. A person belongs to one institution; the last manager cannot step down.
+ */
+export async function putMember(
+  db: Kysely<Database>,
+  caller: Caller,
+  id: string,
+  userSub: string,
+  role: 'institution-manager' | 'instructor',
+) {
+  assertManagerOf(caller, id);
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await lockMembers(trx, id);
+      if (role !== 'institution-manager') await assertAnotherManager(trx, id, userSub);
+      return trx
+        .insertInto('institution_members')
+        .values({ institution_id: id, user_sub: userSub, role })
+        .onConflict((oc) => oc.columns(['institution_id', 'user_sub']).doUpdateSet({ role }))
+        .returning(memberColumns)
+        .executeTakeFirstOrThrow();
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new HttpError(409, 'This person belongs to another institution');
+    throw e;
+  }
+}
+
+export async function removeMember(db: Kysely<Database>, caller: Caller, id: string, userSub: string) {
+  assertManagerOf(caller, id);
+  await db.transaction().execute(async (trx) => {
+    await lockMembers(trx, id);
+    await assertAnotherManager(trx, id, userSub);
+    const removed = await trx
+      .deleteFrom('institution_members')
+      .where('institution_id', '=', id)
+      .where('user_sub', '=', userSub)
+      .executeTakeFirst();
+    if (removed.numDeletedRows === 0n) throw notFound('Member');
+  });
+}
+
+/** Serializes membership changes per institution, so two managers cannot demote each other at once. */
+async function lockMembers(trx: Transaction<Database>, id: string) {
+  await trx.selectFrom('institutions').select('id').where('id', '=', id).forUpdate().execute();
+}
+
+/** An institution always keeps a manager besides `userSub`, if `userSub` is one. */
+async function assertAnotherManager(trx: Transaction<Database>, id: string, userSub: string) {
+  const others = await trx
+    .selectFrom('institution_members')
+    .select('user_sub')
+    .where('institution_id', '=', id)
+    .where('role', '=', 'institution-manager')
+    .where('user_sub', '!=', userSub)
+    .executeTakeFirst();
+  if (!others) {
+    const self = await trx
+      .selectFrom('institution_members')
+      .select('role')
+      .where('institution_id', '=', id)
+      .where('user_sub', '=', userSub)
+      .executeTakeFirst();
+    if (self?.role === 'institution-manager')
+      throw new HttpError(409, 'An institution needs at least one manager');
   }
 }

@@ -2,7 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { RouteContext } from '../http/context';
 import { businessNumber } from '../shared/business-number';
-import { getInstitution, registerInstitution, updateInstitution } from './institutions';
+import {
+  getInstitution,
+  listMembers,
+  putMember,
+  registerInstitution,
+  removeMember,
+  updateInstitution,
+} from './institutions';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const phone = z.string().regex(/^\+?[0-9-]{7,20}$/, 'a phone number: digits, hyphens, optional leading +');
@@ -28,6 +35,10 @@ const institution = z.object({
   updatedAt: z.date(),
 });
 const params = z.strictObject({ institutionId: z.uuid() });
+const memberParams = z.strictObject({ institutionId: z.uuid(), userSub: z.string().min(1).max(128) });
+const memberRole = z.enum(['institution-manager', 'instructor']);
+const member = z.object({ userSub: z.string(), role: memberRole, createdAt: z.date() });
+const tags = ['institutions'];
 
 export const institutionRoutes =
   (ctx: RouteContext): FastifyPluginAsyncZod =>
@@ -37,7 +48,7 @@ export const institutionRoutes =
       {
         schema: {
           summary: 'Register an institution',
-          tags: ['institutions'],
+          tags,
           body: institutionInput,
           response: { 201: institution },
         },
@@ -50,7 +61,7 @@ export const institutionRoutes =
       {
         schema: {
           summary: 'An institution’s profile',
-          tags: ['institutions'],
+          tags,
           params,
           response: { 200: institution },
         },
@@ -62,7 +73,7 @@ export const institutionRoutes =
       {
         schema: {
           summary: 'Edit an institution’s profile',
-          tags: ['institutions'],
+          tags,
           params,
           body: institutionInput
             .partial()
@@ -71,5 +82,39 @@ export const institutionRoutes =
         },
       },
       async (req) => updateInstitution(ctx.db, await ctx.caller(req), req.params.institutionId, req.body),
+    );
+    app.get(
+      '/institutions/:institutionId/members',
+      {
+        schema: {
+          summary: 'The institution’s managers and instructors',
+          tags,
+          params,
+          response: { 200: z.array(member) },
+        },
+      },
+      async (req) => listMembers(ctx.db, await ctx.caller(req), req.params.institutionId),
+    );
+    app.put(
+      '/institutions/:institutionId/members/:userSub',
+      {
+        schema: {
+          summary: 'Add a manager or instructor (by user id), or change their role',
+          tags,
+          params: memberParams,
+          body: z.strictObject({ role: memberRole }),
+          response: { 200: member },
+        },
+      },
+      async (req) =>
+        putMember(ctx.db, await ctx.caller(req), req.params.institutionId, req.params.userSub, req.body.role),
+    );
+    app.delete(
+      '/institutions/:institutionId/members/:userSub',
+      { schema: { summary: 'Remove a member', tags, params: memberParams } },
+      async (req, reply) => {
+        await removeMember(ctx.db, await ctx.caller(req), req.params.institutionId, req.params.userSub);
+        return reply.code(204).send();
+      },
     );
   };

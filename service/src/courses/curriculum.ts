@@ -1,0 +1,346 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Database } from '../db/schema';
+import { HttpError } from '../http/errors';
+import { type Caller, notFound } from '../http/identity';
+import { assertAuthor, courseRow } from './courses';
+
+/*
+ * Curriculum editing. Positions are contiguous from 0 among a course's chapters and among a chapter's
+ * contents, active ones first: an archived content moves to its chapter's tail, so the active ones a
+ * learner sees are numbered 0..n-1 with no gaps. Every change locks the course row, so two editors'
+ * moves apply one after the other instead of interleaving into duplicate or missing positions.
+ */
+
+const contentColumns = [
+  'id',
+  'chapter_id as chapterId',
+  'kind',
+  'title',
+  'position',
+  'state',
+  'media_state as mediaState',
+] as const;
+
+async function editCurriculum<T>(
+  db: Kysely<Database>,
+  caller: Caller,
+  courseId: string,
+  change: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  const course = await courseRow(db, courseId);
+  assertAuthor(caller, course.institutionId);
+  return db.transaction().execute(async (trx) => {
+    const locked = await trx
+      .selectFrom('courses')
+      .select('state')
+      .where('id', '=', courseId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    if (locked.state === 'archived') throw new HttpError(409, 'An archived course cannot change');
+    return change(trx);
+  });
+}
+
+const outOfRange = (max: number) =>
+  new HttpError(400, `Invalid body.position`, [
+    { field: 'body.position', message: `must be between 0 and ${max}` },
+  ]);
+
+async function chapterIn(trx: Transaction<Database>, courseId: string, chapterId: string) {
+  const chapter = await trx
+    .selectFrom('chapters')
+    .select(['id', 'position'])
+    .where('id', '=', chapterId)
+    .where('course_id', '=', courseId)
+    .executeTakeFirst();
+  if (!chapter) throw notFound('Chapter');
+  return chapter;
+}
+
+async function contentIn(trx: Transaction<Database>, courseId: string, contentId: string) {
+  const content = await trx
+    .selectFrom('contents')
+    .select(['id', 'chapter_id', 'position', 'state'])
+    .where('id', '=', contentId)
+    .where('course_id', '=', courseId)
+    .executeTakeFirst();
+  if (!content) throw notFound('Content');
+  return content;
+}
+
+async function activeCount(trx: Transaction<Database>, chapterId: string): Promise<number> {
+  const { n } = await trx
+    .selectFrom('contents')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('chapter_id', '=', chapterId)
+    .where('state', '=', 'active')
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+/** Closes the gap a content leaves at `position`. */
+async function closeContentGap(trx: Transaction<Database>, chapterId: string, position: number) {
+  await trx
+    .updateTable('contents')
+    .set({ position: sql`position - 1` })
+    .where('chapter_id', '=', chapterId)
+    .where('position', '>', position)
+    .execute();
+}
+
+/** Appends a chapter at the end of the curriculum. */
+export async function addChapter(db: Kysely<Database>, caller: Caller, courseId: string, title: string) {
+  return editCurriculum(db, caller, courseId, async (trx) => {
+    const { n } = await trx
+      .selectFrom('chapters')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('course_id', '=', courseId)
+      .executeTakeFirstOrThrow();
+    return trx
+      .insertInto('chapters')
+      .values({ course_id: courseId, title, position: Number(n) })
+      .returning(['id', 'title', 'position'])
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/** Appends a content (video, material or exam) after the chapter's active contents. */
+export async function addContent(
+  db: Kysely<Database>,
+  caller: Caller,
+  courseId: string,
+  chapterId: string,
+  input: { kind: 'video' | 'material' | 'exam'; title: string },
+) {
+  return editCurriculum(db, caller, courseId, async (trx) => {
+    await chapterIn(trx, courseId, chapterId);
+    const position = await activeCount(trx, chapterId);
+    await trx
+      .updateTable('contents')
+      .set({ position: sql`position + 1` })
+      .where('chapter_id', '=', chapterId)
+      .where('position', '>=', position)
+      .execute();
+    return trx
+      .insertInto('contents')
+      .values({
+        course_id: courseId,
+        chapter_id: chapterId,
+        kind: input.kind,
+        title: input.title,
+        position,
+        media_state: input.kind === 'video' ? 'pending' : null,
+      })
+      .returning(contentColumns)
+      .executeTakeFirstOrThrow();
+  });
+}
+
+export async function renameChapter(
+  db: Kysely<Database>,
+  caller: Caller,
+  courseId: string,
+  chapterId: string,
+  title: string,
+) {
+  return editCurriculum(db, caller, courseId, async (trx) => {
+    await chapterIn(trx, courseId, chapterId);
+    return trx
+      .updateTable('chapters')
+      .set({ title })
+      .where('id', '=', chapterId)
+      .returning(['id', 'title', 'position'])
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/** Moves one chapter to `position`; the chapters in between shift by one. */
+export async function moveChapter(
+  db: Kysely<Database>,
+  caller: Caller,
+  courseId: string,
+  chapterId: string,
+  position: number,
+) {
+  return editCurriculum(db, caller, courseId, async (trx) => {
+    const chapter = await chapterIn(trx, courseId, chapterId);
+    const { n } = await trx
+      .selectFrom('chapters')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('course_id', '=', courseId)
+      .executeTakeFirstOrThrow();
+    if (position >= Number(n)) throw outOfRange(Number(n) - 1);
+    const from = chapter.position;
+    if (position > from) {
+      await trx
+        .updateTable('chapters')
+        .set({ position: sql`position - 1` })
+        .where('course_id', '=', courseId)
+        .where('position', '>', from)
+        .where('position', '<=', position)
+        .execute();
+    } else if (position < from) {
+      await trx
+        .updateTable('chapters')
+        .set({ position: sql`position + 1` })
+        .where('course_id', '=', courseId)
+        .where('position', '>=', position)
+        .where('position', '<', from)
+        .execute();
+    }
+    return trx
+      .updateTable('chapters')
+      .set({ position })
+      .where('id', '=', chapterId)
+      .returning(['id', 'title', 'position'])
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/** Only an empty chapter goes: contents are moved out or removed first, each under its own rule. */
+export async function removeChapter(
+  db: Kysely<Database>,
+  caller: Caller,
+  courseId: string,
+  chapterId: string,
+) {
+  await editCurriculum(db, caller, courseId, async (trx) => {
+    const chapter = await chapterIn(trx, courseId, chapterId);
+    const content = await trx
+      .selectFrom('contents')
+      .select('id')
+      .where('chapter_id', '=', chapterId)
+      .executeTakeFirst();
+    if (content) throw new HttpError(409, 'The chapter has contents: move or remove them first');
+    await trx.deleteFrom('chapters').where('id', '=', chapterId).execute();
+    await trx
+      .updateTable('chapters')
+      .set({ position: sql`position - 1` })
+      .where('course_id', '=', courseId)
+      .where('position', '>', chapter.position)
+      .execute();
+  });
+}
+
+export async function renameContent(
+  db: Kysely<Database>,
+  caller: Caller,
+  courseId: string,
+  contentId: string,
+  title: string,
+) {
+  return editCurriculum(db, caller, courseId, async (trx) => {
+    await contentIn(trx, courseId, contentId);
+    return trx
+      .updateTable('contents')
+      .set({ title })
+      .where('id', '=', contentId)
+      .returning(contentColumns)
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/**
+ * Moves one active content to `position` among the active contents of its chapter, or of another chapter
+ * of the same course; the contents in between shift by one.
+ */
+export async function moveContent(
+  db: Kysely<Database>,
+  caller: Caller,
+  courseId: string,
+  contentId: string,
+  to: { chapterId?: string | undefined; position: number },
+) {
+  return editCurriculum(db, caller, courseId, async (trx) => {
+    const content = await contentIn(trx, courseId, contentId);
+    if (content.state !== 'active') throw new HttpError(409, 'An archived content has no place to move to');
+    const target = to.chapterId ? (await chapterIn(trx, courseId, to.chapterId)).id : content.chapter_id;
+    const from = content.position;
+    if (target === content.chapter_id) {
+      const count = await activeCount(trx, target);
+      if (to.position >= count) throw outOfRange(count - 1);
+      if (to.position > from) {
+        await trx
+          .updateTable('contents')
+          .set({ position: sql`position - 1` })
+          .where('chapter_id', '=', target)
+          .where('position', '>', from)
+          .where('position', '<=', to.position)
+          .execute();
+      } else if (to.position < from) {
+        await trx
+          .updateTable('contents')
+          .set({ position: sql`position + 1` })
+          .where('chapter_id', '=', target)
+          .where('position', '>=', to.position)
+          .where('position', '<', from)
+          .execute();
+      }
+    } else {
+      const count = await activeCount(trx, target);
+      if (to.position > count) throw outOfRange(count);
+      await closeContentGap(trx, content.chapter_id, from);
+      await trx
+        .updateTable('contents')
+        .set({ position: sql`position + 1` })
+        .where('chapter_id', '=', target)
+        .where('position', '>=', to.position)
+        .execute();
+    }
+    return trx
+      .updateTable('contents')
+      .set({ chapter_id: target, position: to.position })
+      .where('id', '=', contentId)
+      .returning(contentColumns)
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/**
+ * Removes a content for good, only while no learner is enrolled in the course: once one is, the content
+ * may carry their progress, so it is archived instead (hidden from the curriculum, kept for the record).
+ */
+export async function removeContent(
+  db: Kysely<Database>,
+  caller: Caller,
+  courseId: string,
+  contentId: string,
+) {
+  await editCurriculum(db, caller, courseId, async (trx) => {
+    const content = await contentIn(trx, courseId, contentId);
+    const enrolled = await trx
+      .selectFrom('enrollments')
+      .select('id')
+      .where('course_id', '=', courseId)
+      .executeTakeFirst();
+    if (enrolled)
+      throw new HttpError(409, 'Learners are enrolled in this course: archive the content instead');
+    await trx.deleteFrom('contents').where('id', '=', contentId).execute();
+    await closeContentGap(trx, content.chapter_id, content.position);
+  });
+}
+
+/** Hides a content from the curriculum and keeps it, with every record that refers to it. */
+export async function archiveContent(
+  db: Kysely<Database>,
+  caller: Caller,
+  courseId: string,
+  contentId: string,
+) {
+  return editCurriculum(db, caller, courseId, async (trx) => {
+    const content = await contentIn(trx, courseId, contentId);
+    if (content.state === 'archived') throw new HttpError(409, 'The content is archived already');
+    const { last } = await trx
+      .selectFrom('contents')
+      .select((eb) => eb.fn.max('position').as('last'))
+      .where('chapter_id', '=', content.chapter_id)
+      .executeTakeFirstOrThrow();
+    await closeContentGap(trx, content.chapter_id, content.position);
+    return trx
+      .updateTable('contents')
+      .set({ state: 'archived', position: Number(last) })
+      .where('id', '=', contentId)
+      .returning(contentColumns)
+      .executeTakeFirstOrThrow();
+  });
+}
