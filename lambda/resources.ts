@@ -76,5 +76,19 @@ export const CORE_SERVICE = {
     databaseSecretArn: 'DATABASE_SECRET_ARN',
     /** Local only: a connection string; unset with no DATABASE_HOST means embedded PGlite. */
     databaseUrl: 'DATABASE_URL',
+    /** The SQS queue the platform bus fills with the events the core service consumes. */
+    eventsQueueUrl: 'CORE_EVENTS_QUEUE_URL',
   },
+} as const;
+
+/**
+ * The platform's EventBridge bus: cross-domain changes travel on it as `<domain>.<what happened>`
+ * detail types, each from its domain's source.
+ */
+export const EVENTS = {
+  /** Environment variable holding the bus name, for every publisher. */
+  busNameEnv: 'EVENT_BUS_NAME',
+  sources: { core: 'lms.core', vod: 'lms.vod' },
+  /** What the core service consumes, by source. */
+  coreConsumes: { 'lms.vod': ['video.ready', 'video.failed'] },
 } as const;

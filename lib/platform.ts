@@ -57,6 +57,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform {
     sizing: config.sizing.service,
     keepStatefulData: config.retention.keepStatefulData,
     userPoolProviderName: auth.userPool.userPoolProviderName,
+    eventBus: data.eventBus,
   });
   const api = new ApiStack(app, name('api'), {
     ...common,
@@ -86,6 +87,8 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform {
       service: coreService.service,
       loadBalancer: coreService.loadBalancer,
       targetGroup: coreService.targetGroup,
+      eventsQueue: coreService.eventsQueue,
+      eventsDeadLetterQueue: coreService.eventsDeadLetterQueue,
     },
   });
 

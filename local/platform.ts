@@ -8,15 +8,19 @@ import type {
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import * as z from 'zod';
-import { CORE_SERVICE, ENV, ROLES } from '../lambda/resources';
+import { CORE_SERVICE, ENV, EVENTS, ROLES } from '../lambda/resources';
 import { routeList } from '../lambda/routes';
 import type { ApiEvent, ApiResult, AuthorizerContext } from '../lambda/shared/http-handler';
 import { createAccessTokenVerifier } from '../lambda/shared/access-token';
 import { fieldProblems } from '../lambda/shared/problem';
 import { buildCoreService } from '../service/src/app';
+import { mediaEventHandlers } from '../service/src/courses/media-events';
+import { relayOutbox } from '../service/src/events/relay';
+import { startEventWorkers } from '../service/src/events/workers';
 import type { Database } from '../service/src/db/schema';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { createTables, LOCAL_AWS } from './dynamodb-local';
+import { LocalEventBus } from './event-bus';
 import {
   sendApiResult,
   toApiEvent,
@@ -49,6 +53,10 @@ export interface LocalPlatform {
   readonly url: string;
   readonly issuer: LocalTokenIssuer;
   readonly tables: Record<string, string>;
+  /** The platform bus: the core service's outbox relay publishes to it and its consumers read from it. */
+  readonly bus: LocalEventBus;
+  /** Relays every outbox event now and waits for their deliveries (the worker does it within a moment). */
+  flushEvents(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -283,6 +291,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     }),
   });
   await core.listen({ port: 0, host: '127.0.0.1' });
+  const bus = new LocalEventBus(log);
+  for (const [source, types] of Object.entries(EVENTS.coreConsumes))
+    bus.subscribe(source, types, mediaEventHandlers(options.database));
+  const workers = startEventWorkers({
+    db: options.database,
+    publish: bus.publish,
+    log: { warn: (message, fields) => log(`${message} ${JSON.stringify(fields)}`) },
+    // Events show up quickly in a demo; one machine's outbox is small.
+    idleMs: 200,
+  });
   const coreUrl = `http://127.0.0.1:${(core.server.address() as { port: number }).port}`;
   const hopByHop = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
   const forward = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -320,8 +338,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     url,
     issuer,
     tables,
+    bus,
+    async flushEvents() {
+      while ((await relayOutbox(options.database, bus.publish)) > 0);
+      await bus.settled();
+    },
     async close() {
       await app.close();
+      await workers.stop();
+      await bus.settled();
       await core.close();
     },
   };

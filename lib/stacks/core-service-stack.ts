@@ -21,12 +21,15 @@ import {
   TargetType,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
-import { CORE_SERVICE, ENV } from '../../lambda/resources';
+import { CORE_SERVICE, ENV, EVENTS } from '../../lambda/resources';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
 import { REPO_ROOT } from '../paths';
@@ -44,6 +47,12 @@ const HEALTH_CHECK_INTERVAL = Duration.seconds(15);
 const MIGRATION_TIMEOUT = Duration.minutes(5);
 // ALB access logs are for incident forensics; after 90 days they only cost money.
 const ACCESS_LOG_DAYS = 90;
+// An event is handled in milliseconds; a minute covers a slow database before SQS redelivers it.
+const EVENT_VISIBILITY_TIMEOUT = Duration.minutes(1);
+// Five tries take five minutes: past a restart or failover, so what is left is a bad event, not bad luck.
+const EVENT_MAX_RECEIVES = 5;
+// The longest SQS keeps a message: time to fix the consumer and redrive the dead letters.
+const EVENT_RETENTION = Duration.days(14);
 
 export interface CoreServiceStackProps extends StackProps {
   readonly vpc: IVpc;
@@ -56,6 +65,8 @@ export interface CoreServiceStackProps extends StackProps {
   readonly keepStatefulData: boolean;
   /** The user pool's provider name (`cognito-idp.<region>.amazonaws.com/<pool id>`), the token issuer's host. */
   readonly userPoolProviderName: string;
+  /** The platform bus: the service publishes its outbox there and consumes other domains' events from it. */
+  readonly eventBus: IEventBus;
 }
 
 /**
@@ -74,6 +85,9 @@ export class CoreServiceStack extends Stack {
   public readonly albSecurityGroup: SecurityGroup;
   /** Applies database migrations; runs at deploy time when its code or migrations change. */
   public readonly migration: LmsFunction;
+  /** The events the service consumes, filled by a rule on the platform bus. */
+  public readonly eventsQueue: Queue;
+  public readonly eventsDeadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: CoreServiceStackProps) {
     super(scope, id, props);
@@ -109,6 +123,33 @@ export class CoreServiceStack extends Stack {
     databaseSecret.grantRead(this.migration.function);
     allowToDatabase(migrationSecurityGroup, database, 'Migration step');
 
+    // --- Events: the outbox relay publishes to the bus; a rule queues what the service consumes.
+    this.eventsDeadLetterQueue = new Queue(this, 'EventsDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: EVENT_RETENTION,
+    });
+    Validations.of(this.eventsDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This is the dead-letter queue of the service’s events queue; an alarm watches it.',
+    });
+    this.eventsQueue = new Queue(this, 'EventsQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: EVENT_RETENTION,
+      visibilityTimeout: EVENT_VISIBILITY_TIMEOUT,
+      deadLetterQueue: { queue: this.eventsDeadLetterQueue, maxReceiveCount: EVENT_MAX_RECEIVES },
+    });
+    for (const [source, detailTypes] of Object.entries(EVENTS.coreConsumes)) {
+      new Rule(this, `Consume-${source}`, {
+        eventBus: props.eventBus,
+        description: `Events of ${source} the core service consumes`,
+        eventPattern: { source: [source], detailType: [...detailTypes] },
+        // A delivery EventBridge cannot make lands in the dead-letter queue too, where the alarm sees it.
+        targets: [new SqsQueue(this.eventsQueue, { deadLetterQueue: this.eventsDeadLetterQueue })],
+      });
+    }
+
     // --- The service.
     this.cluster = new Cluster(this, 'Cluster', {
       vpc,
@@ -143,6 +184,8 @@ export class CoreServiceStack extends Stack {
       environment: {
         [ENV.tokenIssuer]: issuer,
         [ENV.tokenJwksUri]: `${issuer}/.well-known/jwks.json`,
+        [EVENTS.busNameEnv]: props.eventBus.eventBusName,
+        [CORE_SERVICE.env.eventsQueueUrl]: this.eventsQueue.queueUrl,
         NODE_OPTIONS: '--enable-source-maps',
       },
       // Injected at task start from the database's secret; never in the task definition itself.
@@ -174,7 +217,12 @@ export class CoreServiceStack extends Stack {
       description: 'Core service tasks: HTTP from the load balancer only',
       allowAllOutbound: false,
     });
-    allowHttpsOut(serviceSecurityGroup, 'Cognito JWKS, ECR, Secrets Manager, CloudWatch Logs');
+    allowHttpsOut(
+      serviceSecurityGroup,
+      'Cognito JWKS, ECR, Secrets Manager, CloudWatch Logs, EventBridge, SQS',
+    );
+    props.eventBus.grantPutEventsTo(taskDefinition.taskRole);
+    this.eventsQueue.grantConsumeMessages(taskDefinition.taskRole);
     this.service = new FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition,

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { InstanceType, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   CaCertificate,
@@ -23,10 +24,15 @@ export interface DataStackProps extends StackProps {
   readonly logRetention: RetentionDays;
 }
 
-/** Everything that holds data: PostgreSQL for the relational domain and DynamoDB tables for the Lambdas. */
+/**
+ * Everything that holds data: PostgreSQL for the relational domain and DynamoDB tables for the Lambdas,
+ * and the platform's event bus that every domain publishes to (here, so no stateless stack owns what the
+ * others' rules depend on).
+ */
 export class DataStack extends Stack {
   public readonly database: DatabaseInstance;
   public readonly tables: Record<TableName, TableV2>;
+  public readonly eventBus: EventBus;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -111,5 +117,7 @@ export class DataStack extends Stack {
       });
     }
     this.tables = tables;
+
+    this.eventBus = new EventBus(this, 'EventBus', { description: 'Cross-domain events of the platform' });
   }
 }

@@ -13,6 +13,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import {
   DefaultDashboardFactory,
@@ -61,6 +62,10 @@ const SERVICE_MAX_CPU_PERCENT = 85;
 const SERVICE_MAX_MEMORY_PERCENT = 85;
 // Rolling deploys start new tasks before draining old ones, so any task failing its checks for 10 minutes is real.
 const SERVICE_MAX_UNHEALTHY_TASKS = 0;
+// One dead letter is one video whose state the service never recorded: someone must look at it.
+const EVENTS_MAX_DEAD_LETTERS = 0;
+// The consumer long-polls continuously, so an event waiting 10 minutes means the consumer is down.
+const EVENTS_MAX_AGE = Duration.minutes(10);
 
 // CloudWatch dashboard names allow only these characters, and alarm names reuse the same prefix.
 const NAME_PREFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -85,6 +90,9 @@ export interface CoreServiceMonitoringTarget {
   readonly service: FargateService;
   readonly loadBalancer: ApplicationLoadBalancer;
   readonly targetGroup: ApplicationTargetGroup;
+  /** The events it consumes, and where the ones it could not handle end up. */
+  readonly eventsQueue: IQueue;
+  readonly eventsDeadLetterQueue: IQueue;
 }
 
 /**
@@ -198,6 +206,15 @@ export class MonitoringStack extends Stack {
       addCpuUsageAlarm: { Critical: { maxUsagePercent: SERVICE_MAX_CPU_PERCENT } },
       addMemoryUsageAlarm: { Critical: { maxUsagePercent: SERVICE_MAX_MEMORY_PERCENT } },
       addUnhealthyTaskCountAlarm: { Critical: { maxUnhealthyTasks: SERVICE_MAX_UNHEALTHY_TASKS } },
+    });
+
+    monitoring.monitorSqsQueueWithDlq({
+      queue: core.eventsQueue,
+      deadLetterQueue: core.eventsDeadLetterQueue,
+      alarmFriendlyName: 'CoreServiceEvents',
+      humanReadableName: 'Core service events',
+      addQueueMaxMessageAgeAlarm: { Critical: { maxAgeInSeconds: EVENTS_MAX_AGE.toSeconds() } },
+      addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: EVENTS_MAX_DEAD_LETTERS } },
     });
 
     // This version of cdk-monitoring-constructs has no ALB request metrics, so they are custom metrics.

@@ -1,8 +1,13 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createAccessTokenVerifier } from '../../lambda/shared/access-token';
-import { CORE_SERVICE, ENV } from '../../lambda/resources';
+import { CORE_SERVICE, ENV, EVENTS } from '../../lambda/resources';
 import { buildCoreService } from './app';
+import { mediaEventHandlers } from './courses/media-events';
 import { connectEmbedded, connectPostgres } from './db/connect';
 import { MIGRATIONS_DIR, migrateToLatest } from './db/migrate';
+import { eventBridgePublisher } from './events/publisher';
+import { startEventWorkers } from './events/workers';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -43,9 +48,23 @@ async function main() {
   });
   await app.listen({ port: Number(process.env.PORT ?? CORE_SERVICE.port), host: '0.0.0.0' });
 
-  // ECS stops a task with SIGTERM: finish requests in flight, then close the pool.
+  // Without a bus (a container run by hand), events wait in the outbox until one is configured.
+  const busName = process.env[EVENTS.busNameEnv];
+  const queueUrl = process.env[e.eventsQueueUrl];
+  const workers = busName
+    ? startEventWorkers({
+        db,
+        publish: eventBridgePublisher(new EventBridgeClient({}), busName),
+        queue: queueUrl
+          ? { sqs: new SQSClient({}), url: queueUrl, handlers: mediaEventHandlers(db) }
+          : undefined,
+        log: { warn: (message, fields) => app.log.warn(fields, message) },
+      })
+    : undefined;
+
+  // ECS stops a task with SIGTERM: finish requests and event passes in flight, then close the pool.
   process.once('SIGTERM', async () => {
-    await app.close();
+    await Promise.all([app.close(), workers?.stop()]);
     await db.destroy();
     process.exit(0);
   });

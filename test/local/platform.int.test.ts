@@ -274,5 +274,30 @@ describe('local platform over HTTP', () => {
     expect(mine).toEqual([expect.objectContaining({ courseId: course.id, courseTitle: 'Fire safety' })]);
     // The route to the service is protected like every other: API Gateway's answer without a token.
     expect((await get('/me/enrollments')).status).toBe(401);
+
+    // Its events reached the platform bus, and the video pipeline's answer reaches the course page.
+    await platform.flushEvents();
+    const types = platform.bus.published.map((e) => e['detail-type']);
+    expect(types).toEqual(
+      expect.arrayContaining(['provision.requested', 'provision.accepted', 'enrollment.created']),
+    );
+    const videoId = (await call('learner', 'GET', `/courses/${course.id}`)).chapters[0].contents[0].id;
+    const occurredAt = new Date().toISOString();
+    await platform.bus.publish([
+      {
+        source: 'lms.vod',
+        detailType: 'video.ready',
+        detail: {
+          contentId: videoId,
+          occurredAt,
+          durationSeconds: 95,
+          manifestPath: `videos/${videoId}/index.m3u8`,
+        },
+        time: new Date(occurredAt),
+      },
+    ]);
+    await platform.bus.settled();
+    const page = await call('learner', 'GET', `/courses/${course.id}`);
+    expect(page.chapters[0].contents[0]).toMatchObject({ mediaState: 'ready', durationSeconds: 95 });
   });
 });

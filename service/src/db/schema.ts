@@ -77,6 +77,7 @@ export interface ContentsTable {
   duration_seconds: number | null;
   playback_path: string | null;
   media_error: string | null;
+  media_event_at: Date | null;
   created_at: CreatedAt;
 }
 

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { CORE_SERVICE, ENV } from '../../../lambda/resources';
+import { CORE_SERVICE, ENV, EVENTS } from '../../../lambda/resources';
 import { platformFor, refIn, sameRef } from '../platform-fixture';
 
 describe('core-service stack', () => {
@@ -114,6 +114,76 @@ describe('core-service stack', () => {
           ]),
         },
         Roles: [resolve(coreService.service.taskDefinition.executionRole!.roleName)],
+      });
+    });
+  });
+
+  describe('events', () => {
+    const queueArn = () => resolve(coreService.eventsQueue.queueArn);
+    const deadLetterArn = () => resolve(coreService.eventsDeadLetterQueue.queueArn);
+
+    it('queues the vod domain’s video events from the platform bus, dead letters after five tries', () => {
+      t.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: resolve(data.eventBus.eventBusName),
+        EventPattern: { source: ['lms.vod'], 'detail-type': ['video.ready', 'video.failed'] },
+        Targets: [Match.objectLike({ Arn: queueArn(), DeadLetterConfig: { Arn: deadLetterArn() } })],
+      });
+      t.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        VisibilityTimeout: 60,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+        RedrivePolicy: { deadLetterTargetArn: deadLetterArn(), maxReceiveCount: 5 },
+      });
+      for (const [, queue] of resourcesOf('AWS::SQS::Queue'))
+        expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    });
+
+    it('refuses plain HTTP to both queues', () => {
+      for (const arn of [queueArn(), deadLetterArn()])
+        t.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: 'Deny',
+                Action: 'sqs:*',
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+                Resource: arn,
+              }),
+            ]),
+          },
+        });
+    });
+
+    it('lets the task publish to the bus and consume its queue, and nothing wider', () => {
+      const taskRole = resolve(coreService.service.taskDefinition.taskRole.roleName);
+      const statements = resourcesOf('AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([taskRole]))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Action: 'events:PutEvents',
+            Resource: resolve(data.eventBus.eventBusArn),
+          }),
+          expect.objectContaining({
+            Action: expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+            Resource: queueArn(),
+          }),
+        ]),
+      );
+      expect(JSON.stringify(statements)).not.toMatch(/"Resource":"\*"/);
+    });
+
+    it('tells the container the bus and the queue', () => {
+      t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        ContainerDefinitions: [
+          Match.objectLike({
+            Environment: Match.arrayWith([
+              { Name: EVENTS.busNameEnv, Value: resolve(data.eventBus.eventBusName) },
+              { Name: CORE_SERVICE.env.eventsQueueUrl, Value: resolve(coreService.eventsQueue.queueUrl) },
+            ]),
+          }),
+        ],
       });
     });
   });

@@ -63,6 +63,11 @@ describe('data stack', () => {
     });
   });
 
+  it('holds the platform’s one event bus, which other stacks’ rules and publishers use', () => {
+    dev.template('data').resourceCountIs('AWS::Events::EventBus', 1);
+    expect(dev.template('coreService').findResources('AWS::Events::EventBus')).toEqual({});
+  });
+
   it('matches the snapshot', () => {
     expect(dev.template('data').toJSON()).toMatchSnapshot();
   });

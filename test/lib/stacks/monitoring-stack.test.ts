@@ -12,6 +12,7 @@ import {
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Code, Function, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { DatabaseInstance, DatabaseInstanceEngine, PostgresEngineVersion } from 'aws-cdk-lib/aws-rds';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { type CoreServiceMonitoringTarget, MonitoringStack } from '../../../lib/stacks/monitoring-stack';
@@ -67,7 +68,11 @@ function newCoreService(scope: Construct, vpc: Vpc): CoreServiceMonitoringTarget
     targets: [service],
   });
   loadBalancer.addListener('Http', { port: 80, defaultTargetGroups: [targetGroup] });
-  return { service, loadBalancer, targetGroup };
+  const eventsDeadLetterQueue = new Queue(scope, 'DeadLetters');
+  const eventsQueue = new Queue(scope, 'Events', {
+    deadLetterQueue: { queue: eventsDeadLetterQueue, maxReceiveCount: 5 },
+  });
+  return { service, loadBalancer, targetGroup, eventsQueue, eventsDeadLetterQueue };
 }
 
 function buildFixture(
@@ -399,8 +404,25 @@ describe('MonitoringStack', () => {
       );
     });
 
-    test('adds exactly those 6 alarms, named with the prefix and without tokens, notifying the topic', () => {
-      core.resourceCountIs('AWS::CloudWatch::Alarm', 8 + 6);
+    test('alarms on any dead-lettered event and on events waiting past 10 minutes', () => {
+      core.hasResourceProperties(
+        'AWS::CloudWatch::Alarm',
+        alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', {
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 0,
+        }),
+      );
+      core.hasResourceProperties(
+        'AWS::CloudWatch::Alarm',
+        alarmOn('AWS/SQS', 'ApproximateAgeOfOldestMessage', {
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 600,
+        }),
+      );
+    });
+
+    test('adds exactly those 8 alarms, named with the prefix and without tokens, notifying the topic', () => {
+      core.resourceCountIs('AWS::CloudWatch::Alarm', 8 + 8);
       const topic = coreStack.resolve(coreStack.alarmTopic.topicArn);
       for (const alarm of Object.values(core.findResources('AWS::CloudWatch::Alarm'))) {
         expect(alarm.Properties.AlarmName).toMatch(new RegExp(`^${NAME_PREFIX}-[A-Za-z0-9_.-]+$`));

@@ -1,0 +1,40 @@
+import * as z from 'zod';
+
+/*
+ * The contracts of events that cross domains on the platform bus, shared by their publishers and
+ * consumers. Each detail carries when its fact happened, so a consumer can drop one that arrives after a
+ * newer one (EventBridge and SQS promise neither order nor a single delivery).
+ */
+
+const occurredAt = z.iso.datetime({ offset: true });
+
+/** A video content's transcoding finished: the vod domain's answer to an upload for that content. */
+export const videoReady = z.object({
+  contentId: z.uuid(),
+  occurredAt,
+  durationSeconds: z.number().int().min(0),
+  /** The HLS master playlist, relative to the playback distribution. */
+  manifestPath: z.string().min(1).max(1024),
+  thumbnailPath: z.string().min(1).max(1024).optional(),
+  renditions: z
+    .array(z.object({ height: z.number().int().positive(), bitrate: z.number().int().positive() }))
+    .optional(),
+});
+export type VideoReady = z.infer<typeof videoReady>;
+
+export const videoFailed = z.object({
+  contentId: z.uuid(),
+  occurredAt,
+  reason: z.string().min(1).max(2000),
+});
+export type VideoFailed = z.infer<typeof videoFailed>;
+
+/** An event as EventBridge delivers it to a target (an SQS message body holds this JSON). */
+export const eventEnvelope = z.object({
+  id: z.string().min(1),
+  source: z.string().min(1),
+  'detail-type': z.string().min(1),
+  time: z.string(),
+  detail: z.unknown(),
+});
+export type EventEnvelope = z.infer<typeof eventEnvelope>;

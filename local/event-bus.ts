@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { EventEnvelope } from '../lambda/shared/platform-events';
+import type { EventPublisher, OutgoingEvent } from '../service/src/events/publisher';
+import type { EventHandler } from '../service/src/events/queue-consumer';
+
+/**
+ * The platform bus on one machine: what EventBridge, its rules and the consumers' SQS queues do in AWS,
+ * in memory. Publishers get the same EventPublisher interface; subscribers get the same envelope an SQS
+ * message body carries. Delivery is after publish returns, as in AWS, so a publisher's transaction is
+ * never waiting on its consumers (PGlite has one connection).
+ */
+export class LocalEventBus {
+  /** Every event published, in order, for the runner's log and for tests. */
+  readonly published: EventEnvelope[] = [];
+  private readonly subscribers: { source: string; types: readonly string[]; handler: EventHandler }[] = [];
+  private inFlight = new Set<Promise<unknown>>();
+
+  constructor(private readonly log: (line: string) => void = () => undefined) {}
+
+  /** Like an EventBridge rule on source and detail types, with one target. */
+  subscribe(source: string, types: readonly string[], handlers: Readonly<Record<string, EventHandler>>) {
+    for (const type of types) {
+      const handler = handlers[type];
+      if (!handler) throw new Error(`no handler for ${type}`);
+      this.subscribers.push({ source, types: [type], handler });
+    }
+  }
+
+  readonly publish: EventPublisher = async (events) => {
+    for (const e of events) this.deliver(e);
+    return events.map((_, i) => i);
+  };
+
+  /** Resolves when every delivery started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
+  private deliver(e: OutgoingEvent): void {
+    const envelope: EventEnvelope = {
+      id: randomUUID(),
+      source: e.source,
+      'detail-type': e.detailType,
+      time: e.time.toISOString(),
+      detail: e.detail,
+    };
+    this.published.push(envelope);
+    this.log(`event ${e.source} ${e.detailType}`);
+    for (const s of this.subscribers.filter((x) => x.source === e.source && x.types.includes(e.detailType))) {
+      const delivery = new Promise((resolve) => setImmediate(resolve))
+        .then(() => s.handler(envelope))
+        .catch((error: Error) => this.log(`event ${e.detailType} not handled: ${error.message}`))
+        .finally(() => this.inFlight.delete(delivery));
+      this.inFlight.add(delivery);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type EventEnvelope, eventEnvelope } from '../../../lambda/shared/platform-events';
+
+/** Handles one event; throwing leaves the message on the queue for a retry (and, in the end, the DLQ). */
+export type EventHandler = (event: EventEnvelope) => Promise<unknown>;
+
+export interface QueueLog {
+  warn(message: string, fields: Record<string, unknown>): void;
+}
+
+// Long polling: an idle worker makes one request per 20 s instead of spinning.
+const WAIT_SECONDS = 20;
+
+/**
+ * Receives one batch from the queue the platform bus fills, hands each event to the handler of its
+ * detail type and deletes the ones handled. A message that is not an event, or has no handler, or whose
+ * handler fails stays; SQS redelivers it after its visibility timeout and moves it to the dead-letter
+ * queue after the redrive policy's count, where an alarm reports it.
+ */
+export async function consumeBatch(
+  sqs: SQSClient,
+  queueUrl: string,
+  handlers: Readonly<Record<string, EventHandler>>,
+  log: QueueLog,
+  options: { waitSeconds?: number; abortSignal?: AbortSignal } = {},
+): Promise<{ received: number; handled: number }> {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: options.waitSeconds ?? WAIT_SECONDS,
+    }),
+    { abortSignal: options.abortSignal },
+  );
+  const done: { Id: string; ReceiptHandle: string }[] = [];
+  for (const [i, message] of Messages.entries()) {
+    try {
+      const event = eventEnvelope.parse(JSON.parse(message.Body ?? ''));
+      const handler = handlers[event['detail-type']];
+      if (!handler) throw new Error(`no handler for ${event['detail-type']}`);
+      await handler(event);
+      done.push({ Id: String(i), ReceiptHandle: message.ReceiptHandle! });
+    } catch (error) {
+      log.warn('event not handled; it stays on the queue', {
+        messageId: message.MessageId,
+        error: (error as Error).message,
+      });
+    }
+  }
+  if (done.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done }));
+  return { received: Messages.length, handled: done.length };
+}
