@@ -12,6 +12,7 @@ import type { Database } from './db/schema';
 import { routeContext } from './http/context';
 import { HttpError, problemHandler } from './http/errors';
 import type { VerifyToken } from './http/identity';
+import { cachedVerifier } from './http/token-cache';
 import { companyRoutes } from './companies/routes';
 import { courseRoutes } from './courses/routes';
 import { institutionRoutes } from './institutions/routes';
@@ -55,11 +56,11 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
     transform: jsonSchemaTransform,
   });
 
-  const ctx = routeContext(options.db, options.verifyToken);
+  const ctx = routeContext(options.db, cachedVerifier(options.verifyToken));
   // Who is calling is settled before anything about the request is: a stranger learns no schema detail.
   const open = new Set([CORE_SERVICE.healthPath, '/openapi.json']);
   app.addHook('onRequest', async (req) => {
-    if (!open.has(req.url.split('?')[0]!)) await ctx.caller(req);
+    if (!open.has(req.url.split('?')[0]!)) await ctx.identity(req);
   });
   app.get(CORE_SERVICE.healthPath, { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -1,6 +1,7 @@
-import { type Dialect, Kysely, PostgresDialect } from 'kysely';
+import { type Dialect, Kysely, type LogConfig, PostgresDialect } from 'kysely';
 import { Pool, types } from 'pg';
 import type { Database } from './schema';
+import { cacheStatements } from './statement-cache';
 
 // DATE columns stay 'YYYY-MM-DD' text: a course period is a calendar date, not an instant.
 types.setTypeParser(types.builtins.DATE, (v) => v);
@@ -17,8 +18,11 @@ export interface PostgresSettings {
   readonly maxConnections?: number;
 }
 
+/** Kysely's query log, for tools that need the SQL a route sends (bench/core-api). @default none */
+type WithLog = { log?: LogConfig };
+
 export function connectPostgres(
-  s: PostgresSettings | { connectionString: string; maxConnections?: number },
+  s: (PostgresSettings | { connectionString: string; maxConnections?: number }) & WithLog,
 ): Kysely<Database> {
   const pool =
     'connectionString' in s
@@ -35,7 +39,8 @@ export function connectPostgres(
   // An idle connection the server ends (failover, restart, admin termination) is only dropped from the
   // pool; without a listener, pg's 'error' event would crash the whole process.
   pool.on('error', (error) => onIdleError(error));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  cacheStatements(pool);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(s.log ? { log: s.log } : {}) });
 }
 
 function onIdleError(error: Error): void {

@@ -1,24 +1,32 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { Identity } from '../../../lambda/shared/access-token';
 import type { Database } from '../db/schema';
 import { authenticate, type Caller, loadCaller, type VerifyToken } from './identity';
 
 /** What every route module receives: the database and a way to know the caller. */
 export interface RouteContext {
   readonly db: Kysely<Database>;
+  /** Who is calling, from their verified token: enough for routes that check access in their own query. */
+  identity(request: FastifyRequest): Promise<Identity>;
+  /** The caller with their tenancy (institution, companies), loaded once per request. */
   caller(request: FastifyRequest): Promise<Caller>;
 }
 
 export function routeContext(db: Kysely<Database>, verify: VerifyToken): RouteContext {
+  const identities = new WeakMap<FastifyRequest, Promise<Identity>>();
   const callers = new WeakMap<FastifyRequest, Promise<Caller>>();
+  const identity = (request: FastifyRequest) => {
+    let found = identities.get(request);
+    if (!found) identities.set(request, (found = authenticate(request, verify)));
+    return found;
+  };
   return {
     db,
+    identity,
     caller(request) {
       let caller = callers.get(request);
-      if (!caller) {
-        caller = authenticate(request, verify).then((identity) => loadCaller(db, identity));
-        callers.set(request, caller);
-      }
+      if (!caller) callers.set(request, (caller = identity(request).then((i) => loadCaller(db, i))));
       return caller;
     },
   };

@@ -233,6 +233,39 @@ describe('course editing', () => {
   });
 });
 
+describe('course page', () => {
+  it('answers in the shapes of the other routes: same fields, same date format, empty lists as []', async () => {
+    const c = await course([['a'], []]);
+    const edited = await ok(manager, {
+      method: 'PATCH',
+      url: `/courses/${c.id}`,
+      payload: { instructorSub: instructor.sub },
+    });
+    const res = await f.call(manager, { method: 'GET', url: `/courses/${c.id}` });
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const { chapters, enrollment, ...top } = res.json();
+    expect(top).toEqual(edited);
+    expect(top.updatedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(enrollment).toBeNull();
+    const added = await ok(manager, {
+      method: 'PATCH',
+      url: `/courses/${c.id}/contents/${c.chapters[0]!.contents[0]}`,
+      payload: { title: 'a' },
+    });
+    const content = { ...added };
+    delete content.state;
+    expect(chapters).toEqual([
+      {
+        id: c.chapters[0]!.chapter,
+        title: 'Chapter 0',
+        position: 0,
+        contents: [{ ...content, durationSeconds: null }],
+      },
+      { id: c.chapters[1]!.chapter, title: 'Chapter 1', position: 1, contents: [] },
+    ]);
+  });
+});
+
 describe('curriculum order', () => {
   it('moves a chapter by one call, the others shifting to keep positions contiguous', async () => {
     const c = await course([['a'], ['b'], ['c'], ['d']]);

@@ -12,7 +12,11 @@ afterAll(() => t.close());
 describe('migrations', () => {
   it('apply every SQL file once, in order, and are a no-op the second time', async () => {
     const first = await migrateToLatest(t.db);
-    expect(first.results?.map((r) => [r.migrationName, r.status])).toEqual([['0001_core', 'Success']]);
+    expect(first.results?.map((r) => [r.migrationName, r.status])).toEqual([
+      ['0001_core', 'Success'],
+      ['0002_media_events', 'Success'],
+      ['0003_json_time', 'Success'],
+    ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
     const tables = await sql<{ table_name: string }>`
@@ -45,6 +49,8 @@ describe('migrations', () => {
         'affiliations_company_state',
         'enrollments_user',
         'outbox_unpublished',
+        'outbox_published',
+        'processed_events_age',
       ]),
     );
   });
@@ -56,7 +62,11 @@ describe('migrations', () => {
     try {
       const [a, b] = await Promise.all([migrateToLatest(fresh.db), migrateToLatest(other)]);
       const applied = [...(a.results ?? []), ...(b.results ?? [])].filter((r) => r.status === 'Success');
-      expect(applied.map((r) => r.migrationName)).toEqual(['0001_core']);
+      expect(applied.map((r) => r.migrationName)).toEqual([
+        '0001_core',
+        '0002_media_events',
+        '0003_json_time',
+      ]);
     } finally {
       await other.destroy();
       await fresh.close();
