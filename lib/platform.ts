@@ -61,7 +61,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform {
   });
   const api = new ApiStack(app, name('api'), {
     ...common,
-    description: `${config.institution.name}: HTTP API and its Lambda routes`,
+    description: `${config.institution.name}: HTTP API, its Lambda routes and the VPC link to the core service`,
     userPool: auth.userPool,
     oauthBaseUrl: auth.oauthBaseUrl,
     identityProviders: auth.clientIdentityProviders,
