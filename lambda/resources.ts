@@ -66,13 +66,15 @@ export const CORE_SERVICE = {
    */
   pathPrefixes: ['/institutions', '/companies', '/courses', '/provisions', '/me/enrollments'],
   env: {
-    /** Connection settings, injected from the database secret's fields. */
+    /** Connection settings, injected from the database secret's fields (they do not rotate). */
     databaseHost: 'DATABASE_HOST',
     databasePort: 'DATABASE_PORT',
     databaseName: 'DATABASE_NAME',
     databaseUser: 'DATABASE_USER',
-    databasePassword: 'DATABASE_PASSWORD',
-    /** The migration step reads the whole secret itself (Lambda has no secret injection). */
+    /**
+     * The secret itself: the password rotates, so the service reads it for new connections, and the
+     * migration step reads the whole secret (Lambda has no secret injection).
+     */
     databaseSecretArn: 'DATABASE_SECRET_ARN',
     /** Local only: a connection string; unset with no DATABASE_HOST means embedded PGlite. */
     databaseUrl: 'DATABASE_URL',

@@ -186,15 +186,16 @@ export class CoreServiceStack extends Stack {
         [ENV.tokenJwksUri]: `${issuer}/.well-known/jwks.json`,
         [EVENTS.busNameEnv]: props.eventBus.eventBusName,
         [CORE_SERVICE.env.eventsQueueUrl]: this.eventsQueue.queueUrl,
+        [CORE_SERVICE.env.databaseSecretArn]: databaseSecret.secretArn,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      // Injected at task start from the database's secret; never in the task definition itself.
+      // Injected at task start from the database's secret; never in the task definition itself. The password
+      // is not: it rotates every 30 days, so the service reads it from the secret for each new connection.
       secrets: {
         [CORE_SERVICE.env.databaseHost]: secretField('host'),
         [CORE_SERVICE.env.databasePort]: secretField('port'),
         [CORE_SERVICE.env.databaseName]: secretField('dbname'),
         [CORE_SERVICE.env.databaseUser]: secretField('username'),
-        [CORE_SERVICE.env.databasePassword]: secretField('password'),
       },
     });
     // The root filesystem is read-only; libraries that write temporary files get a scratch volume.
@@ -223,6 +224,7 @@ export class CoreServiceStack extends Stack {
     );
     props.eventBus.grantPutEventsTo(taskDefinition.taskRole);
     this.eventsQueue.grantConsumeMessages(taskDefinition.taskRole);
+    databaseSecret.grantRead(taskDefinition.taskRole);
     this.service = new FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition,

@@ -1,4 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createAccessTokenVerifier } from '../../lambda/shared/access-token';
 import { CORE_SERVICE, ENV, EVENTS } from '../../lambda/resources';
@@ -6,6 +7,7 @@ import { buildCoreService } from './app';
 import { mediaEventHandlers } from './courses/media-events';
 import { connectEmbedded, connectPostgres } from './db/connect';
 import { MIGRATIONS_DIR, migrateToLatest } from './db/migrate';
+import { secretPassword } from './db/secret-password';
 import { eventBridgePublisher } from './events/publisher';
 import { startEventWorkers } from './events/workers';
 
@@ -16,8 +18,8 @@ function required(name: string): string {
 }
 
 /**
- * The container's entry point. In AWS the database settings come from the database secret and migrations
- * ran at deploy; elsewhere DATABASE_URL (or nothing, for embedded PGlite) and migrations run at start.
+ * The container's entry point. In AWS the connection settings come from the database secret (the password
+ * read at each new connection, since it rotates) and migrations ran at deploy; elsewhere DATABASE_URL (or nothing, for embedded PGlite) and migrations run at start.
  */
 async function main() {
   const e = CORE_SERVICE.env;
@@ -28,7 +30,7 @@ async function main() {
         port: Number(required(e.databasePort)),
         database: required(e.databaseName),
         user: required(e.databaseUser),
-        password: required(e.databasePassword),
+        password: secretPassword(new SecretsManagerClient({}), required(e.databaseSecretArn)),
         tls: true,
       })
     : process.env[e.databaseUrl]

@@ -11,7 +11,8 @@ export interface PostgresSettings {
   readonly port: number;
   readonly database: string;
   readonly user: string;
-  readonly password?: string | undefined;
+  /** A function is asked for every new connection (see secretPassword). */
+  readonly password?: string | (() => Promise<string>) | undefined;
   /** Verify the server's certificate (RDS); off for a server on this machine. */
   readonly tls: boolean;
   /** @default 10 */

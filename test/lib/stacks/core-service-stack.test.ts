@@ -78,7 +78,7 @@ describe('core-service stack', () => {
       });
     });
 
-    it('injects the five connection settings from the database secret, never as plain environment', () => {
+    it('injects four connection settings from the database secret, never as plain environment', () => {
       const secretArn = resolve(data.database.secret!.secretArn);
       const fromSecret = (field: string) => ({ 'Fn::Join': ['', [secretArn, `:${field}::`]] });
       const { env } = CORE_SERVICE;
@@ -90,7 +90,6 @@ describe('core-service stack', () => {
               { Name: env.databasePort, ValueFrom: fromSecret('port') },
               { Name: env.databaseName, ValueFrom: fromSecret('dbname') },
               { Name: env.databaseUser, ValueFrom: fromSecret('username') },
-              { Name: env.databasePassword, ValueFrom: fromSecret('password') },
             ],
           }),
         ],
@@ -100,7 +99,30 @@ describe('core-service stack', () => {
           ([, r]) => r.Properties.ContainerDefinitions[0].Environment,
         ),
       );
-      expect(plain).not.toMatch(/DATABASE_/);
+      expect(plain).not.toMatch(/DATABASE_(HOST|PORT|NAME|USER|PASSWORD)/);
+    });
+
+    it('lets the task read the rotating password from the secret, named by ARN', () => {
+      t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        ContainerDefinitions: [
+          Match.objectLike({
+            Environment: Match.arrayWith([
+              { Name: CORE_SERVICE.env.databaseSecretArn, Value: resolve(data.database.secret!.secretArn) },
+            ]),
+          }),
+        ],
+      });
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
+              Resource: resolve(data.database.secret!.secretArn),
+            }),
+          ]),
+        },
+        Roles: [resolve(coreService.service.taskDefinition.taskRole.roleName)],
+      });
     });
 
     it('lets the execution role read the database secret to inject it', () => {
