@@ -10,7 +10,10 @@ import {
   submitAttendees,
 } from './provisions';
 
-const day = z.iso.date();
+// A calendar date PostgreSQL stores as given: zod's ISO date admits year 0000, which has no date there.
+const day = z.iso
+  .date()
+  .refine((d) => d >= '2000-01-01' && d <= '2999-12-31', 'must be a date in the years 2000 to 2999');
 const state = z.enum(['requested', 'accepted', 'rejected']);
 const provision = z.object({
   id: z.uuid(),

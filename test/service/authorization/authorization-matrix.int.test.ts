@@ -1,0 +1,727 @@
+import { randomUUID } from 'node:crypto';
+import {
+  businessNumberFrom,
+  serviceFixture,
+  type CallOptions,
+  type ServiceFixture,
+} from '../service-fixture';
+import {
+  buildWorld,
+  CALLERS,
+  castOf,
+  type CallerName,
+  expectStatus,
+  joinAndApprove,
+  routesOf,
+  snapshot,
+  type Json,
+  type World,
+} from '../world';
+
+/*
+ * Every route, called by every kind of caller, against records of the "own" institution and company
+ * (institutions[0], companies[0] of the world). The principles the table encodes:
+ *  - no token: 401, before anything else;
+ *  - a role that can never use a route: 403;
+ *  - someone else's record, or one the caller may not see: 404, and nothing changes;
+ *  - inside an institution, managers do everything, instructors build courses but do not publish, archive,
+ *    edit the profile, change members or decide provisions (403);
+ *  - platform admins read institutions, companies, courses and provisions, and change no tenant's data.
+ * Where the service chose 404 over 403 for a role that can never use a route (it answers 404 to anyone
+ * outside the record's tenant, whatever their role), the table follows the service.
+ */
+
+let f: ServiceFixture;
+let w: World;
+
+const own = () => w.institutions[0];
+const ownCompany = () => w.companies[0];
+const manager = () => own().manager;
+const as = (options: CallOptions, status: number) => expectStatus(f.call(manager(), options), status);
+
+let serial = 0;
+/** A registration nobody has made yet, so only who calls decides the answer. */
+const freshRegistration = () => {
+  serial += 1;
+  return {
+    name: `New ${serial}`,
+    ownerName: 'Someone',
+    businessNumber: businessNumberFrom(`3${String(serial).padStart(8, '0')}`),
+  };
+};
+
+/** A draft course of the own institution, with a chapter holding one content when asked. */
+async function draftCourse(withContent: boolean): Promise<{ id: string; contentId?: string }> {
+  const course = await as({ method: 'POST', url: '/courses', payload: { title: 'Draft' } }, 201);
+  if (!withContent) return { id: course.id };
+  const chapter = await as(
+    { method: 'POST', url: `/courses/${course.id}/chapters`, payload: { title: 'Only' } },
+    201,
+  );
+  const content = await as(
+    {
+      method: 'POST',
+      url: `/courses/${course.id}/chapters/${chapter.id}/contents`,
+      payload: { kind: 'material', title: 'Handout' },
+    },
+    201,
+  );
+  return { id: course.id, contentId: content.id };
+}
+
+type Statuses = readonly [number, number, number, number, number, number, number, number, number, number];
+
+interface Row {
+  readonly route: string;
+  /**
+   * Columns in the order of CALLERS:
+   *  anonymous, platform admin, own manager, own instructor, other institution manager,
+   *  own company manager, other company manager, enrolled employee, other company employee, plain learner
+   */
+  readonly statuses: Statuses;
+  /**
+   * Makes the record a mutating call acts on (an id or a user sub). It is made again after any call that
+   * changed the database, so a call that used it up leaves the next caller a record of the same kind.
+   */
+  readonly target?: () => Promise<string>;
+  readonly request: (target: string) => CallOptions;
+  /** Callers whose successful call finds nothing left to change (every other success writes). */
+  readonly idempotentFor?: readonly CallerName[];
+}
+
+const MATRIX: readonly Row[] = [
+  {
+    route: 'GET /health',
+    statuses: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    request: () => ({ method: 'GET', url: '/health' }),
+  },
+  {
+    route: 'GET /openapi.json',
+    statuses: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    request: () => ({ method: 'GET', url: '/openapi.json' }),
+  },
+  // Institutions
+  {
+    route: 'POST /institutions',
+    // Managers already in an institution may not register a second one.
+    statuses: [401, 403, 409, 403, 409, 403, 403, 403, 403, 403],
+    request: () => ({
+      method: 'POST',
+      url: '/institutions',
+      payload: {
+        ...freshRegistration(),
+        certificationNumber: 'C-9',
+        contactEmail: 'x@example.com',
+        contactPhone: '02-999-0000',
+      },
+    }),
+  },
+  {
+    route: 'GET /institutions/:institutionId',
+    statuses: [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
+    request: () => ({ method: 'GET', url: `/institutions/${own().id}` }),
+  },
+  {
+    route: 'PATCH /institutions/:institutionId',
+    statuses: [401, 404, 200, 403, 404, 404, 404, 404, 404, 404],
+    request: () => ({
+      method: 'PATCH',
+      url: `/institutions/${own().id}`,
+      payload: { contactPhone: '02-555-0000' },
+    }),
+  },
+  {
+    route: 'GET /institutions/:institutionId/members',
+    statuses: [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
+    request: () => ({ method: 'GET', url: `/institutions/${own().id}/members` }),
+  },
+  {
+    route: 'PUT /institutions/:institutionId/members/:userSub',
+    statuses: [401, 404, 200, 403, 404, 404, 404, 404, 404, 404],
+    request: () => ({
+      method: 'PUT',
+      url: `/institutions/${own().id}/members/${randomUUID()}`,
+      payload: { role: 'instructor' },
+    }),
+  },
+  {
+    route: 'DELETE /institutions/:institutionId/members/:userSub',
+    statuses: [401, 404, 204, 403, 404, 404, 404, 404, 404, 404],
+    target: async () => {
+      const sub = randomUUID();
+      await as(
+        { method: 'PUT', url: `/institutions/${own().id}/members/${sub}`, payload: { role: 'instructor' } },
+        200,
+      );
+      return sub;
+    },
+    request: (sub) => ({ method: 'DELETE', url: `/institutions/${own().id}/members/${sub}` }),
+  },
+  // Companies
+  {
+    route: 'POST /companies',
+    statuses: [401, 403, 403, 403, 403, 409, 409, 403, 403, 403],
+    request: () => {
+      const { name, ownerName, businessNumber } = freshRegistration();
+      return {
+        method: 'POST',
+        url: '/companies',
+        payload: {
+          name,
+          ownerName,
+          businessNumber,
+          email: `${randomUUID()}@example.com`,
+          phone: '031-999-0000',
+        },
+      };
+    },
+  },
+  {
+    route: 'GET /companies/:companyId',
+    statuses: [401, 200, 404, 404, 404, 200, 404, 200, 404, 404],
+    request: () => ({ method: 'GET', url: `/companies/${ownCompany().id}` }),
+  },
+  {
+    route: 'PATCH /companies/:companyId',
+    statuses: [401, 404, 404, 404, 404, 200, 404, 403, 404, 404],
+    request: () => ({
+      method: 'PATCH',
+      url: `/companies/${ownCompany().id}`,
+      payload: { phone: '031-555-0000' },
+    }),
+  },
+  {
+    route: 'POST /companies/:companyId/join-requests',
+    // Any learner may ask to join any company: the request is theirs, and the company's managers decide.
+    statuses: [401, 403, 403, 403, 403, 403, 403, 200, 200, 200],
+    request: () => ({ method: 'POST', url: `/companies/${ownCompany().id}/join-requests` }),
+    // Already an approved employee: asking again reports the affiliation as it is.
+    idempotentFor: ['enrolled employee'],
+  },
+  {
+    route: 'GET /companies/:companyId/employees',
+    statuses: [401, 404, 404, 404, 404, 200, 404, 403, 404, 404],
+    request: () => ({ method: 'GET', url: `/companies/${ownCompany().id}/employees` }),
+  },
+  {
+    route: 'PUT /companies/:companyId/employees/:userSub/approval',
+    statuses: [401, 404, 404, 404, 404, 200, 404, 403, 404, 404],
+    target: async () => {
+      const learner = await f.person(['learner']);
+      await expectStatus(
+        f.call(learner, { method: 'POST', url: `/companies/${ownCompany().id}/join-requests` }),
+        200,
+      );
+      return learner.sub;
+    },
+    request: (sub) => ({ method: 'PUT', url: `/companies/${ownCompany().id}/employees/${sub}/approval` }),
+  },
+  {
+    route: 'DELETE /companies/:companyId/employees/:userSub',
+    statuses: [401, 404, 404, 404, 404, 200, 404, 403, 404, 404],
+    target: async () => {
+      const learner = await f.person(['learner']);
+      await joinAndApprove(f, ownCompany().id, ownCompany().manager, learner);
+      return learner.sub;
+    },
+    request: (sub) => ({ method: 'DELETE', url: `/companies/${ownCompany().id}/employees/${sub}` }),
+  },
+  // Courses
+  {
+    route: 'POST /courses',
+    // The other institution's manager creates the course in their own institution.
+    statuses: [401, 403, 201, 201, 201, 403, 403, 403, 403, 403],
+    request: () => ({ method: 'POST', url: '/courses', payload: { title: 'Made in the matrix' } }),
+  },
+  {
+    route: 'GET /courses',
+    statuses: [401, 200, 200, 200, 200, 200, 200, 403, 403, 403],
+    request: () => ({ method: 'GET', url: '/courses' }),
+  },
+  {
+    route: 'GET /courses/:courseId',
+    // Company managers read the published catalogue they request courses from.
+    statuses: [401, 200, 200, 200, 404, 200, 200, 200, 404, 404],
+    request: () => ({ method: 'GET', url: `/courses/${own().course.id}` }),
+  },
+  {
+    route: 'PATCH /courses/:courseId',
+    statuses: [401, 404, 200, 200, 404, 404, 404, 404, 404, 404],
+    request: () => ({
+      method: 'PATCH',
+      url: `/courses/${own().course.id}`,
+      payload: { introduction: 'Updated' },
+    }),
+  },
+  {
+    route: 'POST /courses/:courseId/chapters',
+    statuses: [401, 404, 201, 201, 404, 404, 404, 404, 404, 404],
+    request: () => ({
+      method: 'POST',
+      url: `/courses/${own().course.id}/chapters`,
+      payload: { title: 'More' },
+    }),
+  },
+  {
+    route: 'POST /courses/:courseId/chapters/:chapterId/contents',
+    statuses: [401, 404, 201, 201, 404, 404, 404, 404, 404, 404],
+    request: () => ({
+      method: 'POST',
+      url: `/courses/${own().course.id}/chapters/${own().course.chapterId}/contents`,
+      payload: { kind: 'exam', title: 'Quiz' },
+    }),
+  },
+  {
+    route: 'POST /courses/:courseId/publish',
+    statuses: [401, 404, 200, 403, 404, 404, 404, 404, 404, 404],
+    target: async () => (await draftCourse(true)).id,
+    request: (id) => ({ method: 'POST', url: `/courses/${id}/publish` }),
+  },
+  {
+    route: 'POST /courses/:courseId/archive',
+    statuses: [401, 404, 200, 403, 404, 404, 404, 404, 404, 404],
+    target: async () => (await draftCourse(false)).id,
+    request: (id) => ({ method: 'POST', url: `/courses/${id}/archive` }),
+  },
+  {
+    route: 'PATCH /courses/:courseId/chapters/:chapterId',
+    statuses: [401, 404, 200, 200, 404, 404, 404, 404, 404, 404],
+    request: () => ({
+      method: 'PATCH',
+      url: `/courses/${own().course.id}/chapters/${own().course.chapterId}`,
+      payload: { title: `Renamed ${randomUUID().slice(0, 8)}` },
+    }),
+  },
+  {
+    route: 'DELETE /courses/:courseId/chapters/:chapterId',
+    statuses: [401, 404, 204, 204, 404, 404, 404, 404, 404, 404],
+    target: async () =>
+      (
+        await as(
+          { method: 'POST', url: `/courses/${own().course.id}/chapters`, payload: { title: 'Empty' } },
+          201,
+        )
+      ).id,
+    request: (id) => ({ method: 'DELETE', url: `/courses/${own().course.id}/chapters/${id}` }),
+  },
+  {
+    route: 'PATCH /courses/:courseId/contents/:contentId',
+    statuses: [401, 404, 200, 200, 404, 404, 404, 404, 404, 404],
+    request: () => ({
+      method: 'PATCH',
+      url: `/courses/${own().course.id}/contents/${own().course.contentIds[0]}`,
+      payload: { title: `Renamed ${randomUUID().slice(0, 8)}` },
+    }),
+  },
+  {
+    route: 'POST /courses/:courseId/contents/:contentId/archive',
+    statuses: [401, 404, 200, 200, 404, 404, 404, 404, 404, 404],
+    target: async () =>
+      (
+        await as(
+          {
+            method: 'POST',
+            url: `/courses/${own().course.id}/chapters/${own().course.chapterId}/contents`,
+            payload: { kind: 'material', title: 'Outdated' },
+          },
+          201,
+        )
+      ).id,
+    request: (id) => ({ method: 'POST', url: `/courses/${own().course.id}/contents/${id}/archive` }),
+  },
+  {
+    route: 'DELETE /courses/:courseId/contents/:contentId',
+    // Removal needs a course nobody is enrolled in: the target carries its course.
+    statuses: [401, 404, 204, 204, 404, 404, 404, 404, 404, 404],
+    target: async () => {
+      const course = await draftCourse(true);
+      return `${course.id}/contents/${course.contentId}`;
+    },
+    request: (path) => ({ method: 'DELETE', url: `/courses/${path}` }),
+  },
+  // Provisions and enrollments
+  {
+    route: 'POST /provisions',
+    statuses: [401, 403, 403, 403, 403, 201, 404, 403, 403, 403],
+    request: () => ({
+      method: 'POST',
+      url: '/provisions',
+      payload: {
+        companyId: ownCompany().id,
+        courseId: own().course.id,
+        startsOn: '2027-06-01',
+        endsOn: '2027-06-30',
+        attendeeCount: 3,
+        depositAmount: 1000,
+      },
+    }),
+  },
+  {
+    route: 'GET /provisions',
+    // Callers with no side in any provision get an empty list (see the list tests below).
+    statuses: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    request: () => ({ method: 'GET', url: '/provisions' }),
+  },
+  {
+    route: 'GET /provisions/:provisionId',
+    statuses: [401, 200, 200, 200, 404, 200, 404, 404, 404, 404],
+    request: () => ({ method: 'GET', url: `/provisions/${ownCompany().provisionId}` }),
+  },
+  {
+    route: 'POST /provisions/:provisionId/decision',
+    // Those who may see the provision but not decide it are told so (403); others learn nothing (404).
+    statuses: [401, 403, 200, 403, 404, 403, 404, 404, 404, 404],
+    target: async () =>
+      (
+        await expectStatus(
+          f.call(ownCompany().manager, {
+            method: 'POST',
+            url: '/provisions',
+            payload: {
+              companyId: ownCompany().id,
+              courseId: own().course.id,
+              startsOn: '2027-07-01',
+              endsOn: '2027-07-31',
+              attendeeCount: 2,
+              depositAmount: 0,
+            },
+          }),
+          201,
+        )
+      ).id,
+    request: (id) => ({
+      method: 'POST',
+      url: `/provisions/${id}/decision`,
+      payload: { decision: 'accepted' },
+    }),
+  },
+  {
+    route: 'POST /provisions/:provisionId/attendees',
+    statuses: [401, 403, 403, 403, 404, 200, 404, 404, 404, 404],
+    target: async () => {
+      const learner = await f.person(['learner']);
+      await joinAndApprove(f, ownCompany().id, ownCompany().manager, learner);
+      return learner.sub;
+    },
+    request: (sub) => ({
+      method: 'POST',
+      url: `/provisions/${ownCompany().provisionId}/attendees`,
+      payload: { userSubs: [sub] },
+    }),
+  },
+  {
+    route: 'GET /me/enrollments',
+    statuses: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    request: () => ({ method: 'GET', url: '/me/enrollments' }),
+  },
+];
+
+beforeAll(async () => {
+  f = await serviceFixture('authorization');
+  w = await buildWorld(f);
+});
+afterAll(() => f.close());
+
+/** One request, with the database as it was before and after. */
+async function attempt(caller: CallerName, options: CallOptions) {
+  const before = await snapshot(f.database.db);
+  const res = await f.call(castOf(w)[caller], options);
+  const after = await snapshot(f.database.db);
+  return { res, before, after, changed: JSON.stringify(after) !== JSON.stringify(before) };
+}
+
+/** The status, and for a refusal a problem+json body and an untouched database. */
+function expectAnswer({ res, before, after }: Awaited<ReturnType<typeof attempt>>, status: number) {
+  // The body rides along with a wrong status, so the failure shows what the service said.
+  expect(res.statusCode === status ? status : `${res.statusCode} ${res.body}`).toBe(status);
+  if (status >= 400) {
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ status, title: expect.any(String) });
+    expect(after).toEqual(before);
+  }
+}
+
+it('has a matrix row for every route the service serves, and none for a route it does not', () => {
+  expect(MATRIX.map((r) => r.route).sort()).toEqual(routesOf(f.app).sort());
+});
+
+describe('records of another tenant named inside an allowed request', () => {
+  const other = () => w.institutions[1];
+  const otherCompany = () => w.companies[1];
+
+  it.each<[string, () => [CallerName, CallOptions], number, string?]>([
+    [
+      'a company manager requests a course for another company',
+      () => [
+        'own company manager',
+        {
+          method: 'POST',
+          url: '/provisions',
+          payload: {
+            companyId: otherCompany().id,
+            courseId: own().course.id,
+            startsOn: '2027-06-01',
+            endsOn: '2027-06-30',
+            attendeeCount: 1,
+            depositAmount: 0,
+          },
+        },
+      ],
+      404,
+    ],
+    [
+      'a company manager enrolls another company’s employee',
+      () => [
+        'own company manager',
+        {
+          method: 'POST',
+          url: `/provisions/${ownCompany().provisionId}/attendees`,
+          payload: { userSubs: [otherCompany().employee.sub] },
+        },
+      ],
+      422,
+      'body.userSubs.0',
+    ],
+    [
+      'a company manager approves another company’s employee under their own company',
+      () => [
+        'own company manager',
+        {
+          method: 'PUT',
+          url: `/companies/${ownCompany().id}/employees/${otherCompany().employee.sub}/approval`,
+        },
+      ],
+      404,
+    ],
+    [
+      'a company manager removes another company’s employee under their own company',
+      () => [
+        'own company manager',
+        { method: 'DELETE', url: `/companies/${ownCompany().id}/employees/${otherCompany().employee.sub}` },
+      ],
+      404,
+    ],
+    [
+      'a manager takes in another institution’s instructor',
+      () => [
+        'own manager',
+        {
+          method: 'PUT',
+          url: `/institutions/${own().id}/members/${other().instructor.sub}`,
+          payload: { role: 'instructor' },
+        },
+      ],
+      409,
+    ],
+    [
+      'a manager removes another institution’s instructor under their own institution',
+      () => [
+        'own manager',
+        { method: 'DELETE', url: `/institutions/${own().id}/members/${other().instructor.sub}` },
+      ],
+      404,
+    ],
+    [
+      'a manager names another institution’s instructor as a course’s instructor',
+      () => [
+        'own manager',
+        {
+          method: 'PATCH',
+          url: `/courses/${own().course.id}`,
+          payload: { instructorSub: other().instructor.sub },
+        },
+      ],
+      400,
+      'body.instructorSub',
+    ],
+    [
+      'an instructor adds a content to another institution’s chapter under their own course',
+      () => [
+        'own instructor',
+        {
+          method: 'POST',
+          url: `/courses/${own().course.id}/chapters/${other().course.chapterId}/contents`,
+          payload: { kind: 'material', title: 'Planted' },
+        },
+      ],
+      404,
+    ],
+    [
+      'an instructor renames another institution’s chapter under their own course',
+      () => [
+        'own instructor',
+        {
+          method: 'PATCH',
+          url: `/courses/${own().course.id}/chapters/${other().course.chapterId}`,
+          payload: { title: 'Taken' },
+        },
+      ],
+      404,
+    ],
+    [
+      'a manager removes another institution’s chapter under their own course',
+      () => [
+        'own manager',
+        { method: 'DELETE', url: `/courses/${own().course.id}/chapters/${other().course.chapterId}` },
+      ],
+      404,
+    ],
+    [
+      'an instructor moves their content into another institution’s chapter',
+      () => [
+        'own instructor',
+        {
+          method: 'PATCH',
+          url: `/courses/${own().course.id}/contents/${own().course.contentIds[1]}`,
+          payload: { chapterId: other().course.chapterId, position: 0 },
+        },
+      ],
+      404,
+    ],
+    [
+      'an instructor renames another institution’s content under their own course',
+      () => [
+        'own instructor',
+        {
+          method: 'PATCH',
+          url: `/courses/${own().course.id}/contents/${other().course.contentIds[0]}`,
+          payload: { title: 'Taken' },
+        },
+      ],
+      404,
+    ],
+    [
+      'an instructor archives another institution’s content under their own course',
+      () => [
+        'own instructor',
+        {
+          method: 'POST',
+          url: `/courses/${own().course.id}/contents/${other().course.contentIds[0]}/archive`,
+        },
+      ],
+      404,
+    ],
+    [
+      'a manager removes another institution’s content under their own course',
+      () => [
+        'own manager',
+        { method: 'DELETE', url: `/courses/${own().course.id}/contents/${other().course.contentIds[0]}` },
+      ],
+      404,
+    ],
+    // A rest parameter: with a fourth declared parameter jest would take the optional field for `done`.
+  ])('refuses: %s', async (...row) => {
+    const [, build, status, field] = row;
+    const [caller, options] = build();
+    const outcome = await attempt(caller, options);
+    expectAnswer(outcome, status);
+    if (field) expect(outcome.res.json().errors).toEqual([expect.objectContaining({ field })]);
+  });
+
+  it('refuses a company manager a course that is not published, changing nothing', async () => {
+    const draft = await expectStatus(
+      f.call(other().manager, { method: 'POST', url: '/courses', payload: { title: 'Unpublished' } }),
+      201,
+    );
+    const request = await attempt('own company manager', {
+      method: 'POST',
+      url: '/provisions',
+      payload: {
+        companyId: ownCompany().id,
+        courseId: draft.id,
+        startsOn: '2027-06-01',
+        endsOn: '2027-06-30',
+        attendeeCount: 1,
+        depositAmount: 0,
+      },
+    });
+    expectAnswer(request, 404);
+    expectAnswer(await attempt('own company manager', { method: 'GET', url: `/courses/${draft.id}` }), 404);
+  });
+});
+
+describe('lists show only the caller’s own records', () => {
+  const ids = (list: Json[]) => list.map((x) => x.id as string);
+  const get = async (caller: CallerName, url: string): Promise<Json[]> =>
+    (await expectStatus(f.call(castOf(w)[caller], { method: 'GET', url }), 200)) as unknown as Json[];
+
+  it('gives an institution’s people their own courses in every state, and nobody else’s', async () => {
+    for (const caller of ['own manager', 'own instructor'] as const) {
+      const courses = await get(caller, '/courses?limit=200');
+      expect(courses.length).toBeGreaterThan(0);
+      expect(new Set(courses.map((c) => c.institutionId))).toEqual(new Set([w.institutions[0].id]));
+    }
+    const other = await get('other institution manager', '/courses?limit=200');
+    expect(ids(other)).not.toContain(w.institutions[0].course.id);
+  });
+
+  it('gives company managers the published catalogue only, even when they ask for drafts', async () => {
+    const catalogue = await get('own company manager', '/courses?limit=200');
+    expect(ids(catalogue)).toEqual(expect.arrayContaining(w.institutions.map((i) => i.course.id)));
+    expect(new Set(catalogue.map((c) => c.state))).toEqual(new Set(['published']));
+    expect(await get('own company manager', '/courses?state=draft')).toEqual([]);
+  });
+
+  it('gives each side of a provision its own provisions, and callers of neither side none', async () => {
+    const provisionIds = w.companies.map((c) => c.provisionId);
+    for (const caller of ['own manager', 'own instructor', 'own company manager'] as const) {
+      const mine = await get(caller, '/provisions?limit=200');
+      expect(ids(mine)).toContain(provisionIds[0]);
+      expect(ids(mine)).not.toContain(provisionIds[1]);
+    }
+    for (const caller of ['other institution manager', 'other company manager'] as const) {
+      expect(ids(await get(caller, '/provisions?limit=200'))).not.toContain(provisionIds[0]);
+    }
+    for (const caller of ['enrolled employee', 'other company employee', 'plain learner'] as const) {
+      expect(await get(caller, '/provisions')).toEqual([]);
+    }
+    expect(ids(await get('platform admin', '/provisions?limit=200'))).toEqual(
+      expect.arrayContaining(provisionIds),
+    );
+  });
+
+  it('gives learners only their own enrollments', async () => {
+    const enrolled = await get('enrolled employee', '/me/enrollments');
+    expect(enrolled.map((e) => e.courseId)).toEqual([w.institutions[0].course.id]);
+    const otherEmployee = await get('other company employee', '/me/enrollments');
+    expect(otherEmployee.map((e) => e.courseId)).toEqual([w.institutions[1].course.id]);
+    for (const caller of ['plain learner', 'own manager', 'own company manager', 'platform admin'] as const) {
+      expect(await get(caller, '/me/enrollments')).toEqual([]);
+    }
+  });
+
+  it('lists an institution’s members and a company’s employees only to their own people', async () => {
+    const members = await get('own manager', `/institutions/${w.institutions[0].id}/members`);
+    const subs = members.map((m) => m.userSub);
+    expect(subs).toEqual(
+      expect.arrayContaining([w.institutions[0].manager.sub, w.institutions[0].instructor.sub]),
+    );
+    expect(subs).not.toContain(w.institutions[1].instructor.sub);
+    const employees = await get('own company manager', `/companies/${w.companies[0].id}/employees?limit=500`);
+    expect(employees.map((e) => e.userSub)).toContain(w.companies[0].employee.sub);
+    expect(employees.map((e) => e.userSub)).not.toContain(w.companies[1].employee.sub);
+  });
+});
+
+// Last: the matrix's successful calls (join requests, new members, enrollments) would change what the
+// cross-tenant requests above find.
+describe('the authorization matrix', () => {
+  describe.each(MATRIX)('$route', (row) => {
+    const targets: { current?: Promise<string> } = {};
+    it.each(CALLERS.map((caller, i) => [caller, row.statuses[i]!] as const))(
+      'as %s → %i',
+      async (caller, status) => {
+        const target = row.target ? await (targets.current ??= row.target()) : '';
+        const options = row.request(target);
+        const outcome = await attempt(caller, options);
+        if (outcome.changed) delete targets.current;
+        expectAnswer(outcome, status);
+        // Reads never write; a mutation that answers success has written (which also shows the
+        // snapshot would see a refused call that wrote anyway).
+        if (options.method === 'GET') expect(outcome.changed).toBe(false);
+        else if (status < 400 && outcome.res.statusCode === status)
+          expect(outcome.changed).toBe(!row.idempotentFor?.includes(caller));
+      },
+    );
+  });
+});

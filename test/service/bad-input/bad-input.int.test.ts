@@ -1,0 +1,1051 @@
+import { randomUUID } from 'node:crypto';
+import {
+  businessNumberFrom,
+  serviceFixture,
+  type CallOptions,
+  type CallResult,
+  type Person,
+  type ServiceFixture,
+} from '../service-fixture';
+import {
+  buildWorld,
+  expectStatus,
+  joinAndApprove,
+  routesOf,
+  snapshot,
+  type Json,
+  type World,
+} from '../world';
+
+/*
+ * Every route, called by someone it would serve, with one thing wrong in the request. Each answer is a
+ * 4xx problem+json body (400s name the offending fields as `body.x`, `path.x`, `query.x`) and leaves the
+ * database as it was. Each route's own valid request would succeed, so a check the service skipped would
+ * show as a write.
+ */
+
+let f: ServiceFixture;
+let w: World;
+/** Records whose valid requests would succeed, so no case leans on a refusal for another reason. */
+let spare: {
+  draftCourseId: string;
+  draftChapterId: string;
+  emptyChapterId: string;
+  draftContentId: string;
+  requestedProvisionId: string;
+  /** Approved by the own company, enrolled in nothing. */
+  employeeSub: string;
+  /** Asked to join the own company. */
+  applicantSub: string;
+};
+
+const own = () => w.institutions[0];
+const ownCompany = () => w.companies[0];
+
+interface Case {
+  readonly name: string;
+  readonly status: number;
+  /** The fields the answer names (its `errors`), exactly. */
+  readonly fields?: readonly string[];
+  /** Path parameters replacing the route's valid ones. */
+  readonly params?: () => Record<string, string>;
+  readonly query?: string;
+  /** The body, made from the route's valid one. */
+  readonly body?: (valid: Json) => unknown;
+  /** Bytes sent as they are, with their content type. */
+  readonly raw?: { readonly body: string; readonly contentType: string };
+}
+
+interface Route {
+  readonly route: string;
+  /** Someone the route serves. */
+  readonly who: () => Person | Promise<Person>;
+  readonly params?: () => Record<string, string>;
+  /** A body the route would accept. */
+  readonly valid?: () => Json;
+  readonly cases: readonly Case[];
+}
+
+let serial = 0;
+const next = () => String((serial += 1)).padStart(8, '0');
+const long = (n: number) => 'x'.repeat(n);
+const unknownId = () => randomUUID();
+/** Just over the service's 1 MiB body limit. */
+const overLimit = () => long(1024 * 1024 + 1);
+
+const institutionBody = () => ({
+  name: 'Busan Crane Academy',
+  ownerName: 'Choi',
+  businessNumber: businessNumberFrom(`4${next()}`),
+  certificationNumber: 'CERT-77',
+  contactEmail: 'office@crane.example.com',
+  contactPhone: '051-123-4567',
+});
+const companyBody = () => ({
+  name: 'Daehan Shipping',
+  ownerName: 'Jung',
+  businessNumber: businessNumberFrom(`5${next()}`),
+  email: `hr-${next()}@daehan.example.com`,
+  phone: '051-765-4321',
+});
+/** A valid business number with its check digit changed. */
+const wrongCheckDigit = () => {
+  const n = businessNumberFrom('612345678');
+  return `${n.slice(0, 9)}${(Number(n[9]) + 1) % 10}`;
+};
+
+const ROUTES: readonly Route[] = [
+  { route: 'GET /health', who: () => w.learner, cases: [] },
+  { route: 'GET /openapi.json', who: () => w.learner, cases: [] },
+  // Institutions
+  {
+    route: 'POST /institutions',
+    who: () => f.person(['institution-manager']),
+    valid: institutionBody,
+    cases: [
+      {
+        name: 'no fields',
+        body: () => ({}),
+        status: 400,
+        fields: [
+          'body.name',
+          'body.ownerName',
+          'body.businessNumber',
+          'body.certificationNumber',
+          'body.contactEmail',
+          'body.contactPhone',
+        ],
+      },
+      {
+        name: 'a number for the name',
+        body: (b) => ({ ...b, name: 42 }),
+        status: 400,
+        fields: ['body.name'],
+      },
+      {
+        name: 'a 201-character name',
+        body: (b) => ({ ...b, name: long(201) }),
+        status: 400,
+        fields: ['body.name'],
+      },
+      { name: 'a name of spaces', body: (b) => ({ ...b, name: '   ' }), status: 400, fields: ['body.name'] },
+      {
+        name: 'a 101-character owner name',
+        body: (b) => ({ ...b, ownerName: long(101) }),
+        status: 400,
+        fields: ['body.ownerName'],
+      },
+      {
+        name: 'a business number with a wrong check digit',
+        body: (b) => ({ ...b, businessNumber: wrongCheckDigit() }),
+        status: 400,
+        fields: ['body.businessNumber'],
+      },
+      {
+        name: 'a 13-character business number',
+        body: (b) => ({ ...b, businessNumber: '1'.repeat(13) }),
+        status: 400,
+        fields: ['body.businessNumber'],
+      },
+      {
+        name: 'an e-mail address that is not one',
+        body: (b) => ({ ...b, contactEmail: 'office' }),
+        status: 400,
+        fields: ['body.contactEmail'],
+      },
+      {
+        name: 'a phone number of letters',
+        body: (b) => ({ ...b, contactPhone: 'call us' }),
+        status: 400,
+        fields: ['body.contactPhone'],
+      },
+      {
+        name: 'null for a required field',
+        body: (b) => ({ ...b, certificationNumber: null }),
+        status: 400,
+        fields: ['body.certificationNumber'],
+      },
+      {
+        name: 'a NUL character in the name',
+        body: (b) => ({ ...b, name: 'Busan\u0000Academy' }),
+        status: 400,
+        fields: ['body.name'],
+      },
+      {
+        name: 'the business number of a registered institution',
+        body: (b) => ({ ...b, businessNumber: own().businessNumber }),
+        status: 409,
+      },
+      { name: 'a body over the size limit', body: (b) => ({ ...b, name: overLimit() }), status: 413 },
+      {
+        name: 'a form-encoded body',
+        raw: { body: 'name=Busan', contentType: 'application/x-www-form-urlencoded' },
+        status: 415,
+      },
+      {
+        name: 'an empty body',
+        raw: { body: '', contentType: 'application/json' },
+        status: 400,
+        fields: ['body'],
+      },
+    ],
+  },
+  {
+    route: 'GET /institutions/:institutionId',
+    who: () => own().manager,
+    params: () => ({ institutionId: own().id }),
+    cases: [],
+  },
+  {
+    route: 'PATCH /institutions/:institutionId',
+    who: () => own().manager,
+    params: () => ({ institutionId: own().id }),
+    valid: () => ({ name: 'Renamed Academy' }),
+    cases: [
+      { name: 'no change', body: () => ({}), status: 400, fields: ['body'] },
+      { name: 'an empty name', body: () => ({ name: '' }), status: 400, fields: ['body.name'] },
+      { name: 'a 201-character name', body: () => ({ name: long(201) }), status: 400, fields: ['body.name'] },
+      {
+        name: 'a number for the phone',
+        body: () => ({ contactPhone: 21234567 }),
+        status: 400,
+        fields: ['body.contactPhone'],
+      },
+      {
+        name: 'an id in the body',
+        body: (b) => ({ ...b, id: randomUUID() }),
+        status: 400,
+        fields: ['body.id'],
+      },
+      {
+        name: 'the other institution’s business number',
+        body: () => ({ businessNumber: w.institutions[1].businessNumber }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'GET /institutions/:institutionId/members',
+    who: () => own().manager,
+    params: () => ({ institutionId: own().id }),
+    cases: [],
+  },
+  {
+    route: 'PUT /institutions/:institutionId/members/:userSub',
+    who: () => own().manager,
+    // A person not yet in any institution: the valid request adds them.
+    params: () => ({ institutionId: own().id, userSub: randomUUID() }),
+    valid: () => ({ role: 'instructor' }),
+    cases: [
+      { name: 'no role', body: () => ({}), status: 400, fields: ['body.role'] },
+      {
+        name: 'a role that is not an institution’s',
+        body: () => ({ role: 'platform-admin' }),
+        status: 400,
+        fields: ['body.role'],
+      },
+      { name: 'a number for the role', body: () => ({ role: 1 }), status: 400, fields: ['body.role'] },
+      {
+        name: 'the only manager stepping down',
+        params: () => ({ institutionId: own().id, userSub: own().manager.sub }),
+        status: 409,
+      },
+      {
+        name: 'a member of the other institution',
+        params: () => ({ institutionId: own().id, userSub: w.institutions[1].instructor.sub }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'DELETE /institutions/:institutionId/members/:userSub',
+    who: () => own().manager,
+    params: () => ({ institutionId: own().id, userSub: own().instructor.sub }),
+    cases: [
+      {
+        name: 'a person who is not a member',
+        params: () => ({ institutionId: own().id, userSub: randomUUID() }),
+        status: 404,
+      },
+      {
+        name: 'the only manager',
+        params: () => ({ institutionId: own().id, userSub: own().manager.sub }),
+        status: 409,
+      },
+    ],
+  },
+  // Companies
+  {
+    route: 'POST /companies',
+    who: () => f.person(['company-manager']),
+    valid: companyBody,
+    cases: [
+      {
+        name: 'no fields',
+        body: () => ({}),
+        status: 400,
+        fields: ['body.name', 'body.ownerName', 'body.businessNumber', 'body.email', 'body.phone'],
+      },
+      { name: 'a number for the name', body: (b) => ({ ...b, name: 7 }), status: 400, fields: ['body.name'] },
+      {
+        name: 'a 201-character name',
+        body: (b) => ({ ...b, name: long(201) }),
+        status: 400,
+        fields: ['body.name'],
+      },
+      {
+        name: 'an e-mail address that is not one',
+        body: (b) => ({ ...b, email: 'hr' }),
+        status: 400,
+        fields: ['body.email'],
+      },
+      {
+        name: 'a 255-character e-mail address',
+        body: (b) => ({ ...b, email: `${long(243)}@example.com` }),
+        status: 400,
+        fields: ['body.email'],
+      },
+      {
+        name: 'a phone number of letters',
+        body: (b) => ({ ...b, phone: 'call us' }),
+        status: 400,
+        fields: ['body.phone'],
+      },
+      {
+        name: 'the e-mail of a registered company',
+        body: (b) => ({ ...b, email: ownCompany().email }),
+        status: 409,
+      },
+      {
+        name: 'the business number of a registered company',
+        body: (b) => ({ ...b, businessNumber: ownCompany().businessNumber }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'GET /companies/:companyId',
+    who: () => ownCompany().manager,
+    params: () => ({ companyId: ownCompany().id }),
+    cases: [],
+  },
+  {
+    route: 'PATCH /companies/:companyId',
+    who: () => ownCompany().manager,
+    params: () => ({ companyId: ownCompany().id }),
+    valid: () => ({ name: 'Renamed Company' }),
+    cases: [
+      { name: 'no change', body: () => ({}), status: 400, fields: ['body'] },
+      { name: 'a number for the e-mail', body: () => ({ email: 5 }), status: 400, fields: ['body.email'] },
+      { name: 'a 201-character name', body: () => ({ name: long(201) }), status: 400, fields: ['body.name'] },
+      { name: 'the other company’s e-mail', body: () => ({ email: w.companies[1].email }), status: 409 },
+    ],
+  },
+  {
+    route: 'POST /companies/:companyId/join-requests',
+    who: () => f.person(['learner']),
+    params: () => ({ companyId: ownCompany().id }),
+    cases: [],
+  },
+  {
+    route: 'GET /companies/:companyId/employees',
+    who: () => ownCompany().manager,
+    params: () => ({ companyId: ownCompany().id }),
+    cases: [
+      { name: 'a zero limit', query: 'limit=0', status: 400, fields: ['query.limit'] },
+      { name: 'a limit over 500', query: 'limit=501', status: 400, fields: ['query.limit'] },
+      { name: 'a limit that is not a number', query: 'limit=ten', status: 400, fields: ['query.limit'] },
+      { name: 'a fractional limit', query: 'limit=1.5', status: 400, fields: ['query.limit'] },
+      { name: 'a state that does not exist', query: 'state=fired', status: 400, fields: ['query.state'] },
+      { name: 'two states', query: 'state=approved&state=removed', status: 400, fields: ['query.state'] },
+      { name: 'an unknown parameter', query: 'unexpected=1', status: 400, fields: ['query.unexpected'] },
+    ],
+  },
+  {
+    route: 'PUT /companies/:companyId/employees/:userSub/approval',
+    who: () => ownCompany().manager,
+    params: () => ({ companyId: ownCompany().id, userSub: spare.applicantSub }),
+    cases: [
+      {
+        name: 'a person who never asked to join',
+        params: () => ({ companyId: ownCompany().id, userSub: randomUUID() }),
+        status: 404,
+      },
+      {
+        name: 'an employee approved already',
+        params: () => ({ companyId: ownCompany().id, userSub: ownCompany().employee.sub }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'DELETE /companies/:companyId/employees/:userSub',
+    who: () => ownCompany().manager,
+    params: () => ({ companyId: ownCompany().id, userSub: spare.applicantSub }),
+    cases: [
+      {
+        name: 'a person who never asked to join',
+        params: () => ({ companyId: ownCompany().id, userSub: randomUUID() }),
+        status: 404,
+      },
+      {
+        name: 'the company’s manager',
+        params: () => ({ companyId: ownCompany().id, userSub: ownCompany().manager.sub }),
+        status: 404,
+      },
+    ],
+  },
+  // Courses
+  {
+    route: 'POST /courses',
+    who: () => own().manager,
+    valid: () => ({ title: 'New course' }),
+    cases: [
+      { name: 'no title', body: () => ({}), status: 400, fields: ['body.title'] },
+      { name: 'a number for the title', body: () => ({ title: 42 }), status: 400, fields: ['body.title'] },
+      {
+        name: 'a 201-character title',
+        body: () => ({ title: long(201) }),
+        status: 400,
+        fields: ['body.title'],
+      },
+      { name: 'a title of spaces', body: () => ({ title: '  ' }), status: 400, fields: ['body.title'] },
+      {
+        name: 'a 20001-character introduction',
+        body: (b) => ({ ...b, introduction: long(20001) }),
+        status: 400,
+        fields: ['body.introduction'],
+      },
+      {
+        name: 'a number for the introduction',
+        body: (b) => ({ ...b, introduction: 5 }),
+        status: 400,
+        fields: ['body.introduction'],
+      },
+      {
+        name: 'a cover image over plain http',
+        body: (b) => ({ ...b, coverImageUrl: 'http://cdn.example.com/a.png' }),
+        status: 400,
+        fields: ['body.coverImageUrl'],
+      },
+      {
+        name: 'a script for the cover image',
+        body: (b) => ({ ...b, coverImageUrl: 'javascript:alert(1)' }),
+        status: 400,
+        fields: ['body.coverImageUrl'],
+      },
+      {
+        name: 'an empty instructor',
+        body: (b) => ({ ...b, instructorSub: '' }),
+        status: 400,
+        fields: ['body.instructorSub'],
+      },
+      {
+        name: 'an instructor who does not teach there',
+        body: (b) => ({ ...b, instructorSub: randomUUID() }),
+        status: 400,
+        fields: ['body.instructorSub'],
+      },
+      {
+        name: 'a state, to publish at birth',
+        body: (b) => ({ ...b, state: 'published' }),
+        status: 400,
+        fields: ['body.state'],
+      },
+      {
+        name: 'another institution’s id',
+        body: (b) => ({ ...b, institutionId: w.institutions[1].id }),
+        status: 400,
+        fields: ['body.institutionId'],
+      },
+      {
+        name: 'a NUL character in the title',
+        body: () => ({ title: 'Crane\u0000safety' }),
+        status: 400,
+        fields: ['body.title'],
+      },
+      { name: 'a body over the size limit', body: (b) => ({ ...b, introduction: overLimit() }), status: 413 },
+      // Fastify parses text/plain on its own, so the schema, not the media type, refuses it.
+      {
+        name: 'a plain-text body',
+        raw: { body: 'New course', contentType: 'text/plain' },
+        status: 400,
+        fields: ['body'],
+      },
+    ],
+  },
+  {
+    route: 'GET /courses',
+    who: () => own().manager,
+    cases: [
+      { name: 'a zero limit', query: 'limit=0', status: 400, fields: ['query.limit'] },
+      { name: 'a limit over 200', query: 'limit=201', status: 400, fields: ['query.limit'] },
+      { name: 'a limit that is not a number', query: 'limit=all', status: 400, fields: ['query.limit'] },
+      { name: 'a state that does not exist', query: 'state=deleted', status: 400, fields: ['query.state'] },
+      {
+        name: 'an unknown parameter',
+        query: 'institutionId=x',
+        status: 400,
+        fields: ['query.institutionId'],
+      },
+    ],
+  },
+  {
+    route: 'GET /courses/:courseId',
+    who: () => own().manager,
+    params: () => ({ courseId: own().course.id }),
+    cases: [],
+  },
+  {
+    route: 'PATCH /courses/:courseId',
+    who: () => own().manager,
+    params: () => ({ courseId: own().course.id }),
+    valid: () => ({ title: 'Renamed course' }),
+    cases: [
+      { name: 'no change', body: () => ({}), status: 400, fields: ['body'] },
+      { name: 'null for the title', body: () => ({ title: null }), status: 400, fields: ['body.title'] },
+      {
+        name: 'a 129-character instructor',
+        body: () => ({ instructorSub: long(129) }),
+        status: 400,
+        fields: ['body.instructorSub'],
+      },
+      {
+        name: 'a 2049-character cover image address',
+        body: () => ({ coverImageUrl: `https://cdn.example.com/${long(2025)}` }),
+        status: 400,
+        fields: ['body.coverImageUrl'],
+      },
+      {
+        name: 'a state, to publish by editing',
+        body: () => ({ state: 'published' }),
+        status: 400,
+        // With the unknown key set aside, nothing is left to change: the refinement speaks up as well.
+        fields: ['body.state', 'body'],
+      },
+    ],
+  },
+  {
+    route: 'POST /courses/:courseId/chapters',
+    who: () => own().manager,
+    params: () => ({ courseId: own().course.id }),
+    valid: () => ({ title: 'New chapter' }),
+    cases: [
+      { name: 'no title', body: () => ({}), status: 400, fields: ['body.title'] },
+      {
+        name: 'a 201-character title',
+        body: () => ({ title: long(201) }),
+        status: 400,
+        fields: ['body.title'],
+      },
+      { name: 'a list for the title', body: () => ({ title: ['a'] }), status: 400, fields: ['body.title'] },
+    ],
+  },
+  {
+    route: 'POST /courses/:courseId/chapters/:chapterId/contents',
+    who: () => own().manager,
+    params: () => ({ courseId: own().course.id, chapterId: own().course.chapterId }),
+    valid: () => ({ kind: 'material', title: 'New content' }),
+    cases: [
+      { name: 'no kind', body: () => ({ title: 'x' }), status: 400, fields: ['body.kind'] },
+      {
+        name: 'a kind that does not exist',
+        body: (b) => ({ ...b, kind: 'podcast' }),
+        status: 400,
+        fields: ['body.kind'],
+      },
+      {
+        name: 'a 201-character title',
+        body: (b) => ({ ...b, title: long(201) }),
+        status: 400,
+        fields: ['body.title'],
+      },
+      {
+        name: 'a chapter of another course',
+        params: () => ({ courseId: own().course.id, chapterId: spare.draftChapterId }),
+        status: 404,
+      },
+    ],
+  },
+  {
+    route: 'POST /courses/:courseId/publish',
+    who: () => own().manager,
+    params: () => ({ courseId: spare.draftCourseId }),
+    cases: [
+      { name: 'a course published already', params: () => ({ courseId: own().course.id }), status: 409 },
+    ],
+  },
+  {
+    route: 'POST /courses/:courseId/archive',
+    who: () => own().manager,
+    params: () => ({ courseId: spare.draftCourseId }),
+    cases: [],
+  },
+  {
+    route: 'PATCH /courses/:courseId/chapters/:chapterId',
+    who: () => own().manager,
+    params: () => ({ courseId: own().course.id, chapterId: own().course.chapterId }),
+    valid: () => ({ title: 'Renamed chapter' }),
+    cases: [
+      { name: 'no change', body: () => ({}), status: 400, fields: ['body'] },
+      {
+        name: 'a title and a position at once',
+        body: () => ({ title: 'x', position: 0 }),
+        status: 400,
+        fields: ['body'],
+      },
+      { name: 'a negative position', body: () => ({ position: -1 }), status: 400, fields: ['body.position'] },
+      {
+        name: 'a fractional position',
+        body: () => ({ position: 1.5 }),
+        status: 400,
+        fields: ['body.position'],
+      },
+      {
+        name: 'a string for the position',
+        body: () => ({ position: '1' }),
+        status: 400,
+        fields: ['body.position'],
+      },
+      {
+        name: 'a position over 10000',
+        body: () => ({ position: 10001 }),
+        status: 400,
+        fields: ['body.position'],
+      },
+      {
+        name: 'a position past the last chapter',
+        body: () => ({ position: 9999 }),
+        status: 400,
+        fields: ['body.position'],
+      },
+      {
+        name: 'a 201-character title',
+        body: () => ({ title: long(201) }),
+        status: 400,
+        fields: ['body.title'],
+      },
+    ],
+  },
+  {
+    route: 'DELETE /courses/:courseId/chapters/:chapterId',
+    who: () => own().manager,
+    params: () => ({ courseId: spare.draftCourseId, chapterId: spare.emptyChapterId }),
+    cases: [
+      {
+        name: 'a chapter with contents',
+        params: () => ({ courseId: spare.draftCourseId, chapterId: spare.draftChapterId }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'PATCH /courses/:courseId/contents/:contentId',
+    who: () => own().manager,
+    params: () => ({ courseId: own().course.id, contentId: own().course.contentIds[0]! }),
+    valid: () => ({ title: 'Renamed content' }),
+    cases: [
+      { name: 'no change', body: () => ({}), status: 400, fields: ['body'] },
+      {
+        name: 'a chapter to move to without a position',
+        body: () => ({ chapterId: own().course.chapterId }),
+        status: 400,
+        fields: ['body', 'body.position'],
+      },
+      {
+        name: 'a chapter that is not an id',
+        body: () => ({ chapterId: 'first', position: 0 }),
+        status: 400,
+        fields: ['body.chapterId'],
+      },
+      {
+        name: 'a position over 10000',
+        body: () => ({ position: 10001 }),
+        status: 400,
+        fields: ['body.position'],
+      },
+      {
+        name: 'a position past the chapter’s end',
+        body: () => ({ position: 99 }),
+        status: 400,
+        fields: ['body.position'],
+      },
+    ],
+  },
+  {
+    route: 'POST /courses/:courseId/contents/:contentId/archive',
+    who: () => own().manager,
+    params: () => ({ courseId: spare.draftCourseId, contentId: spare.draftContentId }),
+    cases: [],
+  },
+  {
+    route: 'DELETE /courses/:courseId/contents/:contentId',
+    who: () => own().manager,
+    params: () => ({ courseId: spare.draftCourseId, contentId: spare.draftContentId }),
+    cases: [
+      {
+        name: 'a content of a course learners are enrolled in',
+        params: () => ({ courseId: own().course.id, contentId: own().course.contentIds[0]! }),
+        status: 409,
+      },
+    ],
+  },
+  // Provisions and enrollments
+  {
+    route: 'POST /provisions',
+    who: () => ownCompany().manager,
+    valid: () => ({
+      companyId: ownCompany().id,
+      courseId: own().course.id,
+      startsOn: '2027-09-01',
+      endsOn: '2027-09-30',
+      attendeeCount: 5,
+      depositAmount: 250000,
+    }),
+    cases: [
+      {
+        name: 'no fields',
+        body: () => ({}),
+        status: 400,
+        fields: [
+          'body.companyId',
+          'body.courseId',
+          'body.startsOn',
+          'body.endsOn',
+          'body.attendeeCount',
+          'body.depositAmount',
+        ],
+      },
+      {
+        name: 'a string for the attendee count',
+        body: (b) => ({ ...b, attendeeCount: '5' }),
+        status: 400,
+        fields: ['body.attendeeCount'],
+      },
+      {
+        name: 'more than 10000 attendees',
+        body: (b) => ({ ...b, attendeeCount: 10001 }),
+        status: 400,
+        fields: ['body.attendeeCount'],
+      },
+      {
+        name: 'a negative deposit',
+        body: (b) => ({ ...b, depositAmount: -1 }),
+        status: 400,
+        fields: ['body.depositAmount'],
+      },
+      {
+        name: 'a deposit over the limit',
+        body: (b) => ({ ...b, depositAmount: 1e13 }),
+        status: 400,
+        fields: ['body.depositAmount'],
+      },
+      {
+        name: 'the 30th of February',
+        body: (b) => ({ ...b, startsOn: '2027-02-30' }),
+        status: 400,
+        fields: ['body.startsOn'],
+      },
+      {
+        name: 'a date in the year zero',
+        body: (b) => ({ ...b, startsOn: '0000-01-01' }),
+        status: 400,
+        fields: ['body.startsOn'],
+      },
+      {
+        name: 'a date in another format',
+        body: (b) => ({ ...b, startsOn: '01/09/2027' }),
+        status: 400,
+        fields: ['body.startsOn'],
+      },
+      {
+        name: 'a period that ends before it starts',
+        body: (b) => ({ ...b, endsOn: '2027-08-31' }),
+        status: 400,
+        fields: ['body.endsOn'],
+      },
+      {
+        name: 'a course that is not an id',
+        body: (b) => ({ ...b, courseId: 'c1' }),
+        status: 400,
+        fields: ['body.courseId'],
+      },
+      { name: 'an unknown course', body: (b) => ({ ...b, courseId: unknownId() }), status: 404 },
+      { name: 'an unknown company', body: (b) => ({ ...b, companyId: unknownId() }), status: 404 },
+    ],
+  },
+  {
+    route: 'GET /provisions',
+    who: () => ownCompany().manager,
+    cases: [
+      { name: 'a state that does not exist', query: 'state=pending', status: 400, fields: ['query.state'] },
+      { name: 'a zero limit', query: 'limit=0', status: 400, fields: ['query.limit'] },
+      { name: 'a limit over 200', query: 'limit=201', status: 400, fields: ['query.limit'] },
+      { name: 'an unknown parameter', query: 'companyId=x', status: 400, fields: ['query.companyId'] },
+    ],
+  },
+  {
+    route: 'GET /provisions/:provisionId',
+    who: () => ownCompany().manager,
+    params: () => ({ provisionId: ownCompany().provisionId }),
+    cases: [],
+  },
+  {
+    route: 'POST /provisions/:provisionId/decision',
+    who: () => own().manager,
+    params: () => ({ provisionId: spare.requestedProvisionId }),
+    valid: () => ({ decision: 'rejected', reason: 'Fully booked' }),
+    cases: [
+      { name: 'no decision', body: () => ({}), status: 400, fields: ['body.decision'] },
+      {
+        name: 'a decision that does not exist',
+        body: () => ({ decision: 'maybe' }),
+        status: 400,
+        fields: ['body.decision'],
+      },
+      {
+        name: 'a rejection without a reason',
+        body: () => ({ decision: 'rejected' }),
+        status: 400,
+        fields: ['body.reason'],
+      },
+      {
+        name: 'a rejection with a blank reason',
+        body: () => ({ decision: 'rejected', reason: '   ' }),
+        status: 400,
+        fields: ['body.reason'],
+      },
+      {
+        name: 'a 1001-character reason',
+        body: () => ({ decision: 'accepted', reason: long(1001) }),
+        status: 400,
+        fields: ['body.reason'],
+      },
+      {
+        name: 'a provision decided already',
+        params: () => ({ provisionId: ownCompany().provisionId }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'POST /provisions/:provisionId/attendees',
+    who: () => ownCompany().manager,
+    params: () => ({ provisionId: ownCompany().provisionId }),
+    valid: () => ({ userSubs: [spare.employeeSub] }),
+    cases: [
+      { name: 'no attendees field', body: () => ({}), status: 400, fields: ['body.userSubs'] },
+      { name: 'an empty list', body: () => ({ userSubs: [] }), status: 400, fields: ['body.userSubs'] },
+      {
+        name: 'a string for the list',
+        body: () => ({ userSubs: spare.employeeSub }),
+        status: 400,
+        fields: ['body.userSubs'],
+      },
+      {
+        name: 'the same person twice',
+        body: () => ({ userSubs: [spare.employeeSub, spare.employeeSub] }),
+        status: 400,
+        fields: ['body.userSubs'],
+      },
+      {
+        name: 'a 129-character user id',
+        body: () => ({ userSubs: [long(129)] }),
+        status: 400,
+        fields: ['body.userSubs.0'],
+      },
+      {
+        name: '501 attendees',
+        body: () => ({ userSubs: Array.from({ length: 501 }, (_, i) => `person-${i}`) }),
+        status: 400,
+        fields: ['body.userSubs'],
+      },
+      {
+        name: 'someone who is not an approved employee',
+        body: () => ({ userSubs: [spare.employeeSub, randomUUID()] }),
+        status: 422,
+        fields: ['body.userSubs.1'],
+      },
+    ],
+  },
+  { route: 'GET /me/enrollments', who: () => w.learner, cases: [] },
+];
+
+const paramNames = (route: string) => [...route.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+
+/** The cases every route shares: a bad or unknown path parameter, a body that is no object of the schema. */
+function casesOf(route: Route): Case[] {
+  const generic: Case[] = [];
+  for (const name of paramNames(route.route)) {
+    const swap = (value: string) => () => ({ ...route.params!(), [name]: value });
+    if (name === 'userSub') {
+      generic.push(
+        { name: 'a 129-character user id', params: swap(long(129)), status: 400, fields: ['path.userSub'] },
+        {
+          name: 'a NUL character in the user id',
+          params: swap('a\u0000b'),
+          status: 400,
+          fields: ['path.userSub'],
+        },
+      );
+    } else {
+      generic.push(
+        { name: `a ${name} that is not a UUID`, params: swap('42'), status: 400, fields: [`path.${name}`] },
+        {
+          name: `an unknown ${name}`,
+          params: () => ({ ...route.params!(), [name]: unknownId() }),
+          status: 404,
+        },
+      );
+    }
+  }
+  if (route.valid) {
+    generic.push(
+      {
+        name: 'a body that is not JSON',
+        raw: { body: '{"title": ', contentType: 'application/json' },
+        status: 400,
+        fields: ['body'],
+      },
+      { name: 'a list for the body', body: (b) => [b], status: 400, fields: ['body'] },
+      {
+        name: 'an unknown field',
+        body: (b) => ({ ...b, unexpected: true }),
+        status: 400,
+        fields: ['body.unexpected'],
+      },
+    );
+  }
+  return [...route.cases, ...generic];
+}
+
+function urlOf(route: Route, c: Case): string {
+  const params = c.params?.() ?? route.params?.() ?? {};
+  const path = route.route
+    .split(' ')[1]!
+    .replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name]!));
+  return c.query ? `${path}?${c.query}` : path;
+}
+
+async function send(who: Person | undefined, options: CallOptions, raw: Case['raw']): Promise<CallResult> {
+  if (!raw) return f.call(who, options);
+  const res = await fetch(`${f.url}${options.url}`, {
+    method: options.method,
+    headers: {
+      'content-type': raw.contentType,
+      ...(who ? { authorization: `Bearer ${who.token}` } : {}),
+    },
+    body: raw.body,
+  });
+  const body = await res.text();
+  return {
+    statusCode: res.status,
+    headers: Object.fromEntries(res.headers),
+    body,
+    json: () => JSON.parse(body),
+  };
+}
+
+beforeAll(async () => {
+  f = await serviceFixture('bad-input');
+  w = await buildWorld(f);
+  const manager = own().manager;
+  const as = (options: CallOptions, status = 201) => expectStatus(f.call(manager, options), status);
+  const draft = await as({ method: 'POST', url: '/courses', payload: { title: 'Draft' } });
+  const chapter = await as({
+    method: 'POST',
+    url: `/courses/${draft.id}/chapters`,
+    payload: { title: 'Full' },
+  });
+  const empty = await as({
+    method: 'POST',
+    url: `/courses/${draft.id}/chapters`,
+    payload: { title: 'Empty' },
+  });
+  const content = await as({
+    method: 'POST',
+    url: `/courses/${draft.id}/chapters/${chapter.id}/contents`,
+    payload: { kind: 'material', title: 'Handout' },
+  });
+  const requested = await expectStatus(
+    f.call(ownCompany().manager, {
+      method: 'POST',
+      url: '/provisions',
+      payload: {
+        companyId: ownCompany().id,
+        courseId: own().course.id,
+        startsOn: '2027-10-01',
+        endsOn: '2027-10-31',
+        attendeeCount: 2,
+        depositAmount: 0,
+      },
+    }),
+    201,
+  );
+  const employee = await f.person(['learner']);
+  await joinAndApprove(f, ownCompany().id, ownCompany().manager, employee);
+  const applicant = await f.person(['learner']);
+  await expectStatus(
+    f.call(applicant, { method: 'POST', url: `/companies/${ownCompany().id}/join-requests` }),
+    200,
+  );
+  spare = {
+    draftCourseId: draft.id,
+    draftChapterId: chapter.id,
+    emptyChapterId: empty.id,
+    draftContentId: content.id,
+    requestedProvisionId: requested.id,
+    employeeSub: employee.sub,
+    applicantSub: applicant.sub,
+  };
+});
+afterAll(() => f.close());
+
+it('has a bad-input table for every route the service serves, and none for a route it does not', () => {
+  expect(ROUTES.map((r) => r.route).sort()).toEqual(routesOf(f.app).sort());
+});
+
+describe.each(ROUTES.filter((r) => casesOf(r).length > 0))('$route', (route) => {
+  it.each(casesOf(route))('refuses $name with $status, and a stranger with 401', async (c) => {
+    const method = route.route.split(' ')[0] as CallOptions['method'];
+    const payload = route.valid && !c.raw ? (c.body ?? ((b: Json) => b))(route.valid()) : undefined;
+    const options = { method, url: urlOf(route, c), payload };
+    const who = await route.who();
+    const before = await snapshot(f.database.db);
+    // Who calls is settled before the request is looked at: a stranger learns nothing of the schema.
+    const stranger = await send(undefined, options, c.raw);
+    const res = await send(who, options, c.raw);
+    const after = await snapshot(f.database.db);
+
+    expect(stranger.statusCode === 401 ? 401 : `${stranger.statusCode} ${stranger.body}`).toBe(401);
+    expect(stranger.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(stranger.json()).not.toHaveProperty('errors');
+    expect(res.statusCode === c.status ? c.status : `${res.statusCode} ${res.body}`).toBe(c.status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const problem = res.json();
+    expect(problem).toMatchObject({ status: c.status, title: expect.stringMatching(/\S/) });
+    if (c.fields) {
+      expect(problem.errors).toEqual(expect.any(Array));
+      for (const e of problem.errors)
+        expect(e).toEqual({ field: expect.any(String), message: expect.any(String) });
+      expect([...new Set(problem.errors.map((e: { field: string }) => e.field))].sort()).toEqual(
+        [...c.fields].sort(),
+      );
+    }
+    expect(after).toEqual(before);
+  });
+});
+
+describe('requests for no route', () => {
+  it.each([
+    ['a path the service does not serve', 'GET', '/nowhere'],
+    ['a method a path is not served with', 'DELETE', '/courses'],
+  ] as const)('answers %s with a 404 problem', async (_what, method, url) => {
+    const res = await f.call(w.learner, { method, url });
+    expect([res.statusCode, res.headers['content-type']]).toEqual([
+      404,
+      expect.stringMatching(/^application\/problem\+json/),
+    ]);
+    expect(res.json()).toMatchObject({ status: 404, title: 'Not Found' });
+  });
+});
