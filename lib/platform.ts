@@ -1,6 +1,6 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { InstitutionConfig } from './config/institution-config';
+import { complianceOf, type InstitutionConfig } from './config/institution-config';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
 import { CoreServiceStack } from './stacks/core-service-stack';
@@ -58,6 +58,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform {
     keepStatefulData: config.retention.keepStatefulData,
     userPoolProviderName: auth.userPool.userPoolProviderName,
     eventBus: data.eventBus,
+    compliance: complianceOf(config),
   });
   const api = new ApiStack(app, name('api'), {
     ...common,

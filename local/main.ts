@@ -1,3 +1,4 @@
+import { complianceOf } from '../lib/config/institution-config';
 import { loadConfig } from '../lib/config/load-config';
 import { connectEmbedded, connectPostgres } from '../service/src/db/connect';
 import { migrateToLatest } from '../service/src/db/migrate';
@@ -15,6 +16,7 @@ async function main() {
   await migrateToLatest(database);
   const platform = await startLocalPlatform({
     database,
+    compliance: complianceOf(config),
     dynamoEndpoint: endpoint,
     port: Number(process.env.PORT ?? 3000),
     appOrigins: config.cors.allowedOrigins,
@@ -28,6 +30,7 @@ async function main() {
     `  Tokens:   POST ${platform.url}/local/token {"role":"learner"}  (demo identities: ${DEMO_IDENTITIES.map((d) => d.id).join(', ')})`,
   );
   console.log(`  Browser:  ${platform.url}/auth/login`);
+  console.log(`  Rules:    compliance profile ${config.compliance.profile}`);
 
   const stop = async () => {
     await platform.close();

@@ -10,6 +10,7 @@ import type { Kysely } from 'kysely';
 import * as z from 'zod';
 import { CORE_SERVICE, ENV, EVENTS, ROLES } from '../lambda/resources';
 import { routeList } from '../lambda/routes';
+import type { ComplianceProfile } from '../lib/config/compliance-profiles';
 import type { ApiEvent, ApiResult, AuthorizerContext } from '../lambda/shared/http-handler';
 import { createAccessTokenVerifier } from '../lambda/shared/access-token';
 import { fieldProblems } from '../lambda/shared/problem';
@@ -47,6 +48,10 @@ export interface LocalPlatformOptions {
   readonly log?: (line: string) => void;
   /** The core service's database, migrated; the platform does not close it. */
   readonly database: Kysely<Database>;
+  /** The institution's compliance profile. @default the `standard` profile */
+  readonly compliance?: ComplianceProfile;
+  /** The core service's clock, which tests move instead of waiting. @default the system clock */
+  readonly clock?: () => Date;
 }
 
 export interface LocalPlatform {
@@ -284,6 +289,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   // The core service on its own port, reached as through API Gateway's VPC link: authorizer, then forward.
   const core = await buildCoreService({
     db: options.database,
+    ...(options.compliance ? { compliance: options.compliance } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     verifyToken: createAccessTokenVerifier({
       issuer: issuer.issuer,
       jwksUri: issuer.jwksUri,

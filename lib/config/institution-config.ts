@@ -1,4 +1,10 @@
 import * as z from 'zod';
+import {
+  COMPLIANCE_PROFILES,
+  type ComplianceProfile,
+  complianceProfile,
+  type ComplianceProfileName,
+} from './compliance-profiles';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -115,6 +121,15 @@ export const institutionConfigSchema = z
       /** Keep databases, tables and buckets when their stack is deleted (and protect them from deletion). */
       keepStatefulData: z.boolean(),
     }),
+    /** The training regime: a named compliance profile, with any of its numbers overridden. */
+    compliance: z
+      .strictObject({
+        profile: z.enum(
+          Object.keys(COMPLIANCE_PROFILES) as [ComplianceProfileName, ...ComplianceProfileName[]],
+        ),
+        overrides: complianceProfile.partial().optional(),
+      })
+      .default({ profile: 'standard' }),
     alarmEmail: z.email(),
     auth: z.strictObject({
       mfa: z.enum(['off', 'optional', 'required']),
@@ -190,3 +205,9 @@ export const institutionConfigSchema = z
   });
 
 export type InstitutionConfig = z.infer<typeof institutionConfigSchema>;
+
+/** The profile the core service enforces: the named one with the config's overrides. */
+export function complianceOf(config: InstitutionConfig): ComplianceProfile {
+  const { profile, overrides } = config.compliance;
+  return { ...COMPLIANCE_PROFILES[profile], ...overrides };
+}

@@ -30,6 +30,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import { CORE_SERVICE, ENV, EVENTS } from '../../lambda/resources';
+import { COMPLIANCE_PROFILE_ENV, type ComplianceProfile } from '../config/compliance-profiles';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
 import { REPO_ROOT } from '../paths';
@@ -67,6 +68,8 @@ export interface CoreServiceStackProps extends StackProps {
   readonly userPoolProviderName: string;
   /** The platform bus: the service publishes its outbox there and consumes other domains' events from it. */
   readonly eventBus: IEventBus;
+  /** The training regime's rules the service enforces (progress credit, daily cap, exams). */
+  readonly compliance: ComplianceProfile;
 }
 
 /**
@@ -187,6 +190,7 @@ export class CoreServiceStack extends Stack {
         [EVENTS.busNameEnv]: props.eventBus.eventBusName,
         [CORE_SERVICE.env.eventsQueueUrl]: this.eventsQueue.queueUrl,
         [CORE_SERVICE.env.databaseSecretArn]: databaseSecret.secretArn,
+        [COMPLIANCE_PROFILE_ENV]: JSON.stringify(props.compliance),
         NODE_OPTIONS: '--enable-source-maps',
       },
       // Injected at task start from the database's secret; never in the task definition itself. The password

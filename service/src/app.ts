@@ -16,13 +16,19 @@ import { cachedVerifier } from './http/token-cache';
 import { companyRoutes } from './companies/routes';
 import { courseRoutes } from './courses/routes';
 import { institutionRoutes } from './institutions/routes';
+import { learningRoutes } from './learning/routes';
 import { provisionRoutes } from './provisions/routes';
+import { COMPLIANCE_PROFILES, type ComplianceProfile } from '../../lib/config/compliance-profiles';
 
 export interface CoreServiceOptions {
   readonly db: Kysely<Database>;
   readonly verifyToken: VerifyToken;
   /** Fastify's JSON request log. @default false */
   readonly logger?: boolean;
+  /** The institution's compliance profile. @default the `standard` profile */
+  readonly compliance?: ComplianceProfile;
+  /** @default the system clock */
+  readonly clock?: () => Date;
 }
 
 /** The core REST service: every route validates with zod and answers refusals as problem+json. */
@@ -75,7 +81,12 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
     transform: jsonSchemaTransform,
   });
 
-  const ctx = routeContext(options.db, cachedVerifier(options.verifyToken));
+  const ctx = routeContext(
+    options.db,
+    cachedVerifier(options.verifyToken),
+    options.compliance ?? COMPLIANCE_PROFILES.standard,
+    options.clock ?? (() => new Date()),
+  );
   // Who is calling is settled before anything about the request is: a stranger learns no schema detail.
   const open = new Set([CORE_SERVICE.healthPath, '/openapi.json']);
   app.addHook('onRequest', async (req) => {
@@ -87,6 +98,7 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
   await app.register(companyRoutes(ctx));
   await app.register(courseRoutes(ctx));
   await app.register(provisionRoutes(ctx));
+  await app.register(learningRoutes(ctx));
   return app;
 }
 

@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createAccessTokenVerifier } from '../../lambda/shared/access-token';
 import { CORE_SERVICE, ENV, EVENTS } from '../../lambda/resources';
+import { COMPLIANCE_PROFILE_ENV, complianceProfile } from '../../lib/config/compliance-profiles';
 import { buildCoreService } from './app';
 import { mediaEventHandlers } from './courses/media-events';
 import { connectEmbedded, connectPostgres } from './db/connect';
@@ -39,8 +40,10 @@ async function main() {
   // A bundle cannot find the SQL files relative to its source: the image says where it put them.
   if (!inAws) await migrateToLatest(db, process.env.MIGRATIONS_DIR ?? MIGRATIONS_DIR);
   const clientIds = process.env[ENV.tokenClientIds]?.split(',').filter(Boolean);
+  const compliance = process.env[COMPLIANCE_PROFILE_ENV];
   const app = await buildCoreService({
     db,
+    ...(compliance ? { compliance: complianceProfile.parse(JSON.parse(compliance)) } : {}),
     verifyToken: createAccessTokenVerifier({
       issuer: required(ENV.tokenIssuer),
       jwksUri: required(ENV.tokenJwksUri),

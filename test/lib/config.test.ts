@@ -1,6 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { COMPLIANCE_PROFILES } from '../../lib/config/compliance-profiles';
+import { complianceOf } from '../../lib/config/institution-config';
 import { CONFIG_DIR, InvalidConfigError, loadConfig, parseConfig } from '../../lib/config/load-config';
 
 // Raw JSON as a fork would write it; the tests break it on purpose, so it stays loosely typed.
@@ -29,6 +31,17 @@ describe('institution config', () => {
 
   it('fills in defaults a fork may leave out', () => {
     expect(loadConfig('default').auth.identityProviders).toEqual({ oidc: [] });
+    expect(complianceOf(loadConfig('default'))).toEqual(COMPLIANCE_PROFILES.standard);
+  });
+
+  it('resolves the compliance profile a fork names, with its overrides', () => {
+    expect(complianceOf(loadConfig('example-academy'))).toEqual(COMPLIANCE_PROFILES['kr-employer-training']);
+    const config = raw('default');
+    config.compliance = { profile: 'kr-employer-training', overrides: { dailyLessonCap: 6 } };
+    expect(complianceOf(parseConfig(config, 'test.json'))).toEqual({
+      ...COMPLIANCE_PROFILES['kr-employer-training'],
+      dailyLessonCap: 6,
+    });
   });
 
   it.each([
@@ -54,6 +67,16 @@ describe('institution config', () => {
       'cors.allowedOrigins.0',
     ],
     ['a bad e-mail', (c: RawConfig) => (c.alarmEmail = 'ops'), 'alarmEmail'],
+    [
+      'an unknown compliance profile',
+      (c: RawConfig) => (c.compliance = { profile: 'lenient' }),
+      'compliance.profile',
+    ],
+    [
+      'a time zone that does not exist',
+      (c: RawConfig) => (c.compliance = { profile: 'standard', overrides: { timeZone: 'Mars/Olympus' } }),
+      'compliance.overrides.timeZone: an IANA time zone such as Asia/Seoul',
+    ],
     ['an unknown field', (c: RawConfig) => (c.sizing.databse = {}), 'sizing'],
     ['a bad slug', (c: RawConfig) => (c.institution.slug = 'Demo Academy'), 'institution.slug'],
     [

@@ -6,6 +6,8 @@ let platform: LocalPlatform;
 let database: TestDatabase;
 const lines: string[] = [];
 const APP = 'http://localhost:5173';
+// The core service's clock, moved by the tests: progress is credited in server time, and no test waits.
+let nowMs = Date.parse('2026-12-10T01:00:00Z');
 
 beforeAll(async () => {
   database = await testDatabase('local_platform');
@@ -17,6 +19,7 @@ beforeAll(async () => {
     tablePrefix: `platform-${process.pid}-`,
     appOrigins: [APP],
     log: (line) => lines.push(line),
+    clock: () => new Date(nowMs),
   });
 });
 afterAll(async () => {
@@ -299,5 +302,30 @@ describe('local platform over HTTP', () => {
     await platform.bus.settled();
     const page = await call('learner', 'GET', `/courses/${course.id}`);
     expect(page.chapters[0].contents[0]).toMatchObject({ mediaState: 'ready', durationSeconds: 95 });
+
+    // The employee watches: a beat every 10 s of server time, until 80% of the 95 s are covered.
+    const enrollmentId = page.enrollment.id;
+    let last;
+    for (let i = 0; i <= 8; i++) {
+      last = await call('learner', 'POST', `/me/enrollments/${enrollmentId}/heartbeats`, {
+        contentId: videoId,
+        sessionId: 'tab-1',
+        sequence: i,
+        position: i * 10,
+        playbackRate: 1,
+      });
+      nowMs += 10_000;
+    }
+    expect(last).toEqual({
+      creditedSeconds: 10,
+      coveredSeconds: 80,
+      durationSeconds: 95,
+      completed: true,
+      gate: null,
+    });
+    const progress = await call('learner', 'GET', `/me/enrollments/${enrollmentId}/progress`);
+    expect(progress).toEqual([
+      expect.objectContaining({ contentId: videoId, coveredSeconds: 80, completedAt: expect.any(String) }),
+    ]);
   });
 });

@@ -121,6 +121,49 @@ export interface ProcessedEventsTable {
   processed_at: CreatedAt;
 }
 
+export interface ContentProgressTable {
+  enrollment_id: string;
+  content_id: string;
+  /** int4multirange of watched seconds, as PostgreSQL writes it: `{[0,30),[45,60)}`. */
+  covered: Generated<string>;
+  covered_seconds: Generated<number>;
+  completed_at: Date | null;
+  updated_at: Generated<Date>;
+}
+
+export interface PlaybackSessionsTable {
+  enrollment_id: string;
+  content_id: string;
+  session_id: string;
+  last_sequence: number;
+  last_position: number;
+  last_beat_at: Date;
+  run_position: number;
+  run_started_at: Date;
+  run_credited: Generated<number>;
+}
+
+export interface ViewingClocksTable {
+  user_sub: string;
+  credited_until: Date;
+}
+
+export interface DailyLessonsTable {
+  enrollment_id: string;
+  day: string;
+  content_id: string;
+}
+
+export interface LearningAuditTable {
+  id: Generated<string>;
+  enrollment_id: string;
+  user_sub: string;
+  kind: 'credit' | 'gate' | 'completion' | 'grade';
+  content_id: string | null;
+  detail: ColumnType<unknown, string, never>;
+  at: Generated<Date>;
+}
+
 export interface Database {
   institutions: InstitutionsTable;
   institution_members: InstitutionMembersTable;
@@ -133,4 +176,9 @@ export interface Database {
   enrollments: EnrollmentsTable;
   outbox: OutboxTable;
   processed_events: ProcessedEventsTable;
+  content_progress: ContentProgressTable;
+  playback_sessions: PlaybackSessionsTable;
+  viewing_clocks: ViewingClocksTable;
+  daily_lessons: DailyLessonsTable;
+  learning_audit: LearningAuditTable;
 }

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Identity } from '../../../lambda/shared/access-token';
+import type { ComplianceProfile } from '../../../lib/config/compliance-profiles';
 import type { Database } from '../db/schema';
 import { authenticate, type Caller, loadCaller, type VerifyToken } from './identity';
 
@@ -11,9 +12,18 @@ export interface RouteContext {
   identity(request: FastifyRequest): Promise<Identity>;
   /** The caller with their tenancy (institution, companies), loaded once per request. */
   caller(request: FastifyRequest): Promise<Caller>;
+  /** The rules of the institution's training regime. */
+  readonly compliance: ComplianceProfile;
+  /** The server's clock: progress is credited in its time, never the client's. */
+  now(): Date;
 }
 
-export function routeContext(db: Kysely<Database>, verify: VerifyToken): RouteContext {
+export function routeContext(
+  db: Kysely<Database>,
+  verify: VerifyToken,
+  compliance: ComplianceProfile,
+  now: () => Date,
+): RouteContext {
   const identities = new WeakMap<FastifyRequest, Promise<Identity>>();
   const callers = new WeakMap<FastifyRequest, Promise<Caller>>();
   const identity = (request: FastifyRequest) => {
@@ -23,6 +33,8 @@ export function routeContext(db: Kysely<Database>, verify: VerifyToken): RouteCo
   };
   return {
     db,
+    compliance,
+    now,
     identity,
     caller(request) {
       let caller = callers.get(request);

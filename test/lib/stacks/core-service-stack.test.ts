@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CORE_SERVICE, ENV, EVENTS } from '../../../lambda/resources';
+import { COMPLIANCE_PROFILE_ENV, COMPLIANCE_PROFILES } from '../../../lib/config/compliance-profiles';
 import { platformFor, refIn, sameRef } from '../platform-fixture';
 
 describe('core-service stack', () => {
@@ -138,6 +139,22 @@ describe('core-service stack', () => {
         Roles: [resolve(coreService.service.taskDefinition.executionRole!.roleName)],
       });
     });
+  });
+
+  it('tells the container its compliance profile, from the institution config', () => {
+    for (const [fixture, name] of [
+      [dev, 'standard'],
+      [prod, 'kr-employer-training'],
+    ] as const)
+      fixture.template('coreService').hasResourceProperties('AWS::ECS::TaskDefinition', {
+        ContainerDefinitions: [
+          Match.objectLike({
+            Environment: Match.arrayWith([
+              { Name: COMPLIANCE_PROFILE_ENV, Value: JSON.stringify(COMPLIANCE_PROFILES[name]) },
+            ]),
+          }),
+        ],
+      });
   });
 
   describe('events', () => {

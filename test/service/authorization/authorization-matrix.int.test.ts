@@ -414,7 +414,45 @@ const MATRIX: readonly Row[] = [
     statuses: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: () => ({ method: 'GET', url: '/me/enrollments' }),
   },
+  // The learning record: only the enrolled learner reaches their own enrollment.
+  {
+    route: 'POST /me/enrollments/:enrollmentId/heartbeats',
+    statuses: [401, 404, 404, 404, 404, 404, 404, 200, 404, 404],
+    target: ownEnrollmentWithReadyVideo,
+    request: (enrollmentId) => ({
+      method: 'POST',
+      url: `/me/enrollments/${enrollmentId}/heartbeats`,
+      payload: {
+        contentId: own().course.contentIds[0],
+        sessionId: randomUUID(),
+        sequence: 1,
+        position: 0,
+        playbackRate: 1,
+      },
+    }),
+  },
+  {
+    route: 'GET /me/enrollments/:enrollmentId/progress',
+    statuses: [401, 404, 404, 404, 404, 404, 404, 200, 404, 404],
+    target: ownEnrollmentWithReadyVideo,
+    request: (enrollmentId) => ({ method: 'GET', url: `/me/enrollments/${enrollmentId}/progress` }),
+  },
 ];
+
+/** The enrolled employee's enrollment, its course's video made ready as the video pipeline would. */
+async function ownEnrollmentWithReadyVideo(): Promise<string> {
+  await f.database.db
+    .updateTable('contents')
+    .set({ media_state: 'ready', duration_seconds: 600, playback_path: 'videos/v/index.m3u8' })
+    .where('id', '=', own().course.contentIds[0]!)
+    .execute();
+  const enrollment = await f.database.db
+    .selectFrom('enrollments')
+    .select('id')
+    .where('user_sub', '=', ownCompany().employee.sub)
+    .executeTakeFirstOrThrow();
+  return enrollment.id;
+}
 
 beforeAll(async () => {
   f = await serviceFixture('authorization');

@@ -37,6 +37,8 @@ let spare: {
   employeeSub: string;
   /** Asked to join the own company. */
   applicantSub: string;
+  /** The own company's enrolled employee's enrollment, whose course video is ready. */
+  enrollmentId: string;
 };
 
 const own = () => w.institutions[0];
@@ -869,6 +871,73 @@ const ROUTES: readonly Route[] = [
     ],
   },
   { route: 'GET /me/enrollments', who: () => w.learner, cases: [] },
+  {
+    route: 'POST /me/enrollments/:enrollmentId/heartbeats',
+    who: () => ownCompany().employee,
+    params: () => ({ enrollmentId: spare.enrollmentId }),
+    valid: () => ({
+      contentId: own().course.contentIds[0]!,
+      sessionId: 'tab-1',
+      sequence: 1,
+      position: 0,
+      playbackRate: 1,
+    }),
+    cases: [
+      // JSON leaves an undefined field out.
+      {
+        name: 'no content',
+        body: (b) => ({ ...b, contentId: undefined }),
+        status: 400,
+        fields: ['body.contentId'],
+      },
+      {
+        name: 'a position as text',
+        body: (b) => ({ ...b, position: '12' }),
+        status: 400,
+        fields: ['body.position'],
+      },
+      {
+        name: 'a negative position',
+        body: (b) => ({ ...b, position: -1 }),
+        status: 400,
+        fields: ['body.position'],
+      },
+      {
+        name: 'a 16x playback rate',
+        body: (b) => ({ ...b, playbackRate: 16 }),
+        status: 400,
+        fields: ['body.playbackRate'],
+      },
+      {
+        name: 'a fractional sequence',
+        body: (b) => ({ ...b, sequence: 1.5 }),
+        status: 400,
+        fields: ['body.sequence'],
+      },
+      {
+        name: 'a 65-character session id',
+        body: (b) => ({ ...b, sessionId: long(65) }),
+        status: 400,
+        fields: ['body.sessionId'],
+      },
+      {
+        name: 'a content of another course',
+        body: (b) => ({ ...b, contentId: w.institutions[1].course.contentIds[0] }),
+        status: 404,
+      },
+      {
+        name: 'a content that is not a video',
+        body: (b) => ({ ...b, contentId: own().course.contentIds[1] }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'GET /me/enrollments/:enrollmentId/progress',
+    who: () => ownCompany().employee,
+    params: () => ({ enrollmentId: spare.enrollmentId }),
+    cases: [],
+  },
 ];
 
 const paramNames = (route: string) => [...route.matchAll(/:(\w+)/g)].map((m) => m[1]!);
@@ -997,7 +1066,20 @@ beforeAll(async () => {
     requestedProvisionId: requested.id,
     employeeSub: employee.sub,
     applicantSub: applicant.sub,
+    enrollmentId: (
+      await f.database.db
+        .selectFrom('enrollments')
+        .select('id')
+        .where('user_sub', '=', ownCompany().employee.sub)
+        .executeTakeFirstOrThrow()
+    ).id,
   };
+  // The video pipeline's answer, so a valid heartbeat would be credited.
+  await f.database.db
+    .updateTable('contents')
+    .set({ media_state: 'ready', duration_seconds: 600 })
+    .where('id', '=', own().course.contentIds[0]!)
+    .execute();
 });
 afterAll(() => f.close());
 

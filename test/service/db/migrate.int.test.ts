@@ -16,6 +16,7 @@ describe('migrations', () => {
       ['0001_core', 'Success'],
       ['0002_media_events', 'Success'],
       ['0003_json_time', 'Success'],
+      ['0004_learning_record', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -51,6 +52,7 @@ describe('migrations', () => {
         'outbox_unpublished',
         'outbox_published',
         'processed_events_age',
+        'learning_audit_enrollment',
       ]),
     );
   });
@@ -66,6 +68,7 @@ describe('migrations', () => {
         '0001_core',
         '0002_media_events',
         '0003_json_time',
+        '0004_learning_record',
       ]);
     } finally {
       await other.destroy();

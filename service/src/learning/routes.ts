@@ -1,0 +1,74 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import * as z from 'zod';
+import type { RouteContext } from '../http/context';
+import { enrollmentProgress, recordHeartbeat } from './progress';
+
+const params = z.strictObject({ enrollmentId: z.uuid() });
+const tags = ['learning'];
+
+export const learningRoutes =
+  (ctx: RouteContext): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      '/me/enrollments/:enrollmentId/heartbeats',
+      {
+        schema: {
+          summary: 'Report the player’s playhead; the server credits what real time allows',
+          tags,
+          params,
+          body: z.strictObject({
+            contentId: z.uuid(),
+            sessionId: z.string().min(1).max(64).describe('one id per player tab'),
+            sequence: z
+              .number()
+              .int()
+              .min(0)
+              .max(2_000_000_000)
+              .describe('increases with every beat of a tab'),
+            position: z.number().min(0).max(1_000_000).describe('seconds into the video'),
+            playbackRate: z.number().min(0.25).max(4),
+          }),
+          response: {
+            200: z.object({
+              creditedSeconds: z.number(),
+              coveredSeconds: z.number(),
+              durationSeconds: z.number(),
+              completed: z.boolean(),
+              gate: z.enum(['outside-period', 'daily-lesson-cap']).nullable(),
+            }),
+          },
+        },
+      },
+      async (req) =>
+        recordHeartbeat(
+          ctx.db,
+          await ctx.identity(req),
+          req.params.enrollmentId,
+          req.body,
+          ctx.compliance,
+          ctx.now(),
+        ),
+    );
+    app.get(
+      '/me/enrollments/:enrollmentId/progress',
+      {
+        schema: {
+          summary: 'The caller’s progress in one enrollment, per content',
+          tags,
+          params,
+          response: {
+            200: z.array(
+              z.object({
+                contentId: z.uuid(),
+                kind: z.enum(['video', 'material', 'exam']),
+                durationSeconds: z.number().nullable(),
+                coveredSeconds: z.number(),
+                completedAt: z.date().nullable(),
+              }),
+            ),
+          },
+        },
+      },
+      async (req) => enrollmentProgress(ctx.db, await ctx.identity(req), req.params.enrollmentId),
+    );
+  };
