@@ -1,10 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { createAccessTokenVerifier } from '../lambda/shared/access-token';
 import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '../local/token-issuer';
@@ -14,10 +15,13 @@ import { scratchDatabase } from '../test/service/test-database';
 import { migrateToLatest } from '../service/src/db/migrate';
 
 /**
- * The learner's course page (GET /courses/:id: course, curriculum, the caller's enrollment) under
- * autocannon on loopback, beside pgbench running the same SQL on the same server in the same run.
+ * The core service's hottest routes under load on loopback, each beside pgbench replaying the SQL the
+ * route really sent (captured from the service's own pool) on the same server in the same run:
+ *  1. the learner's course page (GET /courses/:id: course, curriculum, the caller's enrollment), autocannon;
+ *  2. heartbeats (POST /me/enrollments/:id/heartbeats) from 1000 learners' players, bench/load/heartbeats.ts.
  * Reproduce: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:core-api
  */
+const execFileAsync = promisify(execFile);
 const CONNECTIONS = 64;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const GOAL_RATIO = 0.4;
@@ -89,8 +93,9 @@ async function main() {
       company_id: company.id,
       course_id: course.id,
       institution_id: institution.id,
-      starts_on: '2026-12-01',
-      ends_on: '2027-02-28',
+      // A period around today, so heartbeats are credited whenever the bench runs.
+      starts_on: day(-30),
+      ends_on: day(60),
       attendee_count: 1000,
       enrolled_count: 1000,
       deposit_amount: 0,
@@ -118,6 +123,19 @@ async function main() {
     .execute();
   await sql`analyze`.execute(db);
 
+  // Who is who, for pgbench to pick a learner per transaction as the load does.
+  await sql`create table bench_learners (i int primary key, sub text not null, enrollment_id uuid not null)`.execute(
+    db,
+  );
+  await sql`insert into bench_learners
+    select row_number() over (order by user_sub) - 1, user_sub, id from enrollments`.execute(db);
+  const video = await db
+    .selectFrom('contents')
+    .select('id')
+    .where('course_id', '=', course.id)
+    .orderBy('position')
+    .executeTakeFirstOrThrow();
+
   // The service as in AWS: production token verifier (JWKS over HTTP), its own pool.
   let issuer: LocalTokenIssuer | undefined; // eslint-disable-line prefer-const
   const jwks = createServer((_req, res) => res.end(JSON.stringify(issuer!.jwks())));
@@ -125,15 +143,16 @@ async function main() {
   await once(jwks, 'listening');
   const base = `http://127.0.0.1:${(jwks.address() as { port: number }).port}`;
   issuer = await LocalTokenIssuer.create(base);
-  // The service's own pool, recording the SQL of one page view for pgbench to replay.
-  const captured: { sql: string; parameters: readonly unknown[] }[] = [];
-  let capturing = false;
+  // The service's own pool, recording the SQL of one request for pgbench to replay.
+  let captured: { sql: string; parameters: readonly unknown[] }[] | undefined;
   const serviceDb = connectPostgres({
     connectionString: scratch.url!,
     log: (event) => {
-      if (capturing && event.level === 'query') captured.push(event.query);
+      if (event.level === 'query') captured?.push(event.query);
     },
   });
+  // The service's clock runs ahead when the bench needs a beat to find time passed (no waiting).
+  let clockAheadMs = 0;
   const app = await buildCoreService({
     db: serviceDb,
     verifyToken: createAccessTokenVerifier({
@@ -141,82 +160,186 @@ async function main() {
       jwksUri: issuer.jwksUri,
       clientIds: [LOCAL_CLIENT_ID],
     }),
+    clock: () => new Date(Date.now() + clockAheadMs),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const serviceUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  const learner = learners[0]!;
-  const { access_token } = await issuer.mintAccessToken({
-    sub: learner,
-    email: 'l@bench.example',
-    roles: ['learner'],
-  });
-  const page = `${serviceUrl}/courses/${course.id}`;
-  capturing = true;
-  const check = await fetch(page, { headers: { authorization: `Bearer ${access_token}` } });
-  capturing = false;
-  if (check.status !== 200) throw new Error(`course page answered ${check.status}: ${await check.text()}`);
-
-  // autocannon in its own process: on the service's event loop it would compete with what it measures.
-  const run = async (duration: number) => {
-    const child = spawn(
-      process.execPath,
-      [
-        require.resolve('autocannon/autocannon.js'),
-        '-j',
-        '-c',
-        String(CONNECTIONS),
-        '-d',
-        String(duration),
-        '-H',
-        `authorization=Bearer ${access_token}`,
-        page,
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const [code] = (await once(child, 'exit')) as [number];
-    if (code !== 0) throw new Error(`autocannon exited with ${code}`);
-    return JSON.parse(out) as {
-      requests: { average: number };
-      latency: { p50: number; p99: number };
-      non2xx: number;
-      errors: number;
-    };
+  const { rows: enrolled } = await sql<{ sub: string; enrollment_id: string }>`
+    select sub, enrollment_id from bench_learners order by i`.execute(db);
+  const players = await Promise.all(
+    enrolled.map(async (e) => ({
+      sub: e.sub,
+      enrollmentId: e.enrollment_id,
+      token: (await issuer!.mintAccessToken({ sub: e.sub, email: 'l@bench.example', roles: ['learner'] }))
+        .access_token,
+    })),
+  );
+  const first = players[0]!;
+  const captureOf = async (send: () => Promise<Response>) => {
+    captured = [];
+    const res = await send();
+    const sent = captured;
+    captured = undefined;
+    if (res.status !== 200) throw new Error(`${res.url} answered ${res.status}: ${await res.text()}`);
+    return { sent, body: await res.text() };
   };
-  await run(2); // warm-up: JIT, pool, plan caches
-  const http = await run(SECONDS);
-  if (http.non2xx > 0 || http.errors > 0)
-    throw new Error(`${http.non2xx} non-2xx answers, ${http.errors} errors`);
+
+  // 1. The learner's course page.
+  const page = `${serviceUrl}/courses/${course.id}`;
+  const pageSql = await captureOf(() => fetch(page, { headers: { authorization: `Bearer ${first.token}` } }));
+  const pageHttp = await autocannon((seconds) => [
+    require.resolve('autocannon/autocannon.js'),
+    '-j',
+    '-c',
+    String(CONNECTIONS),
+    '-d',
+    String(seconds),
+    '-H',
+    `authorization=Bearer ${first.token}`,
+    page,
+  ]);
+  const pageBench = await pgbench(url, pgbenchScript(pageSql.sent, []));
+
+  // 2. Heartbeats: one learner's beat that credits time is what pgbench replays, for a random learner.
+  const beat = (sequence: number, position: number) =>
+    fetch(`${serviceUrl}/me/enrollments/${first.enrollmentId}/heartbeats`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${first.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        contentId: video.id,
+        sessionId: 'capture',
+        sequence,
+        position,
+        playbackRate: 1,
+      }),
+    });
+  await captureOf(() => beat(1, 0));
+  clockAheadMs += 10_000;
+  const beatSql = await captureOf(() => beat(2, 10));
+  if (JSON.parse(beatSql.body).creditedSeconds !== 10) throw new Error(`no credit: ${beatSql.body}`);
+  const dir = mkdtempSync(join(tmpdir(), 'lms-heartbeats-'));
+  const load = (sequenceStart: number, seconds: number) => {
+    const file = join(dir, `plan-${sequenceStart}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        url: serviceUrl,
+        contentId: video.id,
+        learners: players.map(({ token, enrollmentId }) => ({ token, enrollmentId })),
+        connections: CONNECTIONS,
+        seconds,
+        sequenceStart,
+      }),
+    );
+    return ['--import', 'tsx', join(__dirname, 'load', 'heartbeats.ts'), file];
+  };
+  // The measured run's sequence numbers start above the warm-up's, as one player's would.
+  const beatHttp = await autocannon((seconds, warmUp) => load(warmUp ? 1000 : 1_000_000, seconds));
+  const credited = await db
+    .selectFrom('learning_audit')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('kind', '=', 'credit')
+    .executeTakeFirstOrThrow();
+  rmSync(dir, { recursive: true, force: true });
+  const beatBench = await pgbench(
+    url,
+    pgbenchScript(beatSql.sent, [
+      [first.sub, ':sub'],
+      [first.enrollmentId, ':enrollment_id'],
+    ]),
+    ['\\set i random(0, 999)', 'select sub, enrollment_id from bench_learners where i = :i \\gset'],
+  );
+
   await app.close();
   await serviceDb.destroy();
   jwks.close();
+  await scratch.close();
 
-  // Exactly the SQL the route sent for one page view, parameters in place, as one pgbench transaction.
-  const dir = mkdtempSync(join(tmpdir(), 'lms-pgbench-'));
-  const script = join(dir, 'course-page.sql');
-  const literal = (v: unknown) => (typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
-  writeFileSync(
-    script,
-    captured
-      .map(
-        (q) =>
-          `${q.sql.replace(/\$(\d+)/g, (_, n: string) => literal(q.parameters[Number(n) - 1])).replace(/\s+/g, ' ')};`,
-      )
-      .join('\n') + '\n',
+  console.log(
+    `bench/core-api: ${CONNECTIONS} connections, ${SECONDS} s each, on ${cpus().length} cores; HTTP is autocannon -> Fastify -> PostgreSQL, SQL is pgbench replaying what the route sent (prepared)`,
   );
-  const pgArgs = [
-    '-h',
-    url.hostname,
-    '-p',
-    url.port || '5432',
-    '-U',
-    decodeURIComponent(url.username) || 'postgres',
-  ];
-  const out = execFileSync(
+  report(
+    'course page: GET /courses/:id (course, 5 chapters x 6 contents, own enrollment; 1000 learners enrolled)',
+    pageHttp,
+    pageBench,
+    pageSql.sent.length,
+  );
+  report(
+    `heartbeat: POST /me/enrollments/:id/heartbeats (1000 learners' players, ${credited.n} beats credited time)`,
+    beatHttp,
+    beatBench,
+    beatSql.sent.length,
+  );
+  console.log(`reproduce: DATABASE_URL=${server.replace(/:[^:@/]*@/, ':***@')} npm run bench:core-api`);
+}
+
+interface HttpResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+}
+
+/**
+ * Runs a load generator in its own process (on the service's event loop it would compete with what it
+ * measures): first a short warm-up (JIT, pools, plan caches), then the measured run.
+ */
+async function autocannon(args: (seconds: number, warmUp: boolean) => string[]): Promise<HttpResult> {
+  const run = async (argv: string[]) => {
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    if (code !== 0) throw new Error(`the load generator exited with ${code}`);
+    return JSON.parse(out) as HttpResult;
+  };
+  await run(args(2, true));
+  const result = await run(args(SECONDS, false));
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return result;
+}
+
+/** The statements a route sent, parameters written in (or replaced by pgbench variables), one per line. */
+function pgbenchScript(
+  sent: readonly { sql: string; parameters: readonly unknown[] }[],
+  variables: readonly (readonly [string, string])[],
+): string {
+  const literal = (v: unknown) => {
+    const text = v instanceof Date ? v.toISOString() : String(v);
+    const variable = variables.find(([value]) => value === text);
+    if (variable) return variable[1];
+    return typeof v === 'number' ? text : `'${text.replace(/'/g, "''")}'`;
+  };
+  return sent
+    .map(
+      (q) =>
+        `${q.sql.replace(/\$(\d+)/g, (_, n: string) => literal(q.parameters[Number(n) - 1])).replace(/\s+/g, ' ')};`,
+    )
+    .join('\n');
+}
+
+interface PgbenchResult {
+  tps: number;
+  p50: number;
+  p99: number;
+}
+
+// Asynchronous: the service runs in this process, and its last requests must be able to finish (and
+// release their row locks) while pgbench runs.
+async function pgbench(url: URL, script: string, preamble: string[] = []): Promise<PgbenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'lms-pgbench-'));
+  const file = join(dir, 'script.sql');
+  writeFileSync(file, [...preamble, script].join('\n') + '\n');
+  const { stdout: out } = await execFileAsync(
     'pgbench',
     [
-      ...pgArgs,
+      '-h',
+      url.hostname,
+      '-p',
+      url.port || '5432',
+      '-U',
+      decodeURIComponent(url.username) || 'postgres',
       '-n',
       '-M',
       'prepared',
@@ -227,14 +350,12 @@ async function main() {
       '-T',
       String(SECONDS),
       '-f',
-      script,
+      file,
       '-l',
       `--log-prefix=${join(dir, 'tx')}`,
-      dbName,
+      url.pathname.slice(1),
     ],
-    {
-      encoding: 'utf8',
-    },
+    { encoding: 'utf8' },
   );
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   const latenciesUs = readdirSync(dir)
@@ -245,28 +366,26 @@ async function main() {
   const pct = (p: number) =>
     latenciesUs[Math.min(latenciesUs.length - 1, Math.floor((p / 100) * latenciesUs.length))]! / 1000;
   rmSync(dir, { recursive: true, force: true });
-  await scratch.close();
+  return { tps, p50: pct(50), p99: pct(99) };
+}
 
-  const ratio = http.requests.average / tps;
+function report(title: string, http: HttpResult, sql: PgbenchResult, statements: number): void {
+  const ratio = http.requests.average / sql.tps;
+  console.log(`  ${title}`);
   console.log(
-    `bench/core-api: the learner's course page, ${CONNECTIONS} connections, ${SECONDS} s each, on ${cpus().length} cores`,
+    `    HTTP: ${http.requests.average.toFixed(0)} req/s, p50 ${http.latency.p50} ms, p99 ${http.latency.p99} ms`,
   );
   console.log(
-    `  page: GET /courses/:id (course, 5 chapters x 6 contents, own enrollment; 1000 learners enrolled)`,
+    `    SQL:  ${sql.tps.toFixed(0)} tx/s (${statements} statements each), p50 ${sql.p50.toFixed(2)} ms, p99 ${sql.p99.toFixed(2)} ms`,
   );
   console.log(
-    `  HTTP (autocannon -> Fastify -> PostgreSQL): ${http.requests.average.toFixed(0)} req/s, p50 ${http.latency.p50} ms, p99 ${http.latency.p99} ms`,
+    `    HTTP/SQL throughput: ${(ratio * 100).toFixed(0)}% (goal >= ${GOAL_RATIO * 100}%: ${ratio >= GOAL_RATIO ? 'met' : 'MISSED'}); HTTP p99 goal < ${GOAL_P99_MS} ms: ${http.latency.p99 < GOAL_P99_MS ? 'met' : 'MISSED'}`,
   );
-  console.log(
-    `  SQL  (pgbench, the route's ${captured.length} ${captured.length === 1 ? 'query' : 'queries'}, prepared): ${tps.toFixed(0)} tx/s, p50 ${pct(50).toFixed(2)} ms, p99 ${pct(99).toFixed(2)} ms`,
-  );
-  console.log(
-    `  throughput ratio HTTP/pgbench: ${(ratio * 100).toFixed(0)}% (goal >= ${GOAL_RATIO * 100}%: ${ratio >= GOAL_RATIO ? 'met' : 'MISSED'})`,
-  );
-  console.log(
-    `  HTTP p99: ${http.latency.p99} ms (goal < ${GOAL_P99_MS} ms: ${http.latency.p99 < GOAL_P99_MS ? 'met' : 'MISSED'})`,
-  );
-  console.log(`reproduce: DATABASE_URL=${server.replace(/:[^:@/]*@/, ':***@')} npm run bench:core-api`);
+}
+
+/** The calendar day `offset` days from today, as `YYYY-MM-DD`. */
+function day(offset: number): string {
+  return new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 }
 
 main().catch((e) => {
