@@ -327,5 +327,19 @@ describe('local platform over HTTP', () => {
     expect(progress).toEqual([
       expect.objectContaining({ contentId: videoId, coveredSeconds: 80, completedAt: expect.any(String) }),
     ]);
+
+    // The company's dashboard shows it; the institution's audit export lists every credit.
+    const dashboard = await call('company-manager', 'GET', `/provisions/${provision.id}/progress`);
+    expect(dashboard).toEqual([
+      expect.objectContaining({ enrollmentId, lessonsCompleted: 1, lessonsTotal: 1, watchedSeconds: 80 }),
+    ]);
+    const audit = await call(
+      'institution-manager',
+      'GET',
+      `/provisions/${provision.id}/enrollments/${enrollmentId}/audit`,
+    );
+    const credits = audit.entries.filter((e: { kind: string }) => e.kind === 'credit');
+    expect(credits.map((e: { detail: { seconds: number } }) => e.detail.seconds)).toEqual(Array(8).fill(10));
+    expect(audit.entries.at(-1)).toMatchObject({ kind: 'completion', contentId: videoId });
   });
 });

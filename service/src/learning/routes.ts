@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { RouteContext } from '../http/context';
 import { enrollmentProgress, recordHeartbeat } from './progress';
+import { learnerAudit, provisionProgress } from './records';
 
 const params = z.strictObject({ enrollmentId: z.uuid() });
 const tags = ['learning'];
@@ -70,5 +71,55 @@ export const learningRoutes =
         },
       },
       async (req) => enrollmentProgress(ctx.db, await ctx.identity(req), req.params.enrollmentId),
+    );
+    app.get(
+      '/provisions/:provisionId/progress',
+      {
+        schema: {
+          summary: 'Each enrolled employee’s progress: the company’s dashboard, and the institution’s view',
+          tags,
+          params: z.strictObject({ provisionId: z.uuid() }),
+          response: {
+            200: z.array(
+              z.object({
+                enrollmentId: z.uuid(),
+                userSub: z.string(),
+                email: z.string().nullable(),
+                lessonsCompleted: z.number(),
+                lessonsTotal: z.number(),
+                watchedSeconds: z.number(),
+              }),
+            ),
+          },
+        },
+      },
+      async (req) => provisionProgress(ctx.db, await ctx.caller(req), req.params.provisionId),
+    );
+    app.get(
+      '/provisions/:provisionId/enrollments/:enrollmentId/audit',
+      {
+        schema: {
+          summary: 'A learner’s audit trail: every credit, gate decision, completion and grade',
+          tags,
+          params: z.strictObject({ provisionId: z.uuid(), enrollmentId: z.uuid() }),
+          response: {
+            200: z.object({
+              enrollmentId: z.uuid(),
+              userSub: z.string(),
+              entries: z.array(
+                z.object({
+                  id: z.string(),
+                  kind: z.enum(['credit', 'gate', 'completion', 'grade']),
+                  contentId: z.uuid().nullable(),
+                  detail: z.record(z.string(), z.unknown()),
+                  at: z.date(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (req) =>
+        learnerAudit(ctx.db, await ctx.caller(req), req.params.provisionId, req.params.enrollmentId),
     );
   };

@@ -31,7 +31,7 @@ const columns = [
   'decided_at as decidedAt',
 ] as const;
 
-async function provisionFor(db: Kysely<Database>, caller: Caller, id: string) {
+export async function provisionFor(db: Kysely<Database>, caller: Caller, id: string) {
   const p = await db.selectFrom('provisions').select(columns).where('id', '=', id).executeTakeFirst();
   const visible =
     p &&

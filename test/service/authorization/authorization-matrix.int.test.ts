@@ -432,6 +432,21 @@ const MATRIX: readonly Row[] = [
     }),
   },
   {
+    route: 'GET /provisions/:provisionId/progress',
+    statuses: [401, 200, 200, 200, 404, 200, 404, 404, 404, 404],
+    request: () => ({ method: 'GET', url: `/provisions/${ownCompany().provisionId}/progress` }),
+  },
+  {
+    // The audit trail is the institution's record for its auditors, not the company's.
+    route: 'GET /provisions/:provisionId/enrollments/:enrollmentId/audit',
+    statuses: [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
+    target: ownEnrollmentWithReadyVideo,
+    request: (enrollmentId) => ({
+      method: 'GET',
+      url: `/provisions/${ownCompany().provisionId}/enrollments/${enrollmentId}/audit`,
+    }),
+  },
+  {
     route: 'GET /me/enrollments/:enrollmentId/progress',
     statuses: [401, 404, 404, 404, 404, 404, 404, 200, 404, 404],
     target: ownEnrollmentWithReadyVideo,

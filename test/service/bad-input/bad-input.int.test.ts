@@ -933,6 +933,24 @@ const ROUTES: readonly Route[] = [
     ],
   },
   {
+    route: 'GET /provisions/:provisionId/progress',
+    who: () => ownCompany().manager,
+    params: () => ({ provisionId: ownCompany().provisionId }),
+    cases: [],
+  },
+  {
+    route: 'GET /provisions/:provisionId/enrollments/:enrollmentId/audit',
+    who: () => own().manager,
+    params: () => ({ provisionId: ownCompany().provisionId, enrollmentId: spare.enrollmentId }),
+    cases: [
+      {
+        name: 'an enrollment of another provision',
+        params: () => ({ provisionId: w.companies[1].provisionId, enrollmentId: spare.enrollmentId }),
+        status: 404,
+      },
+    ],
+  },
+  {
     route: 'GET /me/enrollments/:enrollmentId/progress',
     who: () => ownCompany().employee,
     params: () => ({ enrollmentId: spare.enrollmentId }),
