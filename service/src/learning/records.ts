@@ -55,7 +55,14 @@ export async function learnerAudit(
   if (!enrollment) throw notFound('Enrollment');
   const entries = await db
     .selectFrom('learning_audit')
-    .select(['id', 'kind', 'content_id as contentId', 'detail', 'at'])
+    .select([
+      // int8 as text whatever the driver makes of it (pg: string, PGlite: number).
+      sql<string>`id::text`.as('id'),
+      'kind',
+      'content_id as contentId',
+      'detail',
+      'at',
+    ])
     .where('enrollment_id', '=', enrollmentId)
     .orderBy('id')
     .execute();
