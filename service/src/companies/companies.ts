@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/schema';
 import { HttpError } from '../http/errors';
 import { type Caller, notFound, requireRole } from '../http/identity';
@@ -30,7 +31,6 @@ const employeeColumns = [
   'decided_at as decidedAt',
 ] as const;
 
-const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === '23505';
 const manages = (caller: Caller, companyId: string) => caller.managedCompanyIds.includes(companyId);
 
 /** A company manager registers their company and becomes its first manager. */

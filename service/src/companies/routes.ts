@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { RouteContext } from '../http/context';
+import { patchOf, phone, text } from '../http/schemas';
 import { businessNumber } from '../shared/business-number';
 import {
   decideEmployee,
@@ -11,13 +12,12 @@ import {
   updateCompany,
 } from './companies';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
 const companyInput = z.strictObject({
   name: text(200),
   ownerName: text(100),
   businessNumber,
   email: z.email().max(254),
-  phone: z.string().regex(/^\+?[0-9-]{7,20}$/, 'a phone number: digits, hyphens, optional leading +'),
+  phone,
 });
 const company = z.object({
   id: z.uuid(),
@@ -61,7 +61,7 @@ export const companyRoutes =
           summary: 'Edit a company',
           tags,
           params: companyParams,
-          body: companyInput.partial().refine((b) => Object.keys(b).length > 0, 'change at least one field'),
+          body: patchOf(companyInput),
           response: { 200: company },
         },
       },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { RouteContext } from '../http/context';
+import { patchOf, text } from '../http/schemas';
 import { createCourse, getCourse, listCourses, setCourseState, updateCourse } from './courses';
 import {
   addChapter,
@@ -14,7 +15,6 @@ import {
   renameContent,
 } from './curriculum';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
 const courseState = z.enum(['draft', 'published', 'archived']);
 const course = z.object({
   id: z.uuid(),
@@ -51,7 +51,6 @@ const courseInput = z.strictObject({
     .nullable()
     .optional(),
 });
-const atLeastOne = (b: object) => Object.keys(b).length > 0;
 /** A curriculum item is renamed or moved, one at a time. */
 const oneOf = (b: { title?: string | undefined; position?: number | undefined }) =>
   (b.title === undefined) !== (b.position === undefined);
@@ -120,7 +119,7 @@ export const courseRoutes =
           summary: 'Edit a course’s title, introduction, instructor or cover image',
           tags,
           params: courseParams,
-          body: courseInput.partial().refine(atLeastOne, 'change at least one field'),
+          body: patchOf(courseInput),
           response: { 200: course },
         },
       },

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/schema';
 import { HttpError } from '../http/errors';
 import { type Caller, notFound, requireRole } from '../http/identity';
@@ -23,8 +24,6 @@ const columns = [
   'created_at as createdAt',
   'updated_at as updatedAt',
 ] as const;
-
-const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === '23505';
 
 /** An institution manager registers their institution and becomes its first manager. */
 export async function registerInstitution(db: Kysely<Database>, caller: Caller, input: InstitutionInput) {

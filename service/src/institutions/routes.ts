@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { RouteContext } from '../http/context';
+import { patchOf, phone, text } from '../http/schemas';
 import { businessNumber } from '../shared/business-number';
 import {
   getInstitution,
@@ -10,9 +11,6 @@ import {
   removeMember,
   updateInstitution,
 } from './institutions';
-
-const text = (max: number) => z.string().trim().min(1).max(max);
-const phone = z.string().regex(/^\+?[0-9-]{7,20}$/, 'a phone number: digits, hyphens, optional leading +');
 
 const institutionInput = z.strictObject({
   name: text(200),
@@ -75,9 +73,7 @@ export const institutionRoutes =
           summary: 'Edit an institution’s profile',
           tags,
           params,
-          body: institutionInput
-            .partial()
-            .refine((b) => Object.keys(b).length > 0, 'change at least one field'),
+          body: patchOf(institutionInput),
           response: { 200: institution },
         },
       },
