@@ -111,7 +111,8 @@ export interface EnrollmentsTable {
 export interface OutboxTable {
   id: Generated<string>;
   type: string;
-  payload: ColumnType<unknown, string, string>;
+  /** jsonb: written as JSON text, read back parsed (pg and PGlite both parse it). */
+  payload: ColumnType<Record<string, unknown>, string, string>;
   created_at: CreatedAt;
   published_at: Timestamp | null;
 }
@@ -160,7 +161,7 @@ export interface LearningAuditTable {
   user_sub: string;
   kind: 'credit' | 'gate' | 'completion' | 'grade';
   content_id: string | null;
-  detail: ColumnType<unknown, string, never>;
+  detail: ColumnType<Record<string, unknown>, string, never>;
   at: Generated<Date>;
 }
 

@@ -33,7 +33,7 @@ export async function relayOutbox(
         source: EVENTS.sources.core,
         detailType: r.type,
         detail: {
-          ...(typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload),
+          ...r.payload,
           eventId: `core-${r.id}`,
           occurredAt: r.created_at.toISOString(),
         },

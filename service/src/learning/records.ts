@@ -66,12 +66,5 @@ export async function learnerAudit(
     .where('enrollment_id', '=', enrollmentId)
     .orderBy('id')
     .execute();
-  return {
-    enrollmentId,
-    userSub: enrollment.user_sub,
-    entries: entries.map((e) => ({
-      ...e,
-      detail: (typeof e.detail === 'string' ? JSON.parse(e.detail) : e.detail) as Record<string, unknown>,
-    })),
-  };
+  return { enrollmentId, userSub: enrollment.user_sub, entries };
 }

@@ -42,7 +42,7 @@ const unpublished = async () =>
       .where('published_at', 'is', null)
       .orderBy('id')
       .execute()
-  ).map((r) => (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload).enrollmentId);
+  ).map((r) => r.payload.enrollmentId);
 
 /** PutEvents answers: an EventId per entry, or an error for the ones listed. */
 function acceptExcept(failing: number[] = []) {
