@@ -78,14 +78,26 @@ async function activeCount(trx: Transaction<Database>, chapterId: string): Promi
   return Number(n);
 }
 
-/** Closes the gap a content leaves at `position`. */
-async function closeContentGap(trx: Transaction<Database>, chapterId: string, position: number) {
-  await trx
-    .updateTable('contents')
-    .set({ position: sql`position - 1` })
-    .where('chapter_id', '=', chapterId)
-    .where('position', '>', position)
-    .execute();
+/** One ordered list: a course's chapters, or a chapter's contents. */
+type List =
+  | { readonly table: 'chapters'; readonly courseId: string }
+  | { readonly table: 'contents'; readonly chapterId: string };
+const chaptersOf = (courseId: string): List => ({ table: 'chapters', courseId });
+const contentsOf = (chapterId: string): List => ({ table: 'contents', chapterId });
+
+/** Shifts by `delta` the positions of a list from `first` to `last` (inclusive; no `last`: to the end). */
+async function shift(trx: Transaction<Database>, list: List, delta: 1 | -1, first: number, last?: number) {
+  const scope =
+    list.table === 'chapters' ? sql`course_id = ${list.courseId}` : sql`chapter_id = ${list.chapterId}`;
+  const upTo = last === undefined ? sql`` : sql`and position <= ${last}`;
+  await sql`update ${sql.table(list.table)} set position = position + ${delta}
+    where ${scope} and position >= ${first} ${upTo}`.execute(trx);
+}
+
+/** Moves the item at `from` to `to` in its list; the items in between shift by one. */
+async function moveWithin(trx: Transaction<Database>, list: List, from: number, to: number) {
+  if (to > from) await shift(trx, list, -1, from + 1, to);
+  else if (to < from) await shift(trx, list, 1, to, from - 1);
 }
 
 /** Appends a chapter at the end of the curriculum. */
@@ -115,12 +127,7 @@ export async function addContent(
   return editCurriculum(db, caller, courseId, async (trx) => {
     await chapterIn(trx, courseId, chapterId);
     const position = await activeCount(trx, chapterId);
-    await trx
-      .updateTable('contents')
-      .set({ position: sql`position + 1` })
-      .where('chapter_id', '=', chapterId)
-      .where('position', '>=', position)
-      .execute();
+    await shift(trx, contentsOf(chapterId), 1, position);
     return trx
       .insertInto('contents')
       .values({
@@ -170,24 +177,7 @@ export async function moveChapter(
       .where('course_id', '=', courseId)
       .executeTakeFirstOrThrow();
     if (position >= Number(n)) throw outOfRange(Number(n) - 1);
-    const from = chapter.position;
-    if (position > from) {
-      await trx
-        .updateTable('chapters')
-        .set({ position: sql`position - 1` })
-        .where('course_id', '=', courseId)
-        .where('position', '>', from)
-        .where('position', '<=', position)
-        .execute();
-    } else if (position < from) {
-      await trx
-        .updateTable('chapters')
-        .set({ position: sql`position + 1` })
-        .where('course_id', '=', courseId)
-        .where('position', '>=', position)
-        .where('position', '<', from)
-        .execute();
-    }
+    await moveWithin(trx, chaptersOf(courseId), chapter.position, position);
     return trx
       .updateTable('chapters')
       .set({ position })
@@ -213,12 +203,7 @@ export async function removeChapter(
       .executeTakeFirst();
     if (content) throw new HttpError(409, 'The chapter has contents: move or remove them first');
     await trx.deleteFrom('chapters').where('id', '=', chapterId).execute();
-    await trx
-      .updateTable('chapters')
-      .set({ position: sql`position - 1` })
-      .where('course_id', '=', courseId)
-      .where('position', '>', chapter.position)
-      .execute();
+    await shift(trx, chaptersOf(courseId), -1, chapter.position + 1);
   });
 }
 
@@ -255,37 +240,15 @@ export async function moveContent(
     const content = await contentIn(trx, courseId, contentId);
     if (content.state !== 'active') throw new HttpError(409, 'An archived content has no place to move to');
     const target = to.chapterId ? (await chapterIn(trx, courseId, to.chapterId)).id : content.chapter_id;
-    const from = content.position;
     if (target === content.chapter_id) {
       const count = await activeCount(trx, target);
       if (to.position >= count) throw outOfRange(count - 1);
-      if (to.position > from) {
-        await trx
-          .updateTable('contents')
-          .set({ position: sql`position - 1` })
-          .where('chapter_id', '=', target)
-          .where('position', '>', from)
-          .where('position', '<=', to.position)
-          .execute();
-      } else if (to.position < from) {
-        await trx
-          .updateTable('contents')
-          .set({ position: sql`position + 1` })
-          .where('chapter_id', '=', target)
-          .where('position', '>=', to.position)
-          .where('position', '<', from)
-          .execute();
-      }
+      await moveWithin(trx, contentsOf(target), content.position, to.position);
     } else {
       const count = await activeCount(trx, target);
       if (to.position > count) throw outOfRange(count);
-      await closeContentGap(trx, content.chapter_id, from);
-      await trx
-        .updateTable('contents')
-        .set({ position: sql`position + 1` })
-        .where('chapter_id', '=', target)
-        .where('position', '>=', to.position)
-        .execute();
+      await shift(trx, contentsOf(content.chapter_id), -1, content.position + 1);
+      await shift(trx, contentsOf(target), 1, to.position);
     }
     return trx
       .updateTable('contents')
@@ -316,7 +279,7 @@ export async function removeContent(
     if (enrolled)
       throw new HttpError(409, 'Learners are enrolled in this course: archive the content instead');
     await trx.deleteFrom('contents').where('id', '=', contentId).execute();
-    await closeContentGap(trx, content.chapter_id, content.position);
+    await shift(trx, contentsOf(content.chapter_id), -1, content.position + 1);
   });
 }
 
@@ -335,7 +298,7 @@ export async function archiveContent(
       .select((eb) => eb.fn.max('position').as('last'))
       .where('chapter_id', '=', content.chapter_id)
       .executeTakeFirstOrThrow();
-    await closeContentGap(trx, content.chapter_id, content.position);
+    await shift(trx, contentsOf(content.chapter_id), -1, content.position + 1);
     return trx
       .updateTable('contents')
       .set({ state: 'archived', position: Number(last) })
