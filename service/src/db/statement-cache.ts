@@ -4,6 +4,9 @@ import type { Pool, PoolClient } from 'pg';
 export const PREPARE_THRESHOLD = 5;
 /** Prepared statements per connection at most: dynamic SQL (IN lists of any length) must not grow it forever. */
 export const MAX_PREPARED = 256;
+// Texts counted towards the threshold at most; past it the counts start over, so one-off texts (IN lists
+// of every length) cannot grow a connection's memory without bound.
+const MAX_COUNTED = 1024;
 
 /**
  * Server-side prepared statements for the queries a connection runs again and again. node-postgres sends
@@ -21,6 +24,7 @@ export function cacheStatements(pool: Pool): void {
         return query(text, values, ...rest);
       let name = names.get(text);
       if (!name && names.size < MAX_PREPARED) {
+        if (runs.size >= MAX_COUNTED) runs.clear();
         const count = (runs.get(text) ?? 0) + 1;
         runs.set(text, count);
         if (count >= PREPARE_THRESHOLD) {
