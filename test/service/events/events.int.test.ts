@@ -7,6 +7,7 @@ import { emit } from '../../../service/src/events/outbox';
 import { eventBridgePublisher } from '../../../service/src/events/publisher';
 import { consumeBatch } from '../../../service/src/events/queue-consumer';
 import { relayOutbox } from '../../../service/src/events/relay';
+import { seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 
 const BUS = 'lms-test-bus';
@@ -130,43 +131,7 @@ describe('video events from the queue', () => {
   let contentId: string;
 
   beforeAll(async () => {
-    const institution = await t.db
-      .insertInto('institutions')
-      .values({
-        name: 'A',
-        owner_name: 'B',
-        business_number: '1234567891',
-        certification_number: 'C',
-        contact_email: 'a@example.com',
-        contact_phone: '010-0000-0000',
-        created_by: 'test',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const course = await t.db
-      .insertInto('courses')
-      .values({ institution_id: institution.id, title: 'Course' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const chapter = await t.db
-      .insertInto('chapters')
-      .values({ course_id: course.id, title: 'One', position: 0 })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    contentId = (
-      await t.db
-        .insertInto('contents')
-        .values({
-          course_id: course.id,
-          chapter_id: chapter.id,
-          kind: 'video',
-          title: 'Video',
-          position: 0,
-          media_state: 'pending',
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-    ).id;
+    [contentId] = (await seedVideoCourse(t.db, { videos: 1, ready: false })).videoIds as [string];
   });
 
   const ready = (id: string, occurredAt: string, manifestPath = 'videos/v1/index.m3u8') => ({

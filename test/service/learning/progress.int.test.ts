@@ -4,6 +4,7 @@ import type { Identity } from '../../../lambda/shared/access-token';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '../../../lib/config/compliance-profiles';
 import { HttpError } from '../../../lambda/shared/problem';
 import { dayIn, type Heartbeat, recordHeartbeat } from '../../../service/src/learning/progress';
+import { seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 
 const standard = COMPLIANCE_PROFILES.standard;
@@ -59,48 +60,8 @@ const covered = async (enrollmentId: string, contentId = videos[0]!) =>
 
 beforeAll(async () => {
   t = await testDatabase('progress');
-  const institution = await t.db
-    .insertInto('institutions')
-    .values({
-      name: 'A',
-      owner_name: 'B',
-      business_number: '1234567891',
-      certification_number: 'C',
-      contact_email: 'a@example.com',
-      contact_phone: '010-0000-0000',
-      created_by: 'test',
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  courseId = (
-    await t.db
-      .insertInto('courses')
-      .values({ institution_id: institution.id, title: 'Course', state: 'published' })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-  ).id;
-  const chapter = await t.db
-    .insertInto('chapters')
-    .values({ course_id: courseId, title: 'One', position: 0 })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  videos = (
-    await t.db
-      .insertInto('contents')
-      .values(
-        Array.from({ length: 10 }, (_, i) => ({
-          course_id: courseId,
-          chapter_id: chapter.id,
-          kind: 'video' as const,
-          title: `Lesson ${i + 1}`,
-          position: i,
-          media_state: 'ready' as const,
-          duration_seconds: 600,
-        })),
-      )
-      .returning('id')
-      .execute()
-  ).map((r) => r.id);
+  const { institutionId, ...seeded } = await seedVideoCourse(t.db, { videos: 10, ready: true });
+  ({ courseId, videoIds: videos } = seeded);
   const company = await t.db
     .insertInto('companies')
     .values({
@@ -119,7 +80,7 @@ beforeAll(async () => {
       .values({
         company_id: company.id,
         course_id: courseId,
-        institution_id: institution.id,
+        institution_id: institutionId,
         starts_on: '2026-12-01',
         ends_on: '2027-02-28',
         attendee_count: 1000,
