@@ -12,7 +12,7 @@ import type { EventHandler } from '../service/src/events/queue-consumer';
 export class LocalEventBus {
   /** Every event published, in order, for the runner's log and for tests. */
   readonly published: EventEnvelope[] = [];
-  private readonly subscribers: { source: string; types: readonly string[]; handler: EventHandler }[] = [];
+  private readonly subscribers: { source: string; detailType: string; handler: EventHandler }[] = [];
   private inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly log: (line: string) => void = () => undefined) {}
@@ -22,7 +22,7 @@ export class LocalEventBus {
     for (const type of types) {
       const handler = handlers[type];
       if (!handler) throw new Error(`no handler for ${type}`);
-      this.subscribers.push({ source, types: [type], handler });
+      this.subscribers.push({ source, detailType: type, handler });
     }
   }
 
@@ -46,7 +46,7 @@ export class LocalEventBus {
     };
     this.published.push(envelope);
     this.log(`event ${e.source} ${e.detailType}`);
-    for (const s of this.subscribers.filter((x) => x.source === e.source && x.types.includes(e.detailType))) {
+    for (const s of this.subscribers.filter((x) => x.source === e.source && x.detailType === e.detailType)) {
       const delivery = new Promise((resolve) => setImmediate(resolve))
         .then(() => s.handler(envelope))
         .catch((error: Error) => this.log(`event ${e.detailType} not handled: ${error.message}`))
