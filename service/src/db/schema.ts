@@ -106,6 +106,10 @@ export interface EnrollmentsTable {
   course_id: string;
   user_sub: string;
   created_at: CreatedAt;
+  completed_at: Date | null;
+  /** A date: text in and out, as PostgreSQL writes it (`YYYY-MM-DD`). */
+  certificate_on: string | null;
+  score: number | null;
 }
 
 export interface OutboxTable {
@@ -165,6 +169,66 @@ export interface LearningAuditTable {
   at: Generated<Date>;
 }
 
+export interface ExamsTable {
+  content_id: string;
+  stage: 'mid' | 'final';
+  weight: number;
+  updated_at: Generated<Date>;
+}
+
+export interface ExamQuestionsTable {
+  id: Generated<string>;
+  exam_id: string;
+  position: number;
+  kind: 'choice' | 'short';
+  prompt: string;
+  /** jsonb: the options, written as JSON text. */
+  choices: ColumnType<string[] | null, string | null, string | null>;
+  answer: number | null;
+  points: number;
+}
+
+export interface ExamAttemptsTable {
+  id: Generated<string>;
+  exam_id: string;
+  enrollment_id: string;
+  attempt_no: number;
+  started_at: Date;
+  deadline_at: Date | null;
+  submitted_at: Date | null;
+  submitted_by: 'learner' | 'timer' | null;
+  max_points: number;
+  score: number | null;
+  graded_at: Date | null;
+}
+
+export interface ExamAnswersTable {
+  attempt_id: string;
+  question_id: string;
+  choice: number | null;
+  text: string | null;
+  saved_at: Date;
+  points: number | null;
+  graded_by: string | null;
+  graded_at: Date | null;
+}
+
+export interface ExamRetakesTable {
+  id: Generated<string>;
+  exam_id: string;
+  enrollment_id: string;
+  reason: string;
+  granted_by: string;
+  granted_at: Generated<Date>;
+}
+
+export interface CourseRatingsTable {
+  enrollment_id: string;
+  course_id: string;
+  stars: number;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   institutions: InstitutionsTable;
   institution_members: InstitutionMembersTable;
@@ -182,4 +246,10 @@ export interface Database {
   viewing_clocks: ViewingClocksTable;
   daily_lessons: DailyLessonsTable;
   learning_audit: LearningAuditTable;
+  exams: ExamsTable;
+  exam_questions: ExamQuestionsTable;
+  exam_attempts: ExamAttemptsTable;
+  exam_answers: ExamAnswersTable;
+  exam_retakes: ExamRetakesTable;
+  course_ratings: CourseRatingsTable;
 }

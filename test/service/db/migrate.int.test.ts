@@ -17,6 +17,7 @@ describe('migrations', () => {
       ['0002_media_events', 'Success'],
       ['0003_json_time', 'Success'],
       ['0004_learning_record', 'Success'],
+      ['0005_exams_completion', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -53,6 +54,8 @@ describe('migrations', () => {
         'outbox_published',
         'processed_events_age',
         'learning_audit_enrollment',
+        'exam_attempts_enrollment',
+        'course_ratings_course',
       ]),
     );
   });
@@ -69,6 +72,7 @@ describe('migrations', () => {
         '0002_media_events',
         '0003_json_time',
         '0004_learning_record',
+        '0005_exams_completion',
       ]);
     } finally {
       await other.destroy();
