@@ -21,7 +21,8 @@ const contentColumns = [
   'media_state as mediaState',
 ] as const;
 
-async function editCurriculum<T>(
+/** Runs a curriculum change with the course row locked, for the course's authors only. */
+export async function editCurriculum<T>(
   db: Kysely<Database>,
   caller: Caller,
   courseId: string,
@@ -57,7 +58,7 @@ async function chapterIn(trx: Transaction<Database>, courseId: string, chapterId
   return chapter;
 }
 
-async function contentIn(trx: Transaction<Database>, courseId: string, contentId: string) {
+export async function contentIn(trx: Transaction<Database>, courseId: string, contentId: string) {
   const content = await trx
     .selectFrom('contents')
     .select(['id', 'chapter_id', 'position', 'state'])
@@ -116,31 +117,39 @@ export async function addChapter(db: Kysely<Database>, caller: Caller, courseId:
   });
 }
 
-/** Appends a content (video, material or exam) after the chapter's active contents. */
+/** Appends a video or material after the chapter's active contents (exams come with their questions). */
 export async function addContent(
   db: Kysely<Database>,
   caller: Caller,
   courseId: string,
   chapterId: string,
+  input: { kind: 'video' | 'material'; title: string },
+) {
+  return editCurriculum(db, caller, courseId, (trx) => insertContent(trx, courseId, chapterId, input));
+}
+
+/** Inside a curriculum change: appends a content after the chapter's active contents. */
+export async function insertContent(
+  trx: Transaction<Database>,
+  courseId: string,
+  chapterId: string,
   input: { kind: 'video' | 'material' | 'exam'; title: string },
 ) {
-  return editCurriculum(db, caller, courseId, async (trx) => {
-    await chapterIn(trx, courseId, chapterId);
-    const position = await activeCount(trx, chapterId);
-    await shift(trx, contentsOf(chapterId), 1, position);
-    return trx
-      .insertInto('contents')
-      .values({
-        course_id: courseId,
-        chapter_id: chapterId,
-        kind: input.kind,
-        title: input.title,
-        position,
-        media_state: input.kind === 'video' ? 'pending' : null,
-      })
-      .returning(contentColumns)
-      .executeTakeFirstOrThrow();
-  });
+  await chapterIn(trx, courseId, chapterId);
+  const position = await activeCount(trx, chapterId);
+  await shift(trx, contentsOf(chapterId), 1, position);
+  return trx
+    .insertInto('contents')
+    .values({
+      course_id: courseId,
+      chapter_id: chapterId,
+      kind: input.kind,
+      title: input.title,
+      position,
+      media_state: input.kind === 'video' ? 'pending' : null,
+    })
+    .returning(contentColumns)
+    .executeTakeFirstOrThrow();
 }
 
 export async function renameChapter(
@@ -278,9 +287,17 @@ export async function removeContent(
       .executeTakeFirst();
     if (enrolled)
       throw new HttpError(409, 'Learners are enrolled in this course: archive the content instead');
-    await trx.deleteFrom('contents').where('id', '=', contentId).execute();
-    await shift(trx, contentsOf(content.chapter_id), -1, content.position + 1);
+    await dropContent(trx, content);
   });
+}
+
+/** Inside a curriculum change: deletes a content and closes the gap it leaves. */
+export async function dropContent(
+  trx: Transaction<Database>,
+  content: { readonly id: string; readonly chapter_id: string; readonly position: number },
+) {
+  await trx.deleteFrom('contents').where('id', '=', content.id).execute();
+  await shift(trx, contentsOf(content.chapter_id), -1, content.position + 1);
 }
 
 /** Hides a content from the curriculum and keeps it, with every record that refers to it. */

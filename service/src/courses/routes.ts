@@ -148,7 +148,7 @@ export const courseRoutes =
           summary: 'Append a content to a chapter',
           tags,
           params: chapterParams,
-          body: z.strictObject({ kind: z.enum(['video', 'material', 'exam']), title: text(200) }),
+          body: z.strictObject({ kind: z.enum(['video', 'material']), title: text(200) }),
           response: { 201: editedContent },
         },
       },

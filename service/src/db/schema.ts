@@ -107,8 +107,8 @@ export interface EnrollmentsTable {
   user_sub: string;
   created_at: CreatedAt;
   completed_at: Date | null;
-  /** A date: text in and out, as PostgreSQL writes it (`YYYY-MM-DD`). */
-  certificate_on: string | null;
+  /** A date, written as `YYYY-MM-DD`; read it as `certificate_on::text` (PGlite would return a Date). */
+  certificate_on: ColumnType<string | null, string | null, string | null>;
   score: number | null;
 }
 

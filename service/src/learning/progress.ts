@@ -1,9 +1,12 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ComplianceProfile } from '../../../lib/config/compliance-profiles';
 import type { Identity } from '../../../lambda/shared/access-token';
 import type { Database } from '../db/schema';
 import { HttpError } from '../http/errors';
 import { notFound } from '../http/identity';
+import { appendAudit } from './audit';
+import { evaluateCompletion } from './completion';
+import { dayIn } from './days';
 
 /*
  * Server-authoritative progress. A player sends heartbeats (where its playhead is, at what rate, from which
@@ -46,49 +49,7 @@ export interface BeatResult {
   readonly gate: Gate | null;
 }
 
-// Every heartbeat asks for today's date; building a formatter costs far more than using one.
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The calendar day of `at` in a time zone, as `YYYY-MM-DD`. */
-export function dayIn(at: Date, timeZone: string): string {
-  let format = dayFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    dayFormats.set(timeZone, format);
-  }
-  return format.format(at);
-}
-
 const seconds = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 1000;
-
-async function audit(
-  trx: Transaction<Database>,
-  row: {
-    enrollmentId: string;
-    userSub: string;
-    kind: 'credit' | 'gate' | 'completion';
-    contentId: string;
-    at: Date;
-  },
-  detail: Record<string, unknown>,
-) {
-  await trx
-    .insertInto('learning_audit')
-    .values({
-      enrollment_id: row.enrollmentId,
-      user_sub: row.userSub,
-      kind: row.kind,
-      content_id: row.contentId,
-      detail: JSON.stringify(detail),
-      at: row.at,
-    })
-    .execute();
-}
 
 export async function recordHeartbeat(
   db: Kysely<Database>,
@@ -159,7 +120,7 @@ export async function recordHeartbeat(
 
     const today = dayIn(now, profile.timeZone);
     if (today < facts.startsOn || today > facts.endsOn) {
-      await audit(trx, { ...where, kind: 'gate' }, { gate: 'outside-period', day: today });
+      await appendAudit(trx, { ...where, kind: 'gate' }, { gate: 'outside-period', day: today });
       return state(0, progress.covered_seconds, 'outside-period', progress.completed_at !== null);
     }
 
@@ -207,7 +168,11 @@ export async function recordHeartbeat(
         if (counted.length >= profile.dailyLessonCap) {
           gate = 'daily-lesson-cap';
           credit = 0;
-          await audit(trx, { ...where, kind: 'gate' }, { gate, day: today, cap: profile.dailyLessonCap });
+          await appendAudit(
+            trx,
+            { ...where, kind: 'gate' },
+            { gate, day: today, cap: profile.dailyLessonCap },
+          );
         } else {
           await trx
             .insertInto('daily_lessons')
@@ -235,7 +200,7 @@ export async function recordHeartbeat(
         .set({ credited_until: new Date(spentUntil.getTime() + credit * 1000) })
         .where('user_sub', '=', caller.sub)
         .execute();
-      await audit(
+      await appendAudit(
         trx,
         { ...where, kind: 'credit' },
         {
@@ -284,11 +249,13 @@ export async function recordHeartbeat(
         .where('enrollment_id', '=', enrollmentId)
         .where('content_id', '=', beat.contentId)
         .execute();
-      await audit(
+      await appendAudit(
         trx,
         { ...where, kind: 'completion' },
         { coveredSeconds: covered, durationSeconds: duration },
       );
+      // A completed lesson can complete the course.
+      await evaluateCompletion(trx, enrollmentId, profile, now);
     }
     return state(credit, covered, gate, completed);
   });

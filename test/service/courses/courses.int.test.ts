@@ -131,7 +131,7 @@ describe('institution members', () => {
       {
         method: 'POST',
         url: `/courses/${c.id}/chapters/${ch.id}/contents`,
-        payload: { kind: 'exam', title: 'Quiz' },
+        payload: { kind: 'material', title: 'Notes' },
       },
       201,
     );

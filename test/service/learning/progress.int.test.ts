@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import type { Identity } from '../../../lambda/shared/access-token';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '../../../lib/config/compliance-profiles';
 import { HttpError } from '../../../lambda/shared/problem';
-import { dayIn, type Heartbeat, recordHeartbeat } from '../../../service/src/learning/progress';
+import { dayIn } from '../../../service/src/learning/days';
+import { type Heartbeat, recordHeartbeat } from '../../../service/src/learning/progress';
 import { seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 

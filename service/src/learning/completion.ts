@@ -1,0 +1,107 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { ComplianceProfile } from '../../../lib/config/compliance-profiles';
+import type { Database } from '../db/schema';
+import { appendAudit } from './audit';
+import { dayIn } from './days';
+
+/** Where a learner stands in a course: lessons completed, and the evaluation score so far. */
+export interface Standing {
+  readonly lessonsCompleted: number;
+  readonly lessonsTotal: number;
+  /** Completed video lessons over the course's active ones (1 for a course without videos). */
+  readonly progressShare: number;
+  readonly exams: number;
+  /** Exams without a graded attempt yet. */
+  readonly examsUngraded: number;
+  /**
+   * The exams' scores weighted by each exam's weight, each exam's latest graded attempt counting (an
+   * exam not yet graded counts 0), rounded down: a learner is never rounded up to a pass. Null without
+   * exams.
+   */
+  readonly score: number | null;
+}
+
+export async function standingOf(
+  db: Kysely<Database> | Transaction<Database>,
+  enrollmentId: string,
+): Promise<Standing> {
+  const { rows } = await sql<{
+    lessonsCompleted: number;
+    lessonsTotal: number;
+    exams: number;
+    examsUngraded: number;
+    score: number | null;
+  }>`
+    with enrollment as (select course_id from enrollments where id = ${enrollmentId}),
+    lessons as (
+      select x.id from contents x, enrollment e
+      where x.course_id = e.course_id and x.kind = 'video' and x.state = 'active'),
+    graded as (
+      select ex.weight,
+        (select a.score from exam_attempts a
+          where a.exam_id = x.id and a.enrollment_id = ${enrollmentId} and a.score is not null
+          order by a.attempt_no desc limit 1) as score
+      from contents x join exams ex on ex.content_id = x.id, enrollment e
+      where x.course_id = e.course_id and x.state = 'active')
+    select
+      (select count(*)::int from content_progress p
+        where p.enrollment_id = ${enrollmentId} and p.completed_at is not null
+          and p.content_id in (select id from lessons)) as "lessonsCompleted",
+      (select count(*)::int from lessons) as "lessonsTotal",
+      (select count(*)::int from graded) as exams,
+      (select count(*)::int from graded where score is null) as "examsUngraded",
+      (select floor(sum(weight * coalesce(score, 0))::numeric / nullif(sum(weight), 0))::int
+        from graded) as score`.execute(db);
+  const r = rows[0]!;
+  return { ...r, progressShare: r.lessonsTotal === 0 ? 1 : r.lessonsCompleted / r.lessonsTotal };
+}
+
+/**
+ * Completes the enrollment once the profile's rule holds: enough of the course watched and, where the
+ * profile sets a minimum score, every exam graded with a weighted score at least that. Completion is
+ * recorded once, with the certificate date (the day in the profile's time zone), and never taken back.
+ * Called in the transaction of every change that can complete a course: a lesson completed, an exam graded.
+ */
+export async function evaluateCompletion(
+  trx: Transaction<Database>,
+  enrollmentId: string,
+  profile: ComplianceProfile,
+  now: Date,
+): Promise<boolean> {
+  // Locked, so two changes completing the course at once record it once.
+  const enrollment = await trx
+    .selectFrom('enrollments')
+    .select(['user_sub', 'completed_at'])
+    .where('id', '=', enrollmentId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  if (enrollment.completed_at) return true;
+  const standing = await standingOf(trx, enrollmentId);
+  const rule = profile.courseCompletion;
+  if (standing.progressShare < rule.minProgressShare) return false;
+  // A course without exams has nothing to score: its progress decides.
+  if (rule.minScore !== null && standing.exams > 0) {
+    if (standing.examsUngraded > 0 || standing.score === null || standing.score < rule.minScore) return false;
+  }
+  const score = standing.exams > 0 && standing.examsUngraded === 0 ? standing.score : null;
+  const certificateOn = dayIn(now, profile.timeZone);
+  await trx
+    .updateTable('enrollments')
+    .set({ completed_at: now, certificate_on: certificateOn, score })
+    .where('id', '=', enrollmentId)
+    .execute();
+  await appendAudit(
+    trx,
+    { enrollmentId, userSub: enrollment.user_sub, kind: 'completion', contentId: null, at: now },
+    {
+      course: true,
+      certificateOn,
+      progressShare: standing.progressShare,
+      lessonsCompleted: standing.lessonsCompleted,
+      lessonsTotal: standing.lessonsTotal,
+      score,
+      rule,
+    },
+  );
+  return true;
+}
