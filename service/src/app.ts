@@ -13,11 +13,14 @@ import { routeContext } from './http/context';
 import { HttpError, problemHandler } from './http/errors';
 import type { VerifyToken } from './http/identity';
 import { cachedVerifier } from './http/token-cache';
+import { analyticsRoutes } from './analytics/routes';
 import { companyRoutes } from './companies/routes';
 import { courseRoutes } from './courses/routes';
+import { examRoutes } from './exams/routes';
 import { institutionRoutes } from './institutions/routes';
 import { learningRoutes } from './learning/routes';
 import { provisionRoutes } from './provisions/routes';
+import { ratingRoutes } from './ratings/routes';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '../../lib/config/compliance-profiles';
 
 export interface CoreServiceOptions {
@@ -99,6 +102,9 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
   await app.register(courseRoutes(ctx));
   await app.register(provisionRoutes(ctx));
   await app.register(learningRoutes(ctx));
+  await app.register(examRoutes(ctx));
+  await app.register(ratingRoutes(ctx));
+  await app.register(analyticsRoutes(ctx));
   return app;
 }
 

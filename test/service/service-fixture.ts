@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../lambda/resources';
 import { createAccessTokenVerifier } from '../../lambda/shared/access-token';
 import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '../../local/token-issuer';
-import { buildCoreService } from '../../service/src/app';
+import { buildCoreService, type CoreServiceOptions } from '../../service/src/app';
 import { testDatabase, type TestDatabase } from './test-database';
 
 /** A person with a token, as the service sees them. */
@@ -43,8 +43,14 @@ export interface ServiceFixture {
   close(): Promise<void>;
 }
 
-/** The service on its own database, verifying tokens of a local issuer with the production verifier. */
-export async function serviceFixture(name: string): Promise<ServiceFixture> {
+/**
+ * The service on its own database, verifying tokens of a local issuer with the production verifier; the
+ * compliance profile is the service's default unless a test names one.
+ */
+export async function serviceFixture(
+  name: string,
+  options: Pick<CoreServiceOptions, 'compliance'> = {},
+): Promise<ServiceFixture> {
   // The JWKS server must listen before the issuer (whose URL it is) exists.
   let issuer: LocalTokenIssuer | undefined; // eslint-disable-line prefer-const
   const jwks: Server = createServer((_req, res) => res.end(JSON.stringify(issuer!.jwks())));
@@ -60,6 +66,7 @@ export async function serviceFixture(name: string): Promise<ServiceFixture> {
       jwksUri: issuer.jwksUri,
       clientIds: [LOCAL_CLIENT_ID],
     }),
+    ...options,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;

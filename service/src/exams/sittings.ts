@@ -181,6 +181,22 @@ export async function submitDueSittings(
   });
 }
 
+/**
+ * Before a learner's change: their sittings whose time is up are submitted first, so nothing is saved into
+ * one after its deadline, and the timer worker need not have come by. Only for the enrollment's owner: a
+ * stranger's request writes nothing.
+ */
+async function submitDueFor(
+  db: Kysely<Database>,
+  caller: Identity,
+  enrollmentId: string,
+  profile: ComplianceProfile,
+  now: Date,
+) {
+  await ownEnrollment(db, caller, enrollmentId);
+  await submitDueSittings(db, profile, now, enrollmentId);
+}
+
 async function openAttempt(trx: Transaction<Database>, enrollmentId: string, examId: string) {
   return trx
     .selectFrom('exam_attempts as a')
@@ -373,7 +389,7 @@ export async function startSitting(
   profile: ComplianceProfile,
   now: Date,
 ): Promise<{ readonly started: boolean; readonly sitting: Awaited<ReturnType<typeof sittingView>> }> {
-  await submitDueSittings(db, profile, now, enrollmentId);
+  await submitDueFor(db, caller, enrollmentId, profile, now);
   return db.transaction().execute(async (trx) => {
     const enrollment = await ownEnrollment(trx, caller, enrollmentId);
     // One learner's starts run one at a time: two tabs starting at once get one sitting.
@@ -459,8 +475,7 @@ export async function saveAnswer(
   profile: ComplianceProfile,
   now: Date,
 ) {
-  // A sitting whose time is up is submitted first: nothing is saved into it after its deadline.
-  await submitDueSittings(db, profile, now, enrollmentId);
+  await submitDueFor(db, caller, enrollmentId, profile, now);
   return db.transaction().execute(async (trx) => {
     const enrollment = await ownEnrollment(trx, caller, enrollmentId);
     await activeExam(trx, enrollment.courseId, examId);
@@ -506,7 +521,7 @@ export async function submitSitting(
   profile: ComplianceProfile,
   now: Date,
 ) {
-  await submitDueSittings(db, profile, now, enrollmentId);
+  await submitDueFor(db, caller, enrollmentId, profile, now);
   return db.transaction().execute(async (trx) => {
     const enrollment = await ownEnrollment(trx, caller, enrollmentId);
     await activeExam(trx, enrollment.courseId, examId);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { COMPLIANCE_PROFILES } from '../../../lib/config/compliance-profiles';
 import {
   businessNumberFrom,
   serviceFixture,
@@ -157,6 +158,44 @@ const MATRIX: readonly Row[] = [
     },
     request: (sub) => ({ method: 'DELETE', url: `/institutions/${own().id}/members/${sub}` }),
   },
+  // Analytics and ratings
+  {
+    route: 'GET /institutions/:institutionId/analytics/popular-courses',
+    statuses: [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
+    request: () => ({
+      method: 'GET',
+      url: `/institutions/${own().id}/analytics/popular-courses?from=2027-01&to=2027-12`,
+    }),
+  },
+  {
+    route: 'GET /institutions/:institutionId/analytics/activity',
+    statuses: [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
+    request: () => ({
+      method: 'GET',
+      url: `/institutions/${own().id}/analytics/activity?period=quarter&from=2027-01&to=2027-12`,
+    }),
+  },
+  {
+    route: 'GET /institutions/:institutionId/analytics/completion',
+    statuses: [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
+    request: () => ({ method: 'GET', url: `/institutions/${own().id}/analytics/completion` }),
+  },
+  {
+    route: 'GET /institutions/:institutionId/analytics/ratings',
+    statuses: [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
+    request: () => ({ method: 'GET', url: `/institutions/${own().id}/analytics/ratings` }),
+  },
+  {
+    // Only the learner rates, and only their own completed enrollment.
+    route: 'POST /me/enrollments/:enrollmentId/rating',
+    statuses: [401, 404, 404, 404, 404, 404, 404, 201, 404, 404],
+    target: ownCompletedEnrollment,
+    request: (enrollmentId) => ({
+      method: 'POST',
+      url: `/me/enrollments/${enrollmentId}/rating`,
+      payload: { stars: 5 },
+    }),
+  },
   // Companies
   {
     route: 'POST /companies',
@@ -268,7 +307,7 @@ const MATRIX: readonly Row[] = [
     request: () => ({
       method: 'POST',
       url: `/courses/${own().course.id}/chapters/${own().course.chapterId}/contents`,
-      payload: { kind: 'exam', title: 'Quiz' },
+      payload: { kind: 'material', title: 'Notes' },
     }),
   },
   {
@@ -452,7 +491,221 @@ const MATRIX: readonly Row[] = [
     target: ownEnrollmentWithReadyVideo,
     request: (enrollmentId) => ({ method: 'GET', url: `/me/enrollments/${enrollmentId}/progress` }),
   },
+  // Exams: the institution writes and grades them, the enrolled learner sits them.
+  {
+    route: 'POST /courses/:courseId/exams',
+    statuses: [401, 404, 201, 201, 404, 404, 404, 404, 404, 404],
+    request: () => ({ method: 'POST', url: `/courses/${own().course.id}/exams`, payload: examBody() }),
+  },
+  {
+    route: 'GET /courses/:courseId/exams',
+    statuses: [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
+    request: () => ({ method: 'GET', url: `/courses/${own().course.id}/exams` }),
+  },
+  {
+    route: 'GET /courses/:courseId/exams/:examId',
+    statuses: [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
+    target: async () => (await freshExam()).id,
+    request: (examId) => ({ method: 'GET', url: `/courses/${own().course.id}/exams/${examId}` }),
+  },
+  {
+    route: 'PUT /courses/:courseId/exams/:examId',
+    statuses: [401, 404, 200, 200, 404, 404, 404, 404, 404, 404],
+    target: async () => (await freshExam()).id,
+    request: (examId) => {
+      const body: Json = examBody();
+      delete body.chapterId;
+      return { method: 'PUT', url: `/courses/${own().course.id}/exams/${examId}`, payload: body };
+    },
+  },
+  {
+    route: 'DELETE /courses/:courseId/exams/:examId',
+    statuses: [401, 404, 204, 204, 404, 404, 404, 404, 404, 404],
+    target: async () => (await freshExam()).id,
+    request: (examId) => ({ method: 'DELETE', url: `/courses/${own().course.id}/exams/${examId}` }),
+  },
+  {
+    route: 'GET /courses/:courseId/exams/:examId/attempts',
+    statuses: [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
+    target: async () => (await submittedSitting()).examId,
+    request: (examId) => ({ method: 'GET', url: `/courses/${own().course.id}/exams/${examId}/attempts` }),
+  },
+  {
+    route: 'GET /courses/:courseId/exams/:examId/attempts/:attemptId',
+    statuses: [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
+    target: async () => {
+      const s = await submittedSitting();
+      return `${s.examId}/attempts/${s.sittingId}`;
+    },
+    request: (path) => ({ method: 'GET', url: `/courses/${own().course.id}/exams/${path}` }),
+  },
+  {
+    route: 'PUT /courses/:courseId/exams/:examId/attempts/:attemptId/grades/:questionId',
+    statuses: [401, 404, 200, 200, 404, 404, 404, 404, 404, 404],
+    target: async () => {
+      const s = await submittedSitting();
+      return `${s.examId}/attempts/${s.sittingId}/grades/${s.shortQuestionId}`;
+    },
+    request: (path) => ({
+      method: 'PUT',
+      url: `/courses/${own().course.id}/exams/${path}`,
+      payload: { points: 7 },
+    }),
+  },
+  {
+    // Retakes are the institution managers' decision; instructors grade, they do not grant.
+    route: 'POST /provisions/:provisionId/enrollments/:enrollmentId/exams/:examId/retakes',
+    statuses: [401, 404, 201, 403, 404, 404, 404, 404, 404, 404],
+    target: async () => {
+      const s = await submittedSitting();
+      return `${s.provisionId}/enrollments/${s.enrollmentId}/exams/${s.examId}`;
+    },
+    request: (path) => ({
+      method: 'POST',
+      url: `/provisions/${path}/retakes`,
+      payload: { reason: 'The exam room lost power' },
+    }),
+  },
+  {
+    route: 'GET /me/enrollments/:enrollmentId/exams',
+    statuses: [401, 404, 404, 404, 404, 404, 404, 200, 404, 404],
+    target: async () => (await runningEnrollment()).enrollmentId,
+    request: (enrollmentId) => ({ method: 'GET', url: `/me/enrollments/${enrollmentId}/exams` }),
+  },
+  {
+    route: 'POST /me/enrollments/:enrollmentId/exams/:examId/sitting',
+    statuses: [401, 404, 404, 404, 404, 404, 404, 201, 404, 404],
+    target: async () => `${(await runningEnrollment()).enrollmentId}/exams/${(await freshExam()).id}`,
+    request: (path) => ({ method: 'POST', url: `/me/enrollments/${path}/sitting` }),
+  },
+  {
+    route: 'GET /me/enrollments/:enrollmentId/exams/:examId/sitting',
+    statuses: [401, 404, 404, 404, 404, 404, 404, 200, 404, 404],
+    target: async () => {
+      const s = await openSitting();
+      return `${s.enrollmentId}/exams/${s.examId}`;
+    },
+    request: (path) => ({ method: 'GET', url: `/me/enrollments/${path}/sitting` }),
+  },
+  {
+    route: 'PUT /me/enrollments/:enrollmentId/exams/:examId/sitting/answers/:questionId',
+    statuses: [401, 404, 404, 404, 404, 404, 404, 200, 404, 404],
+    target: async () => {
+      const s = await openSitting();
+      return `${s.enrollmentId}/exams/${s.examId}/sitting/answers/${s.shortQuestionId}`;
+    },
+    request: (path) => ({
+      method: 'PUT',
+      url: `/me/enrollments/${path}`,
+      payload: { text: 'Stop, then lift' },
+    }),
+  },
+  {
+    route: 'POST /me/enrollments/:enrollmentId/exams/:examId/sitting/submit',
+    statuses: [401, 404, 404, 404, 404, 404, 404, 200, 404, 404],
+    target: async () => {
+      const s = await openSitting();
+      return `${s.enrollmentId}/exams/${s.examId}`;
+    },
+    request: (path) => ({ method: 'POST', url: `/me/enrollments/${path}/sitting/submit` }),
+  },
 ];
+
+/** An exam of one choice and one short answer, for the own course's chapter. */
+const examBody = () => ({
+  chapterId: own().course.chapterId,
+  title: 'Safety check',
+  stage: 'mid',
+  weight: 50,
+  questions: [
+    { kind: 'choice', prompt: 'Who signals?', choices: ['The banksman', 'Anyone'], answer: 0, points: 10 },
+    { kind: 'short', prompt: 'When do you stop the lift?', points: 10 },
+  ],
+});
+
+/** A new exam in the own course: one a learner can sit once (the profile allows one attempt). */
+const freshExam = () =>
+  as({ method: 'POST', url: `/courses/${own().course.id}/exams`, payload: examBody() }, 201);
+
+let running: Promise<{ provisionId: string; enrollmentId: string }> | undefined;
+/**
+ * The enrolled employee's enrollment in a second provision of the own course that runs today, with its
+ * one video watched: the world's own provision lies in the future, and the mid exam opens at 50%.
+ */
+function runningEnrollment() {
+  return (running ??= (async () => {
+    const db = f.database.db;
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const provision = await db
+      .insertInto('provisions')
+      .values({
+        company_id: ownCompany().id,
+        course_id: own().course.id,
+        institution_id: own().id,
+        starts_on: day(-30),
+        ends_on: day(30),
+        attendee_count: 1,
+        enrolled_count: 1,
+        deposit_amount: 0,
+        state: 'accepted',
+        requested_by: ownCompany().manager.sub,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const enrollment = await db
+      .insertInto('enrollments')
+      .values({ provision_id: provision.id, course_id: own().course.id, user_sub: ownCompany().employee.sub })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('content_progress')
+      .values({
+        enrollment_id: enrollment.id,
+        content_id: own().course.contentIds[0]!,
+        covered_seconds: 600,
+        completed_at: new Date(),
+      })
+      .execute();
+    return { provisionId: provision.id, enrollmentId: enrollment.id };
+  })());
+}
+
+/** The enrolled employee's open sitting of a new exam. */
+async function openSitting() {
+  const { provisionId, enrollmentId } = await runningEnrollment();
+  const exam = await freshExam();
+  const sitting = await expectStatus(
+    f.call(ownCompany().employee, {
+      method: 'POST',
+      url: `/me/enrollments/${enrollmentId}/exams/${exam.id}/sitting`,
+    }),
+    201,
+  );
+  return {
+    provisionId,
+    enrollmentId,
+    examId: exam.id as string,
+    sittingId: sitting.id as string,
+    shortQuestionId: exam.questions[1].id as string,
+  };
+}
+
+/** The enrolled employee's sitting of a new exam, its short answer given and handed in. */
+async function submittedSitting() {
+  const s = await openSitting();
+  const base = `/me/enrollments/${s.enrollmentId}/exams/${s.examId}/sitting`;
+  const learner = ownCompany().employee;
+  await expectStatus(
+    f.call(learner, {
+      method: 'PUT',
+      url: `${base}/answers/${s.shortQuestionId}`,
+      payload: { text: 'At once' },
+    }),
+    200,
+  );
+  await expectStatus(f.call(learner, { method: 'POST', url: `${base}/submit` }), 200);
+  return s;
+}
 
 /** The enrolled employee's enrollment, its course's video made ready as the video pipeline would. */
 async function ownEnrollmentWithReadyVideo(): Promise<string> {
@@ -469,8 +722,25 @@ async function ownEnrollmentWithReadyVideo(): Promise<string> {
   return enrollment.id;
 }
 
+/**
+ * The enrolled employee's enrollment, completed (as the completion rule would mark it) and not yet rated,
+ * so the next call finds it ratable again after one used it up.
+ */
+async function ownCompletedEnrollment(): Promise<string> {
+  const enrollment = await f.database.db
+    .updateTable('enrollments')
+    .set({ completed_at: new Date() })
+    .where('user_sub', '=', ownCompany().employee.sub)
+    .where('provision_id', '=', ownCompany().provisionId)
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await f.database.db.deleteFrom('course_ratings').where('enrollment_id', '=', enrollment.id).execute();
+  return enrollment.id;
+}
+
 beforeAll(async () => {
-  f = await serviceFixture('authorization');
+  // The regime with every gate (exam gates, one attempt, a timer), so the matrix passes through them.
+  f = await serviceFixture('authorization', { compliance: COMPLIANCE_PROFILES['kr-employer-training'] });
   w = await buildWorld(f);
 });
 afterAll(() => f.close());

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { COMPLIANCE_PROFILES } from '../../../lib/config/compliance-profiles';
 import {
   businessNumberFrom,
   serviceFixture,
@@ -39,6 +40,20 @@ let spare: {
   applicantSub: string;
   /** The own company's enrolled employee's enrollment, whose course video is ready. */
   enrollmentId: string;
+  /** Another employee of the own company, enrolled, completed and not yet rating. */
+  raterSub: string;
+  completedEnrollmentId: string;
+  /** An exam of the own course with two sittings: `openId` (the sitter's) and `submittedId`. */
+  exam: Json;
+  /** An exam of the own course nobody has sat. */
+  unsatExamId: string;
+  /** A provision of the own course that runs today, and two of its learners with the video watched. */
+  runningProvisionId: string;
+  sitter: Person;
+  sitterEnrollmentId: string;
+  openId: string;
+  submitterEnrollmentId: string;
+  submittedId: string;
 };
 
 const own = () => w.institutions[0];
@@ -63,6 +78,8 @@ interface Route {
   /** Someone the route serves. */
   readonly who: () => Person | Promise<Person>;
   readonly params?: () => Record<string, string>;
+  /** A query string the route would accept; a case's own query replaces it. */
+  readonly query?: string;
   /** A body the route would accept. */
   readonly valid?: () => Json;
   readonly cases: readonly Case[];
@@ -273,6 +290,103 @@ const ROUTES: readonly Route[] = [
         name: 'the only manager',
         params: () => ({ institutionId: own().id, userSub: own().manager.sub }),
         status: 409,
+      },
+    ],
+  },
+  // Analytics and ratings
+  {
+    route: 'GET /institutions/:institutionId/analytics/popular-courses',
+    who: () => own().manager,
+    params: () => ({ institutionId: own().id }),
+    query: 'from=2027-01&to=2027-12',
+    cases: [
+      { name: 'no months', query: '', status: 400, fields: ['query.from', 'query.to'] },
+      { name: 'no from', query: 'to=2027-12', status: 400, fields: ['query.from'] },
+      { name: 'a 13th month', query: 'from=2027-13&to=2027-12', status: 400, fields: ['query.from'] },
+      { name: 'a day for a month', query: 'from=2027-01-01&to=2027-12', status: 400, fields: ['query.from'] },
+      { name: 'a month before 2000', query: 'from=1999-12&to=2000-01', status: 400, fields: ['query.from'] },
+      {
+        name: 'two froms',
+        query: 'from=2027-01&from=2027-02&to=2027-12',
+        status: 400,
+        fields: ['query.from'],
+      },
+      {
+        name: 'a range that ends before it starts',
+        query: 'from=2027-05&to=2027-04',
+        status: 400,
+        fields: ['query.to'],
+      },
+      { name: '37 months', query: 'from=2027-01&to=2030-01', status: 400, fields: ['query.to'] },
+      {
+        name: 'an unknown parameter',
+        query: 'from=2027-01&to=2027-12&period=month',
+        status: 400,
+        fields: ['query.period'],
+      },
+    ],
+  },
+  {
+    route: 'GET /institutions/:institutionId/analytics/activity',
+    who: () => own().manager,
+    params: () => ({ institutionId: own().id }),
+    query: 'period=month&from=2027-01&to=2027-12',
+    cases: [
+      { name: 'no period', query: 'from=2027-01&to=2027-12', status: 400, fields: ['query.period'] },
+      {
+        name: 'a period that does not exist',
+        query: 'period=week&from=2027-01&to=2027-12',
+        status: 400,
+        fields: ['query.period'],
+      },
+      {
+        name: 'a month 00',
+        query: 'period=month&from=2027-00&to=2027-12',
+        status: 400,
+        fields: ['query.from'],
+      },
+      {
+        name: 'a range that ends before it starts',
+        query: 'period=quarter&from=2027-07&to=2027-06',
+        status: 400,
+        fields: ['query.to'],
+      },
+      {
+        name: '37 months',
+        query: 'period=quarter&from=2027-01&to=2030-01',
+        status: 400,
+        fields: ['query.to'],
+      },
+    ],
+  },
+  {
+    route: 'GET /institutions/:institutionId/analytics/completion',
+    who: () => own().manager,
+    params: () => ({ institutionId: own().id }),
+    cases: [],
+  },
+  {
+    route: 'GET /institutions/:institutionId/analytics/ratings',
+    who: () => own().manager,
+    params: () => ({ institutionId: own().id }),
+    cases: [],
+  },
+  {
+    route: 'POST /me/enrollments/:enrollmentId/rating',
+    who: () => f.person(['learner'], 'rater', spare.raterSub),
+    params: () => ({ enrollmentId: spare.completedEnrollmentId }),
+    valid: () => ({ stars: 5 }),
+    cases: [
+      { name: 'no stars', body: () => ({}), status: 400, fields: ['body.stars'] },
+      { name: 'zero stars', body: () => ({ stars: 0 }), status: 400, fields: ['body.stars'] },
+      { name: 'six stars', body: () => ({ stars: 6 }), status: 400, fields: ['body.stars'] },
+      { name: 'half a star', body: () => ({ stars: 2.5 }), status: 400, fields: ['body.stars'] },
+      { name: 'stars as text', body: () => ({ stars: '5' }), status: 400, fields: ['body.stars'] },
+      { name: 'null stars', body: () => ({ stars: null }), status: 400, fields: ['body.stars'] },
+      {
+        name: 'another learner’s enrollment',
+        params: () => ({ enrollmentId: spare.enrollmentId }),
+        status: 404,
       },
     ],
   },
@@ -553,6 +667,12 @@ const ROUTES: readonly Route[] = [
       {
         name: 'a kind that does not exist',
         body: (b) => ({ ...b, kind: 'podcast' }),
+        status: 400,
+        fields: ['body.kind'],
+      },
+      {
+        name: 'an exam without its questions (exams have their own route)',
+        body: (b) => ({ ...b, kind: 'exam' }),
         status: 400,
         fields: ['body.kind'],
       },
@@ -956,7 +1076,314 @@ const ROUTES: readonly Route[] = [
     params: () => ({ enrollmentId: spare.enrollmentId }),
     cases: [],
   },
+  // Exams
+  {
+    route: 'POST /courses/:courseId/exams',
+    who: () => own().manager,
+    params: () => ({ courseId: own().course.id }),
+    valid: () => examBody(own().course.chapterId),
+    cases: [
+      {
+        name: 'no questions',
+        body: (b) => ({ ...b, questions: [] }),
+        status: 400,
+        fields: ['body.questions'],
+      },
+      {
+        name: 'a right answer outside the choices',
+        body: (b) => ({ ...b, questions: [{ ...b.questions[0], answer: 2 }] }),
+        status: 400,
+        fields: ['body.questions.0.answer'],
+      },
+      {
+        name: 'a single choice',
+        body: (b) => ({ ...b, questions: [{ ...b.questions[0], choices: ['Only'] }] }),
+        status: 400,
+        fields: ['body.questions.0.choices'],
+      },
+      {
+        name: 'a question kind that does not exist',
+        body: (b) => ({ ...b, questions: [{ kind: 'essay', prompt: 'Write', points: 5 }] }),
+        status: 400,
+        fields: ['body.questions.0.kind'],
+      },
+      {
+        name: 'a short answer with choices',
+        body: (b) => ({ ...b, questions: [{ ...b.questions[1], choices: ['A', 'B'] }] }),
+        status: 400,
+        fields: ['body.questions.0.choices'],
+      },
+      {
+        name: 'a stage that does not exist',
+        body: (b) => ({ ...b, stage: 'midterm' }),
+        status: 400,
+        fields: ['body.stage'],
+      },
+      { name: 'a weight of 0', body: (b) => ({ ...b, weight: 0 }), status: 400, fields: ['body.weight'] },
+      {
+        name: 'points over 100',
+        body: (b) => ({ ...b, questions: [{ ...b.questions[1], points: 101 }] }),
+        status: 400,
+        fields: ['body.questions.0.points'],
+      },
+      {
+        name: 'a chapter of another course',
+        body: (b) => ({ ...b, chapterId: spare.draftChapterId }),
+        status: 404,
+      },
+    ],
+  },
+  {
+    route: 'GET /courses/:courseId/exams',
+    who: () => own().instructor,
+    params: () => ({ courseId: own().course.id }),
+    cases: [],
+  },
+  {
+    route: 'GET /courses/:courseId/exams/:examId',
+    who: () => own().instructor,
+    params: () => ({ courseId: own().course.id, examId: spare.exam.id }),
+    cases: [
+      {
+        name: 'an exam of another course',
+        params: () => ({ courseId: spare.draftCourseId, examId: spare.exam.id }),
+        status: 404,
+      },
+    ],
+  },
+  {
+    route: 'PUT /courses/:courseId/exams/:examId',
+    who: () => own().manager,
+    params: () => ({ courseId: own().course.id, examId: spare.unsatExamId }),
+    valid: () => examBody(),
+    cases: [
+      {
+        name: 'a chapter (exams move as contents do)',
+        body: (b) => ({ ...b, chapterId: own().course.chapterId }),
+        status: 400,
+        fields: ['body.chapterId'],
+      },
+      { name: 'no title', body: (b) => ({ ...b, title: undefined }), status: 400, fields: ['body.title'] },
+      {
+        name: 'an exam learners have sat',
+        params: () => ({ courseId: own().course.id, examId: spare.exam.id }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'DELETE /courses/:courseId/exams/:examId',
+    who: () => own().manager,
+    params: () => ({ courseId: own().course.id, examId: spare.unsatExamId }),
+    cases: [
+      {
+        name: 'an exam learners have sat',
+        params: () => ({ courseId: own().course.id, examId: spare.exam.id }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'GET /courses/:courseId/exams/:examId/attempts',
+    who: () => own().instructor,
+    params: () => ({ courseId: own().course.id, examId: spare.exam.id }),
+    cases: [],
+  },
+  {
+    route: 'GET /courses/:courseId/exams/:examId/attempts/:attemptId',
+    who: () => own().instructor,
+    params: () => ({ courseId: own().course.id, examId: spare.exam.id, attemptId: spare.submittedId }),
+    cases: [
+      {
+        name: 'a sitting of another exam',
+        params: () => ({
+          courseId: own().course.id,
+          examId: spare.unsatExamId,
+          attemptId: spare.submittedId,
+        }),
+        status: 404,
+      },
+    ],
+  },
+  {
+    route: 'PUT /courses/:courseId/exams/:examId/attempts/:attemptId/grades/:questionId',
+    who: () => own().instructor,
+    params: () => ({
+      courseId: own().course.id,
+      examId: spare.exam.id,
+      attemptId: spare.submittedId,
+      questionId: spare.exam.questions[1].id,
+    }),
+    valid: () => ({ points: 8 }),
+    cases: [
+      {
+        name: 'more points than the question’s',
+        body: () => ({ points: 11 }),
+        status: 400,
+        fields: ['body.points'],
+      },
+      { name: 'negative points', body: () => ({ points: -1 }), status: 400, fields: ['body.points'] },
+      { name: 'half a point', body: () => ({ points: 2.5 }), status: 400, fields: ['body.points'] },
+      {
+        name: 'a multiple-choice question',
+        params: () => ({
+          courseId: own().course.id,
+          examId: spare.exam.id,
+          attemptId: spare.submittedId,
+          questionId: spare.exam.questions[0].id,
+        }),
+        status: 409,
+      },
+      {
+        name: 'a sitting still open',
+        params: () => ({
+          courseId: own().course.id,
+          examId: spare.exam.id,
+          attemptId: spare.openId,
+          questionId: spare.exam.questions[1].id,
+        }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'POST /provisions/:provisionId/enrollments/:enrollmentId/exams/:examId/retakes',
+    who: () => own().manager,
+    params: () => ({
+      provisionId: spare.runningProvisionId,
+      enrollmentId: spare.submitterEnrollmentId,
+      examId: spare.exam.id,
+    }),
+    valid: () => ({ reason: 'The exam room lost power' }),
+    cases: [
+      { name: 'no reason', body: () => ({}), status: 400, fields: ['body.reason'] },
+      { name: 'a blank reason', body: () => ({ reason: '   ' }), status: 400, fields: ['body.reason'] },
+      {
+        name: 'a reason of 1001 characters',
+        body: () => ({ reason: long(1001) }),
+        status: 400,
+        fields: ['body.reason'],
+      },
+      {
+        name: 'a learner with a sitting left',
+        params: () => ({
+          provisionId: spare.runningProvisionId,
+          enrollmentId: spare.submitterEnrollmentId,
+          examId: spare.unsatExamId,
+        }),
+        status: 409,
+      },
+      {
+        name: 'an enrollment of another provision',
+        params: () => ({
+          provisionId: ownCompany().provisionId,
+          enrollmentId: spare.submitterEnrollmentId,
+          examId: spare.exam.id,
+        }),
+        status: 404,
+      },
+    ],
+  },
+  {
+    route: 'GET /me/enrollments/:enrollmentId/exams',
+    who: () => spare.sitter,
+    params: () => ({ enrollmentId: spare.sitterEnrollmentId }),
+    cases: [],
+  },
+  {
+    route: 'POST /me/enrollments/:enrollmentId/exams/:examId/sitting',
+    who: () => spare.sitter,
+    params: () => ({ enrollmentId: spare.sitterEnrollmentId, examId: spare.exam.id }),
+    cases: [],
+  },
+  {
+    route: 'GET /me/enrollments/:enrollmentId/exams/:examId/sitting',
+    who: () => spare.sitter,
+    params: () => ({ enrollmentId: spare.sitterEnrollmentId, examId: spare.exam.id }),
+    cases: [],
+  },
+  {
+    route: 'PUT /me/enrollments/:enrollmentId/exams/:examId/sitting/answers/:questionId',
+    who: () => spare.sitter,
+    params: () => ({
+      enrollmentId: spare.sitterEnrollmentId,
+      examId: spare.exam.id,
+      questionId: spare.exam.questions[0].id,
+    }),
+    valid: () => ({ choice: 1 }),
+    cases: [
+      { name: 'no answer', body: () => ({}), status: 400, fields: ['body'] },
+      { name: 'a choice and a text', body: () => ({ choice: 0, text: 'x' }), status: 400, fields: ['body'] },
+      { name: 'a choice as text', body: () => ({ choice: '1' }), status: 400, fields: ['body.choice'] },
+      {
+        name: 'a choice beyond the question’s',
+        body: () => ({ choice: 5 }),
+        status: 400,
+        fields: ['body.choice'],
+      },
+      {
+        name: 'a text for a multiple-choice question',
+        body: () => ({ text: 'B' }),
+        status: 400,
+        fields: ['body.choice'],
+      },
+      {
+        name: 'a choice for a short-answer question',
+        params: () => ({
+          enrollmentId: spare.sitterEnrollmentId,
+          examId: spare.exam.id,
+          questionId: spare.exam.questions[1].id,
+        }),
+        status: 400,
+        fields: ['body.text'],
+      },
+      {
+        name: 'a text of 5001 characters',
+        params: () => ({
+          enrollmentId: spare.sitterEnrollmentId,
+          examId: spare.exam.id,
+          questionId: spare.exam.questions[1].id,
+        }),
+        body: () => ({ text: long(5001) }),
+        status: 400,
+        fields: ['body.text'],
+      },
+      {
+        name: 'a question of another exam',
+        params: () => ({
+          enrollmentId: spare.sitterEnrollmentId,
+          examId: spare.unsatExamId,
+          questionId: spare.exam.questions[0].id,
+        }),
+        status: 404,
+      },
+    ],
+  },
+  {
+    route: 'POST /me/enrollments/:enrollmentId/exams/:examId/sitting/submit',
+    who: () => spare.sitter,
+    params: () => ({ enrollmentId: spare.sitterEnrollmentId, examId: spare.exam.id }),
+    cases: [
+      {
+        name: 'an exam with no open sitting',
+        params: () => ({ enrollmentId: spare.sitterEnrollmentId, examId: spare.unsatExamId }),
+        status: 409,
+      },
+    ],
+  },
 ];
+
+/** An exam of one choice (the first of two) and one short answer of 10 points each; placed in a chapter. */
+const examBody = (chapterId?: string) => ({
+  ...(chapterId ? { chapterId } : {}),
+  title: 'Safety check',
+  stage: 'mid',
+  weight: 50,
+  questions: [
+    { kind: 'choice', prompt: 'Who signals?', choices: ['The banksman', 'Anyone'], answer: 0, points: 10 },
+    { kind: 'short', prompt: 'When do you stop the lift?', points: 10 },
+  ],
+});
 
 const paramNames = (route: string) => [...route.matchAll(/:(\w+)/g)].map((m) => m[1]!);
 
@@ -1011,7 +1438,8 @@ function urlOf(route: Route, c: Case): string {
   const path = route.route
     .split(' ')[1]!
     .replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name]!));
-  return c.query ? `${path}?${c.query}` : path;
+  const query = c.query ?? route.query;
+  return query ? `${path}?${query}` : path;
 }
 
 async function send(who: Person | undefined, options: CallOptions, raw: Case['raw']): Promise<CallResult> {
@@ -1034,7 +1462,8 @@ async function send(who: Person | undefined, options: CallOptions, raw: Case['ra
 }
 
 beforeAll(async () => {
-  f = await serviceFixture('bad-input');
+  // The regime with every gate, so exam requests pass through them.
+  f = await serviceFixture('bad-input', { compliance: COMPLIANCE_PROFILES['kr-employer-training'] });
   w = await buildWorld(f);
   const manager = own().manager;
   const as = (options: CallOptions, status = 201) => expectStatus(f.call(manager, options), status);
@@ -1071,12 +1500,31 @@ beforeAll(async () => {
   );
   const employee = await f.person(['learner']);
   await joinAndApprove(f, ownCompany().id, ownCompany().manager, employee);
+  const rater = await f.person(['learner']);
+  await joinAndApprove(f, ownCompany().id, ownCompany().manager, rater);
+  await expectStatus(
+    f.call(ownCompany().manager, {
+      method: 'POST',
+      url: `/provisions/${ownCompany().provisionId}/attendees`,
+      payload: { userSubs: [rater.sub] },
+    }),
+    200,
+  );
+  // Completed, as the completion rule would mark it, so a valid rating would be taken.
+  const completed = await f.database.db
+    .updateTable('enrollments')
+    .set({ completed_at: new Date() })
+    .where('user_sub', '=', rater.sub)
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const applicant = await f.person(['learner']);
   await expectStatus(
     f.call(applicant, { method: 'POST', url: `/companies/${ownCompany().id}/join-requests` }),
     200,
   );
+  const exams = await sittings(as);
   spare = {
+    ...exams,
     draftCourseId: draft.id,
     draftChapterId: chapter.id,
     emptyChapterId: empty.id,
@@ -1084,6 +1532,8 @@ beforeAll(async () => {
     requestedProvisionId: requested.id,
     employeeSub: employee.sub,
     applicantSub: applicant.sub,
+    raterSub: rater.sub,
+    completedEnrollmentId: completed.id,
     enrollmentId: (
       await f.database.db
         .selectFrom('enrollments')
@@ -1100,6 +1550,86 @@ beforeAll(async () => {
     .execute();
 });
 afterAll(() => f.close());
+
+/**
+ * A provision of the own course running today, with two learners who watched its video (the mid exam
+ * opens at 50%): one sitting an exam, one who handed in a sitting of it, the short answer waiting.
+ */
+async function sittings(as: (options: CallOptions, status?: number) => Promise<Json>) {
+  const db = f.database.db;
+  const exam = await as({
+    method: 'POST',
+    url: `/courses/${own().course.id}/exams`,
+    payload: examBody(own().course.chapterId),
+  });
+  const unsat = await as({
+    method: 'POST',
+    url: `/courses/${own().course.id}/exams`,
+    payload: examBody(own().course.chapterId),
+  });
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const provision = await db
+    .insertInto('provisions')
+    .values({
+      company_id: ownCompany().id,
+      course_id: own().course.id,
+      institution_id: own().id,
+      starts_on: day(-30),
+      ends_on: day(30),
+      attendee_count: 2,
+      enrolled_count: 2,
+      deposit_amount: 0,
+      state: 'accepted',
+      requested_by: ownCompany().manager.sub,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const learners = [await f.person(['learner']), await f.person(['learner'])];
+  const enrollmentIds: string[] = [];
+  const sittingIds: string[] = [];
+  for (const learner of learners) {
+    const { id } = await db
+      .insertInto('enrollments')
+      .values({ provision_id: provision.id, course_id: own().course.id, user_sub: learner.sub })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('content_progress')
+      .values({
+        enrollment_id: id,
+        content_id: own().course.contentIds[0]!,
+        covered_seconds: 600,
+        completed_at: new Date(),
+      })
+      .execute();
+    const sitting = await expectStatus(
+      f.call(learner, { method: 'POST', url: `/me/enrollments/${id}/exams/${exam.id}/sitting` }),
+      201,
+    );
+    enrollmentIds.push(id);
+    sittingIds.push(sitting.id);
+  }
+  const submitter = `/me/enrollments/${enrollmentIds[1]}/exams/${exam.id}/sitting`;
+  await expectStatus(
+    f.call(learners[1], {
+      method: 'PUT',
+      url: `${submitter}/answers/${exam.questions[1].id}`,
+      payload: { text: 'At once' },
+    }),
+    200,
+  );
+  await expectStatus(f.call(learners[1], { method: 'POST', url: `${submitter}/submit` }), 200);
+  return {
+    exam,
+    unsatExamId: unsat.id as string,
+    runningProvisionId: provision.id,
+    sitter: learners[0]!,
+    sitterEnrollmentId: enrollmentIds[0]!,
+    openId: sittingIds[0]!,
+    submitterEnrollmentId: enrollmentIds[1]!,
+    submittedId: sittingIds[1]!,
+  };
+}
 
 it('has a bad-input table for every route the service serves, and none for a route it does not', () => {
   expect(ROUTES.map((r) => r.route).sort()).toEqual(routesOf(f.app).sort());

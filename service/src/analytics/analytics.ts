@@ -1,0 +1,179 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema';
+import { type Caller, notFound } from '../http/identity';
+
+/** Calendar months `YYYY-MM`, both included. */
+export interface MonthRange {
+  readonly from: string;
+  readonly to: string;
+}
+
+export type Period = 'month' | 'quarter';
+
+/**
+ * An institution's figures are for its own managers and instructors and for platform admins, as its
+ * members list is; anyone else learns nothing, not even that it exists.
+ */
+async function assertReader(db: Kysely<Database>, caller: Caller, institutionId: string) {
+  if (caller.institutionId === institutionId) return;
+  if (!caller.has('platform-admin')) throw notFound('Institution');
+  // An admin's mistyped id would otherwise chart as an institution with no activity.
+  const found = await db
+    .selectFrom('institutions')
+    .select('id')
+    .where('id', '=', institutionId)
+    .executeTakeFirst();
+  if (!found) throw notFound('Institution');
+}
+
+/**
+ * Enrollments per month and course, most enrolled first; every month of the range is there, empty or
+ * not, so a chart needs no gap filling. A month is the compliance profile's, not the server's.
+ */
+export async function popularCourses(
+  db: Kysely<Database>,
+  caller: Caller,
+  institutionId: string,
+  range: MonthRange,
+  timeZone: string,
+) {
+  await assertReader(db, caller, institutionId);
+  const first = `${range.from}-01`;
+  const last = `${range.to}-01`;
+  const { rows } = await sql<{
+    month: string;
+    courses: { courseId: string; title: string; enrollments: number }[];
+  }>`
+    with months as (
+      select to_char(m, 'YYYY-MM') as month
+      from generate_series(${first}::timestamp, ${last}::timestamp, interval '1 month') m),
+    counts as (
+      select to_char(e.created_at at time zone ${timeZone}::text, 'YYYY-MM') as month,
+        c.id, c.title, count(*)::int as enrollments
+      from enrollments e
+      join courses c on c.id = e.course_id
+      where c.institution_id = ${institutionId}
+        -- The range's bounds as instants, so the comparison can use created_at as it is stored.
+        and e.created_at >= ${first}::timestamp at time zone ${timeZone}::text
+        and e.created_at < (${last}::timestamp + interval '1 month') at time zone ${timeZone}::text
+      group by 1, c.id, c.title)
+    select m.month,
+      coalesce(
+        json_agg(json_build_object('courseId', n.id, 'title', n.title, 'enrollments', n.enrollments)
+          order by n.enrollments desc, n.title, n.id) filter (where n.id is not null),
+        '[]') as courses
+    from months m
+    left join counts n on n.month = m.month
+    group by m.month
+    order by m.month`.execute(db);
+  return rows;
+}
+
+const PERIODS = {
+  month: { unit: 'month', step: '1 month', label: 'YYYY-MM' },
+  quarter: { unit: 'quarter', step: '3 months', label: 'YYYY-"Q"Q' },
+} as const;
+
+/**
+ * Per month or quarter (whole quarters, from the one holding `from` to the one holding `to`): the accepted
+ * provisions running at some time in it, their companies and the learners enrolled in them. Provision
+ * periods are calendar dates of the compliance profile's zone already, so no conversion is needed.
+ */
+export async function activity(
+  db: Kysely<Database>,
+  caller: Caller,
+  institutionId: string,
+  period: Period,
+  range: MonthRange,
+) {
+  await assertReader(db, caller, institutionId);
+  const { unit, step, label } = PERIODS[period];
+  const { rows } = await sql<{
+    period: string;
+    companies: number;
+    learners: number;
+    runningProvisions: number;
+  }>`
+    with periods as (
+      select p::date as starts, (p + ${step}::interval)::date as ends, to_char(p, ${label}::text) as period
+      from generate_series(
+        date_trunc(${unit}::text, ${`${range.from}-01`}::timestamp),
+        date_trunc(${unit}::text, ${`${range.to}-01`}::timestamp),
+        ${step}::interval) p)
+    select t.period,
+      count(distinct v.company_id)::int as companies,
+      count(distinct e.user_sub)::int as learners,
+      count(distinct v.id)::int as "runningProvisions"
+    from periods t
+    left join provisions v on v.institution_id = ${institutionId} and v.state = 'accepted'
+      and v.starts_on < t.ends and v.ends_on >= t.starts
+    left join enrollments e on e.provision_id = v.id
+    group by t.period, t.starts
+    order by t.starts`.execute(db);
+  return rows;
+}
+
+/**
+ * Per company and course of the institution's accepted provisions: who enrolled, who took part at all
+ * (credited watching or an exam sitting) and who completed, with the shares of the enrolled.
+ */
+export async function completion(db: Kysely<Database>, caller: Caller, institutionId: string) {
+  await assertReader(db, caller, institutionId);
+  const { rows } = await sql<{
+    companyId: string;
+    companyName: string;
+    courseId: string;
+    courseTitle: string;
+    enrolled: number;
+    attended: number;
+    completed: number;
+    attendanceRate: number;
+    completionRate: number;
+  }>`
+    with counts as (
+      select v.company_id, v.course_id,
+        count(e.id)::int as enrolled,
+        count(e.id) filter (where
+          exists (select from content_progress p where p.enrollment_id = e.id and p.covered_seconds > 0)
+          or exists (select from exam_attempts a where a.enrollment_id = e.id))::int as attended,
+        count(e.completed_at)::int as completed
+      from provisions v
+      left join enrollments e on e.provision_id = v.id
+      where v.institution_id = ${institutionId} and v.state = 'accepted'
+      group by v.company_id, v.course_id)
+    select co.id as "companyId", co.name as "companyName", c.id as "courseId", c.title as "courseTitle",
+      n.enrolled, n.attended, n.completed,
+      -- float8: both drivers give a number (numeric arrives from pg as text).
+      coalesce(round(n.attended::numeric / nullif(n.enrolled, 0), 4), 0)::float8 as "attendanceRate",
+      coalesce(round(n.completed::numeric / nullif(n.enrolled, 0), 4), 0)::float8 as "completionRate"
+    from counts n
+    join companies co on co.id = n.company_id
+    join courses c on c.id = n.course_id
+    order by co.name, c.title, co.id, c.id`.execute(db);
+  return rows;
+}
+
+/** Each course the institution has published (or since archived): its ratings, average and spread. */
+export async function ratings(db: Kysely<Database>, caller: Caller, institutionId: string) {
+  await assertReader(db, caller, institutionId);
+  const { rows } = await sql<{
+    courseId: string;
+    title: string;
+    ratings: number;
+    average: number | null;
+    distribution: number[];
+  }>`
+    select c.id as "courseId", c.title,
+      count(r.stars)::int as ratings,
+      round(avg(r.stars), 2)::float8 as average,
+      array[
+        count(*) filter (where r.stars = 1), count(*) filter (where r.stars = 2),
+        count(*) filter (where r.stars = 3), count(*) filter (where r.stars = 4),
+        count(*) filter (where r.stars = 5)]::int[] as distribution
+    from courses c
+    left join course_ratings r on r.course_id = c.id
+    where c.institution_id = ${institutionId} and c.state <> 'draft'
+    group by c.id, c.title
+    order by c.title, c.id`.execute(db);
+  return rows;
+}
