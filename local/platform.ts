@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import * as z from 'zod';
 import { CORE_SERVICE, ENV, EVENTS, ROLES } from '../lambda/resources';
 import { routeList } from '../lambda/routes';
-import type { ComplianceProfile } from '../lib/config/compliance-profiles';
+import { COMPLIANCE_PROFILES, type ComplianceProfile } from '../lib/config/compliance-profiles';
 import type { ApiEvent, ApiResult, AuthorizerContext } from '../lambda/shared/http-handler';
 import { createAccessTokenVerifier } from '../lambda/shared/access-token';
 import { fieldProblems } from '../lambda/shared/problem';
@@ -304,6 +304,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const workers = startEventWorkers({
     db: options.database,
     publish: bus.publish,
+    examTimer: {
+      compliance: options.compliance ?? COMPLIANCE_PROFILES.standard,
+      clock: options.clock ?? (() => new Date()),
+    },
     log: { warn: (message, fields) => log(`${message} ${JSON.stringify(fields)}`) },
     // Events show up quickly in a demo; one machine's outbox is small.
     idleMs: 200,

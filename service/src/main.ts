@@ -3,7 +3,11 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createAccessTokenVerifier } from '../../lambda/shared/access-token';
 import { CORE_SERVICE, ENV, EVENTS } from '../../lambda/resources';
-import { COMPLIANCE_PROFILE_ENV, complianceProfile } from '../../lib/config/compliance-profiles';
+import {
+  COMPLIANCE_PROFILE_ENV,
+  COMPLIANCE_PROFILES,
+  complianceProfile,
+} from '../../lib/config/compliance-profiles';
 import { buildCoreService } from './app';
 import { mediaEventHandlers } from './courses/media-events';
 import { connectEmbedded, connectPostgres } from './db/connect';
@@ -41,9 +45,10 @@ async function main() {
   if (!inAws) await migrateToLatest(db, process.env.MIGRATIONS_DIR ?? MIGRATIONS_DIR);
   const clientIds = process.env[ENV.tokenClientIds]?.split(',').filter(Boolean);
   const compliance = process.env[COMPLIANCE_PROFILE_ENV];
+  const profile = compliance ? complianceProfile.parse(JSON.parse(compliance)) : COMPLIANCE_PROFILES.standard;
   const app = await buildCoreService({
     db,
-    ...(compliance ? { compliance: complianceProfile.parse(JSON.parse(compliance)) } : {}),
+    compliance: profile,
     verifyToken: createAccessTokenVerifier({
       issuer: required(ENV.tokenIssuer),
       jwksUri: required(ENV.tokenJwksUri),
@@ -56,20 +61,19 @@ async function main() {
   // Without a bus (a container run by hand), events wait in the outbox until one is configured.
   const busName = process.env[EVENTS.busNameEnv];
   const queueUrl = process.env[e.eventsQueueUrl];
-  const workers = busName
-    ? startEventWorkers({
-        db,
-        publish: eventBridgePublisher(new EventBridgeClient({}), busName),
-        queue: queueUrl
-          ? { sqs: new SQSClient({}), url: queueUrl, handlers: mediaEventHandlers(db) }
-          : undefined,
-        log: { warn: (message, fields) => app.log.warn(fields, message) },
-      })
-    : undefined;
+  const workers = startEventWorkers({
+    db,
+    ...(busName ? { publish: eventBridgePublisher(new EventBridgeClient({}), busName) } : {}),
+    ...(busName && queueUrl
+      ? { queue: { sqs: new SQSClient({}), url: queueUrl, handlers: mediaEventHandlers(db) } }
+      : {}),
+    examTimer: { compliance: profile, clock: () => new Date() },
+    log: { warn: (message, fields) => app.log.warn(fields, message) },
+  });
 
   // ECS stops a task with SIGTERM: finish requests and event passes in flight, then close the pool.
   process.once('SIGTERM', async () => {
-    await Promise.all([app.close(), workers?.stop()]);
+    await Promise.all([app.close(), workers.stop()]);
     await db.destroy();
     process.exit(0);
   });

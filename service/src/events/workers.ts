@@ -1,14 +1,17 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Kysely } from 'kysely';
+import type { ComplianceProfile } from '../../../lib/config/compliance-profiles';
 import type { Database } from '../db/schema';
+import { DUE_BATCH, submitDueSittings } from '../exams/sittings';
 import type { EventPublisher } from './publisher';
 import { consumeBatch, type EventHandler, type QueueLog } from './queue-consumer';
 import { RELAY_BATCH, pruneEventTables, relayOutbox } from './relay';
 
 export interface EventWorkersOptions {
   readonly db: Kysely<Database>;
-  readonly publish: EventPublisher;
+  /** Where outbox events go; without it they wait in the outbox until a bus is configured. */
+  readonly publish?: EventPublisher;
   /** The queue of consumed events; without it the service only publishes (the local bus delivers directly). */
   readonly queue?: {
     readonly sqs: SQSClient;
@@ -16,6 +19,8 @@ export interface EventWorkersOptions {
     readonly handlers: Record<string, EventHandler>;
   };
   readonly log: QueueLog;
+  /** Submits exam sittings whose time is up, under the institution's profile, by the given clock. */
+  readonly examTimer?: { readonly compliance: ComplianceProfile; readonly clock: () => Date };
   /** Pause when the outbox is empty. @default 1000 */
   readonly idleMs?: number;
 }
@@ -28,7 +33,7 @@ const BACKOFF_MS = 5000;
 
 /**
  * The service's background work, in the same process as its routes: the outbox relay, the queue
- * consumer and pruning. stop() ends the loops and waits for the pass in flight.
+ * consumer, pruning and the exam timer. stop() ends the loops and waits for the pass in flight.
  */
 export function startEventWorkers(options: EventWorkersOptions): { stop(): Promise<void> } {
   const stopping = new AbortController();
@@ -49,16 +54,26 @@ export function startEventWorkers(options: EventWorkersOptions): { stop(): Promi
   }
 
   let lastPrune = 0;
-  const loops = [
-    loop('outbox relay', async () => {
-      if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
-        lastPrune = Date.now();
-        await pruneEventTables(options.db, KEEP_DAYS);
-      }
-      return (await relayOutbox(options.db, options.publish)) === RELAY_BATCH;
-    }),
-  ];
-  const { queue } = options;
+  const loops: Promise<void>[] = [];
+  const { publish, queue, examTimer } = options;
+  if (publish)
+    loops.push(
+      loop('outbox relay', async () => {
+        if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
+          lastPrune = Date.now();
+          await pruneEventTables(options.db, KEEP_DAYS);
+        }
+        return (await relayOutbox(options.db, publish)) === RELAY_BATCH;
+      }),
+    );
+  // A learner's own requests submit their sittings past the deadline too; this covers those who left.
+  if (examTimer)
+    loops.push(
+      loop('exam timer', async () => {
+        const submitted = await submitDueSittings(options.db, examTimer.compliance, examTimer.clock());
+        return submitted === DUE_BATCH;
+      }),
+    );
   if (queue)
     loops.push(
       loop('event consumer', async () => {

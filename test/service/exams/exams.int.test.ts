@@ -12,6 +12,7 @@ import {
   submitDueSittings,
   submitSitting,
 } from '../../../service/src/exams/sittings';
+import { startEventWorkers } from '../../../service/src/events/workers';
 import { type Caller, loadCaller } from '../../../service/src/http/identity';
 import { evaluateCompletion } from '../../../service/src/learning/completion';
 import { seedVideoCourse } from '../seed';
@@ -405,6 +406,25 @@ describe('the exam timer', () => {
     expect(
       await refusal(saveAnswer(t.db, who, enrollmentId, mid.id, q2!.id, { choice: 1 }, kr, at(62 * MINUTE))),
     ).toEqual([409, 'No open sitting of this exam: it was submitted, its time is up, or it was not started']);
+  });
+
+  it('is submitted by the service’s timer worker when its learner never comes back', async () => {
+    const { who, enrollmentId } = await learner(5);
+    const { sitting } = await startSitting(t.db, who, enrollmentId, mid.id, kr, at(0));
+    const workers = startEventWorkers({
+      db: t.db,
+      examTimer: { compliance: kr, clock: () => at(24 * 60 * MINUTE) },
+      log: { warn: (message) => console.warn(message) },
+    });
+    // The first pass starts at once; stop() waits for it.
+    await workers.stop();
+    expect(
+      await t.db
+        .selectFrom('exam_attempts')
+        .select(['submitted_at', 'submitted_by'])
+        .where('id', '=', sitting.id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ submitted_at: at(60 * MINUTE), submitted_by: 'timer' });
   });
 
   it('refuses an answer after the deadline even before the worker ran, and submits the sitting then', async () => {
