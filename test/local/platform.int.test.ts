@@ -1,3 +1,4 @@
+import { COMPLIANCE_PROFILES } from '../../lib/config/compliance-profiles';
 import { startLocalPlatform, type LocalPlatform } from '../../local/platform';
 import { businessNumberFrom } from '../service/service-fixture';
 import { testDatabase, type TestDatabase } from '../service/test-database';
@@ -20,6 +21,8 @@ beforeAll(async () => {
     appOrigins: [APP],
     log: (line) => lines.push(line),
     clock: () => new Date(nowMs),
+    // The example institution's regime, as `npm start` runs it: exam gates, one attempt, a 60-minute timer.
+    compliance: COMPLIANCE_PROFILES['kr-employer-training'],
   });
 });
 afterAll(async () => {
@@ -237,6 +240,23 @@ describe('local platform over HTTP', () => {
       { kind: 'video', title: 'Extinguishers' },
       201,
     );
+    const exam = await call(
+      'institution-manager',
+      'POST',
+      `/courses/${course.id}/exams`,
+      {
+        chapterId: chapter.id,
+        title: 'Final exam',
+        stage: 'final',
+        weight: 100,
+        questions: [
+          { kind: 'choice', prompt: 'Class A fires burn…', choices: ['wood', 'oil'], answer: 0, points: 40 },
+          { kind: 'choice', prompt: 'Water on oil?', choices: ['yes', 'never'], answer: 1, points: 40 },
+          { kind: 'short', prompt: 'Name the steps of PASS.', points: 20 },
+        ],
+      },
+      201,
+    );
     await call('institution-manager', 'POST', `/courses/${course.id}/publish`);
 
     const company = await call(
@@ -326,12 +346,77 @@ describe('local platform over HTTP', () => {
     const progress = await call('learner', 'GET', `/me/enrollments/${enrollmentId}/progress`);
     expect(progress).toEqual([
       expect.objectContaining({ contentId: videoId, coveredSeconds: 80, completedAt: expect.any(String) }),
+      expect.objectContaining({ contentId: exam.id, kind: 'exam', completedAt: null }),
     ]);
 
-    // The company's dashboard shows it; the institution's audit export lists every credit.
+    // Watched, but not completed: the profile wants an exam score of 60 too.
+    const before = await call('learner', 'GET', '/me/enrollments');
+    expect(before).toEqual([
+      expect.objectContaining({
+        lessonsCompleted: 1,
+        lessonsTotal: 1,
+        completedAt: null,
+        certificateOn: null,
+      }),
+    ]);
+
+    // The final exam opens at 80% progress; the learner sits it, answers and hands it in.
+    const exams = await call('learner', 'GET', `/me/enrollments/${enrollmentId}/exams`);
+    expect(exams).toEqual([
+      expect.objectContaining({
+        examId: exam.id,
+        open: true,
+        gate: null,
+        attemptsUsed: 0,
+        attemptsAllowed: 1,
+      }),
+    ]);
+    const sittingPath = `/me/enrollments/${enrollmentId}/exams/${exam.id}/sitting`;
+    const sitting = await call('learner', 'POST', sittingPath, undefined, 201);
+    expect(sitting).toMatchObject({ state: 'open', secondsLeft: 3600 });
+    expect(sitting.questions[0]).not.toHaveProperty('answer');
+    const [q1, q2, q3] = sitting.questions;
+    nowMs += 60_000;
+    await call('learner', 'PUT', `${sittingPath}/answers/${q1.id}`, { choice: 0 });
+    await call('learner', 'PUT', `${sittingPath}/answers/${q2.id}`, { choice: 1 });
+    await call('learner', 'PUT', `${sittingPath}/answers/${q3.id}`, { text: 'Pull, aim, squeeze, sweep' });
+    const handedIn = await call('learner', 'POST', `${sittingPath}/submit`);
+    expect(handedIn).toMatchObject({ state: 'submitted', score: null });
+    expect(handedIn.questions.map((q: { awardedPoints: number | null }) => q.awardedPoints)).toEqual([
+      40,
+      40,
+      null,
+    ]);
+
+    // The institution grades the short answer: 80 + 15 of 100 passes, and the course is completed.
+    const takers = await call(
+      'institution-manager',
+      'GET',
+      `/courses/${course.id}/exams/${exam.id}/attempts`,
+    );
+    expect(takers).toEqual([expect.objectContaining({ enrollmentId, pendingAnswers: 1 })]);
+    nowMs += 60_000;
+    const graded = await call(
+      'institution-manager',
+      'PUT',
+      `/courses/${course.id}/exams/${exam.id}/attempts/${takers[0].attemptId}/grades/${q3.id}`,
+      { points: 15 },
+    );
+    expect(graded).toMatchObject({ score: 95 });
+    // 2026-12-10 10:03 in Seoul.
+    const completed = { completedAt: new Date(nowMs).toISOString(), certificateOn: '2026-12-10', score: 95 };
+    expect(await call('learner', 'GET', '/me/enrollments')).toEqual([expect.objectContaining(completed)]);
+
+    // The company's dashboard shows it; the institution's audit export lists every credit and grade.
     const dashboard = await call('company-manager', 'GET', `/provisions/${provision.id}/progress`);
     expect(dashboard).toEqual([
-      expect.objectContaining({ enrollmentId, lessonsCompleted: 1, lessonsTotal: 1, watchedSeconds: 80 }),
+      expect.objectContaining({
+        enrollmentId,
+        lessonsCompleted: 1,
+        lessonsTotal: 1,
+        watchedSeconds: 80,
+        ...completed,
+      }),
     ]);
     const audit = await call(
       'institution-manager',
@@ -340,6 +425,37 @@ describe('local platform over HTTP', () => {
     );
     const credits = audit.entries.filter((e: { kind: string }) => e.kind === 'credit');
     expect(credits.map((e: { detail: { seconds: number } }) => e.detail.seconds)).toEqual(Array(8).fill(10));
-    expect(audit.entries.at(-1)).toMatchObject({ kind: 'completion', contentId: videoId });
+    expect(audit.entries.filter((e: { kind: string }) => e.kind !== 'credit')).toEqual([
+      expect.objectContaining({ kind: 'completion', contentId: videoId }),
+      expect.objectContaining({
+        kind: 'gate',
+        contentId: exam.id,
+        detail: expect.objectContaining({ decision: 'open' }),
+      }),
+      expect.objectContaining({
+        kind: 'grade',
+        contentId: exam.id,
+        detail: expect.objectContaining({ pendingAnswers: 1 }),
+      }),
+      expect.objectContaining({
+        kind: 'grade',
+        contentId: exam.id,
+        detail: expect.objectContaining({ points: 15 }),
+      }),
+      expect.objectContaining({
+        kind: 'grade',
+        contentId: exam.id,
+        detail: expect.objectContaining({ score: 95 }),
+      }),
+      expect.objectContaining({
+        kind: 'completion',
+        contentId: null,
+        detail: expect.objectContaining({ certificateOn: '2026-12-10' }),
+      }),
+    ]);
+
+    // Completed, the learner rates the course once.
+    await call('learner', 'POST', `/me/enrollments/${enrollmentId}/rating`, { stars: 5 }, 201);
+    await call('learner', 'POST', `/me/enrollments/${enrollmentId}/rating`, { stars: 4 }, 409);
   });
 });

@@ -5,7 +5,7 @@ import { provisionFor } from '../provisions/provisions';
 
 /**
  * Per-employee progress in one provision, for the company's dashboard and the institution: each enrolled
- * learner's completed video lessons out of the course's, and the seconds they watched.
+ * learner's completed video lessons out of the course's, the seconds they watched, and their completion.
  */
 export async function provisionProgress(db: Kysely<Database>, caller: Caller, provisionId: string) {
   const provision = await provisionFor(db, caller, provisionId);
@@ -16,6 +16,9 @@ export async function provisionProgress(db: Kysely<Database>, caller: Caller, pr
     lessonsCompleted: number;
     lessonsTotal: number;
     watchedSeconds: number;
+    completedAt: Date | null;
+    certificateOn: string | null;
+    score: number | null;
   }>`
     with lessons as (
       select id from contents where course_id = ${provision.courseId} and kind = 'video' and state = 'active')
@@ -25,7 +28,8 @@ export async function provisionProgress(db: Kysely<Database>, caller: Caller, pr
           and p.content_id in (select id from lessons)) as "lessonsCompleted",
       (select count(*)::int from lessons) as "lessonsTotal",
       (select coalesce(sum(p.covered_seconds), 0)::int from content_progress p
-        where p.enrollment_id = e.id) as "watchedSeconds"
+        where p.enrollment_id = e.id) as "watchedSeconds",
+      e.completed_at as "completedAt", e.certificate_on::text as "certificateOn", e.score
     from enrollments e
     left join affiliations a on a.company_id = ${provision.companyId} and a.user_sub = e.user_sub
     where e.provision_id = ${provisionId}
@@ -64,7 +68,8 @@ export async function learnerAudit(
       'at',
     ])
     .where('enrollment_id', '=', enrollmentId)
-    .orderBy('id')
+    // The table's column, not the text alias above: as text, entry 10 would sort before entry 9.
+    .orderBy('learning_audit.id')
     .execute();
   return { enrollmentId, userSub: enrollment.user_sub, entries };
 }

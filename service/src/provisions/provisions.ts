@@ -206,6 +206,7 @@ export async function submitAttendees(
 }
 
 /** A learner's own enrollments, newest first, with the course and the period. */
+/** The caller's courses, newest first, with their progress and completion. */
 export async function myEnrollments(db: Kysely<Database>, caller: Caller) {
   return db
     .selectFrom('enrollments as e')
@@ -218,6 +219,16 @@ export async function myEnrollments(db: Kysely<Database>, caller: Caller) {
       sql<string>`p.starts_on::text`.as('startsOn'),
       sql<string>`p.ends_on::text`.as('endsOn'),
       'e.created_at as enrolledAt',
+      // Video lessons, as completion counts them.
+      sql<number>`(select count(*)::int from content_progress cp join contents x on x.id = cp.content_id
+        where cp.enrollment_id = e.id and cp.completed_at is not null and x.kind = 'video' and x.state = 'active')`.as(
+        'lessonsCompleted',
+      ),
+      sql<number>`(select count(*)::int from contents x
+        where x.course_id = e.course_id and x.kind = 'video' and x.state = 'active')`.as('lessonsTotal'),
+      'e.completed_at as completedAt',
+      sql<string | null>`e.certificate_on::text`.as('certificateOn'),
+      'e.score',
     ])
     .where('e.user_sub', '=', caller.sub)
     .orderBy('e.created_at', 'desc')

@@ -126,7 +126,7 @@ export const provisionRoutes =
       '/me/enrollments',
       {
         schema: {
-          summary: 'The caller’s enrollments',
+          summary: 'The caller’s courses, with progress and completion',
           tags: ['enrollments'],
           response: {
             200: z.array(
@@ -137,6 +137,11 @@ export const provisionRoutes =
                 startsOn: z.string(),
                 endsOn: z.string(),
                 enrolledAt: z.date(),
+                lessonsCompleted: z.number(),
+                lessonsTotal: z.number(),
+                completedAt: z.date().nullable(),
+                certificateOn: z.string().nullable().describe('the certificate’s date, once completed'),
+                score: z.number().nullable().describe('the weighted exam score of 100, once completed'),
               }),
             ),
           },
