@@ -49,3 +49,38 @@ export async function seedVideoCourse(
     .execute();
   return { institutionId: institution.id, courseId: course.id, videoIds: videos.map((v) => v.id) };
 }
+
+/** A company and its accepted provision of a seeded course for a period, seats for everyone. */
+export async function seedProvision(
+  db: Kysely<Database>,
+  options: { institutionId: string; courseId: string; startsOn: string; endsOn: string },
+): Promise<{ companyId: string; provisionId: string }> {
+  const company = await db
+    .insertInto('companies')
+    .values({
+      name: 'Co',
+      owner_name: 'B',
+      business_number: '2234567891',
+      email: 'hr@example.com',
+      phone: '0',
+      created_by: 'test',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const provision = await db
+    .insertInto('provisions')
+    .values({
+      company_id: company.id,
+      course_id: options.courseId,
+      institution_id: options.institutionId,
+      starts_on: options.startsOn,
+      ends_on: options.endsOn,
+      attendee_count: 1000,
+      deposit_amount: 0,
+      state: 'accepted',
+      requested_by: 'test',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { companyId: company.id, provisionId: provision.id };
+}

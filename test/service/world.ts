@@ -264,3 +264,53 @@ export function routesOf(app: FastifyInstance): string[] {
   if (missing.length > 0) throw new Error(`route tree parse missed ${missing.join(', ')}`);
   return routes;
 }
+
+/**
+ * A second provision of the own course (institutions[0], companies[0]) that runs today, the given learners
+ * enrolled with its video watched: the world's own provision lies in the future, and exams open only
+ * within the period and (under kr-employer-training) from 50% progress.
+ */
+export async function runningProvision(
+  db: Kysely<Database>,
+  w: World,
+  learnerSubs: readonly string[],
+): Promise<{ provisionId: string; enrollmentIds: string[] }> {
+  const [own] = w.institutions;
+  const [company] = w.companies;
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const provision = await db
+    .insertInto('provisions')
+    .values({
+      company_id: company.id,
+      course_id: own.course.id,
+      institution_id: own.id,
+      starts_on: day(-30),
+      ends_on: day(30),
+      attendee_count: learnerSubs.length,
+      enrolled_count: learnerSubs.length,
+      deposit_amount: 0,
+      state: 'accepted',
+      requested_by: company.manager.sub,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const enrollmentIds: string[] = [];
+  for (const sub of learnerSubs) {
+    const { id } = await db
+      .insertInto('enrollments')
+      .values({ provision_id: provision.id, course_id: own.course.id, user_sub: sub })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('content_progress')
+      .values({
+        enrollment_id: id,
+        content_id: own.course.contentIds[0]!,
+        covered_seconds: 600,
+        completed_at: new Date(),
+      })
+      .execute();
+    enrollmentIds.push(id);
+  }
+  return { provisionId: provision.id, enrollmentIds };
+}

@@ -11,6 +11,8 @@ import { contentIn, dropContent, editCurriculum, insertContent } from '../course
  * questions are fixed once a learner has sat it: answers and grades refer to them.
  */
 
+type Db = Kysely<Database> | Transaction<Database>;
+
 export type Question =
   | {
       readonly kind: 'choice';
@@ -35,7 +37,7 @@ export function assertExamReader(caller: Caller, institutionId: string): void {
 }
 
 /** The exam (an active or archived exam content) of a course, or 404. */
-export async function examIn(db: Kysely<Database> | Transaction<Database>, courseId: string, examId: string) {
+export async function examIn(db: Db, courseId: string, examId: string) {
   const exam = await db
     .selectFrom('contents as x')
     .innerJoin('exams as e', 'e.content_id', 'x.id')
@@ -56,7 +58,7 @@ export async function examIn(db: Kysely<Database> | Transaction<Database>, cours
   return exam;
 }
 
-async function questionsOf(db: Kysely<Database> | Transaction<Database>, examId: string) {
+async function questionsOf(db: Db, examId: string) {
   return db
     .selectFrom('exam_questions')
     .select(['id', 'kind', 'prompt', 'choices', 'answer', 'points'])
@@ -65,7 +67,51 @@ async function questionsOf(db: Kysely<Database> | Transaction<Database>, examId:
     .execute();
 }
 
-async function examView(db: Kysely<Database> | Transaction<Database>, courseId: string, examId: string) {
+/** An attempt's columns as both sides see a sitting. */
+export const sittingColumns = [
+  'a.id',
+  'a.exam_id as examId',
+  'a.enrollment_id as enrollmentId',
+  'a.attempt_no as attemptNo',
+  'a.started_at as startedAt',
+  'a.deadline_at as deadlineAt',
+  'a.submitted_at as submittedAt',
+  'a.submitted_by as submittedBy',
+  'a.max_points as maxPoints',
+  'a.score',
+] as const;
+
+/** An exam's questions, each with a sitting's response (null if none was saved) and its grade. */
+export async function answeredQuestions(db: Db, examId: string, attemptId: string) {
+  const rows = await db
+    .selectFrom('exam_questions as q')
+    .leftJoin('exam_answers as x', (j) =>
+      j.onRef('x.question_id', '=', 'q.id').on('x.attempt_id', '=', attemptId),
+    )
+    .select([
+      'q.id',
+      'q.kind',
+      'q.prompt',
+      'q.choices',
+      'q.answer',
+      'q.points',
+      'x.choice',
+      'x.text',
+      'x.saved_at as savedAt',
+      'x.points as awardedPoints',
+      'x.graded_by as gradedBy',
+      'x.graded_at as gradedAt',
+    ])
+    .where('q.exam_id', '=', examId)
+    .orderBy('q.position')
+    .execute();
+  return rows.map(({ choice, text, savedAt, ...q }) => ({
+    ...q,
+    response: savedAt ? { choice, text, savedAt } : null,
+  }));
+}
+
+async function examView(db: Db, courseId: string, examId: string) {
   const exam = await examIn(db, courseId, examId);
   const questions = await questionsOf(db, examId);
   return { ...exam, maxPoints: questions.reduce((sum, q) => sum + q.points, 0), questions };

@@ -6,7 +6,7 @@ import { HttpError } from '../http/errors';
 import { type Caller, notFound } from '../http/identity';
 import { appendAudit } from '../learning/audit';
 import { provisionFor } from '../provisions/provisions';
-import { assertExamReader, examIn } from './exams';
+import { answeredQuestions, assertExamReader, examIn, sittingColumns } from './exams';
 import { settleScore } from './sittings';
 
 /*
@@ -60,51 +60,12 @@ export async function submission(
   const attempt = await db
     .selectFrom('exam_attempts as a')
     .innerJoin('enrollments as e', 'e.id', 'a.enrollment_id')
-    .select([
-      'a.id',
-      'a.enrollment_id as enrollmentId',
-      'e.user_sub as userSub',
-      'a.attempt_no as attemptNo',
-      'a.started_at as startedAt',
-      'a.deadline_at as deadlineAt',
-      'a.submitted_at as submittedAt',
-      'a.submitted_by as submittedBy',
-      'a.max_points as maxPoints',
-      'a.score',
-    ])
+    .select([...sittingColumns, 'e.user_sub as userSub'])
     .where('a.id', '=', attemptId)
     .where('a.exam_id', '=', examId)
     .executeTakeFirst();
   if (!attempt) throw notFound('Sitting');
-  const questions = await db
-    .selectFrom('exam_questions as q')
-    .leftJoin('exam_answers as x', (j) =>
-      j.onRef('x.question_id', '=', 'q.id').on('x.attempt_id', '=', attemptId),
-    )
-    .select([
-      'q.id',
-      'q.kind',
-      'q.prompt',
-      'q.choices',
-      'q.answer',
-      'q.points',
-      'x.choice',
-      'x.text',
-      'x.saved_at as savedAt',
-      'x.points as awardedPoints',
-      'x.graded_by as gradedBy',
-      'x.graded_at as gradedAt',
-    ])
-    .where('q.exam_id', '=', examId)
-    .orderBy('q.position')
-    .execute();
-  return {
-    ...attempt,
-    questions: questions.map(({ choice, text, savedAt, ...q }) => ({
-      ...q,
-      response: savedAt ? { choice, text, savedAt } : null,
-    })),
-  };
+  return { ...attempt, questions: await answeredQuestions(db, examId, attemptId) };
 }
 
 /**

@@ -7,7 +7,7 @@ import { notFound } from '../http/identity';
 import { appendAudit } from '../learning/audit';
 import { evaluateCompletion, standingOf } from '../learning/completion';
 import { dayIn } from '../learning/days';
-import { examIn } from './exams';
+import { answeredQuestions, examIn, sittingColumns } from './exams';
 
 /*
  * A learner's sittings of exams. The server keeps the time: a sitting's deadline is fixed when it starts,
@@ -264,39 +264,11 @@ async function gating(
 /** A sitting as its learner sees it: questions without their answers, what they gave, and the clock. */
 export async function sittingView(db: Db, attemptId: string, now: Date) {
   const attempt = await db
-    .selectFrom('exam_attempts')
-    .select([
-      'id',
-      'exam_id as examId',
-      'attempt_no as attemptNo',
-      'started_at as startedAt',
-      'deadline_at as deadlineAt',
-      'submitted_at as submittedAt',
-      'submitted_by as submittedBy',
-      'max_points as maxPoints',
-      'score',
-    ])
-    .where('id', '=', attemptId)
+    .selectFrom('exam_attempts as a')
+    .select(sittingColumns)
+    .where('a.id', '=', attemptId)
     .executeTakeFirstOrThrow();
-  const questions = await db
-    .selectFrom('exam_questions as q')
-    .leftJoin('exam_answers as a', (j) =>
-      j.onRef('a.question_id', '=', 'q.id').on('a.attempt_id', '=', attemptId),
-    )
-    .select([
-      'q.id',
-      'q.kind',
-      'q.prompt',
-      'q.choices',
-      'q.points',
-      'a.choice',
-      'a.text',
-      'a.saved_at',
-      'a.points as awarded',
-    ])
-    .where('q.exam_id', '=', attempt.examId)
-    .orderBy('q.position')
-    .execute();
+  const questions = await answeredQuestions(db, attempt.examId, attemptId);
   const submitted = attempt.submittedAt !== null;
   const due = !submitted && attempt.deadlineAt !== null && attempt.deadlineAt <= now;
   return {
@@ -306,15 +278,11 @@ export async function sittingView(db: Db, attemptId: string, now: Date) {
       submitted || attempt.deadlineAt === null
         ? null
         : Math.max(0, Math.ceil((attempt.deadlineAt.getTime() - now.getTime()) / 1000)),
-    questions: questions.map((q) => ({
-      id: q.id,
-      kind: q.kind,
-      prompt: q.prompt,
-      choices: q.choices,
-      points: q.points,
-      response: q.saved_at ? { choice: q.choice, text: q.text, savedAt: q.saved_at } : null,
+    // The right answers and who graded stay with the institution.
+    questions: questions.map(({ answer: _answer, gradedBy: _by, gradedAt: _at, ...q }) => ({
+      ...q,
       // Unanswered questions earn nothing; a short answer waiting for its grader has no points yet.
-      awardedPoints: submitted ? (q.saved_at ? q.awarded : 0) : null,
+      awardedPoints: submitted ? (q.response ? q.awardedPoints : 0) : null,
     })),
   } as const;
 }

@@ -14,6 +14,7 @@ import {
   expectStatus,
   joinAndApprove,
   routesOf,
+  runningProvision,
   snapshot,
   type Json,
   type World,
@@ -628,46 +629,11 @@ const freshExam = () =>
   as({ method: 'POST', url: `/courses/${own().course.id}/exams`, payload: examBody() }, 201);
 
 let running: Promise<{ provisionId: string; enrollmentId: string }> | undefined;
-/**
- * The enrolled employee's enrollment in a second provision of the own course that runs today, with its
- * one video watched: the world's own provision lies in the future, and the mid exam opens at 50%.
- */
+/** The enrolled employee's enrollment in a provision of the own course running today. */
 function runningEnrollment() {
-  return (running ??= (async () => {
-    const db = f.database.db;
-    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-    const provision = await db
-      .insertInto('provisions')
-      .values({
-        company_id: ownCompany().id,
-        course_id: own().course.id,
-        institution_id: own().id,
-        starts_on: day(-30),
-        ends_on: day(30),
-        attendee_count: 1,
-        enrolled_count: 1,
-        deposit_amount: 0,
-        state: 'accepted',
-        requested_by: ownCompany().manager.sub,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const enrollment = await db
-      .insertInto('enrollments')
-      .values({ provision_id: provision.id, course_id: own().course.id, user_sub: ownCompany().employee.sub })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await db
-      .insertInto('content_progress')
-      .values({
-        enrollment_id: enrollment.id,
-        content_id: own().course.contentIds[0]!,
-        covered_seconds: 600,
-        completed_at: new Date(),
-      })
-      .execute();
-    return { provisionId: provision.id, enrollmentId: enrollment.id };
-  })());
+  return (running ??= runningProvision(f.database.db, w, [ownCompany().employee.sub]).then(
+    ({ provisionId, enrollmentIds }) => ({ provisionId, enrollmentId: enrollmentIds[0]! }),
+  ));
 }
 
 /** The enrolled employee's open sitting of a new exam. */

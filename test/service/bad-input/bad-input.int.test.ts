@@ -13,6 +13,7 @@ import {
   expectStatus,
   joinAndApprove,
   routesOf,
+  runningProvision,
   snapshot,
   type Json,
   type World,
@@ -1567,46 +1568,21 @@ async function sittings(as: (options: CallOptions, status?: number) => Promise<J
     url: `/courses/${own().course.id}/exams`,
     payload: examBody(own().course.chapterId),
   });
-  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-  const provision = await db
-    .insertInto('provisions')
-    .values({
-      company_id: ownCompany().id,
-      course_id: own().course.id,
-      institution_id: own().id,
-      starts_on: day(-30),
-      ends_on: day(30),
-      attendee_count: 2,
-      enrolled_count: 2,
-      deposit_amount: 0,
-      state: 'accepted',
-      requested_by: ownCompany().manager.sub,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
   const learners = [await f.person(['learner']), await f.person(['learner'])];
-  const enrollmentIds: string[] = [];
+  const { provisionId, enrollmentIds } = await runningProvision(
+    db,
+    w,
+    learners.map((l) => l.sub),
+  );
   const sittingIds: string[] = [];
-  for (const learner of learners) {
-    const { id } = await db
-      .insertInto('enrollments')
-      .values({ provision_id: provision.id, course_id: own().course.id, user_sub: learner.sub })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await db
-      .insertInto('content_progress')
-      .values({
-        enrollment_id: id,
-        content_id: own().course.contentIds[0]!,
-        covered_seconds: 600,
-        completed_at: new Date(),
-      })
-      .execute();
+  for (const [i, learner] of learners.entries()) {
     const sitting = await expectStatus(
-      f.call(learner, { method: 'POST', url: `/me/enrollments/${id}/exams/${exam.id}/sitting` }),
+      f.call(learner, {
+        method: 'POST',
+        url: `/me/enrollments/${enrollmentIds[i]}/exams/${exam.id}/sitting`,
+      }),
       201,
     );
-    enrollmentIds.push(id);
     sittingIds.push(sitting.id);
   }
   const submitter = `/me/enrollments/${enrollmentIds[1]}/exams/${exam.id}/sitting`;
@@ -1622,7 +1598,7 @@ async function sittings(as: (options: CallOptions, status?: number) => Promise<J
   return {
     exam,
     unsatExamId: unsat.id as string,
-    runningProvisionId: provision.id,
+    runningProvisionId: provisionId,
     sitter: learners[0]!,
     sitterEnrollmentId: enrollmentIds[0]!,
     openId: sittingIds[0]!,

@@ -15,7 +15,7 @@ import {
 import { startEventWorkers } from '../../../service/src/events/workers';
 import { type Caller, loadCaller } from '../../../service/src/http/identity';
 import { evaluateCompletion } from '../../../service/src/learning/completion';
-import { seedVideoCourse } from '../seed';
+import { seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 
 const kr = COMPLIANCE_PROFILES['kr-employer-training'];
@@ -145,35 +145,12 @@ beforeAll(async () => {
   manager = await person('manager', ['institution-manager']);
   instructor = await person('instructor', ['instructor']);
   stranger = await person('stranger', ['institution-manager']);
-  const company = await t.db
-    .insertInto('companies')
-    .values({
-      name: 'Co',
-      owner_name: 'B',
-      business_number: '2234567891',
-      email: 'hr@example.com',
-      phone: '0',
-      created_by: 'test',
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  provisionId = (
-    await t.db
-      .insertInto('provisions')
-      .values({
-        company_id: company.id,
-        course_id: courseId,
-        institution_id: seeded.institutionId,
-        starts_on: '2026-12-01',
-        ends_on: '2026-12-31',
-        attendee_count: 1000,
-        deposit_amount: 0,
-        state: 'accepted',
-        requested_by: 'test',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-  ).id;
+  ({ provisionId } = await seedProvision(t.db, {
+    institutionId: seeded.institutionId,
+    courseId,
+    startsOn: '2026-12-01',
+    endsOn: '2026-12-31',
+  }));
   mid = await createExam(t.db, instructor, courseId, {
     chapterId,
     title: 'Mid exam',

@@ -5,7 +5,7 @@ import { COMPLIANCE_PROFILES, type ComplianceProfile } from '../../../lib/config
 import { HttpError } from '../../../lambda/shared/problem';
 import { dayIn } from '../../../service/src/learning/days';
 import { type Heartbeat, recordHeartbeat } from '../../../service/src/learning/progress';
-import { seedVideoCourse } from '../seed';
+import { seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 
 const standard = COMPLIANCE_PROFILES.standard;
@@ -63,36 +63,12 @@ beforeAll(async () => {
   t = await testDatabase('progress');
   const { institutionId, ...seeded } = await seedVideoCourse(t.db, { videos: 10, ready: true });
   ({ courseId, videoIds: videos } = seeded);
-  const company = await t.db
-    .insertInto('companies')
-    .values({
-      name: 'Co',
-      owner_name: 'B',
-      business_number: '2234567891',
-      email: 'hr@example.com',
-      phone: '0',
-      created_by: 'test',
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  provisionId = (
-    await t.db
-      .insertInto('provisions')
-      .values({
-        company_id: company.id,
-        course_id: courseId,
-        institution_id: institutionId,
-        starts_on: '2026-12-01',
-        ends_on: '2027-02-28',
-        attendee_count: 1000,
-        enrolled_count: 0,
-        deposit_amount: 0,
-        state: 'accepted',
-        requested_by: 'test',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-  ).id;
+  ({ provisionId } = await seedProvision(t.db, {
+    institutionId,
+    courseId,
+    startsOn: '2026-12-01',
+    endsOn: '2027-02-28',
+  }));
 });
 afterAll(() => t.close());
 
