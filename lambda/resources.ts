@@ -18,6 +18,8 @@ export type Role = (typeof ROLES)[number];
 export const ENV = {
   /** DynamoDB table holding one-time OAuth sign-in state. */
   authFlowTable: 'AUTH_FLOW_TABLE_NAME',
+  /** DynamoDB table of idempotency records (Powertools). */
+  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
   /** Base URL of the OAuth 2.0 server: Cognito's managed login domain, or the local issuer. */
   oauthBaseUrl: 'OAUTH_BASE_URL',
   oauthClientId: 'OAUTH_CLIENT_ID',
@@ -37,6 +39,8 @@ export const ENV = {
 /** Key layout of each DynamoDB table, so the data stack and the local runner create identical tables. */
 export const TABLES = {
   authFlow: { partitionKey: 'pk', timeToLiveAttribute: 'expiresAt' },
+  /** Powertools idempotency records: an event handled once, however often it is delivered. */
+  idempotency: { partitionKey: 'pk', timeToLiveAttribute: 'expiresAt' },
 } as const satisfies Record<string, { partitionKey: string; sortKey?: string; timeToLiveAttribute?: string }>;
 export type TableName = keyof typeof TABLES;
 
@@ -93,4 +97,26 @@ export const EVENTS = {
   sources: { core: 'lms.core', vod: 'lms.vod' },
   /** What the core service consumes, by source. */
   coreConsumes: { 'lms.vod': ['video.ready', 'video.failed'] },
+} as const;
+
+/**
+ * The video pipeline's contract: the vod stack (buckets, MediaConvert, CloudFront), its handlers and the
+ * local transcoder share these names and key layouts.
+ */
+export const VOD = {
+  env: {
+    uploadBucket: 'VOD_UPLOAD_BUCKET',
+    outputBucket: 'VOD_OUTPUT_BUCKET',
+    /** The role MediaConvert assumes to read uploads and write renditions. */
+    mediaConvertRoleArn: 'VOD_MEDIACONVERT_ROLE_ARN',
+  },
+  /**
+   * Upload keys: `<kind>/<institutionId>/<contentId>/<file name>`. The key names the content an upload is
+   * for, so the transcoder needs no lookup; only `videos/` starts a job.
+   */
+  uploadPrefixes: { video: 'videos/', material: 'materials/' },
+  /** Renditions of a content: `hls/<contentId>/` (playlists, segments, thumbnail). */
+  outputPrefix: 'hls/',
+  /** The HLS master playlist's file name under a content's output prefix. */
+  masterPlaylist: 'index.m3u8',
 } as const;
