@@ -7,6 +7,7 @@ import { CoreServiceStack } from './stacks/core-service-stack';
 import { DataStack } from './stacks/data-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { VodStack } from './stacks/vod-stack';
 
 export interface Platform {
   readonly auth: AuthStack;
@@ -17,8 +18,17 @@ export interface Platform {
   readonly monitoring: MonitoringStack;
 }
 
+/**
+ * Stacks that exist only when their feature is on in the config. An absent stack has no key at all (never
+ * an `undefined` value), so code that walks every stack of the platform sees only real ones.
+ */
+export interface FeatureStacks {
+  /** `features.video`: uploads, transcoding and playback. */
+  readonly vod?: VodStack;
+}
+
 /** Creates every stack of one institution's platform from its validated config. */
-export function buildPlatform(app: App, config: InstitutionConfig): Platform {
+export function buildPlatform(app: App, config: InstitutionConfig): Platform & FeatureStacks {
   const { slug } = config.institution;
   const env =
     config.account || config.region ? { account: config.account, region: config.region } : undefined;
@@ -76,13 +86,26 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform {
       albSecurityGroup: coreService.albSecurityGroup,
     },
   });
+  const vod = config.features.video
+    ? new VodStack(app, name('vod'), {
+        ...common,
+        description: `${config.institution.name}: video uploads, transcoding and playback`,
+        eventBus: data.eventBus,
+        idempotencyTable: data.tables.idempotency,
+        allowedOrigins: config.cors.allowedOrigins,
+        keepStatefulData: config.retention.keepStatefulData,
+        video: config.video,
+      })
+    : undefined;
   const monitoring = new MonitoringStack(app, name('monitoring'), {
     env,
     description: `${config.institution.name}: dashboard and alarms`,
     namePrefix: slug,
     alarmEmail: config.alarmEmail,
     httpApi: api.httpApi,
-    functions: [...api.functions, ...auth.functionsForMonitoring].map((f) => f.function),
+    functions: [...api.functions, ...auth.functionsForMonitoring, ...(vod?.functionsForMonitoring ?? [])].map(
+      (f) => f.function,
+    ),
     database: data.database,
     coreService: {
       service: coreService.service,
@@ -91,9 +114,19 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform {
       eventsQueue: coreService.eventsQueue,
       eventsDeadLetterQueue: coreService.eventsDeadLetterQueue,
     },
+    ...(vod
+      ? {
+          vod: {
+            distribution: vod.distribution,
+            mediaConvertQueueArn: vod.mediaConvertQueueArn,
+            transcodeDeadLetterQueue: vod.transcodeDeadLetterQueue,
+            jobStateDeadLetterQueue: vod.jobStateDeadLetterQueue,
+          },
+        }
+      : {}),
   });
 
   Tags.of(app).add('lms:institution', slug);
   Tags.of(app).add('lms:stage', config.stage);
-  return { auth, network, data, coreService, api, monitoring };
+  return { auth, network, data, coreService, api, monitoring, ...(vod ? { vod } : {}) };
 }

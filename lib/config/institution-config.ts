@@ -113,6 +113,33 @@ export const institutionConfigSchema = z
       liveLectures: z.boolean(),
       video: z.boolean(),
     }),
+    /** The video pipeline's limits (used when `features.video` is on); every field has a default. */
+    video: z
+      .strictObject({
+        /**
+         * Largest video file an instructor may upload, in GiB. The upload routes check it, since a presigned
+         * part URL cannot cap the total size. S3's object limit (5 TiB) is the ceiling.
+         */
+        maxUploadGiB: z.number().int().min(1).max(5120).default(10),
+        /**
+         * Days after which S3 aborts a multipart upload that was started but never completed, deleting
+         * its parts: an abandoned upload's parts are billed as storage but appear in no listing.
+         */
+        abortIncompleteUploadDays: z.number().int().min(1).max(365).default(7),
+        /**
+         * Minutes of source video the institution may have transcoded per calendar month. MediaConvert
+         * bills every output rendition per minute, so this bounds the bill; uploads past it are refused.
+         */
+        monthlyTranscodeMinutes: z.number().int().min(1).max(10_000_000).default(6000),
+        /**
+         * How long a signed playback cookie stays valid, in minutes. Short, so that a cookie copied out of
+         * a browser, or kept after an enrolment ends, is soon useless; players renew it while a learner
+         * watches.
+         */
+        playbackCookieMinutes: z.number().int().min(1).max(60).default(10),
+      })
+      // `prefault`, not `default`: the empty block is parsed, so each field gets its own default.
+      .prefault({}),
     retention: z.strictObject({
       logDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
         message: `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,

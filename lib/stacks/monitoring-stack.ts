@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, StackProps, Token } from 'aws-cdk-lib';
 import { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { ComparisonOperator, Dashboard, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IDistribution } from 'aws-cdk-lib/aws-cloudfront';
+import { ComparisonOperator, Dashboard, Metric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { FargateService } from 'aws-cdk-lib/aws-ecs';
 import {
   ApplicationLoadBalancer,
@@ -67,6 +68,17 @@ const EVENTS_MAX_DEAD_LETTERS = 0;
 // The consumer long-polls continuously, so an event waiting 10 minutes means the consumer is down.
 const EVENTS_MAX_AGE = Duration.minutes(10);
 
+// Every errored transcoding job is a lecture learners cannot watch, and instructors upload rarely, so one is
+// worth a look (the instructor also sees it fail); a single datapoint alarms, as a second may never come.
+const VOD_MAX_ERRORED_JOBS = 0;
+// One dead letter is an upload that never became a job, or a finished job the core service never heard of.
+const VOD_MAX_DEAD_LETTERS = 0;
+// CloudFront reports 5xxErrorRate in percent. Above 5% of playback requests failing, players stall visibly.
+const PLAYBACK_MAX_5XX_PERCENT = 5;
+// CloudFront publishes its metrics only in us-east-1, and a CloudWatch alarm can watch only metrics of its
+// own region (CloudWatch has no cross-region alarms; aws-cdk-lib refuses such an alarm at synth).
+const CLOUDFRONT_METRICS_REGION = 'us-east-1';
+
 // CloudWatch dashboard names allow only these characters, and alarm names reuse the same prefix.
 const NAME_PREFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
 
@@ -83,6 +95,22 @@ export interface MonitoringStackProps extends StackProps {
    * @default - no service widgets or alarms
    */
   readonly coreService?: CoreServiceMonitoringTarget;
+  /**
+   * The video pipeline: transcoding jobs, its dead letters and the playback distribution.
+   * @default - no video widgets or alarms (the institution has `features.video` off)
+   */
+  readonly vod?: VodMonitoringTarget;
+}
+
+/** What the monitoring stack needs of the video pipeline. */
+export interface VodMonitoringTarget {
+  readonly distribution: IDistribution;
+  /** ARN of the MediaConvert queue the pipeline's jobs run in (the dimension of its metrics). */
+  readonly mediaConvertQueueArn: string;
+  /** Upload events that started no transcoding job. */
+  readonly transcodeDeadLetterQueue: IQueue;
+  /** Job state changes that never reached the platform bus. */
+  readonly jobStateDeadLetterQueue: IQueue;
 }
 
 /** What the monitoring stack needs of the core service. */
@@ -186,6 +214,9 @@ export class MonitoringStack extends Stack {
     if (props.coreService) {
       this.monitorCoreService(monitoring, props.coreService);
     }
+    if (props.vod) {
+      this.monitorVod(monitoring, props.vod);
+    }
 
     const dashboard = dashboards.createdDashboard();
     if (!dashboard) {
@@ -277,6 +308,82 @@ export class MonitoringStack extends Stack {
           ],
         },
       ],
+    });
+  }
+
+  private monitorVod(monitoring: MonitoringFacade, vod: VodMonitoringTarget): void {
+    const quietWhenMissing = { treatMissingDataOverride: TreatMissingData.NOT_BREACHING };
+    // MediaConvert publishes its job counts per queue, in the region the jobs run in (this stack's).
+    const jobMetric = (metricName: string, label: string) =>
+      new Metric({
+        namespace: 'AWS/MediaConvert',
+        metricName,
+        dimensionsMap: { Queue: vod.mediaConvertQueueArn },
+        statistic: Stats.SUM,
+        label,
+      });
+    monitoring.monitorCustom({
+      alarmFriendlyName: 'VideoTranscoding',
+      humanReadableName: 'Video transcoding (MediaConvert)',
+      metricGroups: [
+        {
+          title: 'Jobs',
+          graphWidgetType: GraphWidgetType.BAR,
+          metrics: [
+            jobMetric('JobsCompletedCount', 'Completed'),
+            {
+              metric: jobMetric('JobsErroredCount', 'Errored'),
+              alarmFriendlyName: 'JobsErrored',
+              addAlarm: {
+                Critical: {
+                  threshold: VOD_MAX_ERRORED_JOBS,
+                  alarmDescriptionOverride:
+                    'A MediaConvert job of the video pipeline failed, so a lecture video will not play. ' +
+                    'The publish-job-state logs and the MediaConvert console show its error code.',
+                  comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+                  datapointsToAlarm: 1,
+                  evaluationPeriods: 1,
+                  ...quietWhenMissing,
+                },
+              },
+            },
+          ],
+        },
+      ],
+    });
+
+    const deadLetters: [IQueue, string, string][] = [
+      [vod.transcodeDeadLetterQueue, 'VideoTranscodeDeadLetters', 'Uploads that started no transcoding'],
+      [vod.jobStateDeadLetterQueue, 'VideoJobStateDeadLetters', 'Transcoding results never published'],
+    ];
+    for (const [queue, alarmFriendlyName, humanReadableName] of deadLetters) {
+      monitoring.monitorSqsQueue({
+        queue,
+        // Queue names are deploy-time tokens, which alarm names cannot contain.
+        alarmFriendlyName,
+        humanReadableName,
+        addQueueMaxSizeAlarm: {
+          Critical: { maxMessageCount: VOD_MAX_DEAD_LETTERS, datapointsToAlarm: 1, evaluationPeriods: 1 },
+        },
+      });
+    }
+
+    // The playback widgets read us-east-1 (cdk-monitoring-constructs puts CloudFront metrics there), so the
+    // dashboard shows them from any region. The 5xx alarm can exist only where the alarm and the metrics
+    // share a region: a stack bound to us-east-1. Elsewhere, and in an environment-agnostic synth, an alarm
+    // would be created but never receive a datapoint, so there is none; alarming from another region needs
+    // an alarm in a us-east-1 stack of its own, with its own topic.
+    const canAlarmOnCloudFront = this.region === CLOUDFRONT_METRICS_REGION;
+    monitoring.monitorCloudFrontDistribution({
+      distribution: vod.distribution,
+      // The distribution's id is a deploy-time token, which alarm names cannot contain.
+      alarmFriendlyName: 'VideoPlayback',
+      humanReadableName: `Video playback (CloudFront, metrics in ${CLOUDFRONT_METRICS_REGION})`,
+      // Cache hit rate and the other additional metrics are a paid opt-in on the distribution; not enabled.
+      additionalMetricsEnabled: false,
+      ...(canAlarmOnCloudFront
+        ? { addFault5xxRate: { Critical: { maxErrorRate: PLAYBACK_MAX_5XX_PERCENT, ...quietWhenMissing } } }
+        : {}),
     });
   }
 

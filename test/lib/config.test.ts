@@ -34,6 +34,24 @@ describe('institution config', () => {
     expect(complianceOf(loadConfig('default'))).toEqual(COMPLIANCE_PROFILES.standard);
   });
 
+  it('fills in the video limits a fork leaves out, field by field', () => {
+    const defaults = {
+      maxUploadGiB: 10,
+      abortIncompleteUploadDays: 7,
+      monthlyTranscodeMinutes: 6000,
+      playbackCookieMinutes: 10,
+    };
+    expect(loadConfig('default').video).toEqual(defaults);
+    expect(loadConfig('example-academy').video).toEqual(defaults);
+    const config = raw('default');
+    config.video = { maxUploadGiB: 50, playbackCookieMinutes: 5 };
+    expect(parseConfig(config, 'test.json').video).toEqual({
+      ...defaults,
+      maxUploadGiB: 50,
+      playbackCookieMinutes: 5,
+    });
+  });
+
   it('resolves the compliance profile a fork names, with its overrides', () => {
     expect(complianceOf(loadConfig('example-academy'))).toEqual(COMPLIANCE_PROFILES['kr-employer-training']);
     const config = raw('default');
@@ -78,6 +96,32 @@ describe('institution config', () => {
       'compliance.overrides.timeZone: an IANA time zone such as Asia/Seoul',
     ],
     ['an unknown field', (c: RawConfig) => (c.sizing.databse = {}), 'sizing'],
+    [
+      'an upload limit beyond S3’s largest object',
+      (c: RawConfig) => (c.video = { maxUploadGiB: 6000 }),
+      'video.maxUploadGiB',
+    ],
+    ['a fractional upload limit', (c: RawConfig) => (c.video = { maxUploadGiB: 1.5 }), 'video.maxUploadGiB'],
+    [
+      'never aborting incomplete uploads',
+      (c: RawConfig) => (c.video = { abortIncompleteUploadDays: 0 }),
+      'video.abortIncompleteUploadDays',
+    ],
+    [
+      'a negative transcoding budget',
+      (c: RawConfig) => (c.video = { monthlyTranscodeMinutes: -1 }),
+      'video.monthlyTranscodeMinutes',
+    ],
+    [
+      'a playback cookie valid for hours',
+      (c: RawConfig) => (c.video = { playbackCookieMinutes: 240 }),
+      'video.playbackCookieMinutes',
+    ],
+    [
+      'an unknown video field',
+      (c: RawConfig) => (c.video = { maxUploadGB: 10 }),
+      'video: Unrecognized key: "maxUploadGB"',
+    ],
     ['a bad slug', (c: RawConfig) => (c.institution.slug = 'Demo Academy'), 'institution.slug'],
     [
       'prod that would delete data',

@@ -1,0 +1,452 @@
+import {
+  CfnOutput,
+  CustomResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
+  HttpVersion,
+  KeyGroup,
+  PublicKey,
+  ResponseHeadersPolicy,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IEventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type CfnBucket,
+  HttpMethods,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ENV, EVENTS, VOD } from '../../lambda/resources';
+import type { InstitutionConfig } from '../config/institution-config';
+import { LmsFunction } from '../constructs/lms-function';
+
+// S3 access logs are for incident forensics (who uploaded what, when); after 90 days they only cost money.
+const ACCESS_LOG_DAYS = 90;
+// Long enough to fix a broken handler and redrive; SQS keeps a message at most 14 days.
+const DEAD_LETTER_RETENTION = Duration.days(14);
+// EventBridge retries a failed delivery with backoff; past a day an upload is better redriven by hand.
+const TARGET_MAX_EVENT_AGE = Duration.hours(24);
+const TARGET_RETRY_ATTEMPTS = 8;
+// Lambda's own retries of an asynchronous invocation whose handler threw (0 to 2).
+const HANDLER_RETRY_ATTEMPTS = 2;
+// CreateJob and the idempotency record take well under a second; the rest is cold start and SDK retries.
+const START_TRANSCODE_TIMEOUT = Duration.seconds(30);
+// RSA key generation and two Secrets Manager calls, once per deploy.
+const SIGNING_KEY_TIMEOUT = Duration.seconds(30);
+// Browsers may cache a CORS answer this long; the allowed origins change only with a deploy.
+const CORS_MAX_AGE = Duration.hours(1);
+// Two years, the HSTS preload list's expectation.
+const HSTS_MAX_AGE = Duration.days(730);
+
+/**
+ * The queue MediaConvert runs a job in when CreateJob names none. The start-transcode handler names none
+ * (VOD.env has no queue), so the CreateJob grant and the job-error alarm (MediaConvert's metrics are per
+ * queue) are about this one, which every MediaConvert user of the account and region shares.
+ */
+const MEDIACONVERT_QUEUE = 'Default';
+
+export interface VodStackProps extends StackProps {
+  /** The platform bus: `video.ready` and `video.failed` are published there. */
+  readonly eventBus: IEventBus;
+  /** Powertools idempotency records, so a redelivered upload event starts no second job. */
+  readonly idempotencyTable: ITable;
+  /** Browser origins of the web apps: they upload parts directly to S3 and play from CloudFront. */
+  readonly allowedOrigins: readonly string[];
+  readonly logRetention: RetentionDays;
+  /** Retain the buckets, the signing key and the log groups when the stack is deleted. */
+  readonly keepStatefulData: boolean;
+  /** Upload, transcoding and playback limits from the institution config. */
+  readonly video: InstitutionConfig['video'];
+}
+
+/**
+ * Video on demand: browsers upload to a private bucket with presigned multipart URLs; S3's Object Created
+ * event starts a MediaConvert job that writes HLS renditions to a second private bucket; the job's state
+ * change becomes `video.ready` or `video.failed` on the platform bus; learners play through CloudFront,
+ * which alone may read the renditions (origin access control) and serves only requests carrying cookies
+ * signed with the key pair this stack generates at deploy.
+ */
+export class VodStack extends Stack {
+  /** Where browsers upload: `videos/<institutionId>/<contentId>/<file>` and `materials/...`. */
+  public readonly uploadBucket: Bucket;
+  /** Renditions under `hls/<contentId>/`; readable only through the distribution. */
+  public readonly outputBucket: Bucket;
+  /** S3 server access logs of both buckets. */
+  public readonly accessLogBucket: Bucket;
+  /** The role MediaConvert assumes: reads `videos/*` of the upload bucket, writes `hls/*` of the output. */
+  public readonly mediaConvertRole: Role;
+  /** ARN of the MediaConvert queue the pipeline's jobs run in. */
+  public readonly mediaConvertQueueArn: string;
+  public readonly startTranscode: LmsFunction;
+  public readonly publishJobState: LmsFunction;
+  /** Upload events EventBridge could not deliver, and those the handler failed on after its retries. */
+  public readonly transcodeDeadLetterQueue: Queue;
+  /** The same for MediaConvert job state changes. */
+  public readonly jobStateDeadLetterQueue: Queue;
+  public readonly distribution: Distribution;
+  /** `https://<distribution domain>`, the origin playback URLs and cookies are for. */
+  public readonly playbackUrl: string;
+  /** Holds the private key (PKCS#8 PEM, the whole secret string) that signs playback cookies. */
+  public readonly signingKeySecret: Secret;
+  /** The public key's id: the `CloudFront-Key-Pair-Id` of every signed cookie. */
+  public readonly signingKeyPairId: string;
+  public readonly keyGroup: KeyGroup;
+  /** The config's limits, for the upload and playback routes that enforce them. */
+  public readonly limits: InstitutionConfig['video'];
+  /** The pipeline's functions, for the monitoring stack's Lambda alarms. */
+  public readonly functionsForMonitoring: LmsFunction[];
+
+  constructor(scope: Construct, id: string, props: VodStackProps) {
+    super(scope, id, props);
+    const removalPolicy = props.keepStatefulData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.limits = props.video;
+
+    // --- Buckets.
+    // No access logging of its own (cdk-nag exempts a bucket that receives other buckets' access logs).
+    this.accessLogBucket = new Bucket(this, 'AccessLogs', {
+      ...privateBucket(removalPolicy),
+      // Left to CDK: log delivery writes either through the bucket policy (the feature flag in cdk.json) or,
+      // without the flag, through an ACL that needs object-writer ownership.
+      objectOwnership: undefined,
+      lifecycleRules: [{ expiration: Duration.days(ACCESS_LOG_DAYS) }],
+    });
+
+    this.uploadBucket = new Bucket(this, 'Uploads', {
+      ...privateBucket(removalPolicy),
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'uploads/',
+      lifecycleRules: [
+        {
+          id: 'abort-incomplete-multipart-uploads',
+          abortIncompleteMultipartUploadAfter: Duration.days(props.video.abortIncompleteUploadDays),
+        },
+      ],
+      // Browsers PUT the parts to presigned URLs and must read each part's ETag to complete the upload.
+      cors: [
+        {
+          allowedOrigins: [...props.allowedOrigins],
+          allowedMethods: [HttpMethods.PUT, HttpMethods.GET, HttpMethods.HEAD],
+          // The presigned signature is the access control; which headers a browser sends varies with the
+          // SDK's checksum settings, so a narrower list would break uploads without protecting anything.
+          allowedHeaders: ['*'],
+          exposedHeaders: ['ETag'],
+          maxAge: CORS_MAX_AGE.toSeconds(),
+        },
+      ],
+    });
+    // Set on the resource itself: the L2 `eventBridgeEnabled` goes through CDK's bucket-notifications
+    // custom resource (a Lambda with a wildcard policy), although CloudFormation takes the setting directly.
+    (this.uploadBucket.node.defaultChild as CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
+
+    this.outputBucket = new Bucket(this, 'Renditions', {
+      ...privateBucket(removalPolicy),
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'renditions/',
+    });
+
+    // --- MediaConvert's role: reads the uploaded videos, writes renditions, nothing else.
+    this.mediaConvertRole = new Role(this, 'MediaConvertRole', {
+      assumedBy: new ServicePrincipal('mediaconvert.amazonaws.com'),
+      description: 'Assumed by MediaConvert for the video pipeline: reads videos/, writes hls/',
+      inlinePolicies: {
+        transcode: new PolicyDocument({
+          statements: [
+            new PolicyStatement({
+              actions: ['s3:GetObject'],
+              resources: [this.uploadBucket.arnForObjects(`${VOD.uploadPrefixes.video}*`)],
+            }),
+            new PolicyStatement({
+              actions: ['s3:PutObject'],
+              resources: [this.outputBucket.arnForObjects(`${VOD.outputPrefix}*`)],
+            }),
+          ],
+        }),
+      },
+    });
+    Validations.of(this.mediaConvertRole).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.uploadBucket)}.Arn>/${VOD.uploadPrefixes.video}*]`,
+        reason: 'Every upload has its own key; the videos/ prefix is the narrowest scope that covers them.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.outputBucket)}.Arn>/${VOD.outputPrefix}*]`,
+        reason: 'MediaConvert names playlists and segments itself; the hls/ prefix is the narrowest scope.',
+      },
+    );
+    this.mediaConvertQueueArn = this.formatArn({
+      service: 'mediaconvert',
+      resource: 'queues',
+      resourceName: MEDIACONVERT_QUEUE,
+    });
+
+    // --- Upload -> MediaConvert job.
+    this.transcodeDeadLetterQueue = this.deadLetterQueue(
+      'TranscodeDeadLetters',
+      'upload events that started no transcoding job',
+    );
+    this.startTranscode = new LmsFunction(this, 'StartTranscode', {
+      handler: 'vod/start-transcode',
+      serviceName: 'vod',
+      description: 'Starts a MediaConvert job for an uploaded video',
+      logRetention: props.logRetention,
+      logRemovalPolicy: removalPolicy,
+      timeout: START_TRANSCODE_TIMEOUT,
+      environment: {
+        [VOD.env.uploadBucket]: this.uploadBucket.bucketName,
+        [VOD.env.outputBucket]: this.outputBucket.bucketName,
+        [VOD.env.mediaConvertRoleArn]: this.mediaConvertRole.roleArn,
+      },
+    });
+    this.startTranscode.bindTable(props.idempotencyTable, ENV.idempotencyTable, 'readWrite');
+    this.startTranscode.function.addToRolePolicy(
+      new PolicyStatement({
+        // CreateJob is authorized on the queue the job goes to; the job settings name no preset or template.
+        actions: ['mediaconvert:CreateJob'],
+        resources: [this.mediaConvertQueueArn],
+      }),
+    );
+    this.startTranscode.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.mediaConvertRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'mediaconvert.amazonaws.com' } },
+      }),
+    );
+    this.routeFailuresTo(this.startTranscode, this.transcodeDeadLetterQueue);
+    new Rule(this, 'VideoUploaded', {
+      description: 'A video finished uploading: start transcoding it',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [this.uploadBucket.bucketName] },
+          // Materials are stored as uploaded; only videos are transcoded.
+          object: { key: Match.prefix(VOD.uploadPrefixes.video) },
+        },
+      },
+      targets: [this.lambdaTarget(this.startTranscode, this.transcodeDeadLetterQueue)],
+    });
+
+    // --- MediaConvert job state -> platform event.
+    this.jobStateDeadLetterQueue = this.deadLetterQueue(
+      'JobStateDeadLetters',
+      'MediaConvert job state changes that were never published to the platform bus',
+    );
+    this.publishJobState = new LmsFunction(this, 'PublishJobState', {
+      handler: 'vod/publish-job-state',
+      serviceName: 'vod',
+      description: 'Publishes video.ready or video.failed when a MediaConvert job ends',
+      logRetention: props.logRetention,
+      logRemovalPolicy: removalPolicy,
+      environment: { [EVENTS.busNameEnv]: props.eventBus.eventBusName },
+    });
+    props.eventBus.grantPutEventsTo(this.publishJobState.function);
+    this.routeFailuresTo(this.publishJobState, this.jobStateDeadLetterQueue);
+    new Rule(this, 'TranscodeFinished', {
+      description: 'A MediaConvert job of this platform completed or failed',
+      eventPattern: {
+        source: ['aws.mediaconvert'],
+        detailType: ['MediaConvert Job State Change'],
+        detail: {
+          status: ['COMPLETE', 'ERROR'],
+          // MediaConvert events carry no bucket on ERROR, so the start-transcode handler tags each job in
+          // its user metadata: the content it is for, its source key under videos/, and the upload bucket,
+          // which tells this platform's jobs from those of any other platform in the same account.
+          userMetadata: {
+            contentId: Match.exists(),
+            sourceKey: Match.prefix(VOD.uploadPrefixes.video),
+            uploadBucket: [this.uploadBucket.bucketName],
+          },
+        },
+      },
+      targets: [this.lambdaTarget(this.publishJobState, this.jobStateDeadLetterQueue)],
+    });
+    this.functionsForMonitoring = [this.startTranscode, this.publishJobState];
+
+    // --- Playback signing key: generated at deploy, the private half only ever in Secrets Manager.
+    this.signingKeySecret = new Secret(this, 'SigningKeySecret', {
+      description: 'Private key (PEM) that signs CloudFront playback cookies; written at deploy time',
+      removalPolicy,
+    });
+    Validations.of(this.signingKeySecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A CloudFront signing key is rotated by adding a second public key to the key group before ' +
+        'signing with it, which single-step Secrets Manager rotation cannot do; rotation is a deploy.',
+    });
+    const signingKeyFunction = new LmsFunction(this, 'CreateSigningKey', {
+      handler: 'vod/create-signing-key',
+      serviceName: 'vod',
+      description: 'Generates the playback signing key pair at deploy time',
+      logRetention: props.logRetention,
+      timeout: SIGNING_KEY_TIMEOUT,
+    });
+    this.signingKeySecret.grantRead(signingKeyFunction.function);
+    this.signingKeySecret.grantWrite(signingKeyFunction.function);
+    const signingKey = new CustomResource(this, 'SigningKey', {
+      serviceToken: signingKeyFunction.function.functionArn,
+      resourceType: 'Custom::CloudFrontSigningKey',
+      properties: { SecretArn: this.signingKeySecret.secretArn },
+    });
+    const publicKey = new PublicKey(this, 'PlaybackPublicKey', {
+      encodedKey: signingKey.getAttString('PublicKeyPem'),
+      comment: 'Verifies signed playback cookies',
+    });
+    this.signingKeyPairId = publicKey.publicKeyId;
+    this.keyGroup = new KeyGroup(this, 'PlaybackKeyGroup', {
+      items: [publicKey],
+      comment: 'Keys whose signed cookies the video distribution accepts',
+    });
+
+    // --- Playback through CloudFront.
+    this.distribution = new Distribution(this, 'Playback', {
+      comment: 'Video playback (HLS renditions, signed cookies)',
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      defaultBehavior: {
+        origin: S3BucketOrigin.withOriginAccessControl(this.outputBucket),
+        viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+        // No OPTIONS: a CORS preflight never carries cookies, so a signed-cookie behavior refuses it anyway.
+        // Players fetch playlists and segments with plain GETs, which need no preflight.
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        // Cookies and query strings stay out of the cache key: CloudFront checks the signature at the edge,
+        // and every learner shares the cached segments.
+        cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: this.playbackHeaders(props.allowedOrigins),
+        trustedKeyGroups: [this.keyGroup],
+      },
+    });
+    this.playbackUrl = `https://${this.distribution.distributionDomainName}`;
+    Validations.of(this.distribution).acknowledge(
+      {
+        id: 'AwsSolutions-CFR1',
+        reason: 'Learners may train from anywhere; access is granted per learner by signed cookies instead.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'CloudFront refuses unsigned requests at the edge, before the private origin, and Shield Standard ' +
+          'covers floods; a web ACL for CloudFront must live in us-east-1, i.e. in a stack of its own.',
+      },
+      {
+        id: 'AwsSolutions-CFR3',
+        reason:
+          'A log line per HLS segment request (one every few seconds per viewer) would cost more than it ' +
+          'tells: who may watch is decided and logged where cookies are signed, and 5xx is on the dashboard.',
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'The distribution uses its cloudfront.net name, whose default certificate fixes the TLS policy; ' +
+          'a TLSv1.2_2021 minimum needs a custom domain with an ACM certificate in us-east-1.',
+      },
+    );
+
+    new CfnOutput(this, 'PlaybackUrl', { value: this.playbackUrl });
+    new CfnOutput(this, 'UploadBucketName', { value: this.uploadBucket.bucketName });
+  }
+
+  /**
+   * CORS for the web apps, with credentials since the signed cookies must travel with each request, and the
+   * usual security headers.
+   */
+  private playbackHeaders(allowedOrigins: readonly string[]): ResponseHeadersPolicy {
+    return new ResponseHeadersPolicy(this, 'PlaybackHeaders', {
+      comment: 'CORS with credentials for the web apps, and security headers',
+      corsBehavior: {
+        accessControlAllowOrigins: [...allowedOrigins],
+        accessControlAllowCredentials: true,
+        accessControlAllowMethods: ['GET', 'HEAD'],
+        accessControlAllowHeaders: ['Range'],
+        accessControlMaxAge: CORS_MAX_AGE,
+        originOverride: true,
+      },
+      securityHeadersBehavior: {
+        strictTransportSecurity: {
+          accessControlMaxAge: HSTS_MAX_AGE,
+          includeSubdomains: true,
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        referrerPolicy: {
+          referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+          override: true,
+        },
+      },
+    });
+  }
+
+  private deadLetterQueue(id: string, what: string): Queue {
+    const queue = new Queue(this, id, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DEAD_LETTER_RETENTION,
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: `This is a dead-letter queue itself (${what}); an alarm watches it.`,
+    });
+    return queue;
+  }
+
+  /** EventBridge delivers asynchronously; what it cannot deliver, with its retries, lands in `dlq`. */
+  private lambdaTarget(fn: LmsFunction, dlq: Queue): LambdaFunction {
+    return new LambdaFunction(fn.function, {
+      deadLetterQueue: dlq,
+      retryAttempts: TARGET_RETRY_ATTEMPTS,
+      maxEventAge: TARGET_MAX_EVENT_AGE,
+    });
+  }
+
+  /**
+   * The target's dead-letter queue catches only failed deliveries; an event the handler throws on (after
+   * Lambda's own retries) goes to the same queue, so one queue holds every event that had no effect.
+   */
+  private routeFailuresTo(fn: LmsFunction, dlq: Queue): void {
+    fn.function.configureAsyncInvoke({
+      retryAttempts: HANDLER_RETRY_ATTEMPTS,
+      onFailure: new SqsDestination(dlq),
+    });
+  }
+
+  /** A resource's logical id as cdk-nag writes it in a finding, e.g. `<Uploads1234ABCD.Arn>`. */
+  private logicalIdOf(bucket: Bucket): string {
+    return this.resolve(this.getLogicalId(bucket.node.defaultChild as CfnBucket)) as string;
+  }
+}
+
+/** Private, encrypted, TLS only, owner-enforced; retained or emptied and deleted with the stack. */
+function privateBucket(removalPolicy: RemovalPolicy) {
+  return {
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    encryption: BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    removalPolicy,
+    // A bucket with objects cannot be deleted, so a disposable stack empties it first.
+    autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+  } as const;
+}
