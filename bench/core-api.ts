@@ -241,14 +241,38 @@ async function main() {
     .where('kind', '=', 'credit')
     .executeTakeFirstOrThrow();
   rmSync(dir, { recursive: true, force: true });
+  // The captured beat's values, replayed as they are, would make every replay after a learner's first a
+  // late beat, which changes nothing. So the replay plays as the load's players do: the service's clock
+  // and a playhead moving with the wall clock, and each pgbench client beats its own learners (no two
+  // beats of a learner at once, as with the load) with a sequence rising per beat.
+  const replayFrom = new Date().toISOString();
   const beatBench = await pgbench(
     url,
-    pgbenchScript(beatSql.sent, [
-      [first.sub, ':sub'],
-      [first.enrollmentId, ':enrollment_id'],
-    ]),
-    ['\\set i random(0, 999)', 'select sub, enrollment_id from bench_learners where i = :i \\gset'],
+    pgbenchScript(
+      beatSql.sent,
+      [
+        [first.sub, ':sub'],
+        [first.enrollmentId, ':enrollment_id'],
+      ],
+      {
+        p_now: `(clock_timestamp() + interval '${clockAheadMs} milliseconds')`,
+        p_position: `extract(epoch from clock_timestamp() - '${replayFrom}'::timestamptz)`,
+        p_sequence: '(:tick + 1000)',
+      },
+    ),
+    [
+      '\\set tick :tick + 1',
+      `\\set i :client_id + ${CONNECTIONS} * random(0, ${Math.floor(players.length / CONNECTIONS) - 1})`,
+      'select sub, enrollment_id from bench_learners where i = :i \\gset',
+    ],
+    ['-D', 'tick=0'],
   );
+
+  const replayCredited = await db
+    .selectFrom('learning_audit')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('kind', '=', 'credit')
+    .executeTakeFirstOrThrow();
 
   await app.close();
   await serviceDb.destroy();
@@ -265,7 +289,7 @@ async function main() {
     pageSql.sent.length,
   );
   report(
-    `heartbeat: POST /me/enrollments/:id/heartbeats (1000 learners' players, ${credited.n} beats credited time)`,
+    `heartbeat: POST /me/enrollments/:id/heartbeats (1000 learners' players, ${credited.n} beats credited time; replayed: ${Number(replayCredited.n) - Number(credited.n)} of ${beatBench.transactions})`,
     beatHttp,
     beatBench,
     beatSql.sent.length,
@@ -300,12 +324,18 @@ async function autocannon(args: (seconds: number, warmUp: boolean) => string[]):
   return result;
 }
 
-/** The statements a route sent, parameters written in (or replaced by pgbench variables), one per line. */
+/**
+ * The statements a route sent, one per line, parameters written in: replaced by pgbench variables where
+ * their value is listed, or by an expression where they are a function's argument named in `args`
+ * (`name => $n`).
+ */
 function pgbenchScript(
   sent: readonly { sql: string; parameters: readonly unknown[] }[],
   variables: readonly (readonly [string, string])[],
+  args: Readonly<Record<string, string>> = {},
 ): string {
   const literal = (v: unknown) => {
+    if (v === null) return 'null';
     const text = v instanceof Date ? v.toISOString() : String(v);
     const variable = variables.find(([value]) => value === text);
     if (variable) return variable[1];
@@ -314,12 +344,19 @@ function pgbenchScript(
   return sent
     .map(
       (q) =>
-        `${q.sql.replace(/\$(\d+)/g, (_, n: string) => literal(q.parameters[Number(n) - 1])).replace(/\s+/g, ' ')};`,
+        `${q.sql
+          .replace(
+            /(?:(\w+) => )?\$(\d+)/g,
+            (_, name: string | undefined, n: string) =>
+              `${name ? `${name} => ` : ''}${(name && args[name]) ?? literal(q.parameters[Number(n) - 1])}`,
+          )
+          .replace(/\s+/g, ' ')};`,
     )
     .join('\n');
 }
 
 interface PgbenchResult {
+  transactions: number;
   tps: number;
   p50: number;
   p99: number;
@@ -327,7 +364,12 @@ interface PgbenchResult {
 
 // Asynchronous: the service runs in this process, and its last requests must be able to finish (and
 // release their row locks) while pgbench runs.
-async function pgbench(url: URL, script: string, preamble: string[] = []): Promise<PgbenchResult> {
+async function pgbench(
+  url: URL,
+  script: string,
+  preamble: string[] = [],
+  options: string[] = [],
+): Promise<PgbenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'lms-pgbench-'));
   const file = join(dir, 'script.sql');
   writeFileSync(file, [...preamble, script].join('\n') + '\n');
@@ -353,11 +395,13 @@ async function pgbench(url: URL, script: string, preamble: string[] = []): Promi
       file,
       '-l',
       `--log-prefix=${join(dir, 'tx')}`,
+      ...options,
       url.pathname.slice(1),
     ],
     { encoding: 'utf8' },
   );
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
+  const transactions = Number(/actually processed: (\d+)/.exec(out)?.[1]);
   const latenciesUs = readdirSync(dir)
     .filter((f) => f.startsWith('tx'))
     .flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n'))
@@ -366,7 +410,7 @@ async function pgbench(url: URL, script: string, preamble: string[] = []): Promi
   const pct = (p: number) =>
     latenciesUs[Math.min(latenciesUs.length - 1, Math.floor((p / 100) * latenciesUs.length))]! / 1000;
   rmSync(dir, { recursive: true, force: true });
-  return { tps, p50: pct(50), p99: pct(99) };
+  return { transactions, tps, p50: pct(50), p99: pct(99) };
 }
 
 function report(title: string, http: HttpResult, sql: PgbenchResult, statements: number): void {

@@ -18,6 +18,7 @@ describe('migrations', () => {
       ['0003_json_time', 'Success'],
       ['0004_learning_record', 'Success'],
       ['0005_exams_completion', 'Success'],
+      ['0006_heartbeat_function', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -73,6 +74,7 @@ describe('migrations', () => {
         '0003_json_time',
         '0004_learning_record',
         '0005_exams_completion',
+        '0006_heartbeat_function',
       ]);
     } finally {
       await other.destroy();
