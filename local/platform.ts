@@ -8,7 +8,7 @@ import type {
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import * as z from 'zod';
-import { CORE_SERVICE, ENV, EVENTS, ROLES } from '../lambda/resources';
+import { CORE_SERVICE, ENV, EVENTS, ROLES, VOD } from '../lambda/resources';
 import { routeList } from '../lambda/routes';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '../lib/config/compliance-profiles';
 import type { ApiEvent, ApiResult, AuthorizerContext } from '../lambda/shared/http-handler';
@@ -22,6 +22,7 @@ import type { Database } from '../service/src/db/schema';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { createTables, LOCAL_AWS } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
+import { LocalObjectStore } from './object-store';
 import {
   sendApiResult,
   toApiEvent,
@@ -30,6 +31,7 @@ import {
   withAuthorizerContext,
 } from './lambda-adapter';
 import { LOCAL_CLIENT_ID, LocalTokenIssuer, OAuthError } from './token-issuer';
+import { LocalTranscoder } from './transcoder';
 
 const LAMBDA_DIR = join(__dirname, '..', 'lambda');
 
@@ -52,6 +54,20 @@ export interface LocalPlatformOptions {
   readonly compliance?: ComplianceProfile;
   /** The core service's clock, which tests move instead of waiting. @default the system clock */
   readonly clock?: () => Date;
+  /** The video pipeline's buckets and transcoder. @default objects in a temporary directory, removed on close */
+  readonly vod?: { readonly dir?: string };
+}
+
+/** The video pipeline on one machine: s3rver for the buckets, ffmpeg for MediaConvert. */
+export interface LocalVod {
+  /** The S3 endpoint (path-style; credentials `S3RVER`/`S3RVER`). */
+  readonly s3Endpoint: string;
+  readonly uploadBucket: string;
+  readonly outputBucket: string;
+  /** Where a browser reads an output object. */
+  outputUrl(key: string): string;
+  /** Resolves when every transcode started so far has finished and been published. */
+  idle(): Promise<void>;
 }
 
 export interface LocalPlatform {
@@ -60,6 +76,7 @@ export interface LocalPlatform {
   readonly tables: Record<string, string>;
   /** The platform bus: the core service's outbox relay publishes to it and its consumers read from it. */
   readonly bus: LocalEventBus;
+  readonly vod: LocalVod;
   /** Relays every outbox event now and waits for their deliveries (the worker does it within a moment). */
   flushEvents(): Promise<void>;
   close(): Promise<void>;
@@ -312,6 +329,26 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     // Events show up quickly in a demo; one machine's outbox is small.
     idleMs: 200,
   });
+  // The buckets' names as the vod stack's would differ per deployment; the table prefix keeps platforms apart.
+  const bucketPrefix = (options.tablePrefix ?? 'lms-local-').toLowerCase();
+  const objects = await LocalObjectStore.start({
+    uploadBucket: `${bucketPrefix}vod-uploads`,
+    outputBucket: `${bucketPrefix}vod-renditions`,
+    ...(options.vod?.dir ? { dir: options.vod.dir } : {}),
+    // What the vod stack's rule does in AWS: each upload to the bucket starts a transcode.
+    // A failed job is logged by the transcoder and forgotten, so uploading again retries it.
+    onObjectCreated: (event) => void transcoder.enqueue(event).catch(() => undefined),
+  });
+  const s3 = objects.client();
+  const transcoder = new LocalTranscoder({
+    s3,
+    outputBucket: objects.outputBucket,
+    publish: bus.publish,
+    log,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  process.env[VOD.env.uploadBucket] = objects.uploadBucket;
+  process.env[VOD.env.outputBucket] = objects.outputBucket;
   const coreUrl = `http://127.0.0.1:${(core.server.address() as { port: number }).port}`;
   const hopByHop = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
   const forward = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -350,12 +387,22 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     issuer,
     tables,
     bus,
+    vod: {
+      s3Endpoint: objects.endpoint,
+      uploadBucket: objects.uploadBucket,
+      outputBucket: objects.outputBucket,
+      outputUrl: (key) => objects.outputUrl(key),
+      idle: () => transcoder.idle(),
+    },
     async flushEvents() {
       while ((await relayOutbox(options.database, bus.publish)) > 0);
       await bus.settled();
     },
     async close() {
       await app.close();
+      await transcoder.idle();
+      await objects.close();
+      s3.destroy();
       await workers.stop();
       await bus.settled();
       await core.close();

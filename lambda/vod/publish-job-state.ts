@@ -5,6 +5,9 @@ import { logger } from '../shared/observability';
 import { videoFailed, videoReady, type VideoFailed, type VideoReady } from '../shared/platform-events';
 import { tracer } from '../shared/tracer';
 import { LADDER, outputPrefixFor } from './transcode-settings';
+import { durationSecondsOf } from './uploads';
+
+export { durationSecondsOf };
 
 const outputDetail = z.object({
   outputFilePaths: z.array(z.string()).optional(),
@@ -52,13 +55,6 @@ export type VideoFact =
 
 /** The key of an `s3://bucket/key` URI, which is the path under the playback distribution. */
 const keyOf = (uri: string): string | undefined => /^s3:\/\/[^/]+\/(.+)$/.exec(uri)?.[1];
-
-/**
- * Whole seconds, rounded down (but at least 1 for a non-empty video): the core credits progress in whole
- * seconds of the player's position capped at this duration, so a learner who watches to the end always
- * reaches it; rounding up could leave the last second out of reach, and 0 marks a video untrackable.
- */
-export const durationSecondsOf = (ms: number): number => (ms > 0 ? Math.max(1, Math.floor(ms / 1000)) : 0);
 
 function readyDetail(event: JobStateChange): VideoReady {
   const { contentId } = event.detail.userMetadata;

@@ -4,71 +4,14 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateJobCommand, MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { VOD } from '../resources';
 import { readEnv } from '../shared/env';
 import { logger } from '../shared/observability';
 import { tracer } from '../shared/tracer';
 import { buildTranscodeJob } from './transcode-settings';
+import { contentIdOf, parseObjectCreated, type Upload } from './uploads';
 
-/**
- * S3 writes keys into its events form-encoded (a space arrives as `+`, a plus as `%2B`); MediaConvert and
- * the key layout need the key as stored.
- */
-const s3Key = z
-  .string()
-  .min(1)
-  .transform((raw, ctx) => {
-    try {
-      return decodeURIComponent(raw.replace(/\+/g, ' '));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not a URL-encoded S3 key' });
-      return z.NEVER;
-    }
-  });
-
-/** The fields this handler uses of S3's EventBridge `Object Created` event. */
-const objectCreated = z.object({
-  source: z.literal('aws.s3'),
-  'detail-type': z.literal('Object Created'),
-  detail: z.object({
-    bucket: z.object({ name: z.string().min(1) }),
-    object: z.object({ key: s3Key, etag: z.string().min(1) }),
-  }),
-});
-
-/** One stored version of an object: S3 may announce it more than once, each time with a new event id. */
-export interface Upload {
-  readonly bucket: string;
-  readonly key: string;
-  readonly etag: string;
-}
-
-/** Refuses what is not an S3 `Object Created` event: a misrouted rule, not a video to skip quietly. */
-export function parseObjectCreated(event: unknown): Upload {
-  const parsed = objectCreated.safeParse(event);
-  if (!parsed.success) {
-    throw new Error(`Not an S3 Object Created event:\n${z.prettifyError(parsed.error)}`);
-  }
-  const { bucket, object } = parsed.data.detail;
-  return { bucket: bucket.name, key: object.key, etag: object.etag };
-}
-
-const contentIdSchema = z.uuid();
-
-/**
- * The content a video upload is for, from `videos/<institutionId>/<contentId>/<file name>`; a reason
- * instead when the key does not follow that layout, since no job could report back to a content.
- */
-export function contentIdOf(key: string): { contentId: string } | { ignored: string } {
-  if (!key.startsWith(VOD.uploadPrefixes.video)) return { ignored: 'not under the video upload prefix' };
-  const [institutionId, contentId, ...fileName] = key.slice(VOD.uploadPrefixes.video.length).split('/');
-  if (!institutionId || !contentId || fileName.join('/') === '') {
-    return { ignored: 'not <prefix><institutionId>/<contentId>/<file name>' };
-  }
-  if (!contentIdSchema.safeParse(contentId).success) return { ignored: 'the content id is not a UUID' };
-  return { contentId };
-}
+export { contentIdOf, parseObjectCreated, type Upload };
 
 /** MediaConvert's own duplicate guard (one minute wide): the same object always yields the same token. */
 export const clientRequestTokenFor = (u: Upload): string =>
