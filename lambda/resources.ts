@@ -20,6 +20,8 @@ export const ENV = {
   authFlowTable: 'AUTH_FLOW_TABLE_NAME',
   /** DynamoDB table of idempotency records (Powertools). */
   idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
+  /** DynamoDB table of the access projection. */
+  accessTable: 'ACCESS_TABLE_NAME',
   /** Base URL of the OAuth 2.0 server: Cognito's managed login domain, or the local issuer. */
   oauthBaseUrl: 'OAUTH_BASE_URL',
   oauthClientId: 'OAUTH_CLIENT_ID',
@@ -36,12 +38,25 @@ export const ENV = {
   appOrigins: 'APP_ORIGINS',
 } as const;
 
+/** A DynamoDB table's key layout (string keys) and its TTL attribute, if any. */
+export interface TableSpec {
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  readonly timeToLiveAttribute?: string;
+}
+
 /** Key layout of each DynamoDB table, so the data stack and the local runner create identical tables. */
 export const TABLES = {
   authFlow: { partitionKey: 'pk', timeToLiveAttribute: 'expiresAt' },
   /** Powertools idempotency records: an event handled once, however often it is delivered. */
   idempotency: { partitionKey: 'pk', timeToLiveAttribute: 'expiresAt' },
-} as const satisfies Record<string, { partitionKey: string; sortKey?: string; timeToLiveAttribute?: string }>;
+  /**
+   * The access projection: who may upload to or watch a content, kept from the core's events so Lambdas
+   * decide without the core database. Items: `content#<id>`/`meta`, `institution#<id>`/`member#<sub>`,
+   * `course#<id>`/`learner#<sub>`.
+   */
+  access: { partitionKey: 'pk', sortKey: 'sk' },
+} as const satisfies Record<string, TableSpec>;
 export type TableName = keyof typeof TABLES;
 
 /** Cookie names of the browser session. */
@@ -97,6 +112,10 @@ export const EVENTS = {
   sources: { core: 'lms.core', vod: 'lms.vod' },
   /** What the core service consumes, by source. */
   coreConsumes: { 'lms.vod': ['video.ready', 'video.failed'] },
+  /** What the access projection consumes, by source (contracts in lambda/shared/platform-events.ts). */
+  accessConsumes: {
+    'lms.core': ['institution.member-set', 'institution.member-removed', 'content.set', 'enrollment.created'],
+  },
 } as const;
 
 /**

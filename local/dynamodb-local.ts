@@ -9,7 +9,7 @@ import {
   ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLES, type TableName } from '../lambda/resources';
+import { TABLES, type TableName, type TableSpec } from '../lambda/resources';
 
 /** Credentials and region DynamoDB Local accepts; it checks neither. */
 export const LOCAL_AWS = {
@@ -91,11 +91,10 @@ export async function createTables(endpoint: string, prefix: string): Promise<Re
   const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
   const names = {} as Record<TableName, string>;
   try {
-    for (const [name, spec] of Object.entries(TABLES) as [TableName, (typeof TABLES)[TableName]][]) {
+    for (const [name, spec] of Object.entries(TABLES) as [TableName, TableSpec][]) {
       const tableName = `${prefix}${name}`;
       const keys: { name: string; type: 'HASH' | 'RANGE' }[] = [{ name: spec.partitionKey, type: 'HASH' }];
-      if ('sortKey' in spec && typeof spec.sortKey === 'string')
-        keys.push({ name: spec.sortKey, type: 'RANGE' });
+      if (spec.sortKey) keys.push({ name: spec.sortKey, type: 'RANGE' });
       await client.send(
         new CreateTableCommand({
           TableName: tableName,

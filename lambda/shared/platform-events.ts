@@ -38,3 +38,44 @@ export const eventEnvelope = z.object({
   detail: z.unknown(),
 });
 export type EventEnvelope = z.infer<typeof eventEnvelope>;
+
+/*
+ * Facts the core service publishes so that Lambdas can decide access without reaching the core database:
+ * the access projection (a DynamoDB table) keeps the newest of each, by `occurredAt`. Every core event
+ * also carries `eventId` and `occurredAt` (added by the outbox relay).
+ */
+const coreFact = z.object({ eventId: z.string().min(1), occurredAt });
+
+/** Someone is a manager or instructor of an institution (added, or their role changed). */
+export const institutionMemberSet = coreFact.extend({
+  institutionId: z.uuid(),
+  userSub: z.string().min(1).max(128),
+  role: z.enum(['institution-manager', 'instructor']),
+});
+export type InstitutionMemberSet = z.infer<typeof institutionMemberSet>;
+
+/** Someone no longer belongs to an institution. */
+export const institutionMemberRemoved = coreFact.extend({
+  institutionId: z.uuid(),
+  userSub: z.string().min(1).max(128),
+});
+export type InstitutionMemberRemoved = z.infer<typeof institutionMemberRemoved>;
+
+/** A content exists in a course of an institution (created, or its state changed). */
+export const contentSet = coreFact.extend({
+  contentId: z.uuid(),
+  courseId: z.uuid(),
+  institutionId: z.uuid(),
+  kind: z.enum(['video', 'material', 'exam']),
+  state: z.enum(['active', 'archived']),
+});
+export type ContentSet = z.infer<typeof contentSet>;
+
+/** A learner was enrolled in a course through a provision. */
+export const enrollmentCreated = coreFact.extend({
+  enrollmentId: z.uuid(),
+  provisionId: z.uuid(),
+  courseId: z.uuid(),
+  userSub: z.string().min(1).max(128),
+});
+export type EnrollmentCreated = z.infer<typeof enrollmentCreated>;

@@ -12,7 +12,7 @@ import {
   StorageType,
 } from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
-import { TABLES, type TableName } from '../../lambda/resources';
+import { TABLES, type TableName, type TableSpec } from '../../lambda/resources';
 import type { InstitutionConfig } from '../config/institution-config';
 
 export interface DataStackProps extends StackProps {
@@ -102,12 +102,10 @@ export class DataStack extends Stack {
     }
 
     const tables = {} as Record<TableName, TableV2>;
-    for (const [name, spec] of Object.entries(TABLES) as [TableName, (typeof TABLES)[TableName]][]) {
+    for (const [name, spec] of Object.entries(TABLES) as [TableName, TableSpec][]) {
       tables[name] = new TableV2(this, `Table-${name}`, {
         partitionKey: { name: spec.partitionKey, type: AttributeType.STRING },
-        ...('sortKey' in spec && typeof spec.sortKey === 'string'
-          ? { sortKey: { name: spec.sortKey, type: AttributeType.STRING } }
-          : {}),
+        ...(spec.sortKey ? { sortKey: { name: spec.sortKey, type: AttributeType.STRING } } : {}),
         ...(spec.timeToLiveAttribute ? { timeToLiveAttribute: spec.timeToLiveAttribute } : {}),
         billing: Billing.onDemand(),
         encryption: TableEncryptionV2.awsManagedKey(),
