@@ -1,6 +1,7 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { complianceOf, type InstitutionConfig } from './config/institution-config';
+import { AccessStack } from './stacks/access-stack';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
 import { CoreServiceStack } from './stacks/core-service-stack';
@@ -13,6 +14,7 @@ export interface Platform {
   readonly auth: AuthStack;
   readonly network: NetworkStack;
   readonly data: DataStack;
+  readonly access: AccessStack;
   readonly coreService: CoreServiceStack;
   readonly api: ApiStack;
   readonly monitoring: MonitoringStack;
@@ -56,6 +58,13 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     vpc: network.vpc,
     database: config.sizing.database,
     backupDays: config.retention.backupDays,
+    keepStatefulData: config.retention.keepStatefulData,
+  });
+  const access = new AccessStack(app, name('access'), {
+    ...common,
+    description: `${config.institution.name}: the access projection (who may upload or watch a content)`,
+    eventBus: data.eventBus,
+    accessTable: data.tables.access,
     keepStatefulData: config.retention.keepStatefulData,
   });
   const coreService = new CoreServiceStack(app, name('core-service'), {
@@ -103,9 +112,12 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     namePrefix: slug,
     alarmEmail: config.alarmEmail,
     httpApi: api.httpApi,
-    functions: [...api.functions, ...auth.functionsForMonitoring, ...(vod?.functionsForMonitoring ?? [])].map(
-      (f) => f.function,
-    ),
+    functions: [
+      ...api.functions,
+      ...auth.functionsForMonitoring,
+      ...access.functionsForMonitoring,
+      ...(vod?.functionsForMonitoring ?? []),
+    ].map((f) => f.function),
     database: data.database,
     coreService: {
       service: coreService.service,
@@ -128,5 +140,5 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
 
   Tags.of(app).add('lms:institution', slug);
   Tags.of(app).add('lms:stage', config.stage);
-  return { auth, network, data, coreService, api, monitoring, ...(vod ? { vod } : {}) };
+  return { auth, network, data, access, coreService, api, monitoring, ...(vod ? { vod } : {}) };
 }

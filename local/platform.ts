@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
@@ -13,6 +15,7 @@ import { routeList } from '../lambda/routes';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '../lib/config/compliance-profiles';
 import type { ApiEvent, ApiResult, AuthorizerContext } from '../lambda/shared/http-handler';
 import { createAccessTokenVerifier } from '../lambda/shared/access-token';
+import { projectAccessEvent } from '../lambda/access/access';
 import { fieldProblems } from '../lambda/shared/problem';
 import { buildCoreService } from '../service/src/app';
 import { mediaEventHandlers } from '../service/src/courses/media-events';
@@ -249,6 +252,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_SERVICE_NAME: 'local',
     [ENV.authFlowTable]: tables.authFlow,
+    [ENV.accessTable]: tables.access,
     [ENV.oauthBaseUrl]: `${url}/local`,
     [ENV.oauthClientId]: LOCAL_CLIENT_ID,
     [ENV.oauthRedirectUri]: `${url}/auth/callback`,
@@ -318,6 +322,18 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const bus = new LocalEventBus(log);
   for (const [source, types] of Object.entries(EVENTS.coreConsumes))
     bus.subscribe(source, types, mediaEventHandlers(options.database));
+  // What the access stack's rule, queue and projector do in AWS, with the projector's own apply function.
+  // Not lambda/shared/clients: importing it statically would create the handlers' tracer before the
+  // environment above is set.
+  const accessDb = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: options.dynamoEndpoint, ...LOCAL_AWS }),
+  );
+  for (const [source, types] of Object.entries(EVENTS.accessConsumes))
+    bus.subscribe(
+      source,
+      types,
+      Object.fromEntries(types.map((t) => [t, (e) => projectAccessEvent(accessDb, tables.access, e)])),
+    );
   const workers = startEventWorkers({
     db: options.database,
     publish: bus.publish,
@@ -405,6 +421,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       s3.destroy();
       await workers.stop();
       await bus.settled();
+      accessDb.destroy();
       await core.close();
     },
   };

@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
+import { emit } from '../events/outbox';
 import { HttpError } from '../http/errors';
 import { type Caller, notFound } from '../http/identity';
 import { assertAuthor, courseRow } from './courses';
@@ -138,7 +139,7 @@ export async function insertContent(
   await chapterIn(trx, courseId, chapterId);
   const position = await activeCount(trx, chapterId);
   await shift(trx, contentsOf(chapterId), 1, position);
-  return trx
+  const content = await trx
     .insertInto('contents')
     .values({
       course_id: courseId,
@@ -150,6 +151,28 @@ export async function insertContent(
     })
     .returning(contentColumns)
     .executeTakeFirstOrThrow();
+  await emitContentSet(trx, content.id);
+  return content;
+}
+
+/**
+ * Tells the access projection what a content is now; `state` overrides the stored one for a content about
+ * to be deleted. Called with the course row locked, so facts about one content commit in their order.
+ */
+async function emitContentSet(trx: Transaction<Database>, contentId: string, state?: 'archived') {
+  const content = await trx
+    .selectFrom('contents as x')
+    .innerJoin('courses as c', 'c.id', 'x.course_id')
+    .select(['x.course_id', 'c.institution_id', 'x.kind', 'x.state'])
+    .where('x.id', '=', contentId)
+    .executeTakeFirstOrThrow();
+  await emit(trx, 'content.set', {
+    contentId,
+    courseId: content.course_id,
+    institutionId: content.institution_id,
+    kind: content.kind,
+    state: state ?? content.state,
+  });
 }
 
 export async function renameChapter(
@@ -296,6 +319,11 @@ export async function dropContent(
   trx: Transaction<Database>,
   content: { readonly id: string; readonly chapter_id: string; readonly position: number },
 ) {
+  // To the access projection a content deleted for good is an archived one: nothing is uploaded to it and
+  // no learner watches it (its own institution's people may play what is left, as they may an archived
+  // one). One fact type needs no new contract, and the projection keeps the fact as a tombstone, so an
+  // older `active` fact delivered late (the bus keeps no order) cannot bring access back.
+  await emitContentSet(trx, content.id, 'archived');
   await trx.deleteFrom('contents').where('id', '=', content.id).execute();
   await shift(trx, contentsOf(content.chapter_id), -1, content.position + 1);
 }
@@ -316,11 +344,13 @@ export async function archiveContent(
       .where('chapter_id', '=', content.chapter_id)
       .executeTakeFirstOrThrow();
     await shift(trx, contentsOf(content.chapter_id), -1, content.position + 1);
-    return trx
+    const archived = await trx
       .updateTable('contents')
       .set({ state: 'archived', position: Number(last) })
       .where('id', '=', contentId)
       .returning(contentColumns)
       .executeTakeFirstOrThrow();
+    await emitContentSet(trx, contentId);
+    return archived;
   });
 }

@@ -1,21 +1,53 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type * as z from 'zod';
+import type {
+  contentSet,
+  enrollmentCreated,
+  institutionMemberRemoved,
+  institutionMemberSet,
+} from '../../../lambda/shared/platform-events';
 import type { Database } from '../db/schema';
 
-/** The events the core service publishes (`<domain>.<what happened>`). */
-export type CoreEventType =
-  'provision.requested' | 'provision.accepted' | 'provision.rejected' | 'enrollment.created';
+/** A contract's detail as the core writes it: the relay adds `eventId` and `occurredAt` on publishing. */
+type Fact<Contract extends z.ZodType> = Omit<z.input<Contract>, 'eventId' | 'occurredAt'>;
+
+interface ProvisionDecided {
+  provisionId: string;
+  companyId: string;
+  reason: string | null;
+}
+
+/**
+ * Every event the core service publishes (`<domain>.<what happened>`) with its payload. The ones other
+ * domains consume are derived from their contracts, so a payload cannot drift from its schema unnoticed;
+ * `provision.*` has no consumer yet, hence no contract.
+ */
+export interface CorePayloads {
+  'provision.requested': { provisionId: string; companyId: string; courseId: string; institutionId: string };
+  'provision.accepted': ProvisionDecided;
+  'provision.rejected': ProvisionDecided;
+  'enrollment.created': Fact<typeof enrollmentCreated>;
+  'institution.member-set': Fact<typeof institutionMemberSet>;
+  'institution.member-removed': Fact<typeof institutionMemberRemoved>;
+  'content.set': Fact<typeof contentSet>;
+}
+
+export type CoreEventType = keyof CorePayloads;
 
 /**
  * Records an event in the same transaction as the change it describes, so an event exists exactly when
  * its change committed; a relay publishes the outbox to the platform's event bus.
  */
-export async function emit(
+export async function emit<T extends CoreEventType>(
   trx: Transaction<Database>,
-  type: CoreEventType,
-  payload: Record<string, unknown>,
+  type: T,
+  payload: CorePayloads[T],
 ): Promise<void> {
-  await trx
-    .insertInto('outbox')
-    .values({ type, payload: JSON.stringify(payload) })
-    .execute();
+  // Consumers keep the newest fact by `occurredAt`, which is this row's created_at. Its default, now(), is
+  // when the transaction began, before it waited for the row locks that order changes of one thing, so a
+  // change that committed later could look older; the clock at the insert, after those locks, follows the
+  // commit order. Raw SQL because the schema lets no query write created_at: this is still the database's
+  // own time.
+  await sql`insert into outbox (type, payload, created_at)
+    values (${type}, ${JSON.stringify(payload)}::jsonb, clock_timestamp())`.execute(trx);
 }

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/schema';
+import { emit } from '../events/outbox';
 import { HttpError } from '../http/errors';
 import { type Caller, notFound, requireRole } from '../http/identity';
 
@@ -48,6 +49,11 @@ export async function registerInstitution(db: Kysely<Database>, caller: Caller, 
         .insertInto('institution_members')
         .values({ institution_id: institution.id, user_sub: caller.sub, role: 'institution-manager' })
         .execute();
+      await emit(trx, 'institution.member-set', {
+        institutionId: institution.id,
+        userSub: caller.sub,
+        role: 'institution-manager',
+      });
       return institution;
     });
   } catch (e) {
@@ -141,12 +147,16 @@ export async function putMember(
     return await db.transaction().execute(async (trx) => {
       await lockMembers(trx, id);
       if (role !== 'institution-manager') await assertAnotherManager(trx, id, userSub);
-      return trx
+      const member = await trx
         .insertInto('institution_members')
         .values({ institution_id: id, user_sub: userSub, role })
         .onConflict((oc) => oc.columns(['institution_id', 'user_sub']).doUpdateSet({ role }))
         .returning(memberColumns)
         .executeTakeFirstOrThrow();
+      // Also when the role did not change: the projection applies the same fact again to no effect, and
+      // telling the cases apart would cost a read.
+      await emit(trx, 'institution.member-set', { institutionId: id, userSub, role });
+      return member;
     });
   } catch (e) {
     if (isUniqueViolation(e)) throw new HttpError(409, 'This person belongs to another institution');
@@ -165,6 +175,7 @@ export async function removeMember(db: Kysely<Database>, caller: Caller, id: str
       .where('user_sub', '=', userSub)
       .executeTakeFirst();
     if (removed.numDeletedRows === 0n) throw notFound('Member');
+    await emit(trx, 'institution.member-removed', { institutionId: id, userSub });
   });
 }
 

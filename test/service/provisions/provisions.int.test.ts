@@ -176,7 +176,13 @@ describe('provisions and enrollments', () => {
   it('records provision and enrollment events with their changes', async () => {
     const types = await f.database.db.selectFrom('outbox').select('type').execute();
     expect(new Set(types.map((t) => t.type))).toEqual(
-      new Set(['provision.requested', 'provision.accepted', 'enrollment.created']),
+      new Set([
+        'institution.member-set',
+        'content.set',
+        'provision.requested',
+        'provision.accepted',
+        'enrollment.created',
+      ]),
     );
   });
 

@@ -1,0 +1,208 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { EVENTS } from '../resources';
+import {
+  contentSet,
+  enrollmentCreated,
+  eventEnvelope,
+  institutionMemberRemoved,
+  institutionMemberSet,
+} from '../shared/platform-events';
+
+/*
+ * The access projection: the core's member, content and enrollment facts, kept in one DynamoDB table so
+ * that Lambdas decide who may upload or watch without the core database. Items (TABLES.access):
+ *   content#<contentId>       / meta           { courseId, institutionId, kind, state }
+ *   institution#<id>          / member#<sub>   { role } or { removed: true }
+ *   course#<courseId>         / learner#<sub>  { enrollmentId, provisionId }
+ * Every item also keeps the `occurredAt` and `eventId` of the fact that wrote it.
+ */
+
+const facts = {
+  'institution.member-set': institutionMemberSet,
+  'institution.member-removed': institutionMemberRemoved,
+  'content.set': contentSet,
+  'enrollment.created': enrollmentCreated,
+} as const satisfies Record<(typeof EVENTS.accessConsumes)['lms.core'][number], z.ZodType>;
+
+export type AccessFactType = keyof typeof facts;
+
+/** One validated fact, as the projection applies it. */
+export type AccessFact = {
+  [T in AccessFactType]: { readonly type: T; readonly detail: z.infer<(typeof facts)[T]> };
+}[AccessFactType];
+
+/** A message that will never apply however often it is retried: not JSON, not a contract, not ours. */
+export class MalformedFact extends Error {
+  constructor(
+    message: string,
+    /** Where the message broke its contract, without the values (they may name people). */
+    readonly issues: readonly { readonly path: string; readonly code: string }[] = [],
+  ) {
+    super(message);
+    this.name = 'MalformedFact';
+  }
+}
+
+const issuesOf = (error: z.ZodError) =>
+  error.issues.map((i) => ({ path: i.path.map(String).join('.'), code: i.code }));
+
+/** Validates an EventBridge envelope (as an SQS body carries it, or the local bus delivers it). */
+export function parseAccessFact(envelope: unknown): AccessFact {
+  const outer = eventEnvelope.safeParse(envelope);
+  if (!outer.success) throw new MalformedFact('Not an EventBridge event', issuesOf(outer.error));
+  const { source, 'detail-type': type } = outer.data;
+  if (source !== EVENTS.sources.core || !Object.hasOwn(facts, type)) {
+    throw new MalformedFact(`Not an access fact: ${source} ${type}`);
+  }
+  const detail = facts[type as AccessFactType].safeParse(outer.data.detail);
+  if (!detail.success) throw new MalformedFact(`Invalid ${type} detail`, issuesOf(detail.error));
+  return { type, detail: detail.data } as AccessFact;
+}
+
+export const contentKey = (contentId: string) => ({ pk: `content#${contentId}`, sk: 'meta' });
+export const memberKey = (institutionId: string, sub: string) => ({
+  pk: `institution#${institutionId}`,
+  sk: `member#${sub}`,
+});
+export const learnerKey = (courseId: string, sub: string) => ({
+  pk: `course#${courseId}`,
+  sk: `learner#${sub}`,
+});
+
+export type ApplyOutcome = 'applied' | 'stale';
+
+/**
+ * Writes a fact unless the item already holds a newer one, so redeliveries and reordering converge on the
+ * newest fact. A removal is a tombstone with its time, not a delete: otherwise a late member-set older
+ * than the removal would find nothing to lose to and bring the member back.
+ */
+export async function applyAccessFact(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  fact: AccessFact,
+): Promise<ApplyOutcome> {
+  let item: Record<string, unknown>;
+  switch (fact.type) {
+    case 'institution.member-set':
+      item = { ...memberKey(fact.detail.institutionId, fact.detail.userSub), role: fact.detail.role };
+      break;
+    case 'institution.member-removed':
+      item = { ...memberKey(fact.detail.institutionId, fact.detail.userSub), removed: true };
+      break;
+    case 'content.set': {
+      const { contentId, courseId, institutionId, kind, state } = fact.detail;
+      item = { ...contentKey(contentId), courseId, institutionId, kind, state };
+      break;
+    }
+    case 'enrollment.created': {
+      const { courseId, userSub, enrollmentId, provisionId } = fact.detail;
+      item = { ...learnerKey(courseId, userSub), enrollmentId, provisionId };
+      break;
+    }
+  }
+  const { eventId } = fact.detail;
+  // Offsets and fractional digits vary in the contract's timestamps; one UTC form compares as a string.
+  const occurredAt = new Date(fact.detail.occurredAt).toISOString();
+  try {
+    await ddb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...item, occurredAt, eventId, order: orderOf(occurredAt, eventId) },
+        // Two facts of the same millisecond are ordered by event id, so both orders of arrival agree.
+        ConditionExpression: 'attribute_not_exists(pk) OR #order < :order',
+        ExpressionAttributeNames: { '#order': 'order' },
+        ExpressionAttributeValues: { ':order': orderOf(occurredAt, eventId) },
+      }),
+    );
+    return 'applied';
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return 'stale';
+    throw e;
+  }
+}
+
+/** Parses and applies one event; the local runner subscribes this to the local bus. */
+export async function projectAccessEvent(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  envelope: unknown,
+): Promise<{ fact: AccessFact; outcome: ApplyOutcome }> {
+  const fact = parseAccessFact(envelope);
+  return { fact, outcome: await applyAccessFact(ddb, tableName, fact) };
+}
+
+const MANAGING_ROLES: readonly string[] = ['institution-manager', 'instructor'];
+
+interface ContentItem {
+  readonly courseId: string;
+  readonly institutionId: string;
+  readonly state: 'active' | 'archived';
+}
+
+async function getItem<T>(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  key: Record<string, string>,
+): Promise<T | undefined> {
+  const { Item } = await ddb.send(new GetCommand({ TableName: tableName, Key: key }));
+  return Item as T | undefined;
+}
+
+async function managesInstitution(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  sub: string,
+  institutionId: string,
+): Promise<boolean> {
+  const member = await getItem<{ role?: string; removed?: boolean }>(
+    ddb,
+    tableName,
+    memberKey(institutionId, sub),
+  );
+  return !!member && member.removed !== true && MANAGING_ROLES.includes(member.role ?? '');
+}
+
+/** May `sub` upload to or replace the files of this content? Its institution's managers and instructors. */
+export async function canManageContent(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  sub: string,
+  contentId: string,
+): Promise<boolean> {
+  const content = await getItem<ContentItem>(ddb, tableName, contentKey(contentId));
+  // Archived content keeps its files for the record; nothing is uploaded to it.
+  if (!content || content.state !== 'active') return false;
+  return managesInstitution(ddb, tableName, sub, content.institutionId);
+}
+
+/**
+ * May `sub` play this content? Learners enrolled in its course while it is active; its institution's
+ * managers and instructors also when archived, since they decide whether to bring it back.
+ */
+export async function canWatchContent(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  sub: string,
+  contentId: string,
+): Promise<boolean> {
+  const content = await getItem<ContentItem>(ddb, tableName, contentKey(contentId));
+  if (!content) return false;
+  const [learner, manages] = await Promise.all([
+    content.state === 'active'
+      ? getItem(ddb, tableName, learnerKey(content.courseId, sub))
+      : Promise.resolve(undefined),
+    managesInstitution(ddb, tableName, sub, content.institutionId),
+  ]);
+  return manages || learner !== undefined;
+}
+
+/**
+ * A fact's place in time as one string that sorts as the facts happened: its time, then its event id with
+ * the outbox sequence number zero-padded, since `core-9` must come before `core-10`.
+ */
+export function orderOf(occurredAt: string, eventId: string): string {
+  const sortableId = eventId.replace(/\d+$/, (digits) => digits.padStart(20, '0'));
+  return `${occurredAt}#${sortableId}`;
+}
