@@ -119,6 +119,10 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
       ...(vod?.functionsForMonitoring ?? []),
     ].map((f) => f.function),
     database: data.database,
+    accessProjection: {
+      queue: access.projection.queue,
+      deadLetterQueue: access.projection.deadLetterQueue,
+    },
     coreService: {
       service: coreService.service,
       loadBalancer: coreService.loadBalancer,

@@ -100,6 +100,11 @@ export interface MonitoringStackProps extends StackProps {
    * @default - no video widgets or alarms (the institution has `features.video` off)
    */
   readonly vod?: VodMonitoringTarget;
+  /**
+   * The access projection's queue of core facts, and where the ones it could not apply end up.
+   * @default - no projection widgets or alarms
+   */
+  readonly accessProjection?: { readonly queue: IQueue; readonly deadLetterQueue: IQueue };
 }
 
 /** What the monitoring stack needs of the video pipeline. */
@@ -216,6 +221,18 @@ export class MonitoringStack extends Stack {
     }
     if (props.vod) {
       this.monitorVod(monitoring, props.vod);
+    }
+    if (props.accessProjection) {
+      // A fact left unapplied is an upload or a playback refused to someone entitled to it, or allowed to
+      // someone who no longer is: the same bars as the core's own events.
+      monitoring.monitorSqsQueueWithDlq({
+        queue: props.accessProjection.queue,
+        deadLetterQueue: props.accessProjection.deadLetterQueue,
+        alarmFriendlyName: 'AccessProjection',
+        humanReadableName: 'Access projection',
+        addQueueMaxMessageAgeAlarm: { Critical: { maxAgeInSeconds: EVENTS_MAX_AGE.toSeconds() } },
+        addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: EVENTS_MAX_DEAD_LETTERS } },
+      });
     }
 
     const dashboard = dashboards.createdDashboard();

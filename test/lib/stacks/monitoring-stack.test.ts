@@ -447,3 +447,40 @@ describe('MonitoringStack', () => {
     });
   });
 });
+
+describe('MonitoringStack with the access projection', () => {
+  it('alarms on its oldest fact and on any fact it could not apply', () => {
+    const app = new App();
+    const fixture = new Stack(app, 'Fixture');
+    const deadLetterQueue = new Queue(fixture, 'AccessDeadLetters');
+    const queue = new Queue(fixture, 'AccessFacts', {
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
+    });
+    const handler = newHandler(fixture, 'Handler');
+    const httpApi = new HttpApi(fixture, 'Api');
+    httpApi.addRoutes({
+      path: '/courses',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('CoursesIntegration', handler),
+    });
+    const database = new DatabaseInstance(fixture, 'Database', {
+      engine: DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_16 }),
+      vpc: new Vpc(fixture, 'Vpc'),
+      storageEncrypted: true,
+    });
+    const stack = new MonitoringStack(app, 'Monitoring', {
+      namePrefix: NAME_PREFIX,
+      alarmEmail: ALARM_EMAIL,
+      httpApi,
+      functions: [handler],
+      database,
+      accessProjection: { queue, deadLetterQueue },
+    });
+    const template = Template.fromStack(stack);
+    const names = [
+      ...alarmNamesOn(template, 'AWS/SQS', 'ApproximateAgeOfOldestMessage'),
+      ...alarmNamesOn(template, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible'),
+    ];
+    expect(names.filter((n) => n.includes('AccessProjection'))).toHaveLength(2);
+  });
+});
