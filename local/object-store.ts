@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,71 @@ interface S3rverRecord {
   };
 }
 
+interface MultipartContext {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Record<string, string | string[] | undefined>;
+  readonly store: { getResourcePath(bucket: string, key: undefined, resource: string): string };
+  status: number;
+  body: unknown;
+}
+
+const noSuchUpload = (ctx: MultipartContext) => {
+  ctx.status = 404;
+  ctx.body = { Error: { Code: 'NoSuchUpload', Message: 'The specified upload does not exist.' } };
+};
+
+/**
+ * s3rver 3.7 keeps a multipart upload's parts in `<bucket>/uploads/<uploadId>/<n>` (with `<n>.md5`) but
+ * answers neither ListParts nor AbortMultipartUpload, and takes a part for an upload that no longer exists;
+ * S3 does all three, and the upload sessions resume and clean up through them.
+ */
+function multipartGaps() {
+  return async (ctx: MultipartContext, next: () => Promise<void>): Promise<void> => {
+    const uploadId = ctx.query.uploadId;
+    const [, bucket, ...keyParts] = ctx.path.split('/').map(decodeURIComponent);
+    if (typeof uploadId !== 'string' || !bucket || keyParts.length === 0) return next();
+    const dir = join(ctx.store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+    const key = await readFile(join(dir, 'key'), 'utf8').catch(() => undefined);
+    if (key !== keyParts.join('/')) return noSuchUpload(ctx);
+    if (ctx.method === 'DELETE') {
+      await rm(dir, { recursive: true, force: true });
+      ctx.status = 204;
+      return;
+    }
+    if (ctx.method !== 'GET') return next();
+    const marker = Number(ctx.query['part-number-marker'] ?? 0);
+    const maxParts = Math.min(1000, Number(ctx.query['max-parts'] ?? 1000));
+    const numbers = (await readdir(dir))
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number)
+      .filter((n) => n > marker)
+      .sort((a, b) => a - b);
+    const page = numbers.slice(0, maxParts);
+    const parts = await Promise.all(
+      page.map(async (n) => {
+        const [info, md5] = await Promise.all([
+          stat(join(dir, String(n))),
+          readFile(join(dir, `${n}.md5`), 'utf8'),
+        ]);
+        return { PartNumber: n, LastModified: info.mtime.toISOString(), ETag: `"${md5}"`, Size: info.size };
+      }),
+    );
+    ctx.body = {
+      ListPartsResult: {
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumberMarker: marker,
+        NextPartNumberMarker: page.at(-1) ?? marker,
+        MaxParts: maxParts,
+        IsTruncated: numbers.length > page.length,
+        ...(parts.length ? { Part: parts } : {}),
+      },
+    };
+  };
+}
+
 /**
  * The upload and output buckets on one machine: s3rver on a free loopback port, spoken to with the real
  * S3 client (path-style), and S3's event notifications for the upload bucket turned into the EventBridge
@@ -80,6 +145,9 @@ export class LocalObjectStore {
         { name: options.outputBucket, configs: [corsFor(['GET', 'HEAD'], [])] },
       ],
     });
+    // Before s3rver's router, which is the last middleware it installs.
+    const { middleware } = server as unknown as { middleware: unknown[] };
+    middleware.splice(middleware.length - 1, 0, multipartGaps());
     // s3rver's types leave out that it is an EventEmitter (a Koa application).
     (server as unknown as EventEmitter).on('event', (notification: { Records: S3rverRecord[] }) => {
       for (const record of notification.Records) {
