@@ -128,6 +128,8 @@ export const VOD = {
     outputBucket: 'VOD_OUTPUT_BUCKET',
     /** The role MediaConvert assumes to read uploads and write renditions. */
     mediaConvertRoleArn: 'VOD_MEDIACONVERT_ROLE_ARN',
+    /** The largest upload accepted, in bytes: the config's `video.maxUploadGiB`. */
+    maxUploadBytes: 'VOD_MAX_UPLOAD_BYTES',
   },
   /**
    * Upload keys: `<kind>/<institutionId>/<contentId>/<file name>`. The key names the content an upload is

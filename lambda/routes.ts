@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Role, TableName } from './resources';
+import { completeUploadBody, partUrlsQueryString, startUploadBody } from './vod/upload-contract';
 
 /**
  * The one list of HTTP routes served by Lambda. The api stack builds API Gateway routes and functions
@@ -24,6 +25,10 @@ export interface RouteDef {
   readonly tables?: Readonly<Partial<Record<TableName, 'read' | 'readWrite'>>>;
   /** Needs the OAuth client settings (the browser sign-in routes). */
   readonly oauth?: boolean;
+  /** Exists only when this feature is on in the institution's config. @default - always */
+  readonly feature?: 'video';
+  /** Buckets the handler uses; the api stack grants exactly what their handlers need of them. */
+  readonly buckets?: { readonly upload?: 'readWrite' };
 }
 
 const route = <const R extends RouteDef>(r: R): R => r;
@@ -33,6 +38,15 @@ const returnTo = z
   .string()
   .max(2048)
   .refine((v) => (v.startsWith('/') && !v.startsWith('//')) || URL.canParse(v), 'a path or an absolute URL');
+
+/** Who uploads a content's files; the domain then checks the caller manages that content's institution. */
+const uploaders = ['institution-manager', 'instructor'] as const satisfies readonly Role[];
+/** Every upload route reads its session beside the access projection and talks to the upload bucket. */
+const uploadRoute = {
+  tables: { access: 'readWrite' },
+  buckets: { upload: 'readWrite' },
+  feature: 'video',
+} as const satisfies Partial<RouteDef>;
 
 export const routes = {
   getHealth: route({
@@ -98,6 +112,49 @@ export const routes = {
     access: 'public',
     summary: 'Revokes the refresh token and clears the session cookies',
     oauth: true,
+  }),
+  startUpload: route({
+    method: 'POST',
+    path: '/uploads',
+    handler: 'vod/start-upload',
+    access: uploaders,
+    summary: 'Starts a multipart upload of a video or material file for a content the caller manages',
+    body: startUploadBody,
+    ...uploadRoute,
+  }),
+  presignUploadParts: route({
+    method: 'GET',
+    path: '/uploads/{uploadId}/part-urls',
+    handler: 'vod/presign-upload-parts',
+    access: uploaders,
+    summary: 'Presigned PUT URLs for a range of the upload’s parts',
+    query: partUrlsQueryString,
+    ...uploadRoute,
+  }),
+  listUploadParts: route({
+    method: 'GET',
+    path: '/uploads/{uploadId}/parts',
+    handler: 'vod/list-upload-parts',
+    access: uploaders,
+    summary: 'The parts S3 already holds, to resume an interrupted upload',
+    ...uploadRoute,
+  }),
+  completeUpload: route({
+    method: 'POST',
+    path: '/uploads/{uploadId}/complete',
+    handler: 'vod/complete-upload',
+    access: uploaders,
+    summary: 'Assembles the file from its parts; refused parts abort the upload',
+    body: completeUploadBody,
+    ...uploadRoute,
+  }),
+  abortUpload: route({
+    method: 'DELETE',
+    path: '/uploads/{uploadId}',
+    handler: 'vod/abort-upload',
+    access: uploaders,
+    summary: 'Abandons an upload and deletes its parts',
+    ...uploadRoute,
   }),
 } as const satisfies Record<string, RouteDef>;
 

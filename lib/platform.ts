@@ -79,6 +79,18 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     eventBus: data.eventBus,
     compliance: complianceOf(config),
   });
+  // Before the api stack, whose upload routes write into its bucket.
+  const vod = config.features.video
+    ? new VodStack(app, name('vod'), {
+        ...common,
+        description: `${config.institution.name}: video uploads, transcoding and playback`,
+        eventBus: data.eventBus,
+        idempotencyTable: data.tables.idempotency,
+        allowedOrigins: config.cors.allowedOrigins,
+        keepStatefulData: config.retention.keepStatefulData,
+        video: config.video,
+      })
+    : undefined;
   const api = new ApiStack(app, name('api'), {
     ...common,
     description: `${config.institution.name}: HTTP API, its Lambda routes and the VPC link to the core service`,
@@ -94,18 +106,10 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
       listener: coreService.listener,
       albSecurityGroup: coreService.albSecurityGroup,
     },
+    ...(vod
+      ? { video: { uploadBucket: vod.uploadBucket, maxUploadBytes: config.video.maxUploadGiB * 1024 ** 3 } }
+      : {}),
   });
-  const vod = config.features.video
-    ? new VodStack(app, name('vod'), {
-        ...common,
-        description: `${config.institution.name}: video uploads, transcoding and playback`,
-        eventBus: data.eventBus,
-        idempotencyTable: data.tables.idempotency,
-        allowedOrigins: config.cors.allowedOrigins,
-        keepStatefulData: config.retention.keepStatefulData,
-        video: config.video,
-      })
-    : undefined;
   const monitoring = new MonitoringStack(app, name('monitoring'), {
     env,
     description: `${config.institution.name}: dashboard and alarms`,

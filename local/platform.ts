@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -37,6 +38,13 @@ import { LOCAL_CLIENT_ID, LocalTokenIssuer, OAuthError } from './token-issuer';
 import { LocalTranscoder } from './transcoder';
 
 const LAMBDA_DIR = join(__dirname, '..', 'lambda');
+/** `video.maxUploadGiB`'s default in the institution config. */
+const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
+
+/** s3rver's account registry, which its types leave out: who may sign requests to the store. */
+const s3rverAccount = createRequire(__filename)('s3rver/lib/models/account') as {
+  DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+};
 
 export interface LocalPlatformOptions {
   /** DynamoDB Local (or any DynamoDB-compatible endpoint). */
@@ -57,8 +65,11 @@ export interface LocalPlatformOptions {
   readonly compliance?: ComplianceProfile;
   /** The core service's clock, which tests move instead of waiting. @default the system clock */
   readonly clock?: () => Date;
-  /** The video pipeline's buckets and transcoder. @default objects in a temporary directory, removed on close */
-  readonly vod?: { readonly dir?: string };
+  /**
+   * The video pipeline's buckets and transcoder, and the largest upload accepted in bytes.
+   * @default objects in a temporary directory, removed on close; uploads up to 10 GiB (the config's default)
+   */
+  readonly vod?: { readonly dir?: string; readonly maxUploadBytes?: number };
 }
 
 /** The video pipeline on one machine: s3rver for the buckets, ffmpeg for MediaConvert. */
@@ -293,20 +304,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     return withAuthorizerContext(event, decision.context);
   }
 
-  for (const route of routeList) {
-    const { handler } = (await import(join(LAMBDA_DIR, route.handler))) as { handler: Handler };
-    const routeKey = `${route.method} ${route.path}`;
-    app.route({
-      method: route.method,
-      url: toFastifyPath(route.path),
-      handler: async (req, reply) => {
-        const event =
-          route.access === 'public' ? toApiEvent(req, routeKey) : await authorize(req, reply, routeKey);
-        return event ? sendApiResult(reply, await handler(event)) : reply;
-      },
-    });
-  }
-
   // The core service on its own port, reached as through API Gateway's VPC link: authorizer, then forward.
   const core = await buildCoreService({
     db: options.database,
@@ -365,6 +362,31 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   });
   process.env[VOD.env.uploadBucket] = objects.uploadBucket;
   process.env[VOD.env.outputBucket] = objects.outputBucket;
+  process.env[VOD.env.maxUploadBytes] = String(options.vod?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
+  // The upload routes' S3 client reaches the store as the DynamoDB client reaches DynamoDB Local: through
+  // the SDK's per-service endpoint variable, signing with the same local keys, which s3rver is taught here
+  // (it otherwise knows only its own S3RVER key, and DynamoDB Local keeps one database per access key).
+  process.env.AWS_ENDPOINT_URL_S3 = objects.endpoint;
+  s3rverAccount.DUMMY_ACCOUNT.createKeyPair(
+    LOCAL_AWS.credentials.accessKeyId,
+    LOCAL_AWS.credentials.secretAccessKey,
+  );
+
+  // After the environment above: handler modules build their clients and settings when loaded.
+  for (const route of routeList) {
+    const { handler } = (await import(join(LAMBDA_DIR, route.handler))) as { handler: Handler };
+    const routeKey = `${route.method} ${route.path}`;
+    app.route({
+      method: route.method,
+      url: toFastifyPath(route.path),
+      handler: async (req, reply) => {
+        const event =
+          route.access === 'public' ? toApiEvent(req, routeKey) : await authorize(req, reply, routeKey);
+        return event ? sendApiResult(reply, await handler(event)) : reply;
+      },
+    });
+  }
+
   const coreUrl = `http://127.0.0.1:${(core.server.address() as { port: number }).port}`;
   const hopByHop = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
   const forward = async (req: FastifyRequest, reply: FastifyReply) => {

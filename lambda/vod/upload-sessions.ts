@@ -9,6 +9,7 @@ import {
 import { type DynamoDBDocumentClient, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import * as z from 'zod';
+import { completeUploadBody, startUploadBody } from './upload-contract';
 import { canManageContent, contentKey } from '../access/access';
 import { VOD } from '../resources';
 import type { Identity } from '../shared/access-token';
@@ -78,12 +79,7 @@ export const ALLOWED_CONTENT_TYPES = {
   ],
 } as const satisfies Record<keyof typeof VOD.uploadPrefixes, readonly string[]>;
 
-export const startUploadBody = z.strictObject({
-  contentId: z.uuid(),
-  fileName: z.string().min(1).max(255),
-  size: z.number().int().positive(),
-  contentType: z.string().min(1).max(255),
-});
+export { completeUploadBody, startUploadBody };
 export type StartUploadBody = z.infer<typeof startUploadBody>;
 
 const partNumber = z.number().int().min(1).max(S3_LIMITS.maxParts);
@@ -98,12 +94,6 @@ export const partUrlsQuery = z
   });
 export type PartUrlsQuery = z.infer<typeof partUrlsQuery>;
 
-export const completeUploadBody = z.strictObject({
-  parts: z
-    .array(z.strictObject({ partNumber, etag: z.string().min(1).max(128) }))
-    .min(1)
-    .max(S3_LIMITS.maxParts),
-});
 export type CompleteUploadBody = z.infer<typeof completeUploadBody>;
 
 /** S3 upload ids are opaque; this only keeps absurd path values out of the table's keys. */

@@ -23,12 +23,14 @@ import {
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type ISecurityGroup, type IVpc, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import type { IApplicationListener } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { CORE_SERVICE, ENV, SESSION, type TableName } from '../../lambda/resources';
-import { routeList } from '../../lambda/routes';
+import { CORE_SERVICE, ENV, SESSION, type TableName, VOD } from '../../lambda/resources';
+import { type RouteDef, routeList } from '../../lambda/routes';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
 
@@ -51,6 +53,12 @@ export interface ApiStackProps extends StackProps {
     readonly listener: IApplicationListener;
     readonly albSecurityGroup: ISecurityGroup;
   };
+  /**
+   * The video pipeline's upload bucket and the largest file it takes, in bytes. Routes of the `video`
+   * feature exist only when this is given.
+   * @default - video is off: no upload routes
+   */
+  readonly video?: { readonly uploadBucket: IBucket; readonly maxUploadBytes: number };
 }
 
 /**
@@ -64,6 +72,8 @@ export class ApiStack extends Stack {
   public readonly url: string;
   /** The core service's VPC link's security group: the only source its load balancer admits. */
   public readonly coreServiceLinkSecurityGroup: SecurityGroup;
+  /** The upload bucket's ARN as imported here, made once for every upload route. */
+  private uploadBucketImport?: string;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -163,7 +173,8 @@ export class ApiStack extends Stack {
       [ENV.appOrigins]: origins,
       ...(props.domain ? { [ENV.cookieDomain]: props.domain.name } : {}),
     };
-    for (const route of routeList) {
+    const enabled = (route: RouteDef) => route.feature !== 'video' || props.video !== undefined;
+    for (const route of routeList.filter(enabled)) {
       const fn = this.addFunction(
         `Route-${route.id}`,
         route.handler,
@@ -176,6 +187,7 @@ export class ApiStack extends Stack {
       ][]) {
         fn.bindTable(props.tables[table], ENV[`${table}Table`], access);
       }
+      if (route.buckets?.upload && props.video) this.bindUploadBucket(fn, props.video);
       const [apiRoute] = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
@@ -235,6 +247,47 @@ export class ApiStack extends Stack {
       }
     }
     return linkSecurityGroup;
+  }
+
+  /**
+   * What the upload sessions do with the bucket, nothing more: CreateMultipartUpload, UploadPart (presigned
+   * for the browser, so signed with this role) and CompleteMultipartUpload are all `s3:PutObject`; resuming
+   * lists parts; refusing or abandoning aborts. No GetObject or DeleteObject: a finished file is never read
+   * or removed through the API.
+   */
+  private bindUploadBucket(fn: LmsFunction, video: NonNullable<ApiStackProps['video']>): void {
+    const { uploadBucket, maxUploadBytes } = video;
+    fn.function.addEnvironment(VOD.env.uploadBucket, uploadBucket.bucketName);
+    fn.function.addEnvironment(VOD.env.maxUploadBytes, String(maxUploadBytes));
+    const prefixes = Object.values(VOD.uploadPrefixes);
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        resources: prefixes.map((p) => `${this.uploadBucketArn(uploadBucket)}/${p}*`),
+      }),
+    );
+    Validations.of(fn.role).acknowledge(
+      ...prefixes.map((p) => ({
+        id: `AwsSolutions-IAM5[Resource::${this.uploadBucketExport(uploadBucket)}/${p}*]`,
+        reason:
+          'Every upload has its own key under its kind; the prefix is the narrowest scope covering them.',
+      })),
+    );
+  }
+
+  /**
+   * The bucket's ARN through an export named here rather than generated: cdk-nag names a finding by the
+   * export it reads, and a generated name (a hash of the producer's logical id) is no name to acknowledge.
+   */
+  private uploadBucketArn(bucket: IBucket): string {
+    this.uploadBucketImport ??= Stack.of(bucket).exportValue(bucket.bucketArn, {
+      name: this.uploadBucketExport(bucket),
+    }) as string;
+    return this.uploadBucketImport;
+  }
+
+  private uploadBucketExport(bucket: IBucket): string {
+    return `${Stack.of(bucket).stackName}:UploadBucketArn`;
   }
 
   private addFunction(

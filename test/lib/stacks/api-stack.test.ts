@@ -1,9 +1,10 @@
-import { Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { CORE_SERVICE, ENV } from '../../../lambda/resources';
+import { CORE_SERVICE, ENV, VOD } from '../../../lambda/resources';
 import { routeList } from '../../../lambda/routes';
-import type { Platform } from '../../../lib/platform';
+import { loadConfig } from '../../../lib/config/load-config';
+import { buildPlatform, type Platform } from '../../../lib/platform';
 import { platformFor, refIn, sameRef } from '../platform-fixture';
 
 describe('api stack', () => {
@@ -174,6 +175,61 @@ describe('api stack', () => {
     const policies = Object.values(api.findResources('AWS::IAM::Policy'));
     const withDynamo = policies.filter((p) => JSON.stringify(p).includes('dynamodb:'));
     expect(withDynamo).toHaveLength(routeList.filter((r) => r.tables).length);
+  });
+
+  describe('upload routes', () => {
+    const uploadRoutes = routeList.filter((r) => r.buckets?.upload);
+    const resources = api.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>;
+    const propsOf = (fn: Platform['api']['functions'][number]) =>
+      resources[dev.platform.api.getLogicalId(fn.function.node.defaultChild as CfnFunction)]!.Properties;
+    const s3Statements = Object.values(api.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as { Action: unknown }[]).filter((st) =>
+        JSON.stringify(st.Action).includes('s3:'),
+      ),
+    );
+
+    it('exist only behind the video feature', () => {
+      expect(uploadRoutes.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+        'DELETE /uploads/{uploadId}',
+        'GET /uploads/{uploadId}/part-urls',
+        'GET /uploads/{uploadId}/parts',
+        'POST /uploads',
+        'POST /uploads/{uploadId}/complete',
+      ]);
+      expect(uploadRoutes.every((r) => r.feature === 'video')).toBe(true);
+    });
+
+    it('get the bucket name, the size limit and exactly the multipart actions on videos/ and materials/', () => {
+      for (const route of routeList) {
+        const fn = dev.platform.api.functions.find((f) => f.node.id === `Route-${route.id}`)!;
+        const env = (propsOf(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+        expect([route.id, VOD.env.uploadBucket in env]).toEqual([route.id, Boolean(route.buckets?.upload)]);
+        if (route.buckets?.upload) expect(env[VOD.env.maxUploadBytes]).toBe(String(10 * 1024 ** 3));
+      }
+      expect(s3Statements).toHaveLength(uploadRoutes.length);
+      for (const statement of s3Statements) {
+        expect(statement).toEqual({
+          Effect: 'Allow',
+          Action: ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+          Resource: Object.values(VOD.uploadPrefixes).map((p) => ({
+            'Fn::Join': ['', [{ 'Fn::ImportValue': 'demo-vod:UploadBucketArn' }, `/${p}*`]],
+          })),
+        });
+      }
+    });
+
+    it('are not built when video is off', () => {
+      const config = loadConfig('default');
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const off = buildPlatform(app, { ...config, features: { ...config.features, video: false } });
+      expect(off.vod).toBeUndefined();
+      const keys = Object.values(Template.fromStack(off.api).findResources('AWS::ApiGatewayV2::Route')).map(
+        (r) => r.Properties.RouteKey,
+      );
+      expect(keys).toContain('GET /me');
+      expect(keys.filter((k: string) => k.includes('/uploads'))).toEqual([]);
+      expect(off.api.functions).toHaveLength(routeList.length - uploadRoutes.length + 1); // + the authorizer
+    });
   });
 
   it('allows credentialed CORS from the configured origins only', () => {

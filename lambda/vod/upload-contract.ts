@@ -1,0 +1,33 @@
+import * as z from 'zod';
+
+/*
+ * The upload routes' request schemas, in a module that loads no AWS SDK: the route table imports it, and
+ * every Lambda loads the route table. The domain (upload-sessions.ts) parses with the same schemas again.
+ */
+
+/** S3's limit on the parts of one multipart upload. */
+const MAX_PARTS = 10_000;
+const partNumber = z.number().int().min(1).max(MAX_PARTS);
+
+export const startUploadBody = z.strictObject({
+  contentId: z.uuid(),
+  fileName: z.string().min(1).max(255),
+  size: z.number().int().positive(),
+  contentType: z.string().min(1).max(255),
+});
+
+export const completeUploadBody = z.strictObject({
+  parts: z
+    .array(z.strictObject({ partNumber, etag: z.string().min(1).max(128) }))
+    .min(1)
+    .max(MAX_PARTS),
+});
+
+/**
+ * Query values arrive as strings; the domain checks the numbers against partUrlsQuery and the upload's
+ * own part count, naming `query.from` and `query.to` as here.
+ */
+export const partUrlsQueryString = z.strictObject({
+  from: z.coerce.number().int(),
+  to: z.coerce.number().int(),
+});
