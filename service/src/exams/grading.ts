@@ -7,7 +7,7 @@ import { type Caller, notFound } from '../http/identity';
 import { appendAudit } from '../learning/audit';
 import { provisionFor } from '../provisions/provisions';
 import { answeredQuestions, assertExamReader, examIn, sittingColumns } from './exams';
-import { settleScore } from './sittings';
+import { attemptColumns, attemptCounts, auditGrade, settleScore } from './sittings';
 
 /*
  * The institution's side of exams: who sat an exam, what they answered, grades for short answers, and
@@ -90,16 +90,7 @@ export async function gradeAnswer(
     const attempt = await trx
       .selectFrom('exam_attempts as a')
       .innerJoin('enrollments as e', 'e.id', 'a.enrollment_id')
-      .select([
-        'a.id',
-        'a.exam_id',
-        'a.enrollment_id',
-        'e.user_sub',
-        'a.attempt_no',
-        'a.max_points',
-        'a.deadline_at',
-        'a.submitted_at',
-      ])
+      .select([...attemptColumns, 'a.submitted_at'])
       .where('a.id', '=', attemptId)
       .where('a.exam_id', '=', examId)
       .forUpdate('a')
@@ -125,24 +116,12 @@ export async function gradeAnswer(
       .values({ attempt_id: attemptId, question_id: questionId, saved_at: attempt.submitted_at, ...grade })
       .onConflict((oc) => oc.columns(['attempt_id', 'question_id']).doUpdateSet(grade))
       .execute();
-    await appendAudit(
-      trx,
-      {
-        enrollmentId: attempt.enrollment_id,
-        userSub: attempt.user_sub,
-        kind: 'grade',
-        contentId: examId,
-        at: now,
-      },
-      {
-        attemptId,
-        attemptNo: attempt.attempt_no,
-        questionId,
-        points,
-        maxPoints: question.points,
-        gradedBy: caller.sub,
-      },
-    );
+    await auditGrade(trx, attempt, now, {
+      questionId,
+      points,
+      maxPoints: question.points,
+      gradedBy: caller.sub,
+    });
     await settleScore(trx, attempt, profile, now);
   });
   return submission(db, caller, courseId, examId, attemptId);
@@ -179,13 +158,7 @@ export async function grantRetake(
     if (!enrollment) throw notFound('Enrollment');
     const exam = await examIn(trx, provision.courseId, examId);
     if (exam.state !== 'active') throw notFound('Exam');
-    const { used, granted, open } = await sql<{ used: number; granted: number; open: number }>`
-      select
-        (select count(*)::int from exam_attempts where enrollment_id = ${enrollmentId} and exam_id = ${examId}) as used,
-        (select count(*)::int from exam_attempts where enrollment_id = ${enrollmentId} and exam_id = ${examId} and submitted_at is null) as open,
-        (select count(*)::int from exam_retakes where enrollment_id = ${enrollmentId} and exam_id = ${examId}) as granted`
-      .execute(trx)
-      .then((r) => r.rows[0]!);
+    const { used, granted, open } = await attemptCounts(trx, enrollmentId, examId);
     const allowed = profile.examAttempts! + granted;
     if (open > 0 || used < allowed)
       throw new HttpError(409, 'The learner has a sitting left: a retake is granted once it is used');

@@ -33,6 +33,15 @@ const examInput = z.strictObject({
     .describe('share of the course’s score, relative to its other exams'),
   questions: z.array(question).min(1).max(100),
 });
+/** A question as learners see it; the institution sees the right answer too. */
+const questionView = z.object({
+  id: z.uuid(),
+  kind: z.enum(['choice', 'short']),
+  prompt: z.string(),
+  choices: z.array(z.string()).nullable(),
+  points: z.number(),
+});
+const questionWithAnswer = questionView.extend({ answer: z.number().nullable() });
 const exam = z.object({
   id: z.uuid(),
   courseId: z.uuid(),
@@ -43,42 +52,38 @@ const exam = z.object({
   stage: z.enum(['mid', 'final']),
   weight: z.number(),
   maxPoints: z.number(),
-  questions: z.array(
-    z.object({
-      id: z.uuid(),
-      kind: z.enum(['choice', 'short']),
-      prompt: z.string(),
-      choices: z.array(z.string()).nullable(),
-      answer: z.number().nullable(),
-      points: z.number(),
-    }),
-  ),
+  questions: z.array(questionWithAnswer),
 });
 const sittingState = z.enum(['open', 'due', 'submitted', 'graded']);
 const response = z
   .object({ choice: z.number().nullable(), text: z.string().nullable(), savedAt: z.date() })
   .nullable();
-const sitting = z.object({
+/** What the learner and the institution both see of a sitting. */
+const sittingTimes = z.object({
   id: z.uuid(),
-  examId: z.uuid(),
   attemptNo: z.number(),
-  state: sittingState.describe('due: the time is up and the timer is about to submit it'),
   startedAt: z.date(),
   deadlineAt: z.date().nullable(),
-  secondsLeft: z.number().nullable(),
   submittedAt: z.date().nullable(),
   submittedBy: z.enum(['learner', 'timer']).nullable(),
   maxPoints: z.number(),
   score: z.number().nullable(),
+});
+const sitting = sittingTimes.extend({
+  examId: z.uuid(),
+  state: sittingState.describe('due: the time is up and the timer is about to submit it'),
+  secondsLeft: z.number().nullable(),
+  questions: z.array(questionView.extend({ response, awardedPoints: z.number().nullable() })),
+});
+const submissionView = sittingTimes.extend({
+  enrollmentId: z.uuid(),
+  userSub: z.string(),
   questions: z.array(
-    z.object({
-      id: z.uuid(),
-      kind: z.enum(['choice', 'short']),
-      prompt: z.string(),
-      choices: z.array(z.string()).nullable(),
-      points: z.number(),
+    questionWithAnswer.extend({
       response,
       awardedPoints: z.number().nullable(),
+      gradedBy: z.string().nullable(),
+      gradedAt: z.date().nullable(),
     }),
   ),
 });
@@ -198,32 +203,6 @@ export const examRoutes =
       },
       async (req) => listTakers(ctx.db, await ctx.caller(req), req.params.courseId, req.params.examId),
     );
-    const submissionView = z.object({
-      id: z.uuid(),
-      enrollmentId: z.uuid(),
-      userSub: z.string(),
-      attemptNo: z.number(),
-      startedAt: z.date(),
-      deadlineAt: z.date().nullable(),
-      submittedAt: z.date().nullable(),
-      submittedBy: z.enum(['learner', 'timer']).nullable(),
-      maxPoints: z.number(),
-      score: z.number().nullable(),
-      questions: z.array(
-        z.object({
-          id: z.uuid(),
-          kind: z.enum(['choice', 'short']),
-          prompt: z.string(),
-          choices: z.array(z.string()).nullable(),
-          answer: z.number().nullable(),
-          points: z.number(),
-          response,
-          awardedPoints: z.number().nullable(),
-          gradedBy: z.string().nullable(),
-          gradedAt: z.date().nullable(),
-        }),
-      ),
-    });
     app.get(
       '/courses/:courseId/exams/:examId/attempts/:attemptId',
       {

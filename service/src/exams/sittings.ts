@@ -5,7 +5,7 @@ import type { Database } from '../db/schema';
 import { HttpError } from '../http/errors';
 import { notFound } from '../http/identity';
 import { appendAudit } from '../learning/audit';
-import { evaluateCompletion, standingOf } from '../learning/completion';
+import { evaluateCompletion, type Standing, standingOf } from '../learning/completion';
 import { dayIn } from '../learning/days';
 import { answeredQuestions, examIn, sittingColumns } from './exams';
 
@@ -31,7 +31,8 @@ interface Attempt {
   readonly deadline_at: Date | null;
 }
 
-const attemptColumns = [
+/** What grading and submitting need of a sitting (joined with its enrollment as `e`). */
+export const attemptColumns = [
   'a.id',
   'a.exam_id',
   'a.enrollment_id',
@@ -74,6 +75,26 @@ async function tally(trx: Transaction<Database>, attemptId: string) {
   return rows[0]!;
 }
 
+/** A grade entry in the sitting's learner's audit trail, naming the sitting. */
+export async function auditGrade(
+  trx: Transaction<Database>,
+  attempt: Pick<Attempt, 'id' | 'exam_id' | 'enrollment_id' | 'user_sub' | 'attempt_no'>,
+  at: Date,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await appendAudit(
+    trx,
+    {
+      enrollmentId: attempt.enrollment_id,
+      userSub: attempt.user_sub,
+      kind: 'grade',
+      contentId: attempt.exam_id,
+      at,
+    },
+    { attemptId: attempt.id, attemptNo: attempt.attempt_no, ...detail },
+  );
+}
+
 /**
  * Once every answer of a submitted sitting is graded: its score (of 100, rounded down), and the course's
  * completion, which the score may bring.
@@ -92,17 +113,7 @@ export async function settleScore(
     .set({ score, graded_at: now })
     .where('id', '=', attempt.id)
     .execute();
-  await appendAudit(
-    trx,
-    {
-      enrollmentId: attempt.enrollment_id,
-      userSub: attempt.user_sub,
-      kind: 'grade',
-      contentId: attempt.exam_id,
-      at: now,
-    },
-    { attemptId: attempt.id, attemptNo: attempt.attempt_no, points, maxPoints: attempt.max_points, score },
-  );
+  await auditGrade(trx, attempt, now, { points, maxPoints: attempt.max_points, score });
   await evaluateCompletion(trx, attempt.enrollment_id, profile, now);
 }
 
@@ -129,24 +140,12 @@ async function submit(
     where q.id = a.question_id and a.attempt_id = ${attempt.id}
       and (q.kind = 'choice' or coalesce(btrim(a.text), '') = '')`.execute(trx);
   const { points, pending } = await tally(trx, attempt.id);
-  await appendAudit(
-    trx,
-    {
-      enrollmentId: attempt.enrollment_id,
-      userSub: attempt.user_sub,
-      kind: 'grade',
-      contentId: attempt.exam_id,
-      at: now,
-    },
-    {
-      attemptId: attempt.id,
-      attemptNo: attempt.attempt_no,
-      submittedBy: by,
-      submittedAt: at.toISOString(),
-      automaticPoints: points,
-      pendingAnswers: pending,
-    },
-  );
+  await auditGrade(trx, attempt, now, {
+    submittedBy: by,
+    submittedAt: at.toISOString(),
+    automaticPoints: points,
+    pendingAnswers: pending,
+  });
   await settleScore(trx, attempt, profile, now);
 }
 
@@ -154,17 +153,17 @@ async function submit(
 export const DUE_BATCH = 50;
 
 /**
- * Submits sittings whose time is up, each at its deadline with the answers saved by then (all of them, or
- * one enrollment's). Rows another worker holds are skipped, so tasks share the work. Returns how many.
+ * Submits sittings whose time is up, each at its deadline with the answers saved by then: the timer
+ * worker's pass, for learners who never came back. Rows another worker (or a learner's own request) holds
+ * are skipped, so tasks share the work. Returns how many.
  */
 export async function submitDueSittings(
   db: Kysely<Database>,
   profile: ComplianceProfile,
   now: Date,
-  enrollmentId?: string,
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    let due = trx
+    const attempts = await trx
       .selectFrom('exam_attempts as a')
       .innerJoin('enrollments as e', 'e.id', 'a.enrollment_id')
       .select(attemptColumns)
@@ -173,32 +172,26 @@ export async function submitDueSittings(
       .orderBy('a.deadline_at')
       .limit(DUE_BATCH)
       .forUpdate('a')
-      .skipLocked();
-    if (enrollmentId) due = due.where('a.enrollment_id', '=', enrollmentId);
-    const attempts = await due.execute();
+      .skipLocked()
+      .execute();
     for (const attempt of attempts) await submit(trx, attempt, 'timer', attempt.deadline_at!, profile, now);
     return attempts.length;
   });
 }
 
 /**
- * Before a learner's change: their sittings whose time is up are submitted first, so nothing is saved into
- * one after its deadline, and the timer worker need not have come by. Only for the enrollment's owner: a
- * stranger's request writes nothing.
+ * The learner's open sitting of an exam, locked. One whose time is up is submitted here, as of its
+ * deadline, and none is returned: nothing is saved into a sitting after its deadline, whether or not the
+ * timer worker has come by.
  */
-async function submitDueFor(
-  db: Kysely<Database>,
-  caller: Identity,
+async function openSitting(
+  trx: Transaction<Database>,
   enrollmentId: string,
+  examId: string,
   profile: ComplianceProfile,
   now: Date,
-) {
-  await ownEnrollment(db, caller, enrollmentId);
-  await submitDueSittings(db, profile, now, enrollmentId);
-}
-
-async function openAttempt(trx: Transaction<Database>, enrollmentId: string, examId: string) {
-  return trx
+): Promise<Attempt | undefined> {
+  const attempt = await trx
     .selectFrom('exam_attempts as a')
     .innerJoin('enrollments as e', 'e.id', 'a.enrollment_id')
     .select(attemptColumns)
@@ -207,6 +200,24 @@ async function openAttempt(trx: Transaction<Database>, enrollmentId: string, exa
     .where('a.submitted_at', 'is', null)
     .forUpdate('a')
     .executeTakeFirst();
+  if (attempt?.deadline_at && attempt.deadline_at <= now) {
+    await submit(trx, attempt, 'timer', attempt.deadline_at, profile, now);
+    return undefined;
+  }
+  return attempt;
+}
+
+/** Sittings used and retakes granted: what the attempts rule counts. */
+export async function attemptCounts(db: Db, enrollmentId: string, examId: string) {
+  const { rows } = await sql<{ used: number; open: number; granted: number }>`
+    select
+      (select count(*)::int from exam_attempts where enrollment_id = ${enrollmentId} and exam_id = ${examId}) as used,
+      (select count(*)::int from exam_attempts
+        where enrollment_id = ${enrollmentId} and exam_id = ${examId} and submitted_at is null) as open,
+      (select count(*)::int from exam_retakes where enrollment_id = ${enrollmentId} and exam_id = ${examId}) as granted`.execute(
+    db,
+  );
+  return rows[0]!;
 }
 
 /** Why an exam is closed to a learner now, or null when they may start a sitting. */
@@ -223,18 +234,11 @@ async function gating(
   db: Db,
   enrollment: { id: string; startsOn: string; endsOn: string },
   exam: { id: string; stage: 'mid' | 'final' },
+  standing: Standing,
   profile: ComplianceProfile,
   now: Date,
 ): Promise<Gating> {
-  const [standing, counts] = await Promise.all([
-    standingOf(db, enrollment.id),
-    sql<{ used: number; granted: number }>`
-      select
-        (select count(*)::int from exam_attempts where enrollment_id = ${enrollment.id} and exam_id = ${exam.id}) as used,
-        (select count(*)::int from exam_retakes where enrollment_id = ${enrollment.id} and exam_id = ${exam.id}) as granted`
-      .execute(db)
-      .then((r) => r.rows[0]!),
-  ]);
+  const counts = await attemptCounts(db, enrollment.id, exam.id);
   const requiredShare = profile.examGates?.[exam.stage] ?? 0;
   const attemptsAllowed = profile.examAttempts === null ? null : profile.examAttempts + counts.granted;
   const facts = {
@@ -261,6 +265,19 @@ async function gating(
   return { ...facts, gate: null, message: 'open' };
 }
 
+/** Whole seconds to a deadline, none for an untimed sitting. */
+const secondsLeft = (deadline: Date | null, now: Date) =>
+  deadline === null ? null : Math.max(0, Math.ceil((deadline.getTime() - now.getTime()) / 1000));
+
+/** Where a sitting stands: due is past its deadline, about to be submitted by the timer. */
+function stateOf(
+  a: { submittedAt: Date | null; deadlineAt: Date | null; score: number | null },
+  now: Date,
+): 'open' | 'due' | 'submitted' | 'graded' {
+  if (a.submittedAt) return a.score === null ? 'submitted' : 'graded';
+  return a.deadlineAt !== null && a.deadlineAt <= now ? 'due' : 'open';
+}
+
 /** A sitting as its learner sees it: questions without their answers, what they gave, and the clock. */
 export async function sittingView(db: Db, attemptId: string, now: Date) {
   const attempt = await db
@@ -270,14 +287,10 @@ export async function sittingView(db: Db, attemptId: string, now: Date) {
     .executeTakeFirstOrThrow();
   const questions = await answeredQuestions(db, attempt.examId, attemptId);
   const submitted = attempt.submittedAt !== null;
-  const due = !submitted && attempt.deadlineAt !== null && attempt.deadlineAt <= now;
   return {
     ...attempt,
-    state: submitted ? (attempt.score === null ? 'submitted' : 'graded') : due ? 'due' : 'open',
-    secondsLeft:
-      submitted || attempt.deadlineAt === null
-        ? null
-        : Math.max(0, Math.ceil((attempt.deadlineAt.getTime() - now.getTime()) / 1000)),
+    state: stateOf(attempt, now),
+    secondsLeft: submitted ? null : secondsLeft(attempt.deadlineAt, now),
     // The right answers and who graded stay with the institution.
     questions: questions.map(({ answer: _answer, gradedBy: _by, gradedAt: _at, ...q }) => ({
       ...q,
@@ -306,39 +319,40 @@ export async function learnerExams(
     .orderBy('c.position')
     .orderBy('x.position')
     .execute();
+  // The course's progress is the same for every exam: measured once.
+  const standing = await standingOf(db, enrollmentId);
   return Promise.all(
     exams.map(async (exam) => {
       const [g, latest] = await Promise.all([
-        gating(db, enrollment, exam, profile, now),
+        gating(db, enrollment, exam, standing, profile, now),
         db
           .selectFrom('exam_attempts')
-          .select('id')
+          .select([
+            'id as attemptId',
+            'attempt_no as attemptNo',
+            'deadline_at as deadlineAt',
+            'submitted_at as submittedAt',
+            'score',
+          ])
           .where('enrollment_id', '=', enrollmentId)
           .where('exam_id', '=', exam.id)
           .orderBy('attempt_no', 'desc')
           .executeTakeFirst(),
       ]);
-      const sitting = latest ? await sittingView(db, latest.id, now) : null;
+      const state = latest && stateOf(latest, now);
       return {
         examId: exam.id,
         title: exam.title,
         stage: exam.stage,
         weight: exam.weight,
         // An open sitting is resumed whatever the gates say now.
-        open: g.gate === null || sitting?.state === 'open',
+        open: g.gate === null || state === 'open',
         gate: g.gate,
         requiredShare: g.requiredShare,
         progressShare: g.progressShare,
         attemptsUsed: g.attemptsUsed,
         attemptsAllowed: g.attemptsAllowed,
-        latest: sitting && {
-          attemptId: sitting.id,
-          attemptNo: sitting.attemptNo,
-          state: sitting.state,
-          deadlineAt: sitting.deadlineAt,
-          submittedAt: sitting.submittedAt,
-          score: sitting.score,
-        },
+        latest: latest ? { ...latest, state: state! } : null,
       };
     }),
   );
@@ -357,15 +371,14 @@ export async function startSitting(
   profile: ComplianceProfile,
   now: Date,
 ): Promise<{ readonly started: boolean; readonly sitting: Awaited<ReturnType<typeof sittingView>> }> {
-  await submitDueFor(db, caller, enrollmentId, profile, now);
   return db.transaction().execute(async (trx) => {
     const enrollment = await ownEnrollment(trx, caller, enrollmentId);
     // One learner's starts run one at a time: two tabs starting at once get one sitting.
     await trx.selectFrom('enrollments').select('id').where('id', '=', enrollmentId).forUpdate().execute();
     const exam = await activeExam(trx, enrollment.courseId, examId);
-    const open = await openAttempt(trx, enrollmentId, examId);
+    const open = await openSitting(trx, enrollmentId, examId, profile, now);
     if (open) return { started: false, sitting: await sittingView(trx, open.id, now) };
-    const g = await gating(trx, enrollment, exam, profile, now);
+    const g = await gating(trx, enrollment, exam, await standingOf(trx, enrollmentId), profile, now);
     if (g.gate) throw new HttpError(409, g.message);
     const { maxPoints } = await trx
       .selectFrom('exam_questions')
@@ -443,8 +456,7 @@ export async function saveAnswer(
   profile: ComplianceProfile,
   now: Date,
 ) {
-  await submitDueFor(db, caller, enrollmentId, profile, now);
-  return db.transaction().execute(async (trx) => {
+  const saved = await db.transaction().execute(async (trx) => {
     const enrollment = await ownEnrollment(trx, caller, enrollmentId);
     await activeExam(trx, enrollment.courseId, examId);
     const question = await trx
@@ -461,23 +473,19 @@ export async function saveAnswer(
         throw invalid('body.choice', `must be between 0 and ${question.choices!.length - 1}`);
     } else if (input.text === undefined || input.choice !== undefined)
       throw invalid('body.text', 'a short-answer question takes a text');
-    const attempt = await openAttempt(trx, enrollmentId, examId);
-    if (!attempt) throw closed();
+    const attempt = await openSitting(trx, enrollmentId, examId, profile, now);
+    // No throw in here: a sitting the timer just submitted must stay submitted.
+    if (!attempt) return undefined;
     const answer = { choice: input.choice ?? null, text: input.text ?? null, saved_at: now };
     await trx
       .insertInto('exam_answers')
       .values({ attempt_id: attempt.id, question_id: questionId, ...answer })
       .onConflict((oc) => oc.columns(['attempt_id', 'question_id']).doUpdateSet(answer))
       .execute();
-    return {
-      questionId,
-      savedAt: now,
-      secondsLeft:
-        attempt.deadline_at === null
-          ? null
-          : Math.max(0, Math.ceil((attempt.deadline_at.getTime() - now.getTime()) / 1000)),
-    };
+    return { questionId, savedAt: now, secondsLeft: secondsLeft(attempt.deadline_at, now) };
   });
+  if (!saved) throw closed();
+  return saved;
 }
 
 /** The learner hands in their open sitting. */
@@ -489,13 +497,15 @@ export async function submitSitting(
   profile: ComplianceProfile,
   now: Date,
 ) {
-  await submitDueFor(db, caller, enrollmentId, profile, now);
-  return db.transaction().execute(async (trx) => {
+  const submitted = await db.transaction().execute(async (trx) => {
     const enrollment = await ownEnrollment(trx, caller, enrollmentId);
     await activeExam(trx, enrollment.courseId, examId);
-    const attempt = await openAttempt(trx, enrollmentId, examId);
-    if (!attempt) throw closed();
+    const attempt = await openSitting(trx, enrollmentId, examId, profile, now);
+    // No throw in here: a sitting the timer just submitted must stay submitted.
+    if (!attempt) return undefined;
     await submit(trx, attempt, 'learner', now, profile, now);
     return sittingView(trx, attempt.id, now);
   });
+  if (!submitted) throw closed();
+  return submitted;
 }
