@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import {
@@ -12,46 +12,28 @@ import {
   projectAccessEvent,
 } from '../../../lambda/access/access';
 import type * as ProjectAccess from '../../../lambda/access/project-access';
-import { ENV, TABLES } from '../../../lambda/resources';
+import { ENV } from '../../../lambda/resources';
 import { logger } from '../../../lambda/shared/observability';
-import { LOCAL_AWS } from '../../../local/dynamodb-local';
+import { createTables, LOCAL_AWS } from '../../../local/dynamodb-local';
+import { overrideEnv } from '../env';
 
 /*
  * The projector as deployed (its module reads the environment at load) against a table of its own in
- * DynamoDB Local, with the TABLES.access key layout.
+ * DynamoDB Local, created as the data stack defines it.
  */
 
 const endpoint = process.env.DYNAMODB_ENDPOINT!;
-const tableName = `access-${randomUUID()}`;
+let tables: Record<string, string>;
+let tableName: string;
 const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
 const ddb = DynamoDBDocumentClient.from(client);
 let projector: typeof ProjectAccess;
-const savedEnv: Record<string, string | undefined> = {};
-
-function setEnv(values: Record<string, string>): void {
-  for (const [name, value] of Object.entries(values)) {
-    savedEnv[name] = process.env[name];
-    process.env[name] = value;
-  }
-}
+let restoreEnv: () => void;
 
 beforeAll(async () => {
-  const { partitionKey, sortKey } = TABLES.access;
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: partitionKey, KeyType: 'HASH' },
-        { AttributeName: sortKey, KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: partitionKey, AttributeType: 'S' },
-        { AttributeName: sortKey, AttributeType: 'S' },
-      ],
-    }),
-  );
-  setEnv({
+  tables = await createTables(endpoint, `access-${randomUUID()}-`);
+  tableName = tables.access!;
+  restoreEnv = overrideEnv({
     AWS_REGION: LOCAL_AWS.region,
     AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
@@ -65,11 +47,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const [name, value] of Object.entries(savedEnv)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  await client.send(new DeleteTableCommand({ TableName: tableName }));
+  restoreEnv();
+  for (const name of Object.values(tables)) await client.send(new DeleteTableCommand({ TableName: name }));
   client.destroy();
 });
 

@@ -8,6 +8,7 @@ import 'aws-sdk-client-mock-jest';
 import { ENV, VOD } from '../../../lambda/resources';
 import type * as StartTranscode from '../../../lambda/vod/start-transcode';
 import { createTables, LOCAL_AWS } from '../../../local/dynamodb-local';
+import { overrideEnv } from '../env';
 
 /*
  * The handler as deployed: its module reads the environment at load, the idempotency layer writes to a
@@ -22,20 +23,13 @@ const INSTITUTION = '5b0c7c1e-3f0a-4d43-9a51-2f7f4b1f9c11';
 const mediaConvert = mockClient(MediaConvertClient);
 let handler: typeof StartTranscode.handler;
 let idempotencyTable: string;
-const savedEnv: Record<string, string | undefined> = {};
-
-function setEnv(values: Record<string, string>): void {
-  for (const [name, value] of Object.entries(values)) {
-    savedEnv[name] = process.env[name];
-    process.env[name] = value;
-  }
-}
+let restoreEnv: () => void;
 
 beforeAll(async () => {
   const endpoint = process.env.DYNAMODB_ENDPOINT!;
   // A prefix of its own, so this file's records never meet another file's.
   idempotencyTable = (await createTables(endpoint, `vod-start-transcode-${randomUUID()}-`)).idempotency;
-  setEnv({
+  restoreEnv = overrideEnv({
     AWS_REGION: LOCAL_AWS.region,
     AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
@@ -51,10 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  for (const [name, value] of Object.entries(savedEnv)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  restoreEnv();
 });
 
 let jobs = 0;
