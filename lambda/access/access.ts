@@ -135,9 +135,10 @@ export async function projectAccessEvent(
 
 const MANAGING_ROLES: readonly string[] = ['institution-manager', 'instructor'];
 
-interface ContentItem {
+export interface ContentItem {
   readonly courseId: string;
   readonly institutionId: string;
+  readonly kind: 'video' | 'material' | 'exam';
   readonly state: 'active' | 'archived';
 }
 
@@ -164,17 +165,30 @@ async function managesInstitution(
   return !!member && member.removed !== true && MANAGING_ROLES.includes(member.role ?? '');
 }
 
-/** May `sub` upload to or replace the files of this content? Its institution's managers and instructors. */
+/**
+ * The content, when `sub` may upload to or replace its files (its institution's managers and instructors);
+ * undefined otherwise, so a caller that needs the content's facts reads it once.
+ */
+export async function managedContent(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  sub: string,
+  contentId: string,
+): Promise<ContentItem | undefined> {
+  const content = await getItem<ContentItem>(ddb, tableName, contentKey(contentId));
+  // Archived content keeps its files for the record; nothing is uploaded to it.
+  if (!content || content.state !== 'active') return undefined;
+  return (await managesInstitution(ddb, tableName, sub, content.institutionId)) ? content : undefined;
+}
+
+/** May `sub` upload to or replace the files of this content? */
 export async function canManageContent(
   ddb: DynamoDBDocumentClient,
   tableName: string,
   sub: string,
   contentId: string,
 ): Promise<boolean> {
-  const content = await getItem<ContentItem>(ddb, tableName, contentKey(contentId));
-  // Archived content keeps its files for the record; nothing is uploaded to it.
-  if (!content || content.state !== 'active') return false;
-  return managesInstitution(ddb, tableName, sub, content.institutionId);
+  return (await managedContent(ddb, tableName, sub, contentId)) !== undefined;
 }
 
 /**

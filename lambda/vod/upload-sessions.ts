@@ -10,7 +10,7 @@ import { type DynamoDBDocumentClient, DeleteCommand, GetCommand, PutCommand } fr
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import * as z from 'zod';
 import { completeUploadBody, startUploadBody } from './upload-contract';
-import { canManageContent, contentKey } from '../access/access';
+import { canManageContent, managedContent } from '../access/access';
 import { VOD } from '../resources';
 import type { Identity } from '../shared/access-token';
 import { HttpError, validationError } from '../shared/problem';
@@ -186,15 +186,9 @@ export async function startUpload(
 ): Promise<StartedUpload> {
   const { contentId, fileName, size, contentType } = parse(startUploadBody, 'body', input);
   // Someone who may not manage the content learns nothing about whether it exists.
-  if (!(await canManageContent(deps.ddb, deps.accessTable, caller.sub, contentId))) {
-    throw new HttpError(404, 'Content not found');
-  }
-  const { Item: content } = await deps.ddb.send(
-    new GetCommand({ TableName: deps.accessTable, Key: contentKey(contentId) }),
-  );
-  // canManageContent has just read it; only a concurrent delete of the projection item would end here.
+  const content = await managedContent(deps.ddb, deps.accessTable, caller.sub, contentId);
   if (!content) throw new HttpError(404, 'Content not found');
-  const { kind, institutionId } = content as { kind: string; institutionId: string };
+  const { kind, institutionId } = content;
   if (kind !== 'video' && kind !== 'material') {
     throw new HttpError(409, `A ${kind} content takes no file upload`);
   }
