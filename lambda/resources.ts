@@ -53,7 +53,9 @@ export const TABLES = {
   /**
    * The access projection: who may upload to or watch a content, kept from the core's events so Lambdas
    * decide without the core database. Items: `content#<id>`/`meta`, `institution#<id>`/`member#<sub>`,
-   * `course#<id>`/`learner#<sub>`.
+   * `course#<id>`/`learner#<sub>`. Beside them, the video pipeline's own: upload sessions
+   * (`upload#<id>`/`meta`), each institution's transcoded minutes per UTC month
+   * (`institution#<id>`/`transcode-minutes#<yyyy-mm>`) and the videos counted in them (`transcode#<digest>`/`meta`).
    */
   access: { partitionKey: 'pk', sortKey: 'sk' },
 } as const satisfies Record<string, TableSpec>;
@@ -130,6 +132,16 @@ export const VOD = {
     mediaConvertRoleArn: 'VOD_MEDIACONVERT_ROLE_ARN',
     /** The largest upload accepted, in bytes: the config's `video.maxUploadGiB`. */
     maxUploadBytes: 'VOD_MAX_UPLOAD_BYTES',
+    /** Minutes of source video an institution may have transcoded per calendar month (UTC): the config's. */
+    monthlyTranscodeMinutes: 'VOD_MONTHLY_TRANSCODE_MINUTES',
+    /** `https://<host>` of the playback distribution: the resource signed cookies are scoped under. */
+    playbackOrigin: 'VOD_PLAYBACK_ORIGIN',
+    /** The secret holding the playback signing key (PKCS#8 PEM). */
+    signingKeySecretArn: 'VOD_SIGNING_KEY_SECRET_ARN',
+    /** The CloudFront public key's id: every signed cookie's `CloudFront-Key-Pair-Id`. */
+    signingKeyPairId: 'VOD_SIGNING_KEY_PAIR_ID',
+    /** How long signed playback cookies and material download URLs stay valid, in seconds. */
+    playbackSeconds: 'VOD_PLAYBACK_SECONDS',
   },
   /**
    * Upload keys: `<kind>/<institutionId>/<contentId>/<file name>`. The key names the content an upload is

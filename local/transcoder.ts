@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import { EVENTS, VOD } from '../lambda/resources';
-import { videoFailed, videoReady, type VideoFailed, type VideoReady } from '../lambda/shared/platform-events';
+import { videoReady, type VideoFailed, type VideoReady } from '../lambda/shared/platform-events';
+import { reserveTranscodeMinutes, transcodeMinutesOf, uploadDigest } from '../lambda/vod/transcode-budget';
 import {
   AUDIO,
   GOP_SECONDS,
@@ -20,6 +22,7 @@ import {
 } from '../lambda/vod/transcode-settings';
 import type { EventPublisher } from '../service/src/events/publisher';
 import { contentIdOf, durationSecondsOf, parseObjectCreated, type Upload } from '../lambda/vod/uploads';
+import { videoFailedFact } from '../lambda/vod/video-facts';
 
 export type TranscodeOutcome =
   | { outcome: 'ready'; detail: VideoReady }
@@ -33,6 +36,13 @@ export interface LocalTranscoderOptions {
   readonly outputBucket: string;
   /** The platform bus. */
   readonly publish: EventPublisher;
+  /** The monthly transcoding budget, counted in the access table as start-transcode counts it. */
+  readonly budget: {
+    readonly ddb: DynamoDBDocumentClient;
+    readonly table: string;
+    /** Minutes of source video each institution may have transcoded per calendar month (UTC). */
+    readonly monthlyMinutes: number;
+  };
   /** @default the binary of `@ffmpeg-installer/ffmpeg` */
   readonly ffmpegPath?: string;
   /** @default console.log */
@@ -76,13 +86,15 @@ export function rungsFor(sourceHeight: number): readonly Rung[] {
 /**
  * MediaConvert on one machine: for each object created under `videos/`, the ladder of transcode-settings
  * as HLS with ffmpeg into the output bucket, then `video.ready` or `video.failed` on the bus, as
- * publish-job-state publishes them. Jobs run one at a time, so a demo machine is not swamped.
+ * publish-job-state publishes them. As start-transcode, it reserves the video's minutes in its
+ * institution's monthly budget first, and a file that is no video or does not fit starts no encode. Jobs
+ * run one at a time, so a demo machine is not swamped.
  */
 export class LocalTranscoder {
   private readonly ffmpeg: string;
   private readonly log: (line: string) => void;
   private readonly clock: () => Date;
-  /** Bucket, key and etag of every upload taken, like start-transcode's idempotency key. */
+  /** The digest of bucket, key and etag of every upload taken, like start-transcode's idempotency key. */
   private readonly seen = new Set<string>();
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -103,17 +115,15 @@ export class LocalTranscoder {
     const located = contentIdOf(upload.key);
     if (!('contentId' in located))
       return Promise.resolve({ outcome: 'ignored', reason: `not a video upload: ${upload.key}` });
-    const { contentId } = located;
-    const bucket = { name: upload.bucket };
-    const object = { key: upload.key, etag: upload.etag };
-    const id = `${bucket.name}\n${object.key}\n${object.etag}`;
+    const { contentId, institutionId } = located;
+    const id = uploadDigest(upload);
     if (this.seen.has(id)) return Promise.resolve({ outcome: 'duplicate' });
     this.seen.add(id);
-    const job = this.tail.then(() => this.run(bucket.name, object.key, contentId));
+    const job = this.tail.then(() => this.run(upload, contentId, institutionId));
     this.tail = job.catch((error: Error) => {
       // Forgotten, so a redelivery tries again, as the idempotency record of a failed attempt is deleted.
       this.seen.delete(id);
-      this.log(`transcode ${object.key} failed: ${error.message}`);
+      this.log(`transcode ${upload.key} failed: ${error.message}`);
     });
     return job;
   }
@@ -127,7 +137,8 @@ export class LocalTranscoder {
     } while (tail !== this.tail);
   }
 
-  private async run(bucket: string, key: string, contentId: string): Promise<TranscodeOutcome> {
+  private async run(upload: Upload, contentId: string, institutionId: string): Promise<TranscodeOutcome> {
+    const { bucket, key } = upload;
     const started = Date.now();
     const work = await mkdtemp(join(tmpdir(), 'lms-transcode-'));
     try {
@@ -137,6 +148,16 @@ export class LocalTranscoder {
       let detail: VideoReady;
       try {
         const probe = await this.probe(source);
+        const { ddb, table, monthlyMinutes } = this.options.budget;
+        const reservation = await reserveTranscodeMinutes(ddb, table, {
+          institutionId,
+          contentId,
+          upload,
+          minutes: transcodeMinutesOf(probe.durationMs),
+          budget: monthlyMinutes,
+          at: this.clock(),
+        });
+        if (reservation.outcome === 'over-budget') return await this.fail(contentId, reservation.reason);
         const out = join(work, 'out');
         await mkdir(out);
         const renditions = await this.encode(source, probe, out);
@@ -151,13 +172,7 @@ export class LocalTranscoder {
         await this.store(out, contentId);
       } catch (error) {
         if (!(error instanceof FfmpegError)) throw error;
-        const failed = videoFailed.parse({
-          contentId,
-          occurredAt: this.clock().toISOString(),
-          reason: `ffmpeg could not transcode ${key}: ${error.message}`.slice(0, 2000),
-        });
-        await this.publish('video.failed', failed);
-        return { outcome: 'failed', detail: failed };
+        return await this.fail(contentId, `ffmpeg could not transcode ${key}: ${error.message}`);
       }
       await this.publish('video.ready', detail);
       this.log(`transcode ${key} ready in ${Date.now() - started}ms`);
@@ -165,6 +180,14 @@ export class LocalTranscoder {
     } finally {
       await rm(work, { recursive: true, force: true });
     }
+  }
+
+  /** `video.failed`, as start-transcode or publish-job-state would publish it. */
+  private async fail(contentId: string, reason: string): Promise<TranscodeOutcome> {
+    const { detail } = videoFailedFact(contentId, this.clock().toISOString(), reason);
+    await this.publish('video.failed', detail);
+    this.log(`transcode of content ${contentId} failed: ${detail.reason}`);
+    return { outcome: 'failed', detail };
   }
 
   private async publish(detailType: 'video.ready' | 'video.failed', detail: VideoReady | VideoFailed) {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ENV } from '../resources';
+import { ENV, VOD } from '../resources';
 
 type EnvKey = keyof typeof ENV;
 
@@ -17,6 +17,13 @@ export function readEnv<K extends EnvKey>(...keys: K[]): Record<K, string> {
   }
   if (missing.length > 0) throw new Error(`Missing environment: ${missing.join(', ')}`);
   return out;
+}
+
+/** readEnv for the video pipeline's variables (VOD.env). */
+export function readVodEnv<K extends keyof typeof VOD.env>(...keys: K[]): Record<K, string> {
+  const missing = keys.filter((k) => !process.env[VOD.env[k]]).map((k) => VOD.env[k]);
+  if (missing.length > 0) throw new Error(`Missing environment: ${missing.join(', ')}`);
+  return Object.fromEntries(keys.map((k) => [k, process.env[VOD.env[k]]!])) as Record<K, string>;
 }
 
 export function readOptionalEnv(key: EnvKey): string | undefined {

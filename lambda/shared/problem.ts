@@ -68,3 +68,10 @@ export function validationError(where: string, error: z.ZodError): HttpError {
   const errors = fieldProblems(where, error);
   return new HttpError(400, `Invalid ${errors.map((e) => e.field).join(', ')}`, errors);
 }
+
+/** Parses one part of a request (`body`, `query`, `path`), refusing it with 400 naming each bad field. */
+export function parseInput<S extends z.ZodType>(schema: S, where: string, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw validationError(where, result.error);
+  return result.data;
+}

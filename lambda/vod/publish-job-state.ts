@@ -1,13 +1,21 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
-import { EVENTS, VOD } from '../resources';
+import { VOD } from '../resources';
 import { logger } from '../shared/observability';
-import { videoFailed, videoReady, type VideoFailed, type VideoReady } from '../shared/platform-events';
+import { videoReady, type VideoReady } from '../shared/platform-events';
 import { tracer } from '../shared/tracer';
 import { LADDER, outputPrefixFor } from './transcode-settings';
 import { durationSecondsOf } from './uploads';
+import {
+  busNameFromEnv,
+  checkedDetail,
+  publishVideoFact,
+  type PublishDeps,
+  type VideoFact,
+  videoFailedFact,
+} from './video-facts';
 
-export { durationSecondsOf };
+export { durationSecondsOf, type PublishDeps, type VideoFact };
 
 const outputDetail = z.object({
   outputFilePaths: z.array(z.string()).optional(),
@@ -50,9 +58,6 @@ export function parseJobStateChange(event: unknown): JobStateChange {
   return parsed.data;
 }
 
-export type VideoFact =
-  { type: 'video.ready'; detail: VideoReady } | { type: 'video.failed'; detail: VideoFailed };
-
 /** The key of an `s3://bucket/key` URI, which is the path under the playback distribution. */
 const keyOf = (uri: string): string | undefined => /^s3:\/\/[^/]+\/(.+)$/.exec(uri)?.[1];
 
@@ -88,23 +93,11 @@ function readyDetail(event: JobStateChange): VideoReady {
   };
 }
 
-function failedDetail(event: JobStateChange): VideoFailed {
+function failureReason(event: JobStateChange): string {
   const { jobId, errorCode, errorMessage } = event.detail;
-  const reason = `MediaConvert job ${jobId} failed${errorCode === undefined ? '' : ` with error ${errorCode}`}: ${
+  return `MediaConvert job ${jobId} failed${errorCode === undefined ? '' : ` with error ${errorCode}`}: ${
     errorMessage?.trim() || 'no error message'
   }`;
-  return {
-    contentId: event.detail.userMetadata.contentId,
-    occurredAt: event.time,
-    reason: reason.slice(0, 2000),
-  };
-}
-
-function checked<T>(schema: z.ZodType<T>, type: string, detail: T): T {
-  const parsed = schema.safeParse(detail);
-  if (!parsed.success)
-    throw new Error(`The ${type} detail breaks the bus contract:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
 }
 
 /**
@@ -114,17 +107,12 @@ function checked<T>(schema: z.ZodType<T>, type: string, detail: T): T {
 export function videoFactOf(event: JobStateChange): VideoFact | undefined {
   switch (event.detail.status) {
     case 'COMPLETE':
-      return { type: 'video.ready', detail: checked(videoReady, 'video.ready', readyDetail(event)) };
+      return { type: 'video.ready', detail: checkedDetail(videoReady, 'video.ready', readyDetail(event)) };
     case 'ERROR':
-      return { type: 'video.failed', detail: checked(videoFailed, 'video.failed', failedDetail(event)) };
+      return videoFailedFact(event.detail.userMetadata.contentId, event.time, failureReason(event));
     default:
       return undefined;
   }
-}
-
-export interface PublishDeps {
-  readonly eventBridge: EventBridgeClient;
-  readonly busName: string;
 }
 
 export type PublishResult =
@@ -142,26 +130,7 @@ export async function publishJobState(deps: PublishDeps, event: unknown): Promis
     logger.warn('Job state ignored', { jobId: change.detail.jobId, status: change.detail.status });
     return { outcome: 'ignored', status: change.detail.status };
   }
-  const answer = await deps.eventBridge.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: deps.busName,
-          Source: EVENTS.sources.vod,
-          DetailType: fact.type,
-          Detail: JSON.stringify(fact.detail),
-          Time: new Date(fact.detail.occurredAt),
-        },
-      ],
-    }),
-  );
-  // PutEvents answers 200 even when it drops an entry; failing here makes EventBridge deliver again.
-  if ((answer.FailedEntryCount ?? 0) > 0) {
-    const entry = answer.Entries?.[0];
-    throw new Error(
-      `PutEvents refused ${fact.type}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim(),
-    );
-  }
+  await publishVideoFact(deps, fact);
   logger.info('Job state published', {
     jobId: change.detail.jobId,
     sourceKey: change.detail.userMetadata.sourceKey,
@@ -171,15 +140,9 @@ export async function publishJobState(deps: PublishDeps, event: unknown): Promis
   return { outcome: 'published', type: fact.type };
 }
 
-function busName(): string {
-  const name = process.env[EVENTS.busNameEnv];
-  if (!name) throw new Error(`Missing environment: ${EVENTS.busNameEnv}`);
-  return name;
-}
-
 const deps: PublishDeps = {
   eventBridge: tracer.captureAWSv3Client(new EventBridgeClient({})),
-  busName: busName(),
+  busName: busNameFromEnv(),
 };
 
 /** EventBridge target for MediaConvert's COMPLETE and ERROR job state changes. */

@@ -13,7 +13,8 @@ import { completeUploadBody, startUploadBody } from './upload-contract';
 import { canManageContent, managedContent } from '../access/access';
 import { VOD } from '../resources';
 import type { Identity } from '../shared/access-token';
-import { HttpError, validationError } from '../shared/problem';
+import { HttpError, parseInput } from '../shared/problem';
+import { budgetUsedUp, monthlyUsage } from './transcode-budget';
 
 /*
  * Multipart upload sessions for a content's file: the browser PUTs parts straight to the upload bucket
@@ -29,6 +30,8 @@ export interface UploadDeps {
   readonly uploadBucket: string;
   /** The largest file accepted, in bytes; above 5 TiB S3 itself refuses. */
   readonly maxBytes: number;
+  /** Minutes of video each institution may have transcoded per calendar month (UTC). */
+  readonly monthlyTranscodeMinutes: number;
   readonly now: () => Date;
   /**
    * How long a session's record is honoured; keep it equal to the bucket's abort-incomplete-upload rule,
@@ -172,19 +175,13 @@ const bareEtag = (etag: string) => etag.replace(/"/g, '');
 
 const notFound = () => new HttpError(404, 'Upload not found');
 
-function parse<S extends z.ZodType>(schema: S, where: string, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw validationError(where, result.error);
-  return result.data;
-}
-
 /** Starts a multipart upload for one file of a content the caller manages. */
 export async function startUpload(
   deps: UploadDeps,
   caller: Caller,
   input: StartUploadBody,
 ): Promise<StartedUpload> {
-  const { contentId, fileName, size, contentType } = parse(startUploadBody, 'body', input);
+  const { contentId, fileName, size, contentType } = parseInput(startUploadBody, 'body', input);
   // Someone who may not manage the content learns nothing about whether it exists.
   const content = await managedContent(deps.ddb, deps.accessTable, caller.sub, contentId);
   if (!content) throw new HttpError(404, 'Content not found');
@@ -204,6 +201,20 @@ export async function startUpload(
     throw new HttpError(400, `The file is larger than ${maxBytes} bytes`, [
       { field: 'body.size', message: `must be at most ${maxBytes}` },
     ]);
+  }
+
+  if (kind === 'video') {
+    // Checked before the upload, which could take hours only to be refused at transcoding. Whether this
+    // video still fits is known only from its duration, which start-transcode probes.
+    const usage = await monthlyUsage(
+      deps.ddb,
+      deps.accessTable,
+      institutionId,
+      deps.monthlyTranscodeMinutes,
+      deps.now(),
+    );
+    // 409, not 429: nothing a client retries soon will pass, and the detail says when it will.
+    if (usage.used >= usage.budget) throw new HttpError(409, budgetUsedUp(usage));
   }
 
   const key = `${VOD.uploadPrefixes[kind]}${institutionId}/${contentId}/${safeFileName(fileName)}`;
@@ -253,7 +264,7 @@ async function sessionFor(
   uploadId: string,
   { allowStarter = false } = {},
 ): Promise<UploadRecord> {
-  const id = parse(uploadIdParam, 'path.uploadId', uploadId);
+  const id = parseInput(uploadIdParam, 'path.uploadId', uploadId);
   const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.accessTable, Key: uploadKey(id) }));
   const record = Item as UploadRecord | undefined;
   // DynamoDB's TTL deletes late; an expired session is gone as far as callers can tell.
@@ -270,7 +281,7 @@ export async function partUrls(
   uploadId: string,
   range: PartUrlsQuery,
 ): Promise<PartUrl[]> {
-  const { from, to } = parse(partUrlsQuery, 'query', range);
+  const { from, to } = parseInput(partUrlsQuery, 'query', range);
   const session = await sessionFor(deps, caller, uploadId);
   if (to > session.partCount) {
     throw new HttpError(400, `The upload has ${session.partCount} parts`, [
@@ -370,7 +381,7 @@ export async function completeUpload(
   uploadId: string,
   parts: CompleteUploadBody['parts'],
 ): Promise<{ key: string; size: number }> {
-  const given = parse(completeUploadBody, 'body', { parts }).parts;
+  const given = parseInput(completeUploadBody, 'body', { parts }).parts;
   const session = await sessionFor(deps, caller, uploadId);
   let held: UploadedPart[];
   try {

@@ -52,17 +52,18 @@ export function parseObjectCreated(event: unknown): Upload {
 const contentIdSchema = z.uuid();
 
 /**
- * The content a video upload is for, from `videos/<institutionId>/<contentId>/<file name>`; a reason
- * instead when the key does not follow that layout, since no job could report back to a content.
+ * The content a video upload is for, and its institution, from `videos/<institutionId>/<contentId>/<file
+ * name>`; a reason instead when the key does not follow that layout, since no job could report back to a
+ * content. The upload route wrote the key, so the institution is the content's own.
  */
-export function contentIdOf(key: string): { contentId: string } | { ignored: string } {
+export function contentIdOf(key: string): { contentId: string; institutionId: string } | { ignored: string } {
   if (!key.startsWith(VOD.uploadPrefixes.video)) return { ignored: 'not under the video upload prefix' };
   const [institutionId, contentId, ...fileName] = key.slice(VOD.uploadPrefixes.video.length).split('/');
   if (!institutionId || !contentId || fileName.join('/') === '') {
     return { ignored: 'not <prefix><institutionId>/<contentId>/<file name>' };
   }
   if (!contentIdSchema.safeParse(contentId).success) return { ignored: 'the content id is not a UUID' };
-  return { contentId };
+  return { contentId, institutionId };
 }
 
 /**

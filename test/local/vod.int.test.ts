@@ -14,12 +14,17 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import ffmpeg from '@ffmpeg-installer/ffmpeg';
+import { createTables, LOCAL_AWS } from '../../local/dynamodb-local';
 import { LocalEventBus } from '../../local/event-bus';
 import { LocalObjectStore, type ObjectCreatedEvent } from '../../local/object-store';
 import { LocalTranscoder, type TranscodeOutcome } from '../../local/transcoder';
 
 const INSTITUTION = 'example-academy';
+const NOW = new Date('2026-11-23T10:00:00Z');
+const dynamo = new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT!, ...LOCAL_AWS });
 let work: string;
 let store: LocalObjectStore;
 let s3: S3Client;
@@ -41,17 +46,22 @@ beforeAll(async () => {
   });
   s3 = store.client();
   bus = new LocalEventBus();
+  const { access } = await createTables(process.env.DYNAMODB_ENDPOINT!, `local-vod-${randomUUID()}-`);
   transcoder = new LocalTranscoder({
     s3,
     outputBucket: store.outputBucket,
     publish: bus.publish,
+    // The first video (4 s, so 1 minute) uses the month up; the last case shows the refusal.
+    budget: { ddb: DynamoDBDocumentClient.from(dynamo), table: access, monthlyMinutes: 1 },
     log: () => undefined,
+    clock: () => NOW,
   });
 });
 afterAll(async () => {
   await transcoder.idle();
   await store.close();
   s3.destroy();
+  dynamo.destroy();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -166,6 +176,33 @@ describe('local video pipeline', () => {
       occurredAt: expect.any(String),
       reason: expect.stringMatching(/not a video .*Invalid data found when processing input/),
     });
+  });
+
+  it('publishes video.failed naming the budget once the month is used up, and encodes nothing', async () => {
+    const again = randomUUID();
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: store.uploadBucket,
+        Key: `videos/${INSTITUTION}/${again}/lecture.mp4`,
+        Body: await readFile(join(work, 'lecture.mp4')),
+      }),
+    );
+    await transcoder.idle();
+    const detail = {
+      contentId: again,
+      occurredAt: NOW.toISOString(),
+      reason:
+        "The institution's transcoding budget of 1 minute for 2026-11 is used up (1 used, this video needs 1); " +
+        'it starts again on 2026-12-01 at 00:00 UTC',
+    };
+    expect(await outcomes.at(-1)).toEqual({ outcome: 'failed', detail });
+    expect(
+      bus.published.filter((e) => (e.detail as { contentId?: string }).contentId === again),
+    ).toMatchObject([{ source: 'lms.vod', 'detail-type': 'video.failed', detail }]);
+    const { KeyCount } = await s3.send(
+      new ListObjectsV2Command({ Bucket: store.outputBucket, Prefix: `hls/${again}/` }),
+    );
+    expect(KeyCount).toBe(0);
   });
 
   it('ignores uploads outside videos/<institution>/<content id>/', async () => {

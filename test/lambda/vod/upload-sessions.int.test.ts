@@ -1,9 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HeadObjectCommand, ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { applyAccessFact } from '../../../lambda/access/access';
 import { HttpError } from '../../../lambda/shared/problem';
+import { reserveTranscodeMinutes } from '../../../lambda/vod/transcode-budget';
 import {
   abortUpload,
   completeUpload,
@@ -23,9 +27,11 @@ import { LocalObjectStore, type ObjectCreatedEvent } from '../../../local/object
  */
 
 const MiB = 1024 * 1024;
+const BUDGET = 6000;
 const endpoint = process.env.DYNAMODB_ENDPOINT!;
 const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
 const ddb = DynamoDBDocumentClient.from(client);
+let objectsDir: string;
 let store: LocalObjectStore;
 let s3: S3Client;
 let deps: UploadDeps;
@@ -45,9 +51,11 @@ const people = {
 };
 
 beforeAll(async () => {
+  objectsDir = await mkdtemp(join(tmpdir(), 'upload-sessions-'));
   store = await LocalObjectStore.start({
     uploadBucket: 'test-upload-sessions',
     outputBucket: 'test-upload-sessions-out',
+    dir: objectsDir,
     onObjectCreated: (event) => created.push(event),
   });
   s3 = store.client();
@@ -58,6 +66,7 @@ beforeAll(async () => {
     accessTable: access,
     uploadBucket: store.uploadBucket,
     maxBytes: 64 * MiB,
+    monthlyTranscodeMinutes: BUDGET,
     now: () => new Date(),
   };
   const occurredAt = new Date().toISOString();
@@ -94,6 +103,7 @@ afterAll(async () => {
   s3.destroy();
   await store.close();
   client.destroy();
+  await rm(objectsDir, { recursive: true, force: true });
 });
 
 /** The refusal a call ends in, as the handler wrapper would answer it. */
@@ -123,6 +133,17 @@ const record = async (uploadId: string) =>
 
 const s3ListParts = (key: string, uploadId: string) =>
   s3.send(new ListPartsCommand({ Bucket: store.uploadBucket, Key: key, UploadId: uploadId }));
+
+/** Every item of the access table, to show a refused call wrote nothing. */
+const accessItems = async () =>
+  (await ddb.send(new ScanCommand({ TableName: deps.accessTable, ConsistentRead: true }))).Items ?? [];
+
+/** Keys of the multipart uploads the store holds (s3rver keeps each in `<bucket>/._S3rver_uploads/<id>`). */
+async function pendingUploadKeys(): Promise<string[]> {
+  const dir = join(objectsDir, store.uploadBucket, '._S3rver_uploads');
+  const ids = await readdir(dir).catch(() => []);
+  return Promise.all(ids.map((id) => readFile(join(dir, id, 'key'), 'utf8')));
+}
 
 describe('upload sessions', () => {
   it('uploads in two parts, resumes from the listed parts and completes', async () => {
@@ -200,6 +221,57 @@ describe('upload sessions', () => {
       contentType: 'video/mp4',
     });
     expect(await refusal(start)).toEqual({ status: 400, fields: ['body.size'] });
+  });
+
+  it('refuses a video once the institution’s transcoding month is used up, writing nothing', async () => {
+    // A month of its own, filled as start-transcode fills it, so the other cases' month stays empty.
+    const at = new Date('2031-05-15T08:00:00Z');
+    const inMay = { ...deps, now: () => at };
+    const reserve = (minutes: number) =>
+      reserveTranscodeMinutes(ddb, deps.accessTable, {
+        institutionId,
+        contentId: video,
+        upload: {
+          bucket: store.uploadBucket,
+          key: `videos/${institutionId}/${video}/earlier.mp4`,
+          etag: randomUUID(),
+        },
+        minutes,
+        budget: BUDGET,
+        at,
+      });
+    const body = { contentId: video, fileName: 'over-budget.mp4', size: 1024, contentType: 'video/mp4' };
+    // One minute left: the upload starts, since only transcoding knows the video's length.
+    await reserve(BUDGET - 1);
+    const started = await startUpload(inMay, people.manager, body);
+    await abortUpload(inMay, people.manager, started.uploadId);
+
+    await reserve(1);
+    const items = await accessItems();
+    const pending = await pendingUploadKeys();
+    const error = await startUpload(inMay, people.manager, body).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    expect((error as HttpError).toProblem()).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail:
+        "The institution's transcoding budget of 6000 minutes for 2031-05 is used up (6000 used); " +
+        'it starts again on 2031-06-01 at 00:00 UTC',
+    });
+    expect(await accessItems()).toEqual(items);
+    expect(await pendingUploadKeys()).toEqual(pending);
+    expect(pending).not.toContain(`videos/${institutionId}/${video}/over-budget.mp4`);
+
+    // Materials are not transcoded, so the budget does not hold them back.
+    const handout = await startUpload(inMay, people.manager, {
+      contentId: material,
+      fileName: 'handout.pdf',
+      size: 1024,
+      contentType: 'application/pdf',
+    });
+    expect(await pendingUploadKeys()).toContain(handout.key);
+    await abortUpload(inMay, people.manager, handout.uploadId);
   });
 
   it('refuses an exam content with 409', async () => {

@@ -1,0 +1,73 @@
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import * as z from 'zod';
+import { EVENTS } from '../resources';
+import { videoFailed, type VideoFailed, type VideoReady } from '../shared/platform-events';
+
+/*
+ * The vod domain's answers to an upload, as they leave for the platform bus: start-transcode refuses an
+ * upload it will not transcode, publish-job-state reports how a job ended, and the local transcoder does
+ * both on one machine. Builds no client and reads no environment when loaded.
+ */
+
+export type VideoFact =
+  { type: 'video.ready'; detail: VideoReady } | { type: 'video.failed'; detail: VideoFailed };
+
+/** Checks a detail against the bus contract before it leaves: a broken one is this code's bug. */
+export function checkedDetail<T>(schema: z.ZodType<T>, type: VideoFact['type'], detail: T): T {
+  const parsed = schema.safeParse(detail);
+  if (!parsed.success)
+    throw new Error(`The ${type} detail breaks the bus contract:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** `video.failed` for a content, its reason cut to what the contract allows. */
+export function videoFailedFact(
+  contentId: string,
+  occurredAt: string,
+  reason: string,
+): Extract<VideoFact, { type: 'video.failed' }> {
+  return {
+    type: 'video.failed',
+    detail: checkedDetail(videoFailed, 'video.failed', {
+      contentId,
+      occurredAt,
+      reason: reason.slice(0, 2000),
+    }),
+  };
+}
+
+export interface PublishDeps {
+  readonly eventBridge: EventBridgeClient;
+  readonly busName: string;
+}
+
+/** Puts one fact on the platform bus, timed when it happened. */
+export async function publishVideoFact(deps: PublishDeps, fact: VideoFact): Promise<void> {
+  const answer = await deps.eventBridge.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: deps.busName,
+          Source: EVENTS.sources.vod,
+          DetailType: fact.type,
+          Detail: JSON.stringify(fact.detail),
+          Time: new Date(fact.detail.occurredAt),
+        },
+      ],
+    }),
+  );
+  // PutEvents answers 200 even when it drops an entry; failing here makes EventBridge deliver again.
+  if ((answer.FailedEntryCount ?? 0) > 0) {
+    const entry = answer.Entries?.[0];
+    throw new Error(
+      `PutEvents refused ${fact.type}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim(),
+    );
+  }
+}
+
+/** The platform bus's name, as the vod stack sets it on every publisher; read at a handler's cold start. */
+export function busNameFromEnv(): string {
+  const name = process.env[EVENTS.busNameEnv];
+  if (!name) throw new Error(`Missing environment: ${EVENTS.busNameEnv}`);
+  return name;
+}
