@@ -27,8 +27,13 @@ export interface RouteDef {
   readonly oauth?: boolean;
   /** Exists only when this feature is on in the institution's config. @default - always */
   readonly feature?: 'video';
-  /** Buckets the handler uses; the api stack grants exactly what their handlers need of them. */
-  readonly buckets?: { readonly upload?: 'readWrite' };
+  /**
+   * Buckets the handler uses; the api stack grants exactly what their handlers need of them: `readWrite`
+   * the multipart upload actions, `read` listing and reading materials.
+   */
+  readonly buckets?: { readonly upload?: 'readWrite' | 'read' };
+  /** Signs playback cookies: the api stack hands it the signing key's secret and the distribution's origin. */
+  readonly signsPlayback?: boolean;
 }
 
 const route = <const R extends RouteDef>(r: R): R => r;
@@ -47,6 +52,9 @@ const uploadRoute = {
   buckets: { upload: 'readWrite' },
   feature: 'video',
 } as const satisfies Partial<RouteDef>;
+
+/** Who may watch: the domain then checks enrolment in the content's course, or managing its institution. */
+const watchers = ['learner', 'institution-manager', 'instructor'] as const satisfies readonly Role[];
 
 export const routes = {
   getHealth: route({
@@ -155,6 +163,26 @@ export const routes = {
     access: uploaders,
     summary: 'Abandons an upload and deletes its parts',
     ...uploadRoute,
+  }),
+  startPlayback: route({
+    method: 'POST',
+    path: '/contents/{contentId}/playback',
+    handler: 'vod/start-playback',
+    access: watchers,
+    summary: 'Signed cookies that open one video’s renditions for a few minutes, and its playlist URL',
+    tables: { access: 'read' },
+    signsPlayback: true,
+    feature: 'video',
+  }),
+  getMaterialDownload: route({
+    method: 'GET',
+    path: '/contents/{contentId}/download',
+    handler: 'vod/get-material-download',
+    access: watchers,
+    summary: 'A presigned URL, valid for a few minutes, for a material’s file',
+    tables: { access: 'read' },
+    buckets: { upload: 'read' },
+    feature: 'video',
   }),
 } as const satisfies Record<string, RouteDef>;
 

@@ -20,6 +20,11 @@ async function main() {
     dynamoEndpoint: endpoint,
     port: Number(process.env.PORT ?? 3000),
     appOrigins: config.cors.allowedOrigins,
+    vod: {
+      maxUploadBytes: config.video.maxUploadGiB * 1024 ** 3,
+      playbackCookieMinutes: config.video.playbackCookieMinutes,
+      monthlyTranscodeMinutes: config.video.monthlyTranscodeMinutes,
+    },
   });
   console.log(`${config.institution.name} (local) on ${platform.url}`);
   console.log(`  DynamoDB: ${endpoint}${dynamo ? ' (DynamoDB Local, in memory)' : ''}`);
@@ -30,6 +35,9 @@ async function main() {
     `  Tokens:   POST ${platform.url}/local/token {"role":"learner"}  (demo identities: ${DEMO_IDENTITIES.map((d) => d.id).join(', ')})`,
   );
   console.log(`  Browser:  ${platform.url}/auth/login`);
+  console.log(
+    `  Videos:   ${platform.vod.playbackOrigin} (signed cookies from POST /contents/{id}/playback)`,
+  );
   console.log(`  Rules:    compliance profile ${config.compliance.profile}`);
 
   const stop = async () => {

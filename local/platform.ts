@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -27,6 +28,8 @@ import { DEMO_IDENTITIES } from './demo-identities';
 import { createTables, LOCAL_AWS } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
 import { LocalObjectStore } from './object-store';
+import { LocalPlaybackCdn } from './playback-cdn';
+import { registerLocalSecrets } from './secrets-manager';
 import {
   sendApiResult,
   toApiEvent,
@@ -40,6 +43,8 @@ import { LocalTranscoder } from './transcoder';
 const LAMBDA_DIR = join(__dirname, '..', 'lambda');
 /** `video.maxUploadGiB`'s default in the institution config. */
 const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
+/** `video.playbackCookieMinutes`'s default. */
+const DEFAULT_PLAYBACK_COOKIE_MINUTES = 10;
 
 /** s3rver's account registry, which its types leave out: who may sign requests to the store. */
 const s3rverAccount = createRequire(__filename)('s3rver/lib/models/account') as {
@@ -69,7 +74,14 @@ export interface LocalPlatformOptions {
    * The video pipeline's buckets and transcoder, and the largest upload accepted in bytes.
    * @default objects in a temporary directory, removed on close; uploads up to 10 GiB (the config's default)
    */
-  readonly vod?: { readonly dir?: string; readonly maxUploadBytes?: number };
+  readonly vod?: {
+    readonly dir?: string;
+    readonly maxUploadBytes?: number;
+    /** Minutes of video each institution may have transcoded per month. @default 6000, the config's default */
+    readonly monthlyTranscodeMinutes?: number;
+    /** @default 10, the config's `video.playbackCookieMinutes` default */
+    readonly playbackCookieMinutes?: number;
+  };
 }
 
 /** The video pipeline on one machine: s3rver for the buckets, ffmpeg for MediaConvert. */
@@ -80,6 +92,8 @@ export interface LocalVod {
   readonly outputBucket: string;
   /** Where a browser reads an output object. */
   outputUrl(key: string): string;
+  /** The playback distribution's stand-in: serves the output bucket to signed cookies only. */
+  readonly playbackOrigin: string;
   /** Resolves when every transcode started so far has finished and been published. */
   idle(): Promise<void>;
 }
@@ -353,16 +367,47 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     onObjectCreated: (event) => void transcoder.enqueue(event).catch(() => undefined),
   });
   const s3 = objects.client();
+  // The config's `video.monthlyTranscodeMinutes` default.
+  const monthlyTranscodeMinutes = options.vod?.monthlyTranscodeMinutes ?? 6000;
   const transcoder = new LocalTranscoder({
     s3,
     outputBucket: objects.outputBucket,
     publish: bus.publish,
+    // Counted in the same access table the upload route checks, as in AWS.
+    budget: { ddb: accessDb, table: tables.access, monthlyMinutes: monthlyTranscodeMinutes },
     log,
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  // The distribution's key group and the secret the playback route signs with, made for this run as the vod
+  // stack's custom resource makes them at the first deploy.
+  const signing = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyPairId = 'K0LOCALPLAYBACK';
+  const signingKeySecretArn = `arn:aws:secretsmanager:${LOCAL_AWS.region}:000000000000:secret:lms-local-playback-key`;
+  registerLocalSecrets(
+    app,
+    '/local/secretsmanager',
+    new Map([[signingKeySecretArn, signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()]]),
+  );
+  const cdn = await LocalPlaybackCdn.start({
+    s3,
+    bucket: objects.outputBucket,
+    publicKeys: new Map([[keyPairId, signing.publicKey]]),
+    allowedOrigins: appOrigins,
+    // The API's host: its host-only cookies reach the stand-in as they reach video.<domain> in AWS.
+    host,
+    log,
+  });
+  process.env[VOD.env.playbackOrigin] = cdn.url;
+  process.env[VOD.env.signingKeySecretArn] = signingKeySecretArn;
+  process.env[VOD.env.signingKeyPairId] = keyPairId;
+  process.env[VOD.env.playbackSeconds] = String(
+    (options.vod?.playbackCookieMinutes ?? DEFAULT_PLAYBACK_COOKIE_MINUTES) * 60,
+  );
+  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = `${url}/local/secretsmanager`;
   process.env[VOD.env.uploadBucket] = objects.uploadBucket;
   process.env[VOD.env.outputBucket] = objects.outputBucket;
   process.env[VOD.env.maxUploadBytes] = String(options.vod?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
+  process.env[VOD.env.monthlyTranscodeMinutes] = String(monthlyTranscodeMinutes);
   // The upload routes' S3 client reaches the store as the DynamoDB client reaches DynamoDB Local: through
   // the SDK's per-service endpoint variable, signing with the same local keys, which s3rver is taught here
   // (it otherwise knows only its own S3RVER key, and DynamoDB Local keeps one database per access key).
@@ -430,6 +475,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       uploadBucket: objects.uploadBucket,
       outputBucket: objects.outputBucket,
       outputUrl: (key) => objects.outputUrl(key),
+      playbackOrigin: cdn.url,
       idle: () => transcoder.idle(),
     },
     async flushEvents() {
@@ -439,6 +485,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     async close() {
       await app.close();
       await transcoder.idle();
+      await cdn.close();
       await objects.close();
       s3.destroy();
       await workers.stop();

@@ -192,24 +192,34 @@ export async function canManageContent(
 }
 
 /**
- * May `sub` play this content? Learners enrolled in its course while it is active; its institution's
- * managers and instructors also when archived, since they decide whether to bring it back.
+ * The content, when `sub` may play or download it: learners enrolled in its course while it is active; its
+ * institution's managers and instructors also when archived, since they decide whether to bring it back.
  */
-export async function canWatchContent(
+export async function watchableContent(
   ddb: DynamoDBDocumentClient,
   tableName: string,
   sub: string,
   contentId: string,
-): Promise<boolean> {
+): Promise<ContentItem | undefined> {
   const content = await getItem<ContentItem>(ddb, tableName, contentKey(contentId));
-  if (!content) return false;
+  if (!content) return undefined;
   const [learner, manages] = await Promise.all([
     content.state === 'active'
       ? getItem(ddb, tableName, learnerKey(content.courseId, sub))
       : Promise.resolve(undefined),
     managesInstitution(ddb, tableName, sub, content.institutionId),
   ]);
-  return manages || learner !== undefined;
+  return manages || learner !== undefined ? content : undefined;
+}
+
+/** May `sub` play this content? */
+export async function canWatchContent(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  sub: string,
+  contentId: string,
+): Promise<boolean> {
+  return (await watchableContent(ddb, tableName, sub, contentId)) !== undefined;
 }
 
 /**

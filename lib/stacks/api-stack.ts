@@ -28,6 +28,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { CORE_SERVICE, ENV, SESSION, type TableName, VOD } from '../../lambda/resources';
 import { type RouteDef, routeList } from '../../lambda/routes';
@@ -58,7 +59,26 @@ export interface ApiStackProps extends StackProps {
    * feature exist only when this is given.
    * @default - video is off: no upload routes
    */
-  readonly video?: { readonly uploadBucket: IBucket; readonly maxUploadBytes: number };
+  readonly video?: {
+    readonly uploadBucket: IBucket;
+    readonly maxUploadBytes: number;
+    /** Minutes of video each institution may have transcoded per month; the upload route refuses past it. */
+    readonly monthlyTranscodeMinutes: number;
+    /** What the playback route signs cookies with, and for. */
+    readonly playback: VideoPlaybackProps;
+  };
+}
+
+/** The playback distribution's side of the playback route. */
+export interface VideoPlaybackProps {
+  /** `https://<host>` the distribution serves, the resource its cookies are signed for. */
+  readonly origin: string;
+  /** Holds the signing key's private half (PKCS#8 PEM). */
+  readonly signingKeySecret: ISecret;
+  /** The public key's id in the distribution's key group. */
+  readonly keyPairId: string;
+  /** Lifetime of playback cookies and material download URLs. */
+  readonly lifetime: Duration;
 }
 
 /**
@@ -187,7 +207,11 @@ export class ApiStack extends Stack {
       ][]) {
         fn.bindTable(props.tables[table], ENV[`${table}Table`], access);
       }
-      if (route.buckets?.upload && props.video) this.bindUploadBucket(fn, props.video);
+      if (route.buckets?.upload === 'readWrite' && props.video) this.bindUploadBucket(fn, props.video);
+      if (route.buckets?.upload === 'read' && props.video) this.bindMaterialReads(fn, props.video);
+      if (route.signsPlayback && props.video) {
+        this.bindPlayback(fn, props.video.playback, props.domain);
+      }
       const [apiRoute] = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
@@ -256,9 +280,10 @@ export class ApiStack extends Stack {
    * or removed through the API.
    */
   private bindUploadBucket(fn: LmsFunction, video: NonNullable<ApiStackProps['video']>): void {
-    const { uploadBucket, maxUploadBytes } = video;
+    const { uploadBucket, maxUploadBytes, monthlyTranscodeMinutes } = video;
     fn.function.addEnvironment(VOD.env.uploadBucket, uploadBucket.bucketName);
     fn.function.addEnvironment(VOD.env.maxUploadBytes, String(maxUploadBytes));
+    fn.function.addEnvironment(VOD.env.monthlyTranscodeMinutes, String(monthlyTranscodeMinutes));
     const prefixes = Object.values(VOD.uploadPrefixes);
     fn.role.addToPrincipalPolicy(
       new PolicyStatement({
@@ -273,6 +298,44 @@ export class ApiStack extends Stack {
           'Every upload has its own key under its kind; the prefix is the narrowest scope covering them.',
       })),
     );
+  }
+
+  /**
+   * Materials are downloaded straight from the upload bucket through presigned GETs (signed with this role),
+   * after the function lists a content's prefix to find its newest file; videos are never read this way.
+   */
+  private bindMaterialReads(fn: LmsFunction, video: NonNullable<ApiStackProps['video']>): void {
+    const { uploadBucket, playback } = video;
+    const prefix = VOD.uploadPrefixes.material;
+    fn.function.addEnvironment(VOD.env.uploadBucket, uploadBucket.bucketName);
+    fn.function.addEnvironment(VOD.env.playbackSeconds, String(playback.lifetime.toSeconds()));
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [`${this.uploadBucketArn(uploadBucket)}/${prefix}*`],
+      }),
+    );
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.uploadBucketArn(uploadBucket)],
+        conditions: { StringLike: { 's3:prefix': `${prefix}*` } },
+      }),
+    );
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${this.uploadBucketExport(uploadBucket)}/${prefix}*]`,
+      reason: 'Every material has its own key under the materials prefix; no video is readable.',
+    });
+  }
+
+  /** The signing key (read only) and what the cookies are for: the distribution's origin and their domain. */
+  private bindPlayback(fn: LmsFunction, playback: VideoPlaybackProps, domain: ApiStackProps['domain']): void {
+    fn.function.addEnvironment(VOD.env.playbackOrigin, playback.origin);
+    fn.function.addEnvironment(VOD.env.signingKeySecretArn, playback.signingKeySecret.secretArn);
+    fn.function.addEnvironment(VOD.env.signingKeyPairId, playback.keyPairId);
+    fn.function.addEnvironment(VOD.env.playbackSeconds, String(playback.lifetime.toSeconds()));
+    if (domain) fn.function.addEnvironment(ENV.cookieDomain, domain.name);
+    playback.signingKeySecret.grantRead(fn.role);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -244,5 +245,208 @@ describe('upload routes over HTTP', () => {
     const id = encodeURIComponent(started.uploadId);
     expect(await call(MANAGER, 'DELETE', `/uploads/${id}`)).toEqual({ status: 204, body: null });
     expect((await call(MANAGER, 'GET', `/uploads/${id}/parts`)).status).toBe(404);
+  });
+});
+
+/** The `name=value` part of each Set-Cookie, joined as a browser sends them back. */
+const cookieHeader = (setCookies: readonly string[]) => setCookies.map((c) => c.split(';')[0]).join('; ');
+
+describe('playback over HTTP', () => {
+  const otherLearner = { sub: randomUUID(), email: 'other@elsewhere.local', roles: ['learner'] as const };
+  let materialId: string;
+
+  /** A request as someone outside the demo identities: a learner of a company with no seat in this course. */
+  async function callAs(identity: typeof otherLearner, method: string, path: string) {
+    const { access_token } = await platform.issuer.mintAccessToken({
+      ...identity,
+      roles: [...identity.roles],
+    });
+    const res = await fetch(`${platform.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${access_token}` },
+    });
+    return { status: res.status, body: (await res.json()) as { detail?: string } };
+  }
+
+  async function playback(role: string, contentId: string) {
+    const res = await fetch(`${platform.url}/contents/${contentId}/playback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await tokenFor(role)}` },
+    });
+    return { res, body: (await res.json()) as { playlistUrl: string; expiresAt: string } };
+  }
+
+  beforeAll(async () => {
+    const chapter = await expectCall(
+      MANAGER,
+      'POST',
+      `/courses/${courseId}/chapters`,
+      { title: 'Reading' },
+      201,
+    );
+    materialId = (
+      await expectCall(
+        MANAGER,
+        'POST',
+        `/courses/${courseId}/chapters/${chapter.id}/contents`,
+        { kind: 'material', title: 'Handout' },
+        201,
+      )
+    ).id;
+    await expectCall(MANAGER, 'POST', `/courses/${courseId}/publish`, undefined, 200);
+    const company = await expectCall(
+      'company-manager',
+      'POST',
+      '/companies',
+      {
+        name: 'Viewer Co',
+        ownerName: 'Park',
+        businessNumber: businessNumberFrom('401810004'),
+        email: 'hr@viewer.local',
+        phone: '031-000-0001',
+      },
+      201,
+    );
+    const { userSub } = await expectCall<{ userSub: string }>(
+      'learner',
+      'POST',
+      `/companies/${company.id}/join-requests`,
+      undefined,
+      200,
+    );
+    await expectCall(
+      'company-manager',
+      'PUT',
+      `/companies/${company.id}/employees/${userSub}/approval`,
+      undefined,
+      200,
+    );
+    const provision = await expectCall(
+      'company-manager',
+      'POST',
+      '/provisions',
+      {
+        companyId: company.id,
+        courseId,
+        startsOn: '2026-12-01',
+        endsOn: '2026-12-31',
+        attendeeCount: 5,
+        depositAmount: 100000,
+      },
+      201,
+    );
+    await expectCall(MANAGER, 'POST', `/provisions/${provision.id}/decision`, { decision: 'accepted' }, 200);
+    await expectCall(
+      'company-manager',
+      'POST',
+      `/provisions/${provision.id}/attendees`,
+      { userSubs: [userSub] },
+      200,
+    );
+    // The enrolment reaches the access projection that the playback route decides by.
+    await platform.flushEvents();
+  });
+
+  it('gives an enrolled learner cookies that open the master playlist, its renditions and segments', async () => {
+    const { res, body } = await playback('learner', videoId);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const origin = platform.vod.playbackOrigin;
+    expect(body).toEqual({
+      playlistUrl: `${origin}/hls/${videoId}/index.m3u8`,
+      expiresAt: expect.any(String),
+    });
+    // Ten minutes (the config's default), in whole seconds.
+    const ttl = Date.parse(body.expiresAt) - Date.now();
+    expect(ttl).toBeGreaterThan(590_000);
+    expect(ttl).toBeLessThanOrEqual(600_000);
+    const setCookies = res.headers.getSetCookie();
+    expect(setCookies.map((c) => c.split('=')[0]).sort()).toEqual([
+      'CloudFront-Hash-Algorithm',
+      'CloudFront-Key-Pair-Id',
+      'CloudFront-Policy',
+      'CloudFront-Signature',
+    ]);
+    for (const cookie of setCookies) {
+      expect(cookie).toContain(`Path=/hls/${videoId}/`);
+      expect(cookie).toMatch(/; Max-Age=600; .*HttpOnly; Secure; SameSite=Lax/);
+    }
+    const cookie = cookieHeader(setCookies);
+
+    const master = await fetch(body.playlistUrl, { headers: { cookie } });
+    const masterText = await master.text();
+    expect([master.status, masterText.split('\n')[0]]).toEqual([200, '#EXTM3U']);
+    const variant = masterText.split('\n').find((line) => line.endsWith('.m3u8'))!;
+    const variantRes = await fetch(new URL(variant, body.playlistUrl), { headers: { cookie } });
+    const variantText = await variantRes.text();
+    expect(variantRes.status).toBe(200);
+    const segment = variantText.split('\n').find((line) => line && !line.startsWith('#'))!;
+    const segmentRes = await fetch(new URL(segment, new URL(variant, body.playlistUrl)), {
+      headers: { cookie },
+    });
+    expect(segmentRes.status).toBe(200);
+    expect((await segmentRes.arrayBuffer()).byteLength).toBeGreaterThan(0);
+
+    // The same URL without the cookies, and the cookies on another video's path, are refused at the edge.
+    expect((await fetch(body.playlistUrl)).status).toBe(403);
+    const elsewhere = await fetch(`${origin}/hls/${randomUUID()}/index.m3u8`, { headers: { cookie } });
+    expect([elsewhere.status, await elsewhere.text()]).toEqual([
+      403,
+      expect.stringContaining('does not cover'),
+    ]);
+  });
+
+  it('refuses a learner of another company with 403, and lets the institution watch', async () => {
+    const refused = await callAs(otherLearner, 'POST', `/contents/${videoId}/playback`);
+    expect(refused).toEqual({ status: 403, body: expect.objectContaining({ status: 403 }) });
+    // Nor does a content id that exists nowhere tell them more.
+    expect((await callAs(otherLearner, 'POST', `/contents/${randomUUID()}/playback`)).status).toBe(403);
+    expect((await playback(MANAGER, videoId)).res.status).toBe(200);
+    expect((await playback('learner', materialId)).res.status).toBe(409);
+  });
+
+  it('refuses a path parameter that is no content id, naming it', async () => {
+    const res = await call('learner', 'POST', '/contents/not-a-uuid/playback');
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'path.contentId' })]);
+  });
+
+  it('hands an enrolled learner a short-lived download URL for a material, and nobody else', async () => {
+    expect((await call('learner', 'GET', `/contents/${materialId}/download`)).status).toBe(404);
+    const file = Buffer.from('%PDF-1.4\n% a handout\n');
+    const started = await expectCall<Started>(
+      MANAGER,
+      'POST',
+      '/uploads',
+      { contentId: materialId, fileName: 'Handout.pdf', size: file.length, contentType: 'application/pdf' },
+      201,
+    );
+    const parts = await putParts(started.uploadId, file, started.partSize, 1);
+    await expectCall(
+      MANAGER,
+      'POST',
+      `/uploads/${encodeURIComponent(started.uploadId)}/complete`,
+      { parts },
+      200,
+    );
+
+    const download = await expectCall<{ url: string; fileName: string; size: number }>(
+      'learner',
+      'GET',
+      `/contents/${materialId}/download`,
+      undefined,
+      200,
+    );
+    expect(download).toEqual({
+      url: expect.any(String),
+      fileName: 'Handout.pdf',
+      size: file.length,
+      expiresAt: expect.any(String),
+    });
+    const got = await fetch(download.url);
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer())).toEqual(file);
+    expect((await callAs(otherLearner, 'GET', `/contents/${materialId}/download`)).status).toBe(403);
+    expect((await call('learner', 'GET', `/contents/${videoId}/download`)).status).toBe(409);
   });
 });

@@ -178,7 +178,8 @@ describe('api stack', () => {
   });
 
   describe('upload routes', () => {
-    const uploadRoutes = routeList.filter((r) => r.buckets?.upload);
+    const uploadRoutes = routeList.filter((r) => r.buckets?.upload === 'readWrite');
+    const videoRoutes = routeList.filter((r) => r.feature === 'video');
     const resources = api.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>;
     const propsOf = (fn: Platform['api']['functions'][number]) =>
       resources[dev.platform.api.getLogicalId(fn.function.node.defaultChild as CfnFunction)]!.Properties;
@@ -204,10 +205,15 @@ describe('api stack', () => {
         const fn = dev.platform.api.functions.find((f) => f.node.id === `Route-${route.id}`)!;
         const env = (propsOf(fn).Environment as { Variables: Record<string, unknown> }).Variables;
         expect([route.id, VOD.env.uploadBucket in env]).toEqual([route.id, Boolean(route.buckets?.upload)]);
-        if (route.buckets?.upload) expect(env[VOD.env.maxUploadBytes]).toBe(String(10 * 1024 ** 3));
+        if (route.buckets?.upload === 'readWrite') {
+          expect(env[VOD.env.maxUploadBytes]).toBe(String(10 * 1024 ** 3));
+          // POST /uploads refuses a video once the month's transcoding budget (the config's default) is used.
+          expect(env[VOD.env.monthlyTranscodeMinutes]).toBe('6000');
+        }
       }
-      expect(s3Statements).toHaveLength(uploadRoutes.length);
-      for (const statement of s3Statements) {
+      const multipart = s3Statements.filter((st) => JSON.stringify(st.Action).includes('s3:PutObject'));
+      expect(multipart).toHaveLength(uploadRoutes.length);
+      for (const statement of multipart) {
         expect(statement).toEqual({
           Effect: 'Allow',
           Action: ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
@@ -227,8 +233,56 @@ describe('api stack', () => {
         (r) => r.Properties.RouteKey,
       );
       expect(keys).toContain('GET /me');
-      expect(keys.filter((k: string) => k.includes('/uploads'))).toEqual([]);
-      expect(off.api.functions).toHaveLength(routeList.length - uploadRoutes.length + 1); // + the authorizer
+      expect(keys.filter((k: string) => k.includes('/uploads') || k.includes('/contents'))).toEqual([]);
+      expect(off.api.functions).toHaveLength(routeList.length - videoRoutes.length + 1); // + the authorizer
+    });
+
+    it('let the material download read materials/ only, and list nothing else', () => {
+      const reads = s3Statements.filter((st) => !JSON.stringify(st.Action).includes('s3:PutObject'));
+      const bucket = { 'Fn::ImportValue': 'demo-vod:UploadBucketArn' };
+      expect(reads).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: { 'Fn::Join': ['', [bucket, '/materials/*']] },
+        },
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: bucket,
+          Condition: { StringLike: { 's3:prefix': 'materials/*' } },
+        },
+      ]);
+    });
+
+    it('give the playback route the signing key (read only), the origin and the lifetime, and no bucket', () => {
+      const fn = dev.platform.api.functions.find((f) => f.node.id === 'Route-startPlayback')!;
+      const env = (propsOf(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env).toMatchObject({
+        [VOD.env.playbackOrigin]: expect.anything(),
+        [VOD.env.signingKeySecretArn]: expect.anything(),
+        [VOD.env.signingKeyPairId]: expect.anything(),
+        [VOD.env.playbackSeconds]: '600',
+      });
+      // The vod stack's secret, imported (its logical id starts with the construct's id).
+      expect(JSON.stringify(env[VOD.env.signingKeySecretArn])).toMatch(
+        /"Fn::ImportValue":"demo-vod:.*SigningKeySecret/,
+      );
+      const secretReaders = Object.values(api.findResources('AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify(p).includes('secretsmanager:GetSecretValue'),
+      );
+      expect(secretReaders).toHaveLength(1);
+      const role = dev.platform.api.getLogicalId(fn.role.node.defaultChild as never);
+      expect(secretReaders[0]!.Properties.Roles).toEqual([{ Ref: role }]);
+      expect(JSON.stringify(secretReaders[0]!.Properties.PolicyDocument)).not.toContain('secretsmanager:Put');
+      // Cookies for the parent domain, where video.<domain> receives them, when the config has a domain.
+      const prodFn = prod.platform.api.functions.find((f) => f.node.id === 'Route-startPlayback')!;
+      const prodEnv = (
+        prod.template('api').toJSON().Resources[
+          prod.platform.api.getLogicalId(prodFn.function.node.defaultChild as CfnFunction)
+        ].Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+      expect(prodEnv[ENV.cookieDomain]).toBe('academy.example.com');
     });
   });
 
