@@ -1,4 +1,4 @@
-import { type App, Tags } from 'aws-cdk-lib';
+import { type App, Duration, Tags } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { complianceOf, type InstitutionConfig } from './config/institution-config';
 import { AccessStack } from './stacks/access-stack';
@@ -6,8 +6,10 @@ import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
 import { CoreServiceStack } from './stacks/core-service-stack';
 import { DataStack } from './stacks/data-stack';
+import { CLOUDFRONT_CERTIFICATE_REGION, EdgeStack } from './stacks/edge-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { PlaybackAlarmStack } from './stacks/playback-alarm-stack';
 import { VodStack } from './stacks/vod-stack';
 
 export interface Platform {
@@ -27,6 +29,10 @@ export interface Platform {
 export interface FeatureStacks {
   /** `features.video`: uploads, transcoding and playback. */
   readonly vod?: VodStack;
+  /** `features.video` with a `domain`: the playback certificate, in us-east-1 for CloudFront. */
+  readonly edge?: EdgeStack;
+  /** `features.video` on a platform bound to a region other than us-east-1: the playback 5xx alarm. */
+  readonly playbackAlarm?: PlaybackAlarmStack;
 }
 
 /** Creates every stack of one institution's platform from its validated config. */
@@ -79,6 +85,21 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     eventBus: data.eventBus,
     compliance: complianceOf(config),
   });
+  // Signed playback cookies are set by the API for the parent domain, so the distribution must be served
+  // under it; CloudFront takes that host's certificate only from us-east-1.
+  const edge =
+    config.features.video && config.domain
+      ? new EdgeStack(app, name('edge'), {
+          env: { account: config.account, region: CLOUDFRONT_CERTIFICATE_REGION },
+          crossRegionReferences: true,
+          description: `${config.institution.name}: the video playback certificate (CloudFront reads us-east-1)`,
+          playbackHost: `video.${config.domain.name}`,
+          zone: { zoneName: config.domain.name, hostedZoneId: config.domain.hostedZoneId },
+        })
+      : undefined;
+  // The monitoring stack alarms on CloudFront itself when bound to us-east-1; an environment-agnostic synth
+  // cannot reference across regions, so it has no 5xx alarm at all.
+  const playbackAlarmElsewhere = Boolean(config.region && config.region !== CLOUDFRONT_CERTIFICATE_REGION);
   // Before the api stack, whose upload routes write into its bucket.
   const vod = config.features.video
     ? new VodStack(app, name('vod'), {
@@ -86,9 +107,13 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
         description: `${config.institution.name}: video uploads, transcoding and playback`,
         eventBus: data.eventBus,
         idempotencyTable: data.tables.idempotency,
+        accessTable: data.tables.access,
         allowedOrigins: config.cors.allowedOrigins,
         keepStatefulData: config.retention.keepStatefulData,
         video: config.video,
+        ...(edge ? { playbackDomain: edge.playbackDomain } : {}),
+        // Read by, or reading from, a us-east-1 stack: the edge stack's certificate, the playback alarm.
+        ...(edge || playbackAlarmElsewhere ? { crossRegionReferences: true } : {}),
       })
     : undefined;
   const api = new ApiStack(app, name('api'), {
@@ -107,7 +132,19 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
       albSecurityGroup: coreService.albSecurityGroup,
     },
     ...(vod
-      ? { video: { uploadBucket: vod.uploadBucket, maxUploadBytes: config.video.maxUploadGiB * 1024 ** 3 } }
+      ? {
+          video: {
+            uploadBucket: vod.uploadBucket,
+            maxUploadBytes: config.video.maxUploadGiB * 1024 ** 3,
+            monthlyTranscodeMinutes: config.video.monthlyTranscodeMinutes,
+            playback: {
+              origin: vod.playbackUrl,
+              signingKeySecret: vod.signingKeySecret,
+              keyPairId: vod.signingKeyPairId,
+              lifetime: Duration.minutes(config.video.playbackCookieMinutes),
+            },
+          },
+        }
       : {}),
   });
   const monitoring = new MonitoringStack(app, name('monitoring'), {
@@ -146,7 +183,29 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
       : {}),
   });
 
+  const playbackAlarm =
+    vod && playbackAlarmElsewhere
+      ? new PlaybackAlarmStack(app, name('playback-alarm'), {
+          env: { account: config.account, region: CLOUDFRONT_CERTIFICATE_REGION },
+          crossRegionReferences: true,
+          description: `${config.institution.name}: the video playback 5xx alarm (CloudFront metrics are in us-east-1)`,
+          distributionId: vod.distribution.distributionId,
+          alarmEmail: config.alarmEmail,
+        })
+      : undefined;
+
   Tags.of(app).add('lms:institution', slug);
   Tags.of(app).add('lms:stage', config.stage);
-  return { auth, network, data, access, coreService, api, monitoring, ...(vod ? { vod } : {}) };
+  return {
+    auth,
+    network,
+    data,
+    access,
+    coreService,
+    api,
+    monitoring,
+    ...(vod ? { vod } : {}),
+    ...(edge ? { edge } : {}),
+    ...(playbackAlarm ? { playbackAlarm } : {}),
+  };
 }

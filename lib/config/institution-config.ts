@@ -176,6 +176,15 @@ export const institutionConfigSchema = z
         message: 'account and region go together: set both, or neither for an environment-agnostic synth',
       });
     }
+    if (c.domain && !(c.account && c.region)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['domain'],
+        message:
+          'needs account and region: video playback on the domain takes its certificate from a us-east-1 ' +
+          'stack, and stacks can reference each other across regions only when bound to both',
+      });
+    }
     if (c.availabilityZones && !c.availabilityZones.every((az) => c.region && az.startsWith(c.region))) {
       ctx.addIssue({
         code: 'custom',

@@ -9,13 +9,10 @@ import {
   HttpCodeElb,
   HttpCodeTarget,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import {
   DefaultDashboardFactory,
   GraphWidgetType,
@@ -23,6 +20,7 @@ import {
   SnsAlarmActionStrategy,
 } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
+import { createAlarmTopic } from '../constructs/alarm-topic';
 
 // 2 of 3 five-minute periods: a single blip stays quiet, a real incident pages within 10-15 minutes.
 const DATAPOINTS_TO_ALARM = 2;
@@ -74,10 +72,10 @@ const VOD_MAX_ERRORED_JOBS = 0;
 // One dead letter is an upload that never became a job, or a finished job the core service never heard of.
 const VOD_MAX_DEAD_LETTERS = 0;
 // CloudFront reports 5xxErrorRate in percent. Above 5% of playback requests failing, players stall visibly.
-const PLAYBACK_MAX_5XX_PERCENT = 5;
+export const PLAYBACK_MAX_5XX_PERCENT = 5;
 // CloudFront publishes its metrics only in us-east-1, and a CloudWatch alarm can watch only metrics of its
 // own region (CloudWatch has no cross-region alarms; aws-cdk-lib refuses such an alarm at synth).
-const CLOUDFRONT_METRICS_REGION = 'us-east-1';
+export const CLOUDFRONT_METRICS_REGION = 'us-east-1';
 
 // CloudWatch dashboard names allow only these characters, and alarm names reuse the same prefix.
 const NAME_PREFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -143,7 +141,7 @@ export class MonitoringStack extends Stack {
       throw new Error(`namePrefix must match ${NAME_PREFIX_PATTERN}, got '${props.namePrefix}'`);
     }
 
-    this.alarmTopic = this.createAlarmTopic(props.alarmEmail);
+    this.alarmTopic = createAlarmTopic(this, props.alarmEmail);
 
     const dashboards = new DefaultDashboardFactory(this, 'Dashboards', {
       dashboardNamePrefix: props.namePrefix,
@@ -387,9 +385,8 @@ export class MonitoringStack extends Stack {
 
     // The playback widgets read us-east-1 (cdk-monitoring-constructs puts CloudFront metrics there), so the
     // dashboard shows them from any region. The 5xx alarm can exist only where the alarm and the metrics
-    // share a region: a stack bound to us-east-1. Elsewhere, and in an environment-agnostic synth, an alarm
-    // would be created but never receive a datapoint, so there is none; alarming from another region needs
-    // an alarm in a us-east-1 stack of its own, with its own topic.
+    // share a region: here when this stack is bound to us-east-1; for a platform bound to another region,
+    // in the playback-alarm stack (us-east-1, its own topic). An environment-agnostic synth has neither.
     const canAlarmOnCloudFront = this.region === CLOUDFRONT_METRICS_REGION;
     monitoring.monitorCloudFrontDistribution({
       distribution: vod.distribution,
@@ -402,41 +399,6 @@ export class MonitoringStack extends Stack {
         ? { addFault5xxRate: { Critical: { maxErrorRate: PLAYBACK_MAX_5XX_PERCENT, ...quietWhenMissing } } }
         : {}),
     });
-  }
-
-  private createAlarmTopic(alarmEmail: string): Topic {
-    // A customer managed key, not alias/aws/sns: CloudWatch cannot use the AWS managed key, so alarm
-    // notifications to a topic encrypted with it are silently dropped.
-    const key = new Key(this, 'AlarmTopicKey', {
-      description: 'Encrypts the alarm notification topic',
-      enableKeyRotation: true,
-    });
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-      }),
-    );
-
-    const topic = new Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
-    // Any topic policy replaces SNS's default one, so CloudWatch needs an explicit grant, limited to
-    // this account's alarms to avoid acting as a confused deputy for other accounts.
-    topic.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': this.account },
-          ArnLike: {
-            'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*`,
-          },
-        },
-      }),
-    );
-    topic.addSubscription(new EmailSubscription(alarmEmail));
-    return topic;
   }
 }
 

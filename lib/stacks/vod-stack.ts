@@ -17,8 +17,10 @@ import {
   KeyGroup,
   PublicKey,
   ResponseHeadersPolicy,
+  SecurityPolicyProtocol,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
@@ -26,6 +28,8 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
 import {
   BlockPublicAccess,
   Bucket,
@@ -50,7 +54,8 @@ const TARGET_MAX_EVENT_AGE = Duration.hours(24);
 const TARGET_RETRY_ATTEMPTS = 8;
 // Lambda's own retries of an asynchronous invocation whose handler threw (0 to 2).
 const HANDLER_RETRY_ATTEMPTS = 2;
-// CreateJob and the idempotency record take well under a second; the rest is cold start and SDK retries.
+// Probe, a DynamoDB transaction, CreateJob and the idempotency record take a few seconds at most; the rest
+// is cold start, SDK retries and retried transaction conflicts.
 const START_TRANSCODE_TIMEOUT = Duration.seconds(30);
 // RSA key generation and two Secrets Manager calls, once per deploy.
 const SIGNING_KEY_TIMEOUT = Duration.seconds(30);
@@ -71,6 +76,8 @@ export interface VodStackProps extends StackProps {
   readonly eventBus: IEventBus;
   /** Powertools idempotency records, so a redelivered upload event starts no second job. */
   readonly idempotencyTable: ITable;
+  /** The access projection's table, where start-transcode counts each institution's monthly minutes. */
+  readonly accessTable: ITable;
   /** Browser origins of the web apps: they upload parts directly to S3 and play from CloudFront. */
   readonly allowedOrigins: readonly string[];
   readonly logRetention: RetentionDays;
@@ -78,6 +85,22 @@ export interface VodStackProps extends StackProps {
   readonly keepStatefulData: boolean;
   /** Upload, transcoding and playback limits from the institution config. */
   readonly video: InstitutionConfig['video'];
+  /**
+   * Serve playback at this host instead of the distribution's cloudfront.net name. Signed cookies reach the
+   * distribution only on a host under the domain the API sets them for, so browsers need this.
+   * @default - the distribution's `*.cloudfront.net` name
+   */
+  readonly playbackDomain?: PlaybackDomain;
+}
+
+/** A custom host for the playback distribution. */
+export interface PlaybackDomain {
+  /** e.g. `video.academy.example.com`. */
+  readonly hostName: string;
+  /** The Route 53 hosted zone the host's alias records go in. */
+  readonly zone: { readonly zoneName: string; readonly hostedZoneId: string };
+  /** ACM certificate for `hostName`; CloudFront reads certificates only from us-east-1. */
+  readonly certificate: ICertificate;
 }
 
 /**
@@ -105,7 +128,10 @@ export class VodStack extends Stack {
   /** The same for MediaConvert job state changes. */
   public readonly jobStateDeadLetterQueue: Queue;
   public readonly distribution: Distribution;
-  /** `https://<distribution domain>`, the origin playback URLs and cookies are for. */
+  /**
+   * `https://<playback host>`, or `https://<distribution>.cloudfront.net` without one: the origin
+   * playback URLs and cookies are for.
+   */
   public readonly playbackUrl: string;
   /** Holds the private key (PKCS#8 PEM, the whole secret string) that signs playback cookies. */
   public readonly signingKeySecret: Secret;
@@ -218,6 +244,9 @@ export class VodStack extends Stack {
         [VOD.env.uploadBucket]: this.uploadBucket.bucketName,
         [VOD.env.outputBucket]: this.outputBucket.bucketName,
         [VOD.env.mediaConvertRoleArn]: this.mediaConvertRole.roleArn,
+        [VOD.env.monthlyTranscodeMinutes]: String(props.video.monthlyTranscodeMinutes),
+        // A file that is no video, or over the budget, is answered with video.failed instead of a job.
+        [EVENTS.busNameEnv]: props.eventBus.eventBusName,
       },
     });
     this.startTranscode.bindTable(props.idempotencyTable, ENV.idempotencyTable, 'readWrite');
@@ -235,6 +264,33 @@ export class VodStack extends Stack {
         conditions: { StringEquals: { 'iam:PassedToService': 'mediaconvert.amazonaws.com' } },
       }),
     );
+    // Probe, before any job is paid for. It has no resource type to scope it by, and its request names no
+    // role: MediaConvert reads the probed object with the caller's credentials, hence GetObject on videos/.
+    this.startTranscode.function.addToRolePolicy(
+      new PolicyStatement({ actions: ['mediaconvert:Probe'], resources: ['*'] }),
+    );
+    this.startTranscode.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.uploadBucket.arnForObjects(`${VOD.uploadPrefixes.video}*`)],
+      }),
+    );
+    Validations.of(this.startTranscode.role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'mediaconvert:Probe has no resource-level permissions (Service Authorization Reference).',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.uploadBucket)}.Arn>/${VOD.uploadPrefixes.video}*]`,
+        reason: 'Probe reads each uploaded video with this role; the videos/ prefix is the narrowest scope.',
+      },
+    );
+    // The budget's counters and per-object markers (lambda/vod/transcode-budget.ts): one transaction of a
+    // Put and an Update, which IAM authorizes as PutItem and UpdateItem. No reads, deletes or scans of the
+    // access projection.
+    this.startTranscode.function.addEnvironment(ENV.accessTable, props.accessTable.tableName);
+    props.accessTable.grant(this.startTranscode.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    props.eventBus.grantPutEventsTo(this.startTranscode.function);
     this.routeFailuresTo(this.startTranscode, this.transcodeDeadLetterQueue);
     new Rule(this, 'VideoUploaded', {
       description: 'A video finished uploading: start transcoding it',
@@ -322,9 +378,17 @@ export class VodStack extends Stack {
     });
 
     // --- Playback through CloudFront.
+    const domain = props.playbackDomain;
     this.distribution = new Distribution(this, 'Playback', {
       comment: 'Video playback (HLS renditions, signed cookies)',
       httpVersion: HttpVersion.HTTP2_AND_3,
+      ...(domain
+        ? {
+            domainNames: [domain.hostName],
+            certificate: domain.certificate,
+            minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
       defaultBehavior: {
         origin: S3BucketOrigin.withOriginAccessControl(this.outputBucket),
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
@@ -338,7 +402,8 @@ export class VodStack extends Stack {
         trustedKeyGroups: [this.keyGroup],
       },
     });
-    this.playbackUrl = `https://${this.distribution.distributionDomainName}`;
+    this.playbackUrl = `https://${domain?.hostName ?? this.distribution.distributionDomainName}`;
+    if (domain) this.playbackAliases(domain);
     Validations.of(this.distribution).acknowledge(
       {
         id: 'AwsSolutions-CFR1',
@@ -356,16 +421,26 @@ export class VodStack extends Stack {
           'A log line per HLS segment request (one every few seconds per viewer) would cost more than it ' +
           'tells: who may watch is decided and logged where cookies are signed, and 5xx is on the dashboard.',
       },
-      {
+    );
+    if (!domain) {
+      Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR4',
         reason:
           'The distribution uses its cloudfront.net name, whose default certificate fixes the TLS policy; ' +
-          'a TLSv1.2_2021 minimum needs a custom domain with an ACM certificate in us-east-1.',
-      },
-    );
+          'a TLSv1.2_2021 minimum needs a custom domain (config `domain`) with a certificate in us-east-1.',
+      });
+    }
 
     new CfnOutput(this, 'PlaybackUrl', { value: this.playbackUrl });
     new CfnOutput(this, 'UploadBucketName', { value: this.uploadBucket.bucketName });
+  }
+
+  /** IPv4 and IPv6 aliases of the playback host to the distribution (CloudFront answers on both). */
+  private playbackAliases(domain: PlaybackDomain): void {
+    const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', domain.zone);
+    const target = RecordTarget.fromAlias(new CloudFrontTarget(this.distribution));
+    new ARecord(this, 'PlaybackAlias', { zone, recordName: domain.hostName, target });
+    new AaaaRecord(this, 'PlaybackAliasIpv6', { zone, recordName: domain.hostName, target });
   }
 
   /**

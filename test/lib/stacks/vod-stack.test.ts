@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ENV, EVENTS, VOD } from '../../../lambda/resources';
 import { CONFIG_DIR, loadConfig, parseConfig } from '../../../lib/config/load-config';
 import { buildPlatform } from '../../../lib/platform';
@@ -226,7 +227,7 @@ describe('vod stack', () => {
   describe('start-transcode', () => {
     const fn = () => vod.startTranscode;
 
-    it('knows the buckets, the MediaConvert role and the idempotency table', () => {
+    it('knows the buckets, the MediaConvert role, its tables, the bus and the monthly budget', () => {
       t.hasResourceProperties('AWS::Lambda::Function', {
         Role: resolve(fn().role.roleArn),
         Environment: {
@@ -235,12 +236,35 @@ describe('vod stack', () => {
             [VOD.env.outputBucket]: outputRef(),
             [VOD.env.mediaConvertRoleArn]: resolve(vod.mediaConvertRole.roleArn),
             [ENV.idempotencyTable]: Match.objectLike({ 'Fn::ImportValue': Match.anyValue() }),
+            [ENV.accessTable]: resolve(platform.data.tables.access.tableName),
+            [EVENTS.busNameEnv]: resolve(platform.data.eventBus.eventBusName),
+            // The config's default.
+            [VOD.env.monthlyTranscodeMinutes]: '6000',
           }),
         },
       });
     });
 
-    it('may create jobs in the pipeline’s queue and pass only MediaConvert’s role, only to MediaConvert', () => {
+    it('may count minutes in the access table (items only) and put video.failed on the bus only', () => {
+      const statements = statementsOf(t, resolve(fn().role.roleName));
+      const accessArn = resolve(platform.data.tables.access.tableArn);
+      expect(statements.filter((s) => JSON.stringify(s).includes(JSON.stringify(accessArn)))).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          Resource: accessArn,
+        },
+      ]);
+      expect(statements.filter((s) => JSON.stringify(s.Action).includes('events:'))).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Resource: resolve(platform.data.eventBus.eventBusArn),
+        },
+      ]);
+    });
+
+    it('may probe, create jobs in the pipeline’s queue and pass only MediaConvert’s role, only to MediaConvert', () => {
       const statements = statementsOf(t, resolve(fn().role.roleName));
       const mediaConvert = statements.filter((s) => JSON.stringify(s.Action).includes('mediaconvert:'));
       expect(mediaConvert).toEqual([
@@ -262,6 +286,8 @@ describe('vod stack', () => {
             ],
           },
         },
+        // Probe has no resource-level permissions.
+        { Effect: 'Allow', Action: 'mediaconvert:Probe', Resource: '*' },
       ]);
       const iam = statements.filter((s) => JSON.stringify(s.Action).includes('iam:'));
       expect(iam).toEqual([
@@ -272,8 +298,17 @@ describe('vod stack', () => {
           Condition: { StringEquals: { 'iam:PassedToService': 'mediaconvert.amazonaws.com' } },
         },
       ]);
-      // Its own grants never touch the buckets: MediaConvert reads and writes with its own role.
-      expect(JSON.stringify(statements)).not.toMatch(/"s3:/);
+      // Probe reads the upload with this function's role (its request names none): the videos only, read
+      // only. Jobs read and write with MediaConvert's own role.
+      expect(statements.filter((s) => JSON.stringify(s.Action).includes('s3:'))).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: {
+            'Fn::Join': ['', [resolve(vod.uploadBucket.bucketArn), `/${VOD.uploadPrefixes.video}*`]],
+          },
+        },
+      ]);
     });
 
     it('is the target of Object Created events under videos/ of the upload bucket, with a DLQ and retries', () => {
@@ -572,6 +607,67 @@ describe('vod stack', () => {
     expect(app.node.children.map((c) => c.node.id)).not.toContain('demo-vod');
     const monitoring = Template.fromStack(without.monitoring);
     expect(JSON.stringify(monitoring.toJSON())).not.toMatch(/MediaConvert|CloudFront|StartTranscode/);
+  });
+
+  describe('playback host', () => {
+    /** The rule ids acknowledged on the distribution itself. */
+    const acknowledgedOn = (stack: VodStack) =>
+      stack.distribution.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.keys(m.data as object))
+        .map((key) => key.replace(/^Annotation::/, ''));
+
+    it('is the cloudfront.net name without a domain, whose TLS policy is acknowledged as fixed', () => {
+      expect(resolve(vod.playbackUrl)).toEqual({
+        'Fn::Join': ['', ['https://', resolve(vod.distribution.distributionDomainName)]],
+      });
+      const config = t.findResources('AWS::CloudFront::Distribution');
+      expect(Object.values(config)[0]!.Properties.DistributionConfig.Aliases).toBeUndefined();
+      t.resourceCountIs('AWS::Route53::RecordSet', 0);
+      expect(acknowledgedOn(vod)).toContain('AwsSolutions-CFR4');
+    });
+
+    describe('with a domain', () => {
+      // example-academy sets domain academy.example.com, zone Z0123456789ABCDEFGHIJ.
+      const { platform: prod } = platformOf(loadConfig('example-academy'));
+      const withDomain = prod.vod!;
+      const d = Template.fromStack(withDomain);
+      const distributionConfig = () =>
+        Object.values(d.findResources('AWS::CloudFront::Distribution'))[0]!.Properties.DistributionConfig;
+
+      it('serves video.<domain> with the edge stack’s certificate and TLS 1.2 (2021) at least', () => {
+        expect(distributionConfig().Aliases).toEqual(['video.academy.example.com']);
+        expect(distributionConfig().ViewerCertificate).toEqual({
+          AcmCertificateArn: withDomain.resolve(prod.edge!.playbackCertificate.certificateArn),
+          MinimumProtocolVersion: 'TLSv1.2_2021',
+          SslSupportMethod: 'sni-only',
+        });
+      });
+
+      it('points A and AAAA aliases of video.<domain> at the distribution, in the configured zone', () => {
+        d.resourceCountIs('AWS::Route53::RecordSet', 2);
+        for (const type of ['A', 'AAAA']) {
+          d.hasResourceProperties('AWS::Route53::RecordSet', {
+            Type: type,
+            Name: 'video.academy.example.com.',
+            HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+            AliasTarget: Match.objectLike({
+              DNSName: withDomain.resolve(withDomain.distribution.distributionDomainName),
+            }),
+          });
+        }
+      });
+
+      it('publishes https://video.<domain> as the playback URL', () => {
+        expect(withDomain.playbackUrl).toBe('https://video.academy.example.com');
+        expect(d.toJSON().Outputs.PlaybackUrl.Value).toBe('https://video.academy.example.com');
+      });
+
+      it('passes cdk-nag with no acknowledgement of the TLS policy', () => {
+        expect(acknowledgedOn(withDomain)).not.toContain('AwsSolutions-CFR4');
+        expect(new AwsSolutionsChecks().validateScope(withDomain).violations).toEqual([]);
+      });
+    });
   });
 
   it('matches the snapshot', () => {
