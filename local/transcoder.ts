@@ -10,7 +10,12 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import { EVENTS, VOD } from '../lambda/resources';
 import { videoReady, type VideoFailed, type VideoReady } from '../lambda/shared/platform-events';
-import { reserveTranscodeMinutes, transcodeMinutesOf, uploadDigest } from '../lambda/vod/transcode-budget';
+import {
+  releaseTranscodeMinutes,
+  reserveTranscodeMinutes,
+  transcodeMinutesOf,
+  uploadDigest,
+} from '../lambda/vod/transcode-budget';
 import {
   AUDIO,
   GOP_SECONDS,
@@ -172,6 +177,9 @@ export class LocalTranscoder {
         await this.store(out, contentId);
       } catch (error) {
         if (!(error instanceof FfmpegError)) throw error;
+        // As publish-job-state does for a job in ERROR: a failed encode costs the institution nothing.
+        const { ddb, table } = this.options.budget;
+        await releaseTranscodeMinutes(ddb, table, uploadDigest(upload), this.clock());
         return await this.fail(contentId, `ffmpeg could not transcode ${key}: ${error.message}`);
       }
       await this.publish('video.ready', detail);

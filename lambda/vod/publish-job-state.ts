@@ -1,9 +1,13 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { VOD } from '../resources';
+import { documentClient } from '../shared/clients';
+import { readEnv } from '../shared/env';
 import { logger } from '../shared/observability';
 import { videoReady, type VideoReady } from '../shared/platform-events';
 import { tracer } from '../shared/tracer';
+import { releaseTranscodeMinutes } from './transcode-budget';
 import { LADDER, outputPrefixFor } from './transcode-settings';
 import { durationSecondsOf } from './uploads';
 import {
@@ -40,7 +44,12 @@ const jobStateChange = z.object({
     jobId: z.string().min(1),
     status: z.string().min(1),
     // Set by start-transcode; a job without it was not submitted by this pipeline.
-    userMetadata: z.object({ contentId: z.uuid(), sourceKey: z.string().optional() }),
+    userMetadata: z.object({
+      contentId: z.uuid(),
+      sourceKey: z.string().optional(),
+      /** Jobs started before the budget carry none: nothing was counted for them. */
+      uploadDigest: z.string().min(1).optional(),
+    }),
     outputGroupDetails: z.array(outputGroupDetail).default([]),
     errorCode: z.union([z.number(), z.string()]).optional(),
     errorMessage: z.string().optional(),
@@ -119,16 +128,23 @@ export type PublishResult =
   { outcome: 'published'; type: VideoFact['type'] } | { outcome: 'ignored'; status: string };
 
 /**
- * Publishes the job's outcome on the platform bus. No idempotency store: a repeated or retried delivery
- * publishes the same fact with the same occurredAt, and the core's consumer (applyVideoEvent in
- * service/src/courses/media.ts) applies a fact only over an older one, so the copy changes nothing.
+ * Publishes the job's outcome on the platform bus, and gives a failed job's minutes back to its institution's
+ * budget. No idempotency store: a repeated or retried delivery publishes the same fact with the same
+ * occurredAt, and the core's consumer (applyVideoEvent in service/src/courses/media.ts) applies a fact only
+ * over an older one, so the copy changes nothing; the release is once per upload by its own condition.
  */
-export async function publishJobState(deps: PublishDeps, event: unknown): Promise<PublishResult> {
+export async function publishJobState(deps: PublishJobStateDeps, event: unknown): Promise<PublishResult> {
   const change = parseJobStateChange(event);
   const fact = videoFactOf(change);
   if (!fact) {
     logger.warn('Job state ignored', { jobId: change.detail.jobId, status: change.detail.status });
     return { outcome: 'ignored', status: change.detail.status };
+  }
+  const { uploadDigest } = change.detail.userMetadata;
+  // Before publishing, so a retry after a failed publish still finds the release done (and does it once).
+  if (fact.type === 'video.failed' && uploadDigest) {
+    const release = await releaseTranscodeMinutes(deps.ddb, deps.accessTable, uploadDigest, deps.now());
+    logger.info('Transcoding minutes of a failed job', { jobId: change.detail.jobId, ...release });
   }
   await publishVideoFact(deps, fact);
   logger.info('Job state published', {
@@ -140,9 +156,19 @@ export async function publishJobState(deps: PublishDeps, event: unknown): Promis
   return { outcome: 'published', type: fact.type };
 }
 
-const deps: PublishDeps = {
+export interface PublishJobStateDeps extends PublishDeps {
+  /** The access projection's table, where the budget counts minutes (lambda/vod/transcode-budget.ts). */
+  readonly ddb: DynamoDBDocumentClient;
+  readonly accessTable: string;
+  readonly now: () => Date;
+}
+
+const deps: PublishJobStateDeps = {
   eventBridge: tracer.captureAWSv3Client(new EventBridgeClient({})),
   busName: busNameFromEnv(),
+  ddb: documentClient(),
+  accessTable: readEnv('accessTable').accessTable,
+  now: () => new Date(),
 };
 
 /** EventBridge target for MediaConvert's COMPLETE and ERROR job state changes. */

@@ -13,7 +13,9 @@ import type { Upload } from './uploads';
  * once the month is used up. Kept beside the access projection (TABLES.access):
  *   institution#<id>   / transcode-minutes#<yyyy-mm>  { used, institutionId, month }
  *   transcode#<digest> / meta                         { institutionId, contentId, key, month, minutes, … }
- * The second item marks one stored object as counted, so no redelivery or retry counts it twice.
+ * The second item marks one stored object as counted, so no redelivery or retry counts it twice. A job that
+ * ends in ERROR gives its minutes back (MediaConvert bills only completed jobs): the marker keeps the time of
+ * the release, so a redelivered ERROR gives nothing back twice.
  * Builds no client and reads no environment when loaded; callers hand in the client and the table.
  */
 
@@ -185,5 +187,66 @@ export async function reserveTranscodeMinutes(
       if (!conflicted || attempt >= MAX_ATTEMPTS) throw e;
       await delay(Math.random() * 20 * 2 ** attempt);
     }
+  }
+}
+
+export type Release =
+  | { readonly outcome: 'released'; readonly month: string; readonly minutes: number }
+  /** Given back by an earlier delivery of the same failure. */
+  | { readonly outcome: 'already-released' }
+  /** Nothing was counted under this digest: a job started before budgets, or a marker written elsewhere. */
+  | { readonly outcome: 'not-reserved' };
+
+/**
+ * Gives a failed job's minutes back to the month they were counted in, once: the marker is stamped and the
+ * counter decremented in one transaction that requires the marker unstamped.
+ */
+export async function releaseTranscodeMinutes(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  digest: string,
+  at: Date,
+): Promise<Release> {
+  const { Item: marker } = await ddb.send(
+    new GetCommand({ TableName: tableName, Key: markerKey(digest), ConsistentRead: true }),
+  );
+  if (!marker) return { outcome: 'not-reserved' };
+  if (marker.releasedAt !== undefined) return { outcome: 'already-released' };
+  const { institutionId, month, minutes } = marker as {
+    institutionId: string;
+    month: string;
+    minutes: number;
+  };
+  try {
+    await ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: markerKey(digest),
+              UpdateExpression: 'SET releasedAt = :at',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(releasedAt)',
+              ExpressionAttributeValues: { ':at': at.toISOString() },
+            },
+          },
+          {
+            Update: {
+              TableName: tableName,
+              Key: counterKey(institutionId, month),
+              UpdateExpression: 'ADD used :minus',
+              ConditionExpression: 'used >= :minutes',
+              ExpressionAttributeValues: { ':minus': -minutes, ':minutes': minutes },
+            },
+          },
+        ],
+      }),
+    );
+    return { outcome: 'released', month, minutes };
+  } catch (e) {
+    // The marker's condition failed: a concurrent delivery of the same failure released it first.
+    const [markerReason] = e instanceof TransactionCanceledException ? (e.CancellationReasons ?? []) : [];
+    if (markerReason?.Code === 'ConditionalCheckFailed') return { outcome: 'already-released' };
+    throw e;
   }
 }

@@ -52,7 +52,10 @@ export interface TranscodeJobParams {
   /** The upload's bucket and key, echoed back in the job's state-change events. */
   readonly uploadBucket: string;
   readonly sourceKey: string;
-  /** At most 64 ASCII characters; MediaConvert answers a repeat within a minute with the first job. */
+  /**
+   * The upload's digest (bucket, key and etag): MediaConvert answers a repeat within a minute with the first
+   * job, and the job's end finds the minutes it reserved by it. At most 64 ASCII characters.
+   */
   readonly clientRequestToken: string;
 }
 
@@ -113,10 +116,16 @@ export function buildTranscodeJob(p: TranscodeJobParams): CreateJobCommandInput 
   return {
     Role: p.roleArn,
     ClientRequestToken: p.clientRequestToken,
-    // Echoed in every state-change event: the job-state handler reads the content id, and the vod stack's
+    // Echoed in every state-change event: the job-state handler reads the content id, and on ERROR releases
+    // the minutes reserved under the upload's digest (MediaConvert bills only completed jobs); the vod stack's
     // rule matches the upload bucket and prefix, which tell this platform's jobs from any other's in the
     // account (an ERROR event names no bucket).
-    UserMetadata: { contentId: p.contentId, sourceKey: p.sourceKey, uploadBucket: p.uploadBucket },
+    UserMetadata: {
+      contentId: p.contentId,
+      sourceKey: p.sourceKey,
+      uploadBucket: p.uploadBucket,
+      uploadDigest: p.clientRequestToken,
+    },
     Settings: {
       TimecodeConfig: { Source: 'ZEROBASED' },
       Inputs: [

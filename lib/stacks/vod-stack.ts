@@ -320,6 +320,10 @@ export class VodStack extends Stack {
       environment: { [EVENTS.busNameEnv]: props.eventBus.eventBusName },
     });
     props.eventBus.grantPutEventsTo(this.publishJobState.function);
+    // A job in ERROR gives back the minutes start-transcode counted (MediaConvert bills only completed jobs):
+    // it reads the upload's marker, then stamps it and lowers the month's counter in one transaction.
+    this.publishJobState.function.addEnvironment(ENV.accessTable, props.accessTable.tableName);
+    props.accessTable.grant(this.publishJobState.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     this.routeFailuresTo(this.publishJobState, this.jobStateDeadLetterQueue);
     new Rule(this, 'TranscodeFinished', {
       description: 'A MediaConvert job of this platform completed or failed',

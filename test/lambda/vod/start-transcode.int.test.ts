@@ -226,7 +226,12 @@ describe('start-transcode', () => {
     expect(mediaConvert.commandCalls(CreateJobCommand)[0]!.args[0].input).toEqual({
       Role: ROLE,
       ClientRequestToken: createHash('sha256').update(`${UPLOADS}\n${key}\n${etag}`).digest('hex'),
-      UserMetadata: { contentId, sourceKey: key, uploadBucket: UPLOADS },
+      UserMetadata: {
+        contentId,
+        sourceKey: key,
+        uploadBucket: UPLOADS,
+        uploadDigest: createHash('sha256').update(`${UPLOADS}\n${key}\n${etag}`).digest('hex'),
+      },
       Settings: {
         TimecodeConfig: { Source: 'ZEROBASED' },
         Inputs: [

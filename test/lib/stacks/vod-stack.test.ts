@@ -358,6 +358,20 @@ describe('vod stack', () => {
       expect(busArn).toEqual({ 'Fn::ImportValue': expect.stringContaining('EventBus') });
     });
 
+    it('may read and update items of the access table, to give a failed job’s minutes back', () => {
+      const accessArn = resolve(platform.data.tables.access.tableArn);
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Role: resolve(fn().role.roleArn),
+        Environment: {
+          Variables: Match.objectLike({ [ENV.accessTable]: resolve(platform.data.tables.access.tableName) }),
+        },
+      });
+      const statements = statementsOf(t, resolve(fn().role.roleName));
+      expect(statements.filter((s) => JSON.stringify(s.Action).includes('dynamodb:'))).toEqual([
+        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: accessArn },
+      ]);
+    });
+
     it('receives this platform’s completed or failed MediaConvert jobs, with a DLQ', () => {
       const rule = ruleWithSource('aws.mediaconvert');
       expect(rule.EventPattern).toEqual({

@@ -1,9 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { EVENTS } from '../../../lambda/resources';
+import { ENV, EVENTS } from '../../../lambda/resources';
 import type * as PublishJobState from '../../../lambda/vod/publish-job-state';
+import { monthlyUsage, reserveTranscodeMinutes, uploadDigest } from '../../../lambda/vod/transcode-budget';
+import { createTables, LOCAL_AWS } from '../../../local/dynamodb-local';
+import { overrideEnv } from '../env';
+
+/*
+ * The handler as deployed: its module reads the environment at load, and a failed job's minutes go back to
+ * the budget in a real access table in DynamoDB Local; only EventBridge is mocked.
+ */
 
 const BUS = 'lms-platform';
 const OUTPUT = 'lms-renditions';
@@ -13,19 +24,30 @@ const JOB = '1795440000000-abc123';
 const eventBridge = mockClient(EventBridgeClient);
 let handler: typeof PublishJobState.handler;
 let durationSecondsOf: typeof PublishJobState.durationSecondsOf;
-let savedBusName: string | undefined;
+let restoreEnv: () => void;
+let accessTable: string;
+const dynamo = new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT!, ...LOCAL_AWS });
+const ddb = DynamoDBDocumentClient.from(dynamo);
 
-// The module reads the bus name at load, as at a cold start.
+// The module reads its environment at load, as at a cold start.
 beforeAll(async () => {
-  savedBusName = process.env[EVENTS.busNameEnv];
-  process.env[EVENTS.busNameEnv] = BUS;
+  const endpoint = process.env.DYNAMODB_ENDPOINT!;
+  ({ access: accessTable } = await createTables(endpoint, `vod-job-state-${randomUUID()}-`));
+  restoreEnv = overrideEnv({
+    AWS_REGION: LOCAL_AWS.region,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    [ENV.accessTable]: accessTable,
+    [EVENTS.busNameEnv]: BUS,
+  });
   ({ handler, durationSecondsOf } = (await import(
     join(__dirname, '../../../lambda/vod/publish-job-state')
   )) as typeof PublishJobState);
 });
 afterAll(() => {
-  if (savedBusName === undefined) delete process.env[EVENTS.busNameEnv];
-  else process.env[EVENTS.busNameEnv] = savedBusName;
+  restoreEnv();
+  dynamo.destroy();
 });
 beforeEach(() => {
   eventBridge.reset();
@@ -175,6 +197,86 @@ describe('publish-job-state', () => {
           },
         },
       ],
+    });
+  });
+
+  describe('the budget', () => {
+    const institutionId = randomUUID();
+    const upload = {
+      bucket: 'lms-uploads',
+      key: `videos/${institutionId}/${CONTENT}/lecture.mp4`,
+      etag: 'e1',
+    };
+    const at = new Date();
+    const used = async () => (await monthlyUsage(ddb, accessTable, institutionId, 60, at)).used;
+    const failed = () =>
+      jobStateChange({
+        status: 'ERROR',
+        errorCode: 1040,
+        userMetadata: {
+          contentId: CONTENT,
+          sourceKey: upload.key,
+          uploadBucket: upload.bucket,
+          uploadDigest: uploadDigest(upload),
+        },
+      });
+
+    it('gets a failed job’s minutes back once, however often the failure is delivered', async () => {
+      const other = { ...upload, etag: 'e2' };
+      for (const u of [upload, other]) {
+        await reserveTranscodeMinutes(ddb, accessTable, {
+          institutionId,
+          contentId: CONTENT,
+          upload: u,
+          minutes: 7,
+          budget: 60,
+          at,
+        });
+      }
+      expect(await used()).toBe(14);
+
+      await expect(handler(failed())).resolves.toEqual({ outcome: 'published', type: 'video.failed' });
+      expect(await used()).toBe(7);
+      const { Item: marker } = await ddb.send(
+        new GetCommand({
+          TableName: accessTable,
+          Key: { pk: `transcode#${uploadDigest(upload)}`, sk: 'meta' },
+        }),
+      );
+      expect(marker).toMatchObject({ minutes: 7, releasedAt: expect.any(String) });
+
+      await Promise.all([handler(failed()), handler(failed())]);
+      expect(await used()).toBe(7);
+      expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 3);
+    });
+
+    it('keeps a completed job’s minutes counted', async () => {
+      const done = { ...upload, etag: 'e3' };
+      await reserveTranscodeMinutes(ddb, accessTable, {
+        institutionId,
+        contentId: CONTENT,
+        upload: done,
+        minutes: 5,
+        budget: 60,
+        at,
+      });
+      const before = await used();
+      const event = complete([hlsOutput('1080p', 1920, 1080)]);
+      event.detail.userMetadata = {
+        ...event.detail.userMetadata,
+        uploadDigest: uploadDigest(done),
+      } as typeof event.detail.userMetadata;
+      await expect(handler(event)).resolves.toEqual({ outcome: 'published', type: 'video.ready' });
+      expect(await used()).toBe(before);
+    });
+
+    it('gives back nothing for a job that carries no digest, and still publishes its failure', async () => {
+      const before = await used();
+      await expect(handler(jobStateChange({ status: 'ERROR' }))).resolves.toEqual({
+        outcome: 'published',
+        type: 'video.failed',
+      });
+      expect(await used()).toBe(before);
     });
   });
 
