@@ -1,6 +1,12 @@
 import * as z from 'zod';
 import type { Role, TableName } from './resources';
-import { completeUploadBody, partUrlsQueryString, startUploadBody } from './vod/upload-contract';
+import {
+  completeUploadBody,
+  contentIdParams,
+  partUrlsQueryString,
+  startUploadBody,
+  uploadIdParams,
+} from './vod/upload-contract';
 
 /**
  * The one list of HTTP routes served by Lambda. The api stack builds API Gateway routes and functions
@@ -19,6 +25,8 @@ export interface RouteDef {
   readonly handler: string;
   readonly access: Access;
   readonly summary: string;
+  /** The path's parameters (`{uploadId}`), refused as `path.<name>`. */
+  readonly params?: z.ZodType;
   readonly query?: z.ZodType;
   readonly body?: z.ZodType;
   /** Tables the handler reads or writes; the api stack grants exactly these. */
@@ -135,6 +143,7 @@ export const routes = {
     path: '/uploads/{uploadId}/part-urls',
     handler: 'vod/presign-upload-parts',
     access: uploaders,
+    params: uploadIdParams,
     summary: 'Presigned PUT URLs for a range of the upload’s parts',
     query: partUrlsQueryString,
     ...uploadRoute,
@@ -144,6 +153,7 @@ export const routes = {
     path: '/uploads/{uploadId}/parts',
     handler: 'vod/list-upload-parts',
     access: uploaders,
+    params: uploadIdParams,
     summary: 'The parts S3 already holds, to resume an interrupted upload',
     ...uploadRoute,
   }),
@@ -152,6 +162,7 @@ export const routes = {
     path: '/uploads/{uploadId}/complete',
     handler: 'vod/complete-upload',
     access: uploaders,
+    params: uploadIdParams,
     summary: 'Assembles the file from its parts; refused parts abort the upload',
     body: completeUploadBody,
     ...uploadRoute,
@@ -161,6 +172,7 @@ export const routes = {
     path: '/uploads/{uploadId}',
     handler: 'vod/abort-upload',
     access: uploaders,
+    params: uploadIdParams,
     summary: 'Abandons an upload and deletes its parts',
     ...uploadRoute,
   }),
@@ -169,6 +181,7 @@ export const routes = {
     path: '/contents/{contentId}/playback',
     handler: 'vod/start-playback',
     access: watchers,
+    params: contentIdParams,
     summary: 'Signed cookies that open one video’s renditions for a few minutes, and its playlist URL',
     tables: { access: 'read' },
     signsPlayback: true,
@@ -179,6 +192,7 @@ export const routes = {
     path: '/contents/{contentId}/download',
     handler: 'vod/get-material-download',
     access: watchers,
+    params: contentIdParams,
     summary: 'A presigned URL, valid for a few minutes, for a material’s file',
     tables: { access: 'read' },
     buckets: { upload: 'read' },

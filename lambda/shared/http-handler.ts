@@ -24,6 +24,7 @@ export type ApiResult = APIGatewayProxyStructuredResultV2;
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 export interface ApiRequest<R extends RouteDef> {
+  readonly params: Infer<R['params']>;
   readonly query: Infer<R['query']>;
   readonly body: Infer<R['body']>;
   /** Set on every route that is not public. */
@@ -90,6 +91,13 @@ function parseBody(route: RouteDef, event: ApiEvent): unknown {
   return parsed.data;
 }
 
+function parseParams(route: RouteDef, event: ApiEvent): unknown {
+  if (!route.params) return undefined;
+  const parsed = route.params.safeParse(event.pathParameters ?? {});
+  if (!parsed.success) throw validationError('path', parsed.error);
+  return parsed.data;
+}
+
 function parseQuery(route: RouteDef, event: ApiEvent): unknown {
   if (!route.query) return undefined;
   const parsed = route.query.safeParse(event.queryStringParameters ?? {});
@@ -98,7 +106,7 @@ function parseQuery(route: RouteDef, event: ApiEvent): unknown {
 }
 
 /**
- * Wraps a route's domain call: authorizes against the route's roles, validates query and body against its
+ * Wraps a route's domain call: authorizes against the route's roles, validates path, query and body against its
  * schemas, and shapes every refusal as problem+json. Nothing reaches `fn` unvalidated.
  */
 export function httpHandler<R extends RouteDef>(route: R, fn: (req: ApiRequest<R>) => Promise<Reply>) {
@@ -107,6 +115,7 @@ export function httpHandler<R extends RouteDef>(route: R, fn: (req: ApiRequest<R
       const identity = identityFrom(event);
       authorize(route, identity);
       const request = {
+        params: parseParams(route, event),
         query: parseQuery(route, event),
         body: parseBody(route, event),
         identity,

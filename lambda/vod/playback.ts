@@ -2,12 +2,12 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { getSignedCookies } from '@aws-sdk/cloudfront-signer';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import * as z from 'zod';
 import { watchableContent, type ContentItem } from '../access/access';
 import { VOD } from '../resources';
 import type { Identity } from '../shared/access-token';
 import { sessionCookie } from '../shared/cookies';
 import { HttpError, parseInput } from '../shared/problem';
+import { contentIdParams } from './upload-contract';
 
 /*
  * Playback and downloads for whoever may watch a content (access.ts decides, from the projection): a
@@ -46,8 +46,6 @@ export interface DownloadDeps extends WatchDeps {
 }
 
 export type Viewer = Pick<Identity, 'sub'>;
-
-export const contentIdParam = z.strictObject({ contentId: z.uuid() });
 
 export interface Playback {
   /** The HLS master playlist; every rendition lives beside it, under the cookies' path. */
@@ -90,7 +88,7 @@ export async function startPlayback(
   viewer: Viewer,
   params: unknown,
 ): Promise<{ playback: Playback; cookies: string[] }> {
-  const { contentId } = parseInput(contentIdParam, 'path', params);
+  const { contentId } = parseInput(contentIdParams, 'path', params);
   await watchable(deps, viewer, contentId, 'video');
   const path = `/${VOD.outputPrefix}${contentId}/`;
   const { epoch, iso } = expiry(deps);
@@ -124,7 +122,7 @@ export async function materialDownload(
   viewer: Viewer,
   params: unknown,
 ): Promise<Download> {
-  const { contentId } = parseInput(contentIdParam, 'path', params);
+  const { contentId } = parseInput(contentIdParams, 'path', params);
   const content = await watchable(deps, viewer, contentId, 'material');
   const prefix = `${VOD.uploadPrefixes.material}${content.institutionId}/${contentId}/`;
   const objects = [];

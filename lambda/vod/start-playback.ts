@@ -2,13 +2,11 @@ import { routes } from '../routes';
 import { httpHandler } from '../shared/http-handler';
 import { startPlayback } from './playback';
 import { playbackDeps } from './playback-deps';
-import type { ApiEvent } from '../shared/http-handler';
 
 const deps = playbackDeps();
 
-export const handler = (event: ApiEvent) =>
-  httpHandler(routes.startPlayback, async ({ identity }) => {
-    const { playback, cookies } = await startPlayback(deps, identity, event.pathParameters ?? {});
-    // The cookies are credentials: no cache may keep the response that sets them.
-    return { status: 200, body: playback, cookies, headers: { 'cache-control': 'no-store' } };
-  })(event);
+export const handler = httpHandler(routes.startPlayback, async ({ identity, params }) => {
+  const { playback, cookies } = await startPlayback(deps, identity, params);
+  // The cookies are credentials: no cache may keep the response that sets them.
+  return { status: 200, body: playback, cookies, headers: { 'cache-control': 'no-store' } };
+});

@@ -9,6 +9,13 @@ import * as z from 'zod';
 const MAX_PARTS = 10_000;
 const partNumber = z.number().int().min(1).max(MAX_PARTS);
 
+/** S3 upload ids are opaque; this only keeps absurd path values out of the table's keys. */
+export const uploadIdParam = z.string().min(1).max(1024);
+export const uploadIdParams = z.strictObject({ uploadId: uploadIdParam });
+
+/** The playback and download routes' `{contentId}`. */
+export const contentIdParams = z.strictObject({ contentId: z.uuid() });
+
 export const startUploadBody = z.strictObject({
   contentId: z.uuid(),
   fileName: z.string().min(1).max(255),

@@ -2,7 +2,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { VOD } from '../resources';
 import { documentClient } from '../shared/clients';
 import { readEnv, readVodEnv } from '../shared/env';
-import type { ApiEvent, ApiResult } from '../shared/http-handler';
 import { tracer } from '../shared/tracer';
 import { monthlyMinutesFrom } from './transcode-budget';
 import type { UploadDeps } from './upload-sessions';
@@ -36,12 +35,3 @@ export const uploadDeps = (): UploadDeps => ({
   ...vodEnv(),
   now: () => new Date(),
 });
-
-/**
- * httpHandler hands its function no path parameters, so routes under `/uploads/{uploadId}` build the
- * handler around the id of each request (the domain validates it, answering 400 `path.uploadId`).
- */
-export const withUploadId =
-  (handle: (uploadId: string) => (event: ApiEvent) => Promise<ApiResult>) =>
-  (event: ApiEvent): Promise<ApiResult> =>
-    handle(event.pathParameters?.uploadId ?? '')(event);

@@ -9,7 +9,7 @@ import {
 import { type DynamoDBDocumentClient, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import * as z from 'zod';
-import { completeUploadBody, startUploadBody } from './upload-contract';
+import { completeUploadBody, startUploadBody, uploadIdParam } from './upload-contract';
 import { canManageContent, managedContent } from '../access/access';
 import { VOD } from '../resources';
 import type { Identity } from '../shared/access-token';
@@ -98,9 +98,6 @@ export const partUrlsQuery = z
 export type PartUrlsQuery = z.infer<typeof partUrlsQuery>;
 
 export type CompleteUploadBody = z.infer<typeof completeUploadBody>;
-
-/** S3 upload ids are opaque; this only keeps absurd path values out of the table's keys. */
-export const uploadIdParam = z.string().min(1).max(1024);
 
 export interface StartedUpload {
   readonly uploadId: string;

@@ -5,6 +5,7 @@ export function apiEvent(o: {
   method?: string;
   path?: string;
   query?: Record<string, string>;
+  pathParameters?: Record<string, string>;
   headers?: Record<string, string>;
   cookies?: string[];
   body?: string;
@@ -20,6 +21,7 @@ export function apiEvent(o: {
     headers: o.headers ?? {},
     ...(o.cookies ? { cookies: o.cookies } : {}),
     ...(o.query ? { queryStringParameters: o.query } : {}),
+    ...(o.pathParameters ? { pathParameters: o.pathParameters } : {}),
     ...(o.body !== undefined ? { body: o.body } : {}),
     isBase64Encoded: false,
     requestContext: {

@@ -91,6 +91,29 @@ describe('httpHandler', () => {
     expect(problemOf(res).errors).toEqual([expect.objectContaining({ field: 'query.dryRun' })]);
   });
 
+  it('validates the path parameters and hands them over parsed', async () => {
+    const byId = { ...route, path: '/things/{thingId}', params: z.strictObject({ thingId: z.uuid() }) };
+    const seen: unknown[] = [];
+    const get = httpHandler(byId, async ({ params }) => {
+      seen.push(params);
+      return { status: 204 };
+    });
+    const request = (thingId: string) =>
+      apiEvent({
+        method: 'POST',
+        headers: json,
+        body: '{"title":"x","seats":1}',
+        pathParameters: { thingId },
+        authorizer: manager,
+      });
+    const id = '0f6f5e3c-8a44-4c5e-b6a3-6f1d2b7c9e10';
+    expect((await get(request(id))).statusCode).toBe(204);
+    expect(problemOf(await get(request('../etc'))).errors).toEqual([
+      expect.objectContaining({ field: 'path.thingId' }),
+    ]);
+    expect(seen).toEqual([{ thingId: id }]);
+  });
+
   it('answers 415 to a body that is not JSON', async () => {
     const res = await handler(
       apiEvent({ method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x', authorizer: manager }),
