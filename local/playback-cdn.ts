@@ -15,7 +15,7 @@ import * as z from 'zod';
  */
 
 /** CloudFront's URL-safe base64: `+=/` written as `-_~`. */
-const fromCloudFrontBase64 = (s: string) =>
+export const fromCloudFrontBase64 = (s: string): Buffer =>
   Buffer.from(s.replace(/-/g, '+').replace(/_/g, '=').replace(/~/g, '/'), 'base64');
 
 const epoch = z.object({ 'AWS:EpochTime': z.number().int() });
@@ -98,19 +98,21 @@ export function verifySigned(
   return { ok: true };
 }
 
+/** What a signed request carries: as `CloudFront-<name>` cookies, or as query parameters of a signed URL. */
+const SIGNING_NAMES = ['Policy', 'Signature', 'Key-Pair-Id', 'Expires', 'Hash-Algorithm'] as const;
+
 /** The signing credentials of a request: cookies first, then the query string's signed URL parameters. */
 function credentialsOf(req: IncomingMessage, url: URL): Record<string, string | undefined> {
   const cookies = parseCookies(req.headers.cookie ?? '');
-  const names = ['Policy', 'Signature', 'Key-Pair-Id', 'Expires', 'Hash-Algorithm'];
-  const fromCookies = Object.fromEntries(names.map((n) => [n, cookies[`CloudFront-${n}`]]));
+  const fromCookies = Object.fromEntries(SIGNING_NAMES.map((n) => [n, cookies[`CloudFront-${n}`]]));
   if (fromCookies.Signature) return fromCookies;
-  return Object.fromEntries(names.map((n) => [n, url.searchParams.get(n) ?? undefined]));
+  return Object.fromEntries(SIGNING_NAMES.map((n) => [n, url.searchParams.get(n) ?? undefined]));
 }
 
 /** The URL CloudFront checks a policy against: without the signing parameters themselves. */
 function unsignedUrl(origin: string, url: URL): string {
   const query = new URLSearchParams(url.search);
-  for (const n of ['Policy', 'Signature', 'Key-Pair-Id', 'Expires', 'Hash-Algorithm']) query.delete(n);
+  for (const n of SIGNING_NAMES) query.delete(n);
   const rest = query.toString();
   return `${origin}${url.pathname}${rest ? `?${rest}` : ''}`;
 }

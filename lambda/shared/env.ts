@@ -26,6 +26,15 @@ export function readVodEnv<K extends keyof typeof VOD.env>(...keys: K[]): Record
   return Object.fromEntries(keys.map((k) => [k, process.env[VOD.env[k]]!])) as Record<K, string>;
 }
 
+const count = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+/** A video pipeline variable that holds a positive whole number (bytes, seconds, minutes). */
+export function readVodCount(key: keyof typeof VOD.env): number {
+  const parsed = count.safeParse(process.env[VOD.env[key]]);
+  if (!parsed.success) throw new Error(`Missing or invalid environment: ${VOD.env[key]}`);
+  return parsed.data;
+}
+
 export function readOptionalEnv(key: EnvKey): string | undefined {
   return process.env[ENV[key]] || undefined;
 }

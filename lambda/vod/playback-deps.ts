@@ -1,8 +1,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { VOD } from '../resources';
 import { documentClient } from '../shared/clients';
-import { readEnv, readOptionalEnv, readVodEnv } from '../shared/env';
+import { readEnv, readOptionalEnv, readVodCount, readVodEnv } from '../shared/env';
 import { tracer } from '../shared/tracer';
 import type { DownloadDeps, PlaybackDeps } from './playback';
 import { vodS3Client } from './upload-deps';
@@ -14,15 +13,10 @@ import { vodS3Client } from './upload-deps';
 const KEY_CACHE_SECONDS = 300;
 
 function watchDeps() {
-  const { playbackSeconds } = readVodEnv('playbackSeconds');
-  const seconds = Number(playbackSeconds);
-  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
-    throw new Error(`Invalid environment: ${VOD.env.playbackSeconds}=${playbackSeconds}`);
-  }
   return {
     ddb: documentClient(),
     accessTable: readEnv('accessTable').accessTable,
-    seconds,
+    seconds: readVodCount('playbackSeconds'),
     now: () => new Date(),
   };
 }

@@ -13,15 +13,10 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { documentClient } from '../shared/clients';
-import { readEnv, readVodEnv } from '../shared/env';
+import { readEnv, readVodCount, readVodEnv } from '../shared/env';
 import { logger } from '../shared/observability';
 import { tracer } from '../shared/tracer';
-import {
-  monthlyMinutesFrom,
-  reserveTranscodeMinutes,
-  transcodeMinutesOf,
-  uploadDigest,
-} from './transcode-budget';
+import { reserveTranscodeMinutes, transcodeMinutesOf, uploadDigest } from './transcode-budget';
 import { buildTranscodeJob } from './transcode-settings';
 import { contentIdOf, parseObjectCreated, type Upload } from './uploads';
 import { busNameFromEnv, publishVideoFact, type PublishDeps, videoFailedFact } from './video-facts';
@@ -186,11 +181,11 @@ export async function startTranscode(
 }
 
 function vodEnv(): Pick<StartTranscodeDeps, 'roleArn' | 'outputBucket' | 'monthlyTranscodeMinutes'> {
-  const env = readVodEnv('mediaConvertRoleArn', 'outputBucket', 'monthlyTranscodeMinutes');
+  const env = readVodEnv('mediaConvertRoleArn', 'outputBucket');
   return {
     roleArn: env.mediaConvertRoleArn,
     outputBucket: env.outputBucket,
-    monthlyTranscodeMinutes: monthlyMinutesFrom(env.monthlyTranscodeMinutes),
+    monthlyTranscodeMinutes: readVodCount('monthlyTranscodeMinutes'),
   };
 }
 

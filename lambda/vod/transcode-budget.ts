@@ -2,8 +2,6 @@ import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
-import { VOD } from '../resources';
 import type { Upload } from './uploads';
 
 /*
@@ -35,17 +33,6 @@ export function resetDayOf(month: string): string {
 
 /** Minutes a source of this length costs: rounded up to whole minutes, at least one. */
 export const transcodeMinutesOf = (durationMs: number): number => Math.max(1, Math.ceil(durationMs / 60_000));
-
-const monthlyMinutes = z.coerce.number().int().min(1);
-
-/** The budget from its environment variable (VOD.env.monthlyTranscodeMinutes), failing loudly when unset. */
-export function monthlyMinutesFrom(value: string | undefined): number {
-  const parsed = monthlyMinutes.safeParse(value);
-  if (!parsed.success) {
-    throw new Error(`Missing or invalid environment: ${VOD.env.monthlyTranscodeMinutes}`);
-  }
-  return parsed.data;
-}
 
 export interface MonthlyUsage {
   readonly month: string;

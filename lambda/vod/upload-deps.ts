@@ -1,21 +1,14 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { VOD } from '../resources';
 import { documentClient } from '../shared/clients';
-import { readEnv, readVodEnv } from '../shared/env';
+import { readEnv, readVodCount, readVodEnv } from '../shared/env';
 import { tracer } from '../shared/tracer';
-import { monthlyMinutesFrom } from './transcode-budget';
 import type { UploadDeps } from './upload-sessions';
 
 function vodEnv(): Pick<UploadDeps, 'uploadBucket' | 'maxBytes' | 'monthlyTranscodeMinutes'> {
-  const env = readVodEnv('uploadBucket', 'maxUploadBytes', 'monthlyTranscodeMinutes');
-  const max = Number(env.maxUploadBytes);
-  if (!Number.isSafeInteger(max) || max <= 0) {
-    throw new Error(`Invalid environment: ${VOD.env.maxUploadBytes}=${env.maxUploadBytes}`);
-  }
   return {
-    uploadBucket: env.uploadBucket,
-    maxBytes: max,
-    monthlyTranscodeMinutes: monthlyMinutesFrom(env.monthlyTranscodeMinutes),
+    uploadBucket: readVodEnv('uploadBucket').uploadBucket,
+    maxBytes: readVodCount('maxUploadBytes'),
+    monthlyTranscodeMinutes: readVodCount('monthlyTranscodeMinutes'),
   };
 }
 
