@@ -23,9 +23,6 @@ import { busNameFromEnv, publishVideoFact, type PublishDeps, videoFailedFact } f
 
 export { contentIdOf, parseObjectCreated, type Upload };
 
-/** MediaConvert's own duplicate guard (one minute wide): the same object always yields the same token. */
-export const clientRequestTokenFor = uploadDigest;
-
 export interface TranscodeDeps {
   readonly mediaConvert: MediaConvertClient;
   readonly roleArn: string;
@@ -62,7 +59,8 @@ export async function submitTranscode(
         roleArn: deps.roleArn,
         uploadBucket: upload.bucket,
         sourceKey: upload.key,
-        clientRequestToken: clientRequestTokenFor(upload),
+        // MediaConvert's own duplicate guard (one minute wide): the same object always yields the same token.
+        clientRequestToken: uploadDigest(upload),
       }),
     ),
   );
