@@ -2,6 +2,73 @@ import js from '@eslint/js';
 import importPlugin from 'eslint-plugin-import';
 import tseslint from 'typescript-eslint';
 
+/*
+ * The floors of the house and what each may stand on (README, "Repository map"). contracts/ is the ground
+ * floor: what two or more runtimes share, importing libraries only. lib/, lambda/, service/ and web/ stand
+ * on contracts/ and themselves; local/ and bench/ compose everything. Another floor is imported by its alias
+ * (`#contracts/routes`, `#service/app`, package.json `imports`), so every crossing is visible here.
+ */
+const FLOORS = ['contracts', 'lib', 'lambda', 'service', 'local', 'web', 'bench', 'bin'];
+const layers = [
+  {
+    files: ['contracts/**/*.ts'],
+    may: [],
+    why: 'contracts/ imports libraries only: it is what the runtimes share, and stands on nothing of ours.',
+  },
+  {
+    files: ['lib/**/*.ts', 'bin/**/*.ts'],
+    may: ['contracts', 'lib'],
+    why: 'Infrastructure reads contracts/, never a handler, the service or the local runner.',
+    cdk: true,
+  },
+  {
+    files: ['lambda/**/*.ts'],
+    may: ['contracts', 'lambda'],
+    why: 'Handlers import contracts/ and lambda/ only.',
+  },
+  {
+    files: ['service/**/*.ts'],
+    may: ['contracts', 'service'],
+    why: 'The core service imports contracts/ and service/ only.',
+  },
+  {
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    may: ['contracts', 'web'],
+    why: 'The web app imports contracts/ only.',
+  },
+  // The local runner and the benchmarks compose every floor.
+  { files: ['local/**/*.ts'], may: 'any' },
+  { files: ['bench/**/*.ts'], may: 'any', cdk: true },
+];
+
+const climbing = {
+  regex: `^(\\./)?(\\.\\./)+(${FLOORS.join('|')})(/|$)`,
+  message:
+    'Import another folder of the repository by its alias (#contracts/…, #service/…), not by climbing to it.',
+};
+const noCdk = {
+  regex: '^(aws-cdk-lib|constructs|cdk-nag)(/|$)',
+  message: 'Runtime code must not import the CDK.',
+};
+
+const boundaries = layers.map(({ files, may, why, cdk }) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          climbing,
+          ...(may === 'any'
+            ? []
+            : [{ regex: may.length ? `^#(?!(${may.join('|')})/)` : '^#', message: why }]),
+          ...(cdk ? [] : [noCdk]),
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.local/', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
@@ -26,38 +93,5 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // Infrastructure reads only the contract between it and the handlers, never a handler.
-    files: ['lib/**/*.ts', 'bin/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(\\.\\./)+lambda/(?!(routes|resources)$)',
-              message: 'Infrastructure may import only lambda/routes and lambda/resources.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // Runtime code never pulls in the CDK.
-    files: ['lambda/**/*.ts', 'local/**/*.ts', 'service/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(aws-cdk-lib|constructs|cdk-nag)(/|$)',
-              message: 'Runtime code must not import the CDK.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  ...boundaries,
 );

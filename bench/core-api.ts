@@ -7,12 +7,12 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
-import { createAccessTokenVerifier } from '../lambda/shared/access-token';
-import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '../local/token-issuer';
-import { buildCoreService } from '../service/src/app';
-import { connectPostgres } from '../service/src/db/connect';
+import { createAccessTokenVerifier } from '#contracts/access-token';
+import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '#local/token-issuer';
+import { buildCoreService } from '#service/app';
+import { connectPostgres } from '#service/db/connect';
 import { scratchDatabase } from '../test/service/test-database';
-import { migrateToLatest } from '../service/src/db/migrate';
+import { migrateToLatest } from '#service/db/migrate';
 
 /**
  * The core service's hottest routes under load on loopback, each beside pgbench replaying the SQL the

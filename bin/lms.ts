@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { InvalidConfigError, loadConfig } from '../lib/config/load-config';
-import { buildPlatform } from '../lib/platform';
+import { InvalidConfigError, loadConfig } from '#lib/config/load-config';
+import { buildPlatform } from '#lib/platform';
 
 const app = new App();
 try {

@@ -2,4 +2,3 @@ import { join } from 'node:path';
 
 /** Repository root, resolved once so no stack repeats a relative path. */
 export const REPO_ROOT = join(__dirname, '..');
-export const LAMBDA_DIR = join(REPO_ROOT, 'lambda');

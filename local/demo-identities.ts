@@ -1,4 +1,4 @@
-import type { Role } from '../lambda/resources';
+import type { Role } from '#contracts/resources';
 
 export interface DemoIdentity {
   readonly id: string;

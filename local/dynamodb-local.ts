@@ -9,7 +9,7 @@ import {
   ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLES, type TableName, type TableSpec } from '../lambda/resources';
+import { TABLES, type TableName, type TableSpec } from '#contracts/resources';
 
 /** Credentials and region DynamoDB Local accepts; it checks neither. */
 export const LOCAL_AWS = {

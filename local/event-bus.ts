@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { EventEnvelope } from '../lambda/shared/platform-events';
-import type { EventPublisher, OutgoingEvent } from '../service/src/events/publisher';
-import type { EventHandler } from '../service/src/events/queue-consumer';
+import type { EventEnvelope } from '#contracts/platform-events';
+import type { EventPublisher, OutgoingEvent } from '#service/events/publisher';
+import type { EventHandler } from '#service/events/queue-consumer';
 
 /**
  * The platform bus on one machine: what EventBridge, its rules and the consumers' SQS queues do in AWS,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiEvent, ApiResult, AuthorizerContext } from '../lambda/shared/http-handler';
+import type { ApiEvent, ApiResult, AuthorizerContext } from '#lambda/shared/http-handler';
 
 type Headers = Record<string, string>;
 

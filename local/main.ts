@@ -1,7 +1,7 @@
-import { complianceOf } from '../lib/config/institution-config';
-import { loadConfig } from '../lib/config/load-config';
-import { connectEmbedded, connectPostgres } from '../service/src/db/connect';
-import { migrateToLatest } from '../service/src/db/migrate';
+import { complianceOf } from '#lib/config/institution-config';
+import { loadConfig } from '#lib/config/load-config';
+import { connectEmbedded, connectPostgres } from '#service/db/connect';
+import { migrateToLatest } from '#service/db/migrate';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { startLocalPlatform } from './platform';

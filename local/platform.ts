@@ -12,18 +12,19 @@ import type {
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import * as z from 'zod';
-import { CORE_SERVICE, ENV, EVENTS, ROLES, VOD } from '../lambda/resources';
-import { routeList } from '../lambda/routes';
-import { COMPLIANCE_PROFILES, type ComplianceProfile } from '../lib/config/compliance-profiles';
-import type { ApiEvent, ApiResult, AuthorizerContext } from '../lambda/shared/http-handler';
-import { createAccessTokenVerifier } from '../lambda/shared/access-token';
-import { projectAccessEvent } from '../lambda/access/access';
-import { fieldProblems } from '../lambda/shared/problem';
-import { buildCoreService } from '../service/src/app';
-import { mediaEventHandlers } from '../service/src/courses/media-events';
-import { relayOutbox } from '../service/src/events/relay';
-import { startEventWorkers } from '../service/src/events/workers';
-import type { Database } from '../service/src/db/schema';
+import { CORE_SERVICE, ENV, EVENTS, ROLES, VOD } from '#contracts/resources';
+import { routeList } from '#contracts/routes';
+import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
+import type { ApiEvent, ApiResult, AuthorizerContext } from '#lambda/shared/http-handler';
+import { createAccessTokenVerifier } from '#contracts/access-token';
+import { projectAccessEvent } from '#lambda/access/access';
+import { fieldProblems } from '#contracts/problem';
+import { buildCoreService } from '#service/app';
+import { mediaEventHandlers } from '#service/courses/media-events';
+import { relayOutbox } from '#service/events/relay';
+import { startEventWorkers } from '#service/events/workers';
+import { startExamTimer } from '#service/exams/exam-timer';
+import type { Database } from '#service/db/schema';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { createTables, LOCAL_AWS } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
@@ -345,17 +346,20 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       types,
       Object.fromEntries(types.map((t) => [t, (e) => projectAccessEvent(accessDb, tables.access, e)])),
     );
-  const workers = startEventWorkers({
-    db: options.database,
-    publish: bus.publish,
-    examTimer: {
-      compliance: options.compliance ?? COMPLIANCE_PROFILES.standard,
-      clock: options.clock ?? (() => new Date()),
-    },
-    log: { warn: (message, fields) => log(`${message} ${JSON.stringify(fields)}`) },
+  const workerLog = {
+    warn: (message: string, fields: object) => log(`${message} ${JSON.stringify(fields)}`),
+  };
+  const workers = [
     // Events show up quickly in a demo; one machine's outbox is small.
-    idleMs: 200,
-  });
+    startEventWorkers({ db: options.database, publish: bus.publish, log: workerLog, idleMs: 200 }),
+    startExamTimer({
+      db: options.database,
+      compliance: options.compliance ?? COMPLIANCE_PROFILES.standard,
+      ...(options.clock ? { clock: options.clock } : {}),
+      log: workerLog,
+      idleMs: 200,
+    }),
+  ];
   // The buckets' names as the vod stack's would differ per deployment; the table prefix keeps platforms apart.
   const bucketPrefix = (options.tablePrefix ?? 'lms-local-').toLowerCase();
   const objects = await LocalObjectStore.start({
@@ -488,7 +492,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       await cdn.close();
       await objects.close();
       s3.destroy();
-      await workers.stop();
+      await Promise.all(workers.map((w) => w.stop()));
       await bus.settled();
       accessDb.destroy();
       await core.close();

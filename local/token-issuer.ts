@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import type { Role } from '../lambda/resources';
+import type { Role } from '#contracts/resources';
 import { DEMO_IDENTITIES, type DemoIdentity } from './demo-identities';
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];

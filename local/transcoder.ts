@@ -8,14 +8,14 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
-import { EVENTS, VOD } from '../lambda/resources';
-import { videoReady, type VideoFailed, type VideoReady } from '../lambda/shared/platform-events';
+import { EVENTS, VOD } from '#contracts/resources';
+import { videoReady, type VideoFailed, type VideoReady } from '#contracts/platform-events';
 import {
   releaseTranscodeMinutes,
   reserveTranscodeMinutes,
   transcodeMinutesOf,
   uploadDigest,
-} from '../lambda/vod/transcode-budget';
+} from '#lambda/vod/transcode-budget';
 import {
   AUDIO,
   GOP_SECONDS,
@@ -24,10 +24,10 @@ import {
   outputPrefixFor,
   THUMBNAIL,
   type Rung,
-} from '../lambda/vod/transcode-settings';
-import type { EventPublisher } from '../service/src/events/publisher';
-import { contentIdOf, durationSecondsOf, parseObjectCreated, type Upload } from '../lambda/vod/uploads';
-import { videoFailedFact } from '../lambda/vod/video-facts';
+} from '#lambda/vod/transcode-settings';
+import type { EventPublisher } from '#service/events/publisher';
+import { contentIdOf, durationSecondsOf, parseObjectCreated, type Upload } from '#lambda/vod/uploads';
+import { videoFailedFact } from '#lambda/vod/video-facts';
 
 export type TranscodeOutcome =
   | { outcome: 'ready'; detail: VideoReady }

@@ -1,14 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { EVENTS } from '../resources';
+import { EVENTS } from '#contracts/resources';
 import {
   contentSet,
   enrollmentCreated,
   eventEnvelope,
   institutionMemberRemoved,
   institutionMemberSet,
-} from '../shared/platform-events';
+} from '#contracts/platform-events';
 
 /*
  * The access projection: the core's member, content and enrollment facts, kept in one DynamoDB table so

@@ -1,5 +1,5 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { createAccessTokenVerifier } from '../shared/access-token';
+import { createAccessTokenVerifier } from '#contracts/access-token';
 import { csv, readEnv } from '../shared/env';
 import { authorizeRequest, type AuthorizeDeps } from './session-authorizer';
 

@@ -1,9 +1,9 @@
-import { COOKIES } from '../resources';
-import { routes } from '../routes';
+import { COOKIES } from '#contracts/resources';
+import { routes } from '#contracts/routes';
 import { documentClient } from '../shared/clients';
 import { readEnv } from '../shared/env';
 import { httpHandler, redirect } from '../shared/http-handler';
-import { HttpError } from '../shared/problem';
+import { HttpError } from '#contracts/problem';
 import { authSettings } from './settings';
 import { completeSignIn, type SignInDeps } from './sign-in-flow';
 

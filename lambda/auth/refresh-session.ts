@@ -1,5 +1,5 @@
-import { COOKIES } from '../resources';
-import { routes } from '../routes';
+import { COOKIES } from '#contracts/resources';
+import { routes } from '#contracts/routes';
 import { httpHandler } from '../shared/http-handler';
 import { assertAllowedOrigin } from '../shared/origin';
 import { authSettings } from './settings';

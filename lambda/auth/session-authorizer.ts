@@ -1,7 +1,7 @@
 import type { APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
-import { COOKIES } from '../resources';
-import type { Identity } from '../shared/access-token';
-import { readCookies } from '../shared/cookies';
+import { COOKIES } from '#contracts/resources';
+import type { Identity } from '#contracts/access-token';
+import { readCookies } from '#contracts/cookies';
 import type { AuthorizerContext } from '../shared/http-handler';
 import { logger } from '../shared/observability';
 

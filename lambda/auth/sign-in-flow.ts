@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { COOKIES, SESSION } from '../resources';
-import { expiredCookie, sessionCookie } from '../shared/cookies';
+import { COOKIES, SESSION } from '#contracts/resources';
+import { expiredCookie, sessionCookie } from '#contracts/cookies';
 import {
   authorizeUrl,
   exchangeCode,
@@ -10,7 +10,7 @@ import {
   revokeToken,
   type OAuthClientSettings,
 } from '../shared/oauth-client';
-import { HttpError } from '../shared/problem';
+import { HttpError } from '#contracts/problem';
 
 export interface SignInDeps {
   readonly ddb: DynamoDBDocumentClient;

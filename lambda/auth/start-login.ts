@@ -1,4 +1,4 @@
-import { routes } from '../routes';
+import { routes } from '#contracts/routes';
 import { documentClient } from '../shared/clients';
 import { readEnv } from '../shared/env';
 import { httpHandler, redirect } from '../shared/http-handler';

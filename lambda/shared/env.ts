@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ENV, VOD } from '../resources';
+import { ENV, VOD } from '#contracts/resources';
 
 type EnvKey = keyof typeof ENV;
 

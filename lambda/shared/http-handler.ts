@@ -3,12 +3,12 @@ import type {
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
 import type * as z from 'zod';
-import { ROLES, type Role } from '../resources';
-import type { RouteDef } from '../routes';
-import type { Identity } from './access-token';
-import { readCookies } from './cookies';
+import { ROLES, type Role } from '#contracts/resources';
+import type { RouteDef } from '#contracts/routes';
+import type { Identity } from '#contracts/access-token';
+import { readCookies } from '#contracts/cookies';
 import { logger } from './observability';
-import { HttpError, validationError, type Problem } from './problem';
+import { HttpError, validationError, type Problem } from '#contracts/problem';
 
 /** What the API's Lambda authorizer hands to every non-public route (values must be primitives). */
 export interface AuthorizerContext {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { HttpError } from './problem';
+import { HttpError } from '#contracts/problem';
 
 /**
  * The OAuth 2.0 endpoints of Cognito's managed login (the local issuer implements the same ones).

@@ -1,4 +1,4 @@
-import { HttpError } from './problem';
+import { HttpError } from '#contracts/problem';
 
 /**
  * Cookie-authenticated requests that change state must come from one of the app's origins. SameSite=Lax

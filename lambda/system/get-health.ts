@@ -1,4 +1,4 @@
-import { routes } from '../routes';
+import { routes } from '#contracts/routes';
 import { httpHandler } from '../shared/http-handler';
 
 export const handler = httpHandler(routes.getHealth, async () => ({

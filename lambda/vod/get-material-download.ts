@@ -1,4 +1,4 @@
-import { routes } from '../routes';
+import { routes } from '#contracts/routes';
 import { httpHandler } from '../shared/http-handler';
 import { materialDownload } from './playback';
 import { downloadDeps } from './playback-deps';

@@ -3,11 +3,11 @@ import { getSignedCookies } from '@aws-sdk/cloudfront-signer';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { watchableContent, type ContentItem } from '../access/access';
-import { VOD } from '../resources';
-import type { Identity } from '../shared/access-token';
-import { sessionCookie } from '../shared/cookies';
-import { HttpError, parseInput } from '../shared/problem';
-import { contentIdParams } from './upload-contract';
+import { VOD } from '#contracts/resources';
+import type { Identity } from '#contracts/access-token';
+import { sessionCookie } from '#contracts/cookies';
+import { HttpError, parseInput } from '#contracts/problem';
+import { contentIdParams } from '#contracts/vod-requests';
 
 /*
  * Playback and downloads for whoever may watch a content (access.ts decides, from the projection): a

@@ -1,11 +1,11 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { VOD } from '../resources';
+import { VOD } from '#contracts/resources';
 import { documentClient } from '../shared/clients';
 import { readEnv } from '../shared/env';
 import { logger } from '../shared/observability';
-import { videoReady, type VideoReady } from '../shared/platform-events';
+import { videoReady, type VideoReady } from '#contracts/platform-events';
 import { tracer } from '../shared/tracer';
 import { releaseTranscodeMinutes } from './transcode-budget';
 import { LADDER, outputPrefixFor } from './transcode-settings';

@@ -1,4 +1,4 @@
-import { routes } from '../routes';
+import { routes } from '#contracts/routes';
 import { httpHandler } from '../shared/http-handler';
 import { startPlayback } from './playback';
 import { playbackDeps } from './playback-deps';

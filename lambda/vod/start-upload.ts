@@ -1,4 +1,4 @@
-import { routes } from '../routes';
+import { routes } from '#contracts/routes';
 import { httpHandler } from '../shared/http-handler';
 import { uploadDeps } from './upload-deps';
 import { startUpload } from './upload-sessions';

@@ -1,5 +1,5 @@
 import type { CreateJobCommandInput, Output } from '@aws-sdk/client-mediaconvert';
-import { VOD } from '../resources';
+import { VOD } from '#contracts/resources';
 
 /** One rung of the adaptive bitrate ladder: the box a rendition fits into and its H.264 rate control. */
 export interface Rung {

@@ -9,11 +9,11 @@ import {
 import { type DynamoDBDocumentClient, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import * as z from 'zod';
-import { completeUploadBody, startUploadBody, uploadIdParam } from './upload-contract';
+import { completeUploadBody, startUploadBody, uploadIdParam } from '#contracts/vod-requests';
 import { canManageContent, managedContent } from '../access/access';
-import { VOD } from '../resources';
-import type { Identity } from '../shared/access-token';
-import { HttpError, parseInput } from '../shared/problem';
+import { VOD } from '#contracts/resources';
+import type { Identity } from '#contracts/access-token';
+import { HttpError, parseInput } from '#contracts/problem';
 import { budgetUsedUp, monthlyUsage } from './transcode-budget';
 
 /*

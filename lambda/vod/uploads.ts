@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { VOD } from '../resources';
+import { VOD } from '#contracts/resources';
 
 /*
  * What the video pipeline's handlers and the local transcoder agree on about uploads and renditions, in a

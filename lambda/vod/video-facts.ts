@@ -1,7 +1,7 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
-import { EVENTS } from '../resources';
-import { videoFailed, type VideoFailed, type VideoReady } from '../shared/platform-events';
+import { EVENTS } from '#contracts/resources';
+import { videoFailed, type VideoFailed, type VideoReady } from '#contracts/platform-events';
 
 /*
  * The vod domain's answers to an upload, as they leave for the platform bus: start-transcode refuses an

@@ -4,7 +4,7 @@ import {
   type ComplianceProfile,
   complianceProfile,
   type ComplianceProfileName,
-} from './compliance-profiles';
+} from '#contracts/compliance-profiles';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [

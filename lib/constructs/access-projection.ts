@@ -6,7 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV, EVENTS } from '../../lambda/resources';
+import { ENV, EVENTS } from '#contracts/resources';
 import { LmsFunction } from './lms-function';
 
 // A batch is at most ten conditional writes; a minute is six times the function's timeout, as Lambda's

@@ -15,7 +15,9 @@ import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAMBDA_DIR, REPO_ROOT } from '../paths';
+import { REPO_ROOT } from '../paths';
+
+const LAMBDA_ROOT = 'lambda';
 
 /** Files a handler reads at run time, copied beside its bundle. */
 export interface BundleCopy {
@@ -26,8 +28,14 @@ export interface BundleCopy {
 }
 
 export interface LmsFunctionProps {
-  /** Handler module under `lambda/` without extension, e.g. `users/get-me`; it exports `handler`. */
+  /** Handler module under `codeRoot` without extension, e.g. `users/get-me`; it exports `handler`. */
   readonly handler: string;
+  /**
+   * Folder of the handler module, relative to the repository root: a handler that runs code of the core
+   * service (the migration step) lives beside that code.
+   * @default 'lambda'
+   */
+  readonly codeRoot?: string;
   /** Powertools service name, shown in every log line and trace. */
   readonly serviceName: string;
   readonly logRetention: RetentionDays;
@@ -64,18 +72,19 @@ export interface LmsFunctionProps {
  * Bundles a handler with esbuild's API, in this process. NodejsFunction runs `npx esbuild` once per
  * function, and npx's start-up alone cost about 0.7 s of every function's synth time.
  */
-function bundledCode(handler: string, copy: readonly BundleCopy[]): Code {
-  return Code.fromAsset(LAMBDA_DIR, {
+function bundledCode(codeRoot: string, handler: string, copy: readonly BundleCopy[]): Code {
+  const sourceDir = join(REPO_ROOT, codeRoot);
+  return Code.fromAsset(sourceDir, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       // Never pulled: local bundling always succeeds, and Docker has no engine on these machines anyway.
       image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
       // Part of CDK's staging cache key: without it every function would get the first one's bundle.
-      command: ['bundle', handler, ...copy.map((c) => `${c.from}:${c.to}`)],
+      command: ['bundle', `${codeRoot}/${handler}`, ...copy.map((c) => `${c.from}:${c.to}`)],
       local: {
         tryBundle(outputDir: string): boolean {
           buildSync({
-            entryPoints: [join(LAMBDA_DIR, `${handler}.ts`)],
+            entryPoints: [join(sourceDir, `${handler}.ts`)],
             outfile: join(outputDir, 'index.js'),
             bundle: true,
             minify: true,
@@ -108,6 +117,7 @@ export class LmsFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: LmsFunctionProps) {
     super(scope, id);
+    const codeRoot = props.codeRoot ?? LAMBDA_ROOT;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
@@ -145,7 +155,7 @@ export class LmsFunction extends Construct {
     }
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs ${props.handler}`,
+      description: `Runs ${codeRoot === LAMBDA_ROOT ? props.handler : `${codeRoot}/${props.handler}`}`,
       inlinePolicies,
     });
     Validations.of(this.role.node.defaultChild!).acknowledge({
@@ -158,7 +168,7 @@ export class LmsFunction extends Construct {
     this.logGroup.grantWrite(this.role);
     this.function = new LambdaFunction(this, 'Function', {
       role: this.role,
-      code: bundledCode(props.handler, props.copyFiles ?? []),
+      code: bundledCode(codeRoot, props.handler, props.copyFiles ?? []),
       ...(props.vpc
         ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
         : {}),

@@ -30,8 +30,8 @@ import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { CORE_SERVICE, ENV, SESSION, type TableName, VOD } from '../../lambda/resources';
-import { type RouteDef, routeList } from '../../lambda/routes';
+import { CORE_SERVICE, ENV, SESSION, type TableName, VOD } from '#contracts/resources';
+import { type RouteDef, routeList } from '#contracts/routes';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
 

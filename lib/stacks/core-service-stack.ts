@@ -29,8 +29,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
-import { CORE_SERVICE, ENV, EVENTS } from '../../lambda/resources';
-import { COMPLIANCE_PROFILE_ENV, type ComplianceProfile } from '../config/compliance-profiles';
+import { CORE_SERVICE, ENV, EVENTS } from '#contracts/resources';
+import { COMPLIANCE_PROFILE_ENV, type ComplianceProfile } from '#contracts/compliance-profiles';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
 import { REPO_ROOT } from '../paths';
@@ -107,7 +107,8 @@ export class CoreServiceStack extends Stack {
     });
     allowHttpsOut(migrationSecurityGroup, 'Secrets Manager');
     this.migration = new LmsFunction(this, 'Migration', {
-      handler: 'core/migrate-database',
+      handler: 'db/migrate-handler',
+      codeRoot: 'service/src',
       serviceName: 'core',
       description: 'Applies the core database migrations at deploy time',
       logRetention: props.logRetention,

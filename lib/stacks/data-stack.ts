@@ -12,7 +12,7 @@ import {
   StorageType,
 } from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
-import { TABLES, type TableName, type TableSpec } from '../../lambda/resources';
+import { TABLES, type TableName, type TableSpec } from '#contracts/resources';
 import type { InstitutionConfig } from '../config/institution-config';
 
 export interface DataStackProps extends StackProps {

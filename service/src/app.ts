@@ -7,7 +7,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
-import { CORE_SERVICE } from '../../lambda/resources';
+import { CORE_SERVICE } from '#contracts/resources';
 import type { Database } from './db/schema';
 import { routeContext } from './http/context';
 import { HttpError, problemHandler } from './http/errors';
@@ -21,7 +21,7 @@ import { institutionRoutes } from './institutions/routes';
 import { learningRoutes } from './learning/routes';
 import { provisionRoutes } from './provisions/routes';
 import { ratingRoutes } from './ratings/routes';
-import { COMPLIANCE_PROFILES, type ComplianceProfile } from '../../lib/config/compliance-profiles';
+import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
 
 export interface CoreServiceOptions {
   readonly db: Kysely<Database>;

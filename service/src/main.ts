@@ -1,13 +1,13 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createAccessTokenVerifier } from '../../lambda/shared/access-token';
-import { CORE_SERVICE, ENV, EVENTS } from '../../lambda/resources';
+import { createAccessTokenVerifier } from '#contracts/access-token';
+import { CORE_SERVICE, ENV, EVENTS } from '#contracts/resources';
 import {
   COMPLIANCE_PROFILE_ENV,
   COMPLIANCE_PROFILES,
   complianceProfile,
-} from '../../lib/config/compliance-profiles';
+} from '#contracts/compliance-profiles';
 import { buildCoreService } from './app';
 import { mediaEventHandlers } from './courses/media-events';
 import { connectEmbedded, connectPostgres } from './db/connect';
@@ -15,6 +15,7 @@ import { MIGRATIONS_DIR, migrateToLatest } from './db/migrate';
 import { secretPassword } from './db/secret-password';
 import { eventBridgePublisher } from './events/publisher';
 import { startEventWorkers } from './events/workers';
+import { startExamTimer } from './exams/exam-timer';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -61,19 +62,22 @@ async function main() {
   // Without a bus (a container run by hand), events wait in the outbox until one is configured.
   const busName = process.env[EVENTS.busNameEnv];
   const queueUrl = process.env[e.eventsQueueUrl];
-  const workers = startEventWorkers({
-    db,
-    ...(busName ? { publish: eventBridgePublisher(new EventBridgeClient({}), busName) } : {}),
-    ...(busName && queueUrl
-      ? { queue: { sqs: new SQSClient({}), url: queueUrl, handlers: mediaEventHandlers(db) } }
-      : {}),
-    examTimer: { compliance: profile, clock: () => new Date() },
-    log: { warn: (message, fields) => app.log.warn(fields, message) },
-  });
+  const log = { warn: (message: string, fields: Record<string, unknown>) => app.log.warn(fields, message) };
+  const workers = [
+    startEventWorkers({
+      db,
+      ...(busName ? { publish: eventBridgePublisher(new EventBridgeClient({}), busName) } : {}),
+      ...(busName && queueUrl
+        ? { queue: { sqs: new SQSClient({}), url: queueUrl, handlers: mediaEventHandlers(db) } }
+        : {}),
+      log,
+    }),
+    startExamTimer({ db, compliance: profile, log }),
+  ];
 
   // ECS stops a task with SIGTERM: finish requests and event passes in flight, then close the pool.
   process.once('SIGTERM', async () => {
-    await Promise.all([app.close(), workers.stop()]);
+    await Promise.all([app.close(), ...workers.map((w) => w.stop())]);
     await db.destroy();
     process.exit(0);
   });

@@ -1,4 +1,4 @@
-import type { ApiEvent, AuthorizerContext } from '../../lambda/shared/http-handler';
+import type { ApiEvent, AuthorizerContext } from '#lambda/shared/http-handler';
 
 /** An HTTP API payload v2 event as API Gateway sends it, for handler tests. */
 export function apiEvent(o: {

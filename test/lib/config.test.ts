@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COMPLIANCE_PROFILES } from '../../lib/config/compliance-profiles';
-import { complianceOf } from '../../lib/config/institution-config';
-import { CONFIG_DIR, InvalidConfigError, loadConfig, parseConfig } from '../../lib/config/load-config';
+import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
+import { complianceOf } from '#lib/config/institution-config';
+import { CONFIG_DIR, InvalidConfigError, loadConfig, parseConfig } from '#lib/config/load-config';
 
 // Raw JSON as a fork would write it; the tests break it on purpose, so it stays loosely typed.
 type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

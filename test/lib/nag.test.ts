@@ -1,8 +1,8 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadConfig } from '../../lib/config/load-config';
-import { buildPlatform } from '../../lib/platform';
+import { loadConfig } from '#lib/config/load-config';
+import { buildPlatform } from '#lib/platform';
 
 describe('cdk-nag AwsSolutions over the whole app', () => {
   it.each(['default', 'example-academy'])('has no unacknowledged finding with config %s', (name) => {

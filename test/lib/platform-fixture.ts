@@ -1,7 +1,7 @@
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { loadConfig } from '../../lib/config/load-config';
-import { buildPlatform, type Platform } from '../../lib/platform';
+import { loadConfig } from '#lib/config/load-config';
+import { buildPlatform, type Platform } from '#lib/platform';
 
 /** One resource of a synthesized template, with the stack whose template holds it. */
 export interface ResourceIn {

@@ -1,5 +1,5 @@
-import { COMPLIANCE_PROFILES } from '../../lib/config/compliance-profiles';
-import { startLocalPlatform, type LocalPlatform } from '../../local/platform';
+import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
+import { startLocalPlatform, type LocalPlatform } from '#local/platform';
 import { businessNumberFrom } from '../service/service-fixture';
 import { testDatabase, type TestDatabase } from '../service/test-database';
 

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { getSignedCookies, getSignedUrl } from '@aws-sdk/cloudfront-signer';
-import { verifySigned } from '../../local/playback-cdn';
+import { verifySigned } from '#local/playback-cdn';
 
 /*
  * The local distribution's check must accept exactly what CloudFront accepts from AWS's own signer, or

@@ -17,10 +17,10 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import ffmpeg from '@ffmpeg-installer/ffmpeg';
-import { createTables, LOCAL_AWS } from '../../local/dynamodb-local';
-import { LocalEventBus } from '../../local/event-bus';
-import { LocalObjectStore, type ObjectCreatedEvent } from '../../local/object-store';
-import { LocalTranscoder, type TranscodeOutcome } from '../../local/transcoder';
+import { createTables, LOCAL_AWS } from '#local/dynamodb-local';
+import { LocalEventBus } from '#local/event-bus';
+import { LocalObjectStore, type ObjectCreatedEvent } from '#local/object-store';
+import { LocalTranscoder, type TranscodeOutcome } from '#local/transcoder';
 
 const INSTITUTION = 'example-academy';
 const NOW = new Date('2026-11-23T10:00:00Z');

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../service/src/db/schema';
+import type { Database } from '#service/db/schema';
 
 /**
  * An institution with one course of one chapter holding `videos` video contents, straight into the tables,

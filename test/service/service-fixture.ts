@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import type { Role } from '../../lambda/resources';
-import { createAccessTokenVerifier } from '../../lambda/shared/access-token';
-import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '../../local/token-issuer';
-import { buildCoreService, type CoreServiceOptions } from '../../service/src/app';
+import type { Role } from '#contracts/resources';
+import { createAccessTokenVerifier } from '#contracts/access-token';
+import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '#local/token-issuer';
+import { buildCoreService, type CoreServiceOptions } from '#service/app';
 import { testDatabase, type TestDatabase } from './test-database';
 
 /** A person with a token, as the service sees them. */

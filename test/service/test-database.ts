@@ -1,8 +1,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
-import { connectEmbedded, connectPostgres } from '../../service/src/db/connect';
-import { migrateToLatest } from '../../service/src/db/migrate';
-import type { Database } from '../../service/src/db/schema';
+import { connectEmbedded, connectPostgres } from '#service/db/connect';
+import { migrateToLatest } from '#service/db/migrate';
+import type { Database } from '#service/db/schema';
 
 export interface TestDatabase {
   readonly db: Kysely<Database>;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../../service/src/db/schema';
+import type { Database } from '#service/db/schema';
 import {
   businessNumberFrom,
   type CallOptions,

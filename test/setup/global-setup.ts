@@ -1,4 +1,4 @@
-import { startDynamoDbLocal } from '../../local/dynamodb-local';
+import { startDynamoDbLocal } from '#local/dynamodb-local';
 
 /**
  * One DynamoDB Local for every integration test file; each file creates its own tables under its own

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { Role } from '../../../lambda/resources';
-import type { Identity } from '../../../lambda/shared/access-token';
+import type { Role } from '#contracts/resources';
+import type { Identity } from '#contracts/access-token';
 import type { Database } from '../db/schema';
 import { HttpError } from '../http/errors';
 import { type Caller, notFound } from '../http/identity';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { videoFailed, videoReady } from '../../../lambda/shared/platform-events';
+import { videoFailed, videoReady } from '#contracts/platform-events';
 import type { Database } from '../db/schema';
 import type { EventHandler } from '../events/queue-consumer';
 import { applyVideoEvent } from './media';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { VideoFailed, VideoReady } from '../../../lambda/shared/platform-events';
+import type { VideoFailed, VideoReady } from '#contracts/platform-events';
 import type { Database } from '../db/schema';
 
 export type MediaOutcome = 'applied' | 'duplicate' | 'stale' | 'unknown-content';

@@ -5,7 +5,7 @@ import type {
   enrollmentCreated,
   institutionMemberRemoved,
   institutionMemberSet,
-} from '../../../lambda/shared/platform-events';
+} from '#contracts/platform-events';
 import type { Database } from '../db/schema';
 
 /** A contract's detail as the core writes it: the relay adds `eventId` and `occurredAt` on publishing. */

@@ -1,12 +1,9 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { type EventEnvelope, eventEnvelope } from '../../../lambda/shared/platform-events';
+import { type EventEnvelope, eventEnvelope } from '#contracts/platform-events';
+import type { WorkerLog } from '../shared/background-loop';
 
 /** Handles one event; throwing leaves the message on the queue for a retry (and, in the end, the DLQ). */
 export type EventHandler = (event: EventEnvelope) => Promise<unknown>;
-
-export interface QueueLog {
-  warn(message: string, fields: Record<string, unknown>): void;
-}
 
 // Long polling: an idle worker makes one request per 20 s instead of spinning.
 const WAIT_SECONDS = 20;
@@ -21,7 +18,7 @@ export async function consumeBatch(
   sqs: SQSClient,
   queueUrl: string,
   handlers: Readonly<Record<string, EventHandler>>,
-  log: QueueLog,
+  log: WorkerLog,
   options: { waitSeconds?: number; abortSignal?: AbortSignal } = {},
 ): Promise<{ received: number; handled: number }> {
   const { Messages = [] } = await sqs.send(

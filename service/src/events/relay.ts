@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { EVENTS } from '../../../lambda/resources';
+import { EVENTS } from '#contracts/resources';
 import type { Database } from '../db/schema';
 import type { EventPublisher } from './publisher';
 

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { ComplianceProfile } from '../../../lib/config/compliance-profiles';
+import type { ComplianceProfile } from '#contracts/compliance-profiles';
 import type { Database } from '../db/schema';
 import { courseRow } from '../courses/courses';
 import { HttpError } from '../http/errors';

@@ -1,6 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { Identity } from '../../../lambda/shared/access-token';
-import type { ComplianceProfile } from '../../../lib/config/compliance-profiles';
+import type { Identity } from '#contracts/access-token';
+import type { ComplianceProfile } from '#contracts/compliance-profiles';
 import type { Database } from '../db/schema';
 import { HttpError } from '../http/errors';
 import { notFound } from '../http/identity';

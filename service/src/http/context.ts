@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Identity } from '../../../lambda/shared/access-token';
-import type { ComplianceProfile } from '../../../lib/config/compliance-profiles';
+import type { Identity } from '#contracts/access-token';
+import type { ComplianceProfile } from '#contracts/compliance-profiles';
 import type { Database } from '../db/schema';
 import { authenticate, type Caller, loadCaller, type VerifyToken } from './identity';
 

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { HttpError, type FieldProblem, type Problem } from '../../../lambda/shared/problem';
+import { HttpError, type FieldProblem, type Problem } from '#contracts/problem';
 
 export { HttpError };
 

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { COOKIES, type Role } from '../../../lambda/resources';
-import type { Identity } from '../../../lambda/shared/access-token';
-import { readCookies } from '../../../lambda/shared/cookies';
+import { COOKIES, type Role } from '#contracts/resources';
+import type { Identity } from '#contracts/access-token';
+import { readCookies } from '#contracts/cookies';
 import type { Database } from '../db/schema';
 import { HttpError } from './errors';
 

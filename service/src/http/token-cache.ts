@@ -1,4 +1,4 @@
-import type { Identity } from '../../../lambda/shared/access-token';
+import type { Identity } from '#contracts/access-token';
 import type { VerifyToken } from './identity';
 
 export interface TokenCacheOptions {

@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { ComplianceProfile } from '../../../lib/config/compliance-profiles';
+import type { ComplianceProfile } from '#contracts/compliance-profiles';
 import type { Database } from '../db/schema';
 import { appendAudit } from './audit';
 import { dayIn } from './days';

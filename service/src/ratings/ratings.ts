@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Identity } from '../../../lambda/shared/access-token';
+import type { Identity } from '#contracts/access-token';
 import { isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/schema';
 import { HttpError } from '../http/errors';

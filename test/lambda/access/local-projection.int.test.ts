@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { canManageContent, canWatchContent } from '../../../lambda/access/access';
-import { ENV, EVENTS } from '../../../lambda/resources';
-import { LOCAL_AWS } from '../../../local/dynamodb-local';
-import { startLocalPlatform, type LocalPlatform } from '../../../local/platform';
+import { canManageContent, canWatchContent } from '#lambda/access/access';
+import { ENV, EVENTS } from '#contracts/resources';
+import { LOCAL_AWS } from '#local/dynamodb-local';
+import { startLocalPlatform, type LocalPlatform } from '#local/platform';
 import { testDatabase, type TestDatabase } from '../../service/test-database';
 
 /* The local runner keeps the access table from its bus as the access stack does from EventBridge. */

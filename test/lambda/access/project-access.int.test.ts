@@ -10,11 +10,11 @@ import {
   learnerKey,
   memberKey,
   projectAccessEvent,
-} from '../../../lambda/access/access';
-import type * as ProjectAccess from '../../../lambda/access/project-access';
-import { ENV } from '../../../lambda/resources';
-import { logger } from '../../../lambda/shared/observability';
-import { createTables, LOCAL_AWS } from '../../../local/dynamodb-local';
+} from '#lambda/access/access';
+import type * as ProjectAccess from '#lambda/access/project-access';
+import { ENV } from '#contracts/resources';
+import { logger } from '#lambda/shared/observability';
+import { createTables, LOCAL_AWS } from '#local/dynamodb-local';
 import { overrideEnv } from '../env';
 
 /*

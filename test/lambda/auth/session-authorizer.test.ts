@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { generateKeyPair, SignJWT } from 'jose';
-import { authorizeRequest, type AuthorizeDeps } from '../../../lambda/auth/session-authorizer';
-import { createAccessTokenVerifier } from '../../../lambda/shared/access-token';
-import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '../../../local/token-issuer';
+import { authorizeRequest, type AuthorizeDeps } from '#lambda/auth/session-authorizer';
+import { createAccessTokenVerifier } from '#contracts/access-token';
+import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '#local/token-issuer';
 import { apiEvent } from '../event-fixture';
 
 let server: Server;

@@ -7,8 +7,8 @@ import {
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { completeSignIn, startSignIn, type SignInDeps } from '../../../lambda/auth/sign-in-flow';
-import { HttpError } from '../../../lambda/shared/problem';
+import { completeSignIn, startSignIn, type SignInDeps } from '#lambda/auth/sign-in-flow';
+import { HttpError } from '#contracts/problem';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const now = new Date('2026-11-23T10:00:00Z');

@@ -1,5 +1,5 @@
-import { VOD } from '../../../lambda/resources';
-import { readVodCount } from '../../../lambda/shared/env';
+import { VOD } from '#contracts/resources';
+import { readVodCount } from '#lambda/shared/env';
 import { overrideEnv } from '../env';
 
 describe('readVodCount', () => {

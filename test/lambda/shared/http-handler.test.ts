@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import type { RouteDef } from '../../../lambda/routes';
-import { httpHandler } from '../../../lambda/shared/http-handler';
-import { HttpError } from '../../../lambda/shared/problem';
+import type { RouteDef } from '#contracts/routes';
+import { httpHandler } from '#lambda/shared/http-handler';
+import { HttpError } from '#contracts/problem';
 import { apiEvent } from '../event-fixture';
 
 const route = {

@@ -1,5 +1,5 @@
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
-import { handler } from '../../../lambda/users/add-token-claims';
+import { handler } from '#lambda/users/add-token-claims';
 
 const event = (attributes: Record<string, string>) =>
   ({

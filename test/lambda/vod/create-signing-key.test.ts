@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handleRequest, handler } from '../../../lambda/vod/create-signing-key';
+import { handleRequest, handler } from '#lambda/vod/create-signing-key';
 
 const secrets = mockClient(SecretsManagerClient);
 const SECRET_ARN = 'arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:vod-signing-key-AbCdEf';

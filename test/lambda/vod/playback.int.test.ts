@@ -1,11 +1,11 @@
 import { createVerify, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { applyAccessFact } from '../../../lambda/access/access';
-import { HttpError } from '../../../lambda/shared/problem';
-import { startPlayback, type PlaybackDeps } from '../../../lambda/vod/playback';
-import { createTables, LOCAL_AWS } from '../../../local/dynamodb-local';
-import { fromCloudFrontBase64 } from '../../../local/playback-cdn';
+import { applyAccessFact } from '#lambda/access/access';
+import { HttpError } from '#contracts/problem';
+import { startPlayback, type PlaybackDeps } from '#lambda/vod/playback';
+import { createTables, LOCAL_AWS } from '#local/dynamodb-local';
+import { fromCloudFrontBase64 } from '#local/playback-cdn';
 
 /*
  * The playback domain against an access table of this file's own in DynamoDB Local: who gets cookies, and

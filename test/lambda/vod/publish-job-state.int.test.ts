@@ -5,10 +5,10 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from 
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ENV, EVENTS } from '../../../lambda/resources';
-import type * as PublishJobState from '../../../lambda/vod/publish-job-state';
-import { monthlyUsage, reserveTranscodeMinutes, uploadDigest } from '../../../lambda/vod/transcode-budget';
-import { createTables, LOCAL_AWS } from '../../../local/dynamodb-local';
+import { ENV, EVENTS } from '#contracts/resources';
+import type * as PublishJobState from '#lambda/vod/publish-job-state';
+import { monthlyUsage, reserveTranscodeMinutes, uploadDigest } from '#lambda/vod/transcode-budget';
+import { createTables, LOCAL_AWS } from '#local/dynamodb-local';
 import { overrideEnv } from '../env';
 
 /*

@@ -14,10 +14,10 @@ import { DynamoDBDocumentClient, GetCommand, type TransactWriteCommand } from '@
 import type { Context, S3ObjectCreatedNotificationEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ENV, EVENTS, VOD } from '../../../lambda/resources';
-import type * as StartTranscode from '../../../lambda/vod/start-transcode';
-import { monthlyUsage, reserveTranscodeMinutes, uploadDigest } from '../../../lambda/vod/transcode-budget';
-import { createTables, LOCAL_AWS } from '../../../local/dynamodb-local';
+import { ENV, EVENTS, VOD } from '#contracts/resources';
+import type * as StartTranscode from '#lambda/vod/start-transcode';
+import { monthlyUsage, reserveTranscodeMinutes, uploadDigest } from '#lambda/vod/transcode-budget';
+import { createTables, LOCAL_AWS } from '#local/dynamodb-local';
 import { overrideEnv } from '../env';
 
 /*

@@ -1,4 +1,4 @@
-import { budgetUsedUp, monthOf, resetDayOf, transcodeMinutesOf } from '../../../lambda/vod/transcode-budget';
+import { budgetUsedUp, monthOf, resetDayOf, transcodeMinutesOf } from '#lambda/vod/transcode-budget';
 
 describe('transcode budget', () => {
   it.each([

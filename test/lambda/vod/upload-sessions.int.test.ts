@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { HeadObjectCommand, ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { applyAccessFact } from '../../../lambda/access/access';
-import { HttpError } from '../../../lambda/shared/problem';
-import { reserveTranscodeMinutes } from '../../../lambda/vod/transcode-budget';
+import { applyAccessFact } from '#lambda/access/access';
+import { HttpError } from '#contracts/problem';
+import { reserveTranscodeMinutes } from '#lambda/vod/transcode-budget';
 import {
   abortUpload,
   completeUpload,
@@ -17,9 +17,9 @@ import {
   safeFileName,
   startUpload,
   type UploadDeps,
-} from '../../../lambda/vod/upload-sessions';
-import { createTables, LOCAL_AWS } from '../../../local/dynamodb-local';
-import { LocalObjectStore, type ObjectCreatedEvent } from '../../../local/object-store';
+} from '#lambda/vod/upload-sessions';
+import { createTables, LOCAL_AWS } from '#local/dynamodb-local';
+import { LocalObjectStore, type ObjectCreatedEvent } from '#local/object-store';
 
 /*
  * The upload sessions against the local object store (real S3 client, presigned URLs, browser-style PUTs)

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { contentIdOf } from '../../../lambda/vod/uploads';
+import { contentIdOf } from '#lambda/vod/uploads';
 
 describe('contentIdOf', () => {
   it('reads the content and its institution from a video key the upload route wrote', () => {

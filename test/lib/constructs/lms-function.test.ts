@@ -5,7 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { LmsFunction } from '../../../lib/constructs/lms-function';
+import { LmsFunction } from '#lib/constructs/lms-function';
 
 describe('LmsFunction', () => {
   // Bundles for real (the stack tests skip bundling): two handlers must get two different bundles.
@@ -71,7 +71,8 @@ describe('LmsFunction', () => {
     const vpcApp = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const vpcStack = new Stack(vpcApp, 'InVpc');
     const fn = new LmsFunction(vpcStack, 'Migrate', {
-      handler: 'core/migrate-database',
+      handler: 'db/migrate-handler',
+      codeRoot: 'service/src',
       serviceName: 'core',
       logRetention: RetentionDays.ONE_WEEK,
       vpc: new Vpc(vpcStack, 'Vpc'),

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { ENV, EVENTS } from '../../../lambda/resources';
+import { ENV, EVENTS } from '#contracts/resources';
 import { platformFor, refIn, sameRef } from '../platform-fixture';
 
 describe('access stack', () => {

@@ -1,10 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { CORE_SERVICE, ENV, VOD } from '../../../lambda/resources';
-import { routeList } from '../../../lambda/routes';
-import { loadConfig } from '../../../lib/config/load-config';
-import { buildPlatform, type Platform } from '../../../lib/platform';
+import { CORE_SERVICE, ENV, VOD } from '#contracts/resources';
+import { routeList } from '#contracts/routes';
+import { loadConfig } from '#lib/config/load-config';
+import { buildPlatform, type Platform } from '#lib/platform';
 import { platformFor, refIn, sameRef } from '../platform-fixture';
 
 describe('api stack', () => {

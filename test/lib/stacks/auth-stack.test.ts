@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { ROLES } from '../../../lambda/resources';
+import { ROLES } from '#contracts/resources';
 import { platformFor } from '../platform-fixture';
 
 describe('auth stack', () => {

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { CORE_SERVICE, ENV, EVENTS } from '../../../lambda/resources';
-import { COMPLIANCE_PROFILE_ENV, COMPLIANCE_PROFILES } from '../../../lib/config/compliance-profiles';
+import { CORE_SERVICE, ENV, EVENTS } from '#contracts/resources';
+import { COMPLIANCE_PROFILE_ENV, COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import { platformFor, refIn, sameRef } from '../platform-fixture';
 
 describe('core-service stack', () => {

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CONFIG_DIR, InvalidConfigError, loadConfig, parseConfig } from '../../../lib/config/load-config';
-import { buildPlatform } from '../../../lib/platform';
-import { EdgeStack } from '../../../lib/stacks/edge-stack';
+import { CONFIG_DIR, InvalidConfigError, loadConfig, parseConfig } from '#lib/config/load-config';
+import { buildPlatform } from '#lib/platform';
+import { EdgeStack } from '#lib/stacks/edge-stack';
 
 type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const raw = (name: string): RawConfig => JSON.parse(readFileSync(join(CONFIG_DIR, `${name}.json`), 'utf8'));

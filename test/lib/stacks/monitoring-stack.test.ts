@@ -15,7 +15,7 @@ import { DatabaseInstance, DatabaseInstanceEngine, PostgresEngineVersion } from 
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { type CoreServiceMonitoringTarget, MonitoringStack } from '../../../lib/stacks/monitoring-stack';
+import { type CoreServiceMonitoringTarget, MonitoringStack } from '#lib/stacks/monitoring-stack';
 
 const ALARM_EMAIL = 'ops@example.com';
 const NAME_PREFIX = 'example-academy';

@@ -1,8 +1,8 @@
 import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadConfig } from '../../../lib/config/load-config';
-import { buildPlatform } from '../../../lib/platform';
+import { loadConfig } from '#lib/config/load-config';
+import { buildPlatform } from '#lib/platform';
 
 /** The platform for a config, without bundling (these tests read templates, not code assets). */
 function platformOf(config: ReturnType<typeof loadConfig>) {

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ENV, EVENTS, VOD } from '../../../lambda/resources';
-import { CONFIG_DIR, loadConfig, parseConfig } from '../../../lib/config/load-config';
-import { buildPlatform } from '../../../lib/platform';
+import { ENV, EVENTS, VOD } from '#contracts/resources';
+import { CONFIG_DIR, loadConfig, parseConfig } from '#lib/config/load-config';
+import { buildPlatform } from '#lib/platform';
 import type { ResponseHeadersPolicy } from 'aws-cdk-lib/aws-cloudfront';
-import type { LmsFunction } from '../../../lib/constructs/lms-function';
-import type { VodStack } from '../../../lib/stacks/vod-stack';
+import type { LmsFunction } from '#lib/constructs/lms-function';
+import type { VodStack } from '#lib/stacks/vod-stack';
 
 type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const raw = (name: string): RawConfig => JSON.parse(readFileSync(join(CONFIG_DIR, `${name}.json`), 'utf8'));

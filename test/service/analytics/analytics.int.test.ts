@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { COMPLIANCE_PROFILES } from '../../../lib/config/compliance-profiles';
-import type { Database } from '../../../service/src/db/schema';
+import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
+import type { Database } from '#service/db/schema';
 import { businessNumberFrom, serviceFixture, type Person, type ServiceFixture } from '../service-fixture';
 import { expectStatus, snapshot } from '../world';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { COMPLIANCE_PROFILES } from '../../../lib/config/compliance-profiles';
+import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import {
   businessNumberFrom,
   serviceFixture,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { connectPostgres } from '../../../service/src/db/connect';
-import { migrateToLatest } from '../../../service/src/db/migrate';
+import { connectPostgres } from '#service/db/connect';
+import { migrateToLatest } from '#service/db/migrate';
 import { testDatabase, type TestDatabase } from '../test-database';
 
 let t: TestDatabase;

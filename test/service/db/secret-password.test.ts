@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { PASSWORD_TTL_MS, secretPassword } from '../../../service/src/db/secret-password';
+import { PASSWORD_TTL_MS, secretPassword } from '#service/db/secret-password';
 
 const ARN = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-AbCdEf';
 const secrets = mockClient(SecretsManagerClient);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { connectPostgres } from '../../../service/src/db/connect';
-import { MAX_PREPARED, PREPARE_THRESHOLD } from '../../../service/src/db/statement-cache';
+import { connectPostgres } from '#service/db/connect';
+import { MAX_PREPARED, PREPARE_THRESHOLD } from '#service/db/statement-cache';
 import { testDatabase, type TestDatabase } from '../test-database';
 
 let t: TestDatabase;

@@ -4,11 +4,11 @@ import {
   enrollmentCreated,
   institutionMemberRemoved,
   institutionMemberSet,
-} from '../../../lambda/shared/platform-events';
-import { EVENTS } from '../../../lambda/resources';
-import type { CoreEventType } from '../../../service/src/events/outbox';
-import type { OutgoingEvent } from '../../../service/src/events/publisher';
-import { relayOutbox } from '../../../service/src/events/relay';
+} from '#contracts/platform-events';
+import { EVENTS } from '#contracts/resources';
+import type { CoreEventType } from '#service/events/outbox';
+import type { OutgoingEvent } from '#service/events/publisher';
+import { relayOutbox } from '#service/events/relay';
 import { businessNumberFrom, serviceFixture, type Person, type ServiceFixture } from '../service-fixture';
 import { expectStatus, joinAndApprove, type Json } from '../world';
 

@@ -2,11 +2,11 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { sql } from 'kysely';
-import { mediaEventHandlers } from '../../../service/src/courses/media-events';
-import { emit } from '../../../service/src/events/outbox';
-import { eventBridgePublisher } from '../../../service/src/events/publisher';
-import { consumeBatch } from '../../../service/src/events/queue-consumer';
-import { relayOutbox } from '../../../service/src/events/relay';
+import { mediaEventHandlers } from '#service/courses/media-events';
+import { emit } from '#service/events/outbox';
+import { eventBridgePublisher } from '#service/events/publisher';
+import { consumeBatch } from '#service/events/queue-consumer';
+import { relayOutbox } from '#service/events/relay';
 import { seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 

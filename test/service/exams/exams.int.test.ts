@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Identity } from '../../../lambda/shared/access-token';
-import { COMPLIANCE_PROFILES, type ComplianceProfile } from '../../../lib/config/compliance-profiles';
-import { HttpError } from '../../../lambda/shared/problem';
-import { createExam, deleteExam, getExam, listExams, replaceExam } from '../../../service/src/exams/exams';
-import { gradeAnswer, grantRetake, listTakers, submission } from '../../../service/src/exams/grading';
+import type { Identity } from '#contracts/access-token';
+import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
+import { HttpError } from '#contracts/problem';
+import { createExam, deleteExam, getExam, listExams, replaceExam } from '#service/exams/exams';
+import { gradeAnswer, grantRetake, listTakers, submission } from '#service/exams/grading';
 import {
   learnerExams,
   saveAnswer,
   startSitting,
   submitDueSittings,
   submitSitting,
-} from '../../../service/src/exams/sittings';
-import { startEventWorkers } from '../../../service/src/events/workers';
-import { type Caller, loadCaller } from '../../../service/src/http/identity';
-import { evaluateCompletion } from '../../../service/src/learning/completion';
+} from '#service/exams/sittings';
+import { startExamTimer } from '#service/exams/exam-timer';
+import { type Caller, loadCaller } from '#service/http/identity';
+import { evaluateCompletion } from '#service/learning/completion';
 import { seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 
@@ -388,13 +388,14 @@ describe('the exam timer', () => {
   it('is submitted by the service’s timer worker when its learner never comes back', async () => {
     const { who, enrollmentId } = await learner(5);
     const { sitting } = await startSitting(t.db, who, enrollmentId, mid.id, kr, at(0));
-    const workers = startEventWorkers({
+    const timer = startExamTimer({
       db: t.db,
-      examTimer: { compliance: kr, clock: () => at(24 * 60 * MINUTE) },
+      compliance: kr,
+      clock: () => at(24 * 60 * MINUTE),
       log: { warn: (message) => console.warn(message) },
     });
     // The first pass starts at once; stop() waits for it.
-    await workers.stop();
+    await timer.stop();
     expect(
       await t.db
         .selectFrom('exam_attempts')

@@ -1,5 +1,5 @@
-import type { Identity } from '../../../lambda/shared/access-token';
-import { cachedVerifier } from '../../../service/src/http/token-cache';
+import type { Identity } from '#contracts/access-token';
+import { cachedVerifier } from '#service/http/token-cache';
 
 /** A token shaped like a JWT whose payload has this `exp` (the cache reads only that). */
 const token = (name: string, expSeconds: number) =>

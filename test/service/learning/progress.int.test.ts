@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Identity } from '../../../lambda/shared/access-token';
-import { COMPLIANCE_PROFILES, type ComplianceProfile } from '../../../lib/config/compliance-profiles';
-import { HttpError } from '../../../lambda/shared/problem';
-import { dayIn } from '../../../service/src/learning/days';
-import { type Heartbeat, recordHeartbeat } from '../../../service/src/learning/progress';
+import type { Identity } from '#contracts/access-token';
+import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
+import { HttpError } from '#contracts/problem';
+import { dayIn } from '#service/learning/days';
+import { type Heartbeat, recordHeartbeat } from '#service/learning/progress';
 import { seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 

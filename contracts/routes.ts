@@ -6,7 +6,7 @@ import {
   partUrlsQueryString,
   startUploadBody,
   uploadIdParams,
-} from './vod/upload-contract';
+} from './vod-requests';
 
 /**
  * The one list of HTTP routes served by Lambda. The api stack builds API Gateway routes and functions

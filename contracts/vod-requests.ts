@@ -1,8 +1,9 @@
 import * as z from 'zod';
 
 /*
- * The upload routes' request schemas, in a module that loads no AWS SDK: the route table imports it, and
- * every Lambda loads the route table. The domain (upload-sessions.ts) parses with the same schemas again.
+ * The video pipeline routes' request schemas (uploads, playback, downloads). Like every contract, it loads
+ * no AWS SDK: the route table imports it, and every Lambda loads the route table. The upload domain
+ * (lambda/vod/upload-sessions.ts) parses with the same schemas again.
  */
 
 /** S3's limit on the parts of one multipart upload. */

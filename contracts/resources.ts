@@ -1,6 +1,6 @@
 /**
  * Names shared by the infrastructure (which creates resources and sets environment variables) and the
- * runtimes (Lambda handlers and the local runner, which read them). Pure data: importing this module
+ * runtimes (Lambda handlers, the core service and the local runner, which read them). Pure data: importing this module
  * pulls in neither aws-cdk-lib nor any handler.
  */
 
@@ -114,7 +114,7 @@ export const EVENTS = {
   sources: { core: 'lms.core', vod: 'lms.vod' },
   /** What the core service consumes, by source. */
   coreConsumes: { 'lms.vod': ['video.ready', 'video.failed'] },
-  /** What the access projection consumes, by source (contracts in lambda/shared/platform-events.ts). */
+  /** What the access projection consumes, by source (contracts in platform-events.ts). */
   accessConsumes: {
     'lms.core': ['institution.member-set', 'institution.member-removed', 'content.set', 'enrollment.created'],
   },

@@ -1,12 +1,15 @@
 import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
-import { connectPostgres } from '../../service/src/db/connect';
-import { migrateToLatest } from '../../service/src/db/migrate';
-import { CORE_SERVICE } from '../resources';
-import { logger } from '../shared/observability';
+import { CORE_SERVICE } from '#contracts/resources';
+import { connectPostgres } from './connect';
+import { migrateToLatest } from './migrate';
 
+// The deploy-time migration step's Lambda handler. It lives beside the code it runs, not in lambda/:
+// only the core service's code knows its database.
 const secrets = new SecretsManagerClient({});
+const logger = new Logger();
 
 /** The fields of the secret RDS generates for its master user. */
 const databaseSecret = z.object({

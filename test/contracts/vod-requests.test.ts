@@ -1,4 +1,4 @@
-import * as contract from '../../../lambda/vod/upload-contract';
+import * as contract from '#contracts/vod-requests';
 
 describe('upload contract', () => {
   it('hands the domain numbers from the query string', () => {

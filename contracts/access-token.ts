@@ -1,7 +1,7 @@
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
-import { ROLES, type Role } from '../resources';
+import { ROLES, type Role } from './resources';
 
 /** Who a verified access token speaks for. */
 export interface Identity {
