@@ -266,7 +266,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const url = `http://${host}:${port}`;
   const log = options.log ?? ((line: string) => console.log(line));
   const appOrigins = [url, ...(options.appOrigins ?? [])];
-  const issuer = await LocalTokenIssuer.create(`${url}/local`);
+  const issuer = await LocalTokenIssuer.create(`${url}/local`, [`${url}/auth/callback`]);
   const tables = await createTables(options.dynamoEndpoint, options.tablePrefix ?? 'lms-local-');
 
   Object.assign(process.env, {

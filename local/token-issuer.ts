@@ -40,12 +40,22 @@ export class LocalTokenIssuer {
     readonly issuer: string,
     private readonly privateKey: PrivateKey,
     private readonly publicJwk: JWK,
+    private readonly callbackUrls: readonly string[],
   ) {}
 
-  static async create(issuer: string): Promise<LocalTokenIssuer> {
+  /**
+   * @param callbackUrls the app client's registered callback URLs: as Cognito does, the issuer sends codes
+   * only to one of these, exactly as written (none: nothing may sign in through the authorize endpoint).
+   */
+  static async create(issuer: string, callbackUrls: readonly string[] = []): Promise<LocalTokenIssuer> {
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk = await exportJWK(publicKey);
-    return new LocalTokenIssuer(issuer, privateKey, { ...jwk, kid: randomUUID(), alg: 'RS256', use: 'sig' });
+    return new LocalTokenIssuer(
+      issuer,
+      privateKey,
+      { ...jwk, kid: randomUUID(), alg: 'RS256', use: 'sig' },
+      callbackUrls,
+    );
   }
 
   get jwksUri(): string {
@@ -91,6 +101,9 @@ export class LocalTokenIssuer {
     codeChallenge: string;
   }): string {
     if (p.clientId !== LOCAL_CLIENT_ID) throw new OAuthError(400, 'invalid_client', 'unknown client_id');
+    // Cognito answers an unregistered redirect_uri with an error page, never a redirect to it.
+    if (!this.callbackUrls.includes(p.redirectUri))
+      throw new OAuthError(400, 'redirect_mismatch', 'redirect_uri is not a callback URL of this client');
     const code = randomBytes(24).toString('base64url');
     this.codes.set(code, {
       identity: p.identity,

@@ -28,15 +28,26 @@ const STATE_COOKIE_PATH = '/auth/callback';
 /** The refresh cookie goes only to the auth routes (refresh and logout), never to the rest of the API. */
 const REFRESH_COOKIE_PATH = '/auth';
 
-function resolveReturnTo(returnTo: string | undefined, appOrigins: readonly string[]): string {
-  const home = appOrigins[0];
+/**
+ * Where the browser goes after sign-in, decided on the URL a browser would follow, never on the text:
+ * WHATWG parsers read `/\evil.example`, `/<tab>/evil.example` or ` //evil.example` as another host. The
+ * resolved URL's origin must be one of the app's, and the browser gets that URL as serialized here, so it
+ * cannot read the Location header differently from this check.
+ */
+export function resolveReturnTo(returnTo: string | undefined, appOrigins: readonly string[]): string {
+  const origins = appOrigins.map((o) => new URL(o).origin);
+  const home = origins[0];
   if (!home) throw new Error('No app origin configured');
-  if (!returnTo) return `${home}/`;
-  if (returnTo.startsWith('/')) return new URL(returnTo, home).toString();
-  const url = new URL(returnTo);
-  if (!appOrigins.includes(url.origin)) {
+  const target = returnTo ?? '/';
+  // URL.canParse, not URL.parse: the engines field admits Node 20 releases before URL.parse.
+  const url = URL.canParse(target, home) ? new URL(target, home) : undefined;
+  // A blob: URL carries its creator's origin, but no browser follows a redirect to one.
+  if (!url || !origins.includes(url.origin) || !/^https?:$/.test(url.protocol)) {
     throw new HttpError(400, 'returnTo must stay on the app', [
-      { field: 'query.returnTo', message: `origin ${url.origin} is not one of the app's origins` },
+      {
+        field: 'query.returnTo',
+        message: url ? `${url.protocol}//${url.host} is not one of the app's origins` : 'not a URL',
+      },
     ]);
   }
   return url.toString();

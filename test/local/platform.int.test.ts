@@ -179,6 +179,36 @@ describe('local platform over HTTP', () => {
     expect((await get('/auth/callback?code=x')).status).toBe(400);
   });
 
+  it('never sends the browser off the app after sign-in, however a URL parser reads returnTo', async () => {
+    // Each starts with `/` or names the app, and each is another host to a WHATWG parser.
+    for (const raw of [
+      '%2F%5Cevil.example.com',
+      '%2F%09%2Fevil.example.com',
+      '%2F%0A%2Fevil.example.com',
+      '%2F%2Fevil.example.com',
+      '%20%2F%2Fevil.example.com',
+      `${encodeURIComponent(APP)}%40evil.example.com`,
+    ]) {
+      const res = await get(`/auth/login?returnTo=${raw}`);
+      expect({ raw, status: res.status, location: res.headers.get('location') }).toEqual({
+        raw,
+        status: 400,
+        location: null,
+      });
+    }
+  });
+
+  it('has the local issuer send codes only to the registered callback URL, as Cognito does', async () => {
+    const login = await get('/auth/login?returnTo=%2Fme');
+    const authorize = new URL(login.headers.get('location')!);
+    authorize.searchParams.set('identity', 'learner');
+    authorize.searchParams.set('redirect_uri', 'https://evil.example.com/auth/callback');
+    const res = await fetch(authorize, { redirect: 'manual' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+    expect(await res.json()).toMatchObject({ error: 'redirect_mismatch' });
+  });
+
   it('answers CORS preflights for the app origins only, with credentials', async () => {
     const ok = await get('/me', {
       method: 'OPTIONS',

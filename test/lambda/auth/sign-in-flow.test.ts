@@ -7,7 +7,7 @@ import {
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { completeSignIn, startSignIn, type SignInDeps } from '#lambda/auth/sign-in-flow';
+import { completeSignIn, resolveReturnTo, startSignIn, type SignInDeps } from '#lambda/auth/sign-in-flow';
 import { HttpError } from '#contracts/problem';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
@@ -66,6 +66,92 @@ describe('startSignIn', () => {
       errors: [expect.objectContaining({ field: 'query.returnTo' })],
     });
     expect(ddbMock).toHaveReceivedCommandTimes(PutCommand, 0);
+  });
+});
+
+/*
+ * Where sign-in may send the browser back, for the forms a WHATWG URL parser (every browser's, and Node's)
+ * accepts: backslashes read as slashes, tabs and newlines dropped, leading spaces and C0 controls trimmed,
+ * userinfo, scheme-relative and scheme-only forms, full-width and ideographic look-alikes, default ports and
+ * case. A refusal is 400 naming query.returnTo; an answer stays on one of the app's origins.
+ */
+describe('resolveReturnTo', () => {
+  const origins = ['https://app.example.com', 'https://admin.example.com'];
+  const refused = Symbol('refused');
+  const cases: [string, string | typeof refused][] = [
+    ['/courses?tab=mine', 'https://app.example.com/courses?tab=mine'],
+    ['/', 'https://app.example.com/'],
+    ['courses', 'https://app.example.com/courses'],
+    ['?q=1#top', 'https://app.example.com/?q=1#top'],
+    ['/%2f/evil.example', 'https://app.example.com/%2f/evil.example'],
+    ['/.//evil.example', 'https://app.example.com//evil.example'],
+    ['/\u0000/evil.example', 'https://app.example.com/%00/evil.example'],
+    ['／／evil.example', 'https://app.example.com/%EF%BC%8F%EF%BC%8Fevil.example'],
+    ['https:evil.example', 'https://app.example.com/evil.example'],
+    ['https://admin.example.com/reports', 'https://admin.example.com/reports'],
+    ['HTTPS://APP.EXAMPLE.COM/X', 'https://app.example.com/X'],
+    ['https://app.example.com:443/x', 'https://app.example.com/x'],
+    ['//evil.example', refused],
+    ['///evil.example', refused],
+    ['////evil.example/x', refused],
+    ['/\\evil.example', refused],
+    ['\\/evil.example', refused],
+    ['\\\\evil.example', refused],
+    ['/\t/evil.example', refused],
+    ['/\n/evil.example', refused],
+    ['/\r\n/evil.example', refused],
+    ['\t//evil.example', refused],
+    [' //evil.example', refused],
+    ['\u0000//evil.example', refused],
+    ['\u001f//evil.example', refused],
+    ['https://evil.example/', refused],
+    ['http://app.example.com/', refused],
+    ['https://app.example.com:8443/', refused],
+    ['https://app.example.com.evil.example/', refused],
+    ['https://app.example.com@evil.example/', refused],
+    ['https://app.example.com%40evil.example/', refused],
+    ['https://evil.example\\@app.example.com/', refused],
+    ['https://evil.example#@app.example.com/', refused],
+    ['https://evil\u3002example/', refused],
+    ['https://ａｐｐ.example.com.evil.example/', refused],
+    ['javascript:alert(1)', refused],
+    ['data:text/html,<script>alert(1)</script>', refused],
+    ['blob:https://app.example.com/x', refused],
+    ['http:', refused],
+  ];
+
+  it.each(cases)('%j', (input, expected) => {
+    if (expected === refused) {
+      expect(() => resolveReturnTo(input, origins)).toThrow(HttpError);
+      try {
+        resolveReturnTo(input, origins);
+      } catch (e) {
+        expect(e).toMatchObject({
+          status: 400,
+          errors: [expect.objectContaining({ field: 'query.returnTo' })],
+        });
+      }
+    } else {
+      expect(resolveReturnTo(input, origins)).toBe(expected);
+    }
+  });
+
+  it('leaves, as a browser would read the answer, only for an app origin', () => {
+    for (const [input, expected] of cases) {
+      if (expected === refused) continue;
+      expect(origins).toContain(new URL(resolveReturnTo(input, origins)).origin);
+    }
+  });
+
+  it('reads a scheme-only URL by the base’s scheme: on an http app it names another host', () => {
+    expect(resolveReturnTo('http:evil.example', ['http://localhost:3000'])).toBe(
+      'http://localhost:3000/evil.example',
+    );
+    expect(() => resolveReturnTo('https:evil.example', ['http://localhost:3000'])).toThrow(HttpError);
+  });
+
+  it('compares origins as a parser writes them, whatever the config’s spelling', () => {
+    expect(resolveReturnTo('/x', ['HTTPS://App.Example.com/'])).toBe('https://app.example.com/x');
   });
 });
 
