@@ -1,6 +1,8 @@
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import * as z from 'zod';
+import { fieldProblems, HttpError } from './problem';
 import { ROLES, type Role } from './resources';
 
 /** Who a verified access token speaks for. */
@@ -56,14 +58,40 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
   return async (token: string): Promise<Identity> => identityOf(await verifier.verify(token));
 }
 
+/**
+ * A user id as the platform stores and compares it: Cognito's subs are UUIDs; visible ASCII up to 128
+ * characters admits those and the local issuer's, and keeps control characters out of every query and log.
+ */
+export const userSub = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, 'visible ASCII characters only');
+
+/** The claims the platform reads, validated like any input: a token is signed, not necessarily sane. */
+const identityClaims = z.object({
+  sub: userSub,
+  email: z.email().max(254).optional(),
+  // Groups that are no role of the platform are ignored, but must still be plain names.
+  'cognito:groups': z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(128)
+        .regex(/^[\x21-\x7e]+$/),
+    )
+    .max(100)
+    .optional(),
+});
+
+/** Refuses a verified token whose claims the platform cannot use (401 at the edge, naming the claim). */
 export function identityOf(payload: JwtPayload): Identity {
-  const groups = payload['cognito:groups'];
-  const roles = (Array.isArray(groups) ? groups : []).filter((g): g is Role =>
-    (ROLES as readonly string[]).includes(String(g)),
-  );
-  return {
-    sub: String(payload.sub),
-    email: typeof payload.email === 'string' ? payload.email : undefined,
-    roles,
-  };
+  const parsed = identityClaims.safeParse(payload);
+  if (!parsed.success) {
+    throw new HttpError(401, 'The access token carries invalid claims', fieldProblems('token', parsed.error));
+  }
+  const { sub, email, 'cognito:groups': groups = [] } = parsed.data;
+  const roles = groups.filter((g): g is Role => (ROLES as readonly string[]).includes(g));
+  return { sub, email, roles };
 }

@@ -30,7 +30,9 @@ export async function authenticate(request: FastifyRequest, verify: VerifyToken)
   if (!token) throw new HttpError(401, 'Sign in first');
   try {
     return await verify(token);
-  } catch {
+  } catch (e) {
+    // A signed token with claims the platform cannot use says which claim; any other failure says nothing.
+    if (e instanceof HttpError) throw e;
     throw new HttpError(401, 'The access token is invalid or expired');
   }
 }

@@ -1655,3 +1655,31 @@ describe('requests for no route', () => {
     expect(res.json()).toMatchObject({ status: 404, title: 'Not Found' });
   });
 });
+
+describe('claims in signed tokens', () => {
+  it.each([
+    ['a control character', 'learner\u0001x'],
+    ['a NUL character', 'learner\u0000x'],
+    ['a line break', 'learner\nx'],
+    ['a space', 'learner x'],
+    ['non-ASCII letters', 'lérner'],
+    ['129 characters', 'x'.repeat(129)],
+  ])('refuses a sub with %s with a 401 naming token.sub, and changes nothing', async (_what, sub) => {
+    const who = await f.person(['learner'], 'learner', sub);
+    const before = await snapshot(f.database.db);
+    for (const options of [
+      { method: 'GET', url: '/me/enrollments' },
+      { method: 'POST', url: '/companies', payload: { name: 'x' } },
+    ] as const) {
+      const res = await f.call(who, options);
+      expect([res.statusCode, res.headers['content-type']]).toEqual([
+        401,
+        expect.stringMatching(/^application\/problem\+json/),
+      ]);
+      expect(res.json().errors).toEqual(
+        expect.arrayContaining([{ field: 'token.sub', message: expect.any(String) }]),
+      );
+    }
+    expect(await snapshot(f.database.db)).toEqual(before);
+  });
+});
