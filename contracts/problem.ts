@@ -13,6 +13,8 @@ export interface Problem {
   readonly status: number;
   readonly detail?: string;
   readonly errors?: readonly FieldProblem[];
+  /** The request's id, as in the server's log lines: what a screen shows so support can find the request. */
+  readonly requestId?: string;
 }
 
 const TITLES: Record<number, string> = {
@@ -21,11 +23,14 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
 };
@@ -41,15 +46,26 @@ export class HttpError extends Error {
     this.name = 'HttpError';
   }
 
-  toProblem(): Problem {
+  toProblem(requestId?: string): Problem {
     return {
       type: 'about:blank',
       title: TITLES[this.status] ?? 'Error',
       status: this.status,
       detail: this.detail,
       ...(this.errors ? { errors: this.errors } : {}),
+      ...(requestId ? { requestId } : {}),
     };
   }
+}
+
+/** What a server answers for a failure of its own: no detail of it leaves, only the id to find it by. */
+export function internalProblem(requestId?: string): Problem {
+  return {
+    type: 'about:blank',
+    title: 'Internal Server Error',
+    status: 500,
+    ...(requestId ? { requestId } : {}),
+  };
 }
 
 /** Names each zod issue by its full path under `where` (body, query, path). */

@@ -86,6 +86,11 @@ export const CORE_SERVICE = {
    * service through its VPC link, and the local runner forwards them to the in-process service.
    */
   pathPrefixes: ['/institutions', '/companies', '/courses', '/provisions', '/me/enrollments'],
+  /**
+   * The request's id, set by whoever stands in front of the service (API Gateway's own request id, or the
+   * local runner's), so one id names a request in the gateway's, the service's and the client's view.
+   */
+  requestIdHeader: 'x-request-id',
   env: {
     /** Connection settings, injected from the database secret's fields (they do not rotate). */
     databaseHost: 'DATABASE_HOST',

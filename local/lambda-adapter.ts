@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiEvent, ApiResult, AuthorizerContext } from '#lambda/shared/http-handler';
@@ -48,7 +47,8 @@ export function toApiEvent(req: FastifyRequest, routeKey: string): ApiEvent {
         sourceIp: req.ip,
         userAgent: headers['user-agent'] ?? '',
       },
-      requestId: randomUUID(),
+      // The front door's id for the request, which the core service also gets (as API Gateway's own).
+      requestId: req.id,
       routeKey,
       stage: '$default',
       time: now.toISOString(),

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -25,6 +25,7 @@ import { relayOutbox } from '#service/events/relay';
 import { startEventWorkers } from '#service/events/workers';
 import { startExamTimer } from '#service/exams/exam-timer';
 import type { Database } from '#service/db/schema';
+import { answerClientError, problemHandler } from '#service/http/errors';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { createTables, LOCAL_AWS } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
@@ -288,7 +289,17 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     [ENV.appOrigins]: appOrigins.join(','),
   });
 
-  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  // Unexpected errors (and only those) are logged as JSON lines with their request id, by both servers.
+  const errorLog = { level: 'error', stream: { write: (line: string) => log(line.trimEnd()) } };
+  // API Gateway's payload limit for HTTP APIs; its id for every request, which the core service is handed.
+  const app = Fastify({
+    logger: errorLog,
+    bodyLimit: 10 * 1024 * 1024,
+    genReqId: () => randomUUID(),
+    frameworkErrors: problemHandler,
+    clientErrorHandler: answerClientError,
+  });
+  app.setErrorHandler(problemHandler);
   // Handlers parse their own bodies, as behind API Gateway: hand them the raw text.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -322,6 +333,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   // The core service on its own port, reached as through API Gateway's VPC link: authorizer, then forward.
   const core = await buildCoreService({
     db: options.database,
+    logger: errorLog,
     ...(options.compliance ? { compliance: options.compliance } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     verifyToken: createAccessTokenVerifier({
@@ -444,6 +456,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined && !hopByHop.has(k)) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     }
+    // What the api stack's integration does: the gateway's request id, whatever the client sent.
+    headers.set(CORE_SERVICE.requestIdHeader, req.id);
     const res = await fetch(`${coreUrl}${req.url}`, {
       method: req.method,
       headers,

@@ -8,7 +8,8 @@ import type { RouteDef } from '#contracts/routes';
 import type { Identity } from '#contracts/access-token';
 import { readCookies } from '#contracts/cookies';
 import { logger } from './observability';
-import { HttpError, validationError, type Problem } from '#contracts/problem';
+import { parseJsonBody } from '#contracts/json-body';
+import { HttpError, internalProblem, validationError, type Problem } from '#contracts/problem';
 
 /** What the API's Lambda authorizer hands to every non-public route (values must be primitives). */
 export interface AuthorizerContext {
@@ -75,18 +76,14 @@ function parseBody(route: RouteDef, event: ApiEvent): unknown {
   if (!route.body) return undefined;
   const type = event.headers['content-type'] ?? '';
   if (!/^application\/(.+\+)?json\b/.test(type)) {
-    throw new HttpError(415, 'Send the body as application/json');
+    throw new HttpError(415, 'Send the body as application/json', [
+      { field: 'headers.content-type', message: 'Send the body as application/json' },
+    ]);
   }
   const text = event.isBase64Encoded
     ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
     : (event.body ?? '');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'The body is not valid JSON', [{ field: 'body', message: 'not valid JSON' }]);
-  }
-  const parsed = route.body.safeParse(json);
+  const parsed = route.body.safeParse(parseJsonBody(text));
   if (!parsed.success) throw validationError('body', parsed.error);
   return parsed.data;
 }
@@ -134,9 +131,15 @@ export function httpHandler<R extends RouteDef>(route: R, fn: (req: ApiRequest<R
         body: hasBody ? JSON.stringify(reply.body) : '',
       };
     } catch (e) {
-      if (e instanceof HttpError) return problemResult(e.toProblem());
-      logger.error('Unhandled error', { error: e as Error, route: `${route.method} ${route.path}` });
-      return problemResult({ type: 'about:blank', title: 'Internal Server Error', status: 500 });
+      // API Gateway's request id: in its access log, in this function's log line and in the answer.
+      const requestId = event.requestContext.requestId;
+      if (e instanceof HttpError) return problemResult(e.toProblem(requestId));
+      logger.error('Unhandled error', {
+        error: e as Error,
+        route: `${route.method} ${route.path}`,
+        requestId,
+      });
+      return problemResult(internalProblem(requestId));
     }
   };
 }

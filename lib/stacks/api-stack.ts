@@ -8,6 +8,8 @@ import {
   HttpMethod,
   HttpStage,
   LogGroupLogDestination,
+  MappingValue,
+  ParameterMapping,
   VpcLink,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -263,8 +265,15 @@ export class ApiStack extends Stack {
       subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [linkSecurityGroup],
     });
-    // One integration for every route; no parameter mapping, so the service sees the request path as sent.
-    const integration = new HttpAlbIntegration('CoreService', props.coreService.listener, { vpcLink });
+    // One integration for every route. The path goes as sent; the request id header is API Gateway's own
+    // (whatever a client sent), so the service's log lines and problem answers carry the id in the access log.
+    const integration = new HttpAlbIntegration('CoreService', props.coreService.listener, {
+      vpcLink,
+      parameterMapping: new ParameterMapping().overwriteHeader(
+        CORE_SERVICE.requestIdHeader,
+        MappingValue.contextVariable('requestId'),
+      ),
+    });
     for (const prefix of CORE_SERVICE.pathPrefixes) {
       for (const path of [prefix, `${prefix}/{proxy+}`]) {
         this.httpApi.addRoutes({ path, methods: [HttpMethod.ANY], integration, authorizer });

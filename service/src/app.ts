@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -7,10 +8,11 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
+import { parseJsonBody } from '#contracts/json-body';
 import { CORE_SERVICE } from '#contracts/resources';
 import type { Database } from './db/schema';
 import { routeContext } from './http/context';
-import { HttpError, problemHandler } from './http/errors';
+import { answerClientError, HttpError, problemHandler } from './http/errors';
 import type { VerifyToken } from './http/identity';
 import { cachedVerifier } from './http/token-cache';
 import { analyticsRoutes } from './analytics/routes';
@@ -26,13 +28,19 @@ import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/complian
 export interface CoreServiceOptions {
   readonly db: Kysely<Database>;
   readonly verifyToken: VerifyToken;
-  /** Fastify's JSON request log. @default false */
-  readonly logger?: boolean;
+  /**
+   * Fastify's JSON log (pino): `true` for every request, or pino's options (`{ level: 'error' }` logs only
+   * what answered 500, each line with its request id). @default false
+   */
+  readonly logger?: FastifyServerOptions['logger'];
   /** The institution's compliance profile. @default the `standard` profile */
   readonly compliance?: ComplianceProfile;
   /** @default the system clock */
   readonly clock?: () => Date;
 }
+
+/** An id the gateway in front set (API Gateway's request ids are base64-ish, the local runner's UUIDs). */
+const REQUEST_ID = /^[A-Za-z0-9=+/_-]{8,64}$/;
 
 /** The core REST service: every route validates with zod and answers refusals as problem+json. */
 export async function buildCoreService(options: CoreServiceOptions): Promise<FastifyInstance> {
@@ -42,22 +50,32 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
     // The router's default (100) is below what the schemas admit for a user id (128): a longer one would get
     // the router's own 414 before sign-in is checked. The schemas decide instead.
     routerOptions: { maxParamLength: 1024 },
+    // The gateway's id when it set a sane one, so its log and this one meet; otherwise one of our own.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers[CORE_SERVICE.requestIdHeader];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // What the router refuses before any route (a malformed percent-encoding, an over-long path parameter)
+    // answers like everything else.
+    frameworkErrors: problemHandler,
+    // Node's HTTP parser refuses some requests before Fastify sees them (headers or request line too large,
+    // a malformed request): they get a problem+json too, written straight to the socket.
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemHandler);
   // Clients send `content-type: application/json` with no body on action POSTs (publish, approve): that is
-  // no body, not a malformed one.
-  app.removeContentTypeParser('application/json');
+  // no body, not a malformed one. Depth is bounded before anything walks the body.
+  // JSON is the only body the service reads: anything else is a 415, not a string for a schema to refuse.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     if (body === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      done(
-        new HttpError(400, 'The body is not valid JSON', [{ field: 'body', message: 'not valid JSON' }]),
-        undefined,
-      );
+      done(null, parseJsonBody(body as string));
+    } catch (e) {
+      done(e as HttpError, undefined);
     }
   });
   // PostgreSQL text cannot hold a NUL character; caught here, for every route, it is a 400 naming the field
@@ -108,7 +126,10 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
   return app;
 }
 
-/** The paths of every string under `value` that contains U+0000. */
+/**
+ * The paths of every string under `value` that contains U+0000. Recursive on purpose: a body reaches it only
+ * after parseJsonBody bounded its depth.
+ */
 function nulFields(value: unknown, path: string): string[] {
   if (typeof value === 'string') return value.includes('\u0000') ? [path] : [];
   if (value && typeof value === 'object')

@@ -209,6 +209,37 @@ describe('local platform over HTTP', () => {
     expect(await res.json()).toMatchObject({ error: 'redirect_mismatch' });
   });
 
+  it('answers a body over API Gateway’s 10 MB with a 413 problem the client reads to the end', async () => {
+    const authorization = `Bearer ${await tokenFor('institution-manager')}`;
+    const body = JSON.stringify({ name: 'x'.repeat(11 * 1024 * 1024) });
+    for (const path of ['/uploads', '/companies']) {
+      const res = await post(path, { headers: { authorization, 'content-type': 'application/json' }, body });
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([
+        path,
+        413,
+        expect.stringMatching(/^application\/problem\+json/),
+      ]);
+      expect(((await res.json()) as { errors: { field: string }[] }).errors).toEqual([
+        expect.objectContaining({ field: 'body' }),
+      ]);
+    }
+  });
+
+  it('gives every request its own id, which the core service answers with, whatever the client sent', async () => {
+    const authorization = `Bearer ${await tokenFor('learner')}`;
+    const res = await get('/courses/42', {
+      headers: { authorization, 'x-request-id': 'chosen-by-the-client' },
+    });
+    expect(res.status).toBe(400);
+    const { requestId } = (await res.json()) as { requestId: string };
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const lambda = await post('/uploads', {
+      headers: { authorization, 'content-type': 'text/plain' },
+      body: 'x',
+    });
+    expect(((await lambda.json()) as { requestId: string }).requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('answers CORS preflights for the app origins only, with credentials', async () => {
     const ok = await get('/me', {
       method: 'OPTIONS',

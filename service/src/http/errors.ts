@@ -1,6 +1,8 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { HttpError, type FieldProblem, type Problem } from '#contracts/problem';
+import { HttpError, internalProblem, type FieldProblem, type Problem } from '#contracts/problem';
 
 export { HttpError };
 
@@ -26,20 +28,72 @@ function fieldProblems(
   );
 }
 
-/** Every refusal leaves as application/problem+json; unexpected errors hide their detail. */
+/** The framework's refusals of input, by error code: the part of the request at fault, and why. */
+const FRAMEWORK_REFUSALS: Record<string, { field: string; detail: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { field: 'body', detail: 'The body is larger than this server accepts' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    field: 'headers.content-type',
+    detail: 'Send the body as application/json',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    field: 'headers.content-length',
+    detail: 'The content-length does not match the body',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: { field: 'path', detail: 'A path parameter is longer than the service reads' },
+  FST_ERR_BAD_URL: { field: 'path', detail: 'The path is not validly percent-encoded' },
+};
+
+/** Every refusal leaves as application/problem+json with the request's id; unexpected errors hide their detail. */
 export function problemHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   let problem: Problem;
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = fieldProblems(error, error.validationContext ?? 'body');
-    problem = new HttpError(400, `Invalid ${errors.map((e) => e.field).join(', ')}`, errors).toProblem();
+    problem = new HttpError(400, `Invalid ${errors.map((e) => e.field).join(', ')}`, errors).toProblem(
+      request.id,
+    );
   } else if (error instanceof HttpError) {
-    problem = error.toProblem();
+    problem = error.toProblem(request.id);
   } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-    // Fastify's own refusals: malformed JSON, unsupported media type, body too large.
-    problem = new HttpError(error.statusCode, error.message).toProblem();
+    // Fastify's own refusals (body too large, unsupported media type, a bad URL), named like any other.
+    const known = FRAMEWORK_REFUSALS[error.code];
+    problem = new HttpError(
+      error.statusCode,
+      known?.detail ?? error.message,
+      known ? [{ field: known.field, message: known.detail }] : undefined,
+    ).toProblem(request.id);
   } else {
+    // The logger's child carries the request id: this line is what the answer's requestId points to.
     request.log.error({ err: error }, 'unhandled error');
-    problem = { type: 'about:blank', title: 'Internal Server Error', status: 500 };
+    problem = internalProblem(request.id);
   }
   return reply.code(problem.status).type('application/problem+json').send(problem);
+}
+
+/** Node's refusals before any request exists, by the parser's error code. */
+const CLIENT_ERRORS: Record<string, 408 | 431> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  HPE_HEADER_OVERFLOW: 431,
+};
+
+/**
+ * Node's HTTP parser refuses a request it cannot read (headers or request line too large, malformed syntax)
+ * before the framework sees it; this writes its answer as problem+json, as Node's own answer would be
+ * written, and closes the connection, whose stream can no longer be trusted.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = CLIENT_ERRORS[error.code ?? ''] ?? 400;
+  const body = JSON.stringify(
+    new HttpError(
+      status,
+      status === 431 ? 'The request line and headers are too large' : 'The request is malformed',
+    ).toProblem(),
+  );
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

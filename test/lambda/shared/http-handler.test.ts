@@ -114,11 +114,20 @@ describe('httpHandler', () => {
     expect(seen).toEqual([{ thingId: id }]);
   });
 
-  it('answers 415 to a body that is not JSON', async () => {
+  it('answers 415 to a body that is not JSON, naming the content type', async () => {
     const res = await handler(
       apiEvent({ method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x', authorizer: manager }),
     );
     expect(res.statusCode).toBe(415);
+    expect(problemOf(res).errors).toEqual([expect.objectContaining({ field: 'headers.content-type' })]);
+  });
+
+  it('refuses deeply nested JSON with a 400 before anything walks it', async () => {
+    for (const body of ['['.repeat(200_000), `{"title":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}`]) {
+      const res = await handler(apiEvent({ method: 'POST', headers: json, body, authorizer: manager }));
+      expect(res.statusCode).toBe(400);
+      expect(problemOf(res).errors).toEqual([{ field: 'body', message: 'nested deeper than 32 levels' }]);
+    }
   });
 
   it('decodes base64 bodies as API Gateway may send them', async () => {
@@ -139,11 +148,19 @@ describe('httpHandler', () => {
       title: 'Conflict',
       status: 409,
       detail: 'That title is taken',
+      requestId: 'req-1',
     });
     const boom = await handler(
       apiEvent({ method: 'POST', headers: json, body: '{"title":"boom","seats":1}', authorizer: manager }),
     );
     expect(boom.statusCode).toBe(500);
     expect(boom.body).not.toMatch(/secret detail/);
+    // The id API Gateway gave the request: what support looks for in the logs.
+    expect(problemOf(boom)).toEqual({
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      requestId: 'req-1',
+    });
   });
 });

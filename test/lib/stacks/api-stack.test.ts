@@ -56,7 +56,7 @@ describe('api stack', () => {
       expect(coreRouteKeys.length).toBeGreaterThan(0);
     });
 
-    it('sends them, path unchanged, to the core service listener through the VPC link', () => {
+    it('sends them, path unchanged and with API Gateway’s request id, to the core service listener through the VPC link', () => {
       const targets = new Set(
         routes.filter((r) => coreRouteKeys.includes(r.RouteKey)).map((r) => JSON.stringify(r.Target)),
       );
@@ -71,7 +71,8 @@ describe('api stack', () => {
         IntegrationMethod: 'ANY',
         IntegrationUri: refIn(apiStack, coreService.listener.listenerArn),
         PayloadFormatVersion: '1.0',
-        // No RequestParameters: nothing rewrites the path, which the service serves at its root.
+        // Nothing rewrites the path, which the service serves at its root; the request id is API Gateway's.
+        RequestParameters: { 'overwrite:header.x-request-id': '$context.requestId' },
       });
       // The listener's ARN arrives as the core-service stack's export of the listener itself.
       const importName = (integration.IntegrationUri as { 'Fn::ImportValue': string })['Fn::ImportValue'];

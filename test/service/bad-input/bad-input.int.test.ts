@@ -582,12 +582,12 @@ const ROUTES: readonly Route[] = [
         fields: ['body.title'],
       },
       { name: 'a body over the size limit', body: (b) => ({ ...b, introduction: overLimit() }), status: 413 },
-      // Fastify parses text/plain on its own, so the schema, not the media type, refuses it.
+      // JSON is the only body the service reads.
       {
         name: 'a plain-text body',
         raw: { body: 'New course', contentType: 'text/plain' },
-        status: 400,
-        fields: ['body'],
+        status: 415,
+        fields: ['headers.content-type'],
       },
     ],
   },
@@ -1423,6 +1423,13 @@ function casesOf(route: Route): Case[] {
         fields: ['body'],
       },
       { name: 'a list for the body', body: (b) => [b], status: 400, fields: ['body'] },
+      // Small, valid JSON that a recursive walk before validation could not survive.
+      {
+        name: 'JSON nested 100,000 levels deep',
+        raw: { body: `${'['.repeat(100_000)}${']'.repeat(100_000)}`, contentType: 'application/json' },
+        status: 400,
+        fields: ['body'],
+      },
       {
         name: 'an unknown field',
         body: (b) => ({ ...b, unexpected: true }),
@@ -1639,6 +1646,23 @@ describe.each(ROUTES.filter((r) => casesOf(r).length > 0))('$route', (route) => 
       );
     }
     expect(after).toEqual(before);
+  });
+});
+
+describe('what the router refuses before any route', () => {
+  it.each([
+    ['a path parameter over the router’s length', `/courses/${'a'.repeat(2000)}`, 414, ['path']],
+    ['a malformed percent-encoding in the path', '/courses/%zz', 400, ['path']],
+    ['a request line over the header limit', `/courses?q=${'a'.repeat(20_000)}`, 431, undefined],
+  ] as const)('answers %s with a problem', async (_what, url, status, fields) => {
+    const res = await f.call(w.learner, { method: 'GET', url });
+    expect([res.statusCode, res.headers['content-type']]).toEqual([
+      status,
+      expect.stringMatching(/^application\/problem\+json/),
+    ]);
+    const problem = res.json();
+    expect(problem).toMatchObject({ status, title: expect.stringMatching(/\S/) });
+    if (fields) expect(problem.errors.map((e: { field: string }) => e.field)).toEqual(fields);
   });
 });
 
