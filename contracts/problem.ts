@@ -33,6 +33,7 @@ const TITLES: Record<number, string> = {
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
+  503: 'Service Unavailable',
 };
 
 /** Thrown by domain code for an expected refusal; the handler wrapper turns it into problem+json. */

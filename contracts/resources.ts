@@ -80,7 +80,10 @@ export const SESSION = {
 /** The core service's container contract: service/Dockerfile, the core-service stack and the local runner. */
 export const CORE_SERVICE = {
   port: 8080,
+  /** The platform's health as clients see it: the API routes `GET /health` here, and it asks the database. */
   healthPath: '/health',
+  /** The load balancer's check: only whether the process serves (see service/src/health/routes.ts). */
+  livenessPath: '/health/live',
   /**
    * The paths the core service owns (each with everything below it). API Gateway routes them to the
    * service through its VPC link, and the local runner forwards them to the in-process service.

@@ -65,13 +65,6 @@ const uploadRoute = {
 const watchers = ['learner', 'institution-manager', 'instructor'] as const satisfies readonly Role[];
 
 export const routes = {
-  getHealth: route({
-    method: 'GET',
-    path: '/health',
-    handler: 'system/get-health',
-    access: 'public',
-    summary: 'Liveness of the API',
-  }),
   getMe: route({
     method: 'GET',
     path: '/me',

@@ -279,6 +279,16 @@ export class ApiStack extends Stack {
         this.httpApi.addRoutes({ path, methods: [HttpMethod.ANY], integration, authorizer });
       }
     }
+    // The platform's health is the service's answer about its database, open to uptime monitors.
+    const [health] = this.httpApi.addRoutes({
+      path: CORE_SERVICE.healthPath,
+      methods: [HttpMethod.GET],
+      integration,
+    });
+    Validations.of(health!).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'Public by design: uptime monitors read the platform’s health without signing in.',
+    });
     return linkSecurityGroup;
   }
 

@@ -287,7 +287,7 @@ export class CoreServiceStack extends Stack {
       port: CORE_SERVICE.port,
       deregistrationDelay: DEREGISTRATION_DELAY,
       healthCheck: {
-        path: CORE_SERVICE.healthPath,
+        path: CORE_SERVICE.livenessPath,
         interval: HEALTH_CHECK_INTERVAL,
         healthyThresholdCount: 2,
         unhealthyThresholdCount: 2,

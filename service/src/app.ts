@@ -19,6 +19,8 @@ import { analyticsRoutes } from './analytics/routes';
 import { companyRoutes } from './companies/routes';
 import { courseRoutes } from './courses/routes';
 import { examRoutes } from './exams/routes';
+import type { HealthCheckOptions } from './health/health';
+import { healthRoutes } from './health/routes';
 import { institutionRoutes } from './institutions/routes';
 import { learningRoutes } from './learning/routes';
 import { provisionRoutes } from './provisions/routes';
@@ -37,6 +39,8 @@ export interface CoreServiceOptions {
   readonly compliance?: ComplianceProfile;
   /** @default the system clock */
   readonly clock?: () => Date;
+  /** How /health probes the database. @default a 2 s timeout, answers reused for 1 s */
+  readonly health?: HealthCheckOptions;
 }
 
 /** An id the gateway in front set (API Gateway's request ids are base64-ish, the local runner's UUIDs). */
@@ -109,11 +113,11 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
     options.clock ?? (() => new Date()),
   );
   // Who is calling is settled before anything about the request is: a stranger learns no schema detail.
-  const open = new Set([CORE_SERVICE.healthPath, '/openapi.json']);
+  const open = new Set([CORE_SERVICE.healthPath, CORE_SERVICE.livenessPath, '/openapi.json']);
   app.addHook('onRequest', async (req) => {
     if (!open.has(req.url.split('?')[0]!)) await ctx.identity(req);
   });
-  app.get(CORE_SERVICE.healthPath, { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  await app.register(healthRoutes(options.db, options.health));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(institutionRoutes(ctx));
   await app.register(companyRoutes(ctx));

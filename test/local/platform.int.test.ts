@@ -62,10 +62,10 @@ async function signInUntilCallback(identity: string, returnTo = '/me') {
 }
 
 describe('local platform over HTTP', () => {
-  it('answers /health publicly', async () => {
+  it('answers /health publicly, with the state of the database', async () => {
     const res = await get('/health');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await res.json()).toEqual({ status: 'ok', checks: { database: 'ok' } });
   });
 
   it('answers /me 401 without a token and 200 with one from /local/token', async () => {

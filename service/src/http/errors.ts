@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { HttpError, internalProblem, type FieldProblem, type Problem } from '#contracts/problem';
+import { isDatabaseUnavailable } from '../db/errors';
 
 export { HttpError };
 
@@ -27,6 +28,9 @@ function fieldProblems(
     },
   );
 }
+
+/** A database failover takes RDS about a minute; a few seconds spreads the retries of many clients. */
+const RETRY_AFTER_SECONDS = 5;
 
 /** The framework's refusals of input, by error code: the part of the request at fault, and why. */
 const FRAMEWORK_REFUSALS: Record<string, { field: string; detail: string }> = {
@@ -61,6 +65,11 @@ export function problemHandler(error: FastifyError, request: FastifyRequest, rep
       known?.detail ?? error.message,
       known ? [{ field: known.field, message: known.detail }] : undefined,
     ).toProblem(request.id);
+  } else if (isDatabaseUnavailable(error)) {
+    // An outage, not a bug: the client may try again, and the log says which request met it.
+    request.log.warn({ err: error }, 'database unavailable');
+    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    problem = new HttpError(503, 'The database is unavailable; try again shortly').toProblem(request.id);
   } else {
     // The logger's child carries the request id: this line is what the answer's requestId points to.
     request.log.error({ err: error }, 'unhandled error');

@@ -12,9 +12,9 @@ describe('LmsFunction', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'lms-fn-'));
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, 'Fns');
-  const health = new LmsFunction(stack, 'Health', {
-    handler: 'system/get-health',
-    serviceName: 'system',
+  const refresh = new LmsFunction(stack, 'Refresh', {
+    handler: 'auth/refresh-session',
+    serviceName: 'auth',
     logRetention: RetentionDays.ONE_WEEK,
   });
   const me = new LmsFunction(stack, 'Me', {
@@ -30,9 +30,9 @@ describe('LmsFunction', () => {
   };
 
   it('bundles each handler on its own, minified with a source map', () => {
-    expect(bundleOf(health)).not.toBe(bundleOf(me));
+    expect(bundleOf(refresh)).not.toBe(bundleOf(me));
     for (const [fn, route] of [
-      [health, '"/health"'],
+      [refresh, '"/auth/refresh"'],
       [me, '"/me"'],
     ] as const) {
       const code = readFileSync(join(bundleOf(fn), 'index.js'), 'utf8');
@@ -46,7 +46,7 @@ describe('LmsFunction', () => {
   it('leaves the AWS SDK to the runtime and loads the handler module', async () => {
     const code = readFileSync(join(bundleOf(me), 'index.js'), 'utf8');
     expect(code).not.toMatch(/class DynamoDBClient/);
-    const mod = (await import(join(bundleOf(health), 'index.js'))) as { handler: unknown };
+    const mod = (await import(join(bundleOf(me), 'index.js'))) as { handler: unknown };
     expect(typeof mod.handler).toBe('function');
   });
 

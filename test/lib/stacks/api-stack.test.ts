@@ -20,13 +20,22 @@ describe('api stack', () => {
   };
   const lambdaRouteKeys = routeList.map((r) => `${r.method} ${r.path}`);
   const coreRouteKeys = CORE_SERVICE.pathPrefixes.flatMap((p) => [`ANY ${p}`, `ANY ${p}/{proxy+}`]);
+  const healthRouteKey = `GET ${CORE_SERVICE.healthPath}`;
 
   it('has exactly the routes of the route table and the core service prefixes, nothing else', () => {
     const lambdaRoutes = routes.filter((r) => integrationOf(r).IntegrationType === 'AWS_PROXY');
     const coreRoutes = routes.filter((r) => integrationOf(r).ConnectionType === 'VPC_LINK');
     expect(lambdaRoutes.map((r) => r.RouteKey).sort()).toEqual([...lambdaRouteKeys].sort());
-    expect(coreRoutes.map((r) => r.RouteKey).sort()).toEqual([...coreRouteKeys].sort());
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual([...lambdaRouteKeys, ...coreRouteKeys].sort());
+    expect(coreRoutes.map((r) => r.RouteKey).sort()).toEqual([...coreRouteKeys, healthRouteKey].sort());
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(
+      [...lambdaRouteKeys, ...coreRouteKeys, healthRouteKey].sort(),
+    );
+  });
+
+  it('routes GET /health, open to anyone, to the core service, which asks its database', () => {
+    const health = routes.find((r) => r.RouteKey === healthRouteKey)!;
+    expect(health.AuthorizationType).toBe('NONE');
+    expect(integrationOf(health)).toMatchObject({ ConnectionType: 'VPC_LINK' });
   });
 
   it('gives each route of the route table the authorizer unless public', () => {

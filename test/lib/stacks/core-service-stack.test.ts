@@ -323,7 +323,7 @@ describe('core-service stack', () => {
         TargetType: 'ip',
         Protocol: 'HTTP',
         Port: CORE_SERVICE.port,
-        HealthCheckPath: CORE_SERVICE.healthPath,
+        HealthCheckPath: CORE_SERVICE.livenessPath,
         TargetGroupAttributes: Match.arrayWith([
           { Key: 'deregistration_delay.timeout_seconds', Value: '15' },
         ]),

@@ -98,6 +98,11 @@ const MATRIX: readonly Row[] = [
     request: () => ({ method: 'GET', url: '/health' }),
   },
   {
+    route: 'GET /health/live',
+    statuses: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    request: () => ({ method: 'GET', url: '/health/live' }),
+  },
+  {
     route: 'GET /openapi.json',
     statuses: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: () => ({ method: 'GET', url: '/openapi.json' }),
