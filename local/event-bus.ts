@@ -26,7 +26,11 @@ export class LocalEventBus {
     }
   }
 
+  /** While false, publishing fails as PutEvents does when EventBridge cannot be reached (fault tests). */
+  reachable = true;
+
   readonly publish: EventPublisher = async (events) => {
+    if (!this.reachable) throw new Error('connect ECONNREFUSED: the event bus is unreachable');
     for (const e of events) this.deliver(e);
     return events.map((_, i) => i);
   };

@@ -363,7 +363,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   };
   const workers = [
     // Events show up quickly in a demo; one machine's outbox is small.
-    startEventWorkers({ db: options.database, publish: bus.publish, log: workerLog, idleMs: 200 }),
+    startEventWorkers({
+      db: options.database,
+      publish: bus.publish,
+      log: workerLog,
+      idleMs: 200,
+      backoffMs: 1000,
+    }),
     startExamTimer({
       db: options.database,
       compliance: options.compliance ?? COMPLIANCE_PROFILES.standard,

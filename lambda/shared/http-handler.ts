@@ -8,6 +8,10 @@ import type { RouteDef } from '#contracts/routes';
 import type { Identity } from '#contracts/access-token';
 import { readCookies } from '#contracts/cookies';
 import { logger } from './observability';
+import { isServiceUnavailable } from './unavailable';
+
+/** Long enough for DynamoDB's adaptive capacity or a throttle's window to pass, short enough to wait. */
+const RETRY_AFTER_SECONDS = 2;
 import { parseJsonBody } from '#contracts/json-body';
 import { HttpError, internalProblem, validationError, type Problem } from '#contracts/problem';
 
@@ -134,6 +138,19 @@ export function httpHandler<R extends RouteDef>(route: R, fn: (req: ApiRequest<R
       // API Gateway's request id: in its access log, in this function's log line and in the answer.
       const requestId = event.requestContext.requestId;
       if (e instanceof HttpError) return problemResult(e.toProblem(requestId));
+      if (isServiceUnavailable(e)) {
+        logger.warn('A service is unavailable', {
+          error: e as Error,
+          route: `${route.method} ${route.path}`,
+          requestId,
+        });
+        const problem = problemResult(
+          new HttpError(503, 'A service the platform relies on is busy; try again shortly').toProblem(
+            requestId,
+          ),
+        );
+        return { ...problem, headers: { ...problem.headers, 'retry-after': String(RETRY_AFTER_SECONDS) } };
+      }
       logger.error('Unhandled error', {
         error: e as Error,
         route: `${route.method} ${route.path}`,

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 import type { Role } from '#contracts/resources';
 import { createAccessTokenVerifier } from '#contracts/access-token';
 import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '#local/token-issuer';
 import { buildCoreService, type CoreServiceOptions } from '#service/app';
+import type { Database } from '#service/db/schema';
 import { testDatabase, type TestDatabase } from './test-database';
 
 /** A person with a token, as the service sees them. */
@@ -49,7 +51,13 @@ export interface ServiceFixture {
  */
 export async function serviceFixture(
   name: string,
-  options: Pick<CoreServiceOptions, 'compliance'> = {},
+  options: Pick<CoreServiceOptions, 'compliance' | 'clock' | 'health'> & {
+    /**
+     * The service's own connection to the test database (the fixture's `database.db` stays direct, for
+     * seeding and checks), e.g. through a fault proxy; closed with the fixture. @default database.db
+     */
+    readonly connect?: (database: TestDatabase) => Kysely<Database>;
+  } = {},
 ): Promise<ServiceFixture> {
   // The JWKS server must listen before the issuer (whose URL it is) exists.
   let issuer: LocalTokenIssuer | undefined; // eslint-disable-line prefer-const
@@ -59,14 +67,16 @@ export async function serviceFixture(
   const base = `http://127.0.0.1:${(jwks.address() as { port: number }).port}`;
   issuer = await LocalTokenIssuer.create(base);
   const database = await testDatabase(name);
+  const { connect, ...serviceOptions } = options;
+  const serviceDb = connect ? connect(database) : database.db;
   const app = await buildCoreService({
-    db: database.db,
+    db: serviceDb,
     verifyToken: createAccessTokenVerifier({
       issuer: base,
       jwksUri: issuer.jwksUri,
       clientIds: [LOCAL_CLIENT_ID],
     }),
-    ...options,
+    ...serviceOptions,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -99,6 +109,7 @@ export async function serviceFixture(
     },
     async close() {
       await app.close();
+      if (serviceDb !== database.db) await serviceDb.destroy();
       await database.close();
       jwks.close();
     },

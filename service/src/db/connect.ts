@@ -19,15 +19,26 @@ export interface PostgresSettings {
   readonly maxConnections?: number;
 }
 
+const CONNECT_TIMEOUT_MS = 5000;
+
 /** Kysely's query log, for tools that need the SQL a route sends (bench/core-api). @default none */
 type WithLog = { log?: LogConfig };
 
 export function connectPostgres(
   s: (PostgresSettings | { connectionString: string; maxConnections?: number }) & WithLog,
 ): Kysely<Database> {
+  // pg waits for a connection forever by default: a server that is down or silent would hold every request
+  // (and /health) until the client gave up. Bounded, the request fails as 503 and the next one tries again.
+  const common = {
+    max: s.maxConnections ?? 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // Finds a peer that vanished without closing (a failover's old primary) instead of waiting on it.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
   const pool =
     'connectionString' in s
-      ? new Pool({ connectionString: s.connectionString, max: s.maxConnections ?? 10 })
+      ? new Pool({ connectionString: s.connectionString, ...common })
       : new Pool({
           host: s.host,
           port: s.port,
@@ -35,11 +46,15 @@ export function connectPostgres(
           user: s.user,
           password: s.password,
           ssl: s.tls ? { rejectUnauthorized: true } : false,
-          max: s.maxConnections ?? 10,
+          ...common,
         });
   // An idle connection the server ends (failover, restart, admin termination) is only dropped from the
   // pool; without a listener, pg's 'error' event would crash the whole process.
   pool.on('error', (error) => onIdleError(error));
+  // A connection lost while a request holds it (a transaction under way) is reported by its client, where
+  // the pool's listener does not reach: unheard, that 'error' event ended the whole process. The query in
+  // flight fails on its own (the request answers 503), and the pool drops the client when it comes back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   cacheStatements(pool);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(s.log ? { log: s.log } : {}) });
 }

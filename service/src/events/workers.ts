@@ -19,6 +19,8 @@ export interface EventWorkersOptions {
   readonly log: WorkerLog;
   /** Pause when the outbox is empty. @default 1000 */
   readonly idleMs?: number;
+  /** Pause after a pass that failed (bus or database unreachable). @default 5000 */
+  readonly backoffMs?: number;
 }
 
 // Longer than SQS's 14-day maximum retention, so no message outlives the record of its handling.

@@ -17,16 +17,16 @@ export interface LoopOptions {
   readonly log: WorkerLog;
   /** Pause after a pass that found less than a batch. @default 1000 */
   readonly idleMs?: number;
+  /** Pause after a failed pass (database or AWS unreachable), instead of spinning. @default 5000 */
+  readonly backoffMs?: number;
 }
-
-// After a failure (database or AWS unreachable), wait before the next try instead of spinning.
-const BACKOFF_MS = 5000;
 
 /** Runs each named pass in its own loop until stopped; a failed pass is logged and retried after a pause. */
 export function startLoops(passes: Readonly<Record<string, Pass>>, options: LoopOptions): Worker {
   const stopping = new AbortController();
   const { signal } = stopping;
   const idleMs = options.idleMs ?? 1000;
+  const backoffMs = options.backoffMs ?? 5000;
 
   async function loop(name: string, pass: Pass) {
     while (!signal.aborted) {
@@ -35,7 +35,7 @@ export function startLoops(passes: Readonly<Record<string, Pass>>, options: Loop
       } catch (error) {
         if (signal.aborted) break;
         options.log.warn(`${name} failed; retrying`, { error: (error as Error).message });
-        await delay(BACKOFF_MS, undefined, { signal }).catch(() => undefined);
+        await delay(backoffMs, undefined, { signal }).catch(() => undefined);
       }
     }
   }

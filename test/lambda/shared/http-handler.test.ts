@@ -1,3 +1,4 @@
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import type { RouteDef } from '#contracts/routes';
 import { httpHandler } from '#lambda/shared/http-handler';
@@ -20,6 +21,10 @@ const handler = httpHandler(route, async (req) => {
   calls.push(req);
   if (req.body.title === 'boom') throw new Error('database exploded: secret detail');
   if (req.body.title === 'taken') throw new HttpError(409, 'That title is taken');
+  if (req.body.title === 'busy')
+    throw new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+  if (req.body.title === 'down')
+    throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
   return { status: 201, body: { title: req.body.title, by: req.identity.sub } };
 });
 const json = { 'content-type': 'application/json' };
@@ -137,6 +142,21 @@ describe('httpHandler', () => {
     };
     event.body = Buffer.from('{"title":"b64","seats":2}').toString('base64');
     expect((await handler(event)).statusCode).toBe(201);
+  });
+
+  it('answers 503 with Retry-After when an AWS service throttles or cannot be reached', async () => {
+    for (const title of ['busy', 'down']) {
+      const res = await handler(
+        apiEvent({
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ title, seats: 1 }),
+          authorizer: manager,
+        }),
+      );
+      expect([res.statusCode, res.headers?.['retry-after']]).toEqual([503, '2']);
+      expect(problemOf(res)).toMatchObject({ status: 503, title: 'Service Unavailable', requestId: 'req-1' });
+    }
   });
 
   it('turns expected refusals into problems and hides unexpected errors', async () => {

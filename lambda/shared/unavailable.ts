@@ -1,0 +1,35 @@
+/** Error names of AWS services that are busy or throttling us, across the SDK's clients. */
+const BUSY = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'SlowDown',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalServerError',
+  'InternalFailure',
+]);
+
+/** Socket errors of a service endpoint that could not be reached. */
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/**
+ * Whether a failed AWS call means "try again later" rather than a bug: throttling once the SDK's own retries
+ * are used up, a service's 5xx, or a network failure. Such a request answers 503, and the domain code has
+ * already undone what it started (or wrote nothing, in one conditional write).
+ */
+export function isServiceUnavailable(e: unknown): boolean {
+  if (!e || typeof e !== 'object') return false;
+  const error = e as {
+    name?: string;
+    code?: string;
+    $retryable?: { throttling?: boolean };
+    $metadata?: { httpStatusCode?: number };
+  };
+  if (error.$retryable?.throttling) return true;
+  if (error.name && BUSY.has(error.name)) return true;
+  if ((error.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  return Boolean(error.code && NETWORK.has(error.code));
+}
