@@ -1,19 +1,24 @@
 import { buildCoreService } from '#service/app';
-import { connectPostgres } from '#service/db/connect';
+import { connectEmbedded, connectPostgres } from '#service/db/connect';
+import type { Database } from '#service/db/schema';
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 
 /*
  * Every answer that is a problem carries the request's id, and an unexpected error leaves one log line with
- * the same id. The database here refuses every connection, so any query fails as an outage would.
+ * the same id. The database here is an empty PGlite without the schema, so any query fails as a bug would;
+ * a second service's database refuses every connection, as an outage would.
  */
 const lines: string[] = [];
 let app: FastifyInstance;
 let url: string;
-const db = connectPostgres({ connectionString: 'postgres://nobody@127.0.0.1:1/none' });
+let db: Kysely<Database>;
+const unreachable = connectPostgres({ connectionString: 'postgres://nobody@127.0.0.1:1/none' });
 // A token's shape is all the service's token cache reads; the verifier itself is not under test here.
 const token = `e30.${Buffer.from(JSON.stringify({ exp: 4_102_444_800 })).toString('base64url')}.sig`;
 
 beforeAll(async () => {
+  db = await connectEmbedded();
   app = await buildCoreService({
     db,
     verifyToken: async () => ({ sub: 'learner-1', email: undefined, roles: ['learner'] }),
@@ -25,6 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await db.destroy();
+  await unreachable.destroy();
 });
 
 async function get(path: string, headers: Record<string, string> = {}) {
@@ -54,6 +60,29 @@ describe('request ids', () => {
         err: expect.anything(),
       }),
     ]);
+  });
+
+  it('answers an outage with a 503 and Retry-After, logged as a warning under the id', async () => {
+    const down = await buildCoreService({
+      db: unreachable,
+      verifyToken: async () => ({ sub: 'learner-1', email: undefined, roles: ['learner'] }),
+      logger: { level: 'warn', stream: { write: (line: string) => lines.push(line) } },
+    });
+    await down.listen({ port: 0, host: '127.0.0.1' });
+    lines.length = 0;
+    try {
+      const port = (down.server.address() as { port: number }).port;
+      const res = await fetch(`http://127.0.0.1:${port}/me/enrollments`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect([res.status, res.headers.get('retry-after')]).toEqual([503, '5']);
+      const { requestId } = (await res.json()) as { requestId: string };
+      expect(lines.map((l) => JSON.parse(l))).toEqual([
+        expect.objectContaining({ level: 40, reqId: requestId, msg: 'database unavailable' }),
+      ]);
+    } finally {
+      await down.close();
+    }
   });
 
   it('takes the gateway’s id when it is one, and makes its own otherwise', async () => {
