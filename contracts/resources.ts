@@ -71,7 +71,13 @@ export const COOKIES = {
 
 /** Session lifetimes; the api stack configures the app client with the same numbers. */
 export const SESSION = {
-  accessTokenMinutes: 60,
+  /**
+   * Short, so a leaked access token is worth little wherever only its signature is checked (the API's
+   * authorizer also refuses logged-out sessions; other verifiers of Cognito's JWTs do not), yet long enough
+   * for a browser app to refresh comfortably from its HttpOnly refresh cookie. Cognito accepts 5 minutes to
+   * a day.
+   */
+  accessTokenMinutes: 15,
   refreshTokenDays: 30,
   /** How long a started sign-in may take before its state expires. */
   signInMinutes: 10,

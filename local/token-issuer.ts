@@ -1,12 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import type { Role } from '#contracts/resources';
+import { type Role, SESSION } from '#contracts/resources';
 import { DEMO_IDENTITIES, type DemoIdentity } from './demo-identities';
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 export const LOCAL_CLIENT_ID = 'local-web';
-const ACCESS_TOKEN_SECONDS = 3600;
+const ACCESS_TOKEN_SECONDS = SESSION.accessTokenMinutes * 60;
 const CODE_SECONDS = 300;
 
 export class OAuthError extends Error {

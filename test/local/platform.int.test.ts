@@ -105,7 +105,7 @@ describe('local platform over HTTP', () => {
     const cookies = setCookies(done);
     expect(cookies).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^lms_access=[^;]+; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Lax$/),
+        expect.stringMatching(/^lms_access=[^;]+; Max-Age=900; Path=\/; HttpOnly; Secure; SameSite=Lax$/),
         expect.stringMatching(
           /^lms_refresh=[^;]+; Max-Age=2592000; Path=\/auth; HttpOnly; Secure; SameSite=Lax$/,
         ),

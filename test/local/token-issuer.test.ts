@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
+import { SESSION } from '#contracts/resources';
 import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '#local/token-issuer';
 
 const CALLBACK = 'http://127.0.0.1:3000/auth/callback';
@@ -49,5 +50,13 @@ describe('LocalTokenIssuer', () => {
     const other = decodeJwt((await signIn(issuer)).access_token);
     expect(other.sub).toBe(a.sub);
     expect(other.origin_jti).not.toBe(a.origin_jti);
+  });
+
+  it('issues access tokens for SESSION.accessTokenMinutes, as the api stack configures Cognito', async () => {
+    const issuer = await LocalTokenIssuer.create('http://127.0.0.1:3000/local', [CALLBACK]);
+    const { access_token, expires_in } = await signIn(issuer);
+    const { iat, exp } = decodeJwt(access_token);
+    expect(expires_in).toBe(SESSION.accessTokenMinutes * 60);
+    expect(exp! - iat!).toBe(SESSION.accessTokenMinutes * 60);
   });
 });

@@ -312,6 +312,9 @@ describe('api stack', () => {
       EnableTokenRevocation: true,
       PreventUserExistenceErrors: 'ENABLED',
       RefreshTokenValidity: 43200,
+      // Minutes. Short: outside the API's authorizer, nothing knows a session was logged out.
+      AccessTokenValidity: 15,
+      IdTokenValidity: 15,
       CallbackURLs: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['/auth/callback'])] })],
     });
     prod.template('api').hasResourceProperties('AWS::Cognito::UserPoolClient', {
