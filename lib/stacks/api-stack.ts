@@ -173,10 +173,13 @@ export class ApiStack extends Stack {
 
     const issuer = `https://${props.userPool.userPoolProviderName}`;
     const origins = props.allowedOrigins.join(',');
-    const authorizerFn = this.addFunction('SessionAuthorizer', 'auth/authorize-request', props.logRetention, {
+    const tokenEnv = {
       [ENV.tokenIssuer]: issuer,
       [ENV.tokenJwksUri]: `${issuer}/.well-known/jwks.json`,
       [ENV.tokenClientIds]: webClient.userPoolClientId,
+    };
+    const authorizerFn = this.addFunction('SessionAuthorizer', 'auth/authorize-request', props.logRetention, {
+      ...tokenEnv,
       [ENV.appOrigins]: origins,
     });
     const authorizer = new HttpLambdaAuthorizer('SessionAuthorizer', authorizerFn.function, {
@@ -195,12 +198,10 @@ export class ApiStack extends Stack {
     };
     const enabled = (route: RouteDef) => route.feature !== 'video' || props.video !== undefined;
     for (const route of routeList.filter(enabled)) {
-      const fn = this.addFunction(
-        `Route-${route.id}`,
-        route.handler,
-        props.logRetention,
-        route.oauth ? oauthEnv : {},
-      );
+      const fn = this.addFunction(`Route-${route.id}`, route.handler, props.logRetention, {
+        ...(route.oauth ? oauthEnv : {}),
+        ...(route.verifiesTokens ? tokenEnv : {}),
+      });
       for (const [table, access] of Object.entries(route.tables ?? {}) as [
         TableName,
         'read' | 'readWrite',

@@ -177,6 +177,51 @@ describe('api stack', () => {
     expect(withDynamo).toHaveLength(routeList.filter((r) => r.tables).length);
   });
 
+  describe('session revocation', () => {
+    const apiStack = dev.platform.api;
+    const resources = api.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>;
+    const fnNamed = (id: string) => apiStack.functions.find((f) => f.node.id === id)!;
+    const envOf = (id: string) =>
+      (
+        resources[apiStack.getLogicalId(fnNamed(id).function.node.defaultChild as CfnFunction)]!.Properties
+          .Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+    /** The DynamoDB actions a function's role may take, by the resource they apply to. */
+    const dynamoGrantsOf = (id: string) => {
+      const role = apiStack.getLogicalId(fnNamed(id).role.node.defaultChild as never);
+      return Object.values(api.findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string[]; Resource: unknown }[])
+        .filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
+    };
+    const authFlowTable = () => refIn(apiStack, dev.platform.data.tables.authFlow.tableArn);
+    const tokenEnvKeys = [ENV.tokenIssuer, ENV.tokenJwksUri, ENV.tokenClientIds];
+
+    it('lets logout verify tokens as the authorizer does, and no other route', () => {
+      expect(routeList.filter((r) => r.verifiesTokens).map((r) => r.id)).toEqual(['endSession']);
+      for (const route of routeList) {
+        const env = envOf(`Route-${route.id}`);
+        expect([route.id, tokenEnvKeys.map((k) => k in env)]).toEqual([
+          route.id,
+          tokenEnvKeys.map(() => Boolean(route.verifiesTokens)),
+        ]);
+      }
+      const authorizer = envOf('SessionAuthorizer');
+      for (const key of tokenEnvKeys) expect(envOf('Route-endSession')[key]).toEqual(authorizer[key]);
+    });
+
+    it('lets logout write revocation markers to the auth-flow table', () => {
+      expect(envOf('Route-endSession')[ENV.authFlowTable]).toEqual(
+        refIn(apiStack, dev.platform.data.tables.authFlow.tableName),
+      );
+      const grants = dynamoGrantsOf('Route-endSession');
+      expect(grants.every((st) => JSON.stringify(st.Resource) === JSON.stringify(authFlowTable()))).toBe(
+        true,
+      );
+      expect(grants.flatMap((st) => st.Action)).toEqual(expect.arrayContaining(['dynamodb:PutItem']));
+    });
+  });
+
   describe('upload routes', () => {
     const uploadRoutes = routeList.filter((r) => r.buckets?.upload === 'readWrite');
     const videoRoutes = routeList.filter((r) => r.feature === 'video');
