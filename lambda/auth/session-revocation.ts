@@ -1,4 +1,4 @@
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import * as z from 'zod';
 import type { Identity } from '#contracts/access-token';
@@ -7,7 +7,7 @@ import { SESSION } from '#contracts/resources';
 /**
  * Logout ends a session at once for this platform's API: Cognito's RevokeToken stops the refresh token, but
  * its access tokens stay valid to every JWT verifier until they expire. So logout leaves a marker in the
- * auth-flow table (`revoked#<session id>`, TTL `expiresAt`) for the API's authorizer to check after the
+ * auth-flow table (`revoked#<session id>`, TTL `expiresAt`) that the API's authorizer checks after the
  * signature.
  */
 
@@ -81,4 +81,48 @@ export async function revokeSession(
   await store.ddb.send(
     new PutCommand({ TableName: store.tableName, Item: { pk: revokedKey(session.id), expiresAt } }),
   );
+}
+
+/**
+ * Answers are reused this long per execution environment, revoked or not. So a logged-out token may still
+ * pass for up to 5 s on an environment that asked just before the logout (then every environment refuses
+ * it): far less than the minutes it would live without the marker, and the price of one read per session
+ * and environment every 5 s instead of one per request; a revoked token replayed in a loop costs no more.
+ */
+export const REVOCATION_CACHE_MS = 5000;
+
+export interface RevocationCheckOptions extends RevocationStore {
+  /** How long an answer is reused in this execution environment. @default REVOCATION_CACHE_MS */
+  readonly cacheMs?: number;
+  /** At most this many sessions are remembered; the oldest answer goes first. @default 10000 */
+  readonly maxEntries?: number;
+  /** Milliseconds, as Date.now. */
+  readonly now?: () => number;
+}
+
+/** Is this session revoked? A check with a brief per-environment cache; DynamoDB errors propagate. */
+export function revocationCheck(o: RevocationCheckOptions): (sessionId: string) => Promise<boolean> {
+  const cacheMs = o.cacheMs ?? REVOCATION_CACHE_MS;
+  const maxEntries = o.maxEntries ?? 10_000;
+  const now = o.now ?? Date.now;
+  // Insertion order is expiry order (one lifetime for all), so the first key is always the one to evict.
+  const answers = new Map<string, { revoked: boolean; until: number }>();
+  return async (sessionId) => {
+    const cached = answers.get(sessionId);
+    if (cached && cached.until > now()) return cached.revoked;
+    const { Item } = await o.ddb.send(
+      new GetCommand({
+        TableName: o.tableName,
+        Key: { pk: revokedKey(sessionId) },
+        // Logout answers after its write; an eventually consistent read could miss it for a moment longer.
+        ConsistentRead: true,
+        ProjectionExpression: 'pk',
+      }),
+    );
+    const revoked = Item !== undefined;
+    answers.delete(sessionId);
+    if (answers.size >= maxEntries) answers.delete(answers.keys().next().value!);
+    answers.set(sessionId, { revoked, until: now() + cacheMs });
+    return revoked;
+  };
 }

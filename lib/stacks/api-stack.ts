@@ -182,6 +182,8 @@ export class ApiStack extends Stack {
       ...tokenEnv,
       [ENV.appOrigins]: origins,
     });
+    // Reads the revocation markers logout writes (the logout route's own grant writes them).
+    authorizerFn.bindTable(props.tables.authFlow, ENV.authFlowTable, 'read');
     const authorizer = new HttpLambdaAuthorizer('SessionAuthorizer', authorizerFn.function, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       // The token may come from a header or a cookie, so no single identity source can key a cache.

@@ -1,9 +1,19 @@
-import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBClient,
+  ProvisionedThroughputExceededException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
-import { bearerToken, revokeSession, verifySession } from '#lambda/auth/session-revocation';
+import {
+  bearerToken,
+  REVOCATION_CACHE_MS,
+  revocationCheck,
+  revokeSession,
+  verifySession,
+} from '#lambda/auth/session-revocation';
 import { startIssuer } from './issuer-fixture';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
@@ -97,5 +107,66 @@ describe('revokeSession', () => {
     await expect(revokeSession(store, { id: 's', expiresAt: undefined }, now)).rejects.toBeInstanceOf(
       ResourceNotFoundException,
     );
+  });
+});
+
+describe('revocationCheck', () => {
+  const read = (id: string) => ({
+    TableName: 'auth-flow',
+    Key: { pk: `revoked#${id}` },
+    ConsistentRead: true,
+    ProjectionExpression: 'pk',
+  });
+
+  it('answers revoked for a marked session and not for another', async () => {
+    ddbMock.on(GetCommand, read('gone')).resolves({ Item: { pk: 'revoked#gone' } });
+    ddbMock.on(GetCommand, read('live')).resolves({});
+    const isRevoked = revocationCheck(store);
+    await expect(isRevoked('gone')).resolves.toBe(true);
+    await expect(isRevoked('live')).resolves.toBe(false);
+    expect(ddbMock).toHaveReceivedCommandWith(GetCommand, read('gone'));
+    expect(ddbMock).toHaveReceivedCommandWith(GetCommand, read('live'));
+  });
+
+  it('reuses either answer for REVOCATION_CACHE_MS, then asks again', async () => {
+    let clock = 1_000_000;
+    ddbMock.on(GetCommand).resolves({});
+    const isRevoked = revocationCheck({ ...store, now: () => clock });
+    await expect(isRevoked('s')).resolves.toBe(false);
+    // Logged out meanwhile: this environment keeps its answer for the cache's lifetime, no longer.
+    ddbMock.on(GetCommand).resolves({ Item: { pk: 'revoked#s' } });
+    clock += REVOCATION_CACHE_MS - 1;
+    await expect(isRevoked('s')).resolves.toBe(false);
+    expect(ddbMock).toHaveReceivedCommandTimes(GetCommand, 1);
+    clock += 1;
+    await expect(isRevoked('s')).resolves.toBe(true);
+    expect(ddbMock).toHaveReceivedCommandTimes(GetCommand, 2);
+    // A revoked answer is cached too, so a revoked token replayed in a loop costs one read per period.
+    clock += REVOCATION_CACHE_MS - 1;
+    await expect(isRevoked('s')).resolves.toBe(true);
+    expect(ddbMock).toHaveReceivedCommandTimes(GetCommand, 2);
+    expect(REVOCATION_CACHE_MS).toBeLessThanOrEqual(5000);
+  });
+
+  it('remembers at most maxEntries sessions, forgetting the oldest answer first', async () => {
+    ddbMock.on(GetCommand).resolves({});
+    const isRevoked = revocationCheck({ ...store, maxEntries: 2, now: () => 0 });
+    await isRevoked('a');
+    await isRevoked('b');
+    await isRevoked('c'); // evicts a
+    await isRevoked('b');
+    expect(ddbMock).toHaveReceivedCommandTimes(GetCommand, 3);
+    await isRevoked('a');
+    expect(ddbMock).toHaveReceivedCommandTimes(GetCommand, 4);
+  });
+
+  it('lets DynamoDB failures surface, and caches nothing for them', async () => {
+    ddbMock
+      .on(GetCommand)
+      .rejectsOnce(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }))
+      .resolves({ Item: { pk: 'revoked#s' } });
+    const isRevoked = revocationCheck({ ...store, now: () => 0 });
+    await expect(isRevoked('s')).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
+    await expect(isRevoked('s')).resolves.toBe(true);
   });
 });

@@ -174,7 +174,8 @@ describe('api stack', () => {
     }
     const policies = Object.values(api.findResources('AWS::IAM::Policy'));
     const withDynamo = policies.filter((p) => JSON.stringify(p).includes('dynamodb:'));
-    expect(withDynamo).toHaveLength(routeList.filter((r) => r.tables).length);
+    // + the authorizer, which reads revocation markers.
+    expect(withDynamo).toHaveLength(routeList.filter((r) => r.tables).length + 1);
   });
 
   describe('session revocation', () => {
@@ -208,6 +209,20 @@ describe('api stack', () => {
       }
       const authorizer = envOf('SessionAuthorizer');
       for (const key of tokenEnvKeys) expect(envOf('Route-endSession')[key]).toEqual(authorizer[key]);
+    });
+
+    it('lets the authorizer read revocation markers from the auth-flow table, and write nothing', () => {
+      expect(envOf('SessionAuthorizer')[ENV.authFlowTable]).toEqual(
+        refIn(apiStack, dev.platform.data.tables.authFlow.tableName),
+      );
+      const grants = dynamoGrantsOf('SessionAuthorizer');
+      expect(grants.length).toBeGreaterThan(0);
+      expect(grants.every((st) => JSON.stringify(st.Resource) === JSON.stringify(authFlowTable()))).toBe(
+        true,
+      );
+      const actions = grants.flatMap((st) => st.Action);
+      expect(actions).toContain('dynamodb:GetItem');
+      expect(actions.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
     });
 
     it('lets logout write revocation markers to the auth-flow table', () => {
