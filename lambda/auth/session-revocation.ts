@@ -104,7 +104,7 @@ export interface RevocationCheckOptions extends RevocationStore {
 export function revocationCheck(o: RevocationCheckOptions): (sessionId: string) => Promise<boolean> {
   const cacheMs = o.cacheMs ?? REVOCATION_CACHE_MS;
   const maxEntries = o.maxEntries ?? 10_000;
-  const now = o.now ?? Date.now;
+  const now = o.now ?? (() => Date.now());
   // Insertion order is expiry order (one lifetime for all), so the first key is always the one to evict.
   const answers = new Map<string, { revoked: boolean; until: number }>();
   return async (sessionId) => {
