@@ -16,7 +16,7 @@ export type Role = (typeof ROLES)[number];
 
 /** Environment variables the platform sets on functions. */
 export const ENV = {
-  /** DynamoDB table holding one-time OAuth sign-in state. */
+  /** DynamoDB table holding one-time OAuth sign-in state and logged-out sessions. */
   authFlowTable: 'AUTH_FLOW_TABLE_NAME',
   /** DynamoDB table of idempotency records (Powertools). */
   idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
@@ -47,6 +47,12 @@ export interface TableSpec {
 
 /** Key layout of each DynamoDB table, so the data stack and the local runner create identical tables. */
 export const TABLES = {
+  /**
+   * The browser sign-in's short-lived state, every item gone by its `expiresAt` (epoch seconds): a started
+   * sign-in's state and PKCE verifier (`signin#<state>`, consumed by the callback) and a logged-out session
+   * (`revoked#<origin_jti or jti>`, written by logout, read by the API's authorizer, kept until every access
+   * token of that session has expired).
+   */
   authFlow: { partitionKey: 'pk', timeToLiveAttribute: 'expiresAt' },
   /** Powertools idempotency records: an event handled once, however often it is delivered. */
   idempotency: { partitionKey: 'pk', timeToLiveAttribute: 'expiresAt' },
@@ -71,7 +77,13 @@ export const COOKIES = {
 
 /** Session lifetimes; the api stack configures the app client with the same numbers. */
 export const SESSION = {
-  accessTokenMinutes: 60,
+  /**
+   * Short, so a leaked access token is worth little wherever only its signature is checked (the API's
+   * authorizer also refuses logged-out sessions; other verifiers of Cognito's JWTs do not), yet long enough
+   * for a browser app to refresh comfortably from its HttpOnly refresh cookie. Cognito accepts 5 minutes to
+   * a day.
+   */
+  accessTokenMinutes: 15,
   refreshTokenDays: 30,
   /** How long a started sign-in may take before its state expires. */
   signInMinutes: 10,

@@ -33,6 +33,11 @@ export interface RouteDef {
   readonly tables?: Readonly<Partial<Record<TableName, 'read' | 'readWrite'>>>;
   /** Needs the OAuth client settings (the browser sign-in routes). */
   readonly oauth?: boolean;
+  /**
+   * Verifies access tokens itself although public (logout, which must also answer a caller whose token is
+   * gone): the api stack hands it the issuer, JWKS and client ids the authorizer uses.
+   */
+  readonly verifiesTokens?: boolean;
   /** Exists only when this feature is on in the institution's config. @default - always */
   readonly feature?: 'video';
   /**
@@ -119,8 +124,10 @@ export const routes = {
     path: '/auth/logout',
     handler: 'auth/end-session',
     access: 'public',
-    summary: 'Revokes the refresh token and clears the session cookies',
+    summary: 'Revokes the refresh token, ends the access token’s session for the API and clears the cookies',
+    tables: { authFlow: 'readWrite' },
     oauth: true,
+    verifiesTokens: true,
   }),
   startUpload: route({
     method: 'POST',

@@ -1,12 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import type { Role } from '#contracts/resources';
+import { type Role, SESSION } from '#contracts/resources';
 import { DEMO_IDENTITIES, type DemoIdentity } from './demo-identities';
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 export const LOCAL_CLIENT_ID = 'local-web';
-const ACCESS_TOKEN_SECONDS = 3600;
+const ACCESS_TOKEN_SECONDS = SESSION.accessTokenMinutes * 60;
 const CODE_SECONDS = 300;
 
 export class OAuthError extends Error {
@@ -19,6 +19,12 @@ export class OAuthError extends Error {
   }
 }
 
+/** What a refresh token stands for: who signed in, and that sign-in's `origin_jti`. */
+interface SignIn {
+  readonly identity: DemoIdentity;
+  readonly originJti: string;
+}
+
 interface PendingCode {
   readonly identity: DemoIdentity;
   readonly clientId: string;
@@ -29,12 +35,13 @@ interface PendingCode {
 
 /**
  * Stands in for Cognito in `npm start`: an RS256 key made at start, a JWKS, access tokens shaped like
- * Cognito's (token_use, client_id, cognito:groups, email), and the OAuth 2.0 endpoints the sign-in routes
- * call (authorize with PKCE, token, revoke). Codes are single-use; refresh tokens can be revoked.
+ * Cognito's (token_use, client_id, cognito:groups, email, jti, origin_jti), and the OAuth 2.0 endpoints the
+ * sign-in routes call (authorize with PKCE, token, revoke). Codes are single-use; refresh tokens can be
+ * revoked.
  */
 export class LocalTokenIssuer {
   private readonly codes = new Map<string, PendingCode>();
-  private readonly refreshTokens = new Map<string, DemoIdentity>();
+  private readonly refreshTokens = new Map<string, SignIn>();
 
   private constructor(
     readonly issuer: string,
@@ -66,7 +73,15 @@ export class LocalTokenIssuer {
     return { keys: [this.publicJwk] };
   }
 
-  async mintAccessToken(identity: Pick<DemoIdentity, 'sub' | 'email' | 'roles'>, clientId = LOCAL_CLIENT_ID) {
+  /**
+   * @param originJti the sign-in the token belongs to: as with Cognito (token revocation on), every access
+   * token refreshed from one refresh token carries its sign-in's `origin_jti`, and each its own `jti`.
+   */
+  async mintAccessToken(
+    identity: Pick<DemoIdentity, 'sub' | 'email' | 'roles'>,
+    clientId = LOCAL_CLIENT_ID,
+    originJti: string = randomUUID(),
+  ) {
     const token = await new SignJWT({
       token_use: 'access',
       client_id: clientId,
@@ -75,6 +90,7 @@ export class LocalTokenIssuer {
       email: identity.email,
       'cognito:groups': [...identity.roles],
       jti: randomUUID(),
+      origin_jti: originJti,
     })
       .setProtectedHeader({ alg: 'RS256', kid: this.publicJwk.kid! })
       .setIssuer(this.issuer)
@@ -135,15 +151,19 @@ export class LocalTokenIssuer {
       if (challenge !== pending.codeChallenge)
         throw new OAuthError(400, 'invalid_grant', 'PKCE verification failed');
       const refreshToken = randomBytes(32).toString('base64url');
-      this.refreshTokens.set(refreshToken, pending.identity);
-      return { ...(await this.mintAccessToken(pending.identity)), refresh_token: refreshToken };
+      const signIn = { identity: pending.identity, originJti: randomUUID() };
+      this.refreshTokens.set(refreshToken, signIn);
+      return {
+        ...(await this.mintAccessToken(signIn.identity, LOCAL_CLIENT_ID, signIn.originJti)),
+        refresh_token: refreshToken,
+      };
     }
     if (grant === 'refresh_token') {
-      const identity = this.refreshTokens.get(form.get('refresh_token') ?? '');
-      if (!identity || form.get('client_id') !== LOCAL_CLIENT_ID) {
+      const signIn = this.refreshTokens.get(form.get('refresh_token') ?? '');
+      if (!signIn || form.get('client_id') !== LOCAL_CLIENT_ID) {
         throw new OAuthError(400, 'invalid_grant', 'unknown or revoked refresh token');
       }
-      return this.mintAccessToken(identity);
+      return this.mintAccessToken(signIn.identity, LOCAL_CLIENT_ID, signIn.originJti);
     }
     throw new OAuthError(400, 'unsupported_grant_type', `grant_type ${grant} is not supported`);
   }

@@ -4,6 +4,7 @@ import type { Identity } from '#contracts/access-token';
 import { readCookies } from '#contracts/cookies';
 import type { AuthorizerContext } from '../shared/http-handler';
 import { logger } from '../shared/observability';
+import { bearerToken, verifySession, type VerifyAccessToken } from './session-revocation';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -18,30 +19,40 @@ export interface AuthorizerRequest {
 }
 
 export interface AuthorizeDeps {
-  readonly verify: (token: string) => Promise<Identity>;
+  readonly verify: VerifyAccessToken;
+  /** Whether logout ended this session (`revocationCheck`); its errors fail the request, never admit it. */
+  readonly isRevoked: (sessionId: string) => Promise<boolean>;
   readonly appOrigins: readonly string[];
 }
 
 /**
  * Accepts an access token from the Authorization header (API clients) or the HttpOnly session cookie
  * (browsers): API Gateway's JWT authorizer reads only headers and query strings, so cookie sessions need
- * this Lambda authorizer, with the same verifier the core service and the local runner use.
+ * this Lambda authorizer, with the same verifier the core service and the local runner use. A session ended
+ * by logout is refused like an invalid token.
  */
 export async function authorizeRequest(
   deps: AuthorizeDeps,
   event: AuthorizerRequest,
 ): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> {
   const headers = event.headers ?? {};
-  const bearer = /^Bearer (\S+)$/i.exec(headers.authorization ?? '')?.[1];
+  const bearer = bearerToken(headers);
   const cookie = readCookies(event.cookies, headers.cookie)[COOKIES.access];
   const token = bearer ?? cookie;
   if (!token) throw new Error(UNAUTHORIZED);
 
   let identity: Identity;
+  let sessionId: string;
   try {
-    identity = await deps.verify(token);
+    const verified = await verifySession(deps.verify, token);
+    identity = verified.identity;
+    sessionId = verified.session.id;
   } catch (e) {
     logger.info('Token refused', { reason: (e as Error).message });
+    throw new Error(UNAUTHORIZED);
+  }
+  if (await deps.isRevoked(sessionId)) {
+    logger.info('Token refused', { reason: 'its session was logged out', sub: identity.sub });
     throw new Error(UNAUTHORIZED);
   }
   const method = event.requestContext.http.method;

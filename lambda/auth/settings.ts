@@ -1,3 +1,4 @@
+import { createAccessTokenVerifier } from '#contracts/access-token';
 import { csv, readEnv, readOptionalEnv } from '../shared/env';
 import type { OAuthClientSettings } from '../shared/oauth-client';
 
@@ -13,4 +14,14 @@ export function authSettings(): {
     appOrigins: csv(env.appOrigins),
     cookieDomain: readOptionalEnv('cookieDomain'),
   };
+}
+
+/** The platform's access token verifier for the issuer and clients the environment names. */
+export function tokenVerifier() {
+  const env = readEnv('tokenIssuer', 'tokenJwksUri', 'tokenClientIds');
+  return createAccessTokenVerifier({
+    issuer: env.tokenIssuer,
+    jwksUri: env.tokenJwksUri,
+    clientIds: csv(env.tokenClientIds),
+  });
 }

@@ -11,6 +11,14 @@ import {
   type OAuthClientSettings,
 } from '../shared/oauth-client';
 import { HttpError } from '#contracts/problem';
+import { logger } from '../shared/observability';
+import {
+  revokeSession,
+  verifySession,
+  type AccessSession,
+  type RevocationStore,
+  type VerifyAccessToken,
+} from './session-revocation';
 
 export interface SignInDeps {
   readonly ddb: DynamoDBDocumentClient;
@@ -157,11 +165,40 @@ export async function refreshSession(
   return sessionCookies(deps, tokens);
 }
 
+export interface EndSessionDeps extends Pick<SignInDeps, 'oauth' | 'cookieDomain' | 'now'>, RevocationStore {
+  readonly verify: VerifyAccessToken;
+}
+
+/**
+ * Ends a session: revokes the refresh token at the OAuth server (no new access tokens) and marks the
+ * session of each access token the caller presented revoked (the API refuses its tokens at once), then
+ * expires the cookies. Only a token the platform verifier accepts names a session to mark, or anyone could
+ * log anyone out; a missing, expired or garbage token marks nothing and logout still succeeds.
+ */
 export async function endSession(
-  deps: Pick<SignInDeps, 'oauth' | 'cookieDomain'>,
-  refreshToken: string | undefined,
+  deps: EndSessionDeps,
+  input: { refreshToken: string | undefined; accessTokens: readonly (string | undefined)[] },
 ): Promise<string[]> {
-  if (refreshToken) await revokeToken(deps.oauth, refreshToken);
+  const sessions = new Map<string, AccessSession>();
+  for (const token of new Set(input.accessTokens)) {
+    if (!token) continue;
+    try {
+      const { session } = await verifySession(deps.verify, token);
+      sessions.set(session.id, session);
+    } catch (e) {
+      logger.info('Logout with an access token that does not verify; no session marked', {
+        reason: (e as Error).message,
+      });
+    }
+  }
+  const now = deps.now?.() ?? new Date();
+  // Both halves are attempted whatever the other does; a failure of either still fails the logout.
+  const results = await Promise.allSettled([
+    ...(input.refreshToken ? [revokeToken(deps.oauth, input.refreshToken)] : []),
+    ...[...sessions.values()].map((session) => revokeSession(deps, session, now)),
+  ]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return [
     expiredCookie(COOKIES.access, { domain: deps.cookieDomain }),
     expiredCookie(COOKIES.refresh, { domain: deps.cookieDomain, path: REFRESH_COOKIE_PATH }),

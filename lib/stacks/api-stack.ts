@@ -175,12 +175,17 @@ export class ApiStack extends Stack {
 
     const issuer = `https://${props.userPool.userPoolProviderName}`;
     const origins = props.allowedOrigins.join(',');
-    const authorizerFn = this.addFunction('SessionAuthorizer', 'auth/authorize-request', props.logRetention, {
+    const tokenEnv = {
       [ENV.tokenIssuer]: issuer,
       [ENV.tokenJwksUri]: `${issuer}/.well-known/jwks.json`,
       [ENV.tokenClientIds]: webClient.userPoolClientId,
+    };
+    const authorizerFn = this.addFunction('SessionAuthorizer', 'auth/authorize-request', props.logRetention, {
+      ...tokenEnv,
       [ENV.appOrigins]: origins,
     });
+    // Reads the revocation markers logout writes (the logout route's own grant writes them).
+    authorizerFn.bindTable(props.tables.authFlow, ENV.authFlowTable, 'read');
     const authorizer = new HttpLambdaAuthorizer('SessionAuthorizer', authorizerFn.function, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       // The token may come from a header or a cookie, so no single identity source can key a cache.
@@ -197,12 +202,10 @@ export class ApiStack extends Stack {
     };
     const enabled = (route: RouteDef) => route.feature !== 'video' || props.video !== undefined;
     for (const route of routeList.filter(enabled)) {
-      const fn = this.addFunction(
-        `Route-${route.id}`,
-        route.handler,
-        props.logRetention,
-        route.oauth ? oauthEnv : {},
-      );
+      const fn = this.addFunction(`Route-${route.id}`, route.handler, props.logRetention, {
+        ...(route.oauth ? oauthEnv : {}),
+        ...(route.verifiesTokens ? tokenEnv : {}),
+      });
       for (const [table, access] of Object.entries(route.tables ?? {}) as [
         TableName,
         'read' | 'readWrite',

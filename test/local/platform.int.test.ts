@@ -1,4 +1,5 @@
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
+import { REVOCATION_CACHE_MS } from '#lambda/auth/session-revocation';
 import { startLocalPlatform, type LocalPlatform } from '#local/platform';
 import { businessNumberFrom } from '../service/service-fixture';
 import { testDatabase, type TestDatabase } from '../service/test-database';
@@ -105,7 +106,7 @@ describe('local platform over HTTP', () => {
     const cookies = setCookies(done);
     expect(cookies).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^lms_access=[^;]+; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Lax$/),
+        expect.stringMatching(/^lms_access=[^;]+; Max-Age=900; Path=\/; HttpOnly; Secure; SameSite=Lax$/),
         expect.stringMatching(
           /^lms_refresh=[^;]+; Max-Age=2592000; Path=\/auth; HttpOnly; Secure; SameSite=Lax$/,
         ),
@@ -165,6 +166,62 @@ describe('local platform over HTTP', () => {
       ]),
     );
     expect((await post('/auth/refresh', { headers: { cookie: refresh, origin: APP } })).status).toBe(401);
+  });
+
+  it('ends a logged-out session for the API at once, its refreshed tokens too, but not the next sign-in', async () => {
+    const signIn = async () => {
+      const { callback, stateCookie } = await signInUntilCallback('learner');
+      const done = await get(callback.pathname + callback.search, {
+        headers: { cookie: `lms_oauth_state=${stateCookie}` },
+      });
+      return {
+        access: `lms_access=${cookieValue(done, 'lms_access')}`,
+        refresh: `lms_refresh=${cookieValue(done, 'lms_refresh')}`,
+      };
+    };
+    // A Lambda route and a core service path, both behind the authorizer.
+    const statuses = async (headers: Record<string, string>) => [
+      (await get('/me', { headers })).status,
+      (await get('/me/enrollments', { headers })).status,
+    ];
+    // The authorizer reuses an answer for REVOCATION_CACHE_MS (its "not revoked" from the calls before the
+    // logout included); the person reads the page that long before logging out.
+    const realNow = Date.now.bind(Date);
+    let readingMs = 0;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + readingMs);
+    try {
+      const session = await signIn();
+      expect(await statuses({ cookie: session.access })).toEqual([200, 200]);
+      // Another tab refreshed: a new access token of the same sign-in.
+      const refreshed = await post('/auth/refresh', { headers: { cookie: session.refresh, origin: APP } });
+      const refreshedAccess = `lms_access=${cookieValue(refreshed, 'lms_access')}`;
+      expect(await statuses({ cookie: refreshedAccess })).toEqual([200, 200]);
+      readingMs += REVOCATION_CACHE_MS;
+
+      const logout = await post('/auth/logout', {
+        headers: { cookie: `${session.access}; ${session.refresh}`, origin: APP },
+      });
+      expect(logout.status).toBe(204);
+      expect(await statuses({ cookie: session.access })).toEqual([401, 401]);
+      expect(await statuses({ cookie: refreshedAccess })).toEqual([401, 401]);
+      expect(
+        (await post('/auth/refresh', { headers: { cookie: session.refresh, origin: APP } })).status,
+      ).toBe(401);
+
+      // The same person signs in again: another session, untouched.
+      const next = await signIn();
+      expect(await statuses({ cookie: next.access })).toEqual([200, 200]);
+
+      // An API client logs out with its bearer token.
+      const bearer = { authorization: `Bearer ${await tokenFor('learner')}` };
+      expect(await statuses(bearer)).toEqual([200, 200]);
+      readingMs += REVOCATION_CACHE_MS;
+      expect((await post('/auth/logout', { headers: bearer })).status).toBe(204);
+      expect(await statuses(bearer)).toEqual([401, 401]);
+      expect(await statuses({ cookie: next.access })).toEqual([200, 200]);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('validates sign-in input and never redirects off the app', async () => {

@@ -7,8 +7,19 @@ import {
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { completeSignIn, resolveReturnTo, startSignIn, type SignInDeps } from '#lambda/auth/sign-in-flow';
+import { decodeJwt } from 'jose';
+import {
+  completeSignIn,
+  endSession,
+  resolveReturnTo,
+  startSignIn,
+  type EndSessionDeps,
+  type SignInDeps,
+} from '#lambda/auth/sign-in-flow';
 import { HttpError } from '#contracts/problem';
+import { SESSION } from '#contracts/resources';
+import { LocalTokenIssuer } from '#local/token-issuer';
+import { startIssuer } from './issuer-fixture';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const now = new Date('2026-11-23T10:00:00Z');
@@ -208,5 +219,106 @@ describe('completeSignIn', () => {
     const error = await completeSignIn(deps, input).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProvisionedThroughputExceededException);
     expect(error).not.toBeInstanceOf(HttpError);
+  });
+});
+
+describe('endSession', () => {
+  let fixture: Awaited<ReturnType<typeof startIssuer>>;
+  let endDeps: EndSessionDeps;
+  // Real time: the verifier checks expiry against the clock.
+  const logoutAt = new Date();
+  const markedUntil = Math.ceil(logoutAt.getTime() / 1000) + SESSION.accessTokenMinutes * 60;
+  const learner = { sub: 'u-1', email: 'l@example.com', roles: ['learner'] as const };
+  const clearedCookies = [
+    'lms_access=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax',
+    'lms_refresh=; Max-Age=0; Path=/auth; HttpOnly; Secure; SameSite=Lax',
+  ];
+
+  beforeAll(async () => {
+    fixture = await startIssuer();
+    endDeps = {
+      ddb: deps.ddb,
+      tableName: 'auth-flow',
+      oauth: { ...deps.oauth, baseUrl: fixture.base },
+      verify: fixture.verify,
+      now: () => logoutAt,
+    };
+  });
+  afterAll(() => fixture.close());
+  beforeEach(() => fixture.revoked.splice(0));
+
+  it('revokes the refresh token and marks the access token’s sign-in revoked until its tokens expire', async () => {
+    ddbMock.on(PutCommand).resolves({});
+    const { access_token } = await fixture.issuer.mintAccessToken(learner, undefined, 'sign-in-1');
+    const cookies = await endSession(endDeps, {
+      refreshToken: 'r-1',
+      accessTokens: [undefined, access_token],
+    });
+    expect(cookies).toEqual(clearedCookies);
+    expect(fixture.revoked).toEqual(['r-1']);
+    expect(ddbMock).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(ddbMock).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'auth-flow',
+      Item: { pk: 'revoked#sign-in-1', expiresAt: markedUntil },
+    });
+    expect(markedUntil).toBeGreaterThanOrEqual(decodeJwt(access_token).exp!);
+  });
+
+  it('marks the session of a bearer token, once when the cookie holds a token of the same sign-in', async () => {
+    ddbMock.on(PutCommand).resolves({});
+    const first = await fixture.issuer.mintAccessToken(learner, undefined, 'sign-in-2');
+    const refreshed = await fixture.issuer.mintAccessToken(learner, undefined, 'sign-in-2');
+    await endSession(endDeps, {
+      refreshToken: undefined,
+      accessTokens: [first.access_token, refreshed.access_token],
+    });
+    expect(fixture.revoked).toEqual([]);
+    expect(ddbMock).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(ddbMock).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'auth-flow',
+      Item: { pk: 'revoked#sign-in-2', expiresAt: markedUntil },
+    });
+  });
+
+  it.each([
+    ['no access token', async () => undefined],
+    ['a garbage access token', async () => 'not.a.jwt'],
+    [
+      'an expired access token',
+      async () => {
+        const token = await fixture.sign({
+          origin_jti: 'sign-in-3',
+          exp: Math.floor(Date.now() / 1000) - 60,
+        });
+        await expect(fixture.verify(token)).rejects.toThrow(/expired/);
+        return token;
+      },
+    ],
+    [
+      'a token signed by someone else, naming another person’s sign-in',
+      async () => {
+        const other = await LocalTokenIssuer.create(fixture.base);
+        return (await other.mintAccessToken(learner, undefined, 'victim')).access_token;
+      },
+    ],
+  ])(
+    'with %s, still revokes the refresh token and clears the cookies, marking nothing',
+    async (_what, token) => {
+      const cookies = await endSession(endDeps, { refreshToken: 'r-2', accessTokens: [await token()] });
+      expect(cookies).toEqual(clearedCookies);
+      expect(fixture.revoked).toEqual(['r-2']);
+      expect(ddbMock).toHaveReceivedCommandTimes(PutCommand, 0);
+    },
+  );
+
+  it('fails when the marker cannot be written, after revoking the refresh token all the same', async () => {
+    ddbMock
+      .on(PutCommand)
+      .rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
+    const { access_token } = await fixture.issuer.mintAccessToken(learner);
+    await expect(
+      endSession(endDeps, { refreshToken: 'r-3', accessTokens: [access_token] }),
+    ).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
+    expect(fixture.revoked).toEqual(['r-3']);
   });
 });

@@ -184,7 +184,67 @@ describe('api stack', () => {
     }
     const policies = Object.values(api.findResources('AWS::IAM::Policy'));
     const withDynamo = policies.filter((p) => JSON.stringify(p).includes('dynamodb:'));
-    expect(withDynamo).toHaveLength(routeList.filter((r) => r.tables).length);
+    // + the authorizer, which reads revocation markers.
+    expect(withDynamo).toHaveLength(routeList.filter((r) => r.tables).length + 1);
+  });
+
+  describe('session revocation', () => {
+    const apiStack = dev.platform.api;
+    const resources = api.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>;
+    const fnNamed = (id: string) => apiStack.functions.find((f) => f.node.id === id)!;
+    const envOf = (id: string) =>
+      (
+        resources[apiStack.getLogicalId(fnNamed(id).function.node.defaultChild as CfnFunction)]!.Properties
+          .Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+    /** The DynamoDB actions a function's role may take, by the resource they apply to. */
+    const dynamoGrantsOf = (id: string) => {
+      const role = apiStack.getLogicalId(fnNamed(id).role.node.defaultChild as never);
+      return Object.values(api.findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string[]; Resource: unknown }[])
+        .filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
+    };
+    const authFlowTable = () => refIn(apiStack, dev.platform.data.tables.authFlow.tableArn);
+    const tokenEnvKeys = [ENV.tokenIssuer, ENV.tokenJwksUri, ENV.tokenClientIds];
+
+    it('lets logout verify tokens as the authorizer does, and no other route', () => {
+      expect(routeList.filter((r) => r.verifiesTokens).map((r) => r.id)).toEqual(['endSession']);
+      for (const route of routeList) {
+        const env = envOf(`Route-${route.id}`);
+        expect([route.id, tokenEnvKeys.map((k) => k in env)]).toEqual([
+          route.id,
+          tokenEnvKeys.map(() => Boolean(route.verifiesTokens)),
+        ]);
+      }
+      const authorizer = envOf('SessionAuthorizer');
+      for (const key of tokenEnvKeys) expect(envOf('Route-endSession')[key]).toEqual(authorizer[key]);
+    });
+
+    it('lets the authorizer read revocation markers from the auth-flow table, and write nothing', () => {
+      expect(envOf('SessionAuthorizer')[ENV.authFlowTable]).toEqual(
+        refIn(apiStack, dev.platform.data.tables.authFlow.tableName),
+      );
+      const grants = dynamoGrantsOf('SessionAuthorizer');
+      expect(grants.length).toBeGreaterThan(0);
+      expect(grants.every((st) => JSON.stringify(st.Resource) === JSON.stringify(authFlowTable()))).toBe(
+        true,
+      );
+      const actions = grants.flatMap((st) => st.Action);
+      expect(actions).toContain('dynamodb:GetItem');
+      expect(actions.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+    });
+
+    it('lets logout write revocation markers to the auth-flow table', () => {
+      expect(envOf('Route-endSession')[ENV.authFlowTable]).toEqual(
+        refIn(apiStack, dev.platform.data.tables.authFlow.tableName),
+      );
+      const grants = dynamoGrantsOf('Route-endSession');
+      expect(grants.every((st) => JSON.stringify(st.Resource) === JSON.stringify(authFlowTable()))).toBe(
+        true,
+      );
+      expect(grants.flatMap((st) => st.Action)).toEqual(expect.arrayContaining(['dynamodb:PutItem']));
+    });
   });
 
   describe('upload routes', () => {
@@ -322,6 +382,9 @@ describe('api stack', () => {
       EnableTokenRevocation: true,
       PreventUserExistenceErrors: 'ENABLED',
       RefreshTokenValidity: 43200,
+      // Minutes. Short: outside the API's authorizer, nothing knows a session was logged out.
+      AccessTokenValidity: 15,
+      IdTokenValidity: 15,
       CallbackURLs: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['/auth/callback'])] })],
     });
     prod.template('api').hasResourceProperties('AWS::Cognito::UserPoolClient', {
