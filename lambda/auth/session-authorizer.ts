@@ -20,9 +20,23 @@ export interface AuthorizerRequest {
 
 export interface AuthorizeDeps {
   readonly verify: VerifyAccessToken;
-  /** Whether logout ended this session (`revocationCheck`); its errors fail the request, never admit it. */
+  /** Whether logout ended this session (`revocationCheck`). */
   readonly isRevoked: (sessionId: string) => Promise<boolean>;
   readonly appOrigins: readonly string[];
+}
+
+/**
+ * The revocation marker is a second line behind a short-lived token whose signature already held. When
+ * DynamoDB cannot answer, failing closed would sign every user out (401) and an authorizer error would be
+ * API Gateway's 500 for every request; the token is admitted instead, for at most its remaining minutes.
+ */
+async function revoked(deps: AuthorizeDeps, sessionId: string): Promise<boolean> {
+  try {
+    return await deps.isRevoked(sessionId);
+  } catch (e) {
+    logger.warn('Revocation check unavailable; admitting a verified token', { error: e as Error });
+    return false;
+  }
 }
 
 /**
@@ -51,7 +65,7 @@ export async function authorizeRequest(
     logger.info('Token refused', { reason: (e as Error).message });
     throw new Error(UNAUTHORIZED);
   }
-  if (await deps.isRevoked(sessionId)) {
+  if (await revoked(deps, sessionId)) {
     logger.info('Token refused', { reason: 'its session was logged out', sub: identity.sub });
     throw new Error(UNAUTHORIZED);
   }
