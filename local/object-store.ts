@@ -1,10 +1,17 @@
 import type { EventEmitter } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { type SecretLookup, verifyS3Signature } from './s3-signature';
+
+/** s3rver's account registry, which its types leave out. */
+const s3rverAccount = createRequire(__filename)('s3rver/lib/models/account') as {
+  DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+};
 
 /** S3's EventBridge `Object Created` event, with the fields start-transcode and the local transcoder read. */
 export interface ObjectCreatedEvent {
@@ -25,10 +32,20 @@ export interface LocalObjectStoreOptions {
   readonly dir?: string;
   /** Called for every object created in the upload bucket, as EventBridge would deliver it. */
   readonly onObjectCreated?: (event: ObjectCreatedEvent) => void;
+  /** Access keys that may sign requests besides the store's own (`S3RVER`). @default none */
+  readonly accessKeys?: readonly AccessKey[];
+  /** The clock signatures are checked against. @default the system clock */
+  readonly clock?: () => Date;
 }
 
-/** The dummy account s3rver checks signatures against: presigned URLs must be signed with it. */
+export interface AccessKey {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** The one account of the store: every request, and every presigned URL, must be signed with it. */
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+const REGION = 'us-east-1';
 
 // Browsers upload parts with PUT to presigned URLs and need each part's ETag to complete the upload; the
 // output bucket is read by the player.
@@ -48,6 +65,45 @@ interface S3rverRecord {
   readonly s3: {
     readonly bucket: { readonly name: string };
     readonly object: { readonly key: string; readonly eTag?: string; readonly size?: number };
+  };
+}
+
+interface KoaContext {
+  readonly method: string;
+  readonly req: { readonly url?: string; readonly headers: Record<string, string | string[] | undefined> };
+  set(name: string, value: string): void;
+  status: number;
+  body: unknown;
+}
+
+/** S3 answers these refusals with 400; the others (access, signature, key, clock) with 403. */
+const BAD_REQUEST = new Set([
+  'AuthorizationHeaderMalformed',
+  'AuthorizationQueryParametersError',
+  'InvalidArgument',
+  'InvalidRequest',
+  'InvalidURI',
+]);
+
+/**
+ * Every request but a CORS preflight must carry a valid SigV4 signature of the store's account, as S3 asks of
+ * a private bucket: no anonymous reads by whatever else runs on the machine, and no presigned URL edited to
+ * reach another key.
+ */
+function requireSignature(secretFor: SecretLookup, clock: () => Date) {
+  return async (ctx: KoaContext, next: () => Promise<void>): Promise<void> => {
+    if (ctx.method === 'OPTIONS') return next();
+    const verdict = verifyS3Signature(
+      { method: ctx.method, url: ctx.req.url ?? '/', headers: ctx.req.headers },
+      secretFor,
+      REGION,
+      clock(),
+    );
+    if (verdict.ok) return next();
+    // The buckets' CORS rules allow every origin; a browser should see the refusal, not a CORS failure.
+    if (ctx.req.headers.origin) ctx.set('access-control-allow-origin', '*');
+    ctx.status = BAD_REQUEST.has(verdict.code) ? 400 : 403;
+    ctx.body = { Error: { Code: verdict.code, Message: verdict.message } };
   };
 }
 
@@ -145,9 +201,19 @@ export class LocalObjectStore {
         { name: options.outputBucket, configs: [corsFor(['GET', 'HEAD'], [])] },
       ],
     });
+    const keys = [CREDENTIALS, ...(options.accessKeys ?? [])];
+    // s3rver checks a signature's key id too (and nothing more of a V4 signature): it must know them all.
+    for (const key of options.accessKeys ?? [])
+      s3rverAccount.DUMMY_ACCOUNT.createKeyPair(key.accessKeyId, key.secretAccessKey);
+    const secretFor: SecretLookup = (id) => keys.find((k) => k.accessKeyId === id)?.secretAccessKey;
     // Before s3rver's router, which is the last middleware it installs.
     const { middleware } = server as unknown as { middleware: unknown[] };
-    middleware.splice(middleware.length - 1, 0, multipartGaps());
+    middleware.splice(
+      middleware.length - 1,
+      0,
+      requireSignature(secretFor, options.clock ?? (() => new Date())),
+      multipartGaps(),
+    );
     // s3rver's types leave out that it is an EventEmitter (a Koa application).
     (server as unknown as EventEmitter).on('event', (notification: { Records: S3rverRecord[] }) => {
       for (const record of notification.Records) {
@@ -180,15 +246,10 @@ export class LocalObjectStore {
   client(): S3Client {
     return new S3Client({
       endpoint: this.endpoint,
-      region: 'us-east-1',
+      region: REGION,
       forcePathStyle: true,
       credentials: CREDENTIALS,
     });
-  }
-
-  /** The URL a browser reads an output object at (s3rver answers anonymous GETs). */
-  outputUrl(key: string): string {
-    return `${this.endpoint}/${this.outputBucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
   }
 
   async close(): Promise<void> {

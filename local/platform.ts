@@ -1,6 +1,5 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -48,11 +47,6 @@ const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
 /** `video.playbackCookieMinutes`'s default. */
 const DEFAULT_PLAYBACK_COOKIE_MINUTES = 10;
 
-/** s3rver's account registry, which its types leave out: who may sign requests to the store. */
-const s3rverAccount = createRequire(__filename)('s3rver/lib/models/account') as {
-  DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
-};
-
 export interface LocalPlatformOptions {
   /** DynamoDB Local (or any DynamoDB-compatible endpoint). */
   readonly dynamoEndpoint: string;
@@ -92,8 +86,6 @@ export interface LocalVod {
   readonly s3Endpoint: string;
   readonly uploadBucket: string;
   readonly outputBucket: string;
-  /** Where a browser reads an output object. */
-  outputUrl(key: string): string;
   /** The playback distribution's stand-in: serves the output bucket to signed cookies only. */
   readonly playbackOrigin: string;
   /** Resolves when every transcode started so far has finished and been published. */
@@ -384,6 +376,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     uploadBucket: `${bucketPrefix}vod-uploads`,
     outputBucket: `${bucketPrefix}vod-renditions`,
     ...(options.vod?.dir ? { dir: options.vod.dir } : {}),
+    // The handlers sign with the local keys, as the DynamoDB client does (DynamoDB Local keeps one database
+    // per access key, so they cannot sign with the store's own).
+    accessKeys: [LOCAL_AWS.credentials],
     // What the vod stack's rule does in AWS: each upload to the bucket starts a transcode.
     // A failed job is logged by the transcoder and forgotten, so uploading again retries it.
     onObjectCreated: (event) => void transcoder.enqueue(event).catch(() => undefined),
@@ -431,13 +426,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   process.env[VOD.env.maxUploadBytes] = String(options.vod?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
   process.env[VOD.env.monthlyTranscodeMinutes] = String(monthlyTranscodeMinutes);
   // The upload routes' S3 client reaches the store as the DynamoDB client reaches DynamoDB Local: through
-  // the SDK's per-service endpoint variable, signing with the same local keys, which s3rver is taught here
-  // (it otherwise knows only its own S3RVER key, and DynamoDB Local keeps one database per access key).
+  // the SDK's per-service endpoint variable, signing with the same local keys.
   process.env.AWS_ENDPOINT_URL_S3 = objects.endpoint;
-  s3rverAccount.DUMMY_ACCOUNT.createKeyPair(
-    LOCAL_AWS.credentials.accessKeyId,
-    LOCAL_AWS.credentials.secretAccessKey,
-  );
 
   // After the environment above: handler modules build their clients and settings when loaded.
   for (const route of routeList) {
@@ -500,7 +490,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       s3Endpoint: objects.endpoint,
       uploadBucket: objects.uploadBucket,
       outputBucket: objects.outputBucket,
-      outputUrl: (key) => objects.outputUrl(key),
       playbackOrigin: cdn.url,
       idle: () => transcoder.idle(),
     },

@@ -117,6 +117,35 @@ function unsignedUrl(origin: string, url: URL): string {
   return `${origin}${url.pathname}${rest ? `?${rest}` : ''}`;
 }
 
+type KeyVerdict =
+  | { readonly ok: true; readonly key: string }
+  | { readonly ok: false; readonly status: number; readonly reason: string };
+
+/**
+ * The S3 key a request path names. S3 keys are literal: `hls/a/..%2f..%2fx` is a key with dots in it, which
+ * S3 looks up (and, as the pipeline writes no such key, refuses with 403). The local store keeps objects as
+ * files, where the same dots would climb out of the bucket into other videos and the upload bucket; so a key
+ * with a dot, dot-dot or empty segment, a backslash or a NUL is refused here with the answer S3 would give,
+ * before the store sees it.
+ */
+export function objectKey(pathname: string): KeyVerdict {
+  let key: string;
+  try {
+    key = decodeURIComponent(pathname.slice(1));
+  } catch {
+    return { ok: false, status: 400, reason: 'Invalid URI: the path is not valid percent-encoding' };
+  }
+  const segments = key.split('/');
+  if (
+    key === '' ||
+    segments.some((s) => s === '' || s === '.' || s === '..') ||
+    [...key].some((c) => c === '\\' || c <= '\u001f' || c === '\u007f')
+  ) {
+    return { ok: false, status: 403, reason: 'Access Denied: no such object' };
+  }
+  return { ok: true, key };
+}
+
 export interface LocalPlaybackCdnOptions {
   /** Reads the output bucket. */
   readonly s3: S3Client;
@@ -168,13 +197,14 @@ export class LocalPlaybackCdn {
         clock(),
       );
       if (!verdict.ok) return deny(res, 403, verdict.reason);
+      const key = objectKey(url.pathname);
+      if (!key.ok) return deny(res, key.status, key.reason);
       let object;
       try {
-        object = await options.s3.send(
-          new GetObjectCommand({ Bucket: options.bucket, Key: decodeURIComponent(url.pathname.slice(1)) }),
-        );
+        object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: key.key }));
       } catch (e) {
-        if (e instanceof NoSuchKey) return deny(res, 404, 'Not Found');
+        // The origin access control grants s3:GetObject only, so S3 answers a missing key with 403, not 404.
+        if (e instanceof NoSuchKey) return deny(res, 403, 'Access Denied: no such object');
         throw e;
       }
       res.writeHead(200, {
@@ -207,6 +237,6 @@ export class LocalPlaybackCdn {
 function deny(res: ServerResponse, status: number, reason: string) {
   res.writeHead(status, { 'content-type': 'text/xml' });
   res.end(
-    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${status === 404 ? 'NotFound' : 'AccessDenied'}</Code><Message>${reason}</Message></Error>`,
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${status === 400 ? 'InvalidURI' : 'AccessDenied'}</Code><Message>${reason}</Message></Error>`,
   );
 }

@@ -133,10 +133,13 @@ describe('local video pipeline', () => {
     const keys = Contents.map((o) => o.Key);
     for (const segment of segments) expect(keys).toContain(`${prefix}${segment}`);
     expect(keys).toContain(`${prefix}thumbnail.0000000.jpg`);
-    // What a browser reads: the store answers anonymous GETs at outputUrl.
-    const thumb = await fetch(store.outputUrl(`${prefix}thumbnail.0000000.jpg`));
-    expect(thumb.status).toBe(200);
-    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+    const thumb = await s3.send(
+      new GetObjectCommand({ Bucket: store.outputBucket, Key: `${prefix}thumbnail.0000000.jpg` }),
+    );
+    expect(thumb.ContentType).toBe('image/jpeg');
+    // Nobody else on the machine reads the buckets: S3 refuses an unsigned request to a private bucket.
+    const anonymous = await fetch(`${store.endpoint}/${store.outputBucket}/${prefix}thumbnail.0000000.jpg`);
+    expect(anonymous.status).toBe(403);
 
     const ready = bus.published.filter((e) => e['detail-type'] === 'video.ready');
     expect(ready).toHaveLength(1);
