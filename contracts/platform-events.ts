@@ -79,3 +79,19 @@ export const enrollmentCreated = coreFact.extend({
   userSub: z.string().min(1).max(128),
 });
 export type EnrollmentCreated = z.infer<typeof enrollmentCreated>;
+
+/**
+ * A provision as live lectures need it: whose it is, for which course, how many attendees it was granted,
+ * and whether it runs (created when requested, sent again when decided or changed).
+ */
+export const provisionSet = coreFact.extend({
+  provisionId: z.uuid(),
+  institutionId: z.uuid(),
+  companyId: z.uuid(),
+  courseId: z.uuid(),
+  attendeeCount: z.number().int().min(0),
+  state: z.enum(['requested', 'accepted', 'rejected']),
+  startsOn: z.iso.date(),
+  endsOn: z.iso.date(),
+});
+export type ProvisionSet = z.infer<typeof provisionSet>;

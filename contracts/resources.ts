@@ -36,13 +36,22 @@ export const ENV = {
   cookieDomain: 'COOKIE_DOMAIN',
   /** Comma-separated browser origins allowed to call the API with session cookies. */
   appOrigins: 'APP_ORIGINS',
+  /** DynamoDB table of live lectures (contracts/live.ts). */
+  liveTable: 'LIVE_TABLE_NAME',
 } as const;
 
-/** A DynamoDB table's key layout (string keys) and its TTL attribute, if any. */
+/** A DynamoDB table's key layout (string keys), its secondary indexes and its TTL attribute, if any. */
 export interface TableSpec {
   readonly partitionKey: string;
   readonly sortKey?: string;
   readonly timeToLiveAttribute?: string;
+  /** Global secondary indexes (all attributes projected), by name. @default none */
+  readonly indexes?: Readonly<Record<string, { readonly partitionKey: string; readonly sortKey?: string }>>;
+  /**
+   * The feature whose stack owns the table (created only with it, and not by the data stack).
+   * @default - the data stack's, always there
+   */
+  readonly feature?: 'live';
 }
 
 /** Key layout of each DynamoDB table, so the data stack and the local runner create identical tables. */
@@ -64,8 +73,28 @@ export const TABLES = {
    * (`institution#<id>`/`transcode-minutes#<yyyy-mm>`) and the videos counted in them (`transcode#<digest>`/`meta`).
    */
   access: { partitionKey: 'pk', sortKey: 'sk' },
+  /**
+   * Live lectures (the live stack's, with `features.liveLectures`): `lecture#<id>` / `meta` (the lecture, its
+   * channel and room, its seat count), `seat#<sub>` (a learner's join and presence), `quiz#<id>` (a quiz and
+   * when it was sent), `answer#<quizId>#<sub>` (one answer each); `limiter#<channelArn>` / `metadata` (the
+   * next free PutMetadata slot of a channel). Indexes in LIVE.indexes (contracts/live.ts).
+   */
+  live: {
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    feature: 'live',
+    indexes: {
+      byProvision: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+      byChannel: { partitionKey: 'channelArn' },
+      bySweepState: { partitionKey: 'sweepState', sortKey: 'startsAt' },
+    },
+  },
 } as const satisfies Record<string, TableSpec>;
 export type TableName = keyof typeof TABLES;
+/** The tables the data stack always creates; the others belong to their feature's stack. */
+export type CoreTableName = {
+  [N in TableName]: (typeof TABLES)[N] extends { feature: string } ? never : N;
+}[TableName];
 
 /** Cookie names of the browser session. */
 export const COOKIES = {
@@ -131,12 +160,18 @@ export const CORE_SERVICE = {
 export const EVENTS = {
   /** Environment variable holding the bus name, for every publisher. */
   busNameEnv: 'EVENT_BUS_NAME',
-  sources: { core: 'lms.core', vod: 'lms.vod' },
+  sources: { core: 'lms.core', vod: 'lms.vod', live: 'lms.live' },
   /** What the core service consumes, by source. */
   coreConsumes: { 'lms.vod': ['video.ready', 'video.failed'] },
   /** What the access projection consumes, by source (contracts in platform-events.ts). */
   accessConsumes: {
-    'lms.core': ['institution.member-set', 'institution.member-removed', 'content.set', 'enrollment.created'],
+    'lms.core': [
+      'institution.member-set',
+      'institution.member-removed',
+      'content.set',
+      'enrollment.created',
+      'provision.set',
+    ],
   },
 } as const;
 

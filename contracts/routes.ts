@@ -7,6 +7,17 @@ import {
   startUploadBody,
   uploadIdParams,
 } from './vod-requests';
+import {
+  answerQuizBody,
+  chatTokenBody,
+  createLectureBody,
+  createQuizBody,
+  lectureIdParams,
+  listLecturesQuery,
+  presenceBody,
+  quizIdParams,
+  updateLectureBody,
+} from './live';
 
 /**
  * The one list of HTTP routes served by Lambda. The api stack builds API Gateway routes and functions
@@ -39,7 +50,7 @@ export interface RouteDef {
    */
   readonly verifiesTokens?: boolean;
   /** Exists only when this feature is on in the institution's config. @default - always */
-  readonly feature?: 'video';
+  readonly feature?: 'video' | 'live';
   /**
    * Buckets the handler uses; the api stack grants exactly what their handlers need of them: `readWrite`
    * the multipart upload actions, `read` listing and reading materials.
@@ -47,7 +58,29 @@ export interface RouteDef {
   readonly buckets?: { readonly upload?: 'readWrite' | 'read' };
   /** Signs playback cookies: the api stack hands it the signing key's secret and the distribution's origin. */
   readonly signsPlayback?: boolean;
+  /** Signs IVS playback tokens: the api stack hands it the live playback key's secret. */
+  readonly signsLivePlayback?: boolean;
+  /**
+   * What the route asks of IVS and IVS chat (besides its tables); the api stack grants exactly these actions
+   * on the platform's own channels and rooms. @default none
+   */
+  readonly ivs?: readonly IvsAction[];
 }
+
+/** The IVS actions live routes use: never `ivs:*`. */
+export type IvsAction =
+  | 'ivs:CreateChannel'
+  | 'ivs:DeleteChannel'
+  | 'ivs:UpdateChannel'
+  | 'ivs:GetStream'
+  | 'ivs:GetStreamKey'
+  | 'ivs:ListStreamKeys'
+  | 'ivs:PutMetadata'
+  | 'ivs:TagResource'
+  | 'ivschat:CreateRoom'
+  | 'ivschat:DeleteRoom'
+  | 'ivschat:CreateChatToken'
+  | 'ivschat:TagResource';
 
 const route = <const R extends RouteDef>(r: R): R => r;
 
@@ -68,6 +101,14 @@ const uploadRoute = {
 
 /** Who may watch: the domain then checks enrolment in the content's course, or managing its institution. */
 const watchers = ['learner', 'institution-manager', 'instructor'] as const satisfies readonly Role[];
+
+/** Who runs a lecture: the domain then checks they belong to the provision's institution. */
+const lecturers = ['institution-manager', 'instructor'] as const satisfies readonly Role[];
+/** Every live route reads the projection (provisions, members, learners) beside its own table. */
+const liveRoute = {
+  tables: { access: 'read', live: 'readWrite' },
+  feature: 'live',
+} as const satisfies Partial<RouteDef>;
 
 export const routes = {
   getMe: route({
@@ -197,6 +238,175 @@ export const routes = {
     tables: { access: 'read' },
     buckets: { upload: 'read' },
     feature: 'video',
+  }),
+} as const satisfies Record<string, RouteDef>;
+
+/**
+ * The live lecture routes (`features.liveLectures`). They join `routes` with their handlers and the live
+ * stack; until then nothing builds or serves them.
+ */
+export const liveRoutes = {
+  createLecture: route({
+    method: 'POST',
+    path: '/lectures',
+    handler: 'live/create-lecture',
+    access: lecturers,
+    summary: 'Schedules a live lecture for a provision: an IVS channel and chat room of its own',
+    body: createLectureBody,
+    ...liveRoute,
+    ivs: [
+      'ivs:CreateChannel',
+      'ivs:DeleteChannel',
+      'ivs:TagResource',
+      'ivschat:CreateRoom',
+      'ivschat:DeleteRoom',
+      'ivschat:TagResource',
+    ],
+  }),
+  listLectures: route({
+    method: 'GET',
+    path: '/lectures',
+    handler: 'live/list-lectures',
+    access: watchers,
+    summary: 'A provision’s lectures by planned start, a page at a time',
+    query: listLecturesQuery,
+    ...liveRoute,
+  }),
+  getLecture: route({
+    method: 'GET',
+    path: '/lectures/{lectureId}',
+    handler: 'live/get-lecture',
+    access: watchers,
+    params: lectureIdParams,
+    summary: 'One lecture: its schedule, state and seats',
+    ...liveRoute,
+  }),
+  updateLecture: route({
+    method: 'PATCH',
+    path: '/lectures/{lectureId}',
+    handler: 'live/update-lecture',
+    access: lecturers,
+    params: lectureIdParams,
+    summary: 'Changes a scheduled lecture’s title, times or capacity',
+    body: updateLectureBody,
+    ...liveRoute,
+  }),
+  cancelLecture: route({
+    method: 'DELETE',
+    path: '/lectures/{lectureId}',
+    handler: 'live/cancel-lecture',
+    access: lecturers,
+    params: lectureIdParams,
+    summary: 'Cancels a lecture that is not live, deleting its channel and room',
+    ...liveRoute,
+    ivs: ['ivs:DeleteChannel', 'ivschat:DeleteRoom'],
+  }),
+  getStreamKey: route({
+    method: 'POST',
+    path: '/lectures/{lectureId}/stream-key',
+    handler: 'live/get-stream-key',
+    access: lecturers,
+    params: lectureIdParams,
+    summary: 'The ingest endpoint and stream key, read from IVS when going live and never stored',
+    ...liveRoute,
+    ivs: ['ivs:GetStreamKey', 'ivs:ListStreamKeys'],
+  }),
+  joinLecture: route({
+    method: 'POST',
+    path: '/lectures/{lectureId}/join',
+    handler: 'live/join-lecture',
+    access: watchers,
+    params: lectureIdParams,
+    summary: 'Takes (or keeps) the caller’s seat and answers a playback URL with a short-lived token',
+    ...liveRoute,
+    signsLivePlayback: true,
+  }),
+  recordPresence: route({
+    method: 'POST',
+    path: '/lectures/{lectureId}/presence',
+    handler: 'live/record-presence',
+    access: ['learner'],
+    params: lectureIdParams,
+    summary: 'A heartbeat while watching: adds the time since the last one to the learner’s presence',
+    body: presenceBody,
+    ...liveRoute,
+  }),
+  leaveLecture: route({
+    method: 'POST',
+    path: '/lectures/{lectureId}/leave',
+    handler: 'live/leave-lecture',
+    access: ['learner'],
+    params: lectureIdParams,
+    summary: 'Stops counting the learner’s presence (the seat stays theirs)',
+    ...liveRoute,
+  }),
+  createChatToken: route({
+    method: 'POST',
+    path: '/lectures/{lectureId}/chat-token',
+    handler: 'live/create-chat-token',
+    access: watchers,
+    params: lectureIdParams,
+    summary: 'An IVS chat token for the lecture’s room: learners send, staff also moderate',
+    body: chatTokenBody,
+    ...liveRoute,
+    ivs: ['ivschat:CreateChatToken'],
+  }),
+  createQuiz: route({
+    method: 'POST',
+    path: '/lectures/{lectureId}/quizzes',
+    handler: 'live/create-quiz',
+    access: lecturers,
+    params: lectureIdParams,
+    summary: 'Prepares a quiz; refused when its form on the channel would pass IVS’s 1 KB',
+    body: createQuizBody,
+    ...liveRoute,
+  }),
+  listQuizzes: route({
+    method: 'GET',
+    path: '/lectures/{lectureId}/quizzes',
+    handler: 'live/list-quizzes',
+    access: watchers,
+    params: lectureIdParams,
+    summary: 'The lecture’s quizzes: all of them with answers for staff, the sent ones without for learners',
+    ...liveRoute,
+  }),
+  sendQuiz: route({
+    method: 'POST',
+    path: '/lectures/{lectureId}/quizzes/{quizId}/send',
+    handler: 'live/send-quiz',
+    access: lecturers,
+    params: quizIdParams,
+    summary: 'Puts the quiz on the live channel as timed metadata, within IVS’s 5 calls a second',
+    ...liveRoute,
+    ivs: ['ivs:PutMetadata'],
+  }),
+  answerQuiz: route({
+    method: 'POST',
+    path: '/lectures/{lectureId}/quizzes/{quizId}/answers',
+    handler: 'live/answer-quiz',
+    access: ['learner'],
+    params: quizIdParams,
+    summary: 'A learner’s one answer, before the deadline by the server’s clock',
+    body: answerQuizBody,
+    ...liveRoute,
+  }),
+  getQuizResults: route({
+    method: 'GET',
+    path: '/lectures/{lectureId}/quizzes/{quizId}/results',
+    handler: 'live/get-quiz-results',
+    access: lecturers,
+    params: quizIdParams,
+    summary: 'Answers per option and the correct rate, as they come in',
+    ...liveRoute,
+  }),
+  getAttendance: route({
+    method: 'GET',
+    path: '/lectures/{lectureId}/attendance',
+    handler: 'live/get-attendance',
+    access: lecturers,
+    params: lectureIdParams,
+    summary: 'Who joined, their presence time and attendance rate, and their quiz scores',
+    ...liveRoute,
   }),
 } as const satisfies Record<string, RouteDef>;
 

@@ -93,14 +93,29 @@ export async function createTables(endpoint: string, prefix: string): Promise<Re
   try {
     for (const [name, spec] of Object.entries(TABLES) as [TableName, TableSpec][]) {
       const tableName = `${prefix}${name}`;
-      const keys: { name: string; type: 'HASH' | 'RANGE' }[] = [{ name: spec.partitionKey, type: 'HASH' }];
-      if (spec.sortKey) keys.push({ name: spec.sortKey, type: 'RANGE' });
+      const keySchema = (partitionKey: string, sortKey?: string) => [
+        { AttributeName: partitionKey, KeyType: 'HASH' as const },
+        ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
+      ];
+      const indexes = Object.entries(spec.indexes ?? {});
+      const attributes = new Set(
+        [spec, ...indexes.map(([, i]) => i)].flatMap((k) => [k.partitionKey, k.sortKey ?? []].flat()),
+      );
       await client.send(
         new CreateTableCommand({
           TableName: tableName,
           BillingMode: 'PAY_PER_REQUEST',
-          KeySchema: keys.map((k) => ({ AttributeName: k.name, KeyType: k.type })),
-          AttributeDefinitions: keys.map((k) => ({ AttributeName: k.name, AttributeType: 'S' })),
+          KeySchema: keySchema(spec.partitionKey, spec.sortKey),
+          AttributeDefinitions: [...attributes].map((a) => ({ AttributeName: a, AttributeType: 'S' })),
+          ...(indexes.length
+            ? {
+                GlobalSecondaryIndexes: indexes.map(([IndexName, i]) => ({
+                  IndexName,
+                  KeySchema: keySchema(i.partitionKey, i.sortKey),
+                  Projection: { ProjectionType: 'ALL' },
+                })),
+              }
+            : {}),
         }),
       );
       if (spec.timeToLiveAttribute) {

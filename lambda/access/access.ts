@@ -8,6 +8,7 @@ import {
   eventEnvelope,
   institutionMemberRemoved,
   institutionMemberSet,
+  provisionSet,
 } from '#contracts/platform-events';
 
 /*
@@ -16,6 +17,8 @@ import {
  *   content#<contentId>       / meta           { courseId, institutionId, kind, state }
  *   institution#<id>          / member#<sub>   { role } or { removed: true }
  *   course#<courseId>         / learner#<sub>  { enrollmentId, provisionId }
+ *   provision#<provisionId>   / meta           { institutionId, companyId, courseId, attendeeCount, state,
+ *                                                startsOn, endsOn }
  * Every item also keeps the `occurredAt` and `eventId` of the fact that wrote it.
  */
 
@@ -24,6 +27,7 @@ const facts = {
   'institution.member-removed': institutionMemberRemoved,
   'content.set': contentSet,
   'enrollment.created': enrollmentCreated,
+  'provision.set': provisionSet,
 } as const satisfies Record<(typeof EVENTS.accessConsumes)['lms.core'][number], z.ZodType>;
 
 export type AccessFactType = keyof typeof facts;
@@ -66,6 +70,7 @@ export const memberKey = (institutionId: string, sub: string) => ({
   pk: `institution#${institutionId}`,
   sk: `member#${sub}`,
 });
+export const provisionKey = (provisionId: string) => ({ pk: `provision#${provisionId}`, sk: 'meta' });
 export const learnerKey = (courseId: string, sub: string) => ({
   pk: `course#${courseId}`,
   sk: `learner#${sub}`,
@@ -99,6 +104,15 @@ export async function applyAccessFact(
     case 'enrollment.created': {
       const { courseId, userSub, enrollmentId, provisionId } = fact.detail;
       item = { ...learnerKey(courseId, userSub), enrollmentId, provisionId };
+      break;
+    }
+    case 'provision.set': {
+      const { provisionId, institutionId, companyId, courseId, attendeeCount, state, startsOn, endsOn } =
+        fact.detail;
+      item = {
+        ...provisionKey(provisionId),
+        ...{ institutionId, companyId, courseId, attendeeCount, state, startsOn, endsOn },
+      };
       break;
     }
   }

@@ -32,7 +32,7 @@ import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { CORE_SERVICE, ENV, SESSION, type TableName, VOD } from '#contracts/resources';
+import { CORE_SERVICE, type CoreTableName, ENV, SESSION, VOD } from '#contracts/resources';
 import { type RouteDef, routeList } from '#contracts/routes';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
@@ -42,7 +42,7 @@ export interface ApiStackProps extends StackProps {
   /** Base URL of the user pool's managed login (its OAuth 2.0 endpoints). */
   readonly oauthBaseUrl: string;
   readonly identityProviders: readonly UserPoolClientIdentityProvider[];
-  readonly tables: Readonly<Record<TableName, ITable>>;
+  readonly tables: Readonly<Record<CoreTableName, ITable>>;
   readonly allowedOrigins: readonly string[];
   /** @default - the API is served on its execute-api URL and cookies are host-only */
   readonly domain?: InstitutionConfig['domain'];
@@ -207,7 +207,7 @@ export class ApiStack extends Stack {
         ...(route.verifiesTokens ? tokenEnv : {}),
       });
       for (const [table, access] of Object.entries(route.tables ?? {}) as [
-        TableName,
+        CoreTableName,
         'read' | 'readWrite',
       ][]) {
         fn.bindTable(props.tables[table], ENV[`${table}Table`], access);

@@ -12,7 +12,7 @@ import {
   StorageType,
 } from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
-import { TABLES, type TableName, type TableSpec } from '#contracts/resources';
+import { type CoreTableName, TABLES, type TableName, type TableSpec } from '#contracts/resources';
 import type { InstitutionConfig } from '../config/institution-config';
 
 export interface DataStackProps extends StackProps {
@@ -31,7 +31,7 @@ export interface DataStackProps extends StackProps {
  */
 export class DataStack extends Stack {
   public readonly database: DatabaseInstance;
-  public readonly tables: Record<TableName, TableV2>;
+  public readonly tables: Record<CoreTableName, TableV2>;
   public readonly eventBus: EventBus;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
@@ -101,9 +101,11 @@ export class DataStack extends Stack {
       });
     }
 
-    const tables = {} as Record<TableName, TableV2>;
+    const tables = {} as Record<CoreTableName, TableV2>;
     for (const [name, spec] of Object.entries(TABLES) as [TableName, TableSpec][]) {
-      tables[name] = new TableV2(this, `Table-${name}`, {
+      // A feature's table is its own stack's, there only when the feature is on.
+      if (spec.feature) continue;
+      tables[name as CoreTableName] = new TableV2(this, `Table-${name}`, {
         partitionKey: { name: spec.partitionKey, type: AttributeType.STRING },
         ...(spec.sortKey ? { sortKey: { name: spec.sortKey, type: AttributeType.STRING } } : {}),
         ...(spec.timeToLiveAttribute ? { timeToLiveAttribute: spec.timeToLiveAttribute } : {}),

@@ -5,6 +5,7 @@ import type {
   enrollmentCreated,
   institutionMemberRemoved,
   institutionMemberSet,
+  provisionSet,
 } from '#contracts/platform-events';
 import type { Database } from '../db/schema';
 
@@ -20,7 +21,8 @@ interface ProvisionDecided {
 /**
  * Every event the core service publishes (`<domain>.<what happened>`) with its payload. The ones other
  * domains consume are derived from their contracts, so a payload cannot drift from its schema unnoticed;
- * `provision.*` has no consumer yet, hence no contract.
+ * `provision.requested|accepted|rejected` have no consumer yet, hence no contract; `provision.set` is
+ * the whole provision as the access projection keeps it.
  */
 export interface CorePayloads {
   'provision.requested': { provisionId: string; companyId: string; courseId: string; institutionId: string };
@@ -30,6 +32,7 @@ export interface CorePayloads {
   'institution.member-set': Fact<typeof institutionMemberSet>;
   'institution.member-removed': Fact<typeof institutionMemberRemoved>;
   'content.set': Fact<typeof contentSet>;
+  'provision.set': Fact<typeof provisionSet>;
 }
 
 export type CoreEventType = keyof CorePayloads;

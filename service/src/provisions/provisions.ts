@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema';
-import { emit } from '../events/outbox';
+import { emit, type CorePayloads } from '../events/outbox';
 import { HttpError } from '../http/errors';
 import { type Caller, notFound, requireRole } from '../http/identity';
 
@@ -30,6 +30,23 @@ const columns = [
   'created_at as createdAt',
   'decided_at as decidedAt',
 ] as const;
+
+type ProvisionRow = Pick<
+  CorePayloads['provision.set'],
+  'institutionId' | 'companyId' | 'courseId' | 'attendeeCount' | 'state' | 'startsOn' | 'endsOn'
+> & { readonly id: string };
+
+/** The whole provision for the access projection (live lectures read its attendees and institution). */
+const provisionSetOf = (p: ProvisionRow): CorePayloads['provision.set'] => ({
+  provisionId: p.id,
+  institutionId: p.institutionId,
+  companyId: p.companyId,
+  courseId: p.courseId,
+  attendeeCount: p.attendeeCount,
+  state: p.state,
+  startsOn: p.startsOn,
+  endsOn: p.endsOn,
+});
 
 export async function provisionFor(db: Kysely<Database>, caller: Caller, id: string) {
   const p = await db.selectFrom('provisions').select(columns).where('id', '=', id).executeTakeFirst();
@@ -74,6 +91,7 @@ export async function requestProvision(db: Kysely<Database>, caller: Caller, inp
       courseId: p.courseId,
       institutionId: p.institutionId,
     });
+    await emit(trx, 'provision.set', provisionSetOf(p));
     return p;
   });
 }
@@ -124,6 +142,7 @@ export async function decideProvision(
       companyId: updated.companyId,
       reason: decision.reason ?? null,
     });
+    await emit(trx, 'provision.set', provisionSetOf(updated));
     return updated;
   });
 }

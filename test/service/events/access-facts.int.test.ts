@@ -4,6 +4,7 @@ import {
   enrollmentCreated,
   institutionMemberRemoved,
   institutionMemberSet,
+  provisionSet,
 } from '#contracts/platform-events';
 import { EVENTS } from '#contracts/resources';
 import type { CoreEventType } from '#service/events/outbox';
@@ -23,6 +24,7 @@ const contracts: Record<(typeof EVENTS.accessConsumes)['lms.core'][number], z.Zo
   'institution.member-removed': institutionMemberRemoved,
   'content.set': contentSet,
   'enrollment.created': enrollmentCreated,
+  'provision.set': provisionSet,
 };
 
 let f: ServiceFixture;
@@ -196,9 +198,13 @@ describe('access facts in the outbox', () => {
       .where('user_sub', '=', employee.sub)
       .executeTakeFirstOrThrow();
 
+    const provision = { provisionId, institutionId, companyId, courseId, attendeeCount: 5 };
+    const period = { startsOn: '2027-03-01', endsOn: '2027-05-31' };
     expect(await newEvents()).toEqual([
       event('provision.requested', { provisionId, companyId, courseId, institutionId }),
+      event('provision.set', { ...provision, state: 'requested', ...period }),
       event('provision.accepted', { provisionId, companyId, reason: null }),
+      event('provision.set', { ...provision, state: 'accepted', ...period }),
       event('enrollment.created', { enrollmentId, provisionId, courseId, userSub: employee.sub }),
     ]);
   });

@@ -180,6 +180,7 @@ describe('provisions and enrollments', () => {
         'institution.member-set',
         'content.set',
         'provision.requested',
+        'provision.set',
         'provision.accepted',
         'enrollment.created',
       ]),
