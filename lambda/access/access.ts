@@ -165,7 +165,8 @@ async function getItem<T>(
   return Item as T | undefined;
 }
 
-async function managesInstitution(
+/** Does `sub` manage or teach at this institution (a member not removed, with a managing role)? */
+export async function managesInstitution(
   ddb: DynamoDBDocumentClient,
   tableName: string,
   sub: string,
@@ -243,4 +244,38 @@ export async function canWatchContent(
 export function orderOf(occurredAt: string, eventId: string): string {
   const sortableId = eventId.replace(/\d+$/, (digits) => digits.padStart(20, '0'));
   return `${occurredAt}#${sortableId}`;
+}
+
+/** A provision as the projection keeps it (`provision.set`). */
+export interface ProvisionItem {
+  readonly institutionId: string;
+  readonly companyId: string;
+  readonly courseId: string;
+  readonly attendeeCount: number;
+  readonly state: 'requested' | 'accepted' | 'rejected';
+  readonly startsOn: string;
+  readonly endsOn: string;
+}
+
+export const provisionFacts = (ddb: DynamoDBDocumentClient, tableName: string, provisionId: string) =>
+  getItem<ProvisionItem>(ddb, tableName, provisionKey(provisionId));
+
+/**
+ * The enrollment of `sub` in this provision, if any: the learner item is per course, and must name this
+ * provision (a learner enrolled through another company's provision of the same course is not in it).
+ */
+export async function enrollmentIn(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  sub: string,
+  courseId: string,
+  provisionId: string,
+): Promise<{ readonly enrollmentId: string } | undefined> {
+  const learner = await getItem<{ enrollmentId: string; provisionId: string; removed?: boolean }>(
+    ddb,
+    tableName,
+    learnerKey(courseId, sub),
+  );
+  if (!learner || learner.removed === true || learner.provisionId !== provisionId) return undefined;
+  return { enrollmentId: learner.enrollmentId };
 }
