@@ -175,3 +175,22 @@ export const liveEnded = z.object({
 });
 export type LiveEnded = z.infer<typeof liveEnded>;
 export const LIVE_ENDED_PART_SIZE = 500;
+
+/**
+ * A lecture's recording became a video of its course: the live domain copied IVS's HLS recording into the
+ * playback bucket under `hls/<lectureId>/` (the video's content id is the lecture's), and the core makes it a
+ * video content learners watch with credited progress. The newest `occurredAt` wins when a lecture's stream
+ * restarted and was recorded again.
+ */
+export const liveRecorded = z.object({
+  lectureId: z.uuid(),
+  provisionId: z.uuid(),
+  courseId: z.uuid(),
+  institutionId: z.uuid(),
+  title,
+  occurredAt: instant,
+  durationSeconds: z.number().int().min(0),
+  /** The HLS master playlist, relative to the playback distribution (`hls/<lectureId>/index.m3u8`). */
+  manifestPath: z.string().min(1).max(1024),
+});
+export type LiveRecorded = z.infer<typeof liveRecorded>;
