@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { LiveEnded } from '#contracts/live';
+import { EVENTS } from '#contracts/resources';
 import { coreEventHandlers } from '#service/events/handlers';
 import { consumeBatch } from '#service/events/queue-consumer';
 import { serviceFixture, type Person, type ServiceFixture } from '../service-fixture';
@@ -146,6 +147,13 @@ const liveState = async () => {
 };
 
 describe('live.ended from the queue', () => {
+  it('has a handler for every type the core consumes, and for no other', () => {
+    // The stack's rules, the queue consumer and the local bus all derive from EVENTS.coreConsumes.
+    expect(Object.keys(coreEventHandlers(db(), log)).sort()).toEqual(
+      Object.values(EVENTS.coreConsumes).flat().sort(),
+    );
+  });
+
   it('records the lecture and its attendees, and takes the message off the queue', async () => {
     const detail = report(lectures.a, [attendee(e0, ownCompany().employee.sub, 0.75, [2, 1])]);
     const { handled, deleted } = await deliver([envelope(detail, 'ev-a1')]);
