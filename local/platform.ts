@@ -19,7 +19,7 @@ import { createAccessTokenVerifier } from '#contracts/access-token';
 import { projectAccessEvent } from '#lambda/access/access';
 import { fieldProblems } from '#contracts/problem';
 import { buildCoreService } from '#service/app';
-import { mediaEventHandlers } from '#service/courses/media-events';
+import { coreEventHandlers } from '#service/events/handlers';
 import { relayOutbox } from '#service/events/relay';
 import { startEventWorkers } from '#service/events/workers';
 import { startExamTimer } from '#service/exams/exam-timer';
@@ -335,9 +335,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     }),
   });
   await core.listen({ port: 0, host: '127.0.0.1' });
+  const workerLog = {
+    warn: (message: string, fields: object) => log(`${message} ${JSON.stringify(fields)}`),
+  };
   const bus = new LocalEventBus(log);
   for (const [source, types] of Object.entries(EVENTS.coreConsumes))
-    bus.subscribe(source, types, mediaEventHandlers(options.database));
+    bus.subscribe(source, types, coreEventHandlers(options.database, workerLog));
   // What the access stack's rule, queue and projector do in AWS, with the projector's own apply function.
   // Not lambda/shared/clients: importing it statically would create the handlers' tracer before the
   // environment above is set.
@@ -350,9 +353,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       types,
       Object.fromEntries(types.map((t) => [t, (e) => projectAccessEvent(accessDb, tables.access, e)])),
     );
-  const workerLog = {
-    warn: (message: string, fields: object) => log(`${message} ${JSON.stringify(fields)}`),
-  };
   const workers = [
     // Events show up quickly in a demo; one machine's outbox is small.
     startEventWorkers({

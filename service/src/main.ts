@@ -9,10 +9,10 @@ import {
   complianceProfile,
 } from '#contracts/compliance-profiles';
 import { buildCoreService } from './app';
-import { mediaEventHandlers } from './courses/media-events';
 import { connectEmbedded, connectPostgres } from './db/connect';
 import { MIGRATIONS_DIR, migrateToLatest } from './db/migrate';
 import { secretPassword } from './db/secret-password';
+import { coreEventHandlers } from './events/handlers';
 import { eventBridgePublisher } from './events/publisher';
 import { startEventWorkers } from './events/workers';
 import { startExamTimer } from './exams/exam-timer';
@@ -68,7 +68,7 @@ async function main() {
       db,
       ...(busName ? { publish: eventBridgePublisher(new EventBridgeClient({}), busName) } : {}),
       ...(busName && queueUrl
-        ? { queue: { sqs: new SQSClient({}), url: queueUrl, handlers: mediaEventHandlers(db) } }
+        ? { queue: { sqs: new SQSClient({}), url: queueUrl, handlers: coreEventHandlers(db, log) } }
         : {}),
       log,
     }),

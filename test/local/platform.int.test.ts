@@ -575,5 +575,52 @@ describe('local platform over HTTP', () => {
     // Completed, the learner rates the course once.
     await call('learner', 'POST', `/me/enrollments/${enrollmentId}/rating`, { stars: 5 }, 201);
     await call('learner', 'POST', `/me/enrollments/${enrollmentId}/rating`, { stars: 4 }, 409);
+
+    // A live lecture ends: the live domain's report reaches the core through the same local bus.
+    const ended = new Date(Date.now() + 60_000);
+    const lectureId = crypto.randomUUID();
+    await platform.bus.publish([
+      {
+        source: 'lms.live',
+        detailType: 'live.ended',
+        detail: {
+          lectureId,
+          provisionId: provision.id,
+          courseId: course.id,
+          institutionId: provision.institutionId,
+          title: 'Extinguishers, live',
+          occurredAt: ended.toISOString(),
+          startedAt: new Date(ended.getTime() - 3_600_000).toISOString(),
+          endedAt: ended.toISOString(),
+          quizzesSent: 2,
+          part: 1,
+          parts: 1,
+          attendees: [
+            {
+              userSub: learner,
+              enrollmentId,
+              joinedAt: new Date(ended.getTime() - 3_000_000).toISOString(),
+              presenceSeconds: 3240,
+              attendanceRate: 0.9,
+              quizzesAnswered: 2,
+              quizzesCorrect: 1,
+            },
+          ],
+        },
+        time: ended,
+      },
+    ]);
+    await platform.bus.settled();
+    expect(await call('company-manager', 'GET', `/provisions/${provision.id}/progress`)).toEqual([
+      expect.objectContaining({ liveLecturesAttended: 1, liveLecturesEnded: 1, liveAttendanceRate: 0.9 }),
+    ]);
+    const withLive = await call(
+      'institution-manager',
+      'GET',
+      `/provisions/${provision.id}/enrollments/${enrollmentId}/audit`,
+    );
+    expect(withLive.liveLectures).toEqual([
+      expect.objectContaining({ lectureId, title: 'Extinguishers, live', attended: true, quizzesCorrect: 1 }),
+    ]);
   });
 });

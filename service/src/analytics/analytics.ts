@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema';
 import { type Caller, notFound } from '../http/identity';
+import { LIVE_LECTURES_DUE } from '../learning/records';
 
 /** Calendar months `YYYY-MM`, both included. */
 export interface MonthRange {
@@ -115,7 +116,11 @@ export async function activity(
 
 /**
  * Per company and course of the institution's accepted provisions: who enrolled, who took part at all
- * (credited watching or an exam sitting) and who completed, with the shares of the enrolled.
+ * (credited watching, an exam sitting, or presence at a live lecture) and who completed, with the shares
+ * of the enrolled (`attendanceRate` is that share of participants). Live lectures on their own:
+ * `liveLectures`, how many of those provisions' lectures ended, and `liveAttendanceRate`, the mean
+ * attendance rate (presence over the streamed time) over every enrolled learner and every lecture due to
+ * them (`LIVE_LECTURES_DUE`), an absence counting 0; null while no lecture is due.
  */
 export async function completion(db: Kysely<Database>, caller: Caller, institutionId: string) {
   await assertReader(db, caller, institutionId);
@@ -129,26 +134,49 @@ export async function completion(db: Kysely<Database>, caller: Caller, instituti
     completed: number;
     attendanceRate: number;
     completionRate: number;
+    liveLectures: number;
+    liveAttendanceRate: number | null;
   }>`
     with counts as (
       select v.company_id, v.course_id,
         count(e.id)::int as enrolled,
         count(e.id) filter (where
           exists (select from content_progress p where p.enrollment_id = e.id and p.covered_seconds > 0)
-          or exists (select from exam_attempts a where a.enrollment_id = e.id))::int as attended,
+          or exists (select from exam_attempts a where a.enrollment_id = e.id)
+          or exists (select from live_attendance la where la.enrollment_id = e.id and la.presence_seconds > 0)
+        )::int as attended,
         count(e.completed_at)::int as completed
       from provisions v
       left join enrollments e on e.provision_id = v.id
       where v.institution_id = ${institutionId} and v.state = 'accepted'
+      group by v.company_id, v.course_id),
+    lectures as (
+      select v.company_id, v.course_id, count(*)::int as lectures
+      from provisions v
+      join live_lectures l on l.provision_id = v.id
+      where v.institution_id = ${institutionId} and v.state = 'accepted'
+      group by v.company_id, v.course_id),
+    -- One row per enrolled learner and lecture due to them: the mean of these is the live rate.
+    live as (
+      select v.company_id, v.course_id, avg(coalesce(la.attendance_rate, 0)) as rate
+      from provisions v
+      join enrollments e on e.provision_id = v.id
+      join live_lectures l on l.provision_id = v.id
+      left join live_attendance la on la.lecture_id = l.lecture_id and la.enrollment_id = e.id
+      where v.institution_id = ${institutionId} and v.state = 'accepted' and ${LIVE_LECTURES_DUE}
       group by v.company_id, v.course_id)
     select co.id as "companyId", co.name as "companyName", c.id as "courseId", c.title as "courseTitle",
       n.enrolled, n.attended, n.completed,
       -- float8: both drivers give a number (numeric arrives from pg as text).
       coalesce(round(n.attended::numeric / nullif(n.enrolled, 0), 4), 0)::float8 as "attendanceRate",
-      coalesce(round(n.completed::numeric / nullif(n.enrolled, 0), 4), 0)::float8 as "completionRate"
+      coalesce(round(n.completed::numeric / nullif(n.enrolled, 0), 4), 0)::float8 as "completionRate",
+      coalesce(t.lectures, 0) as "liveLectures",
+      round(lv.rate, 4)::float8 as "liveAttendanceRate"
     from counts n
     join companies co on co.id = n.company_id
     join courses c on c.id = n.course_id
+    left join lectures t on t.company_id = n.company_id and t.course_id = n.course_id
+    left join live lv on lv.company_id = n.company_id and lv.course_id = n.course_id
     order by co.name, c.title, co.id, c.id`.execute(db);
   return rows;
 }

@@ -84,7 +84,7 @@ export const analyticsRoutes =
       '/institutions/:institutionId/analytics/completion',
       {
         schema: {
-          summary: 'Attendance and completion per company and course',
+          summary: 'Attendance (live lectures included) and completion per company and course',
           tags,
           params,
           response: {
@@ -95,10 +95,21 @@ export const analyticsRoutes =
                 courseId: z.uuid(),
                 courseTitle: z.string(),
                 enrolled: z.number(),
-                attended: z.number(),
+                attended: z
+                  .number()
+                  .describe('took part: credited watching, an exam sitting or live presence'),
                 completed: z.number(),
-                attendanceRate: z.number().min(0).max(1),
+                attendanceRate: z.number().min(0).max(1).describe('attended / enrolled'),
                 completionRate: z.number().min(0).max(1),
+                liveLectures: z.number().describe('live lectures of these provisions that ended'),
+                liveAttendanceRate: z
+                  .number()
+                  .min(0)
+                  .max(1)
+                  .nullable()
+                  .describe(
+                    'mean attendance rate over each enrolled learner and live lecture due to them (ended after they enrolled, or attended), an absence as 0; null: none due',
+                  ),
               }),
             ),
           },

@@ -229,6 +229,32 @@ export interface CourseRatingsTable {
   created_at: CreatedAt;
 }
 
+/** A live lecture as the live domain last reported its end. */
+export interface LiveLecturesTable {
+  lecture_id: string;
+  provision_id: string;
+  course_id: string;
+  institution_id: string;
+  title: string;
+  started_at: Timestamp;
+  ended_at: Timestamp;
+  quizzes_sent: number;
+  occurred_at: Timestamp;
+}
+
+export interface LiveAttendanceTable {
+  lecture_id: string;
+  enrollment_id: string;
+  user_sub: string;
+  joined_at: Timestamp;
+  presence_seconds: number;
+  /** numeric: pg returns it as text; read it as `attendance_rate::float8`. */
+  attendance_rate: ColumnType<string, number | string, number | string>;
+  quizzes_answered: number;
+  quizzes_correct: number;
+  occurred_at: Timestamp;
+}
+
 export interface Database {
   institutions: InstitutionsTable;
   institution_members: InstitutionMembersTable;
@@ -252,4 +278,6 @@ export interface Database {
   exam_answers: ExamAnswersTable;
   exam_retakes: ExamRetakesTable;
   course_ratings: CourseRatingsTable;
+  live_lectures: LiveLecturesTable;
+  live_attendance: LiveAttendanceTable;
 }

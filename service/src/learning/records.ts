@@ -4,8 +4,17 @@ import { notFound, type Caller } from '../http/identity';
 import { provisionFor } from '../provisions/provisions';
 
 /**
+ * The live lectures (`l`, of the enrollment `e`'s provision) a learner is held to: those that ended after
+ * they enrolled, and any they attended. A lecture before someone was enrolled is not an absence of theirs;
+ * it would otherwise lower the rate of everyone a company enrolls late. `la` is their attendance row, if any.
+ */
+export const LIVE_LECTURES_DUE = sql`(l.ended_at > e.created_at or la.enrollment_id is not null)`;
+
+/**
  * Per-employee progress in one provision, for the company's dashboard and the institution: each enrolled
- * learner's completed video lessons out of the course's, the seconds they watched, and their completion.
+ * learner's completed video lessons out of the course's, the seconds they watched, their completion, and
+ * their live lectures (see `LIVE_LECTURES_DUE`): how many they attended (present for any time) out of
+ * those due, and their mean attendance rate over those due, an absence counting 0 (null: none due yet).
  */
 export async function provisionProgress(db: Kysely<Database>, caller: Caller, provisionId: string) {
   const provision = await provisionFor(db, caller, provisionId);
@@ -19,6 +28,9 @@ export async function provisionProgress(db: Kysely<Database>, caller: Caller, pr
     completedAt: Date | null;
     certificateOn: string | null;
     score: number | null;
+    liveLecturesAttended: number;
+    liveLecturesEnded: number;
+    liveAttendanceRate: number | null;
   }>`
     with lessons as (
       select id from contents where course_id = ${provision.courseId} and kind = 'video' and state = 'active')
@@ -29,9 +41,19 @@ export async function provisionProgress(db: Kysely<Database>, caller: Caller, pr
       (select count(*)::int from lessons) as "lessonsTotal",
       (select coalesce(sum(p.covered_seconds), 0)::int from content_progress p
         where p.enrollment_id = e.id) as "watchedSeconds",
-      e.completed_at as "completedAt", e.certificate_on::text as "certificateOn", e.score
+      e.completed_at as "completedAt", e.certificate_on::text as "certificateOn", e.score,
+      live.attended as "liveLecturesAttended", live.ended as "liveLecturesEnded",
+      live.rate as "liveAttendanceRate"
     from enrollments e
     left join affiliations a on a.company_id = ${provision.companyId} and a.user_sub = e.user_sub
+    cross join lateral (
+      select count(*)::int as ended,
+        count(*) filter (where la.presence_seconds > 0)::int as attended,
+        -- float8: both drivers give a number (numeric arrives from pg as text); avg of nothing is null.
+        round(avg(coalesce(la.attendance_rate, 0)), 4)::float8 as rate
+      from live_lectures l
+      left join live_attendance la on la.lecture_id = l.lecture_id and la.enrollment_id = e.id
+      where l.provision_id = e.provision_id and ${LIVE_LECTURES_DUE}) live
     where e.provision_id = ${provisionId}
     order by e.created_at`.execute(db);
   return rows;
@@ -39,7 +61,8 @@ export async function provisionProgress(db: Kysely<Database>, caller: Caller, pr
 
 /**
  * One learner's audit trail in a provision: every credit, gate decision, completion and grade, oldest
- * first. For the institution that answers for the training, and platform admins; not for the company.
+ * first, and their live lectures (those due, attended or not) by start. For the institution that answers
+ * for the training, and platform admins; not for the company.
  */
 export async function learnerAudit(
   db: Kysely<Database>,
@@ -71,5 +94,33 @@ export async function learnerAudit(
     // The table's column, not the text alias above: as text, entry 10 would sort before entry 9.
     .orderBy('learning_audit.id')
     .execute();
-  return { enrollmentId, userSub: enrollment.user_sub, entries };
+  // Live attendance is the live domain's report, replaced by a newer one, so it sits beside the
+  // append-only trail rather than in it; absences are listed too, for they count in the rates.
+  const { rows: liveLectures } = await sql<{
+    lectureId: string;
+    title: string;
+    startedAt: Date;
+    endedAt: Date;
+    quizzesSent: number;
+    attended: boolean;
+    joinedAt: Date | null;
+    presenceSeconds: number;
+    attendanceRate: number;
+    quizzesAnswered: number;
+    quizzesCorrect: number;
+    reportedAt: Date;
+  }>`
+    select l.lecture_id as "lectureId", l.title, l.started_at as "startedAt", l.ended_at as "endedAt",
+      l.quizzes_sent as "quizzesSent", coalesce(la.presence_seconds > 0, false) as attended,
+      la.joined_at as "joinedAt", coalesce(la.presence_seconds, 0) as "presenceSeconds",
+      coalesce(la.attendance_rate, 0)::float8 as "attendanceRate",
+      coalesce(la.quizzes_answered, 0) as "quizzesAnswered",
+      coalesce(la.quizzes_correct, 0) as "quizzesCorrect",
+      coalesce(la.occurred_at, l.occurred_at) as "reportedAt"
+    from enrollments e
+    join live_lectures l on l.provision_id = e.provision_id
+    left join live_attendance la on la.lecture_id = l.lecture_id and la.enrollment_id = e.id
+    where e.id = ${enrollmentId} and ${LIVE_LECTURES_DUE}
+    order by l.started_at, l.lecture_id`.execute(db);
+  return { enrollmentId, userSub: enrollment.user_sub, entries, liveLectures };
 }

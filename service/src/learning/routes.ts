@@ -91,6 +91,18 @@ export const learningRoutes =
                 completedAt: z.date().nullable(),
                 certificateOn: z.string().nullable(),
                 score: z.number().nullable(),
+                liveLecturesAttended: z
+                  .number()
+                  .describe('live lectures due that the learner was present at for any time'),
+                liveLecturesEnded: z
+                  .number()
+                  .describe('live lectures due: ended after the learner enrolled, or attended'),
+                liveAttendanceRate: z
+                  .number()
+                  .min(0)
+                  .max(1)
+                  .nullable()
+                  .describe('mean attendance rate over the lectures due, an absence as 0; null: none due'),
               }),
             ),
           },
@@ -102,7 +114,8 @@ export const learningRoutes =
       '/provisions/:provisionId/enrollments/:enrollmentId/audit',
       {
         schema: {
-          summary: 'A learner’s audit trail: every credit, gate decision, completion and grade',
+          summary:
+            'A learner’s audit trail: every credit, gate decision, completion and grade; live attendance',
           tags,
           params: z.strictObject({ provisionId: z.uuid(), enrollmentId: z.uuid() }),
           response: {
@@ -118,6 +131,26 @@ export const learningRoutes =
                   at: z.date(),
                 }),
               ),
+              liveLectures: z
+                .array(
+                  z.object({
+                    lectureId: z.uuid(),
+                    title: z.string(),
+                    startedAt: z.date(),
+                    endedAt: z.date(),
+                    quizzesSent: z.number(),
+                    attended: z.boolean().describe('present for any time'),
+                    joinedAt: z.date().nullable(),
+                    presenceSeconds: z.number(),
+                    attendanceRate: z.number().min(0).max(1).describe('presence over the streamed time'),
+                    quizzesAnswered: z.number(),
+                    quizzesCorrect: z.number(),
+                    reportedAt: z
+                      .date()
+                      .describe('when the live domain reported this, as of its newest report'),
+                  }),
+                )
+                .describe('the live lectures due (ended after enrolling, or attended), by start'),
             }),
           },
         },

@@ -161,12 +161,16 @@ describe('core-service stack', () => {
     const queueArn = () => resolve(coreService.eventsQueue.queueArn);
     const deadLetterArn = () => resolve(coreService.eventsDeadLetterQueue.queueArn);
 
-    it('queues the vod domain’s video events from the platform bus, dead letters after five tries', () => {
-      t.hasResourceProperties('AWS::Events::Rule', {
-        EventBusName: resolve(data.eventBus.eventBusName),
-        EventPattern: { source: ['lms.vod'], 'detail-type': ['video.ready', 'video.failed'] },
-        Targets: [Match.objectLike({ Arn: queueArn(), DeadLetterConfig: { Arn: deadLetterArn() } })],
-      });
+    it('queues the vod domain’s video events and live.ended from the platform bus, dead letters after five tries', () => {
+      for (const [source, types] of [
+        ['lms.vod', ['video.ready', 'video.failed']],
+        ['lms.live', ['live.ended']],
+      ] as const)
+        t.hasResourceProperties('AWS::Events::Rule', {
+          EventBusName: resolve(data.eventBus.eventBusName),
+          EventPattern: { source: [source], 'detail-type': types },
+          Targets: [Match.objectLike({ Arn: queueArn(), DeadLetterConfig: { Arn: deadLetterArn() } })],
+        });
       t.hasResourceProperties('AWS::SQS::Queue', {
         SqsManagedSseEnabled: true,
         VisibilityTimeout: 60,

@@ -297,6 +297,8 @@ describe('institution analytics', () => {
         completed: 1,
         attendanceRate: 0.5,
         completionRate: 0.25,
+        liveLectures: 0,
+        liveAttendanceRate: null,
       },
       {
         // p3: e6, e7, e8; e8 watched and sat the exam, counted once. 2/3 rounds to 0.6667.
@@ -309,6 +311,8 @@ describe('institution analytics', () => {
         completed: 2,
         attendanceRate: 0.6667,
         completionRate: 0.6667,
+        liveLectures: 0,
+        liveAttendanceRate: null,
       },
       {
         // p2: e4, e5, e9 all watched; e4 and e5 completed. Beta's rejected Forklift provision has no row.
@@ -321,6 +325,8 @@ describe('institution analytics', () => {
         completed: 2,
         attendanceRate: 1,
         completionRate: 0.6667,
+        liveLectures: 0,
+        liveAttendanceRate: null,
       },
       {
         // p5: nobody enrolled, so the rates are 0.
@@ -333,6 +339,8 @@ describe('institution analytics', () => {
         completed: 0,
         attendanceRate: 0,
         completionRate: 0,
+        liveLectures: 0,
+        liveAttendanceRate: null,
       },
     ]);
   });

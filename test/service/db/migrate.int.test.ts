@@ -19,6 +19,7 @@ describe('migrations', () => {
       ['0004_learning_record', 'Success'],
       ['0005_exams_completion', 'Success'],
       ['0006_heartbeat_function', 'Success'],
+      ['0007_live_attendance', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -57,6 +58,8 @@ describe('migrations', () => {
         'learning_audit_enrollment',
         'exam_attempts_enrollment',
         'course_ratings_course',
+        'live_lectures_provision',
+        'live_attendance_enrollment',
       ]),
     );
   });
@@ -75,6 +78,7 @@ describe('migrations', () => {
         '0004_learning_record',
         '0005_exams_completion',
         '0006_heartbeat_function',
+        '0007_live_attendance',
       ]);
     } finally {
       await other.destroy();
