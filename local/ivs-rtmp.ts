@@ -415,8 +415,24 @@ class RtmpConnection {
   }
 }
 
-/** An FLV file's header and first back-pointer, as ffmpeg's FLV demuxer expects before the tags. */
-export const FLV_HEADER = Buffer.from([0x46, 0x4c, 0x56, 0x01, 0x05, 0, 0, 0, 9, 0, 0, 0, 0]);
+/**
+ * An FLV file's header and first back-pointer, before the tags. Its flags say which of audio and video
+ * follow; ffmpeg reading from a pipe waits for every announced stream before writing anything, so they are
+ * taken from the publisher's `onMetaData` (its `audiocodecid` and `videocodecid`) when it sends one first.
+ */
+export function flvHeader(firstTag?: { readonly type: number; readonly payload: Buffer }): Buffer {
+  let flags = 0x05;
+  if (firstTag?.type === 18) {
+    try {
+      const [name, data] = readAmfAll(firstTag.payload);
+      if (name === 'onMetaData' && data && typeof data === 'object' && !Array.isArray(data))
+        flags = ('videocodecid' in data ? 0x01 : 0) | ('audiocodecid' in data ? 0x04 : 0) || 0x05;
+    } catch {
+      // Metadata that does not parse says nothing; announce both.
+    }
+  }
+  return Buffer.from([0x46, 0x4c, 0x56, 0x01, flags, 0, 0, 0, 9, 0, 0, 0, 0]);
+}
 
 /** One FLV tag with its back-pointer. */
 export function flvTag(type: number, timestamp: number, payload: Buffer): Buffer {
