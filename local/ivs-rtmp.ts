@@ -5,8 +5,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 /*
  * The RTMP ingest of the local IVS: enough of RTMP (Adobe's RTMP 1.0 specification: the plain handshake, the
  * chunk stream, AMF0 commands) for OBS and ffmpeg to publish, and nothing for playing. node-media-server
- * would do this too, but its 4.x line pulls in an Express admin server with its own JWT and rate-limit
- * stack and no longer turns streams into HLS, and its 2.x line needs express 4 as well; and ffmpeg's own
+ * would do this too, but it brings a whole media server (4.x: Express 5 with its own admin API, JWT and
+ * rate-limit middleware; 2.x: Express 4) for the one decision that matters here; and ffmpeg's own
  * `-listen 1` RTMP server takes any stream name (it only warns about a mismatch) and one publisher per port.
  * IVS refuses a key it does not know before any media flows, so the key check must sit in the server.
  *

@@ -536,6 +536,11 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
         join(hlsDir, 'live.m3u8'),
       ]);
       ffmpeg.stdin.on('error', () => undefined);
+      ffmpeg.on('error', (error) => {
+        // Without ffmpeg there is nothing to watch: drop the publisher, which ends the stream.
+        log(`local IVS: ffmpeg could not start (${error.message}); disconnecting the publisher`);
+        publisher.disconnect();
+      });
       ffmpeg.stderr.on('data', (chunk: Buffer) => log(`local IVS ffmpeg: ${chunk.toString().trim()}`));
     } else {
       // A simulated stream has no media: a live playlist with no segments yet, as at a stream's first moment.
@@ -579,7 +584,8 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
     emit('IVS Stream State Change', channel, { event_name: 'Stream End', stream_id: stream.streamId });
     const finishing = (async () => {
       if (stream.ffmpeg) {
-        const exited = stream.ffmpeg.exitCode !== null ? Promise.resolve() : once(stream.ffmpeg, 'close');
+        const running = stream.ffmpeg.pid !== undefined && stream.ffmpeg.exitCode === null;
+        const exited = running ? once(stream.ffmpeg, 'close') : Promise.resolve();
         stream.ffmpeg.stdin.end();
         await exited;
       }
@@ -1015,6 +1021,7 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
           chat ? { limit: apiRates[operation] } : {},
         );
       const result = await handler(input, now);
+      log(`local IVS: ${operation} ${result === undefined ? 204 : 200} ${requestId}`);
       if (result === undefined) return send(res, 204, undefined, { 'x-amzn-requestid': requestId });
       return send(res, 200, result, headers);
     } catch (error) {
@@ -1030,6 +1037,7 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
           },
         );
       }
+      log(`local IVS: ${req.method} ${path} ${error.status} ${error.type} ${requestId}`);
       // IVS's errors carry `exceptionMessage`, IVS Chat's `message`; both carry the type in the header.
       return send(
         res,
@@ -1042,7 +1050,7 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
 
   // ---- playback: HLS behind IVS's token check, and timed metadata ----
 
-  /** The token check of a private channel; undefined when the request may go on, else the refusal sent. */
+  /** The token check of a private channel: whether the request may go on (else the refusal is sent). */
   async function authorizePlayback(
     req: IncomingMessage,
     res: ServerResponse,

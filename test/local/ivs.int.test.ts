@@ -320,6 +320,52 @@ describe('control-plane rates', () => {
   });
 });
 
+describe('quotas and configuration', () => {
+  it('imports at most 3 playback key pairs, as IVS allows', async () => {
+    const fresh = await startLocalIvs({ log: () => undefined });
+    const c = ivsClient(LOCAL_AWS.credentials, fresh.endpoint);
+    const importKey = () =>
+      c.send(
+        new ImportPlaybackKeyPairCommand({
+          publicKeyMaterial: generateKeyPairSync('ec', { namedCurve: 'P-384' })
+            .publicKey.export({ type: 'spki', format: 'pem' })
+            .toString(),
+        }),
+      );
+    try {
+      for (let i = 0; i < 3; i++) await importKey();
+      expect(await failure(importKey())).toEqual({ name: 'ServiceQuotaExceededException', status: 402 });
+    } finally {
+      c.destroy();
+      await fresh.close();
+    }
+  });
+
+  it('is found by clients through AWS_ENDPOINT_URL_IVS and AWS_ENDPOINT_URL_IVSCHAT', async () => {
+    const saved = { ivs: process.env.AWS_ENDPOINT_URL_IVS, chat: process.env.AWS_ENDPOINT_URL_IVSCHAT };
+    process.env.AWS_ENDPOINT_URL_IVS = ivs.endpoint;
+    process.env.AWS_ENDPOINT_URL_IVSCHAT = ivs.chatEndpoint;
+    const fromEnv = { region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials, maxAttempts: 1 };
+    const c = new IvsClient(fromEnv);
+    const r = new IvschatClient(fromEnv);
+    try {
+      const { channel } = await c.send(new CreateChannelCommand({ name: 'from-env' }));
+      expect(channel?.name).toBe('from-env');
+      const room = await r.send(new CreateRoomCommand({ name: 'from-env' }));
+      expect(room.name).toBe('from-env');
+    } finally {
+      c.destroy();
+      r.destroy();
+      for (const [name, value] of [
+        ['AWS_ENDPOINT_URL_IVS', saved.ivs],
+        ['AWS_ENDPOINT_URL_IVSCHAT', saved.chat],
+      ] as const)
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+    }
+  });
+});
+
 describe('signatures', () => {
   it('refuses unsigned, wrongly signed, unknown-key, other-service and altered requests', async () => {
     const unsigned = await fetch(`${ivs.endpoint}/CreateChannel`, { method: 'POST', body: '{}' });
