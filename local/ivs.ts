@@ -25,7 +25,8 @@ import { type SignatureVerdict, verifySignatureV4 } from './s3-signature';
  *   new IvschatClient({ endpoint: ivs.chatEndpoint, ... });
  *
  * HTTP (one port):
- *   POST /CreateChannel, /GetChannel, /DeleteChannel, /ListChannels, /GetStream, /StopStream, /GetStreamKey,
+ *   POST /CreateChannel, /GetChannel, /BatchGetChannel, /DeleteChannel, /ListChannels, /GetStream,
+ *        /ListStreams, /StopStream, /GetStreamKey,
  *        /ListStreamKeys, /PutMetadata, /ImportPlaybackKeyPair, /GetPlaybackKeyPair,
  *        /DeletePlaybackKeyPair, /CreateRecordingConfiguration, /GetRecordingConfiguration
  *   POST|GET|DELETE /tags/{resourceArn}                      IVS's REST-JSON, SigV4 for service `ivs`
@@ -72,7 +73,9 @@ export type IvsOperation =
   | 'GetChannel'
   | 'DeleteChannel'
   | 'ListChannels'
+  | 'BatchGetChannel'
   | 'GetStream'
+  | 'ListStreams'
   | 'StopStream'
   | 'GetStreamKey'
   | 'ListStreamKeys'
@@ -99,7 +102,9 @@ export const IVS_API_RATES: Readonly<Record<IvsOperation, number>> = {
   GetChannel: 50,
   DeleteChannel: 5,
   ListChannels: 50,
+  BatchGetChannel: 5,
   GetStream: 50,
+  ListStreams: 50,
   StopStream: 5,
   GetStreamKey: 50,
   ListStreamKeys: 50,
@@ -236,6 +241,12 @@ const schemas = {
   }),
   byArn: z.object({ arn: z.string().min(1).max(128) }),
   byChannel: z.object({ channelArn }),
+  BatchGetChannel: z.object({ arns: z.array(channelArn).min(1).max(100) }),
+  ListStreams: z.object({
+    filterBy: z.object({ health: z.enum(['HEALTHY', 'STARVING', 'UNKNOWN']).optional() }).optional(),
+    maxResults: z.number().int().min(1).max(100).optional(),
+    nextToken: z.string().max(1024).optional(),
+  }),
   ListChannels: z.object({
     filterByName: resourceName.optional(),
     maxResults: z.number().int().min(1).max(100).optional(),
@@ -591,18 +602,23 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
       }
       const { recording } = stream;
       if (!recording) return;
-      await writeRecordingOf(channel, stream, recording, endedAt);
+      // IVS says `Recording End Failure`, with a reason, when it could not finish writing a recording.
+      const failure = await writeRecordingOf(channel, stream, recording, endedAt).then(
+        () => undefined,
+        (error: Error) => error.message,
+      );
+      if (failure) log(`local IVS: recording of ${stream.streamId} failed: ${failure}`);
       emit('IVS Recording State Change', channel, {
         stream_id: stream.streamId,
-        recording_status: 'Recording End',
-        recording_status_reason: '',
+        recording_status: failure ? 'Recording End Failure' : 'Recording End',
+        recording_status_reason: failure ?? '',
         recording_s3_bucket_name: recording.bucketName,
         recording_s3_key_prefix: recording.prefix,
         recording_duration_ms: endedAt.getTime() - stream.startedAt.getTime(),
         recording_session_id: recording.sessionId,
         recording_session_stream_ids: [stream.streamId],
       });
-    })().catch((error: Error) => log(`local IVS: recording of ${stream.streamId} failed: ${error.message}`));
+    })().catch((error: Error) => log(`local IVS: ending ${stream.streamId} failed: ${error.message}`));
     pending.add(finishing);
     void finishing.finally(() => pending.delete(finishing));
     return finishing;
@@ -638,8 +654,10 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
     );
   }
 
+  // One variant, the publisher's own (the stream is copied, not transcoded). No CODECS: a publisher may send
+  // video alone, and a player told of audio would wait for it.
   const multivariant = (variant: string) =>
-    `#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-STREAM-INF:BANDWIDTH=2500000,CODECS="avc1.64001f,mp4a.40.2"\n${variant}\n`;
+    `#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-STREAM-INF:BANDWIDTH=2500000\n${variant}\n`;
 
   // ---- the RTMP ingest ----
 
@@ -698,6 +716,18 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
     channelArn: c.arn,
     tags: tagsOf.get(c.streamKey.arn) ?? {},
   });
+  /** A live stream as GetStream and ListStreams describe it; viewers are those of the last minute. */
+  const streamShape = (c: Channel, stream: Stream) => {
+    const now = clock().getTime();
+    return {
+      channelArn: c.arn,
+      streamId: stream.streamId,
+      startTime: stream.startedAt.toISOString(),
+      state: 'LIVE',
+      health: 'HEALTHY',
+      viewerCount: [...c.viewers.values()].filter((t) => t > now - VIEWER_WINDOW_MS).length,
+    };
+  };
   const roomShape = (r: Room) => ({
     arn: r.arn,
     id: r.id,
@@ -772,22 +802,31 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
       tagsOf.delete(channel.streamKey.arn);
       return undefined;
     },
+    BatchGetChannel(input) {
+      const { arns } = parse(schemas.BatchGetChannel, input, false);
+      const found = arns.filter((a) => channels.has(a));
+      return {
+        channels: found.map((a) => channelShape(channels.get(a)!)),
+        errors: arns
+          .filter((a) => !channels.has(a))
+          .map((a) => ({ arn: a, code: 'ResourceNotFoundException', message: `Channel ${a} not found` })),
+      };
+    },
     GetStream(input) {
       const channel = requireChannel(parse(schemas.byChannel, input, false).channelArn);
-      const stream = channel.stream;
-      if (!stream) throw notBroadcasting(`Channel ${channel.arn} is not broadcasting`);
-      const now = clock().getTime();
-      const viewerCount = [...channel.viewers.values()].filter((t) => t > now - VIEWER_WINDOW_MS).length;
+      if (!channel.stream) throw notBroadcasting(`Channel ${channel.arn} is not broadcasting`);
       return {
-        stream: {
-          channelArn: channel.arn,
-          streamId: stream.streamId,
-          playbackUrl: channelShape(channel).playbackUrl,
-          startTime: stream.startedAt.toISOString(),
-          state: 'LIVE',
-          health: 'HEALTHY',
-          viewerCount,
-        },
+        stream: { ...streamShape(channel, channel.stream), playbackUrl: channelShape(channel).playbackUrl },
+      };
+    },
+    ListStreams(input) {
+      // What the platform's sweep reconciles against: every live stream (a local lecture has few).
+      const b = parse(schemas.ListStreams, input, false);
+      const live = [...channels.values()].filter((c) => c.stream);
+      return {
+        streams: live
+          .map((c) => streamShape(c, c.stream!))
+          .filter((s) => !b.filterBy?.health || s.health === b.filterBy.health),
       };
     },
     async StopStream(input) {

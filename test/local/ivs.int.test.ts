@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  BatchGetChannelCommand,
   CreateChannelCommand,
   CreateRecordingConfigurationCommand,
   DeleteChannelCommand,
@@ -14,6 +15,7 @@ import {
   ImportPlaybackKeyPairCommand,
   IvsClient,
   ListStreamKeysCommand,
+  ListStreamsCommand,
   ListTagsForResourceCommand,
   PutMetadataCommand,
   StopStreamCommand,
@@ -64,6 +66,9 @@ async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Another channel's ARN: the last character of the id changed (ids are random, so never to itself). */
+const otherArn = (arn: string) => arn.replace(/.$/, (c) => (c === 'X' ? 'Y' : 'X'));
 
 /** The error a command fails with: its name and HTTP status as the SDK reports them. */
 async function failure(promise: Promise<unknown>) {
@@ -203,6 +208,15 @@ describe('the local IVS control plane', () => {
       name: 'ConflictException',
       status: 409,
     });
+
+    const { streams } = await client.send(new ListStreamsCommand({}));
+    expect(streams?.find((s) => s.channelArn === channel.arn)).toMatchObject({ streamId, state: 'LIVE' });
+    const missing = otherArn(channel.arn!);
+    const batch = await client.send(new BatchGetChannelCommand({ arns: [channel.arn!, missing] }));
+    expect(batch.channels?.map((c) => c.arn)).toEqual([channel.arn]);
+    expect(batch.errors).toEqual([
+      { arn: missing, code: 'ResourceNotFoundException', message: expect.any(String) },
+    ]);
 
     await client.send(new StopStreamCommand({ channelArn: channel.arn }));
     await ivs.idle();
@@ -532,7 +546,7 @@ describe('playback of private channels', () => {
       ['no token', undefined],
       ['expired', await sign(valid({ exp: Math.floor(now.getTime() / 1000) - 1 }))],
       ['no exp', await sign({ 'aws:channel-arn': channelArn })],
-      ['other channel', await sign(valid({ 'aws:channel-arn': `${channelArn.slice(0, -1)}X` }))],
+      ['other channel', await sign(valid({ 'aws:channel-arn': otherArn(channelArn) }))],
       ['other key', await sign(valid(), stranger.privateKey)],
       ['alg none', none],
       ['HS256', await new SignJWT(valid()).setProtectedHeader({ alg: 'HS256' }).sign(hmacKey)],
