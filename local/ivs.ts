@@ -10,6 +10,7 @@ import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import * as z from 'zod';
 import { IVS_LIMITS } from '#contracts/live';
 import { LOCAL_AWS } from './dynamodb-local';
+import { attachChatMessaging, type ChatSession } from './ivs-chat-messaging';
 import { flvHeader, flvTag, type RtmpAuthorization, startRtmpIngest } from './ivs-rtmp';
 import { verifyPlaybackToken } from './ivs-playback-token';
 import { type SignatureVerdict, verifySignatureV4 } from './s3-signature';
@@ -30,7 +31,9 @@ import { type SignatureVerdict, verifySignatureV4 } from './s3-signature';
  *        /ListStreamKeys, /PutMetadata, /ImportPlaybackKeyPair, /GetPlaybackKeyPair,
  *        /DeletePlaybackKeyPair, /CreateRecordingConfiguration, /GetRecordingConfiguration
  *   POST|GET|DELETE /tags/{resourceArn}                      IVS's REST-JSON, SigV4 for service `ivs`
- *   POST /ivschat/CreateRoom, /GetRoom, /DeleteRoom, /CreateChatToken   REST-JSON, SigV4 for `ivschat`
+ *   POST /ivschat/CreateRoom, /GetRoom, /DeleteRoom, /CreateChatToken, /SendEvent, /DeleteMessage,
+ *        /DisconnectUser                                     IVS Chat's REST-JSON, SigV4 for `ivschat`
+ *   WS   /ivschat/messaging                                  IVS Chat's messaging API (token as subprotocol)
  *   GET  /hls/{channelId}/index.m3u8                          a channel's playbackUrl (multivariant playlist)
  *   GET  /hls/{channelId}/live.m3u8, /hls/{channelId}/seg_NNNNN.ts   what the playlist names
  *   GET  /local/ivs/channels/{channelId}/metadata             timed metadata as server-sent events
@@ -90,7 +93,10 @@ export type IvsOperation =
   | 'CreateRoom'
   | 'GetRoom'
   | 'DeleteRoom'
-  | 'CreateChatToken';
+  | 'CreateChatToken'
+  | 'SendEvent'
+  | 'DeleteMessage'
+  | 'DisconnectUser';
 
 /**
  * Calls per second per operation for the account, near IVS's and IVS Chat's service quotas ("API rate
@@ -120,6 +126,9 @@ export const IVS_API_RATES: Readonly<Record<IvsOperation, number>> = {
   GetRoom: 5,
   DeleteRoom: 5,
   CreateChatToken: 200,
+  SendEvent: 10,
+  DeleteMessage: 10,
+  DisconnectUser: 10,
 };
 
 export interface LocalIvsOptions {
@@ -162,6 +171,8 @@ export interface LocalIvs {
   readonly endpoint: string;
   /** The IVS Chat endpoint (AWS_ENDPOINT_URL_IVSCHAT). */
   readonly chatEndpoint: string;
+  /** IVS Chat's messaging WebSocket; connect with a chat token as the subprotocol. */
+  readonly chatMessagingUrl: string;
   /** `rtmp://127.0.0.1:<port>/app/`: append a channel's stream key to publish. */
   readonly rtmpUrl: string;
   readonly region: string;
@@ -302,6 +313,21 @@ const schemas = {
     tags: tags.optional(),
   }),
   byRoom: z.object({ identifier: roomArn }),
+  SendEvent: z.object({
+    roomIdentifier: roomArn,
+    eventName: z.string().min(1).max(100),
+    attributes: z.record(z.string(), z.string()).optional(),
+  }),
+  DeleteMessage: z.object({
+    roomIdentifier: roomArn,
+    id: z.string().min(1).max(128),
+    reason: z.string().max(256).optional(),
+  }),
+  DisconnectUser: z.object({
+    roomIdentifier: roomArn,
+    userId: z.string().min(1).max(128),
+    reason: z.string().max(256).optional(),
+  }),
   CreateChatToken: z.object({
     roomIdentifier: roomArn,
     userId: z.string().min(1).max(128),
@@ -450,6 +476,7 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
   for (const c of options.recordingConfigurations ?? [])
     recordingConfigs.set(c.arn, { arn: c.arn, name: '', bucketName: c.bucketName });
   const rooms = new Map<string, Room>();
+  const chatTokens = new Map<string, ChatSession>();
   const tagsOf = new Map<string, Record<string, string>>();
   const metadata = new Map<string, MetadataRecord[]>();
   const usedSingleUse = new Set<string>();
@@ -962,14 +989,41 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
           resourceType: 'ROOM',
         });
       // IVS Chat: a token connects within one minute; the session lasts the requested minutes (default 60).
+      const token = `local.${randomBytes(48).toString('base64url')}`;
+      const session: ChatSession = {
+        roomArn: b.roomIdentifier,
+        userId: b.userId,
+        capabilities: b.capabilities ?? [],
+        attributes: b.attributes ?? {},
+        tokenExpiresAt: now.getTime() + 60_000,
+        sessionExpiresAt: now.getTime() + (b.sessionDurationInMinutes ?? 60) * 60_000,
+      };
+      chatTokens.set(token, session);
       return {
-        token: `local.${randomBytes(48).toString('base64url')}`,
-        tokenExpirationTime: new Date(now.getTime() + 60_000).toISOString(),
-        sessionExpirationTime: new Date(
-          now.getTime() + (b.sessionDurationInMinutes ?? 60) * 60_000,
-        ).toISOString(),
+        token,
+        tokenExpirationTime: new Date(session.tokenExpiresAt).toISOString(),
+        sessionExpirationTime: new Date(session.sessionExpiresAt).toISOString(),
       };
     },
+    SendEvent(input) {
+      const b = parse(schemas.SendEvent, input, true);
+      return { id: chatMessaging.sendEvent(requireRoom(b.roomIdentifier), b.eventName, b.attributes ?? {}) };
+    },
+    DeleteMessage(input) {
+      const b = parse(schemas.DeleteMessage, input, true);
+      chatMessaging.deleteMessage(requireRoom(b.roomIdentifier), b.id, b.reason ?? '');
+      return { id: b.id };
+    },
+    DisconnectUser(input) {
+      const b = parse(schemas.DisconnectUser, input, true);
+      chatMessaging.disconnectUser(requireRoom(b.roomIdentifier), b.userId, b.reason ?? '');
+      return {};
+    },
+  };
+
+  const requireRoom = (id: string) => {
+    if (!rooms.has(id)) throw notFound(`Room ${id} not found`, { resourceId: id, resourceType: 'ROOM' });
+    return id;
   };
 
   /** PutMetadata: at most 1 KB, 5 per second per channel, only while the channel is live. */
@@ -1202,6 +1256,19 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
       if (!res.headersSent) send(res, 500, { message: 'Internal error in the local IVS' });
     });
   });
+  const chatMessaging = attachChatMessaging({
+    server,
+    path: '/ivschat/messaging',
+    takeToken(token) {
+      // A chat token connects once.
+      const session = chatTokens.get(token);
+      chatTokens.delete(token);
+      return session;
+    },
+    room: (roomArnValue) => rooms.get(roomArnValue),
+    clock,
+    log,
+  });
   server.listen(options.port ?? 0, host);
   await once(server, 'listening');
   const port = (server.address() as { port: number }).port;
@@ -1214,6 +1281,7 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
   return {
     endpoint,
     chatEndpoint: `${endpoint}/ivschat`,
+    chatMessagingUrl: `ws://${host}:${port}/ivschat/messaging`,
     rtmpUrl: `rtmp://${host}:${rtmp.port}/app/`,
     region,
     accountId,
@@ -1240,6 +1308,7 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
     },
     async close() {
       for (const res of openStreams) res.end();
+      chatMessaging.close();
       await rtmp.close();
       for (const channel of channels.values()) if (channel.stream) void endStream(channel, channel.stream);
       while (pending.size > 0) await Promise.all(pending);

@@ -25,11 +25,13 @@ import {
   CreateChatTokenCommand,
   CreateRoomCommand,
   DeleteRoomCommand,
+  DisconnectUserCommand,
   GetRoomCommand,
   IvschatClient,
 } from '@aws-sdk/client-ivschat';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import { SignJWT } from 'jose';
+import WebSocket from 'ws';
 import { LOCAL_AWS } from '#local/dynamodb-local';
 import { type IvsEvent, type LocalIvs, startLocalIvs } from '#local/ivs';
 
@@ -471,6 +473,77 @@ describe('IVS Chat', () => {
     expect(
       await failure(token({ roomIdentifier: room.arn!.replace(/room\/\w+$/, 'room/missing12345') })),
     ).toEqual({ name: 'ResourceNotFoundException', status: 404 });
+  });
+});
+
+describe('IVS Chat messaging', () => {
+  /** A connected client: every frame it receives, and a way to wait for one. */
+  async function connect(token: string) {
+    const ws = new WebSocket(ivs.chatMessagingUrl, token);
+    const frames: Record<string, unknown>[] = [];
+    ws.on('message', (data) => frames.push(JSON.parse(String(data)) as Record<string, unknown>));
+    const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      ws.on('open', () => resolve());
+      ws.on('error', reject);
+    });
+    const next = (match: (f: Record<string, unknown>) => boolean, what: string) =>
+      waitFor(() => frames.find(match), what);
+    return { ws, frames, closed, next };
+  }
+  const tokenFor = async (
+    roomArn: string,
+    userId: string,
+    capabilities: ('SEND_MESSAGE' | 'DISCONNECT_USER')[],
+  ) =>
+    (
+      await chat.send(
+        new CreateChatTokenCommand({
+          roomIdentifier: roomArn,
+          userId,
+          capabilities,
+          attributes: { displayName: userId },
+        }),
+      )
+    ).token!;
+
+  it('relays messages with their sender, refuses what the token does not permit, and disconnects users', async () => {
+    const room = await chat.send(new CreateRoomCommand({ maximumMessageLength: 10 }));
+    const instructorToken = await tokenFor(room.arn!, 'instructor', ['SEND_MESSAGE', 'DISCONNECT_USER']);
+    const instructor = await connect(instructorToken);
+    const learner = await connect(await tokenFor(room.arn!, 'learner', []));
+
+    instructor.ws.send(JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 'r1', Content: 'hello' }));
+    const message = await learner.next((f) => f.Type === 'MESSAGE', 'the message');
+    expect(message).toMatchObject({
+      RequestId: 'r1',
+      Content: 'hello',
+      Sender: { UserId: 'instructor', Attributes: { displayName: 'instructor' } },
+    });
+    learner.ws.send(JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 'r2', Content: 'hi' }));
+    expect(await learner.next((f) => f.RequestId === 'r2', 'the refusal')).toMatchObject({
+      Type: 'ERROR',
+      ErrorCode: 403,
+    });
+    instructor.ws.send(JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 'r3', Content: 'x'.repeat(11) }));
+    expect(await instructor.next((f) => f.RequestId === 'r3', 'the refusal')).toMatchObject({
+      Type: 'ERROR',
+      ErrorCode: 400,
+    });
+
+    // A chat token connects once.
+    await expect(connect(instructorToken)).rejects.toThrow(/401/);
+
+    await chat.send(
+      new DisconnectUserCommand({ roomIdentifier: room.arn, userId: 'learner', reason: 'spam' }),
+    );
+    await learner.closed;
+    expect(await instructor.next((f) => f.EventName === 'aws:DISCONNECT_USER', 'the event')).toMatchObject({
+      Type: 'EVENT',
+      Attributes: { UserId: 'learner', Reason: 'spam' },
+    });
+    instructor.ws.close();
+    await instructor.closed;
   });
 });
 
