@@ -657,7 +657,7 @@ describe('RTMP ingest', () => {
           '-f',
           'lavfi',
           '-i',
-          'testsrc=duration=4:size=320x240:rate=25',
+          'testsrc=duration=6:size=320x240:rate=25',
           '-c:v',
           'libx264',
           '-preset',
