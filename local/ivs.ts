@@ -43,11 +43,18 @@ import { type SignatureVerdict, verifySignatureV4 } from './s3-signature';
  * the model; PutMetadata over 1 KB, more than 5 per second per channel, or on a channel not live; control-plane
  * calls beyond IVS's rates; deleting a live channel; a stream key it did not issue; a second publisher on a
  * live channel; playback of a private channel without a valid ES384 token from an imported P-384 key; chat
- * tokens with unknown capabilities, sessions outside 1 to 180 minutes or attributes over 500 bytes.
+ * tokens with unknown capabilities, sessions outside 1 to 180 minutes or attributes over 500 bytes (the
+ * platform's contract, IVS_LIMITS; IVS documents 1 KB).
+ *
+ * Where it differs from IVS, by necessity: `ingestEndpoint` is `host:port` of plain RTMP (IVS answers a host
+ * for rtmps://<host>:443/app/), the playback URL is plain HTTP on this port, the stream is copied into one
+ * HLS rendition (no transcoding ladder), and metadata reaches players through the SSE endpoint rather than
+ * inside the video.
  *
  * Stream and recording state changes go to `onEvent` in the shape EventBridge delivers IVS's events (see
- * `IvsEvent`); the platform wires that to its local bus. `simulateStream` starts and ends a stream without
- * RTMP, so platform tests stay fast.
+ * `IvsEvent`), in order, after the state changed. In AWS they reach the live stack's rule on the default bus,
+ * so locally they belong with what that rule targets; note that the channel ARN is only in `resources`.
+ * `simulateStream` starts and ends a stream without RTMP, so platform tests stay fast.
  */
 
 /** An IVS event as EventBridge delivers it. */
