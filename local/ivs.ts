@@ -1080,7 +1080,12 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
       let handler: Handler | undefined;
       const tagged = /^\/tags\/(.+)$/.exec(opPath);
       if (tagged && req.method !== undefined) {
-        const resourceArn = decodeURIComponent(tagged[1]!);
+        let resourceArn: string;
+        try {
+          resourceArn = decodeURIComponent(tagged[1]!);
+        } catch {
+          throw validation('The resource ARN is not valid percent-encoding');
+        }
         operation =
           req.method === 'POST'
             ? 'TagResource'
@@ -1109,7 +1114,9 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
         handler = putMetadata;
       } else if (req.method === 'POST') {
         const name = opPath.slice(1) as IvsOperation;
-        handler = (chat ? chatOps : ivsOps)[name];
+        const ops = chat ? chatOps : ivsOps;
+        // Own operations only: `/constructor` is no operation, whatever the object's prototype says.
+        handler = Object.hasOwn(ops, name) ? ops[name] : undefined;
         operation = handler ? name : undefined;
       }
       if (!operation || !handler)

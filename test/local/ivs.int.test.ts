@@ -157,6 +157,17 @@ describe('the local IVS control plane', () => {
 
     const res = await fetch(`${ivs.endpoint}/GetChannel`, { method: 'POST', body: '{}' });
     expect(res.headers.get('x-local-stand-in')).toMatch(/local/);
+    // Not an operation, though every object has one by that name.
+    const odd = ivsClient();
+    odd.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { path: string }).path = '/constructor';
+        return next(args);
+      },
+      { step: 'build', name: 'rename' },
+    );
+    expect((await failure(odd.send(new GetChannelCommand({ arn: channel.arn })))).status).toBe(404);
+    odd.destroy();
 
     await client.send(new DeleteChannelCommand({ arn: channel.arn }));
     expect(await failure(client.send(new GetChannelCommand({ arn: channel.arn })))).toEqual({
