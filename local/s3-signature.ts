@@ -1,7 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /*
- * S3's check of a request's Signature Version 4, for the local object store. s3rver accepts any V4
+ * AWS's check of a request's Signature Version 4, for the local stand-ins (the object store as S3, the local
+ * IVS as `ivs` and `ivschat`). s3rver accepts any V4
  * signature whose access key id it knows (its V4 calculation is unimplemented) and serves unsigned requests
  * to anyone, so a presigned URL for one part could be edited to write another key and any program on the
  * machine could read the buckets. S3 refuses both; so does this check, which recomputes the signature as
@@ -61,6 +62,18 @@ function queryParams(query: string): [string, string][] | undefined {
   }
 }
 
+/** The path without empty, `.` and `..` segments, as the SDK's signer normalizes it for services but S3. */
+function normalizePath(path: string): string {
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  const trailing = segments.length > 0 && path.endsWith('/') ? '/' : '';
+  return `${path.startsWith('/') ? '/' : ''}${segments.join('/')}${trailing}`;
+}
+
 function headerValue(headers: SignedRequest['headers'], name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v.join(',') : v;
@@ -77,6 +90,32 @@ export function verifyS3Signature(
   region: string,
   now: Date,
 ): SignatureVerdict {
+  return verifySignatureV4(req, secretFor, region, now, { service: 's3' });
+}
+
+export interface SignatureScope {
+  /** The service the credential scope must name (`s3`, `ivs`, `ivschat`). */
+  readonly service: string;
+  /**
+   * The request's body as received. Every service but S3 signs the body's hash without sending it in a
+   * header, so the check needs the body itself; S3's signers send `x-amz-content-sha256` instead.
+   */
+  readonly body?: Buffer;
+}
+
+/**
+ * The same check for any service. S3 and the others differ in two places, as the SDK's signer does: S3 encodes
+ * the path once and takes the payload hash from `x-amz-content-sha256`; the others encode the path as sent
+ * once more and hash the body.
+ */
+export function verifySignatureV4(
+  req: SignedRequest,
+  secretFor: SecretLookup,
+  region: string,
+  now: Date,
+  { service: expectedService, body }: SignatureScope,
+): SignatureVerdict {
+  const s3 = expectedService === 's3';
   const q = req.url.indexOf('?');
   const rawPath = q < 0 ? req.url : req.url.slice(0, q);
   const params = queryParams(q < 0 ? '' : req.url.slice(q + 1));
@@ -128,7 +167,7 @@ export function verifyS3Signature(
   if (
     extra.length ||
     terminator !== 'aws4_request' ||
-    service !== 's3' ||
+    service !== expectedService ||
     scopeDate !== fields.date.slice(0, 8)
   )
     return refuse('AuthorizationHeaderMalformed', 'The credential scope is malformed');
@@ -165,10 +204,12 @@ export function verifyS3Signature(
 
   let canonicalPath: string;
   try {
-    canonicalPath = rawPath
-      .split('/')
-      .map((segment) => uriEncode(decodeURIComponent(segment)))
-      .join('/');
+    canonicalPath = s3
+      ? rawPath
+          .split('/')
+          .map((segment) => uriEncode(decodeURIComponent(segment)))
+          .join('/')
+      : uriEncode(normalizePath(rawPath)).replace(/%2F/g, '/');
   } catch {
     return refuse('InvalidURI', "Couldn't parse the specified URI");
   }
@@ -178,11 +219,18 @@ export function verifyS3Signature(
     .sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  const payloadHash = presigned
-    ? (query.get('X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD')
-    : headerValue(req.headers, 'x-amz-content-sha256');
+  const sentHash = headerValue(req.headers, 'x-amz-content-sha256');
+  const bodyHash = body && createHash('sha256').update(body).digest('hex');
+  const payloadHash = !s3
+    ? bodyHash
+    : presigned
+      ? (query.get('X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD')
+      : sentHash;
   if (payloadHash === undefined)
     return refuse('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
+  // A header that names another body than the one received is a body changed on the way.
+  if (!s3 && sentHash !== undefined && sentHash !== 'UNSIGNED-PAYLOAD' && sentHash !== bodyHash)
+    return refuse('SignatureDoesNotMatch', 'The x-amz-content-sha256 header does not match the body');
 
   const canonicalRequest = [
     req.method,
@@ -192,9 +240,12 @@ export function verifyS3Signature(
     fields.signedHeaders,
     payloadHash,
   ].join('\n');
-  const scope = `${scopeDate}/${scopeRegion}/s3/aws4_request`;
+  const scope = `${scopeDate}/${scopeRegion}/${expectedService}/aws4_request`;
   const stringToSign = [ALGORITHM, fields.date, scope, sha256Hex(canonicalRequest)].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, scopeDate), scopeRegion), 's3'), 'aws4_request');
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${secret}`, scopeDate), scopeRegion), expectedService),
+    'aws4_request',
+  );
   const expected = hmac(key, stringToSign);
   const provided = Buffer.from(fields.signature, 'hex');
   if (provided.length !== expected.length || !timingSafeEqual(provided, expected)) {
