@@ -20,7 +20,9 @@ const contentColumns = [
   'position',
   'state',
   'media_state as mediaState',
+  'provision_id as provisionId',
 ] as const;
+const chapterColumns = ['id', 'title', 'position', 'purpose'] as const;
 
 /** Runs a curriculum change with the course row locked, for the course's authors only. */
 export async function editCurriculum<T>(
@@ -113,7 +115,7 @@ export async function addChapter(db: Kysely<Database>, caller: Caller, courseId:
     return trx
       .insertInto('chapters')
       .values({ course_id: courseId, title, position: Number(n) })
-      .returning(['id', 'title', 'position'])
+      .returning(chapterColumns)
       .executeTakeFirstOrThrow();
   });
 }
@@ -261,7 +263,7 @@ export async function renameChapter(
       .updateTable('chapters')
       .set({ title })
       .where('id', '=', chapterId)
-      .returning(['id', 'title', 'position'])
+      .returning(chapterColumns)
       .executeTakeFirstOrThrow();
   });
 }
@@ -287,7 +289,7 @@ export async function moveChapter(
       .updateTable('chapters')
       .set({ position })
       .where('id', '=', chapterId)
-      .returning(['id', 'title', 'position'])
+      .returning(chapterColumns)
       .executeTakeFirstOrThrow();
   });
 }
