@@ -68,6 +68,11 @@ export const contentSet = coreFact.extend({
   institutionId: z.uuid(),
   kind: z.enum(['video', 'material', 'exam']),
   state: z.enum(['active', 'archived']),
+  /**
+   * A live lecture's recording belongs to the one provision the lecture ran for: only that provision's
+   * learners may watch it (the institution's people as any content). Absent: the course's curriculum.
+   */
+  provisionId: z.uuid().optional(),
 });
 export type ContentSet = z.infer<typeof contentSet>;
 

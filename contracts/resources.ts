@@ -162,7 +162,7 @@ export const EVENTS = {
   busNameEnv: 'EVENT_BUS_NAME',
   sources: { core: 'lms.core', vod: 'lms.vod', live: 'lms.live' },
   /** What the core service consumes, by source. */
-  coreConsumes: { 'lms.vod': ['video.ready', 'video.failed'], 'lms.live': ['live.ended'] },
+  coreConsumes: { 'lms.vod': ['video.ready', 'video.failed'], 'lms.live': ['live.ended', 'live.recorded'] },
   /** What the access projection consumes, by source (contracts in platform-events.ts). */
   accessConsumes: {
     'lms.core': [

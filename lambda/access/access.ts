@@ -14,7 +14,7 @@ import {
 /*
  * The access projection: the core's member, content and enrollment facts, kept in one DynamoDB table so
  * that Lambdas decide who may upload or watch without the core database. Items (TABLES.access):
- *   content#<contentId>       / meta           { courseId, institutionId, kind, state }
+ *   content#<contentId>       / meta           { courseId, institutionId, kind, state, provisionId? }
  *   institution#<id>          / member#<sub>   { role } or { removed: true }
  *   course#<courseId>         / learner#<sub>  { enrollmentId, provisionId }
  *   provision#<provisionId>   / meta           { institutionId, companyId, courseId, attendeeCount, state,
@@ -97,8 +97,11 @@ export async function applyAccessFact(
       item = { ...memberKey(fact.detail.institutionId, fact.detail.userSub), removed: true };
       break;
     case 'content.set': {
-      const { contentId, courseId, institutionId, kind, state } = fact.detail;
+      const { contentId, courseId, institutionId, kind, state, provisionId } = fact.detail;
       item = { ...contentKey(contentId), courseId, institutionId, kind, state };
+      // A live lecture's recording: only this provision's learners watch it. The put replaces the whole
+      // item, so a newer fact without it could only come from a content that is no recording.
+      if (provisionId !== undefined) item['provisionId'] = provisionId;
       break;
     }
     case 'enrollment.created': {
@@ -154,6 +157,8 @@ export interface ContentItem {
   readonly institutionId: string;
   readonly kind: 'video' | 'material' | 'exam';
   readonly state: 'active' | 'archived';
+  /** A live lecture's recording, for the learners of this provision only. */
+  readonly provisionId?: string;
 }
 
 async function getItem<T>(
@@ -207,8 +212,10 @@ export async function canManageContent(
 }
 
 /**
- * The content, when `sub` may play or download it: learners enrolled in its course while it is active; its
- * institution's managers and instructors also when archived, since they decide whether to bring it back.
+ * The content, when `sub` may play or download it: learners enrolled in its course while it is active (a
+ * live lecture's recording: only those enrolled through its provision, for a lecture ran for one company's
+ * employees); its institution's managers and instructors also when archived, since they decide whether to
+ * bring it back.
  */
 export async function watchableContent(
   ddb: DynamoDBDocumentClient,
@@ -220,11 +227,14 @@ export async function watchableContent(
   if (!content) return undefined;
   const [learner, manages] = await Promise.all([
     content.state === 'active'
-      ? getItem(ddb, tableName, learnerKey(content.courseId, sub))
+      ? getItem<{ provisionId?: string }>(ddb, tableName, learnerKey(content.courseId, sub))
       : Promise.resolve(undefined),
     managesInstitution(ddb, tableName, sub, content.institutionId),
   ]);
-  return manages || learner !== undefined ? content : undefined;
+  const learns =
+    learner !== undefined &&
+    (content.provisionId === undefined || learner.provisionId === content.provisionId);
+  return manages || learns ? content : undefined;
 }
 
 /** May `sub` play this content? */

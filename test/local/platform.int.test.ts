@@ -622,5 +622,66 @@ describe('local platform over HTTP', () => {
     expect(withLive.liveLectures).toEqual([
       expect.objectContaining({ lectureId, title: 'Extinguishers, live', attended: true, quizzesCorrect: 1 }),
     ]);
+
+    // Its recording ends: the live domain's report turns it into a video for this provision's learners,
+    // catch-up material that is credited but does not undo the completion.
+    await platform.bus.publish([
+      {
+        source: 'lms.live',
+        detailType: 'live.recorded',
+        detail: {
+          lectureId,
+          provisionId: provision.id,
+          courseId: course.id,
+          institutionId: provision.institutionId,
+          title: 'Extinguishers, live',
+          occurredAt: new Date(ended.getTime() + 120_000).toISOString(),
+          durationSeconds: 3600,
+          manifestPath: `hls/${lectureId}/index.m3u8`,
+        },
+        time: ended,
+      },
+    ]);
+    await platform.bus.settled();
+    await platform.flushEvents();
+    // The access projection hears of it as its provision's.
+    expect(platform.bus.published).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          'detail-type': 'content.set',
+          detail: expect.objectContaining({ contentId: lectureId, provisionId: provision.id }),
+        }),
+      ]),
+    );
+    const withRecording = await call('learner', 'GET', `/courses/${course.id}`);
+    expect(withRecording.chapters.at(-1)).toMatchObject({
+      title: 'Live lecture recordings',
+      purpose: 'live-recordings',
+      contents: [
+        expect.objectContaining({
+          id: lectureId,
+          kind: 'video',
+          title: 'Extinguishers, live (recording)',
+          mediaState: 'ready',
+          durationSeconds: 3600,
+          provisionId: provision.id,
+        }),
+      ],
+    });
+    const recordingBeat = (sequence: number, position: number) =>
+      call('learner', 'POST', `/me/enrollments/${enrollmentId}/heartbeats`, {
+        contentId: lectureId,
+        sessionId: 'tab-recording',
+        sequence,
+        position,
+        playbackRate: 1,
+      });
+    nowMs += 60_000;
+    await recordingBeat(0, 0);
+    nowMs += 10_000;
+    expect(await recordingBeat(1, 10)).toMatchObject({ creditedSeconds: 10, coveredSeconds: 10 });
+    expect(await call('learner', 'GET', '/me/enrollments')).toEqual([
+      expect.objectContaining({ lessonsTotal: 1, lessonsCompleted: 1, completedAt: expect.any(String) }),
+    ]);
   });
 });

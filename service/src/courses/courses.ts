@@ -102,12 +102,19 @@ export async function updateCourse(
  *
  * Who may read a course: its institution's people (any state), platform admins, company managers while it
  * is published (the catalogue they request from), and learners enrolled in it.
+ *
+ * A live lecture's recording belongs to one provision (one company's employees): a learner sees those of
+ * the provision of their enrollment shown here, the institution's people and platform admins see all, and
+ * a company manager reading the catalogue sees none. The recordings chapter is left out for a reader who
+ * would find it empty.
  */
 export async function getCourse(db: Kysely<Database>, caller: Identity, id: string): Promise<string> {
+  const admin = caller.roles.includes('platform-admin');
+  const visible = (x: string) =>
+    sql`(${sql.ref(`${x}.provision_id`)} is null or ${sql.ref(`${x}.provision_id`)} = e.provision_id
+      or a.author or ${admin}::boolean)`;
   const { rows } = await sql<{ page: string; state: string; author: boolean; enrolled: boolean }>`
-    select c.state,
-      exists (select 1 from institution_members m
-              where m.user_sub = ${caller.sub} and m.institution_id = c.institution_id) as author,
+    select c.state, a.author,
       e.id is not null as enrolled,
       json_build_object(
         'id', c.id, 'institutionId', c.institution_id, 'title', c.title, 'introduction', c.introduction,
@@ -117,17 +124,26 @@ export async function getCourse(db: Kysely<Database>, caller: Identity, id: stri
           'id', e.id, 'provisionId', e.provision_id, 'enrolledAt', json_time(e.created_at)) end,
         'chapters', coalesce((
           select json_agg(json_build_object(
-            'id', ch.id, 'title', ch.title, 'position', ch.position,
+            'id', ch.id, 'title', ch.title, 'position', ch.position, 'purpose', ch.purpose,
             'contents', coalesce((
               select json_agg(json_build_object(
                 'id', x.id, 'chapterId', x.chapter_id, 'kind', x.kind, 'title', x.title,
-                'position', x.position, 'mediaState', x.media_state, 'durationSeconds', x.duration_seconds
+                'position', x.position, 'mediaState', x.media_state, 'durationSeconds', x.duration_seconds,
+                'provisionId', x.provision_id
               ) order by x.position)
-              from contents x where x.chapter_id = ch.id and x.state = 'active'), '[]'::json)
+              from contents x where x.chapter_id = ch.id and x.state = 'active' and ${visible('x')}),
+              '[]'::json)
           ) order by ch.position)
-          from chapters ch where ch.course_id = c.id), '[]'::json)
+          from chapters ch where ch.course_id = c.id
+            and (ch.purpose is null or a.author or ${admin}::boolean or exists (
+              select 1 from contents r where r.chapter_id = ch.id and r.state = 'active' and ${visible('r')}))),
+          '[]'::json)
       )::text as page
     from courses c
+    cross join lateral (
+      select exists (select 1 from institution_members m
+                     where m.user_sub = ${caller.sub} and m.institution_id = c.institution_id) as author
+    ) a
     left join lateral (
       select id, provision_id, created_at from enrollments
       where course_id = c.id and user_sub = ${caller.sub}

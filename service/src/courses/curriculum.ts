@@ -20,7 +20,9 @@ const contentColumns = [
   'position',
   'state',
   'media_state as mediaState',
+  'provision_id as provisionId',
 ] as const;
+const chapterColumns = ['id', 'title', 'position', 'purpose'] as const;
 
 /** Runs a curriculum change with the course row locked, for the course's authors only. */
 export async function editCurriculum<T>(
@@ -113,7 +115,7 @@ export async function addChapter(db: Kysely<Database>, caller: Caller, courseId:
     return trx
       .insertInto('chapters')
       .values({ course_id: courseId, title, position: Number(n) })
-      .returning(['id', 'title', 'position'])
+      .returning(chapterColumns)
       .executeTakeFirstOrThrow();
   });
 }
@@ -163,7 +165,7 @@ async function emitContentSet(trx: Transaction<Database>, contentId: string, sta
   const content = await trx
     .selectFrom('contents as x')
     .innerJoin('courses as c', 'c.id', 'x.course_id')
-    .select(['x.course_id', 'c.institution_id', 'x.kind', 'x.state'])
+    .select(['x.course_id', 'c.institution_id', 'x.kind', 'x.state', 'x.provision_id'])
     .where('x.id', '=', contentId)
     .executeTakeFirstOrThrow();
   await emit(trx, 'content.set', {
@@ -172,7 +174,80 @@ async function emitContentSet(trx: Transaction<Database>, contentId: string, sta
     institutionId: content.institution_id,
     kind: content.kind,
     state: state ?? content.state,
+    // Every fact of a recording names its provision: the projection keeps the newest fact whole, so one
+    // without it (an archive, say) would open the recording to every learner of the course.
+    ...(content.provision_id !== null ? { provisionId: content.provision_id } : {}),
   });
+}
+
+/**
+ * Inside a curriculum change: the course's chapter for live lecture recordings, appended at the end of the
+ * curriculum the first time one is needed. It is found by its purpose, so its institution may rename or
+ * move it; removed (once empty), it comes back with the next recording.
+ */
+export async function recordingsChapter(trx: Transaction<Database>, courseId: string): Promise<string> {
+  const chapter = await trx
+    .selectFrom('chapters')
+    .select('id')
+    .where('course_id', '=', courseId)
+    .where('purpose', '=', 'live-recordings')
+    .executeTakeFirst();
+  if (chapter) return chapter.id;
+  const { n } = await trx
+    .selectFrom('chapters')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('course_id', '=', courseId)
+    .executeTakeFirstOrThrow();
+  const { id } = await trx
+    .insertInto('chapters')
+    .values({
+      course_id: courseId,
+      title: 'Live lecture recordings',
+      position: Number(n),
+      purpose: 'live-recordings',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return id;
+}
+
+/**
+ * Inside a curriculum change: appends a live lecture's recording to the course's recordings chapter, a
+ * ready video under the lecture's id (its files are already where that id's playlist lives), for the
+ * lecture's provision only.
+ */
+export async function insertRecording(
+  trx: Transaction<Database>,
+  courseId: string,
+  recording: {
+    readonly lectureId: string;
+    readonly provisionId: string;
+    readonly title: string;
+    readonly durationSeconds: number;
+    readonly playbackPath: string;
+    readonly occurredAt: Date;
+  },
+) {
+  const chapterId = await recordingsChapter(trx, courseId);
+  const position = await activeCount(trx, chapterId);
+  await shift(trx, contentsOf(chapterId), 1, position);
+  await trx
+    .insertInto('contents')
+    .values({
+      id: recording.lectureId,
+      course_id: courseId,
+      chapter_id: chapterId,
+      provision_id: recording.provisionId,
+      kind: 'video',
+      title: recording.title,
+      position,
+      media_state: 'ready',
+      duration_seconds: recording.durationSeconds,
+      playback_path: recording.playbackPath,
+      media_event_at: recording.occurredAt,
+    })
+    .execute();
+  await emitContentSet(trx, recording.lectureId);
 }
 
 export async function renameChapter(
@@ -188,7 +263,7 @@ export async function renameChapter(
       .updateTable('chapters')
       .set({ title })
       .where('id', '=', chapterId)
-      .returning(['id', 'title', 'position'])
+      .returning(chapterColumns)
       .executeTakeFirstOrThrow();
   });
 }
@@ -214,7 +289,7 @@ export async function moveChapter(
       .updateTable('chapters')
       .set({ position })
       .where('id', '=', chapterId)
-      .returning(['id', 'title', 'position'])
+      .returning(chapterColumns)
       .executeTakeFirstOrThrow();
   });
 }

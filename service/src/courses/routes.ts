@@ -34,9 +34,17 @@ const content = z.object({
   title: z.string(),
   position: z.number(),
   mediaState: z.enum(['pending', 'ready', 'failed']).nullable(),
+  /** A live lecture's recording, for this provision's learners only; null: the course's curriculum. */
+  provisionId: z.uuid().nullable(),
 });
 const editedContent = content.extend({ state: z.enum(['active', 'archived']) });
-const chapter = z.object({ id: z.uuid(), title: z.string(), position: z.number() });
+const chapter = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  position: z.number(),
+  /** `live-recordings`: where live lecture recordings are added. */
+  purpose: z.enum(['live-recordings']).nullable(),
+});
 const courseParams = z.strictObject({ courseId: z.uuid() });
 const chapterParams = z.strictObject({ courseId: z.uuid(), chapterId: z.uuid() });
 const contentParams = z.strictObject({ courseId: z.uuid(), contentId: z.uuid() });

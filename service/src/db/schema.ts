@@ -63,6 +63,12 @@ export interface ChaptersTable {
   course_id: string;
   title: string;
   position: number;
+  /** 'live-recordings': the chapter live lecture recordings are appended to; null: an ordinary chapter. */
+  purpose: ColumnType<
+    'live-recordings' | null,
+    'live-recordings' | null | undefined,
+    'live-recordings' | null
+  >;
 }
 
 export interface ContentsTable {
@@ -78,6 +84,8 @@ export interface ContentsTable {
   playback_path: string | null;
   media_error: string | null;
   media_event_at: Date | null;
+  /** Set on a live lecture's recording: only this provision's learners see it (migration 0008). */
+  provision_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

@@ -21,6 +21,12 @@ export interface Standing {
   readonly score: number | null;
 }
 
+/**
+ * Lessons are the course's active videos of no provision. A live lecture's recording (a content with a
+ * provision) is catch-up material: watching it is credited (content_progress, watched seconds) but it is
+ * never a lesson, or a recording would make learners who completed the course incomplete again, and the
+ * course's lessons would differ per company. The company dashboard and `myEnrollments` count alike.
+ */
 export async function standingOf(
   db: Kysely<Database> | Transaction<Database>,
   enrollmentId: string,
@@ -35,7 +41,7 @@ export async function standingOf(
     with enrollment as (select course_id from enrollments where id = ${enrollmentId}),
     lessons as (
       select x.id from contents x, enrollment e
-      where x.course_id = e.course_id and x.kind = 'video' and x.state = 'active'),
+      where x.course_id = e.course_id and x.kind = 'video' and x.state = 'active' and x.provision_id is null),
     graded as (
       select ex.weight,
         (select a.score from exam_attempts a

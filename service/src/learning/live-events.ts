@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { applyLiveRecorded, liveRecordedReport } from '../courses/live-recordings';
 import type { Database } from '../db/schema';
 import type { EventHandler } from '../events/queue-consumer';
 import type { WorkerLog } from '../shared/background-loop';
@@ -19,6 +20,18 @@ export function liveEventHandlers(db: Kysely<Database>, log: WorkerLog): Record<
           lectureId: report.lectureId,
           part: report.part,
           skipped: result.skipped,
+        });
+      return result;
+    },
+    // A recording becomes a content of the course: the courses domain's rules (its own module) apply it.
+    'live.recorded': async (e) => {
+      const report = liveRecordedReport.parse(e.detail);
+      const result = await applyLiveRecorded(db, e.id, report);
+      if (result.outcome === 'archived-course')
+        log.warn('live recording not added: its course is archived', {
+          eventId: e.id,
+          lectureId: report.lectureId,
+          courseId: report.courseId,
         });
       return result;
     },

@@ -48,8 +48,8 @@ export interface BeatResult {
   readonly gate: Gate | null;
 }
 
-// record_heartbeat refuses with its own SQLSTATEs (migrations/0006_heartbeat_function.sql); the route's
-// answers stay what they were.
+// record_heartbeat refuses with its own SQLSTATEs (migrations/0006_heartbeat_function.sql, as replaced by
+// 0008_live_recordings.sql: another provision's recording is LM404); the route's answers stay what they were.
 const REFUSALS: Record<string, () => HttpError> = {
   LM404: () => notFound('Enrollment or content'),
   LM409: () => new HttpError(409, 'This content has no playable video'),
@@ -98,11 +98,14 @@ export async function recordHeartbeat(
   });
 }
 
-/** The caller's progress in one enrollment: each content's watched seconds and completion. */
+/**
+ * The caller's progress in one enrollment: each content's watched seconds and completion, live lecture
+ * recordings of the enrollment's provision included and other provisions' left out (as the course page).
+ */
 export async function enrollmentProgress(db: Kysely<Database>, caller: Identity, enrollmentId: string) {
   const enrollment = await db
     .selectFrom('enrollments')
-    .select(['id', 'course_id'])
+    .select(['id', 'course_id', 'provision_id'])
     .where('id', '=', enrollmentId)
     .where('user_sub', '=', caller.sub)
     .executeTakeFirst();
@@ -122,6 +125,9 @@ export async function enrollmentProgress(db: Kysely<Database>, caller: Identity,
     ])
     .where('x.course_id', '=', enrollment.course_id)
     .where('x.state', '=', 'active')
+    .where((eb) =>
+      eb.or([eb('x.provision_id', 'is', null), eb('x.provision_id', '=', enrollment.provision_id)]),
+    )
     .orderBy('c.position')
     .orderBy('x.position')
     .execute();

@@ -12,7 +12,8 @@ export const LIVE_LECTURES_DUE = sql`(l.ended_at > e.created_at or la.enrollment
 
 /**
  * Per-employee progress in one provision, for the company's dashboard and the institution: each enrolled
- * learner's completed video lessons out of the course's, the seconds they watched, their completion, and
+ * learner's completed video lessons out of the course's (live lecture recordings are no lessons: see
+ * standingOf), the seconds they watched (recordings included), their completion, and
  * their live lectures (see `LIVE_LECTURES_DUE`): how many they attended (present for any time) out of
  * those due, and their mean attendance rate over those due, an absence counting 0 (null: none due yet).
  */
@@ -33,7 +34,8 @@ export async function provisionProgress(db: Kysely<Database>, caller: Caller, pr
     liveAttendanceRate: number | null;
   }>`
     with lessons as (
-      select id from contents where course_id = ${provision.courseId} and kind = 'video' and state = 'active')
+      select id from contents
+      where course_id = ${provision.courseId} and kind = 'video' and state = 'active' and provision_id is null)
     select e.id as "enrollmentId", e.user_sub as "userSub", a.email,
       (select count(*)::int from content_progress p
         where p.enrollment_id = e.id and p.completed_at is not null

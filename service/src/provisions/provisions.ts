@@ -238,13 +238,13 @@ export async function myEnrollments(db: Kysely<Database>, caller: Caller) {
       sql<string>`p.starts_on::text`.as('startsOn'),
       sql<string>`p.ends_on::text`.as('endsOn'),
       'e.created_at as enrolledAt',
-      // Video lessons, as completion counts them.
+      // Video lessons, as completion counts them: live lecture recordings are not lessons (standingOf).
       sql<number>`(select count(*)::int from content_progress cp join contents x on x.id = cp.content_id
-        where cp.enrollment_id = e.id and cp.completed_at is not null and x.kind = 'video' and x.state = 'active')`.as(
-        'lessonsCompleted',
-      ),
+        where cp.enrollment_id = e.id and cp.completed_at is not null and x.kind = 'video' and x.state = 'active'
+          and x.provision_id is null)`.as('lessonsCompleted'),
       sql<number>`(select count(*)::int from contents x
-        where x.course_id = e.course_id and x.kind = 'video' and x.state = 'active')`.as('lessonsTotal'),
+        where x.course_id = e.course_id and x.kind = 'video' and x.state = 'active'
+          and x.provision_id is null)`.as('lessonsTotal'),
       'e.completed_at as completedAt',
       sql<string | null>`e.certificate_on::text`.as('certificateOn'),
       'e.score',

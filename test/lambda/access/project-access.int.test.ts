@@ -350,3 +350,59 @@ describe('canManageContent and canWatchContent', () => {
     expect(await canWatchContent(ddb, tableName, people.learner, otherCourse.contentId)).toBe(false);
   });
 });
+
+describe('a live lecture’s recording', () => {
+  const institutionId = randomUUID();
+  const courseId = randomUUID();
+  const provisionId = randomUUID();
+  const otherProvisionId = randomUUID();
+  const recording = { contentId: randomUUID(), courseId, institutionId };
+  const lesson = { contentId: randomUUID(), courseId, institutionId };
+  const people = { instructor: sub(), learner: sub(), otherCompanyLearner: sub() };
+  const enrolledThrough = (userSub: string, provision: string) =>
+    envelope('enrollment.created', {
+      enrollmentId: randomUUID(),
+      provisionId: provision,
+      courseId,
+      userSub,
+      occurredAt: at(1),
+    });
+  const recordingSet = (state: 'active' | 'archived', minutes: number) =>
+    envelope('content.set', { ...recording, kind: 'video', state, provisionId, occurredAt: at(minutes) });
+
+  beforeAll(async () => {
+    for (const e of [
+      memberSet(institutionId, people.instructor, 'instructor', 1),
+      contentSet(lesson, 'active', 1),
+      recordingSet('active', 1),
+      enrolledThrough(people.learner, provisionId),
+      enrolledThrough(people.otherCompanyLearner, otherProvisionId),
+    ]) {
+      await projectAccessEvent(ddb, tableName, e);
+    }
+  });
+
+  it('keeps the provision it belongs to, and none on the course’s other contents', async () => {
+    expect(await item(contentKey(recording.contentId))).toMatchObject({ state: 'active', provisionId });
+    expect(await item(contentKey(lesson.contentId))).not.toHaveProperty('provisionId');
+  });
+
+  it('plays to the learners of its provision and the institution’s people, not to another company’s', async () => {
+    const watch = (who: string, contentId: string) => canWatchContent(ddb, tableName, who, contentId);
+    expect({
+      instructor: await watch(people.instructor, recording.contentId),
+      learner: await watch(people.learner, recording.contentId),
+      otherCompanyLearner: await watch(people.otherCompanyLearner, recording.contentId),
+    }).toEqual({ instructor: true, learner: true, otherCompanyLearner: false });
+    // The course's own lessons are every provision's.
+    expect(await watch(people.otherCompanyLearner, lesson.contentId)).toBe(true);
+  });
+
+  it('stays its provision’s when archived, and an older active fact brings nothing back', async () => {
+    await projectAccessEvent(ddb, tableName, recordingSet('archived', 3));
+    expect(await item(contentKey(recording.contentId))).toMatchObject({ state: 'archived', provisionId });
+    expect((await projectAccessEvent(ddb, tableName, recordingSet('active', 2))).outcome).toBe('stale');
+    expect(await canWatchContent(ddb, tableName, people.learner, recording.contentId)).toBe(false);
+    expect(await canWatchContent(ddb, tableName, people.instructor, recording.contentId)).toBe(true);
+  });
+});

@@ -161,10 +161,10 @@ describe('core-service stack', () => {
     const queueArn = () => resolve(coreService.eventsQueue.queueArn);
     const deadLetterArn = () => resolve(coreService.eventsDeadLetterQueue.queueArn);
 
-    it('queues the vod domain’s video events and live.ended from the platform bus, dead letters after five tries', () => {
+    it('queues the vod domain’s video events, live.ended and live.recorded from the platform bus, dead letters after five tries', () => {
       for (const [source, types] of [
         ['lms.vod', ['video.ready', 'video.failed']],
-        ['lms.live', ['live.ended']],
+        ['lms.live', ['live.ended', 'live.recorded']],
       ] as const)
         t.hasResourceProperties('AWS::Events::Rule', {
           EventBusName: resolve(data.eventBus.eventBusName),

@@ -259,9 +259,10 @@ describe('course page', () => {
         id: c.chapters[0]!.chapter,
         title: 'Chapter 0',
         position: 0,
+        purpose: null,
         contents: [{ ...content, durationSeconds: null }],
       },
-      { id: c.chapters[1]!.chapter, title: 'Chapter 1', position: 1, contents: [] },
+      { id: c.chapters[1]!.chapter, title: 'Chapter 1', position: 1, purpose: null, contents: [] },
     ]);
   });
 });

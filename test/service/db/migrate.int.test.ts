@@ -20,6 +20,7 @@ describe('migrations', () => {
       ['0005_exams_completion', 'Success'],
       ['0006_heartbeat_function', 'Success'],
       ['0007_live_attendance', 'Success'],
+      ['0008_live_recordings', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -60,6 +61,7 @@ describe('migrations', () => {
         'course_ratings_course',
         'live_lectures_provision',
         'live_attendance_enrollment',
+        'chapters_live_recordings',
       ]),
     );
   });
@@ -79,6 +81,7 @@ describe('migrations', () => {
         '0005_exams_completion',
         '0006_heartbeat_function',
         '0007_live_attendance',
+        '0008_live_recordings',
       ]);
     } finally {
       await other.destroy();
