@@ -99,8 +99,8 @@ async function takeSeat(deps: SeatDeps, lecture: Lecture, sub: string, enrollmen
                 TableName: deps.liveTable,
                 Key: lectureKey(lecture.lectureId),
                 UpdateExpression: 'SET joinedCount = joinedCount + :one',
-                ConditionExpression: 'joinedCount < capacity AND #state IN (:scheduled, :live)',
-                ExpressionAttributeNames: { '#state': 'state' },
+                ConditionExpression: 'joinedCount < #capacity AND #state IN (:scheduled, :live)',
+                ExpressionAttributeNames: { '#state': 'state', '#capacity': 'capacity' },
                 ExpressionAttributeValues: { ':one': 1, ':scheduled': 'scheduled', ':live': 'live' },
               },
             },
@@ -201,7 +201,19 @@ async function beat(
         ...(leaving ? { leftAt: seenAt } : {}),
       };
     } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException) || attempt + 1 >= PRESENCE_TRIES) throw e;
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      if (attempt + 1 >= PRESENCE_TRIES) {
+        // Others of this seat's heartbeats keep winning: they credited this stretch, so this one need not.
+        const now = await readSeat(deps, lectureId, caller.sub);
+        if (!leaving || now?.leftAt) {
+          return {
+            presenceSeconds: seconds(now?.presenceMs ?? seat.presenceMs),
+            counting,
+            ...(now?.leftAt ? { leftAt: now.leftAt } : {}),
+          };
+        }
+        throw e;
+      }
     }
   }
 }
