@@ -141,7 +141,8 @@ export async function applyTransition(
       const started = await getLecture(deps.ddb, deps.liveTable, lectureId);
       if (started?.state === 'ended') await publishLiveEnded(deps, started);
     }
-  } else if (lecture.state === 'ended' && lecture.endedAt === at) {
+  } else if (lecture.state === 'ended' && lecture.endedAt === at && isSwept(lecture)) {
+    // This very end, redelivered after its live.ended failed to go out: publish it now.
     await finishEnd(deps, lecture);
   }
   return 'stale';
@@ -172,6 +173,9 @@ export async function finishEnd(deps: StreamStateDeps, lecture: Lecture): Promis
   }
   return published;
 }
+
+/** Still in the sweep's index: for an ended lecture, its live.ended has not gone out yet. */
+const isSwept = (lecture: Lecture) => (lecture as { sweepState?: string }).sweepState !== undefined;
 
 async function backdateStart(deps: StreamStateDeps, lectureId: string, at: string): Promise<boolean> {
   try {
