@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   CreateChannelCommand,
   DeleteChannelCommand,
+  GetStreamCommand,
   GetStreamKeyCommand,
   IvsClient,
   ListStreamKeysCommand,
@@ -13,10 +14,11 @@ import {
   DeleteRoomCommand,
   IvschatClient,
 } from '@aws-sdk/client-ivschat';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LIVE } from '#contracts/live';
-import { ENV } from '#contracts/resources';
+import { ENV, EVENTS } from '#contracts/resources';
 import type { ApiEvent, ApiResult } from '#lambda/shared/http-handler';
 import { LOCAL_AWS } from '#local/dynamodb-local';
 import { overrideEnv } from '../env';
@@ -41,6 +43,7 @@ import {
 const ivs = mockClient(IvsClient);
 const chat = mockClient(IvschatClient);
 const secrets = mockClient(SecretsManagerClient);
+const bus = mockClient(EventBridgeClient);
 let world: World;
 let restoreEnv: () => void;
 type Handler = (event: ApiEvent) => Promise<ApiResult>;
@@ -58,6 +61,8 @@ const MODULES = [
   'create-chat-token',
   'get-attendance',
 ];
+let onStreamState: (event: unknown) => Promise<void>;
+let sweep: () => Promise<Record<string, number>>;
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:live-playback-key';
 
 beforeAll(async () => {
@@ -72,6 +77,7 @@ beforeAll(async () => {
     [LIVE.env.namePrefix]: 'lms-handlers',
     [LIVE.env.playbackKeySecretArn]: SECRET_ARN,
     [LIVE.env.playbackOrigins]: 'https://app.academy.example.com',
+    [EVENTS.busNameEnv]: 'lms-bus',
   });
   // Loaded after the environment is set, as at a cold start.
   for (const name of MODULES) {
@@ -79,6 +85,9 @@ beforeAll(async () => {
       (await import(join(__dirname, `../../../lambda/live/${name}`))) as { handler: Handler }
     ).handler;
   }
+  const events = (name: string) => import(join(__dirname, `../../../lambda/live/${name}`));
+  onStreamState = ((await events('on-stream-state')) as { handler: typeof onStreamState }).handler;
+  sweep = ((await events('sweep-lectures')) as { handler: typeof sweep }).handler;
 });
 afterAll(async () => {
   restoreEnv();
@@ -126,6 +135,8 @@ beforeEach(() => {
   ivs.reset();
   chat.reset();
   secrets.reset();
+  bus.reset();
+  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
   secrets.on(GetSecretValueCommand).resolves({
     SecretString: playbackPrivateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   });
@@ -301,5 +312,37 @@ describe('the live routes as deployed', () => {
     expect(
       (await call('update-lecture', 'manager', { lectureId: id, body: { title: 'x' } })).statusCode,
     ).toBe(409);
+  });
+});
+
+describe('the stream-state target and the sweep as deployed', () => {
+  it('takes a lecture live and ended from IVS events, then the sweep finds nothing to fix', async () => {
+    const created = await call('create-lecture', 'manager', { body: newLectureBody() });
+    const lecture = bodyOf(created) as { lectureId: string; channelArn: string };
+    const event = (name: string, time: string) => ({
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'IVS Stream State Change',
+      source: 'aws.ivs',
+      account: '111122223333',
+      time,
+      region: 'us-east-1',
+      resources: [lecture.channelArn],
+      detail: { event_name: name, channel_name: 'lms-handlers-x', stream_id: 'st-1' },
+    });
+    await onStreamState(event('Stream Start', new Date().toISOString()));
+    expect(bodyOf(await call('get-lecture', 'learner', { lectureId: lecture.lectureId })).state).toBe('live');
+    ivs.on(GetStreamCommand).resolves({ stream: { state: 'LIVE', startTime: new Date() } });
+    await expect(sweep()).resolves.toMatchObject({ ended: 0, reconcileErrors: 0 });
+    await onStreamState(event('Stream End', new Date(Date.now() + 1000).toISOString()));
+    expect(bodyOf(await call('get-lecture', 'learner', { lectureId: lecture.lectureId })).state).toBe(
+      'ended',
+    );
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    expect(bus.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]).toMatchObject({
+      EventBusName: 'lms-bus',
+      Source: 'lms.live',
+      DetailType: 'live.ended',
+    });
   });
 });
