@@ -131,6 +131,15 @@ export async function createLecture(
     lectureId,
     institutionId: provision.institutionId,
     record,
+  }).catch((e: unknown) => {
+    // Waiting will not help: the account holds as many channels or rooms as IVS allows it.
+    if (e instanceof Error && e.name === 'ServiceQuotaExceededException') {
+      throw new HttpError(
+        503,
+        'IVS allows no more channels or chat rooms in this account; cancel unused lectures or raise the quota',
+      );
+    }
+    throw e;
   });
   const now = deps.now().toISOString();
   const lecture: Lecture = {

@@ -179,9 +179,8 @@ describe('createLecture', () => {
     chat.on(CreateRoomCommand).rejects(awsError('ServiceQuotaExceededException', 402));
     ivs.on(DeleteChannelCommand).resolves({});
     const before = await snapshot(world.tables.live!);
-    await expect(createLecture(deps, { sub: world.people.manager }, body())).rejects.toMatchObject({
-      name: 'ServiceQuotaExceededException',
-    });
+    const e = await refusal(createLecture(deps, { sub: world.people.manager }, body()));
+    expect([e.status, e.detail]).toEqual([503, expect.stringMatching(/^IVS allows no more channels/)]);
     expect(ivs).toHaveReceivedCommandWith(DeleteChannelCommand, { arn: channel.channel.arn });
     expect(await snapshot(world.tables.live!)).toBe(before);
   });
