@@ -51,6 +51,18 @@ export interface Joined extends PlaybackGrant {
 }
 
 const JOINABLE: readonly Lecture['state'][] = ['scheduled', 'live'];
+
+/**
+ * Concurrent writes kept winning over this one (a rush of joins on one lecture item, heartbeats racing a
+ * leave): marked retryable-throttling, so the HTTP wrapper answers 503 with Retry-After.
+ */
+export class SeatsBusy extends Error {
+  readonly $retryable = { throttling: true };
+  constructor(cause: unknown) {
+    super('Too many concurrent writes to this lecture; try again shortly', { cause });
+    this.name = 'SeatsBusy';
+  }
+}
 /** Transactions on one lecture item conflict under a rush of joins; each join retries a few times. */
 const JOIN_TRIES = 12;
 
@@ -119,7 +131,7 @@ async function takeSeat(deps: SeatDeps, lecture: Lecture, sub: string, enrollmen
         throw new HttpError(409, 'The lecture is full');
       }
       // TransactionConflict: another join held the lecture item; back off with jitter and try again.
-      if (attempt + 1 >= JOIN_TRIES) throw e;
+      if (attempt + 1 >= JOIN_TRIES) throw new SeatsBusy(e);
       await deps.sleep(Math.floor(deps.random() * Math.min(1000, 20 * 2 ** attempt)));
     }
   }
@@ -212,7 +224,7 @@ async function beat(
             ...(now?.leftAt ? { leftAt: now.leftAt } : {}),
           };
         }
-        throw e;
+        throw new SeatsBusy(e);
       }
     }
   }

@@ -1,14 +1,16 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { CreateChannelCommand, IvsClient } from '@aws-sdk/client-ivs';
 import { CreateChatTokenCommand, CreateRoomCommand, IvschatClient } from '@aws-sdk/client-ivschat';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { decodeProtectedHeader, importSPKI, jwtVerify } from 'jose';
 import { HttpError } from '#contracts/problem';
 import { chatTokenFor, defaultDisplayName } from '#lambda/live/chat-token';
 import { getLecture, seatKey } from '#lambda/live/lecture-records';
 import { createLecture } from '#lambda/live/lectures';
-import { attendanceOf, joinLecture, leaveLecture, recordPresence } from '#lambda/live/seats';
+import { attendanceOf, joinLecture, leaveLecture, recordPresence, SeatsBusy } from '#lambda/live/seats';
+import { isServiceUnavailable } from '#lambda/shared/unavailable';
 import {
   type AllDeps,
   channelAnswer,
@@ -135,6 +137,42 @@ describe('joinLecture', () => {
     expect((await getLecture(ddb, world.tables.live!, lecture.lectureId))!.joinedCount).toBe(100);
     // DynamoDB Local serialises transactions: 500 joins (some 2,500 requests) take it tens of seconds.
   }, 180_000);
+
+  it('retries a join whose transaction conflicts with another, and answers busy when it keeps conflicting', async () => {
+    const lecture = await newLecture();
+    let conflicts = 0;
+    const conflicting = (times: number) =>
+      Object.create(ddb, {
+        send: {
+          value: (command: object) => {
+            if (command instanceof TransactWriteCommand && conflicts < times) {
+              conflicts++;
+              return Promise.reject(
+                new TransactionCanceledException({
+                  message: 'Transaction cancelled',
+                  $metadata: {},
+                  CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+                }),
+              );
+            }
+            return ddb.send(command as never);
+          },
+        },
+      }) as typeof ddb;
+    await joinLecture({ ...deps, ddb: conflicting(2) }, { sub: world.crowd[5]! }, lecture.lectureId);
+    expect(deps.sleeps).toHaveLength(2);
+    expect(await seatsOf(lecture.lectureId)).toHaveLength(1);
+    conflicts = 0;
+    const e = await joinLecture(
+      { ...deps, ddb: conflicting(100) },
+      { sub: world.crowd[6]! },
+      lecture.lectureId,
+    ).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SeatsBusy);
+    expect(isServiceUnavailable(e)).toBe(true);
+    expect(await seatsOf(lecture.lectureId)).toHaveLength(1);
+    expect((await getLecture(ddb, world.tables.live!, lecture.lectureId))!.joinedCount).toBe(1);
+  });
 
   it('keeps one seat for a rejoin and still answers a fresh playback URL', async () => {
     const lecture = await newLecture(1);
