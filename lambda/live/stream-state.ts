@@ -139,7 +139,8 @@ export async function applyTransition(
     // end arrived first lacks (and cannot report without).
     if (await backdateStart(deps, lectureId, at)) {
       const started = await getLecture(deps.ddb, deps.liveTable, lectureId);
-      if (started?.state === 'ended') await publishLiveEnded(deps, started);
+      // Back in the sweep's index first, so a failed publish is retried like any other.
+      if (started?.state === 'ended' && (await resweep(deps, started))) await finishEnd(deps, started);
     }
   } else if (lecture.state === 'ended' && lecture.endedAt === at && isSwept(lecture)) {
     // This very end, redelivered after its live.ended failed to go out: publish it now.
@@ -172,6 +173,26 @@ export async function finishEnd(deps: StreamStateDeps, lecture: Lecture): Promis
     if (!(e instanceof ConditionalCheckFailedException)) throw e;
   }
   return published;
+}
+
+/** Puts an ended lecture back in the sweep's index until its live.ended is out; false if it changed since. */
+async function resweep(deps: StreamStateDeps, lecture: Lecture): Promise<boolean> {
+  try {
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.liveTable,
+        Key: lectureKey(lecture.lectureId),
+        UpdateExpression: 'SET sweepState = :live',
+        ConditionExpression: '#state = :ended AND endedAt = :endedAt',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':live': 'live', ':ended': 'ended', ':endedAt': lecture.endedAt },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false;
+    throw e;
+  }
 }
 
 /** Still in the sweep's index: for an ended lecture, its live.ended has not gone out yet. */

@@ -193,6 +193,23 @@ describe('onStreamStateChange', () => {
     expect(published().map((e) => [e.detail.startedAt, e.detail.endedAt])).toEqual([
       ['2026-12-01T09:00:00.000Z', '2026-12-01T09:40:00.000Z'],
     ]);
+    expect(await stateOf(lecture.lectureId)).not.toHaveProperty('sweepState');
+  });
+
+  it('leaves an end reported late by its start to the sweep when that publish fails', async () => {
+    const lecture = await newLecture();
+    await onStreamStateChange(deps, ivsEvent(lecture.channelArn, 'Stream End', '2026-12-01T09:40:00Z'));
+    bus
+      .on(PutEventsCommand)
+      .rejectsOnce(awsError('InternalFailure', 500))
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e2' }] });
+    await expect(
+      onStreamStateChange(deps, ivsEvent(lecture.channelArn, 'Stream Start', '2026-12-01T09:00:00Z')),
+    ).rejects.toMatchObject({ name: 'InternalFailure' });
+    expect(await stateOf(lecture.lectureId)).toMatchObject({ state: 'ended', sweepState: 'live' });
+    await expect(sweepLectures(deps)).resolves.toMatchObject({ published: 1, reconcileErrors: 0 });
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 2);
+    expect(await stateOf(lecture.lectureId)).not.toHaveProperty('sweepState');
   });
 
   it('publishes again when the same end is redelivered after its publish failed', async () => {
