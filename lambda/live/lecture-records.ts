@@ -9,7 +9,8 @@ import type { LectureState } from '#contracts/live';
  *   lecture#<id> / answer#<quizId>#<sub> one learner's one answer to one quiz
  *   limiter#<channelArn> / metadata      the channel's next free PutMetadata slot
  * Index attributes (LIVE.indexes): gsi1pk/gsi1sk on the lecture (by provision and start), channelArn on the
- * lecture (by channel), sweepState only while the sweep must look at it (scheduled or live).
+ * lecture (by channel), sweepState only while the sweep must look at it (scheduled or live, and `live` kept on
+ * an ended lecture until its live.ended has gone out: stream-state.ts).
  */
 
 export interface Lecture {
