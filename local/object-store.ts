@@ -28,6 +28,8 @@ export interface ObjectCreatedEvent {
 export interface LocalObjectStoreOptions {
   readonly uploadBucket: string;
   readonly outputBucket: string;
+  /** Further buckets, private to the platform's code (no CORS), e.g. the live lectures' recordings. @default none */
+  readonly privateBuckets?: readonly string[];
   /** Where the objects live; kept on close. @default a new temporary directory, removed on close */
   readonly dir?: string;
   /** Called for every object created in the upload bucket, as EventBridge would deliver it. */
@@ -199,6 +201,7 @@ export class LocalObjectStore {
       configureBuckets: [
         { name: options.uploadBucket, configs: [corsFor(['GET', 'HEAD', 'PUT', 'POST'], ['ETag'])] },
         { name: options.outputBucket, configs: [corsFor(['GET', 'HEAD'], [])] },
+        ...(options.privateBuckets ?? []).map((name) => ({ name, configs: [] })),
       ],
     });
     const keys = [CREDENTIALS, ...(options.accessKeys ?? [])];

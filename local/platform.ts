@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ImportPlaybackKeyPairCommand, IvsClient } from '@aws-sdk/client-ivs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
   APIGatewayRequestAuthorizerEventV2,
@@ -11,6 +13,7 @@ import type {
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import * as z from 'zod';
+import { LIVE } from '#contracts/live';
 import { CORE_SERVICE, ENV, EVENTS, ROLES, VOD } from '#contracts/resources';
 import { routeList } from '#contracts/routes';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
@@ -28,6 +31,8 @@ import { answerClientError, problemHandler } from '#service/http/errors';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { createTables, LOCAL_AWS } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
+import { registerLocalEventBridge } from './eventbridge';
+import { type IvsEvent, type LocalIvs, startLocalIvs } from './ivs';
 import { LocalObjectStore } from './object-store';
 import { LocalPlaybackCdn } from './playback-cdn';
 import { registerLocalSecrets } from './secrets-manager';
@@ -78,6 +83,32 @@ export interface LocalPlatformOptions {
     /** @default 10, the config's `video.playbackCookieMinutes` default */
     readonly playbackCookieMinutes?: number;
   };
+  /** Live lectures on the local IVS. @default ingest on a free port, recording on, a sweep every minute */
+  readonly live?: {
+    /** The RTMP ingest's port (OBS and ffmpeg publish to it). @default 0, a free port */
+    readonly rtmpPort?: number;
+    /** Record streams into the recordings bucket, as `live.recording` does in AWS. @default true */
+    readonly record?: boolean;
+    /** How often the reconciling sweep runs; 0: only when asked (`live.sweep()`). @default 60000 */
+    readonly sweepEveryMs?: number;
+    /**
+     * Sees each IVS event before the live handlers do and decides its fate: deliver it, or drop it (IVS's
+     * events are best effort). Tests use it to lose or delay events. @default deliver every event
+     */
+    readonly deliverIvsEvent?: (event: IvsEvent) => boolean;
+  };
+}
+
+/** Live lectures on one machine: the local IVS, its handlers and the sweep, as the live stack runs them. */
+export interface LocalLive {
+  readonly ivs: LocalIvs;
+  /** `rtmp://127.0.0.1:<port>/app/`: append a lecture's stream key to publish. */
+  readonly rtmpUrl: string;
+  readonly recordingBucket: string;
+  /** Runs the reconciling sweep once, as its one-minute schedule does. */
+  sweep(): Promise<unknown>;
+  /** Resolves when every IVS event so far has been handled (and what they published delivered). */
+  settled(): Promise<void>;
 }
 
 /** The video pipeline on one machine: s3rver for the buckets, ffmpeg for MediaConvert. */
@@ -99,6 +130,7 @@ export interface LocalPlatform {
   /** The platform bus: the core service's outbox relay publishes to it and its consumers read from it. */
   readonly bus: LocalEventBus;
   readonly vod: LocalVod;
+  readonly live: LocalLive;
   /** Relays every outbox event now and waits for their deliveries (the worker does it within a moment). */
   flushEvents(): Promise<void>;
   close(): Promise<void>;
@@ -375,6 +407,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const objects = await LocalObjectStore.start({
     uploadBucket: `${bucketPrefix}vod-uploads`,
     outputBucket: `${bucketPrefix}vod-renditions`,
+    privateBuckets: [`${bucketPrefix}live-recordings`],
     ...(options.vod?.dir ? { dir: options.vod.dir } : {}),
     // The handlers sign with the local keys, as the DynamoDB client does (DynamoDB Local keeps one database
     // per access key, so they cannot sign with the store's own).
@@ -400,11 +433,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const signing = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPairId = 'K0LOCALPLAYBACK';
   const signingKeySecretArn = `arn:aws:secretsmanager:${LOCAL_AWS.region}:000000000000:secret:lms-local-playback-key`;
-  registerLocalSecrets(
-    app,
-    '/local/secretsmanager',
-    new Map([[signingKeySecretArn, signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()]]),
-  );
+  const localSecrets = new Map([
+    [signingKeySecretArn, signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()],
+  ]);
+  registerLocalSecrets(app, '/local/secretsmanager', localSecrets);
   const cdn = await LocalPlaybackCdn.start({
     s3,
     bucket: objects.outputBucket,
@@ -429,6 +461,65 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   // the SDK's per-service endpoint variable, signing with the same local keys.
   process.env.AWS_ENDPOINT_URL_S3 = objects.endpoint;
 
+  // Live lectures, as the live stack provisions them: IVS (here the local one), a playback key pair made at
+  // start as the stack's custom resource makes it at the first deploy, the recordings bucket, and the bus
+  // the live handlers publish to through the real EventBridge client.
+  const recordingBucket = `${bucketPrefix}live-recordings`;
+  const recordingConfigurationArn = `arn:aws:ivs:${LOCAL_AWS.region}:000000000000:recording-configuration/local`;
+  const pendingIvsEvents = new Set<Promise<unknown>>();
+  let handleIvsEvent: (event: IvsEvent) => Promise<unknown> = async () => undefined;
+  const ivs = await startLocalIvs({
+    host: '127.0.0.1',
+    rtmpPort: options.live?.rtmpPort ?? 0,
+    recordingConfigurations: [{ arn: recordingConfigurationArn, bucketName: recordingBucket }],
+    writeRecording: async (bucket, key, body) => {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    // What the live stack's EventBridge rules do: each IVS event to its handler, once, after it happened.
+    onEvent: (event) => {
+      if (options.live?.deliverIvsEvent && !options.live.deliverIvsEvent(event)) return;
+      const delivery = handleIvsEvent(event)
+        .catch((e: Error) => log(`ivs ${event['detail-type']} not handled: ${e.message}`))
+        .finally(() => pendingIvsEvents.delete(delivery));
+      pendingIvsEvents.add(delivery);
+    },
+    // Its own lines, told apart from the API's request lines.
+    log: (line) => log(`ivs: ${line}`),
+  });
+  const livePlaybackKey = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+  const ivsAdmin = new IvsClient({ endpoint: ivs.endpoint, ...LOCAL_AWS });
+  await ivsAdmin.send(
+    new ImportPlaybackKeyPairCommand({
+      name: 'lms-local-playback',
+      publicKeyMaterial: livePlaybackKey.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    }),
+  );
+  ivsAdmin.destroy();
+  const livePlaybackKeySecretArn = `arn:aws:secretsmanager:${LOCAL_AWS.region}:000000000000:secret:lms-local-live-playback-key`;
+  localSecrets.set(
+    livePlaybackKeySecretArn,
+    livePlaybackKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  );
+  const busName = 'lms-local';
+  registerLocalEventBridge(app, '/local/eventbridge', {
+    busName,
+    publish: bus.publish,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_IVS: ivs.endpoint,
+    AWS_ENDPOINT_URL_IVSCHAT: ivs.chatEndpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: `${url}/local/eventbridge`,
+    [EVENTS.busNameEnv]: busName,
+    [LIVE.env.table]: tables.live,
+    [LIVE.env.namePrefix]: 'lms-local',
+    [LIVE.env.playbackKeySecretArn]: livePlaybackKeySecretArn,
+    [LIVE.env.playbackOrigins]: appOrigins.join(','),
+  });
+  if (options.live?.record ?? true)
+    process.env[LIVE.env.recordingConfigurationArn] = recordingConfigurationArn;
+  else delete process.env[LIVE.env.recordingConfigurationArn];
+
   // After the environment above: handler modules build their clients and settings when loaded.
   for (const route of routeList) {
     const { handler } = (await import(join(LAMBDA_DIR, route.handler))) as { handler: Handler };
@@ -443,6 +534,42 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       },
     });
   }
+
+  // The live stack's event targets and schedule, loaded after the environment above as the routes are.
+  const liveHandler = async (name: string) =>
+    ((await import(join(LAMBDA_DIR, 'live', name))) as { handler: (event: unknown) => Promise<unknown> })
+      .handler;
+  const onStreamState = await liveHandler('on-stream-state');
+  const onRecordingState = await liveHandler('on-recording-state');
+  const sweepLectures = await liveHandler('sweep-lectures');
+  handleIvsEvent = (event) =>
+    event['detail-type'] === 'IVS Stream State Change' ? onStreamState(event) : onRecordingState(event);
+  const sweep = () =>
+    sweepLectures({
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '000000000000',
+      time: (options.clock?.() ?? new Date()).toISOString(),
+      region: LOCAL_AWS.region,
+      resources: [],
+      detail: {},
+    });
+  const sweepEveryMs = options.live?.sweepEveryMs ?? 60_000;
+  const sweeper =
+    sweepEveryMs > 0
+      ? setInterval(
+          () => void sweep().catch((e: Error) => log(`live sweep failed: ${e.message}`)),
+          sweepEveryMs,
+        )
+      : undefined;
+  sweeper?.unref();
+  const liveSettled = async () => {
+    await ivs.idle();
+    while (pendingIvsEvents.size > 0) await Promise.all(pendingIvsEvents);
+    await bus.settled();
+  };
 
   const coreUrl = `http://127.0.0.1:${(core.server.address() as { port: number }).port}`;
   const hopByHop = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
@@ -493,12 +620,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       playbackOrigin: cdn.url,
       idle: () => transcoder.idle(),
     },
+    live: { ivs, rtmpUrl: ivs.rtmpUrl, recordingBucket, sweep, settled: liveSettled },
     async flushEvents() {
       while ((await relayOutbox(options.database, bus.publish)) > 0);
       await bus.settled();
     },
     async close() {
       await app.close();
+      if (sweeper) clearInterval(sweeper);
+      await liveSettled();
+      await ivs.close();
       await transcoder.idle();
       await cdn.close();
       await objects.close();

@@ -380,5 +380,9 @@ export async function streamKeyFor(deps: LectureReadDeps, caller: Caller, lectur
   if (lecture.state === 'cancelled') throw new HttpError(409, 'The lecture is cancelled');
   const streamKey = await readStreamKey(deps, lecture.channelArn);
   if (!streamKey) throw new HttpError(409, 'The lecture’s channel has no stream key');
-  return { ingestUrl: `rtmps://${lecture.ingestEndpoint}:443/app/`, streamKey };
+  // IVS answers a host and takes RTMPS on 443; the local IVS answers `host:port` of plain RTMP.
+  const ingestUrl = lecture.ingestEndpoint.includes(':')
+    ? `rtmp://${lecture.ingestEndpoint}/app/`
+    : `rtmps://${lecture.ingestEndpoint}:443/app/`;
+  return { ingestUrl, streamKey };
 }
