@@ -62,6 +62,8 @@ const IVS_RESOURCE_TYPES: Readonly<Record<IvsAction, readonly IvsResourceType[]>
   'ivschat:TagResource': ['room'],
 };
 type IvsResourceType = 'channel' | 'stream-key' | 'room';
+/** The live table's named export, once per table however many api stacks read it (an import is stackless). */
+const LIVE_TABLE_EXPORTS = new WeakMap<ITable, string>();
 /** Actions that may give a channel the recording configuration. */
 const CHANNEL_WRITES: readonly IvsAction[] = ['ivs:CreateChannel', 'ivs:UpdateChannel'];
 
@@ -431,8 +433,11 @@ export class ApiStack extends Stack {
       // Through an export named here, as the upload bucket's: the grant covers the table's indexes
       // (`<arn>/index/*`), a finding cdk-nag names by the export it reads, and a generated export name is no
       // name to acknowledge.
-      const exportName = `${Stack.of(live).stackName}:LiveTableArn`;
-      const arn = Stack.of(live).exportValue(live.tableArn, { name: exportName });
+      let arn = LIVE_TABLE_EXPORTS.get(live);
+      if (!arn) {
+        arn = Stack.of(live).exportValue(live.tableArn, { name: `${Stack.of(live).stackName}:LiveTableArn` });
+        LIVE_TABLE_EXPORTS.set(live, arn);
+      }
       this.addStackDependency(Stack.of(live));
       this.liveTableImport = TableV2.fromTableAttributes(this, 'LiveTable', {
         tableArn: arn,
