@@ -7,6 +7,7 @@ import { AuthStack } from './stacks/auth-stack';
 import { CoreServiceStack } from './stacks/core-service-stack';
 import { DataStack } from './stacks/data-stack';
 import { CLOUDFRONT_CERTIFICATE_REGION, EdgeStack } from './stacks/edge-stack';
+import { LiveStack } from './stacks/live-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { PlaybackAlarmStack } from './stacks/playback-alarm-stack';
@@ -33,6 +34,8 @@ export interface FeatureStacks {
   readonly edge?: EdgeStack;
   /** `features.video` on a platform bound to a region other than us-east-1: the playback 5xx alarm. */
   readonly playbackAlarm?: PlaybackAlarmStack;
+  /** `features.liveLectures`: the live table, recordings, the playback key and IVS's event handlers. */
+  readonly live?: LiveStack;
 }
 
 /** Creates every stack of one institution's platform from its validated config. */
@@ -116,6 +119,21 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
         ...(edge || playbackAlarmElsewhere ? { crossRegionReferences: true } : {}),
       })
     : undefined;
+  // Before the api stack, whose lecture routes use its table and playback key; it never uses the api stack.
+  const live = config.features.liveLectures
+    ? new LiveStack(app, name('live'), {
+        ...common,
+        description: `${config.institution.name}: live lectures (IVS recordings, playback key, stream events)`,
+        eventBus: data.eventBus,
+        // The same form as the Cognito domain prefix: one account's forks and stages tell theirs apart.
+        namePrefix: `lms-${slug}-${config.stage}`,
+        keepStatefulData: config.retention.keepStatefulData,
+        playbackKeyRotation: config.live.playbackKeyRotation,
+        ...(config.live.recording
+          ? { recording: { retentionDays: config.live.recordingRetentionDays } }
+          : {}),
+      })
+    : undefined;
   const api = new ApiStack(app, name('api'), {
     ...common,
     description: `${config.institution.name}: HTTP API, its Lambda routes and the VPC link to the core service`,
@@ -146,6 +164,20 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
           },
         }
       : {}),
+    ...(live
+      ? {
+          live: {
+            table: live.table,
+            playbackKeySecret: live.playbackKeySecret,
+            namePrefix: live.namePrefix,
+            // Players on the web apps' origins; a token names them as `aws:access-control-allow-origin`.
+            playbackOrigins: config.cors.allowedOrigins,
+            ...(live.recordingConfigurationArn
+              ? { recordingConfigurationArn: live.recordingConfigurationArn }
+              : {}),
+          },
+        }
+      : {}),
   });
   const monitoring = new MonitoringStack(app, name('monitoring'), {
     env,
@@ -158,6 +190,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
       ...auth.functionsForMonitoring,
       ...access.functionsForMonitoring,
       ...(vod?.functionsForMonitoring ?? []),
+      ...(live?.functionsForMonitoring ?? []),
     ].map((f) => f.function),
     database: data.database,
     accessProjection: {
@@ -181,6 +214,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
           },
         }
       : {}),
+    ...(live ? { live: { deadLetterQueues: live.deadLetterQueues } } : {}),
   });
 
   const playbackAlarm =
@@ -207,5 +241,6 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     ...(vod ? { vod } : {}),
     ...(edge ? { edge } : {}),
     ...(playbackAlarm ? { playbackAlarm } : {}),
+    ...(live ? { live } : {}),
   };
 }

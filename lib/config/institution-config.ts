@@ -140,6 +140,28 @@ export const institutionConfigSchema = z
       })
       // `prefault`, not `default`: the empty block is parsed, so each field gets its own default.
       .prefault({}),
+    /** Live lectures' settings (used when `features.liveLectures` is on); every field has a default. */
+    live: z
+      .strictObject({
+        /**
+         * Record lectures to S3 through an IVS recording configuration, so a recording can become a video of
+         * the course. Off: no recording bucket or configuration, and channels are created without one.
+         */
+        recording: z.boolean().default(true),
+        /**
+         * Days a raw recording is kept. IVS writes every rendition and segment of a lecture; once a recording
+         * has become a course video, the raw files are only a fallback, so they expire. Past 30 days they move
+         * to Infrequent Access (S3's minimum for that class).
+         */
+        recordingRetentionDays: z.number().int().min(1).max(3650).default(365),
+        /**
+         * Raise by one and deploy to rotate the playback key pair: a new pair is generated and imported, and
+         * the old one is deleted from IVS at the end of the deploy (tokens it signed then stop working).
+         */
+        playbackKeyRotation: z.number().int().min(1).default(1),
+      })
+      // `prefault`, not `default`: the empty block is parsed, so each field gets its own default.
+      .prefault({}),
     retention: z.strictObject({
       logDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
         message: `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,

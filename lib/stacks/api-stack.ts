@@ -22,7 +22,7 @@ import {
   UserPoolClient,
   type UserPoolClientIdentityProvider,
 } from 'aws-cdk-lib/aws-cognito';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type ITable, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type ISecurityGroup, type IVpc, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import type { IApplicationListener } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -32,10 +32,40 @@ import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { CORE_SERVICE, type CoreTableName, ENV, SESSION, VOD } from '#contracts/resources';
-import { type RouteDef, routeList } from '#contracts/routes';
+import { LIVE } from '#contracts/live';
+import { CORE_SERVICE, type CoreTableName, ENV, SESSION, type TableName, VOD } from '#contracts/resources';
+import { type IvsAction, type RouteDef, routeList } from '#contracts/routes';
 import type { InstitutionConfig } from '../config/institution-config';
+import { LIVE_METRICS } from '../constructs/live-monitoring';
 import { LmsFunction } from '../constructs/lms-function';
+import { nagResource } from '../nag-resource';
+
+/** A route of the route table with its id. */
+export type ApiRoute = RouteDef & { readonly id: string };
+
+/**
+ * The resource types IVS and IVS chat authorize each action on (Service Authorization Reference), all
+ * named by the services at runtime, so a route gets `<type>/*` of this account and region, never `*`.
+ */
+const IVS_RESOURCE_TYPES: Readonly<Record<IvsAction, readonly IvsResourceType[]>> = {
+  'ivs:CreateChannel': ['channel', 'stream-key'],
+  'ivs:DeleteChannel': ['channel', 'stream-key'],
+  'ivs:UpdateChannel': ['channel'],
+  'ivs:GetStream': ['channel'],
+  'ivs:GetStreamKey': ['stream-key'],
+  'ivs:ListStreamKeys': ['channel', 'stream-key'],
+  'ivs:PutMetadata': ['channel'],
+  'ivs:TagResource': ['channel', 'stream-key'],
+  'ivschat:CreateRoom': ['room'],
+  'ivschat:DeleteRoom': ['room'],
+  'ivschat:CreateChatToken': ['room'],
+  'ivschat:TagResource': ['room'],
+};
+type IvsResourceType = 'channel' | 'stream-key' | 'room';
+/** The live table's named export, once per table however many api stacks read it (an import is stackless). */
+const LIVE_TABLE_EXPORTS = new WeakMap<ITable, string>();
+/** Actions that may give a channel the recording configuration. */
+const CHANNEL_WRITES: readonly IvsAction[] = ['ivs:CreateChannel', 'ivs:UpdateChannel'];
 
 export interface ApiStackProps extends StackProps {
   readonly userPool: IUserPool;
@@ -69,6 +99,34 @@ export interface ApiStackProps extends StackProps {
     /** What the playback route signs cookies with, and for. */
     readonly playback: VideoPlaybackProps;
   };
+  /**
+   * The live lectures' table, playback key and IVS settings. Routes of the `live` feature exist only when
+   * this is given.
+   * @default - live lectures are off: no lecture routes
+   */
+  readonly live?: LiveApiProps;
+  /**
+   * The routes to serve with Lambda functions (those of a feature that is off are left out).
+   * @default routeList, the route table of contracts/routes.ts
+   */
+  readonly routes?: readonly ApiRoute[];
+}
+
+/** What the lecture routes need of the live stack and the config. */
+export interface LiveApiProps {
+  /** The live table (TABLES.live), bound to every route that declares `tables.live`. */
+  readonly table: ITable;
+  /** Holds the playback key pair's private half (PKCS#8 PEM, EC P-384), read by routes that sign tokens. */
+  readonly playbackKeySecret: ISecret;
+  /** Prefix of channel and room names (`LIVE_NAME_PREFIX`). */
+  readonly namePrefix: string;
+  /** Browser origins a playback token allows (`aws:access-control-allow-origin`). */
+  readonly playbackOrigins: readonly string[];
+  /**
+   * The IVS recording configuration new channels record with.
+   * @default - lectures are not recorded
+   */
+  readonly recordingConfigurationArn?: string;
 }
 
 /** The playback distribution's side of the playback route. */
@@ -96,6 +154,8 @@ export class ApiStack extends Stack {
   public readonly coreServiceLinkSecurityGroup: SecurityGroup;
   /** The upload bucket's ARN as imported here, made once for every upload route. */
   private uploadBucketImport?: string;
+  /** The live table as imported here, made once for every lecture route. */
+  private liveTableImport?: ITable;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -200,23 +260,27 @@ export class ApiStack extends Stack {
       [ENV.appOrigins]: origins,
       ...(props.domain ? { [ENV.cookieDomain]: props.domain.name } : {}),
     };
-    const enabled = (route: RouteDef) => route.feature !== 'video' || props.video !== undefined;
-    for (const route of routeList.filter(enabled)) {
+    const enabled = (route: RouteDef) =>
+      route.feature === 'video'
+        ? props.video !== undefined
+        : route.feature !== 'live' || props.live !== undefined;
+    for (const route of (props.routes ?? routeList).filter(enabled)) {
       const fn = this.addFunction(`Route-${route.id}`, route.handler, props.logRetention, {
         ...(route.oauth ? oauthEnv : {}),
         ...(route.verifiesTokens ? tokenEnv : {}),
       });
       for (const [table, access] of Object.entries(route.tables ?? {}) as [
-        CoreTableName,
+        TableName,
         'read' | 'readWrite',
       ][]) {
-        fn.bindTable(props.tables[table], ENV[`${table}Table`], access);
+        fn.bindTable(this.tableOf(table, props), ENV[`${table}Table`], access);
       }
       if (route.buckets?.upload === 'readWrite' && props.video) this.bindUploadBucket(fn, props.video);
       if (route.buckets?.upload === 'read' && props.video) this.bindMaterialReads(fn, props.video);
       if (route.signsPlayback && props.video) {
         this.bindPlayback(fn, props.video.playback, props.domain);
       }
+      if (route.feature === 'live' && props.live) this.bindLive(fn, route, props.live);
       const [apiRoute] = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
@@ -358,6 +422,89 @@ export class ApiStack extends Stack {
     fn.function.addEnvironment(VOD.env.playbackSeconds, String(playback.lifetime.toSeconds()));
     if (domain) fn.function.addEnvironment(ENV.cookieDomain, domain.name);
     playback.signingKeySecret.grantRead(fn.role);
+  }
+
+  /** A table of the data stack, or the live stack's for `live`. */
+  private tableOf(table: TableName, props: ApiStackProps): ITable {
+    if (table !== 'live') return props.tables[table as CoreTableName];
+    if (!props.live) throw new Error('A route uses the live table, but the api stack has no live props');
+    if (!this.liveTableImport) {
+      const { table: live } = props.live;
+      // Through an export named here, as the upload bucket's: the grant covers the table's indexes
+      // (`<arn>/index/*`), a finding cdk-nag names by the export it reads, and a generated export name is no
+      // name to acknowledge.
+      let arn = LIVE_TABLE_EXPORTS.get(live);
+      if (!arn) {
+        arn = Stack.of(live).exportValue(live.tableArn, { name: `${Stack.of(live).stackName}:LiveTableArn` });
+        LIVE_TABLE_EXPORTS.set(live, arn);
+      }
+      this.addStackDependency(Stack.of(live));
+      this.liveTableImport = TableV2.fromTableAttributes(this, 'LiveTable', {
+        tableArn: arn,
+        grantIndexPermissions: true,
+      });
+    }
+    return this.liveTableImport;
+  }
+
+  /**
+   * A lecture route: the name prefix; exactly its IVS actions, on the platform's channels, stream keys or
+   * rooms; the recording configuration where it makes channels; and, where it signs playback tokens, the
+   * playback key (read only) and the origins the tokens allow.
+   */
+  private bindLive(fn: LmsFunction, route: RouteDef, live: LiveApiProps): void {
+    fn.function.addEnvironment(LIVE.env.namePrefix, live.namePrefix);
+    if (route.tables?.live && this.liveTableImport) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, this.liveTableImport.tableArn)}/index/*]`,
+        reason: 'The live table’s three indexes (LIVE.indexes), which the lecture routes query.',
+      });
+    }
+    // Where Powertools Metrics puts the live metrics the monitoring stack alarms on (quiz send failures).
+    fn.function.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', LIVE_METRICS.namespace);
+    const actions = route.ivs ?? [];
+    if (live.recordingConfigurationArn && actions.some((a) => CHANNEL_WRITES.includes(a))) {
+      // CreateChannel is authorized on the channel and its stream key only (no recording-configuration
+      // resource, no dependent action), so naming the configuration needs no further grant.
+      fn.function.addEnvironment(LIVE.env.recordingConfigurationArn, live.recordingConfigurationArn);
+    }
+    this.grantIvs(fn, actions);
+    if (route.signsLivePlayback) {
+      fn.function.addEnvironment(LIVE.env.playbackKeySecretArn, live.playbackKeySecret.secretArn);
+      fn.function.addEnvironment(LIVE.env.playbackOrigins, live.playbackOrigins.join(','));
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [live.playbackKeySecret.secretArn],
+        }),
+      );
+    }
+  }
+
+  /** One statement per set of resource types, each with the route's actions on exactly those types. */
+  private grantIvs(fn: LmsFunction, actions: readonly IvsAction[]): void {
+    const bySet = new Map<string, { types: readonly IvsResourceType[]; actions: IvsAction[] }>();
+    for (const action of actions) {
+      const types = IVS_RESOURCE_TYPES[action];
+      const key = types.join(',');
+      const group = bySet.get(key) ?? { types, actions: [] };
+      group.actions.push(action);
+      bySet.set(key, group);
+    }
+    const arnOf = (type: IvsResourceType) =>
+      this.formatArn({ service: type === 'room' ? 'ivschat' : 'ivs', resource: type, resourceName: '*' });
+    for (const { types, actions: grouped } of bySet.values()) {
+      fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: grouped, resources: types.map(arnOf) }));
+    }
+    const types = [...new Set([...bySet.values()].flatMap((g) => g.types))];
+    if (types.length > 0) {
+      Validations.of(fn.role).acknowledge(
+        ...types.map((type) => ({
+          id: `AwsSolutions-IAM5[Resource::${nagResource(this, arnOf(type))}]`,
+          reason: `IVS names every ${type} at runtime (one per lecture); only the route’s own actions are granted.`,
+        })),
+      );
+    }
   }
 
   /**

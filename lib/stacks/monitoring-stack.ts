@@ -21,6 +21,7 @@ import {
 } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import { createAlarmTopic } from '../constructs/alarm-topic';
+import { LiveMonitoring } from '../constructs/live-monitoring';
 
 // 2 of 3 five-minute periods: a single blip stays quiet, a real incident pages within 10-15 minutes.
 const DATAPOINTS_TO_ALARM = 2;
@@ -103,6 +104,17 @@ export interface MonitoringStackProps extends StackProps {
    * @default - no projection widgets or alarms
    */
   readonly accessProjection?: { readonly queue: IQueue; readonly deadLetterQueue: IQueue };
+  /**
+   * Live lectures: the live stack's dead-letter queues (its functions are among `functions`).
+   * @default - no live widgets or alarms (the institution has `features.liveLectures` off)
+   */
+  readonly live?: LiveMonitoringTarget;
+}
+
+/** What the monitoring stack needs of the live stack. */
+export interface LiveMonitoringTarget {
+  /** Each with a name for its alarm (no tokens). */
+  readonly deadLetterQueues: readonly { readonly name: string; readonly queue: IQueue }[];
 }
 
 /** What the monitoring stack needs of the video pipeline. */
@@ -219,6 +231,9 @@ export class MonitoringStack extends Stack {
     }
     if (props.vod) {
       this.monitorVod(monitoring, props.vod);
+    }
+    if (props.live) {
+      new LiveMonitoring(this, 'Live', { monitoring, deadLetterQueues: props.live.deadLetterQueues });
     }
     if (props.accessProjection) {
       // A fact left unapplied is an upload or a playback refused to someone entitled to it, or allowed to

@@ -52,6 +52,19 @@ describe('institution config', () => {
     });
   });
 
+  it('fills in the live lecture settings a fork leaves out, field by field', () => {
+    const defaults = { recording: true, recordingRetentionDays: 365, playbackKeyRotation: 1 };
+    expect(loadConfig('default').live).toEqual(defaults);
+    expect(loadConfig('example-academy').live).toEqual(defaults);
+    const config = raw('default');
+    config.live = { recording: false };
+    expect(parseConfig(config, 'test.json').live).toEqual({ ...defaults, recording: false });
+    expect(problemsOf((c) => (c.live = { recordingRetentionDays: 0 }))).toMatch(
+      'live.recordingRetentionDays',
+    );
+    expect(problemsOf((c) => (c.live = { record: true }))).toMatch('live: Unrecognized key: "record"');
+  });
+
   it('resolves the compliance profile a fork names, with its overrides', () => {
     expect(complianceOf(loadConfig('example-academy'))).toEqual(COMPLIANCE_PROFILES['kr-employer-training']);
     const config = raw('default');

@@ -1,10 +1,15 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { LIVE } from '#contracts/live';
 import { CORE_SERVICE, ENV, VOD } from '#contracts/resources';
-import { routeList } from '#contracts/routes';
+import { type IvsAction, liveRoutes, type RouteDef, routeList } from '#contracts/routes';
 import { loadConfig } from '#lib/config/load-config';
-import { buildPlatform, type Platform } from '#lib/platform';
+import { buildPlatform, type FeatureStacks, type Platform } from '#lib/platform';
+import { type ApiRoute, ApiStack } from '#lib/stacks/api-stack';
+import type { LiveStack } from '#lib/stacks/live-stack';
 import { platformFor, refIn, sameRef } from '../platform-fixture';
 
 describe('api stack', () => {
@@ -338,8 +343,11 @@ describe('api stack', () => {
       expect(JSON.stringify(env[VOD.env.signingKeySecretArn])).toMatch(
         /"Fn::ImportValue":"demo-vod:.*SigningKeySecret/,
       );
-      const secretReaders = Object.values(api.findResources('AWS::IAM::Policy')).filter((p) =>
-        JSON.stringify(p).includes('secretsmanager:GetSecretValue'),
+      // Readers of the vod stack's signing key (the live playback key has readers of its own).
+      const secretReaders = Object.values(api.findResources('AWS::IAM::Policy')).filter(
+        (p) =>
+          JSON.stringify(p).includes('secretsmanager:GetSecretValue') &&
+          JSON.stringify(p).includes('SigningKeySecret'),
       );
       expect(secretReaders).toHaveLength(1);
       const role = dev.platform.api.getLogicalId(fn.role.node.defaultChild as never);
@@ -353,6 +361,215 @@ describe('api stack', () => {
         ].Properties.Environment as { Variables: Record<string, unknown> }
       ).Variables;
       expect(prodEnv[ENV.cookieDomain]).toBe('academy.example.com');
+    });
+  });
+
+  describe('lecture routes', () => {
+    type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+    const actionsOf = (st: Statement) => (Array.isArray(st.Action) ? st.Action : [st.Action]);
+    /** The ARN of `<type>/*` in the stack's account and region, as the stack's template writes it. */
+    const typeArn = (stack: Stack, service: 'ivs' | 'ivschat', type: string) =>
+      stack.resolve(stack.formatArn({ service, resource: type, resourceName: '*' }));
+    const IVS_TYPES: Record<IvsAction, string[]> = {
+      'ivs:CreateChannel': ['channel', 'stream-key'],
+      'ivs:DeleteChannel': ['channel', 'stream-key'],
+      'ivs:UpdateChannel': ['channel'],
+      'ivs:GetStream': ['channel'],
+      'ivs:GetStreamKey': ['stream-key'],
+      'ivs:ListStreamKeys': ['channel', 'stream-key'],
+      'ivs:PutMetadata': ['channel'],
+      'ivs:TagResource': ['channel', 'stream-key'],
+      'ivschat:CreateRoom': ['room'],
+      'ivschat:DeleteRoom': ['room'],
+      'ivschat:CreateChatToken': ['room'],
+      'ivschat:TagResource': ['room'],
+    };
+    const lectureRoutes = Object.entries(liveRoutes).map(([id, r]) => ({ ...(r as RouteDef), id }));
+    const makesChannels = (r: RouteDef) =>
+      (r.ivs ?? []).some((a) => a === 'ivs:CreateChannel' || a === 'ivs:UpdateChannel');
+
+    /**
+     * Checks one lecture route of an api stack: its route and authorizer, its environment, and that its role
+     * may do exactly what the route table says, on the platform's own resources.
+     */
+    function expectLectureRoute(
+      apiStack: Stack & { functions: Platform['api']['functions'] },
+      route: RouteDef & { id: string },
+      live: LiveStack,
+      recording: boolean,
+    ) {
+      const t = Template.fromStack(apiStack);
+      const resources = t.toJSON().Resources as Record<string, { Properties: Record<string, any> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const served = Object.values(t.findResources('AWS::ApiGatewayV2::Route')).find(
+        (r) => r.Properties.RouteKey === `${route.method} ${route.path}`,
+      );
+      expect([route.id, served?.Properties.AuthorizationType]).toEqual([route.id, 'CUSTOM']);
+
+      const fn = apiStack.functions.find((f) => f.node.id === `Route-${route.id}`)!;
+      const env = resources[apiStack.getLogicalId(fn.function.node.defaultChild as CfnFunction)]!.Properties
+        .Environment.Variables as Record<string, unknown>;
+      const liveExport = `${live.stackName}:LiveTableArn`;
+      expect(JSON.stringify(env[LIVE.env.table])).toContain(liveExport);
+      expect(env[LIVE.env.namePrefix]).toBe(live.namePrefix);
+      expect(ENV.accessTable in env).toBe(Boolean(route.tables?.access));
+      expect([route.id, LIVE.env.playbackKeySecretArn in env, LIVE.env.playbackOrigins in env]).toEqual([
+        route.id,
+        Boolean(route.signsLivePlayback),
+        Boolean(route.signsLivePlayback),
+      ]);
+      expect([route.id, LIVE.env.recordingConfigurationArn in env]).toEqual([
+        route.id,
+        recording && makesChannels(route),
+      ]);
+
+      const role = apiStack.getLogicalId(fn.role.node.defaultChild as never);
+      const statements = Object.values(t.findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+      // IVS: exactly the route's actions, each statement on exactly the resource types of its actions.
+      const ivs = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('ivs')));
+      expect([route.id, ivs.flatMap(actionsOf).sort()]).toEqual([route.id, [...(route.ivs ?? [])].sort()]);
+      for (const st of ivs) {
+        const types = [...new Set(actionsOf(st).flatMap((a) => IVS_TYPES[a as IvsAction]))];
+        const expected = types.map((type) => typeArn(apiStack, type === 'room' ? 'ivschat' : 'ivs', type));
+        expect(st.Resource).toEqual(expected.length === 1 ? expected[0] : expected);
+        expect(st.Condition).toBeUndefined();
+      }
+      // The playback key, read only, for routes that sign tokens; no other secret.
+      const secrets = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')));
+      expect(secrets).toEqual(
+        route.signsLivePlayback
+          ? [
+              {
+                Effect: 'Allow',
+                Action: 'secretsmanager:GetSecretValue',
+                Resource: refIn(apiStack, live.playbackKeySecret.secretArn),
+              },
+            ]
+          : [],
+      );
+      // The access projection read only; the live table read and write, with its indexes.
+      const dynamo = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
+      for (const st of dynamo) {
+        if (JSON.stringify(st.Resource).includes(liveExport)) {
+          expect(st.Resource).toEqual([
+            { 'Fn::ImportValue': liveExport },
+            { 'Fn::Join': ['', [{ 'Fn::ImportValue': liveExport }, '/index/*']] },
+          ]);
+        } else {
+          expect(actionsOf(st).filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+        }
+      }
+      expect(dynamo.flatMap(actionsOf)).toEqual(
+        expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:Query']),
+      );
+      // Nothing else: logs, tables, IVS and the key are all a lecture route may touch.
+      const others = statements.filter(
+        (st) => !actionsOf(st).every((a) => /^(logs|dynamodb|ivs|ivschat|secretsmanager):/.test(a)),
+      );
+      expect(others).toEqual([]);
+    }
+
+    /**
+     * The platform's api stack beside a second one built from the same stacks with the lecture routes added
+     * to the route table, as they will be when their handlers land (contracts/routes.ts `liveRoutes`).
+     */
+    function withLectureRoutes(configName: string, recording = true) {
+      const config = loadConfig(configName);
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const platform = buildPlatform(app, { ...config, live: { ...config.live, recording } });
+      const live = platform.live!;
+      // Once the lecture routes are folded into routeList, they are not added twice.
+      const routes: ApiRoute[] = [...routeList.filter((r) => r.feature !== 'live'), ...lectureRoutes];
+      const apiStack = new ApiStack(app, `${config.institution.slug}-api-lectures`, {
+        ...(config.account ? { env: { account: config.account, region: config.region } } : {}),
+        userPool: platform.auth.userPool,
+        oauthBaseUrl: platform.auth.oauthBaseUrl,
+        identityProviders: platform.auth.clientIdentityProviders,
+        tables: platform.data.tables,
+        allowedOrigins: config.cors.allowedOrigins,
+        throttle: config.sizing.api,
+        logRetention: config.retention.logDays as RetentionDays,
+        vpc: platform.network.vpc,
+        coreService: {
+          listener: platform.coreService.listener,
+          albSecurityGroup: platform.coreService.albSecurityGroup,
+        },
+        live: {
+          table: live.table,
+          playbackKeySecret: live.playbackKeySecret,
+          namePrefix: live.namePrefix,
+          playbackOrigins: config.cors.allowedOrigins,
+          ...(live.recordingConfigurationArn
+            ? { recordingConfigurationArn: live.recordingConfigurationArn }
+            : {}),
+        },
+        routes,
+      });
+      return { app, platform, live, apiStack, routes };
+    }
+
+    it('are all of the live feature, and none is public', () => {
+      expect(lectureRoutes.length).toBeGreaterThan(0);
+      expect(lectureRoutes.every((r) => r.feature === 'live' && r.access !== 'public')).toBe(true);
+    });
+
+    it('get exactly their tables, IVS actions and playback key, on the platform’s own resources', () => {
+      const { apiStack, live } = withLectureRoutes('default');
+      for (const route of lectureRoutes) expectLectureRoute(apiStack, route, live, true);
+      // IVS channels record only when the config records; no route gets the configuration otherwise.
+      const off = withLectureRoutes('default', false);
+      expect(off.live.recordingConfigurationArn).toBeUndefined();
+      for (const route of lectureRoutes) expectLectureRoute(off.apiStack, route, off.live, false);
+    });
+
+    it('pass cdk-nag, and the live stack never depends on the api stack', () => {
+      const { app, apiStack, live } = withLectureRoutes('example-academy');
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      expect(() => app.synth()).not.toThrow();
+      expect(apiStack.dependencies).toContain(live);
+      expect(live.dependencies).not.toContain(apiStack);
+    });
+
+    it('are not built without the live props', () => {
+      const { apiStack, routes } = withLectureRoutes('default');
+      expect(apiStack.functions).toHaveLength(
+        routes.length - routes.filter((r) => r.feature === 'video').length + 1,
+      );
+      const { app, platform } = withLectureRoutes('default');
+      const without = new ApiStack(app, 'demo-api-without-live', {
+        userPool: platform.auth.userPool,
+        oauthBaseUrl: platform.auth.oauthBaseUrl,
+        identityProviders: platform.auth.clientIdentityProviders,
+        tables: platform.data.tables,
+        allowedOrigins: ['http://localhost:3000'],
+        throttle: { rateLimit: 10, burstLimit: 10 },
+        logRetention: 30 as RetentionDays,
+        vpc: platform.network.vpc,
+        coreService: {
+          listener: platform.coreService.listener,
+          albSecurityGroup: platform.coreService.albSecurityGroup,
+        },
+        routes: [...routeList.filter((r) => r.feature !== 'live'), ...lectureRoutes],
+      });
+      const keys = Object.values(Template.fromStack(without).findResources('AWS::ApiGatewayV2::Route')).map(
+        (r) => r.Properties.RouteKey as string,
+      );
+      expect(keys.filter((k) => k.includes('/lectures'))).toEqual([]);
+      expect(JSON.stringify(Template.fromStack(without).toJSON())).not.toMatch(/ivs:|LIVE_/);
+    });
+
+    // Bites once the lecture routes join `routes` (contracts/routes.ts): until then the served table has none
+    // and this checks nothing. After the merge it holds the platform's own api stack to the same rules.
+    it('in the served route table are wired as the route table says', () => {
+      const served = routeList.filter((r) => r.feature === 'live');
+      for (const route of served) {
+        expectLectureRoute(dev.platform.api, route, (dev.platform as FeatureStacks).live!, true);
+        expectLectureRoute(prod.platform.api, route, (prod.platform as FeatureStacks).live!, true);
+      }
+      expect(served.map((r) => r.id).sort()).toEqual(
+        served.length === 0 ? [] : lectureRoutes.map((r) => r.id).sort(),
+      );
     });
   });
 
