@@ -16,10 +16,12 @@ export const METADATA_SLOT_MS = 1000 / IVS_LIMITS.metadataCallsPerSecond;
 /** The longest a sender waits for its slot: a burst of 25 quizzes on one channel still goes out. */
 export const MAX_WAIT_MS = 5000;
 /**
- * How late after its slot a sender may still call. Later than this (a paused or slow instance), its call
- * would crowd the slots after it, so it reserves a new slot instead.
+ * How late after its slot a sender may still call: a DynamoDB round trip's worth, since a slot taken on an
+ * idle channel is already due when the reservation returns. A call later than this (a paused or slow
+ * instance) would crowd the slots after it, so the sender reserves a new slot instead. Within it, calls stay
+ * in the order of their slots, and IVS's throttling of the rare crowded second is retried.
  */
-export const LATE_TOLERANCE_MS = 50;
+export const LATE_TOLERANCE_MS = METADATA_SLOT_MS / 2;
 /** PutMetadata calls per send: the first, then retries after IVS throttled (or the sender was late). */
 export const MAX_TRIES = 3;
 /** Reservation attempts before giving up: each loses only to another sender's successful reservation. */

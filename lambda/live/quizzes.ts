@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ChannelNotBroadcasting, ResourceNotFoundException } from '@aws-sdk/client-ivs';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -341,6 +342,16 @@ export async function sendQuiz(
     );
   } catch (e) {
     await unmark(deps, lectureId, quizId, mark[':sentAt']);
+    // The lecture's state follows IVS's events, which may be late: IVS itself may know the stream stopped.
+    if (e instanceof ChannelNotBroadcasting) {
+      throw new HttpError(
+        409,
+        'The lecture’s channel is not broadcasting; start the stream, then send the quiz',
+      );
+    }
+    if (e instanceof ResourceNotFoundException) {
+      throw new HttpError(409, 'The lecture’s channel no longer exists in IVS');
+    }
     throw e;
   }
   return { quizId, sentAt: mark[':sentAt'], deadline: mark[':deadline'] };

@@ -242,6 +242,8 @@ describe('answerQuiz', () => {
 describe('listQuizzes', () => {
   it('shows staff every quiz with its answer, and learners the sent ones, revealing the answer once closed', async () => {
     const { lecture, quizId, deadline } = await liveQuiz();
+    // Prepared later: quizzes list in the order they were prepared.
+    clock.set(new Date(T0.getTime() + 1000));
     const { quizId: prepared } = await createQuiz(deps, { sub: world.people.staff }, lecture.lectureId, {
       ...quiz,
       question: 'Not sent yet',
@@ -264,7 +266,7 @@ describe('listQuizzes', () => {
         sentAt: T0.toISOString(),
         deadline,
         state: 'open',
-        yourAnswer: { option: 1, answeredAt: T0.toISOString() },
+        yourAnswer: { option: 1, answeredAt: new Date(T0.getTime() + 1000).toISOString() },
       },
     ]);
     const other = await listQuizzes(deps, { sub: world.people.learner2 }, lecture.lectureId);
