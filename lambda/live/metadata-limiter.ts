@@ -16,13 +16,15 @@ export const METADATA_SLOT_MS = 1000 / IVS_LIMITS.metadataCallsPerSecond;
 /** The longest a sender waits for its slot: a burst of 25 quizzes on one channel still goes out. */
 export const MAX_WAIT_MS = 5000;
 /**
- * How late after its slot a sender may still call: a DynamoDB round trip's worth, since a slot taken on an
- * idle channel is already due when the reservation returns. A call later than this (a paused or slow
- * instance) would crowd the slots after it, so the sender reserves a new slot instead. Within it, calls stay
- * in the order of their slots, and IVS's throttling of the rare crowded second is retried.
+ * How late after its slot a sender may still call: until the next slot begins, so each call stays in its own
+ * 200 ms span and the calls keep the order of their slots. A slot taken on an idle channel is already due
+ * when the reservation returns, so a DynamoDB round trip's lateness is normal. Later than this (a paused or
+ * slow instance), the call would crowd the spans after it, so the sender reserves a new slot instead.
  */
-export const LATE_TOLERANCE_MS = METADATA_SLOT_MS / 2;
-/** PutMetadata calls per send: the first, then retries after IVS throttled (or the sender was late). */
+export const LATE_TOLERANCE_MS = METADATA_SLOT_MS;
+/** Slots a sender may miss by lateness before it calls anyway, leaving IVS's throttling to say no. */
+export const MAX_LATE = 3;
+/** PutMetadata calls per send: the first, then retries after IVS throttled. */
 export const MAX_TRIES = 3;
 /** Reservation attempts before giving up: each loses only to another sender's successful reservation. */
 const MAX_RESERVE_ATTEMPTS = 5;
@@ -115,7 +117,8 @@ export async function reserveMetadataSlot(deps: MetadataLimiterDeps, channelArn:
 
 /**
  * Puts the metadata on the channel in a slot of its own, waiting for the slot. IVS's ThrottlingException
- * (another account's tool, or clocks apart) is retried in the next reserved slot, at most MAX_TRIES calls.
+ * (another tool on the channel, clocks apart, a late call) is retried in the next reserved slot, at most
+ * MAX_TRIES calls in all.
  * Throws ChannelBusy when the queue is full or IVS kept throttling; other errors as they come.
  */
 export async function putMetadataInSlot(
@@ -125,20 +128,21 @@ export async function putMetadataInSlot(
   /** A slot the caller already reserved for the first call. */
   reserved?: number,
 ): Promise<void> {
-  for (let tries = 1; ; tries++) {
-    const slot =
-      tries === 1 && reserved !== undefined ? reserved : await reserveMetadataSlot(deps, channelArn);
+  let slot = reserved ?? (await reserveMetadataSlot(deps, channelArn));
+  for (let tries = 1, lates = 0; ; slot = await reserveMetadataSlot(deps, channelArn)) {
     const wait = slot - deps.now().getTime();
     if (wait > 0) await deps.sleep(wait);
-    const late = deps.now().getTime() - slot > LATE_TOLERANCE_MS;
-    if (!late) {
-      try {
-        await deps.ivs.send(new PutMetadataCommand({ channelArn, metadata }));
-        return;
-      } catch (e) {
-        if (!(e instanceof ThrottlingException || (e as Error).name === 'ThrottlingException')) throw e;
-      }
+    if (deps.now().getTime() - slot > LATE_TOLERANCE_MS && lates < MAX_LATE) {
+      lates += 1;
+      continue;
+    }
+    try {
+      await deps.ivs.send(new PutMetadataCommand({ channelArn, metadata }));
+      return;
+    } catch (e) {
+      if (!(e instanceof ThrottlingException || (e as Error).name === 'ThrottlingException')) throw e;
     }
     if (tries >= MAX_TRIES) throw new ChannelBusy(1, 'throttled');
+    tries += 1;
   }
 }

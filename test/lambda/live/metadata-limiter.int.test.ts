@@ -15,6 +15,7 @@ import { HttpError } from '#contracts/problem';
 import { limiterKey, quizKey } from '#lambda/live/lecture-records';
 import {
   ChannelBusy,
+  MAX_LATE,
   MAX_TRIES,
   MAX_WAIT_MS,
   METADATA_SLOT_MS,
@@ -241,6 +242,34 @@ describe('the channel limiter', () => {
     // Its slot was at 200 ms and it woke at 500: calling then would crowd the slots after it, so it took the
     // channel's next free slot (the channel was idle again by then, so 500 itself) and called once.
     expect(calls.map((c) => c.at - T0.getTime())).toEqual([500]);
+  });
+
+  it('calls anyway after missing MAX_LATE slots, leaving it to IVS to throttle, instead of failing the send', async () => {
+    const clock = new VirtualClock(T0);
+    const lecture = await putLecture(ddb, tables.liveTable, world, 'live');
+    const [quiz] = await prepare(quizDepsFor(ddb, tables, clock), lecture.lectureId, 1);
+    // A clock that runs 300 ms on between any two readings: every slot has passed by the time it is checked.
+    let t = T0.getTime();
+    // Counts the reservations, as the limiter item sees them.
+    let reservations = 0;
+    const counting = new Proxy(ddb, {
+      get: (target, name) =>
+        name === 'send'
+          ? (command: { input: { Key?: { pk?: string } } }) => {
+              if (command.input.Key?.pk?.startsWith('limiter#')) reservations += 1;
+              return target.send(command as never);
+            }
+          : Reflect.get(target, name),
+    });
+    const deps: QuizDeps = { ...quizDepsFor(counting, tables, clock), now: () => new Date((t += 300)) };
+    ivs.on(PutMetadataCommand).resolves({});
+
+    await sendQuiz(deps, { sub: world.people.staff }, lecture.lectureId, quiz!.quizId);
+
+    expect(ivs).toHaveReceivedCommandTimes(PutMetadataCommand, 1);
+    // The send's own slot, then one for each slot it missed, then the call in the last one, however late.
+    // Each slot is on a channel idle again by then: two updates (the busy form refused, then the idle form).
+    expect(reservations).toBe(2 * (1 + MAX_LATE));
   });
 
   it('undoes the mark and answers 409 when IVS says the channel is not broadcasting; other IVS errors pass through unmarked', async () => {
