@@ -379,11 +379,53 @@ async function unmark(deps: QuizDeps, lectureId: string, quizId: string, sentAt:
 }
 
 /**
- * Where a lecture belongs, which never changes once it is scheduled: kept per execution environment, so the
- * answers that arrive together for a quiz (a whole lecture's, within seconds) do not each read the lecture.
+ * Reads shared by the requests of one execution environment: concurrent callers wait for the same read, and
+ * its result is kept for `keepMs` if `keep` says so. A whole lecture answers a quiz within seconds of its
+ * send, so without it every answer would read the same lecture and quiz items again.
  */
-const lectureHomes = new Map<string, Pick<Lecture, 'courseId' | 'provisionId'>>();
-const LECTURE_HOMES_KEPT = 1000;
+class SharedReads<T> {
+  private readonly entries = new Map<string, { readonly at: number; readonly value: Promise<T> }>();
+
+  constructor(
+    private readonly keepMs: number,
+    private readonly keep: (value: T) => boolean,
+  ) {}
+
+  get(key: string, now: Date, read: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key);
+    if (hit && now.getTime() - hit.at < this.keepMs) return hit.value;
+    // A bound, not an LRU: a function serves a few lectures at a time.
+    if (this.entries.size >= 1000) this.entries.clear();
+    const value = read();
+    this.entries.set(key, { at: now.getTime(), value });
+    value.then(
+      (v) => {
+        if (!this.keep(v) && this.entries.get(key)?.value === value) this.entries.delete(key);
+      },
+      () => {
+        if (this.entries.get(key)?.value === value) this.entries.delete(key);
+      },
+    );
+    return value;
+  }
+}
+
+/** Where a lecture belongs (course, provision) never changes once it is scheduled. */
+const lectureHomes = new SharedReads<Pick<Lecture, 'courseId' | 'provisionId'> | undefined>(
+  Number.POSITIVE_INFINITY,
+  (home) => home !== undefined,
+);
+
+/**
+ * A sent quiz changes no more (its deadline is set once), except when its send is undone because IVS
+ * refused it for good, and then nobody has seen it. Kept for a second: a forged answer to a quiz whose send
+ * was just undone is the most this lets in, and the burst of answers after a send reads the quiz once.
+ */
+const SENT_QUIZ_KEEP_MS = 1000;
+const sentQuizzes = new SharedReads<QuizItem | undefined>(
+  SENT_QUIZ_KEEP_MS,
+  (q) => q?.deadline !== undefined,
+);
 
 /**
  * The caller's enrollment in the lecture's provision, as accessLecture(…, 'learner') decides it: an enrolled
@@ -391,15 +433,10 @@ const LECTURE_HOMES_KEPT = 1000;
  * which gives the refusal every live route gives (404 outside the lecture, 403 for its staff).
  */
 async function learnerEnrollment(deps: QuizDeps, caller: Caller, lectureId: string): Promise<string> {
-  let home = lectureHomes.get(lectureId);
-  if (!home) {
+  const home = await lectureHomes.get(`${deps.liveTable}/${lectureId}`, deps.now(), async () => {
     const lecture = await getLecture(deps.ddb, deps.liveTable, lectureId);
-    if (lecture) {
-      if (lectureHomes.size >= LECTURE_HOMES_KEPT) lectureHomes.clear();
-      home = { courseId: lecture.courseId, provisionId: lecture.provisionId };
-      lectureHomes.set(lectureId, home);
-    }
-  }
+    return lecture && { courseId: lecture.courseId, provisionId: lecture.provisionId };
+  });
   const enrollment =
     home && (await enrollmentIn(deps.ddb, deps.accessTable, caller.sub, home.courseId, home.provisionId));
   if (enrollment) return enrollment.enrollmentId;
@@ -426,7 +463,9 @@ export async function answerQuiz(
 }> {
   const [enrollmentId, quiz] = await Promise.all([
     learnerEnrollment(deps, caller, lectureId),
-    getQuiz(deps, lectureId, quizId),
+    sentQuizzes.get(`${deps.liveTable}/${lectureId}/${quizId}`, deps.now(), () =>
+      getQuiz(deps, lectureId, quizId),
+    ),
   ]);
   // A quiz not yet sent is as unknown to learners as one that does not exist.
   if (!quiz || quiz.deadline === undefined) throw noSuchQuiz();
