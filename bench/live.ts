@@ -20,8 +20,9 @@ import { enroll, putLecture, seedWorld } from '../test/lambda/live/quiz-fixture'
 
 /**
  * A live lecture's busiest moment on DynamoDB Local: LEARNERS learners join at once, then all answer one
- * quiz at once through the quiz domain (answerQuiz: the lecture and the caller's enrollment from the access
- * projection, the quiz, one conditional Put), beside as many bare conditional Puts on the same table in the
+ * quiz at once through the quiz domain (answerQuiz: the caller's enrollment from the access projection and
+ * one conditional Put; the lecture and the quiz read once for the burst, as one warm function would share
+ * them), beside as many bare conditional Puts on the same table in the
  * same run. Each round uses a fresh lecture and quiz; figures are the median round. Counts are verified
  * exactly: N seats and joinedCount N, N answer items, results totalling N, N bare items.
  *
