@@ -36,6 +36,16 @@ export const LIVE = {
   },
   /** The platform bus's source for live events. */
   source: 'lms.live',
+  /** The custom metrics the live handlers emit and the live stack alarms on (CloudWatch EMF). */
+  metrics: {
+    namespace: 'LMS/Live',
+    /** The one dimension, `service`, Powertools Metrics adds. */
+    service: 'live',
+    /** A quiz that could not be put on its channel, after the handler's own retries. */
+    quizSendFailures: 'QuizSendFailures',
+    /** Lectures a sweep could not reconcile with IVS. */
+    reconcileErrors: 'ReconcileErrors',
+  },
   /** The table's secondary indexes, by name. */
   indexes: {
     /** A provision's lectures by planned start: `gsi1pk` = `provision#<id>`, `gsi1sk` = `<startsAt>#<lectureId>`. */

@@ -110,141 +110,7 @@ const liveRoute = {
   feature: 'live',
 } as const satisfies Partial<RouteDef>;
 
-export const routes = {
-  getMe: route({
-    method: 'GET',
-    path: '/me',
-    handler: 'users/get-me',
-    access: 'signed-in',
-    summary: 'The signed-in user: sub, e-mail and roles',
-  }),
-  startLogin: route({
-    method: 'GET',
-    path: '/auth/login',
-    handler: 'auth/start-login',
-    access: 'public',
-    summary: 'Redirects the browser to the sign-in page (authorization code with PKCE)',
-    query: z.strictObject({
-      returnTo: returnTo.optional(),
-      /** Pre-selects a federated provider (Google or an OIDC name from the config). */
-      provider: z
-        .string()
-        .regex(/^[A-Za-z0-9_-]{1,32}$/)
-        .optional(),
-    }),
-    tables: { authFlow: 'readWrite' },
-    oauth: true,
-  }),
-  completeLogin: route({
-    method: 'GET',
-    path: '/auth/callback',
-    handler: 'auth/complete-login',
-    access: 'public',
-    summary: 'Exchanges the authorization code and sets the session cookies',
-    query: z.union([
-      z.object({ code: z.string().min(1).max(2048), state: z.string().min(1).max(128) }),
-      z.object({
-        error: z.string().max(256),
-        error_description: z.string().max(1024).optional(),
-        state: z.string().max(128).optional(),
-      }),
-    ]),
-    tables: { authFlow: 'readWrite' },
-    oauth: true,
-  }),
-  refreshSession: route({
-    method: 'POST',
-    path: '/auth/refresh',
-    handler: 'auth/refresh-session',
-    access: 'public',
-    summary: 'Renews the access cookie from the refresh cookie',
-    oauth: true,
-  }),
-  endSession: route({
-    method: 'POST',
-    path: '/auth/logout',
-    handler: 'auth/end-session',
-    access: 'public',
-    summary: 'Revokes the refresh token, ends the access token’s session for the API and clears the cookies',
-    tables: { authFlow: 'readWrite' },
-    oauth: true,
-    verifiesTokens: true,
-  }),
-  startUpload: route({
-    method: 'POST',
-    path: '/uploads',
-    handler: 'vod/start-upload',
-    access: uploaders,
-    summary: 'Starts a multipart upload of a video or material file for a content the caller manages',
-    body: startUploadBody,
-    ...uploadRoute,
-  }),
-  presignUploadParts: route({
-    method: 'GET',
-    path: '/uploads/{uploadId}/part-urls',
-    handler: 'vod/presign-upload-parts',
-    access: uploaders,
-    params: uploadIdParams,
-    summary: 'Presigned PUT URLs for a range of the upload’s parts',
-    query: partUrlsQueryString,
-    ...uploadRoute,
-  }),
-  listUploadParts: route({
-    method: 'GET',
-    path: '/uploads/{uploadId}/parts',
-    handler: 'vod/list-upload-parts',
-    access: uploaders,
-    params: uploadIdParams,
-    summary: 'The parts S3 already holds, to resume an interrupted upload',
-    ...uploadRoute,
-  }),
-  completeUpload: route({
-    method: 'POST',
-    path: '/uploads/{uploadId}/complete',
-    handler: 'vod/complete-upload',
-    access: uploaders,
-    params: uploadIdParams,
-    summary: 'Assembles the file from its parts; refused parts abort the upload',
-    body: completeUploadBody,
-    ...uploadRoute,
-  }),
-  abortUpload: route({
-    method: 'DELETE',
-    path: '/uploads/{uploadId}',
-    handler: 'vod/abort-upload',
-    access: uploaders,
-    params: uploadIdParams,
-    summary: 'Abandons an upload and deletes its parts',
-    ...uploadRoute,
-  }),
-  startPlayback: route({
-    method: 'POST',
-    path: '/contents/{contentId}/playback',
-    handler: 'vod/start-playback',
-    access: watchers,
-    params: contentIdParams,
-    summary: 'Signed cookies that open one video’s renditions for a few minutes, and its playlist URL',
-    tables: { access: 'read' },
-    signsPlayback: true,
-    feature: 'video',
-  }),
-  getMaterialDownload: route({
-    method: 'GET',
-    path: '/contents/{contentId}/download',
-    handler: 'vod/get-material-download',
-    access: watchers,
-    params: contentIdParams,
-    summary: 'A presigned URL, valid for a few minutes, for a material’s file',
-    tables: { access: 'read' },
-    buckets: { upload: 'read' },
-    feature: 'video',
-  }),
-} as const satisfies Record<string, RouteDef>;
-
-/**
- * The live lecture routes (`features.liveLectures`). They join `routes` with their handlers and the live
- * stack; until then nothing builds or serves them.
- */
+/** The live lecture routes (`features.liveLectures`): the api stack builds them with the live stack. */
 export const liveRoutes = {
   createLecture: route({
     method: 'POST',
@@ -408,6 +274,138 @@ export const liveRoutes = {
     summary: 'Who joined, their presence time and attendance rate, and their quiz scores',
     ...liveRoute,
   }),
+} as const satisfies Record<string, RouteDef>;
+
+export const routes = {
+  getMe: route({
+    method: 'GET',
+    path: '/me',
+    handler: 'users/get-me',
+    access: 'signed-in',
+    summary: 'The signed-in user: sub, e-mail and roles',
+  }),
+  startLogin: route({
+    method: 'GET',
+    path: '/auth/login',
+    handler: 'auth/start-login',
+    access: 'public',
+    summary: 'Redirects the browser to the sign-in page (authorization code with PKCE)',
+    query: z.strictObject({
+      returnTo: returnTo.optional(),
+      /** Pre-selects a federated provider (Google or an OIDC name from the config). */
+      provider: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,32}$/)
+        .optional(),
+    }),
+    tables: { authFlow: 'readWrite' },
+    oauth: true,
+  }),
+  completeLogin: route({
+    method: 'GET',
+    path: '/auth/callback',
+    handler: 'auth/complete-login',
+    access: 'public',
+    summary: 'Exchanges the authorization code and sets the session cookies',
+    query: z.union([
+      z.object({ code: z.string().min(1).max(2048), state: z.string().min(1).max(128) }),
+      z.object({
+        error: z.string().max(256),
+        error_description: z.string().max(1024).optional(),
+        state: z.string().max(128).optional(),
+      }),
+    ]),
+    tables: { authFlow: 'readWrite' },
+    oauth: true,
+  }),
+  refreshSession: route({
+    method: 'POST',
+    path: '/auth/refresh',
+    handler: 'auth/refresh-session',
+    access: 'public',
+    summary: 'Renews the access cookie from the refresh cookie',
+    oauth: true,
+  }),
+  endSession: route({
+    method: 'POST',
+    path: '/auth/logout',
+    handler: 'auth/end-session',
+    access: 'public',
+    summary: 'Revokes the refresh token, ends the access token’s session for the API and clears the cookies',
+    tables: { authFlow: 'readWrite' },
+    oauth: true,
+    verifiesTokens: true,
+  }),
+  startUpload: route({
+    method: 'POST',
+    path: '/uploads',
+    handler: 'vod/start-upload',
+    access: uploaders,
+    summary: 'Starts a multipart upload of a video or material file for a content the caller manages',
+    body: startUploadBody,
+    ...uploadRoute,
+  }),
+  presignUploadParts: route({
+    method: 'GET',
+    path: '/uploads/{uploadId}/part-urls',
+    handler: 'vod/presign-upload-parts',
+    access: uploaders,
+    params: uploadIdParams,
+    summary: 'Presigned PUT URLs for a range of the upload’s parts',
+    query: partUrlsQueryString,
+    ...uploadRoute,
+  }),
+  listUploadParts: route({
+    method: 'GET',
+    path: '/uploads/{uploadId}/parts',
+    handler: 'vod/list-upload-parts',
+    access: uploaders,
+    params: uploadIdParams,
+    summary: 'The parts S3 already holds, to resume an interrupted upload',
+    ...uploadRoute,
+  }),
+  completeUpload: route({
+    method: 'POST',
+    path: '/uploads/{uploadId}/complete',
+    handler: 'vod/complete-upload',
+    access: uploaders,
+    params: uploadIdParams,
+    summary: 'Assembles the file from its parts; refused parts abort the upload',
+    body: completeUploadBody,
+    ...uploadRoute,
+  }),
+  abortUpload: route({
+    method: 'DELETE',
+    path: '/uploads/{uploadId}',
+    handler: 'vod/abort-upload',
+    access: uploaders,
+    params: uploadIdParams,
+    summary: 'Abandons an upload and deletes its parts',
+    ...uploadRoute,
+  }),
+  startPlayback: route({
+    method: 'POST',
+    path: '/contents/{contentId}/playback',
+    handler: 'vod/start-playback',
+    access: watchers,
+    params: contentIdParams,
+    summary: 'Signed cookies that open one video’s renditions for a few minutes, and its playlist URL',
+    tables: { access: 'read' },
+    signsPlayback: true,
+    feature: 'video',
+  }),
+  getMaterialDownload: route({
+    method: 'GET',
+    path: '/contents/{contentId}/download',
+    handler: 'vod/get-material-download',
+    access: watchers,
+    params: contentIdParams,
+    summary: 'A presigned URL, valid for a few minutes, for a material’s file',
+    tables: { access: 'read' },
+    buckets: { upload: 'read' },
+    feature: 'video',
+  }),
+  ...liveRoutes,
 } as const satisfies Record<string, RouteDef>;
 
 export type RouteId = keyof typeof routes;

@@ -130,7 +130,12 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
         keepStatefulData: config.retention.keepStatefulData,
         playbackKeyRotation: config.live.playbackKeyRotation,
         ...(config.live.recording
-          ? { recording: { retentionDays: config.live.recordingRetentionDays } }
+          ? {
+              recording: {
+                retentionDays: config.live.recordingRetentionDays,
+                ...(vod ? { playbackBucket: vod.outputBucket } : {}),
+              },
+            }
           : {}),
       })
     : undefined;

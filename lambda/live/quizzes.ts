@@ -11,12 +11,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Identity } from '#contracts/access-token';
-import { IVS_LIMITS, quizMetadata, quizMetadataBytes, type QuizInput } from '#contracts/live';
+import { IVS_LIMITS, LIVE, quizMetadata, quizMetadataBytes, type QuizInput } from '#contracts/live';
 import { HttpError, type FieldProblem } from '#contracts/problem';
 import { enrollmentIn } from '../access/access';
 import { answerKey, getLecture, type Lecture, lectureKey, quizKey } from './lecture-records';
 import { accessLecture, type LiveAccessDeps } from './live-access';
 import { type MetadataLimiterDeps, putMetadataInSlot, reserveMetadataSlot } from './metadata-limiter';
+import { countLiveMetric } from './live-metrics';
 
 /*
  * Live quizzes: staff prepare a quiz for a lecture, send it on the live channel as timed metadata (once),
@@ -353,6 +354,8 @@ export async function sendQuiz(
     if (e instanceof ResourceNotFoundException) {
       throw new HttpError(409, 'The lecture’s channel no longer exists in IVS');
     }
+    // Learners did not get the quiz at its moment of the lecture: staff should know at once.
+    countLiveMetric(LIVE.metrics.quizSendFailures, 1);
     throw e;
   }
   return { quizId, sentAt: mark[':sentAt'], deadline: mark[':deadline'] };

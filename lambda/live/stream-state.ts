@@ -6,6 +6,7 @@ import { logger } from '../shared/observability';
 import { type IvsDeps, streamOf } from './ivs-resources';
 import { getLecture, type Lecture, lectureKey } from './lecture-records';
 import { publishLiveEnded, type PublishDeps } from './live-ended';
+import { countLiveMetric } from './live-metrics';
 
 /*
  * A lecture's broadcast state, as IVS reports it. IVS's EventBridge events are best effort: lost, late,
@@ -317,7 +318,8 @@ export async function sweepLectures(deps: StreamStateDeps): Promise<SweepReport>
     }
   }
   const report = { checked: lectures.length, started, ended, published, unchanged, reconcileErrors };
-  // One line per run with `reconcileErrors` at the top level: the live stack's metric filter counts it.
+  // One line per run, and the count as a metric the live stack alarms on.
   logger.info('Lecture sweep finished', report);
+  countLiveMetric(LIVE.metrics.reconcileErrors, reconcileErrors);
   return report;
 }

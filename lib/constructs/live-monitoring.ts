@@ -9,6 +9,7 @@ import {
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { GraphWidgetType, type MonitoringFacade } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
+import { LIVE } from '#contracts/live';
 
 /**
  * The live handlers' own metrics. They are emitted with Powertools Metrics, whose namespace the live functions
@@ -16,12 +17,10 @@ import { Construct } from 'constructs';
  * `live`); an alarm matches a metric only with exactly its dimensions, so no other dimension may be added.
  */
 export const LIVE_METRICS = {
-  namespace: 'LMS/Live',
-  dimensions: { service: 'live' },
-  /** A quiz that could not be put on its channel (after the handler's own retries). */
-  quizSendFailures: 'QuizSendFailures',
-  /** A lecture the sweep could not reconcile with IVS. */
-  reconcileErrors: 'ReconcileErrors',
+  namespace: LIVE.metrics.namespace,
+  dimensions: { service: LIVE.metrics.service },
+  quizSendFailures: LIVE.metrics.quizSendFailures,
+  reconcileErrors: LIVE.metrics.reconcileErrors,
 } as const;
 
 // IVS publishes per minute; the account-wide series have no dimension, the per-channel ones `Channel`.

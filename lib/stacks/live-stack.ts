@@ -3,11 +3,12 @@ import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Match, Schedule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { LIVE } from '#contracts/live';
-import { ENV, EVENTS } from '#contracts/resources';
+import { ENV, EVENTS, VOD } from '#contracts/resources';
 import { EventHandler, type EventRetryPolicy } from '../constructs/event-handler';
 import { IvsPlaybackKey } from '../constructs/ivs-playback-key';
 import { LectureRecordings } from '../constructs/lecture-recordings';
@@ -43,7 +44,15 @@ export interface LiveStackProps extends StackProps {
    * Record lectures to S3, keeping raw recordings this many days.
    * @default - no recording: no bucket and no recording configuration
    */
-  readonly recording?: { readonly retentionDays: number };
+  readonly recording?: {
+    readonly retentionDays: number;
+    /**
+     * The video pipeline's playback bucket: an ended recording is copied there and becomes a video of the
+     * course (`live.recorded`).
+     * @default - recordings stay in the recordings bucket only (the video feature is off)
+     */
+    readonly playbackBucket?: IBucket;
+  };
   /**
    * Raise to rotate the playback key pair at the next deploy.
    * @default 1
@@ -124,7 +133,8 @@ export class LiveStack extends Stack {
         detail: { channel_name: Match.prefix(props.namePrefix) },
       },
     });
-    if (this.recordings) {
+    const playbackBucket = props.recording?.playbackBucket;
+    if (this.recordings && playbackBucket) {
       this.onRecordingState = new EventHandler(this, 'OnRecordingState', {
         ...handlerDefaults,
         handler: 'live/on-recording-state',
@@ -137,6 +147,34 @@ export class LiveStack extends Stack {
           detail: { recording_s3_bucket_name: [this.recordings.bucket.bucketName] },
         },
       });
+      // It copies a finished recording beside the course's videos: reads the recording, writes renditions.
+      const copier = this.onRecordingState.function;
+      copier.function.addEnvironment(VOD.env.outputBucket, playbackBucket.bucketName);
+      // Both buckets are S3-managed encrypted: no key to grant.
+      const recordingObjects = this.recordings.bucket.arnForObjects('ivs/*');
+      // Through a named export, so the acknowledgement below names the ARN as cdk-nag reads it here.
+      const playbackBucketArn = Stack.of(playbackBucket).exportValue(playbackBucket.bucketArn);
+      const renditions = `${playbackBucketArn}/${VOD.outputPrefix}*`;
+      copier.function.addToRolePolicy(
+        new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.recordings.bucket.bucketArn] }),
+      );
+      copier.function.addToRolePolicy(
+        new PolicyStatement({ actions: ['s3:GetObject'], resources: [recordingObjects] }),
+      );
+      copier.function.addToRolePolicy(
+        new PolicyStatement({ actions: ['s3:PutObject'], resources: [renditions] }),
+      );
+      Validations.of(copier.role).acknowledge(
+        {
+          id: `AwsSolutions-IAM5[Resource::${nagResource(this, recordingObjects)}]`,
+          reason: 'IVS writes each recording under its own ivs/v1/<account>/<channel>/<time>/<id>/ prefix.',
+        },
+        {
+          id: `AwsSolutions-IAM5[Resource::${nagResource(this, renditions)}]`,
+          reason:
+            'A recording is copied under hls/<lectureId>/, as every video’s renditions live under hls/<contentId>/.',
+        },
+      );
     }
     this.sweep = new EventHandler(this, 'SweepLectures', {
       ...handlerDefaults,

@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { LIVE } from '#contracts/live';
 import { EVENTS, TABLES } from '#contracts/resources';
 import { loadConfig } from '#lib/config/load-config';
@@ -16,12 +17,13 @@ const PREFIX = 'lms-demo-dev';
 function liveStack(props: Partial<LiveStackProps> = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const eventBus = new EventBus(new Stack(app, 'Bus'), 'Bus');
+  const playbackBucket = new Bucket(new Stack(app, 'Vod'), 'Renditions');
   const stack = new LiveStack(app, 'Live', {
     eventBus,
     namePrefix: PREFIX,
     logRetention: RetentionDays.ONE_MONTH,
     keepStatefulData: false,
-    recording: { retentionDays: 365 },
+    recording: { retentionDays: 365, playbackBucket },
     ...props,
   });
   return { stack, eventBus, template: Template.fromStack(stack) };
