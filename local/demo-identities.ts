@@ -45,4 +45,12 @@ export const DEMO_IDENTITIES: readonly DemoIdentity[] = [
     name: 'Learner',
     roles: ['learner'],
   },
+  {
+    // A second employee, so a live lecture has more than one attendee in the demo.
+    id: 'learner2',
+    sub: '00000000-0000-4000-8000-000000000006',
+    email: 'second.learner@company.local',
+    name: 'Second Learner',
+    roles: ['learner'],
+  },
 ];
