@@ -8,7 +8,6 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import type * as z from 'zod';
 import { CORE_SERVICE } from '#contracts/resources';
 import { routeList, type Access } from '#contracts/routes';
-import { fieldProblems } from '#contracts/problem';
 import { LOCAL_AWS } from '#local/dynamodb-local';
 import { DEMO_IDENTITIES } from '#local/demo-identities';
 import { startLocalPlatform, type LocalPlatform } from '#local/platform';
@@ -350,7 +349,8 @@ function serverView(route: RouteUnderTest, values: RequestValues) {
   const text = (v: unknown) => (v === null ? '' : String(v));
   const query = Object.fromEntries(
     Object.entries(values.query)
-      .filter(([, v]) => v !== undefined)
+      // Neither travels: no pair is written for them.
+      .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))
       .map(([k, v]) => {
         if (!Array.isArray(v)) return [k, text(v)];
         // API Gateway joins a repeated key's values with commas; Fastify makes a list of two or more.
@@ -381,9 +381,10 @@ function schemaVerdict(route: RouteUnderTest, values: RequestValues): string[] |
     const parsed = schema.safeParse(value);
     if (!parsed.success)
       issues.push(
-        ...fieldProblems(where, parsed.error)
-          .filter((_p, i) => parsed.error.issues[i]!.code === 'custom')
-          .map((p) => p.field),
+        // A refinement's issue names the object it judged (`body` for "change at least one field").
+        ...parsed.error.issues
+          .filter((issue) => issue.code === 'custom')
+          .map((issue) => [where, ...issue.path.map(String)].join('.')),
         `${where}:invalid`,
       );
   }
@@ -525,7 +526,11 @@ async function fuzz(route: RouteUnderTest, tally: Tally): Promise<string | undef
   );
   if (!result.failed) return undefined;
   const error =
-    result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
+    result.errorInstance instanceof Error
+      ? process.env.FUZZ_STACK
+        ? result.errorInstance.stack
+        : result.errorInstance.message
+      : String(result.errorInstance);
   return `${route.id}: ${error}\n  replay: FUZZ_SEED=${SEED} FUZZ_ROUTE='${route.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$' (counterexample ${result.counterexamplePath})`;
 }
 
