@@ -27,8 +27,9 @@ import { valuesOf } from './schema-values';
  *   - a 400 names fields under body/query/path/headers/token, and when the route's own schema refuses the
  *     request the fuzz sent, it names the field that was broken (or one inside it);
  *   - a refused request leaves PostgreSQL and DynamoDB as they were.
- * FUZZ_RUNS (4), FUZZ_SEED (20261201), FUZZ_ROUTE (a pattern route ids must match) and FUZZ_LOG (print each
- * request) tune it; `npm run fuzz` is the long run.
+ * FUZZ_RUNS (4), FUZZ_SEED (20261201), FUZZ_ROUTE (a pattern route ids must match), FUZZ_LOG (print each
+ * request) and FUZZ_STACK (a failure's stack, when the test itself threw) tune it; `npm run fuzz` is the
+ * long run. A failing route stops at its first counterexample, unshrunk: each case is one change already.
  */
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
