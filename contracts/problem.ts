@@ -69,9 +69,26 @@ export function internalProblem(requestId?: string): Problem {
   };
 }
 
-/** Names each zod issue by its full path under `where` (body, query, path). */
+/**
+ * A union's issue sits on the union's own path (for a query, the whole query) and holds what each of its
+ * branches refused: those name the fields a client can fix, so they stand in for it. A union refused before
+ * any branch was tried (an unknown discriminator) keeps its own issue, which names the discriminator.
+ */
+function fieldIssues(
+  issues: readonly z.core.$ZodIssue[],
+  under: readonly PropertyKey[] = [],
+): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    const path = [...under, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0)
+      return issue.errors.flatMap((branch) => fieldIssues(branch, path));
+    return [{ ...issue, path }];
+  });
+}
+
+/** Names each zod issue by its full path under `where` (body, query, path), each field and reason once. */
 export function fieldProblems(where: string, error: z.ZodError): FieldProblem[] {
-  return error.issues.map((issue) => {
+  const problems = fieldIssues(error.issues).map((issue) => {
     const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const path = [where, ...issue.path.map(String)].join('.');
     return {
@@ -79,6 +96,9 @@ export function fieldProblems(where: string, error: z.ZodError): FieldProblem[] 
       message: issue.message,
     };
   });
+  return problems.filter(
+    (p, i) => problems.findIndex((q) => q.field === p.field && q.message === p.message) === i,
+  );
 }
 
 export function validationError(where: string, error: z.ZodError): HttpError {

@@ -15,7 +15,9 @@ const deps: SignInDeps = {
 
 export const handler = httpHandler(routes.completeLogin, async ({ query, cookies }) => {
   if ('error' in query) {
-    throw new HttpError(400, `Sign-in was not completed: ${query.error_description ?? query.error}`);
+    // The identity provider's refusal, passed on: `query.error` is the field that says what went wrong.
+    const detail = `Sign-in was not completed: ${query.error_description ?? query.error}`;
+    throw new HttpError(400, detail, [{ field: 'query.error', message: detail }]);
   }
   const { location, cookies: set } = await completeSignIn(deps, {
     code: query.code,

@@ -233,7 +233,20 @@ describe('local platform over HTTP', () => {
     const unknown = await get('/auth/login?next=/x');
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { errors: { field: string }[] }).errors[0]!.field).toBe('query.next');
-    expect((await get('/auth/callback?code=x')).status).toBe(400);
+    // The callback's query is one of two shapes: a refusal names what each shape missed.
+    const noState = await get('/auth/callback?code=x');
+    expect(noState.status).toBe(400);
+    expect(((await noState.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
+      'query.state',
+      'query.error',
+    ]);
+    // The identity provider's own refusal, passed on, names the field that carries it.
+    const refused = await get('/auth/callback?error=access_denied&error_description=Cancelled');
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(((await refused.json()) as { errors: { field: string }[] }).errors).toEqual([
+      { field: 'query.error', message: 'Sign-in was not completed: Cancelled' },
+    ]);
   });
 
   it('never sends the browser off the app after sign-in, however a URL parser reads returnTo', async () => {
