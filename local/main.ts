@@ -25,6 +25,7 @@ async function main() {
       playbackCookieMinutes: config.video.playbackCookieMinutes,
       monthlyTranscodeMinutes: config.video.monthlyTranscodeMinutes,
     },
+    live: { rtmpPort: Number(process.env.RTMP_PORT ?? 1935), record: config.live.recording },
   });
   console.log(`${config.institution.name} (local) on ${platform.url}`);
   console.log(`  DynamoDB: ${endpoint}${dynamo ? ' (DynamoDB Local, in memory)' : ''}`);
@@ -37,6 +38,9 @@ async function main() {
   console.log(`  Browser:  ${platform.url}/auth/login`);
   console.log(
     `  Videos:   ${platform.vod.playbackOrigin} (signed cookies from POST /contents/{id}/playback)`,
+  );
+  console.log(
+    `  Live:     local IVS; stream to ${platform.live.rtmpUrl}<stream key> (POST /lectures/{id}/stream-key)`,
   );
   console.log(`  Rules:    compliance profile ${config.compliance.profile}`);
 

@@ -292,6 +292,21 @@ async function seedWorld() {
     ...(Array.isArray(enrollments) ? enrollments.map((e) => e.id) : []),
   );
   await platform.flushEvents();
+  // A live lecture of the provision and a quiz of it (the projection knows the provision by now), so the
+  // live routes reach their domain too.
+  const lecture = await call('manager', 'POST', '/lectures', {
+    provisionId: provision.id,
+    title: 'Fuzz lecture',
+    startsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    endsAt: new Date(Date.now() + 7_200_000).toISOString(),
+  });
+  const quiz = await call('manager', 'POST', `/lectures/${lecture.lectureId}/quizzes`, {
+    question: 'Fuzz?',
+    options: ['yes', 'no'],
+    answer: 0,
+    timeLimitSeconds: 30,
+  });
+  ids.push(lecture.lectureId!, quiz.quizId!);
 }
 
 /** JSON with every object's keys in order, so equal items read equal (sets as sorted lists). */
