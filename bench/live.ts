@@ -1,20 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IvsClient, PutMetadataCommand } from '@aws-sdk/client-ivs';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { lectureKey, seatKey } from '#lambda/live/lecture-records';
+import { lectureKey } from '#lambda/live/lecture-records';
 import { answerQuiz, createQuiz, type QuizDeps, quizResults, sendQuiz } from '#lambda/live/quizzes';
+import { joinLecture, type SeatDeps } from '#lambda/live/seats';
 import { createTables, LOCAL_AWS, startDynamoDbLocal } from '#local/dynamodb-local';
 import { enroll, putLecture, seedWorld } from '../test/lambda/live/quiz-fixture';
 
@@ -26,9 +21,8 @@ import { enroll, putLecture, seedWorld } from '../test/lambda/live/quiz-fixture'
  * same run. Each round uses a fresh lecture and quiz; figures are the median round. Counts are verified
  * exactly: N seats and joinedCount N, N answer items, results totalling N, N bare items.
  *
- * The join is modelled as its documented write (the seat and the lecture's count in one transaction:
- * Put seat#<sub> if absent, ADD joinedCount if below capacity), retried on TransactionConflict as a join
- * must be, since every join of a lecture updates its one lecture item.
+ * Joins go through the join domain (joinLecture: access from the projection, the seat and the lecture's
+ * count in one transaction, a signed playback token), as the join route runs it.
  * Reproduce: npm run bench:live   (LEARNERS=1000 ROUNDS=3; DYNAMODB_ENDPOINT=<url> to use a running one)
  */
 const LEARNERS = Number(process.env.LEARNERS ?? 1000);
@@ -36,13 +30,11 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const GOAL_RATIO = 0.5;
 /** Every kind of request shares one connection pool, as one Lambda instance's client would. */
 const SOCKETS = 64;
-const JOIN_ATTEMPTS = 20;
 
 interface Phase {
   readonly perSecond: number;
   readonly p50: number;
   readonly p99: number;
-  readonly retries?: number;
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -93,6 +85,19 @@ async function main() {
       now: () => new Date(),
       sleep: (ms) => delay(ms),
     };
+    const playbackKey = generateKeyPairSync('ec', { namedCurve: 'secp384r1' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const seatDeps: SeatDeps = {
+      ddb,
+      accessTable,
+      liveTable,
+      playbackKey: () => Promise.resolve(playbackKey),
+      playbackOrigins: [],
+      now: () => new Date(),
+      sleep: (ms) => delay(ms),
+      random: Math.random,
+    };
     const world = await seedWorld(ddb, accessTable);
     const learners = Array.from({ length: LEARNERS }, (_, i) => `bench-learner-${i}`);
     await enroll(ddb, accessTable, world, learners);
@@ -124,7 +129,6 @@ async function main() {
       await sendQuiz(deps, { sub: world.people.staff }, lecture.lectureId, quizId);
       const barePrefix = `bench#${randomUUID()}`;
 
-      let retries = 0;
       const phases = {
         bare: () =>
           atOnce(LEARNERS, (i) =>
@@ -136,11 +140,7 @@ async function main() {
               }),
             ),
           ),
-        joins: () =>
-          atOnce(LEARNERS, async (i) => {
-            const sub = learners[i]!;
-            retries += await joinModel(ddb, liveTable, lecture.lectureId, sub, world.enrollments[sub]!);
-          }),
+        joins: () => atOnce(LEARNERS, (i) => joinLecture(seatDeps, { sub: learners[i]! }, lecture.lectureId)),
         answers: () =>
           atOnce(LEARNERS, (i) =>
             answerQuiz(deps, { sub: learners[i]! }, lecture.lectureId, quizId, { option: i % 4 }),
@@ -155,7 +155,7 @@ async function main() {
       ][(round - 1) % 3] as (keyof typeof phases)[];
       const measured = {} as Record<keyof typeof phases, Phase>;
       for (const kind of order) measured[kind] = await phases[kind]();
-      rounds.push({ ...measured, joins: { ...measured.joins, retries } });
+      rounds.push(measured);
 
       // Exact counts, or the figures mean nothing.
       const results = await quizResults(deps, { sub: world.people.staff }, lecture.lectureId, quizId);
@@ -205,13 +205,12 @@ async function main() {
       p.p50.toFixed(0),
       p.p99.toFixed(0),
       r === undefined ? '' : r.toFixed(2),
-      p.retries === undefined ? '' : String(p.retries),
     ];
     const table = [
-      ['', 'per second', 'p50 ms', 'p99 ms', 'vs bare', 'conflict retries'],
+      ['', 'per second', 'p50 ms', 'p99 ms', 'vs bare'],
       row('bare conditional Puts', bare),
       row(
-        'joins (modelled write)',
+        'joins (joinLecture)',
         joins,
         ratio((r) => r.joins),
       ),
@@ -240,59 +239,6 @@ async function main() {
   } finally {
     client.destroy();
     await dynamo?.stop();
-  }
-}
-
-/**
- * The join's documented write. Every join updates the lecture's one item, so concurrent joins conflict and
- * are retried with jitter; returns how many retries it took.
- */
-async function joinModel(
-  ddb: DynamoDBDocumentClient,
-  liveTable: string,
-  lectureId: string,
-  sub: string,
-  enrollmentId: string,
-): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: liveTable,
-                Item: {
-                  ...seatKey(lectureId, sub),
-                  userSub: sub,
-                  enrollmentId,
-                  joinedAt: new Date().toISOString(),
-                  presenceSeconds: 0,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Update: {
-                TableName: liveTable,
-                Key: lectureKey(lectureId),
-                UpdateExpression: 'ADD joinedCount :one',
-                ConditionExpression: 'joinedCount < #capacity',
-                ExpressionAttributeNames: { '#capacity': 'capacity' },
-                ExpressionAttributeValues: { ':one': 1 },
-              },
-            },
-          ],
-        }),
-      );
-      return attempt - 1;
-    } catch (e) {
-      const conflicted =
-        e instanceof TransactionCanceledException &&
-        (e.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
-      if (!conflicted || attempt >= JOIN_ATTEMPTS) throw e;
-      await delay(Math.random() * 10 * Math.min(2 ** attempt, 32));
-    }
   }
 }
 

@@ -1,9 +1,8 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
-  TransactWriteCommand,
+  PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -63,8 +62,6 @@ export class SeatsBusy extends Error {
     this.name = 'SeatsBusy';
   }
 }
-/** Transactions on one lecture item conflict under a rush of joins; each join retries a few times. */
-const JOIN_TRIES = 12;
 
 const notJoinable = (lecture: Lecture) => new HttpError(409, `The lecture is ${lecture.state}`);
 
@@ -84,8 +81,34 @@ export async function joinLecture(deps: SeatDeps, caller: Caller, lectureId: str
   return { as: 'seat', ...(await playbackGrant(deps, lecture, caller.sub)) };
 }
 
+/**
+ * Counts the seat, then writes it. Every join of a lecture updates its one item; as a transaction with the
+ * seat's Put, concurrent joins conflict with each other (DynamoDB cancels, not queues, transactions on one
+ * item) and DynamoDB Local runs them one at a time; a conditional update of the count alone is applied in
+ * turn. The count comes first, so a failure between the two writes leaves a counted seat nobody holds (one
+ * seat fewer offered), never a seat beyond capacity.
+ */
 async function takeSeat(deps: SeatDeps, lecture: Lecture, sub: string, enrollmentId: string) {
   const now = deps.now().toISOString();
+  // A rejoin takes no second seat: the seat stays its learner's for the lecture.
+  if (await readSeat(deps, lecture.lectureId, sub)) return rejoin(deps, lecture.lectureId, sub, now);
+  try {
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.liveTable,
+        Key: lectureKey(lecture.lectureId),
+        UpdateExpression: 'SET joinedCount = joinedCount + :one',
+        ConditionExpression: 'joinedCount < #capacity AND #state IN (:scheduled, :live)',
+        ExpressionAttributeNames: { '#state': 'state', '#capacity': 'capacity' },
+        ExpressionAttributeValues: { ':one': 1, ':scheduled': 'scheduled', ':live': 'live' },
+      }),
+    );
+  } catch (e) {
+    if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    const current = await getLecture(deps.ddb, deps.liveTable, lecture.lectureId);
+    if (current && !JOINABLE.includes(current.state)) throw notJoinable(current);
+    throw new HttpError(409, 'The lecture is full');
+  }
   const seat: Seat = {
     lectureId: lecture.lectureId,
     userSub: sub,
@@ -94,46 +117,26 @@ async function takeSeat(deps: SeatDeps, lecture: Lecture, sub: string, enrollmen
     presenceMs: 0,
     lastSeenAt: now,
   };
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await deps.ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: deps.liveTable,
-                Item: { ...seatKey(lecture.lectureId, sub), ...seat },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Update: {
-                TableName: deps.liveTable,
-                Key: lectureKey(lecture.lectureId),
-                UpdateExpression: 'SET joinedCount = joinedCount + :one',
-                ConditionExpression: 'joinedCount < #capacity AND #state IN (:scheduled, :live)',
-                ExpressionAttributeNames: { '#state': 'state', '#capacity': 'capacity' },
-                ExpressionAttributeValues: { ':one': 1, ':scheduled': 'scheduled', ':live': 'live' },
-              },
-            },
-          ],
-        }),
-      );
-      return;
-    } catch (e) {
-      if (!(e instanceof TransactionCanceledException)) throw e;
-      const [seatReason, lectureReason] = (e.CancellationReasons ?? []).map((r) => r.Code);
-      // Already seated: keep the one seat, and count presence again if they had left.
-      if (seatReason === 'ConditionalCheckFailed') return rejoin(deps, lecture.lectureId, sub, now);
-      if (lectureReason === 'ConditionalCheckFailed') {
-        const current = await getLecture(deps.ddb, deps.liveTable, lecture.lectureId);
-        if (current && !JOINABLE.includes(current.state)) throw notJoinable(current);
-        throw new HttpError(409, 'The lecture is full');
-      }
-      // TransactionConflict: another join held the lecture item; back off with jitter and try again.
-      if (attempt + 1 >= JOIN_TRIES) throw new SeatsBusy(e);
-      await deps.sleep(Math.floor(deps.random() * Math.min(1000, 20 * 2 ** attempt)));
-    }
+  try {
+    await deps.ddb.send(
+      new PutCommand({
+        TableName: deps.liveTable,
+        Item: { ...seatKey(lecture.lectureId, sub), ...seat },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (e) {
+    // The same learner's other join seated them first, or the write failed: the count goes back.
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.liveTable,
+        Key: lectureKey(lecture.lectureId),
+        UpdateExpression: 'SET joinedCount = joinedCount - :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+    if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    return rejoin(deps, lecture.lectureId, sub, now);
   }
 }
 
