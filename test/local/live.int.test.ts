@@ -156,7 +156,7 @@ it('runs a lecture from its schedule to the learning record and a recording lear
   // Going live: the broadcaster's encoder (ffmpeg here, OBS for a person) streams to the ingest.
   const encoder = spawn(ffmpegInstaller.path, [
     ...['-hide_banner', '-loglevel', 'error', '-re'],
-    ...['-f', 'lavfi', '-i', 'testsrc=duration=8:size=320x180:rate=15'],
+    ...['-f', 'lavfi', '-i', 'testsrc=duration=12:size=320x180:rate=15'],
     ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '15', '-pix_fmt', 'yuv420p'],
     ...['-f', 'flv', `${ingestUrl}${streamKey}`],
   ]);
@@ -200,10 +200,11 @@ it('runs a lecture from its schedule to the learning record and a recording lear
   );
 
   // Presence while watching, then both leave; the stream ends when the encoder stops.
-  await until('a credited heartbeat', async () => {
-    const beat = await call('learner', 'POST', `/lectures/${lectureId}/presence`, {});
-    return beat.presenceSeconds > 0 ? beat : undefined;
-  });
+  for (const who of ['learner', 'learner2'])
+    await until(`a credited heartbeat of ${who}`, async () => {
+      const beat = await call(who, 'POST', `/lectures/${lectureId}/presence`, {});
+      return beat.presenceSeconds > 0 ? beat : undefined;
+    });
   for (const who of ['learner', 'learner2']) await call(who, 'POST', `/lectures/${lectureId}/leave`);
   await encoderExit;
   await until('the lecture to end', async () => {
