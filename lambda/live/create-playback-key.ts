@@ -8,6 +8,7 @@ import {
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from '../shared/observability';
+import { type CloudFormationResponse, respond } from '../shared/cloudformation-response';
 
 /**
  * Custom resource `Custom::IvsPlaybackKeyPair` (the live stack): makes the key pair that signs playback
@@ -135,28 +136,4 @@ function keyPropertiesOf(properties: Record<string, unknown>): KeyProperties {
     throw new Error('Tags must map names to strings');
   }
   return { secretArn: SecretArn, keyPairName: KeyPairName, tags: tags as Record<string, string> };
-}
-
-interface CloudFormationResponse {
-  readonly Status: 'SUCCESS' | 'FAILED';
-  readonly Reason?: string;
-  readonly PhysicalResourceId: string;
-  readonly Data?: Record<string, string>;
-}
-
-/** PUTs the outcome to the presigned URL CloudFormation waits on. */
-async function respond(event: CloudFormationCustomResourceEvent, response: CloudFormationResponse) {
-  const body = JSON.stringify({
-    ...response,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-  });
-  // The URL is presigned without a content type, so none may be sent.
-  const result = await fetch(event.ResponseURL, {
-    method: 'PUT',
-    body,
-    headers: { 'content-type': '' },
-  });
-  if (!result.ok) throw new Error(`CloudFormation refused the response: HTTP ${result.status}`);
 }

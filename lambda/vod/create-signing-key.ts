@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from '../shared/observability';
+import { type CloudFormationResponse, respond } from '../shared/cloudformation-response';
 
 /**
  * Custom resource `Custom::CloudFrontSigningKey` (the vod stack): makes the RSA key pair that signs playback
@@ -86,30 +87,6 @@ export const handler = async (event: CloudFormationCustomResourceEvent): Promise
   }
   await respond(event, response);
 };
-
-interface CloudFormationResponse {
-  readonly Status: 'SUCCESS' | 'FAILED';
-  readonly Reason?: string;
-  readonly PhysicalResourceId: string;
-  readonly Data?: Record<string, string>;
-}
-
-/** PUTs the outcome to the presigned URL CloudFormation waits on. */
-async function respond(event: CloudFormationCustomResourceEvent, response: CloudFormationResponse) {
-  const body = JSON.stringify({
-    ...response,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-  });
-  // The URL is presigned without a content type, so none may be sent.
-  const result = await fetch(event.ResponseURL, {
-    method: 'PUT',
-    body,
-    headers: { 'content-type': '' },
-  });
-  if (!result.ok) throw new Error(`CloudFormation refused the response: HTTP ${result.status}`);
-}
 
 /** The private key in a secret's value, or undefined when it holds something else (the placeholder). */
 function privateKeyIn(secretString: string | undefined): KeyObject | undefined {
