@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { liveRecorded, type LiveRecorded } from '#contracts/live';
 import type { Database } from '../db/schema';
 import { insertRecording } from './curriculum';
+import { firstDelivery } from '../events/processed-events';
 
 /**
  * `live.recorded` as the core accepts it: the contract, and a playlist where the lecture's files are.
@@ -42,13 +43,7 @@ export async function applyLiveRecorded(
 ): Promise<LiveRecordedOutcome> {
   const occurredAt = new Date(report.occurredAt);
   return db.transaction().execute(async (trx) => {
-    const fresh = await trx
-      .insertInto('processed_events')
-      .values({ event_id: eventId })
-      .onConflict((oc) => oc.column('event_id').doNothing())
-      .returning('event_id')
-      .executeTakeFirst();
-    if (!fresh) return { outcome: 'duplicate' };
+    if (!(await firstDelivery(trx, eventId))) return { outcome: 'duplicate' };
 
     const course = await trx
       .selectFrom('courses')

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { VideoFailed, VideoReady } from '#contracts/platform-events';
 import type { Database } from '../db/schema';
+import { firstDelivery } from '../events/processed-events';
 
 export type MediaOutcome = 'applied' | 'duplicate' | 'stale' | 'unknown-content';
 
@@ -15,13 +16,7 @@ export async function applyVideoEvent(
   event: { type: 'video.ready'; detail: VideoReady } | { type: 'video.failed'; detail: VideoFailed },
 ): Promise<MediaOutcome> {
   return db.transaction().execute(async (trx) => {
-    const fresh = await trx
-      .insertInto('processed_events')
-      .values({ event_id: eventId })
-      .onConflict((oc) => oc.column('event_id').doNothing())
-      .returning('event_id')
-      .executeTakeFirst();
-    if (!fresh) return 'duplicate';
+    if (!(await firstDelivery(trx, eventId))) return 'duplicate';
     const { detail } = event;
     const occurredAt = new Date(detail.occurredAt);
     const updated = await trx

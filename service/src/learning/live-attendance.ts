@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { liveEnded, type LiveEnded } from '#contracts/live';
 import type { Database } from '../db/schema';
+import { firstDelivery } from '../events/processed-events';
 
 /**
  * `live.ended` as the core accepts it: the contract, plus what must hold for its rows to mean anything.
@@ -52,13 +53,7 @@ export async function applyLiveEnded(
 ): Promise<LiveEndedOutcome> {
   const occurredAt = new Date(report.occurredAt);
   return db.transaction().execute(async (trx) => {
-    const fresh = await trx
-      .insertInto('processed_events')
-      .values({ event_id: eventId })
-      .onConflict((oc) => oc.column('event_id').doNothing())
-      .returning('event_id')
-      .executeTakeFirst();
-    if (!fresh) return { outcome: 'duplicate' };
+    if (!(await firstDelivery(trx, eventId))) return { outcome: 'duplicate' };
 
     const provision = await trx
       .selectFrom('provisions')
