@@ -5,14 +5,16 @@ import { IvsClient } from '@aws-sdk/client-ivs';
 import { IvschatClient } from '@aws-sdk/client-ivschat';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { LIVE } from '#contracts/live';
-import { EVENTS } from '#contracts/resources';
 import { documentClient } from '../shared/clients';
-import { csv, readEnv } from '../shared/env';
+import { csv, readEnv, readVodEnv } from '../shared/env';
+import { type BusDeps, busNameFromEnv } from '../shared/platform-bus';
 import { tracer } from '../shared/tracer';
 import type { ChatDeps } from './chat-token';
 import type { IvsDeps } from './ivs-resources';
 import type { LectureDeps, LectureReadDeps } from './lectures';
 import type { LiveAccessDeps } from './live-access';
+import type { RecordingDeps } from './recordings';
+import { vodS3Client } from '../vod/upload-deps';
 import type { SeatDeps } from './seats';
 import type { StreamStateDeps } from './stream-state';
 
@@ -102,8 +104,6 @@ export function chatDeps(): ChatDeps {
 
 /** The stream-state target and the sweep: no access table, the platform bus instead. */
 export function streamStateDeps(): StreamStateDeps {
-  const busName = process.env[EVENTS.busNameEnv];
-  if (!busName) throw new Error(`Missing environment: ${EVENTS.busNameEnv}`);
   const { ivs, sleep, random } = ivsDeps();
   return {
     ddb: documentClient(),
@@ -111,8 +111,22 @@ export function streamStateDeps(): StreamStateDeps {
     ivs,
     sleep,
     random,
-    eventBridge: tracer.captureAWSv3Client(new EventBridgeClient({})),
-    busName,
+    ...busDeps(),
     now: () => new Date(),
+  };
+}
+
+function busDeps(): BusDeps {
+  return { eventBridge: tracer.captureAWSv3Client(new EventBridgeClient({})), busName: busNameFromEnv() };
+}
+
+/** The recording target: the live table, the recordings it reads and the playback bucket it copies into. */
+export function recordingDeps(): RecordingDeps {
+  return {
+    ddb: documentClient(),
+    liveTable: required('table'),
+    s3: vodS3Client(),
+    outputBucket: readVodEnv('outputBucket').outputBucket,
+    ...busDeps(),
   };
 }

@@ -1,9 +1,9 @@
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { LIVE, LIVE_ENDED_PART_SIZE, liveEnded, type LiveEnded } from '#contracts/live';
 import type { Lecture } from './lecture-records';
 import { rollOf } from './seats';
+import { type BusDeps, putOnBus } from '../shared/platform-bus';
 
 /*
  * `live.ended` on the platform bus: everyone who joined, with presence and quiz scores, when a lecture's
@@ -11,10 +11,7 @@ import { rollOf } from './seats';
  * re-publish of the same end says the same thing and consumers keep the newest.
  */
 
-export interface PublishDeps {
-  readonly eventBridge: EventBridgeClient;
-  readonly busName: string;
-}
+export type PublishDeps = BusDeps;
 
 /** EventBridge's limit for one entry. */
 const ENTRY_BYTES = 256 * 1024;
@@ -74,23 +71,16 @@ export async function publishLiveEnded(
 ): Promise<number> {
   const parts = await liveEndedParts(deps.ddb, deps.liveTable, lecture);
   for (const part of parts) {
-    const entry = {
-      EventBusName: deps.busName,
-      Source: LIVE.source,
-      DetailType: 'live.ended',
-      Detail: JSON.stringify(part),
-      Time: new Date(part.occurredAt),
-    };
-    const size = Buffer.byteLength(entry.Source + entry.DetailType + entry.Detail, 'utf8');
+    // The entry's size as PutEvents counts it: source, detail type and detail.
+    const detail = JSON.stringify(part);
+    const size = Buffer.byteLength(LIVE.source + 'live.ended' + detail, 'utf8');
     if (size > ENTRY_BYTES) throw new Error(`live.ended part ${part.part} is ${size} bytes, above 256 KB`);
-    const answer = await deps.eventBridge.send(new PutEventsCommand({ Entries: [entry] }));
-    // PutEvents answers 200 even when it drops an entry; failing here makes the caller's source deliver again.
-    if ((answer.FailedEntryCount ?? 0) > 0) {
-      const failed = answer.Entries?.[0];
-      throw new Error(
-        `PutEvents refused live.ended: ${failed?.ErrorCode ?? 'unknown'} ${failed?.ErrorMessage ?? ''}`.trim(),
-      );
-    }
+    await putOnBus(deps, {
+      source: LIVE.source,
+      detailType: 'live.ended',
+      detail: part,
+      time: new Date(part.occurredAt),
+    });
   }
   return parts.length;
 }

@@ -1,4 +1,3 @@
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   CopyObjectCommand,
   GetObjectCommand,
@@ -13,6 +12,7 @@ import * as z from 'zod';
 import { LIVE, liveRecorded, type LiveRecorded } from '#contracts/live';
 import { VOD } from '#contracts/resources';
 import { lectureKey, type Lecture } from './lecture-records';
+import { type BusDeps, putOnBus } from '../shared/platform-bus';
 
 /*
  * A lecture's recording becomes a video of its course. IVS writes a recording as HLS under its own prefix
@@ -24,14 +24,12 @@ import { lectureKey, type Lecture } from './lecture-records';
  * recorded again: the newest recording wins, each in its own folder, so no segment of one mixes into another.
  */
 
-export interface RecordingDeps {
+export interface RecordingDeps extends BusDeps {
   readonly ddb: DynamoDBDocumentClient;
   readonly liveTable: string;
   readonly s3: S3Client;
   /** The playback bucket (the video pipeline's output). */
   readonly outputBucket: string;
-  readonly eventBridge: EventBridgeClient;
-  readonly busName: string;
 }
 
 /** The fields used of IVS's `IVS Recording State Change` event (Low-Latency Streaming user guide). */
@@ -240,24 +238,12 @@ export function rebasePlaylist(playlist: string, base: string): string {
     .join('\n');
 }
 
-async function publishRecorded(deps: RecordingDeps, detail: LiveRecorded): Promise<void> {
+function publishRecorded(deps: RecordingDeps, detail: LiveRecorded): Promise<void> {
   const checked = liveRecorded.parse(detail);
-  const answer = await deps.eventBridge.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: deps.busName,
-          Source: LIVE.source,
-          DetailType: 'live.recorded',
-          Detail: JSON.stringify(checked),
-          Time: new Date(checked.occurredAt),
-        },
-      ],
-    }),
-  );
-  // PutEvents answers 200 even when it drops an entry; failing here makes EventBridge deliver again.
-  if ((answer.FailedEntryCount ?? 0) > 0) {
-    const entry = answer.Entries?.[0];
-    throw new Error(`PutEvents refused live.recorded: ${entry?.ErrorCode ?? 'unknown'}`);
-  }
+  return putOnBus(deps, {
+    source: LIVE.source,
+    detailType: 'live.recorded',
+    detail: checked,
+    time: new Date(checked.occurredAt),
+  });
 }

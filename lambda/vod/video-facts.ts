@@ -1,7 +1,7 @@
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
 import { EVENTS } from '#contracts/resources';
 import { videoFailed, type VideoFailed, type VideoReady } from '#contracts/platform-events';
+import { type BusDeps, busNameFromEnv, putOnBus } from '../shared/platform-bus';
 
 /*
  * The vod domain's answers to an upload, as they leave for the platform bus: start-transcode refuses an
@@ -36,38 +36,15 @@ export function videoFailedFact(
   };
 }
 
-export interface PublishDeps {
-  readonly eventBridge: EventBridgeClient;
-  readonly busName: string;
-}
+export type PublishDeps = BusDeps;
 
 /** Puts one fact on the platform bus, timed when it happened. */
-export async function publishVideoFact(deps: PublishDeps, fact: VideoFact): Promise<void> {
-  const answer = await deps.eventBridge.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: deps.busName,
-          Source: EVENTS.sources.vod,
-          DetailType: fact.type,
-          Detail: JSON.stringify(fact.detail),
-          Time: new Date(fact.detail.occurredAt),
-        },
-      ],
-    }),
-  );
-  // PutEvents answers 200 even when it drops an entry; failing here makes EventBridge deliver again.
-  if ((answer.FailedEntryCount ?? 0) > 0) {
-    const entry = answer.Entries?.[0];
-    throw new Error(
-      `PutEvents refused ${fact.type}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim(),
-    );
-  }
-}
+export const publishVideoFact = (deps: PublishDeps, fact: VideoFact): Promise<void> =>
+  putOnBus(deps, {
+    source: EVENTS.sources.vod,
+    detailType: fact.type,
+    detail: fact.detail,
+    time: new Date(fact.detail.occurredAt),
+  });
 
-/** The platform bus's name, as the vod stack sets it on every publisher; read at a handler's cold start. */
-export function busNameFromEnv(): string {
-  const name = process.env[EVENTS.busNameEnv];
-  if (!name) throw new Error(`Missing environment: ${EVENTS.busNameEnv}`);
-  return name;
-}
+export { busNameFromEnv };
