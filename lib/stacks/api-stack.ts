@@ -41,7 +41,6 @@ import { LmsFunction } from '../constructs/lms-function';
 import { nagResource } from '../nag-resource';
 
 /** A route of the route table with its id. */
-export type ApiRoute = RouteDef & { readonly id: string };
 
 /**
  * The resource types IVS and IVS chat authorize each action on (Service Authorization Reference), all
@@ -105,11 +104,6 @@ export interface ApiStackProps extends StackProps {
    * @default - live lectures are off: no lecture routes
    */
   readonly live?: LiveApiProps;
-  /**
-   * The routes to serve with Lambda functions (those of a feature that is off are left out).
-   * @default routeList, the route table of contracts/routes.ts
-   */
-  readonly routes?: readonly ApiRoute[];
 }
 
 /** What the lecture routes need of the live stack and the config. */
@@ -264,7 +258,7 @@ export class ApiStack extends Stack {
       route.feature === 'video'
         ? props.video !== undefined
         : route.feature !== 'live' || props.live !== undefined;
-    for (const route of (props.routes ?? routeList).filter(enabled)) {
+    for (const route of routeList.filter(enabled)) {
       const fn = this.addFunction(`Route-${route.id}`, route.handler, props.logRetention, {
         ...(route.oauth ? oauthEnv : {}),
         ...(route.verifiesTokens ? tokenEnv : {}),

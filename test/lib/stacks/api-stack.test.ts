@@ -8,7 +8,7 @@ import { CORE_SERVICE, ENV, VOD } from '#contracts/resources';
 import { type IvsAction, liveRoutes, type RouteDef, routeList } from '#contracts/routes';
 import { loadConfig } from '#lib/config/load-config';
 import { buildPlatform, type FeatureStacks, type Platform } from '#lib/platform';
-import { type ApiRoute, ApiStack } from '#lib/stacks/api-stack';
+import { ApiStack } from '#lib/stacks/api-stack';
 import type { LiveStack } from '#lib/stacks/live-stack';
 import { platformFor, refIn, sameRef } from '../platform-fixture';
 
@@ -470,43 +470,12 @@ describe('api stack', () => {
       expect(others).toEqual([]);
     }
 
-    /**
-     * The platform's api stack beside a second one built from the same stacks with the lecture routes added
-     * to the route table, as they will be when their handlers land (contracts/routes.ts `liveRoutes`).
-     */
+    /** The platform's api stack and live stack, with or without recording. */
     function withLectureRoutes(configName: string, recording = true) {
       const config = loadConfig(configName);
       const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
       const platform = buildPlatform(app, { ...config, live: { ...config.live, recording } });
-      const live = platform.live!;
-      // Once the lecture routes are folded into routeList, they are not added twice.
-      const routes: ApiRoute[] = [...routeList.filter((r) => r.feature !== 'live'), ...lectureRoutes];
-      const apiStack = new ApiStack(app, `${config.institution.slug}-api-lectures`, {
-        ...(config.account ? { env: { account: config.account, region: config.region } } : {}),
-        userPool: platform.auth.userPool,
-        oauthBaseUrl: platform.auth.oauthBaseUrl,
-        identityProviders: platform.auth.clientIdentityProviders,
-        tables: platform.data.tables,
-        allowedOrigins: config.cors.allowedOrigins,
-        throttle: config.sizing.api,
-        logRetention: config.retention.logDays as RetentionDays,
-        vpc: platform.network.vpc,
-        coreService: {
-          listener: platform.coreService.listener,
-          albSecurityGroup: platform.coreService.albSecurityGroup,
-        },
-        live: {
-          table: live.table,
-          playbackKeySecret: live.playbackKeySecret,
-          namePrefix: live.namePrefix,
-          playbackOrigins: config.cors.allowedOrigins,
-          ...(live.recordingConfigurationArn
-            ? { recordingConfigurationArn: live.recordingConfigurationArn }
-            : {}),
-        },
-        routes,
-      });
-      return { app, platform, live, apiStack, routes };
+      return { app, platform, live: platform.live!, apiStack: platform.api, routes: routeList };
     }
 
     it('are all of the live feature, and none is public', () => {
@@ -533,9 +502,9 @@ describe('api stack', () => {
 
     it('are not built without the live props', () => {
       const { apiStack, routes } = withLectureRoutes('default');
-      expect(apiStack.functions).toHaveLength(
-        routes.length - routes.filter((r) => r.feature === 'video').length + 1,
-      );
+      // Every route, the lecture routes among them, and the authorizer.
+      expect(apiStack.functions).toHaveLength(routes.length + 1);
+      expect(routes.some((r) => r.feature === 'live')).toBe(true);
       const { app, platform } = withLectureRoutes('default');
       const without = new ApiStack(app, 'demo-api-without-live', {
         userPool: platform.auth.userPool,
@@ -550,7 +519,6 @@ describe('api stack', () => {
           listener: platform.coreService.listener,
           albSecurityGroup: platform.coreService.albSecurityGroup,
         },
-        routes: [...routeList.filter((r) => r.feature !== 'live'), ...lectureRoutes],
       });
       const keys = Object.values(Template.fromStack(without).findResources('AWS::ApiGatewayV2::Route')).map(
         (r) => r.Properties.RouteKey as string,
