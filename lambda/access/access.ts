@@ -170,19 +170,31 @@ async function getItem<T>(
   return Item as T | undefined;
 }
 
-/** Does `sub` manage or teach at this institution (a member not removed, with a managing role)? */
+/** `institution#<id> / member#<sub>` as the projection keeps it. */
+export interface MemberItem {
+  readonly role?: string;
+  readonly removed?: boolean;
+}
+
+/** `course#<courseId> / learner#<sub>` as the projection keeps it. */
+export interface LearnerItem {
+  readonly enrollmentId?: string;
+  readonly provisionId?: string;
+  readonly removed?: boolean;
+}
+
+/** A member item that manages or teaches at its institution (not removed, with a managing role). */
+export const isManager = (member: MemberItem | undefined): boolean =>
+  !!member && member.removed !== true && MANAGING_ROLES.includes(member.role ?? '');
+
+/** Does `sub` manage or teach at this institution? */
 export async function managesInstitution(
   ddb: DynamoDBDocumentClient,
   tableName: string,
   sub: string,
   institutionId: string,
 ): Promise<boolean> {
-  const member = await getItem<{ role?: string; removed?: boolean }>(
-    ddb,
-    tableName,
-    memberKey(institutionId, sub),
-  );
-  return !!member && member.removed !== true && MANAGING_ROLES.includes(member.role ?? '');
+  return isManager(await getItem<MemberItem>(ddb, tableName, memberKey(institutionId, sub)));
 }
 
 /**
@@ -281,11 +293,16 @@ export async function enrollmentIn(
   courseId: string,
   provisionId: string,
 ): Promise<{ readonly enrollmentId: string } | undefined> {
-  const learner = await getItem<{ enrollmentId: string; provisionId: string; removed?: boolean }>(
-    ddb,
-    tableName,
-    learnerKey(courseId, sub),
-  );
-  if (!learner || learner.removed === true || learner.provisionId !== provisionId) return undefined;
+  return enrollmentFrom(await getItem<LearnerItem>(ddb, tableName, learnerKey(courseId, sub)), provisionId);
+}
+
+/** The enrollment a learner item holds in this provision, if it holds one (not removed). */
+export function enrollmentFrom(
+  learner: LearnerItem | undefined,
+  provisionId: string,
+): { readonly enrollmentId: string } | undefined {
+  if (!learner?.enrollmentId || learner.removed === true || learner.provisionId !== provisionId) {
+    return undefined;
+  }
   return { enrollmentId: learner.enrollmentId };
 }

@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ChannelNotBroadcasting, ResourceNotFoundException } from '@aws-sdk/client-ivs';
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -14,8 +12,10 @@ import type { Identity } from '#contracts/access-token';
 import { IVS_LIMITS, LIVE, quizMetadata, quizMetadataBytes, type QuizInput } from '#contracts/live';
 import { HttpError, type FieldProblem } from '#contracts/problem';
 import { enrollmentIn } from '../access/access';
-import { answerKey, getLecture, type Lecture, lectureKey, quizKey } from './lecture-records';
-import { accessLecture, type LiveAccessDeps } from './live-access';
+import { getItems } from '../shared/batch-get';
+import { SharedReads } from '../shared/shared-reads';
+import { answerKey, type Lecture, lectureKey, quizKey } from './lecture-records';
+import { accessLecture, lectureHome, type LiveAccessDeps } from './live-access';
 import { type MetadataLimiterDeps, putMetadataInSlot, reserveMetadataSlot } from './metadata-limiter';
 import { countLiveMetric } from './live-metrics';
 
@@ -265,34 +265,12 @@ export async function listQuizzes(
   };
 }
 
-/** BatchGetItem takes 100 keys per call. */
-const BATCH_GET_KEYS = 100;
-
 async function ownAnswers(deps: QuizDeps, lectureId: string, sub: string, quizzes: readonly QuizItem[]) {
-  const found = new Map<string, AnswerItem>();
-  for (let i = 0; i < quizzes.length; i += BATCH_GET_KEYS) {
-    let keys: Record<string, unknown>[] | undefined = quizzes
-      .slice(i, i + BATCH_GET_KEYS)
-      .map((q) => answerKey(lectureId, q.quizId, sub));
-    // Keys DynamoDB left unprocessed (throughput) are asked again; the SDK has already backed off.
-    for (let round = 0; keys && keys.length > 0 && round < 5; round++) {
-      const out: BatchGetCommandOutput = await deps.ddb.send(
-        new BatchGetCommand({
-          RequestItems: { [deps.liveTable]: { Keys: keys, ConsistentRead: true } },
-        }),
-      );
-      for (const item of (out.Responses?.[deps.liveTable] ?? []) as AnswerItem[])
-        found.set(item.quizId, item);
-      keys = out.UnprocessedKeys?.[deps.liveTable]?.Keys;
-    }
-    // Named as DynamoDB names the cause, so the request answers 503 with Retry-After.
-    if (keys && keys.length > 0) {
-      throw Object.assign(new Error('DynamoDB left answers unread'), {
-        name: 'ProvisionedThroughputExceededException',
-      });
-    }
-  }
-  return found;
+  const answers = await getItems<AnswerItem>(
+    deps.ddb,
+    quizzes.map((q) => ({ table: deps.liveTable, key: answerKey(lectureId, q.quizId, sub), consistent: true })),
+  );
+  return new Map(answers.filter((a) => a !== undefined).map((a) => [a.quizId, a]));
 }
 
 /**
@@ -382,44 +360,6 @@ async function unmark(deps: QuizDeps, lectureId: string, quizId: string, sentAt:
 }
 
 /**
- * Reads shared by the requests of one execution environment: concurrent callers wait for the same read, and
- * its result is kept for `keepMs` if `keep` says so. A whole lecture answers a quiz within seconds of its
- * send, so without it every answer would read the same lecture and quiz items again.
- */
-class SharedReads<T> {
-  private readonly entries = new Map<string, { readonly at: number; readonly value: Promise<T> }>();
-
-  constructor(
-    private readonly keepMs: number,
-    private readonly keep: (value: T) => boolean,
-  ) {}
-
-  get(key: string, now: Date, read: () => Promise<T>): Promise<T> {
-    const hit = this.entries.get(key);
-    if (hit && now.getTime() - hit.at < this.keepMs) return hit.value;
-    // A bound, not an LRU: a function serves a few lectures at a time.
-    if (this.entries.size >= 1000) this.entries.clear();
-    const value = read();
-    this.entries.set(key, { at: now.getTime(), value });
-    value.then(
-      (v) => {
-        if (!this.keep(v) && this.entries.get(key)?.value === value) this.entries.delete(key);
-      },
-      () => {
-        if (this.entries.get(key)?.value === value) this.entries.delete(key);
-      },
-    );
-    return value;
-  }
-}
-
-/** Where a lecture belongs (course, provision) never changes once it is scheduled. */
-const lectureHomes = new SharedReads<Pick<Lecture, 'courseId' | 'provisionId'> | undefined>(
-  Number.POSITIVE_INFINITY,
-  (home) => home !== undefined,
-);
-
-/**
  * A sent quiz changes no more (its deadline is set once), except when its send is undone because IVS
  * refused it for good, and then nobody has seen it. Kept for a second: a forged answer to a quiz whose send
  * was just undone is the most this lets in, and the burst of answers after a send reads the quiz once.
@@ -436,10 +376,7 @@ const sentQuizzes = new SharedReads<QuizItem | undefined>(
  * which gives the refusal every live route gives (404 outside the lecture, 403 for its staff).
  */
 async function learnerEnrollment(deps: QuizDeps, caller: Caller, lectureId: string): Promise<string> {
-  const home = await lectureHomes.get(`${deps.liveTable}/${lectureId}`, deps.now(), async () => {
-    const lecture = await getLecture(deps.ddb, deps.liveTable, lectureId);
-    return lecture && { courseId: lecture.courseId, provisionId: lecture.provisionId };
-  });
+  const home = await lectureHome(deps, lectureId);
   const enrollment =
     home && (await enrollmentIn(deps.ddb, deps.accessTable, caller.sub, home.courseId, home.provisionId));
   if (enrollment) return enrollment.enrollmentId;

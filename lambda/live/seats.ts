@@ -70,14 +70,15 @@ const notJoinable = (lecture: Lecture) => new HttpError(409, `The lecture is ${l
  * without a seat: they are not attendees, and must never take a learner's place.
  */
 export async function joinLecture(deps: SeatDeps, caller: Caller, lectureId: string): Promise<Joined> {
-  const access = await accessLecture(deps, caller, lectureId, 'any');
+  // The caller's seat comes with the access check, in the same read.
+  const access = await accessLecture<Seat>(deps, caller, lectureId, 'any', seatKey(lectureId, caller.sub));
   const { lecture } = access;
   if (access.as === 'staff') {
     if (lecture.state === 'cancelled') throw notJoinable(lecture);
     return { as: 'watch', ...(await playbackGrant(deps, lecture, caller.sub)) };
   }
   if (!JOINABLE.includes(lecture.state)) throw notJoinable(lecture);
-  await takeSeat(deps, lecture, caller.sub, access.enrollmentId);
+  await takeSeat(deps, lecture, caller.sub, access.enrollmentId, access.also);
   return { as: 'seat', ...(await playbackGrant(deps, lecture, caller.sub)) };
 }
 
@@ -88,10 +89,16 @@ export async function joinLecture(deps: SeatDeps, caller: Caller, lectureId: str
  * turn. The count comes first, so a failure between the two writes leaves a counted seat nobody holds (one
  * seat fewer offered), never a seat beyond capacity.
  */
-async function takeSeat(deps: SeatDeps, lecture: Lecture, sub: string, enrollmentId: string) {
+async function takeSeat(
+  deps: SeatDeps,
+  lecture: Lecture,
+  sub: string,
+  enrollmentId: string,
+  seated: Seat | undefined,
+) {
   const now = deps.now().toISOString();
   // A rejoin takes no second seat: the seat stays its learner's for the lecture.
-  if (await readSeat(deps, lecture.lectureId, sub)) return rejoin(deps, lecture.lectureId, sub, now);
+  if (seated) return rejoin(deps, lecture.lectureId, sub, now);
   try {
     await deps.ddb.send(
       new UpdateCommand({
@@ -184,9 +191,10 @@ async function beat(
   lectureId: string,
   leaving: boolean,
 ): Promise<Presence & { readonly leftAt?: string }> {
-  const { lecture } = await accessLecture(deps, caller, lectureId, 'learner');
+  const access = await accessLecture<Seat>(deps, caller, lectureId, 'learner', seatKey(lectureId, caller.sub));
+  const { lecture } = access;
   for (let attempt = 0; ; attempt++) {
-    const seat = await readSeat(deps, lectureId, caller.sub);
+    const seat = attempt === 0 ? access.also : await readSeat(deps, lectureId, caller.sub);
     if (!seat) throw new HttpError(409, 'Join the lecture first');
     if (seat.leftAt) {
       if (leaving) return { presenceSeconds: seconds(seat.presenceMs), counting: false, leftAt: seat.leftAt };
