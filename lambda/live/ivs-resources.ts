@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ivs';
 import { CreateRoomCommand, DeleteRoomCommand, type IvschatClient } from '@aws-sdk/client-ivschat';
 import { logger } from '../shared/observability';
+import { Busy } from '../shared/unavailable';
 
 /*
  * A lecture's IVS channel and IVS chat room: created together, deleted together, and every control-plane
@@ -38,16 +39,19 @@ const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 2000;
 
 /**
- * IVS (or IVS chat) kept throttling: not a bug, a "try again later". Marked retryable-throttling so the HTTP
- * wrapper answers 503 with Retry-After, as for any busy AWS service.
+ * IVS (or IVS chat) kept throttling: not a bug, a "try again later" that the HTTP wrapper answers 503 with
+ * Retry-After. IVS's control plane allows a few calls a second per account, so it passes in seconds.
  */
-export class IvsBusy extends Error {
-  readonly $retryable = { throttling: true };
+export class IvsBusy extends Busy {
   constructor(
     readonly operation: string,
     options: { cause: unknown },
   ) {
-    super(`IVS is busy: ${operation} was throttled ${IVS_TRIES} times`, options);
+    super(
+      `Amazon IVS is taking no more calls for now (${operation} was throttled ${IVS_TRIES} times); try again in a few seconds`,
+      undefined,
+      options,
+    );
     this.name = 'IvsBusy';
   }
 }

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type IvsClient, PutMetadataCommand, ThrottlingException } from '@aws-sdk/client-ivs';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { IVS_LIMITS } from '#contracts/live';
+import { Busy } from '../shared/unavailable';
 import { limiterKey } from './lecture-records';
 
 /*
@@ -39,15 +40,16 @@ export interface MetadataLimiterDeps {
 }
 
 /** The channel's queue is full, or IVS kept throttling: nothing was put; try again after `retryAfterSeconds`. */
-export class ChannelBusy extends Error {
+export class ChannelBusy extends Busy {
   constructor(
-    readonly retryAfterSeconds: number,
+    override readonly retryAfterSeconds: number,
     readonly reason: 'queue-full' | 'throttled',
   ) {
     super(
       reason === 'queue-full'
         ? `The channel's timed metadata queue is full; try again in ${retryAfterSeconds} s`
         : `IVS kept throttling the channel's timed metadata; try again in ${retryAfterSeconds} s`,
+      retryAfterSeconds,
     );
     this.name = 'ChannelBusy';
   }

@@ -8,6 +8,7 @@ import {
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Identity } from '#contracts/access-token';
 import { HttpError } from '#contracts/problem';
+import { Busy } from '../shared/unavailable';
 import { getLecture, type Lecture, lectureKey, seatKey } from './lecture-records';
 import { accessLecture, type LiveAccessDeps } from './live-access';
 import { playbackGrant, type PlaybackGrant, type PlaybackTokenDeps } from './playback-token';
@@ -52,13 +53,12 @@ export interface Joined extends PlaybackGrant {
 const JOINABLE: readonly Lecture['state'][] = ['scheduled', 'live'];
 
 /**
- * Concurrent writes kept winning over this one (a rush of joins on one lecture item, heartbeats racing a
- * leave): marked retryable-throttling, so the HTTP wrapper answers 503 with Retry-After.
+ * Concurrent writes kept winning over this one (heartbeats of one seat racing a leave): the HTTP wrapper
+ * answers 503 with Retry-After.
  */
-export class SeatsBusy extends Error {
-  readonly $retryable = { throttling: true };
+export class SeatsBusy extends Busy {
   constructor(cause: unknown) {
-    super('Too many concurrent writes to this lecture; try again shortly', { cause });
+    super('Too many concurrent writes to this lecture; try again shortly', undefined, { cause });
     this.name = 'SeatsBusy';
   }
 }

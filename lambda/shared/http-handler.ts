@@ -8,7 +8,7 @@ import type { RouteDef } from '#contracts/routes';
 import type { Identity } from '#contracts/access-token';
 import { readCookies } from '#contracts/cookies';
 import { logger } from './observability';
-import { isServiceUnavailable } from './unavailable';
+import { Busy, isServiceUnavailable } from './unavailable';
 
 /** Long enough for DynamoDB's adaptive capacity or a throttle's window to pass, short enough to wait. */
 const RETRY_AFTER_SECONDS = 2;
@@ -144,12 +144,15 @@ export function httpHandler<R extends RouteDef>(route: R, fn: (req: ApiRequest<R
           route: `${route.method} ${route.path}`,
           requestId,
         });
+        const busy = e instanceof Busy ? e : undefined;
         const problem = problemResult(
-          new HttpError(503, 'A service the platform relies on is busy; try again shortly').toProblem(
-            requestId,
-          ),
+          new HttpError(
+            503,
+            busy?.message ?? 'A service the platform relies on is busy; try again shortly',
+          ).toProblem(requestId),
         );
-        return { ...problem, headers: { ...problem.headers, 'retry-after': String(RETRY_AFTER_SECONDS) } };
+        const retryAfter = busy?.retryAfterSeconds ?? RETRY_AFTER_SECONDS;
+        return { ...problem, headers: { ...problem.headers, 'retry-after': String(retryAfter) } };
       }
       logger.error('Unhandled error', {
         error: e as Error,

@@ -33,3 +33,21 @@ export function isServiceUnavailable(e: unknown): boolean {
   if ((error.$metadata?.httpStatusCode ?? 0) >= 500) return true;
   return Boolean(error.code && NETWORK.has(error.code));
 }
+
+/**
+ * A "try again later" in the platform's own words (a lecture's seats contended, IVS throttling, a channel's
+ * metadata queue full): the HTTP wrapper answers 503 with this message and Retry-After, so a screen can say
+ * what is busy and when to try again, instead of the generic problem it gives for a busy AWS service.
+ */
+export class Busy extends Error {
+  readonly $retryable = { throttling: true };
+  constructor(
+    message: string,
+    /** When trying again makes sense; the wrapper's default when not given. */
+    readonly retryAfterSeconds?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'Busy';
+  }
+}

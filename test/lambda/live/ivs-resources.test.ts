@@ -57,7 +57,9 @@ describe('withIvsRetry', () => {
     }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(IvsBusy);
     expect(isServiceUnavailable(e)).toBe(true);
-    expect((e as Error).message).toBe('IVS is busy: GetStream was throttled 5 times');
+    expect((e as Error).message).toBe(
+      'Amazon IVS is taking no more calls for now (GetStream was throttled 5 times); try again in a few seconds',
+    );
     expect(d.sleeps).toEqual([199, 399, 799, 1598]);
   });
 });

@@ -245,6 +245,12 @@ describe('createLecture', () => {
       'content-type': 'application/problem+json',
       'retry-after': expect.stringMatching(/^\d+$/),
     });
+    // Says what is busy, in words a screen can show, with the request id support will ask for.
+    expect(JSON.parse(result.body!)).toMatchObject({
+      status: 503,
+      detail: expect.stringMatching(/^Amazon IVS is taking no more calls for now \(CreateChannel/),
+      requestId: expect.any(String),
+    });
     expect(ivs).toHaveReceivedCommandTimes(CreateChannelCommand, 5);
     expect(deps.sleeps).toEqual([100, 200, 400, 800]);
     expect(chat).toHaveReceivedCommandTimes(CreateRoomCommand, 0);

@@ -301,6 +301,11 @@ describe('send-quiz under a full channel queue', () => {
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(50);
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(res.body).toMatchObject({
+      status: 503,
+      detail: expect.stringMatching(/^The channel's timed metadata queue is full; try again in \d+ s$/),
+      requestId: expect.any(String),
+    });
     expect(ivs).toHaveReceivedCommandTimes(PutMetadataCommand, 0);
     const { Item: stored } = await ddb.send(
       new GetCommand({

@@ -2,6 +2,7 @@ import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb
 import * as z from 'zod';
 import type { RouteDef } from '#contracts/routes';
 import { httpHandler } from '#lambda/shared/http-handler';
+import { Busy } from '#lambda/shared/unavailable';
 import { HttpError } from '#contracts/problem';
 import { apiEvent } from '../event-fixture';
 
@@ -21,6 +22,7 @@ const handler = httpHandler(route, async (req) => {
   calls.push(req);
   if (req.body.title === 'boom') throw new Error('database exploded: secret detail');
   if (req.body.title === 'taken') throw new HttpError(409, 'That title is taken');
+  if (req.body.title === 'full queue') throw new Busy('The queue is full; try again in 7 s', 7);
   if (req.body.title === 'busy')
     throw new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
   if (req.body.title === 'down')
@@ -157,6 +159,23 @@ describe('httpHandler', () => {
       expect([res.statusCode, res.headers?.['retry-after']]).toEqual([503, '2']);
       expect(problemOf(res)).toMatchObject({ status: 503, title: 'Service Unavailable', requestId: 'req-1' });
     }
+  });
+
+  it('answers a Busy in its own words and with its own Retry-After', async () => {
+    const res = await handler(
+      apiEvent({
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ title: 'full queue', seats: 1 }),
+        authorizer: manager,
+      }),
+    );
+    expect([res.statusCode, res.headers?.['retry-after']]).toEqual([503, '7']);
+    expect(problemOf(res)).toMatchObject({
+      status: 503,
+      detail: 'The queue is full; try again in 7 s',
+      requestId: 'req-1',
+    });
   });
 
   it('turns expected refusals into problems and hides unexpected errors', async () => {
