@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
@@ -21,6 +20,7 @@ import {
 } from './ivs-resources';
 import { getLecture, type Lecture, lectureKey, provisionIndexKeys, sweepStateOf } from './lecture-records';
 import { accessLecture, type LiveAccessDeps, provisionForStaff } from './live-access';
+import { derivedUuid } from '../shared/derived-id';
 
 /*
  * Scheduling lectures: each has an IVS channel and chat room of its own, created with it and deleted when
@@ -76,20 +76,13 @@ const utc = (instant: string) => new Date(instant).toISOString();
 
 /**
  * The lecture's id, derived from what scheduled it, so a client that retries a create after a timeout gets
- * the same lecture instead of a second one with a second channel. A UUID of version 8 (custom).
+ * the same lecture instead of a second one with a second channel.
  */
-export function lectureIdFor(
+export const lectureIdFor = (
   sub: string,
   body: Pick<z.infer<typeof createLectureBody>, 'provisionId' | 'title' | 'startsAt' | 'endsAt'>,
-): string {
-  const hex = createHash('sha256')
-    .update(
-      JSON.stringify(['lecture', sub, body.provisionId, body.title, utc(body.startsAt), utc(body.endsAt)]),
-    )
-    .digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+): string =>
+  derivedUuid('lecture', sub, body.provisionId, body.title, utc(body.startsAt), utc(body.endsAt));
 
 function checkTimes(startsAt: string, endsAt: string, field: 'body.endsAt' | 'body.startsAt'): void {
   if (Date.parse(endsAt) <= Date.parse(startsAt)) {

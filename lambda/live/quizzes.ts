@@ -13,6 +13,7 @@ import { IVS_LIMITS, LIVE, quizMetadata, quizMetadataBytes, type QuizInput } fro
 import { HttpError, type FieldProblem } from '#contracts/problem';
 import { enrollmentIn } from '../access/access';
 import { getItems } from '../shared/batch-get';
+import { derivedUuid } from '../shared/derived-id';
 import { SharedReads } from '../shared/shared-reads';
 import { answerKey, type Lecture, lectureKey, quizKey } from './lecture-records';
 import { accessLecture, lectureHome, type LiveAccessDeps } from './live-access';
@@ -186,24 +187,41 @@ export async function createQuiz(
       oversize,
     );
   }
-  const quiz: QuizItem = {
-    quizId: randomUUID(),
+  const content = {
     question: input.question,
     options: input.options,
     answer: input.answer,
     ...(input.explanation ? { explanation: input.explanation } : {}),
     timeLimitSeconds: input.timeLimitSeconds,
-    createdBy: caller.sub,
-    createdAt: deps.now().toISOString(),
   };
-  await deps.ddb.send(
-    new PutCommand({
-      TableName: deps.liveTable,
-      Item: { ...quizKey(lectureId, quiz.quizId), ...quiz },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
-  return { ...quiz, state: 'prepared', metadataBytes: quizMetadataBytes(input) };
+  const now = deps.now();
+  const metadataBytes = quizMetadataBytes(input);
+  const put = async (quizId: string): Promise<QuizItem | undefined> => {
+    const quiz: QuizItem = { quizId, ...content, createdBy: caller.sub, createdAt: now.toISOString() };
+    try {
+      await deps.ddb.send(
+        new PutCommand({
+          TableName: deps.liveTable,
+          Item: { ...quizKey(lectureId, quizId), ...quiz },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return quiz;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return undefined;
+      throw e;
+    }
+  };
+  // The same quiz retried (after a timeout) finds the one its first try wrote while that is still prepared;
+  // once it is sent, asking the same question again is a new quiz.
+  const sameQuizId = derivedUuid('quiz', lectureId, caller.sub, content);
+  const created = await put(sameQuizId);
+  if (created) return { ...staffView(created, now), metadataBytes };
+  const first = await getQuiz(deps, lectureId, sameQuizId);
+  if (first && first.sentAt === undefined) return { ...staffView(first, now), metadataBytes };
+  const again = await put(randomUUID());
+  if (!again) throw new Error('A random quiz id was taken');
+  return { ...staffView(again, now), metadataBytes };
 }
 
 /** The quiz's own fields, without the item's keys. */

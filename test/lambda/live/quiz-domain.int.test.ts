@@ -106,6 +106,24 @@ describe('createQuiz', () => {
     });
   });
 
+  it('answers a retried create with the quiz its first try wrote, until that one is sent', async () => {
+    const lecture = await putLecture(ddb, tables.liveTable, world, 'live');
+    const staff = { sub: world.people.staff };
+    const first = await createQuiz(deps, staff, lecture.lectureId, quiz);
+    expect(await createQuiz(deps, staff, lecture.lectureId, quiz)).toEqual(first);
+    // Another author's same quiz is theirs.
+    const other = await createQuiz(deps, { sub: world.people.manager }, lecture.lectureId, quiz);
+    expect(other.quizId).not.toBe(first.quizId);
+    await sendQuiz(deps, staff, lecture.lectureId, first.quizId);
+    // Sent, the same question asked again is a new quiz.
+    const again = await createQuiz(deps, staff, lecture.lectureId, quiz);
+    expect([again.quizId === first.quizId, again.state]).toEqual([false, 'prepared']);
+    const quizzes = await listQuizzes(deps, staff, lecture.lectureId);
+    expect(quizzes.quizzes.map((q) => q.quizId).sort()).toEqual(
+      [first.quizId, other.quizId, again.quizId].sort(),
+    );
+  });
+
   it('refuses an answer that is not one of the options (400 body.answer), writing nothing', async () => {
     const lecture = await putLecture(ddb, tables.liveTable, world, 'live');
     const before = await snapshot(ddb, tables.liveTable);
