@@ -186,6 +186,12 @@ export async function startUpload(
   if (kind !== 'video' && kind !== 'material') {
     throw new HttpError(409, `A ${kind} content takes no file upload`);
   }
+  // A live lecture's recording is the platform's copy of what was streamed: an upload would replace it.
+  if (content.provisionId !== undefined) {
+    throw new HttpError(409, 'A live lecture’s recording takes no file upload', [
+      { field: 'body.contentId', message: 'is the recording of a live lecture' },
+    ]);
+  }
   const type = mediaType(contentType);
   const allowed: readonly string[] = ALLOWED_CONTENT_TYPES[kind];
   if (!allowed.includes(type)) {

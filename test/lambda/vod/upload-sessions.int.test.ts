@@ -43,6 +43,7 @@ const courseId = randomUUID();
 const video = randomUUID();
 const material = randomUUID();
 const exam = randomUUID();
+const recording = randomUUID();
 const people = {
   manager: { sub: `manager-${randomUUID()}` },
   instructor: { sub: `instructor-${randomUUID()}` },
@@ -87,6 +88,10 @@ beforeAll(async () => {
   await content(video, 'video');
   await content(material, 'material');
   await content(exam, 'exam');
+  await applyAccessFact(ddb, access, {
+    type: 'content.set',
+    detail: { ...fact(), contentId: recording, courseId, institutionId, kind: 'video', state: 'active', provisionId: randomUUID() },
+  });
   await applyAccessFact(ddb, access, {
     type: 'enrollment.created',
     detail: {
@@ -282,6 +287,19 @@ describe('upload sessions', () => {
       contentType: 'application/pdf',
     });
     expect(await refusal(start)).toEqual({ status: 409, fields: [] });
+  });
+
+  it('refuses a live lecture’s recording with 409 naming the content, writing nothing', async () => {
+    const before = await accessItems();
+    const start = startUpload(deps, people.manager, {
+      contentId: recording,
+      fileName: 'over.mp4',
+      size: 1024,
+      contentType: 'video/mp4',
+    });
+    expect(await refusal(start)).toEqual({ status: 409, fields: ['body.contentId'] });
+    expect(await accessItems()).toEqual(before);
+    expect(await pendingUploadKeys()).not.toContainEqual(expect.stringContaining(recording));
   });
 
   it('answers a learner and another institution’s manager as if the content did not exist', async () => {
