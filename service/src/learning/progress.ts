@@ -60,7 +60,8 @@ const REFUSALS: Record<string, () => HttpError> = {
  * rather than a dozen round trips made while holding the learner's viewing clock. It runs in a transaction
  * because a lesson it completes must have the course's completion evaluated in the same one: evaluated
  * after a separate commit, a failure in between would leave the course uncompleted with no beat left to
- * try again.
+ * try again. A live lecture's recording (a content with a provision) is no lesson: it counts towards no
+ * completion, so it takes none of the day's lessons either (its cap is passed as none).
  */
 export async function recordHeartbeat(
   db: Kysely<Database>,
@@ -82,7 +83,9 @@ export async function recordHeartbeat(
         p_playback_rate => ${beat.playbackRate}::float8,
         p_now => ${now}::timestamptz,
         p_today => ${dayIn(now, profile.timeZone)}::date,
-        p_daily_lesson_cap => ${profile.dailyLessonCap}::integer,
+        p_daily_lesson_cap => (
+          select case when x.provision_id is null then ${profile.dailyLessonCap}::integer end
+          from contents x where x.id = ${beat.contentId}::uuid),
         p_content_complete_share => ${profile.contentCompleteShare}::float8,
         p_max_beat_gap_seconds => ${MAX_BEAT_GAP_SECONDS}::float8,
         p_playhead_tolerance_seconds => ${PLAYHEAD_TOLERANCE_SECONDS}::float8)`

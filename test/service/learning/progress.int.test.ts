@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Identity } from '#contracts/access-token';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
 import { HttpError } from '#contracts/problem';
+import { insertRecording } from '#service/courses/curriculum';
 import { dayIn } from '#service/learning/days';
 import { type Heartbeat, recordHeartbeat } from '#service/learning/progress';
 import { seedProvision, seedVideoCourse } from '../seed';
@@ -242,6 +243,39 @@ describe('kr-employer-training', () => {
       .where('kind', '=', 'gate')
       .execute();
     expect(gates).toHaveLength(2);
+  });
+
+  it('takes no lesson of the day for a live lecture’s recording, which is credited past the cap', async () => {
+    const { learner, enrollmentId } = await enrolledLearner();
+    for (const [i, video] of videos.slice(0, 8).entries()) {
+      const beat = player(learner, enrollmentId, video, kr);
+      await beat(0, i * 20);
+      expect((await beat(9, 9 + i * 20)).creditedSeconds).toBe(9);
+    }
+    const recording = randomUUID();
+    await t.db.transaction().execute((trx) =>
+      insertRecording(trx, courseId, {
+        lectureId: recording,
+        provisionId,
+        title: 'Forklift inspection, live (recording)',
+        durationSeconds: 3600,
+        playbackPath: `hls/${recording}/index.m3u8`,
+        occurredAt: at(0),
+      }),
+    );
+    const watch = player(learner, enrollmentId, recording, kr);
+    await watch(0, 200);
+    expect(await watch(9, 209)).toMatchObject({ creditedSeconds: 9, gate: null });
+    // The day's lessons are still the eight; a ninth lesson is still refused.
+    const lessons = await t.db
+      .selectFrom('daily_lessons')
+      .select('content_id')
+      .where('enrollment_id', '=', enrollmentId)
+      .execute();
+    expect(lessons.map((l) => l.content_id).sort()).toEqual(videos.slice(0, 8).sort());
+    const ninth = player(learner, enrollmentId, videos[8], kr);
+    await ninth(0, 220);
+    expect(await ninth(9, 229)).toMatchObject({ creditedSeconds: 0, gate: 'daily-lesson-cap' });
   });
 
   it('credits nothing outside the provision period, whose days begin at midnight Korea time', async () => {
