@@ -143,9 +143,12 @@ export const CORE_SERVICE = {
     databaseUser: 'DATABASE_USER',
     /**
      * The secret itself: the password rotates, so the service reads it for new connections, and the
-     * migration step reads the whole secret (Lambda has no secret injection).
+     * migration step reads the whole secret (Lambda has no secret injection). The service's is its own
+     * login role's; the migration step's is the master user's.
      */
     databaseSecretArn: 'DATABASE_SECRET_ARN',
+    /** The migration step only: the service's login role's secret, whose role and password it sets. */
+    appSecretArn: 'DATABASE_APP_SECRET_ARN',
     /** Local only: a connection string; unset with no DATABASE_HOST means embedded PGlite. */
     databaseUrl: 'DATABASE_URL',
     /** The SQS queue the platform bus fills with the events the core service consumes. */

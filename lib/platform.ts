@@ -82,6 +82,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     vpc: network.vpc,
     database: data.database,
     databaseSecret: data.database.secret!,
+    appSecret: data.appSecret,
     sizing: config.sizing.service,
     keepStatefulData: config.retention.keepStatefulData,
     userPoolProviderName: auth.userPool.userPoolProviderName,

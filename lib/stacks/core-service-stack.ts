@@ -58,8 +58,10 @@ const EVENT_RETENTION = Duration.days(14);
 export interface CoreServiceStackProps extends StackProps {
   readonly vpc: IVpc;
   readonly database: IDatabaseInstance;
-  /** The database's generated secret (RDS's JSON: host, port, dbname, username, password). */
+  /** The database's master secret (RDS's JSON: host, port, dbname, username, password): migrations only. */
   readonly databaseSecret: ISecret;
+  /** The service's own login role's secret, in the same JSON; its role is made by the migration step. */
+  readonly appSecret: ISecret;
   readonly sizing: InstitutionConfig['sizing']['service'];
   readonly logRetention: RetentionDays;
   /** Keep the service's log groups (and ALB access logs) when the stack is deleted. */
@@ -94,7 +96,7 @@ export class CoreServiceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: CoreServiceStackProps) {
     super(scope, id, props);
-    const { vpc, database, databaseSecret, sizing } = props;
+    const { vpc, database, databaseSecret, appSecret, sizing } = props;
     const removalPolicy = props.keepStatefulData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const privateSubnets = { subnetType: SubnetType.PRIVATE_WITH_EGRESS };
     const issuer = `https://${props.userPoolProviderName}`;
@@ -120,11 +122,13 @@ export class CoreServiceStack extends Stack {
       copyFiles: [{ from: 'service/migrations', to: 'migrations' }],
       environment: {
         [CORE_SERVICE.env.databaseSecretArn]: databaseSecret.secretArn,
+        [CORE_SERVICE.env.appSecretArn]: appSecret.secretArn,
         // Node 20+ runtimes trust only Mozilla's CAs unless told to load Lambda's bundle, which has RDS's.
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
       },
     });
     databaseSecret.grantRead(this.migration.function);
+    appSecret.grantRead(this.migration.function);
     allowToDatabase(migrationSecurityGroup, database, 'Migration step');
 
     // --- Events: the outbox relay publishes to the bus; a rule queues what the service consumes.
@@ -168,7 +172,7 @@ export class CoreServiceStack extends Stack {
       },
     });
     const logGroup = new LogGroup(this, 'ServiceLogs', { retention: props.logRetention, removalPolicy });
-    const secretField = (field: string) => EcsSecret.fromSecretsManager(databaseSecret, field);
+    const secretField = (field: string) => EcsSecret.fromSecretsManager(appSecret, field);
     const container = taskDefinition.addContainer('core', {
       // The Dockerfile bundles service/src/main.ts with esbuild; no Docker engine is needed to synth.
       image: ContainerImage.fromAsset(REPO_ROOT, {
@@ -190,11 +194,12 @@ export class CoreServiceStack extends Stack {
         [ENV.tokenJwksUri]: `${issuer}/.well-known/jwks.json`,
         [EVENTS.busNameEnv]: props.eventBus.eventBusName,
         [CORE_SERVICE.env.eventsQueueUrl]: this.eventsQueue.queueUrl,
-        [CORE_SERVICE.env.databaseSecretArn]: databaseSecret.secretArn,
+        [CORE_SERVICE.env.databaseSecretArn]: appSecret.secretArn,
         [COMPLIANCE_PROFILE_ENV]: JSON.stringify(props.compliance),
         NODE_OPTIONS: '--enable-source-maps',
       },
-      // Injected at task start from the database's secret; never in the task definition itself. The password
+      // Injected at task start from the service's own login role's secret (never the master user's); never
+      // in the task definition itself. The password
       // is not: it rotates every 30 days, so the service reads it from the secret for each new connection.
       secrets: {
         [CORE_SERVICE.env.databaseHost]: secretField('host'),
@@ -229,7 +234,7 @@ export class CoreServiceStack extends Stack {
     );
     props.eventBus.grantPutEventsTo(taskDefinition.taskRole);
     this.eventsQueue.grantConsumeMessages(taskDefinition.taskRole);
-    databaseSecret.grantRead(taskDefinition.taskRole);
+    appSecret.grantRead(taskDefinition.taskRole);
     this.service = new FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition,

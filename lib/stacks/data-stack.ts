@@ -3,10 +3,12 @@ import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/
 import { InstanceType, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ISecret, SecretRotation, SecretRotationApplication } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   CaCertificate,
   Credentials,
   DatabaseInstance,
+  DatabaseSecret,
   DatabaseInstanceEngine,
   PostgresEngineVersion,
   StorageType,
@@ -31,6 +33,12 @@ export interface DataStackProps extends StackProps {
  */
 export class DataStack extends Stack {
   public readonly database: DatabaseInstance;
+  /**
+   * The core service's own login role (RDS's JSON: host, port, dbname, username, password). The migration
+   * step, as the master user, gives it the service's privileges and this password; the service connects
+   * with it and never sees the master secret (service/src/db/app-role.ts).
+   */
+  public readonly appSecret: ISecret;
   public readonly tables: Record<CoreTableName, TableV2>;
   public readonly eventBus: EventBus;
 
@@ -62,9 +70,21 @@ export class DataStack extends Stack {
       monitoringInterval: Duration.seconds(60),
     });
     // Rotation runs in private subnets with egress so it can reach Secrets Manager.
-    this.database.addRotationSingleUser({
+    const rotationSubnets = { subnetType: SubnetType.PRIVATE_WITH_EGRESS };
+    this.database.addRotationSingleUser({ automaticallyAfter: Duration.days(30), vpcSubnets: rotationSubnets });
+    this.appSecret = new DatabaseSecret(this, 'AppSecret', {
+      username: 'lms_app',
+      masterSecret: this.database.secret,
+    }).attach(this.database);
+    // Single-user: the role changes its own password, so its name stays the one the service was started
+    // with (multi-user rotation alternates two names, and a running task's user name is fixed at start).
+    new SecretRotation(this, 'AppSecretRotation', {
+      application: SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
+      secret: this.appSecret,
+      target: this.database,
+      vpc: props.vpc,
+      vpcSubnets: rotationSubnets,
       automaticallyAfter: Duration.days(30),
-      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
     });
     Validations.of(this.database).acknowledge({
       id: 'AwsSolutions-RDS11',

@@ -7,6 +7,8 @@ import type { Role } from '#contracts/resources';
 import { createAccessTokenVerifier } from '#contracts/access-token';
 import { LOCAL_CLIENT_ID, LocalTokenIssuer } from '#local/token-issuer';
 import { buildCoreService, type CoreServiceOptions } from '#service/app';
+import { grantAppRole } from '#service/db/app-role';
+import { connectPostgres } from '#service/db/connect';
 import type { Database } from '#service/db/schema';
 import { testDatabase, type TestDatabase } from './test-database';
 
@@ -54,7 +56,8 @@ export async function serviceFixture(
   options: Pick<CoreServiceOptions, 'compliance' | 'clock' | 'health'> & {
     /**
      * The service's own connection to the test database (the fixture's `database.db` stays direct, for
-     * seeding and checks), e.g. through a fault proxy; closed with the fixture. @default database.db
+     * seeding and checks), e.g. through a fault proxy; closed with the fixture. @default on a PostgreSQL
+     * server, the service's own least-privileged login role (as deployed); on PGlite, database.db
      */
     readonly connect?: (database: TestDatabase) => Kysely<Database>;
   } = {},
@@ -68,7 +71,7 @@ export async function serviceFixture(
   issuer = await LocalTokenIssuer.create(base);
   const database = await testDatabase(name);
   const { connect, ...serviceOptions } = options;
-  const serviceDb = connect ? connect(database) : database.db;
+  const serviceDb = connect ? connect(database) : await appConnection(database);
   const app = await buildCoreService({
     db: serviceDb,
     verifyToken: createAccessTokenVerifier({
@@ -114,6 +117,22 @@ export async function serviceFixture(
       jwks.close();
     },
   };
+}
+
+/** The service's login role in tests; trust authentication ignores the password. */
+const TEST_APP_LOGIN = { username: 'lms_app', password: 'lms-app-test' };
+
+/**
+ * On a PostgreSQL server, every service test connects as the role the deployed service uses, so a statement
+ * that needs more than it grants fails here first. PGlite has one user, and stays direct.
+ */
+export async function appConnection(database: TestDatabase): Promise<Kysely<Database>> {
+  if (database.kind !== 'postgres' || !database.url) return database.db;
+  await grantAppRole(database.db as Kysely<unknown>, TEST_APP_LOGIN);
+  const url = new URL(database.url);
+  url.username = TEST_APP_LOGIN.username;
+  url.password = TEST_APP_LOGIN.password;
+  return connectPostgres({ connectionString: url.toString(), maxConnections: 10 });
 }
 
 const WEIGHTS = [1, 3, 7, 1, 3, 7, 1, 3, 5];

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Kysely } from 'kysely';
 import * as z from 'zod';
 import { CORE_SERVICE } from '#contracts/resources';
+import { grantAppRole } from './app-role';
 import { connectPostgres } from './connect';
 import { migrateToLatest } from './migrate';
 
@@ -20,15 +22,24 @@ const databaseSecret = z.object({
   password: z.string(),
 });
 
+const readSecret = async (envName: string) => {
+  const arn = process.env[envName];
+  if (!arn) throw new Error(`Missing environment: ${envName}`);
+  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+  return databaseSecret.parse(JSON.parse(secret.SecretString ?? '{}'));
+};
+
 /**
  * Runs at deploy time (a CloudFormation trigger), before new service tasks start: applies pending SQL
- * migrations copied beside this bundle. Failing here fails the deployment, and the old tasks keep serving.
+ * migrations copied beside this bundle as the master user, then gives the service's login role its
+ * privileges on whatever the migrations made, and its secret's password. Failing here fails the deployment,
+ * and the old tasks keep serving.
  */
 export const handler = async (): Promise<{ applied: string[] }> => {
-  const arn = process.env[CORE_SERVICE.env.databaseSecretArn];
-  if (!arn) throw new Error(`Missing environment: ${CORE_SERVICE.env.databaseSecretArn}`);
-  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
-  const s = databaseSecret.parse(JSON.parse(secret.SecretString ?? '{}'));
+  const [s, app] = await Promise.all([
+    readSecret(CORE_SERVICE.env.databaseSecretArn),
+    readSecret(CORE_SERVICE.env.appSecretArn),
+  ]);
   const db = connectPostgres({
     host: s.host,
     port: s.port,
@@ -41,7 +52,8 @@ export const handler = async (): Promise<{ applied: string[] }> => {
   try {
     const result = await migrateToLatest(db, join(__dirname, 'migrations'));
     const applied = (result.results ?? []).map((r) => r.migrationName);
-    logger.info('Migrations applied', { applied });
+    await grantAppRole(db as Kysely<unknown>, { username: app.username, password: app.password });
+    logger.info('Migrations applied; the service role granted', { applied, serviceRole: app.username });
     return { applied };
   } finally {
     await db.destroy();

@@ -79,8 +79,8 @@ describe('core-service stack', () => {
       });
     });
 
-    it('injects four connection settings from the database secret, never as plain environment', () => {
-      const secretArn = resolve(data.database.secret!.secretArn);
+    it('injects four connection settings from the service’s own login secret, never as plain environment', () => {
+      const secretArn = resolve(data.appSecret.secretArn);
       const fromSecret = (field: string) => ({ 'Fn::Join': ['', [secretArn, `:${field}::`]] });
       const { env } = CORE_SERVICE;
       t.hasResourceProperties('AWS::ECS::TaskDefinition', {
@@ -103,12 +103,12 @@ describe('core-service stack', () => {
       expect(plain).not.toMatch(/DATABASE_(HOST|PORT|NAME|USER|PASSWORD)/);
     });
 
-    it('lets the task read the rotating password from the secret, named by ARN', () => {
+    it('lets the task read the rotating password from its own secret, named by ARN', () => {
       t.hasResourceProperties('AWS::ECS::TaskDefinition', {
         ContainerDefinitions: [
           Match.objectLike({
             Environment: Match.arrayWith([
-              { Name: CORE_SERVICE.env.databaseSecretArn, Value: resolve(data.database.secret!.secretArn) },
+              { Name: CORE_SERVICE.env.databaseSecretArn, Value: resolve(data.appSecret.secretArn) },
             ]),
           }),
         ],
@@ -118,7 +118,7 @@ describe('core-service stack', () => {
           Statement: Match.arrayWith([
             Match.objectLike({
               Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
-              Resource: resolve(data.database.secret!.secretArn),
+              Resource: resolve(data.appSecret.secretArn),
             }),
           ]),
         },
@@ -126,18 +126,32 @@ describe('core-service stack', () => {
       });
     });
 
-    it('lets the execution role read the database secret to inject it', () => {
+    it('lets the execution role read the service’s secret to inject it', () => {
       t.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
             Match.objectLike({
               Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
-              Resource: resolve(data.database.secret!.secretArn),
+              Resource: resolve(data.appSecret.secretArn),
             }),
           ]),
         },
         Roles: [resolve(coreService.service.taskDefinition.executionRole!.roleName)],
       });
+    });
+
+    it('gives neither the task nor its execution role the master user’s secret', () => {
+      const master = JSON.stringify(resolve(data.database.secret!.secretArn));
+      const taskRoles = [
+        coreService.service.taskDefinition.taskRole.roleName,
+        coreService.service.taskDefinition.executionRole!.roleName,
+      ].map((name) => JSON.stringify(resolve(name)));
+      const policies = resourcesOf('AWS::IAM::Policy').filter(([, p]) =>
+        (p.Properties.Roles as unknown[]).some((r) => taskRoles.includes(JSON.stringify(r))),
+      );
+      expect(policies.length).toBeGreaterThan(0);
+      for (const [, p] of policies) expect(JSON.stringify(p.Properties.PolicyDocument)).not.toContain(master);
+      expect(JSON.stringify(resourcesOf('AWS::ECS::TaskDefinition'))).not.toContain(master);
     });
   });
 
@@ -433,7 +447,7 @@ describe('core-service stack', () => {
         coreService.getLogicalId(coreService.migration.function.node.defaultChild as CfnFunction)
       ];
 
-    it('runs the migration handler in the private subnets, with the SQL files and the secret’s ARN', () => {
+    it('runs the migration handler in the private subnets, with the SQL files and both secrets’ ARNs', () => {
       expect(fn().Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
@@ -445,6 +459,7 @@ describe('core-service stack', () => {
         Environment: {
           Variables: expect.objectContaining({
             [CORE_SERVICE.env.databaseSecretArn]: resolve(data.database.secret!.secretArn),
+            [CORE_SERVICE.env.appSecretArn]: resolve(data.appSecret.secretArn),
             NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
           }),
         },
@@ -455,6 +470,17 @@ describe('core-service stack', () => {
             Match.objectLike({
               Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
               Resource: resolve(data.database.secret!.secretArn),
+            }),
+          ]),
+        },
+        Roles: [resolve(coreService.migration.role.roleName)],
+      });
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
+              Resource: resolve(data.appSecret.secretArn),
             }),
           ]),
         },
