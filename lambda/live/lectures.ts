@@ -81,8 +81,7 @@ const utc = (instant: string) => new Date(instant).toISOString();
 export const lectureIdFor = (
   sub: string,
   body: Pick<z.infer<typeof createLectureBody>, 'provisionId' | 'title' | 'startsAt' | 'endsAt'>,
-): string =>
-  derivedUuid('lecture', sub, body.provisionId, body.title, utc(body.startsAt), utc(body.endsAt));
+): string => derivedUuid('lecture', sub, body.provisionId, body.title, utc(body.startsAt), utc(body.endsAt));
 
 function checkTimes(startsAt: string, endsAt: string, field: 'body.endsAt' | 'body.startsAt'): void {
   if (Date.parse(endsAt) <= Date.parse(startsAt)) {

@@ -286,7 +286,11 @@ export async function listQuizzes(
 async function ownAnswers(deps: QuizDeps, lectureId: string, sub: string, quizzes: readonly QuizItem[]) {
   const answers = await getItems<AnswerItem>(
     deps.ddb,
-    quizzes.map((q) => ({ table: deps.liveTable, key: answerKey(lectureId, q.quizId, sub), consistent: true })),
+    quizzes.map((q) => ({
+      table: deps.liveTable,
+      key: answerKey(lectureId, q.quizId, sub),
+      consistent: true,
+    })),
   );
   return new Map(answers.filter((a) => a !== undefined).map((a) => [a.quizId, a]));
 }

@@ -191,7 +191,13 @@ async function beat(
   lectureId: string,
   leaving: boolean,
 ): Promise<Presence & { readonly leftAt?: string }> {
-  const access = await accessLecture<Seat>(deps, caller, lectureId, 'learner', seatKey(lectureId, caller.sub));
+  const access = await accessLecture<Seat>(
+    deps,
+    caller,
+    lectureId,
+    'learner',
+    seatKey(lectureId, caller.sub),
+  );
   const { lecture } = access;
   for (let attempt = 0; ; attempt++) {
     const seat = attempt === 0 ? access.also : await readSeat(deps, lectureId, caller.sub);

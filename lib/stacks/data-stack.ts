@@ -71,7 +71,10 @@ export class DataStack extends Stack {
     });
     // Rotation runs in private subnets with egress so it can reach Secrets Manager.
     const rotationSubnets = { subnetType: SubnetType.PRIVATE_WITH_EGRESS };
-    this.database.addRotationSingleUser({ automaticallyAfter: Duration.days(30), vpcSubnets: rotationSubnets });
+    this.database.addRotationSingleUser({
+      automaticallyAfter: Duration.days(30),
+      vpcSubnets: rotationSubnets,
+    });
     this.appSecret = new DatabaseSecret(this, 'AppSecret', {
       username: 'lms_app',
       masterSecret: this.database.secret,

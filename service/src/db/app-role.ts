@@ -44,9 +44,7 @@ export async function grantAppRole(db: Kysely<unknown>, login: AppLogin): Promis
     select format('alter role %I with login password %L', ${login.username}::text, ${login.password}::text)
       as statement`.execute(db);
   await retryConcurrent(() => sql.raw(alter[0]!.statement).execute(db));
-  await retryConcurrent(() =>
-    sql`grant ${sql.id(APP_GROUP_ROLE)} to ${sql.id(login.username)}`.execute(db),
-  );
+  await retryConcurrent(() => sql`grant ${sql.id(APP_GROUP_ROLE)} to ${sql.id(login.username)}`.execute(db));
 
   const group = sql.id(APP_GROUP_ROLE);
   const { rows: database } = await sql<{ name: string }>`select current_database() as name`.execute(db);

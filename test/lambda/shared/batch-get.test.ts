@@ -18,7 +18,10 @@ describe('getItems', () => {
   it('asks each table once, consistent where asked, and answers in the order asked', async () => {
     ddbMock.on(BatchGetCommand).resolves({
       Responses: {
-        live: [{ ...seat, presenceMs: 5 }, { ...lecture, state: 'live' }],
+        live: [
+          { ...seat, presenceMs: 5 },
+          { ...lecture, state: 'live' },
+        ],
         access: [{ ...learner, enrollmentId: 'e1' }],
       },
     });

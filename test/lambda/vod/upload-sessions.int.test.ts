@@ -90,7 +90,15 @@ beforeAll(async () => {
   await content(exam, 'exam');
   await applyAccessFact(ddb, access, {
     type: 'content.set',
-    detail: { ...fact(), contentId: recording, courseId, institutionId, kind: 'video', state: 'active', provisionId: randomUUID() },
+    detail: {
+      ...fact(),
+      contentId: recording,
+      courseId,
+      institutionId,
+      kind: 'video',
+      state: 'active',
+      provisionId: randomUUID(),
+    },
   });
   await applyAccessFact(ddb, access, {
     type: 'enrollment.created',

@@ -39,19 +39,26 @@ describe('data stack', () => {
     );
     expect(secrets).toHaveLength(1);
     // Attached to the instance, so the secret carries host, port and dbname as the master's does.
-    const [attachmentId] = Object.entries(t.findResources('AWS::SecretsManager::SecretTargetAttachment')).find(
-      ([, a]) => (a as { Properties: { SecretId: { Ref: string } } }).Properties.SecretId.Ref === secrets[0]![0],
+    const [attachmentId] = Object.entries(
+      t.findResources('AWS::SecretsManager::SecretTargetAttachment'),
+    ).find(
+      ([, a]) =>
+        (a as { Properties: { SecretId: { Ref: string } } }).Properties.SecretId.Ref === secrets[0]![0],
     )!;
     const [schedule] = Object.values(
       t.findResources('AWS::SecretsManager::RotationSchedule', {
         Properties: { SecretId: { Ref: attachmentId } },
       }),
     ) as { Properties: { RotationLambdaARN: { 'Fn::GetAtt': [string, string] } } }[];
-    expect(schedule).toMatchObject({ Properties: { RotationRules: { ScheduleExpression: 'rate(30 days)' } } });
+    expect(schedule).toMatchObject({
+      Properties: { RotationRules: { ScheduleExpression: 'rate(30 days)' } },
+    });
     // Single-user: the role keeps its name, which a running task read at start.
     const rotation = t.toJSON().Resources[schedule!.Properties.RotationLambdaARN['Fn::GetAtt'][0]];
     const mapping = rotation.Properties.Location.ApplicationId['Fn::FindInMap'][0] as string;
-    expect(t.toJSON().Mappings[mapping].aws.applicationId).toMatch(/SecretsManagerRDSPostgreSQLRotationSingleUser$/);
+    expect(t.toJSON().Mappings[mapping].aws.applicationId).toMatch(
+      /SecretsManagerRDSPostgreSQLRotationSingleUser$/,
+    );
   });
 
   it('protects and retains data in prod, with its backup window and Multi-AZ', () => {

@@ -60,9 +60,9 @@ onServer('the service’s database role', () => {
   it('reads and writes rows, uses sequences and calls the schema’s functions', async () => {
     const eventId = randomUUID();
     expect(await outcome(sql`insert into processed_events (event_id) values (${eventId})`)).toBe('ok');
-    expect(await outcome(sql`update processed_events set processed_at = now() where event_id = ${eventId}`)).toBe(
-      'ok',
-    );
+    expect(
+      await outcome(sql`update processed_events set processed_at = now() where event_id = ${eventId}`),
+    ).toBe('ok');
     expect(await outcome(sql`delete from processed_events where event_id = ${eventId}`)).toBe('ok');
     expect(await outcome(sql`insert into outbox (type, payload) values ('t', '{}')`)).toBe('ok');
     expect(await outcome(sql`select count(*) from learning_audit`)).toBe('ok');
@@ -85,7 +85,10 @@ onServer('the service’s database role', () => {
     ['delete from the audit trail', sql`delete from learning_audit`],
     ['read the migration bookkeeping', sql`select * from kysely_migration`],
     ['forge a migration', sql`insert into kysely_migration (name, timestamp) values ('9999_x', 'now')`],
-    ['replace a function', sql`create or replace function record_heartbeat() returns int language sql as 'select 1'`],
+    [
+      'replace a function',
+      sql`create or replace function record_heartbeat() returns int language sql as 'select 1'`,
+    ],
     ['make a role', sql`create role mischief`],
   ])('may not %s (permission denied)', async (_, statement) => {
     expect(await outcome(statement)).toBe('42501');
@@ -105,9 +108,9 @@ onServer('the service’s database role', () => {
   });
 
   it('refuses a role name that is not plain, before touching the server', async () => {
-    await expect(grantAppRole(t.db as Kysely<unknown>, { username: 'x"; drop', password: 'p' })).rejects.toThrow(
-      /Not a plain role name/,
-    );
+    await expect(
+      grantAppRole(t.db as Kysely<unknown>, { username: 'x"; drop', password: 'p' }),
+    ).rejects.toThrow(/Not a plain role name/);
   });
 
   it('is what the service fixture connects the service as', async () => {
