@@ -31,7 +31,7 @@ import { type SignatureVerdict, verifySignatureV4 } from './s3-signature';
  *        /ListStreamKeys, /PutMetadata, /ImportPlaybackKeyPair, /GetPlaybackKeyPair,
  *        /DeletePlaybackKeyPair, /CreateRecordingConfiguration, /GetRecordingConfiguration
  *   POST|GET|DELETE /tags/{resourceArn}                      IVS's REST-JSON, SigV4 for service `ivs`
- *   POST /ivschat/CreateRoom, /GetRoom, /DeleteRoom, /CreateChatToken, /SendEvent, /DeleteMessage,
+ *   POST /ivschat/CreateRoom, /GetRoom, /ListRooms, /DeleteRoom, /CreateChatToken, /SendEvent, /DeleteMessage,
  *        /DisconnectUser                                     IVS Chat's REST-JSON, SigV4 for `ivschat`
  *   WS   /ivschat/messaging                                  IVS Chat's messaging API (token as subprotocol)
  *   GET  /hls/{channelId}/index.m3u8                          a channel's playbackUrl (multivariant playlist)
@@ -99,6 +99,7 @@ export type IvsOperation =
   | 'ListTagsForResource'
   | 'CreateRoom'
   | 'GetRoom'
+  | 'ListRooms'
   | 'DeleteRoom'
   | 'CreateChatToken'
   | 'SendEvent'
@@ -131,6 +132,7 @@ export const IVS_API_RATES: Readonly<Record<IvsOperation, number>> = {
   ListTagsForResource: 10,
   CreateRoom: 5,
   GetRoom: 5,
+  ListRooms: 5,
   DeleteRoom: 5,
   CreateChatToken: 200,
   SendEvent: 10,
@@ -320,6 +322,13 @@ const schemas = {
     tags: tags.optional(),
   }),
   byRoom: z.object({ identifier: roomArn }),
+  ListRooms: z.object({
+    name: resourceName.optional(),
+    maxResults: z.number().int().min(1).max(50).optional(),
+    nextToken: z.string().max(1024).optional(),
+    messageReviewHandlerUri: z.string().max(170).optional(),
+    loggingConfigurationIdentifier: z.string().optional(),
+  }),
   SendEvent: z.object({
     roomIdentifier: roomArn,
     eventName: z.string().min(1).max(100),
@@ -775,6 +784,25 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
     tags: tagsOf.get(r.arn) ?? {},
   });
 
+  /**
+   * One page of a list, as IVS pages: an opaque token for the rest. A token this list did not hand out is
+   * refused, as IVS refuses one.
+   */
+  const page = <T>(all: readonly T[], size: number, token: string | undefined) => {
+    let from = 0;
+    if (token !== undefined) {
+      const decoded = /^local-page-(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+      if (!decoded) throw validation('The nextToken is not one this list gave');
+      from = Number(decoded[1]);
+    }
+    const items = all.slice(from, from + size);
+    const more = from + size < all.length;
+    return {
+      items,
+      nextToken: more ? Buffer.from(`local-page-${from + size}`).toString('base64url') : undefined,
+    };
+  };
+
   const parse = <T extends z.ZodType>(schema: T, input: unknown, chat: boolean): z.infer<T> => {
     const result = schema.safeParse(input);
     if (result.success) return result.data;
@@ -814,8 +842,10 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
     },
     ListChannels(input) {
       const b = parse(schemas.ListChannels, input, false);
-      const list = [...channels.values()].filter((c) => !b.filterByName || c.name === b.filterByName);
+      const all = [...channels.values()].filter((c) => !b.filterByName || c.name === b.filterByName);
+      const { items: list, nextToken } = page(all, b.maxResults ?? 100, b.nextToken);
       return {
+        ...(nextToken ? { nextToken } : {}),
         channels: list.map((c) => ({
           arn: c.arn,
           name: c.name,
@@ -981,6 +1011,23 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
       const room = rooms.get(id);
       if (!room) throw notFound(`Room ${id} not found`, { resourceId: id, resourceType: 'ROOM' });
       return roomShape(room);
+    },
+    ListRooms(input) {
+      const b = parse(schemas.ListRooms, input, true);
+      const all = [...rooms.values()].filter((r) => !b.name || r.name === b.name);
+      const { items, nextToken } = page(all, b.maxResults ?? 50, b.nextToken);
+      return {
+        ...(nextToken ? { nextToken } : {}),
+        rooms: items.map((r) => ({
+          arn: r.arn,
+          id: r.id,
+          name: r.name,
+          createTime: r.createTime,
+          updateTime: r.createTime,
+          loggingConfigurationIdentifiers: r.loggingConfigurationIdentifiers,
+          tags: tagsOf.get(r.arn) ?? {},
+        })),
+      };
     },
     DeleteRoom(input) {
       const id = parse(schemas.byRoom, input, true).identifier;

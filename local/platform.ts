@@ -107,6 +107,11 @@ export interface LocalLive {
   readonly recordingBucket: string;
   /** Runs the reconciling sweep once, as its one-minute schedule does. */
   sweep(): Promise<unknown>;
+  /**
+   * Gives the local IVS back the channels and rooms no lecture needs, as the hourly schedule does in AWS;
+   * locally only when asked (a run's channels go with the process anyway).
+   */
+  releaseChannels(): Promise<unknown>;
   /** Resolves when every IVS event so far has been handled (and what they published delivered). */
   settled(): Promise<void>;
 }
@@ -544,18 +549,20 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const sweepLectures = await liveHandler('sweep-lectures');
   handleIvsEvent = (event) =>
     event['detail-type'] === 'IVS Stream State Change' ? onStreamState(event) : onRecordingState(event);
-  const sweep = () =>
-    sweepLectures({
-      version: '0',
-      id: randomUUID(),
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account: '000000000000',
-      time: (options.clock?.() ?? new Date()).toISOString(),
-      region: LOCAL_AWS.region,
-      resources: [],
-      detail: {},
-    });
+  const releaseLectureChannels = await liveHandler('release-lecture-channels');
+  const scheduled = () => ({
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: (options.clock?.() ?? new Date()).toISOString(),
+    region: LOCAL_AWS.region,
+    resources: [],
+    detail: {},
+  });
+  const sweep = () => sweepLectures(scheduled());
+  const releaseChannels = () => releaseLectureChannels(scheduled());
   const sweepEveryMs = options.live?.sweepEveryMs ?? 60_000;
   const sweeper =
     sweepEveryMs > 0
@@ -620,7 +627,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       playbackOrigin: cdn.url,
       idle: () => transcoder.idle(),
     },
-    live: { ivs, rtmpUrl: ivs.rtmpUrl, recordingBucket, sweep, settled: liveSettled },
+    live: { ivs, rtmpUrl: ivs.rtmpUrl, recordingBucket, sweep, releaseChannels, settled: liveSettled },
     async flushEvents() {
       while ((await relayOutbox(options.database, bus.publish)) > 0);
       await bus.settled();

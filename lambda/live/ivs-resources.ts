@@ -93,6 +93,16 @@ export function resourceName(namePrefix: string, lectureId: string): string {
   return prefix ? `${prefix}-${lectureId}` : lectureId;
 }
 
+/**
+ * A channel's and room's tags: the lecture and institution, to trace one by hand, and the platform's name
+ * prefix, so release-channels.ts touches only its own platform's resources in a shared account.
+ */
+export const platformTags = (namePrefix: string, lectureId: string, institutionId: string) => ({
+  lectureId,
+  institutionId,
+  platform: namePrefix,
+});
+
 export interface LectureResources {
   readonly channelArn: string;
   readonly playbackUrl: string;
@@ -111,7 +121,7 @@ export async function createLectureResources(
   lecture: { readonly lectureId: string; readonly institutionId: string; readonly record: boolean },
 ): Promise<LectureResources> {
   const name = resourceName(settings.namePrefix, lecture.lectureId);
-  const tags = { lectureId: lecture.lectureId, institutionId: lecture.institutionId };
+  const tags = platformTags(settings.namePrefix, lecture.lectureId, lecture.institutionId);
   const { channel } = await withIvsRetry(deps, 'CreateChannel', () =>
     deps.ivs.send(
       new CreateChannelCommand({

@@ -41,6 +41,8 @@ export interface Lecture {
   /** When the stream first started and last ended. */
   readonly startedAt?: string;
   readonly endedAt?: string;
+  /** When its channel and room were given back to IVS (a day after it ended): nothing streams to it again. */
+  readonly channelReleasedAt?: string;
   readonly createdBy: string;
   readonly createdAt: string;
   readonly updatedAt: string;

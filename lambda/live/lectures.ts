@@ -370,6 +370,9 @@ export async function cancelLecture(deps: LectureReadDeps, caller: Caller, lectu
 export async function streamKeyFor(deps: LectureReadDeps, caller: Caller, lectureId: string) {
   const { lecture } = await accessLecture(deps, caller, lectureId, 'staff');
   if (lecture.state === 'cancelled') throw new HttpError(409, 'The lecture is cancelled');
+  if (lecture.channelReleasedAt) {
+    throw new HttpError(409, 'The lecture ended, and its channel was released; schedule a new lecture');
+  }
   const streamKey = await readStreamKey(deps, lecture.channelArn);
   if (!streamKey) throw new HttpError(409, 'The lecture’s channel has no stream key');
   // IVS answers a host and takes RTMPS on 443; the local IVS answers `host:port` of plain RTMP.

@@ -14,6 +14,7 @@ import type { IvsDeps } from './ivs-resources';
 import type { LectureDeps, LectureReadDeps } from './lectures';
 import type { LiveAccessDeps } from './live-access';
 import type { RecordingDeps } from './recordings';
+import type { ReleaseDeps } from './release-channels';
 import { vodS3Client } from '../vod/upload-deps';
 import type { SeatDeps } from './seats';
 import type { StreamStateDeps } from './stream-state';
@@ -112,6 +113,17 @@ export function streamStateDeps(): StreamStateDeps {
     sleep,
     random,
     ...busDeps(),
+    now: () => new Date(),
+  };
+}
+
+/** The hourly release of channels and rooms no lecture needs. */
+export function releaseDeps(): ReleaseDeps {
+  return {
+    ddb: documentClient(),
+    liveTable: required('table'),
+    namePrefix: required('namePrefix'),
+    ...ivsDeps(),
     now: () => new Date(),
   };
 }

@@ -28,6 +28,15 @@ const SWEEP_RETRIES: EventRetryPolicy = {
   maxEventAge: Duration.seconds(60),
   handlerRetryAttempts: 0,
 };
+// Channels are given back hourly (lambda/live/release-channels.ts); listing thousands takes seconds at IVS's
+// pace, and a missed hour is made up by the next.
+const RELEASE_RATE = Duration.hours(1);
+const RELEASE_TIMEOUT = Duration.minutes(5);
+const RELEASE_RETRIES: EventRetryPolicy = {
+  targetRetryAttempts: 2,
+  maxEventAge: Duration.minutes(30),
+  handlerRetryAttempts: 0,
+};
 
 export interface LiveStackProps extends StackProps {
   /** The platform bus: the live handlers publish `live.ended` there. */
@@ -80,6 +89,8 @@ export class LiveStack extends Stack {
   public readonly onStreamState: EventHandler;
   public readonly onRecordingState?: EventHandler;
   public readonly sweep: EventHandler;
+  /** Gives IVS back the channels and rooms no lecture needs (ended a day ago, cancelled, orphaned). */
+  public readonly release: EventHandler;
   /** The stack's functions, for the monitoring stack's Lambda alarms. */
   public readonly functionsForMonitoring: LmsFunction[];
   /** Every dead-letter queue, with what it holds, for the monitoring stack's alarms. */
@@ -196,6 +207,48 @@ export class LiveStack extends Stack {
       reason: 'IVS names channels at runtime (one per lecture); GetStream on them only reads stream state.',
     });
 
+    this.release = new EventHandler(this, 'ReleaseChannels', {
+      ...handlerDefaults,
+      handler: 'live/release-lecture-channels',
+      description: 'Gives IVS back the channels and rooms of ended, cancelled and orphaned lectures',
+      deadLetters: 'channel releases that failed as a whole',
+      schedule: Schedule.rate(RELEASE_RATE),
+      timeout: RELEASE_TIMEOUT,
+      retries: RELEASE_RETRIES,
+    });
+    const rooms = this.formatArn({ service: 'ivschat', resource: 'room', resourceName: '*' });
+    // It deletes only what carries this platform's own tag (ivs-resources.ts platformTags), whatever it lists.
+    const ownTag = { StringEquals: { 'aws:ResourceTag/platform': props.namePrefix } };
+    const releaser = this.release.function.function;
+    releaser.addToRolePolicy(
+      new PolicyStatement({ actions: ['ivs:ListChannels', 'ivschat:ListRooms'], resources: ['*'] }),
+    );
+    releaser.addToRolePolicy(
+      new PolicyStatement({ actions: ['ivs:DeleteChannel'], resources: [channels], conditions: ownTag }),
+    );
+    releaser.addToRolePolicy(
+      new PolicyStatement({ actions: ['ivschat:DeleteRoom'], resources: [rooms], conditions: ownTag }),
+    );
+    this.release.function.bindTable(this.table, ENV.liveTable, 'readWrite');
+    Validations.of(this.release.function.role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ivs:ListChannels and ivschat:ListRooms have no resource-level permissions.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, channels)}]`,
+        reason: 'IVS names channels at runtime; DeleteChannel is limited to those tagged with this platform.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, rooms)}]`,
+        reason: 'IVS chat names rooms at runtime; DeleteRoom is limited to those tagged with this platform.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, this.table.tableArn)}/index/*]`,
+        reason: 'The live table’s three indexes (LIVE.indexes): by provision, by channel, by sweep state.',
+      },
+    );
+
     const handlers = [
       this.onStreamState,
       ...(this.onRecordingState ? [this.onRecordingState] : []),
@@ -211,13 +264,14 @@ export class LiveStack extends Stack {
       props.eventBus.grantPutEventsTo(fn.function);
     }
     // Not the key's function: it runs once per deploy, and CloudFormation reports its failures.
-    this.functionsForMonitoring = handlers.map((h) => h.function);
+    this.functionsForMonitoring = [...handlers, this.release].map((h) => h.function);
     this.deadLetterQueues = [
       { name: 'LiveStreamStateDeadLetters', queue: this.onStreamState.deadLetterQueue },
       ...(this.onRecordingState
         ? [{ name: 'LiveRecordingStateDeadLetters', queue: this.onRecordingState.deadLetterQueue }]
         : []),
       { name: 'LiveSweepDeadLetters', queue: this.sweep.deadLetterQueue },
+      { name: 'LiveReleaseDeadLetters', queue: this.release.deadLetterQueue },
     ];
 
     new CfnOutput(this, 'PlaybackKeyPairArn', { value: this.playbackKey.keyPairArn });

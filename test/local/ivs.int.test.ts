@@ -14,6 +14,7 @@ import {
   GetStreamKeyCommand,
   ImportPlaybackKeyPairCommand,
   IvsClient,
+  ListChannelsCommand,
   ListStreamKeysCommand,
   ListStreamsCommand,
   ListTagsForResourceCommand,
@@ -28,6 +29,7 @@ import {
   DisconnectUserCommand,
   GetRoomCommand,
   IvschatClient,
+  ListRoomsCommand,
 } from '@aws-sdk/client-ivschat';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import { SignJWT } from 'jose';
@@ -136,6 +138,41 @@ const createChannel = async (input: { authorized?: boolean; recording?: boolean 
 };
 
 describe('the local IVS control plane', () => {
+  it('lists channels and rooms a page at a time, and refuses a page token it never gave', async () => {
+    const made = await Promise.all(Array.from({ length: 3 }, () => createChannel()));
+    const rooms = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        chat.send(new CreateRoomCommand({ name: `r-${randomUUID().slice(0, 8)}` })),
+      ),
+    );
+    const channelArns: string[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = await client.send(
+        new ListChannelsCommand({ maxResults: 2, ...(nextToken ? { nextToken } : {}) }),
+      );
+      expect(page.channels!.length).toBeLessThanOrEqual(2);
+      channelArns.push(...page.channels!.map((c) => c.arn!));
+      nextToken = page.nextToken;
+      pages++;
+    } while (nextToken);
+    expect(pages).toBeGreaterThanOrEqual(2);
+    expect(new Set(channelArns).size).toBe(channelArns.length);
+    expect(channelArns).toEqual(expect.arrayContaining(made.map((m) => m.channel.arn)));
+    const first = await chat.send(new ListRoomsCommand({ maxResults: 2 }));
+    const rest = await chat.send(new ListRoomsCommand({ maxResults: 50, nextToken: first.nextToken! }));
+    expect([...first.rooms!, ...rest.rooms!].map((r) => r.arn)).toEqual(
+      expect.arrayContaining(rooms.map((r) => r.arn)),
+    );
+    await expect(client.send(new ListChannelsCommand({ nextToken: 'forged' }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+    await expect(chat.send(new ListRoomsCommand({ maxResults: 51 }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+  });
+
   it('creates channels in IVS’s shapes and says it is local', async () => {
     const { channel, streamKey } = await createChannel({ authorized: true });
     expect(channel.arn).toMatch(/^arn:aws:ivs:us-east-1:\d{12}:channel\/[a-zA-Z0-9]{12}$/);

@@ -1,6 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateChannelCommand, IvsClient, ListChannelsCommand } from '@aws-sdk/client-ivs';
+import { CreateRoomCommand, IvschatClient, ListRoomsCommand } from '@aws-sdk/client-ivschat';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { platformTags, resourceName } from '#lambda/live/ivs-resources';
+import { LOCAL_AWS } from '#local/dynamodb-local';
 import { startLocalPlatform, type LocalPlatform } from '#local/platform';
 import { businessNumberFrom } from '../service/service-fixture';
 import { testDatabase, type TestDatabase } from '../service/test-database';
@@ -13,6 +20,8 @@ import { testDatabase, type TestDatabase } from '../service/test-database';
  */
 
 let platform: LocalPlatform;
+/** The lecture the first scenario ran to its end. */
+let endedLectureId: string;
 let database: TestDatabase;
 
 beforeAll(async () => {
@@ -246,4 +255,63 @@ it('runs a lecture from its schedule to the learning record and a recording lear
   ]);
   const playback = await call('learner', 'POST', `/contents/${lectureId}/playback`);
   expect(playback.playlistUrl).toContain(`/hls/${lectureId}/`);
+  endedLectureId = lectureId;
+});
+
+it('gives the local IVS back the channel of a lecture ended a day ago, and an orphan seen long enough', async () => {
+  const aws = { endpoint: platform.live.ivs.endpoint, ...LOCAL_AWS };
+  const ivs = new IvsClient(aws);
+  const chat = new IvschatClient({ ...aws, endpoint: platform.live.ivs.chatEndpoint });
+  const ddb = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT!, ...LOCAL_AWS }),
+  );
+  const live = platform.tables.live!;
+  // A create that timed out after CreateChannel and CreateRoom, as createLectureResources made them.
+  const orphanId = randomUUID();
+  const name = resourceName('lms-local', orphanId);
+  const tags = platformTags('lms-local', orphanId, randomUUID());
+  const { channel } = await ivs.send(new CreateChannelCommand({ name, authorized: true, tags }));
+  const room = await chat.send(new CreateRoomCommand({ name, tags }));
+  // Another platform's channel in the same account.
+  const foreign = await ivs.send(
+    new CreateChannelCommand({
+      name: resourceName('lms-other', orphanId),
+      tags: platformTags('lms-other', orphanId, 'x'),
+    }),
+  );
+  const before = (await ivs.send(new ListChannelsCommand({}))).channels!.map((c) => c.arn);
+  expect(before).toEqual(expect.arrayContaining([channel!.arn, foreign.channel!.arn]));
+
+  // The first run only notes the orphan; the lecture ended minutes ago keeps its channel.
+  await platform.live.releaseChannels();
+  expect((await ivs.send(new ListChannelsCommand({}))).channels!.map((c) => c.arn)).toEqual(before);
+  // As if the orphan was first seen, and the lecture ended, long enough ago.
+  const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+  await ddb.send(
+    new PutCommand({
+      TableName: live,
+      Item: { pk: `orphan#${orphanId}`, sk: 'meta', seenAt: ago(3600_000) },
+    }),
+  );
+  await ddb.send(
+    new UpdateCommand({
+      TableName: live,
+      Key: { pk: `lecture#${endedLectureId}`, sk: 'meta' },
+      UpdateExpression: 'SET endedAt = :at',
+      ExpressionAttributeValues: { ':at': ago(2 * 24 * 3600_000) },
+    }),
+  );
+  const { channelArn } = await call('manager', 'GET', `/lectures/${endedLectureId}`);
+  await platform.live.releaseChannels();
+  const after = (await ivs.send(new ListChannelsCommand({}))).channels!.map((c) => c.arn);
+  expect(after).toContain(foreign.channel!.arn);
+  expect(after).not.toContain(channel!.arn);
+  expect(after).not.toContain(channelArn);
+  const rooms = (await chat.send(new ListRoomsCommand({}))).rooms!.map((r) => r.arn);
+  expect(rooms).not.toContain(room.arn);
+  // Its broadcaster is told the channel is gone, not handed a key to nowhere.
+  const key = await call('manager', 'POST', `/lectures/${endedLectureId}/stream-key`, undefined, 409);
+  expect(key.detail).toMatch(/channel was released/);
+  ivs.destroy();
+  chat.destroy();
 });

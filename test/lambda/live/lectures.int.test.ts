@@ -93,7 +93,7 @@ describe('createLecture', () => {
     expect(created).toBe(true);
     const lectureId = lectureIdFor(world.people.instructor, input);
     expect(lecture.lectureId).toBe(lectureId);
-    const tags = { lectureId, institutionId: world.institutionId };
+    const tags = { lectureId, institutionId: world.institutionId, platform: 'lms-test' };
     expect(ivs).toHaveReceivedCommandTimes(CreateChannelCommand, 1);
     expect(ivs.commandCalls(CreateChannelCommand)[0]!.args[0].input).toEqual({
       name: `lms-test-${lectureId}`,

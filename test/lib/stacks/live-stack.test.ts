@@ -132,7 +132,7 @@ describe('live stack', () => {
       expect(off.stack.onRecordingState).toBeUndefined();
       off.template.resourceCountIs('AWS::S3::Bucket', 0);
       off.template.resourceCountIs('AWS::IVS::RecordingConfiguration', 0);
-      off.template.resourceCountIs('AWS::Events::Rule', 2);
+      off.template.resourceCountIs('AWS::Events::Rule', 3);
     });
 
     it('are retained in prod configs and emptied and deleted in dev ones', () => {
@@ -283,8 +283,9 @@ describe('live stack', () => {
       t.toJSON().Resources[stack.getLogicalId(h.function.function.node.defaultChild as never)];
 
     it('follow IVS’s stream and recording state changes on the default bus, and sweep every minute', () => {
-      t.resourceCountIs('AWS::Events::Rule', 3);
+      t.resourceCountIs('AWS::Events::Rule', 4);
       for (const [, h] of handlers) expect(ruleOf(h).Properties.EventBusName).toBeUndefined();
+      expect(ruleOf(stack.release).Properties.ScheduleExpression).toBe('rate(1 hour)');
       expect(ruleOf(stack.onStreamState).Properties.EventPattern).toEqual({
         source: ['aws.ivs'],
         'detail-type': ['IVS Stream State Change'],
@@ -327,7 +328,7 @@ describe('live stack', () => {
         });
       }
       expect(queues.size).toBe(3);
-      t.resourceCountIs('AWS::SQS::Queue', 3);
+      t.resourceCountIs('AWS::SQS::Queue', 4);
       t.allResourcesProperties('AWS::SQS::Queue', {
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
@@ -336,6 +337,7 @@ describe('live stack', () => {
         'LiveStreamStateDeadLetters',
         'LiveRecordingStateDeadLetters',
         'LiveSweepDeadLetters',
+        'LiveReleaseDeadLetters',
       ]);
     });
 
@@ -387,6 +389,46 @@ describe('live stack', () => {
       }
     });
 
+    it('let the hourly release list everything and delete only what carries this platform’s tag', () => {
+      const statements = statementsOf(t, roleOf(stack.release.function));
+      const arnOf = (service: string, type: string) => ({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            `:${service}:`,
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            `:${type}/*`,
+          ],
+        ],
+      });
+      const ownTag = { StringEquals: { 'aws:ResourceTag/platform': PREFIX } };
+      expect(statements.filter((s) => actionsOf(s).some((a) => a.startsWith('ivs')))).toEqual([
+        { Effect: 'Allow', Action: ['ivs:ListChannels', 'ivschat:ListRooms'], Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: 'ivs:DeleteChannel',
+          Resource: arnOf('ivs', 'channel'),
+          Condition: ownTag,
+        },
+        {
+          Effect: 'Allow',
+          Action: 'ivschat:DeleteRoom',
+          Resource: arnOf('ivschat', 'room'),
+          Condition: ownTag,
+        },
+      ]);
+      // It publishes nothing.
+      expect(statements.filter((s) => actionsOf(s).includes('events:PutEvents'))).toEqual([]);
+      expect(fnOf(stack.release).Properties.Environment.Variables).toMatchObject({
+        [LIVE.env.table]: resolve(stack.table.tableName),
+        [LIVE.env.namePrefix]: PREFIX,
+      });
+    });
+
     it('let the sweep end within its minute', () => {
       expect(fnOf(stack.sweep).Properties.Timeout).toBe(50);
     });
@@ -431,10 +473,12 @@ describe('live lectures in the platform', () => {
         actionsOf(statement).some((a) => /^ivs(chat)?:\*$|^\*$|^ivs(chat)?:[A-Za-z]*\*/.test(a)),
       );
       expect(wild).toEqual([]);
-      // And no IVS action on every resource: each is scoped to a resource type of the account and region.
+      // And no IVS action on every resource: each is scoped to a resource type of the account and region,
+      // except the two lists the channel release reads, which IAM cannot scope.
+      const unscopable = ['ivs:ListChannels', 'ivschat:ListRooms'];
       const ivsOnStar = statements.filter(
         ({ statement }) =>
-          actionsOf(statement).some((a) => a.startsWith('ivs')) &&
+          actionsOf(statement).some((a) => a.startsWith('ivs') && !unscopable.includes(a)) &&
           JSON.stringify(statement.Resource) === '"*"',
       );
       expect(ivsOnStar).toEqual([]);
