@@ -1,6 +1,6 @@
 import { type App, Duration, Tags } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { complianceOf, type InstitutionConfig } from './config/institution-config';
+import { complianceOf, type InstitutionConfig, selfSignUpOf } from './config/institution-config';
 import { AccessStack } from './stacks/access-stack';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
@@ -45,11 +45,16 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     config.account || config.region ? { account: config.account, region: config.region } : undefined;
   const common = { env, logRetention: config.retention.logDays as RetentionDays };
   const name = (stack: string) => `${slug}-${stack}`;
+  // Tells one account's forks and stages apart in names that must be unique in an account and region.
+  const namePrefix = `lms-${slug}-${config.stage}`;
 
   const auth = new AuthStack(app, name('auth'), {
     ...common,
     description: `${config.institution.name}: sign-in, roles and identity providers`,
-    domainPrefix: `lms-${slug}-${config.stage}`,
+    namePrefix,
+    ...(config.auth.domainPrefix ? { domainPrefix: config.auth.domainPrefix } : {}),
+    selfSignUp: selfSignUpOf(config),
+    ...(config.auth.email ? { email: config.auth.email } : {}),
     mfa: config.auth.mfa,
     identityProviders: config.auth.identityProviders,
     keepStatefulData: config.retention.keepStatefulData,
@@ -126,8 +131,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
         ...common,
         description: `${config.institution.name}: live lectures (IVS recordings, playback key, stream events)`,
         eventBus: data.eventBus,
-        // The same form as the Cognito domain prefix: one account's forks and stages tell theirs apart.
-        namePrefix: `lms-${slug}-${config.stage}`,
+        namePrefix,
         keepStatefulData: config.retention.keepStatefulData,
         playbackKeyRotation: config.live.playbackKeyRotation,
         ...(config.live.recording

@@ -24,6 +24,49 @@ const slug = z
   .string()
   .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'lower-case letters, digits and hyphens, 3 to 32 characters');
 
+/** An AWS region name; config fields that name a region share it. */
+const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1');
+
+/** Cognito refuses a managed login domain prefix that contains any of these, even inside a word. */
+export const COGNITO_RESERVED_WORDS = ['aws', 'amazon', 'cognito'] as const;
+const reservedWordIn = (s: string) => COGNITO_RESERVED_WORDS.find((w) => s.includes(w));
+
+/** Cognito's rules for the prefix of `<prefix>.auth.<region>.amazoncognito.com`. */
+const domainPrefix = z
+  .string()
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    'lower-case letters, digits and hyphens, at most 63 characters, not starting or ending with a hyphen',
+  )
+  .superRefine((prefix, ctx) => {
+    const word = reservedWordIn(prefix);
+    if (word)
+      ctx.addIssue({ code: 'custom', message: `Cognito refuses a domain prefix containing "${word}"` });
+  });
+
+/**
+ * How Cognito sends sign-up codes, password resets and invitations: through Amazon SES, as an identity
+ * verified there before the deploy. Cognito's own sender allows about 50 e-mails a day, so prod must name one.
+ */
+const cognitoEmail = z.strictObject({
+  /** The sender address. */
+  from: z.email(),
+  /** The sender's display name. */
+  fromName: z.string().min(1).max(64).optional(),
+  /** Where replies go. @default the from address */
+  replyTo: z.email().optional(),
+  /**
+   * The verified SES identity that covers `from`: the address itself or its domain.
+   * @default the from address
+   */
+  sesIdentity: z.string().min(1).optional(),
+  /**
+   * The SES region holding the identity; Cognito accepts its own region or, for some regions, a documented
+   * alternative. @default the platform's region (required when the config names none)
+   */
+  sesRegion: awsRegion.optional(),
+});
+
 const secretName = z
   .string()
   .min(1)
@@ -59,10 +102,7 @@ export const institutionConfigSchema = z
       .string()
       .regex(/^\d{12}$/, 'a 12-digit AWS account id')
       .optional(),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1')
-      .optional(),
+    region: awsRegion.optional(),
     /**
      * The two AZs of a region-bound deployment; given here so synth needs no lookup.
      * Defaults to `<region>a` and `<region>b`.
@@ -182,6 +222,18 @@ export const institutionConfigSchema = z
     alarmEmail: z.email(),
     auth: z.strictObject({
       mfa: z.enum(['off', 'optional', 'required']),
+      /**
+       * Prefix of the managed login domain, `<prefix>.auth.<region>.amazoncognito.com`, which must be unused
+       * by every AWS account in the region. @default `lms-<slug>-<stage>-<account id>`
+       */
+      domainPrefix: domainPrefix.optional(),
+      /**
+       * Whether anyone may create an account with e-mail and password. Federated sign-in (Google, OIDC)
+       * creates accounts either way. @default true in dev, false in prod (`selfSignUpOf`)
+       */
+      selfSignUp: z.boolean().optional(),
+      /** @default Cognito's own sender, dev only */
+      email: cognitoEmail.optional(),
       identityProviders: z
         .strictObject({
           google: googleProvider.optional(),
@@ -251,6 +303,45 @@ export const institutionConfigSchema = z
         message: 'prod origins must use https: session cookies are Secure',
       });
     }
+    const reserved = reservedWordIn(c.institution.slug);
+    if (reserved && !c.auth.domainPrefix) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['institution', 'slug'],
+        message:
+          `contains "${reserved}", which Cognito refuses in the sign-in domain prefix made from the slug; ` +
+          'set auth.domainPrefix',
+      });
+    }
+    if (c.stage === 'prod' && !c.auth.email) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth', 'email'],
+        message:
+          'required in prod: Cognito’s own sender allows about 50 e-mails a day, so sign-up codes and password ' +
+          'resets go through an SES identity you have verified ({ "from": "no-reply@<your domain>", ' +
+          '"sesIdentity": "<your domain>" })',
+      });
+    }
+    const email = c.auth.email;
+    if (email) {
+      const fromDomain = email.from.slice(email.from.lastIndexOf('@') + 1).toLowerCase();
+      const identity = email.sesIdentity?.toLowerCase();
+      if (identity !== undefined && identity !== email.from.toLowerCase() && identity !== fromDomain) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['auth', 'email', 'sesIdentity'],
+          message: `must be the from address or its domain (${fromDomain}): Cognito sends as that identity`,
+        });
+      }
+      if (!c.region && !email.sesRegion) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['auth', 'email', 'sesRegion'],
+          message: 'required when the config names no region: the identity’s ARN names its region',
+        });
+      }
+    }
     const names = c.auth.identityProviders.oidc.map((p) => p.name);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
     if (duplicate) {
@@ -263,6 +354,18 @@ export const institutionConfigSchema = z
   });
 
 export type InstitutionConfig = z.infer<typeof institutionConfigSchema>;
+
+/**
+ * Whether the user pool takes sign-ups, the config's choice or the stage's default. Dev: yes, so a new
+ * deployment can be tried at once. Prod: no. The app client's id is public, so an open pool lets anyone
+ * create accounts through Cognito's SignUp API, each mailing a code from the institution's SES identity
+ * to any address (bounces and complaints put SES sending, password resets included, at risk). Learners
+ * signing in through their employer's or Google's single sign-on get accounts either way; a prod fork
+ * whose people have e-mail and password only turns sign-up on knowingly.
+ */
+export function selfSignUpOf(config: InstitutionConfig): boolean {
+  return config.auth.selfSignUp ?? config.stage !== 'prod';
+}
 
 /** The profile the core service enforces: the named one with the config's overrides. */
 export function complianceOf(config: InstitutionConfig): ComplianceProfile {

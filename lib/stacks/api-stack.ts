@@ -242,7 +242,11 @@ export class ApiStack extends Stack {
     authorizerFn.bindTable(props.tables.authFlow, ENV.authFlowTable, 'read');
     const authorizer = new HttpLambdaAuthorizer('SessionAuthorizer', authorizerFn.function, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
-      // The token may come from a header or a cookie, so no single identity source can key a cache.
+      // Uncached on purpose. API Gateway keys its cache on the identity sources and answers 401, without
+      // calling the authorizer, to a request that lacks any one of them. The token comes from the Authorization
+      // header (API clients) or the session cookie (browsers), so no set of sources admits both kinds of
+      // client and contains the token. The decision also reads the method and Origin (cookie writes), which a
+      // cache keyed on the token alone would reuse, and a cached answer would outlive a logout by its TTL.
       identitySource: [],
       resultsCacheTtl: Duration.seconds(0),
     });

@@ -1,4 +1,12 @@
-import { Duration, RemovalPolicy, SecretValue, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import {
   AccountRecovery,
   CfnUserPoolGroup,
@@ -10,6 +18,7 @@ import {
   UserPool,
   UserPoolClientIdentityProvider,
   type UserPoolDomain,
+  UserPoolEmail,
   UserPoolIdentityProviderGoogle,
   UserPoolIdentityProviderOidc,
   UserPoolOperation,
@@ -21,8 +30,22 @@ import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
 
 export interface AuthStackProps extends StackProps {
-  /** Prefix of the managed login domain (`<prefix>.auth.<region>.amazoncognito.com`); globally unique. */
-  readonly domainPrefix: string;
+  /** The platform's name prefix, `lms-<slug>-<stage>`. */
+  readonly namePrefix: string;
+  /**
+   * Prefix of the managed login domain (`<prefix>.auth.<region>.amazoncognito.com`), which no other AWS
+   * account may hold in the region.
+   * @default - `<namePrefix>-<account id>`: two forks that keep their defaults never collide, and the
+   * prefix is known before the first deploy (identity providers must be told the redirect URI)
+   */
+  readonly domainPrefix?: string;
+  /** Whether anyone may create an account with e-mail and password (`selfSignUpOf`). */
+  readonly selfSignUp: boolean;
+  /**
+   * Send the pool's e-mails through this SES identity.
+   * @default - Cognito's own sender, about 50 e-mails a day (the config allows it in dev only)
+   */
+  readonly email?: InstitutionConfig['auth']['email'];
   readonly mfa: InstitutionConfig['auth']['mfa'];
   readonly identityProviders: InstitutionConfig['auth']['identityProviders'];
   readonly keepStatefulData: boolean;
@@ -46,7 +69,8 @@ export class AuthStack extends Stack {
     this.userPool = new UserPool(this, 'UserPool', {
       // Essentials: the newer managed login pages and access-token customization (the e-mail claim).
       featurePlan: FeaturePlan.ESSENTIALS,
-      selfSignUpEnabled: true,
+      selfSignUpEnabled: props.selfSignUp,
+      ...(props.email ? { email: sesEmail(props.email) } : {}),
       signInAliases: { email: true },
       autoVerify: { email: true },
       standardAttributes: { email: { required: true, mutable: true } },
@@ -101,8 +125,14 @@ export class AuthStack extends Stack {
     );
 
     this.domain = this.userPool.addDomain('ManagedLogin', {
-      cognitoDomain: { domainPrefix: props.domainPrefix },
+      // The account id, a token when the synth is environment-agnostic, is resolved by CloudFormation; every
+      // URL of the domain is made from the deployed domain's name (`oauthBaseUrl`), never from this string.
+      cognitoDomain: { domainPrefix: props.domainPrefix ?? `${props.namePrefix}-${this.account}` },
       managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
+    new CfnOutput(this, 'IdentityProviderRedirectUri', {
+      description: 'The redirect URI to register with Google and each OIDC provider',
+      value: `${this.oauthBaseUrl}/oauth2/idpresponse`,
     });
 
     const { google, oidc } = props.identityProviders;
@@ -144,4 +174,20 @@ export class AuthStack extends Stack {
   get oauthBaseUrl(): string {
     return this.domain.baseUrl();
   }
+}
+
+/** The pool's e-mail through SES, as the config names it. */
+function sesEmail(email: NonNullable<InstitutionConfig['auth']['email']>): UserPoolEmail {
+  const identity = email.sesIdentity ?? email.from;
+  return UserPoolEmail.withSES({
+    fromEmail: email.from,
+    ...(email.fromName ? { fromName: email.fromName } : {}),
+    ...(email.replyTo ? { replyTo: email.replyTo } : {}),
+    ...(email.sesRegion ? { sesRegion: email.sesRegion } : {}),
+    // An identity without `@` is a verified domain, which the config checked is the sender's (in any case;
+    // CDK compares it with the sender's as written).
+    ...(identity.includes('@')
+      ? {}
+      : { sesVerifiedDomain: email.from.slice(email.from.lastIndexOf('@') + 1) }),
+  });
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
-import { complianceOf } from '#lib/config/institution-config';
+import { complianceOf, selfSignUpOf } from '#lib/config/institution-config';
 import { CONFIG_DIR, InvalidConfigError, loadConfig, parseConfig } from '#lib/config/load-config';
 
 // Raw JSON as a fork would write it; the tests break it on purpose, so it stays loosely typed.
@@ -176,8 +176,95 @@ describe('institution config', () => {
       },
       'auth.identityProviders.oidc: provider name SSO is used twice',
     ],
+    [
+      'prod without an SES sender',
+      (c: RawConfig) => (c.stage = 'prod'),
+      'auth.email: required in prod: Cognito’s own sender allows about 50 e-mails a day',
+    ],
+    [
+      'a slug Cognito refuses in the default domain prefix',
+      (c: RawConfig) => (c.institution.slug = 'dawson-college'),
+      'institution.slug: contains "aws", which Cognito refuses in the sign-in domain prefix made from the slug; set auth.domainPrefix',
+    ],
+    [
+      'a domain prefix with a reserved word',
+      (c: RawConfig) => (c.auth.domainPrefix = 'demo-cognito-login'),
+      'auth.domainPrefix: Cognito refuses a domain prefix containing "cognito"',
+    ],
+    [
+      'a domain prefix ending in a hyphen',
+      (c: RawConfig) => (c.auth.domainPrefix = 'demo-'),
+      'auth.domainPrefix: lower-case letters, digits and hyphens, at most 63 characters',
+    ],
+    [
+      'a domain prefix with upper-case letters',
+      (c: RawConfig) => (c.auth.domainPrefix = 'Demo'),
+      'auth.domainPrefix: lower-case letters',
+    ],
+    [
+      'a domain prefix of 64 characters',
+      (c: RawConfig) => (c.auth.domainPrefix = 'd'.repeat(64)),
+      'auth.domainPrefix: lower-case letters',
+    ],
+    [
+      'an SES identity that is not the sender’s',
+      (c: RawConfig) =>
+        Object.assign(c, {
+          account: '123456789012',
+          region: 'eu-west-1',
+          auth: { ...c.auth, email: { from: 'no-reply@a.example.com', sesIdentity: 'example.com' } },
+        }),
+      'auth.email.sesIdentity: must be the from address or its domain (a.example.com)',
+    ],
+    [
+      'an SES sender with no region to find it in',
+      (c: RawConfig) => (c.auth.email = { from: 'no-reply@a.example.com' }),
+      'auth.email.sesRegion: required when the config names no region',
+    ],
+    [
+      'an unknown e-mail field',
+      (c: RawConfig) => (c.auth.email = { from: 'no-reply@a.example.com', sesRegion: 'eu-west-1', cc: 'x' }),
+      'auth.email: Unrecognized key: "cc"',
+    ],
   ])('refuses %s and names the field', (_what, edit, expected) => {
     expect(problemsOf(edit)).toContain(expected);
+  });
+
+  it('takes any domain prefix Cognito takes, and a reserved word in the slug once a prefix is set', () => {
+    for (const domainPrefix of ['a', 'sign-in-7', 'd'.repeat(63)]) {
+      const config = raw('default');
+      config.auth.domainPrefix = domainPrefix;
+      expect(parseConfig(config, 'test.json').auth.domainPrefix).toBe(domainPrefix);
+    }
+    const config = raw('default');
+    Object.assign(config, { institution: { name: 'Dawson', slug: 'dawson-college' } });
+    config.auth.domainPrefix = 'dc-lms-dev';
+    expect(parseConfig(config, 'test.json').institution.slug).toBe('dawson-college');
+  });
+
+  it('opens sign-up in dev and closes it in prod unless the config says otherwise', () => {
+    expect(selfSignUpOf(loadConfig('default'))).toBe(true);
+    expect(selfSignUpOf(loadConfig('example-academy'))).toBe(false);
+    const prod = raw('example-academy');
+    delete prod.auth.selfSignUp;
+    expect(selfSignUpOf(parseConfig(prod, 'test.json'))).toBe(false);
+    prod.auth.selfSignUp = true;
+    expect(selfSignUpOf(parseConfig(prod, 'test.json'))).toBe(true);
+    const dev = raw('default');
+    dev.auth.selfSignUp = false;
+    expect(selfSignUpOf(parseConfig(dev, 'test.json'))).toBe(false);
+  });
+
+  it('takes an SES sender covered by its own address or its domain, in any case', () => {
+    const config = raw('default');
+    config.auth.email = {
+      from: 'No-Reply@Demo.example.com',
+      sesIdentity: 'demo.example.com',
+      sesRegion: 'eu-west-1',
+    };
+    expect(parseConfig(config, 'test.json').auth.email).toEqual(config.auth.email);
+    config.auth.email.sesIdentity = 'no-reply@demo.example.com';
+    expect(parseConfig(config, 'test.json').auth.email).toEqual(config.auth.email);
   });
 
   it('names the config file and lists the available ones for an unknown name', () => {
