@@ -31,6 +31,8 @@ function defaultAssemblies(): string[] {
   const top = join(ROOT, 'cdk.out');
   if (!existsSync(top)) return [];
   const nested = readdirSync(top)
+    // asset.* directories hold bundles and build contexts, never an assembly.
+    .filter((name) => !name.startsWith('asset.'))
     .map((name) => join(top, name))
     .filter((dir) => statSync(dir).isDirectory() && existsSync(join(dir, 'manifest.json')));
   return [...(existsSync(join(top, 'manifest.json')) ? [top] : []), ...nested];
