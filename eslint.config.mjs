@@ -78,7 +78,7 @@ export default tseslint.config(
     rules: {
       'import/no-extraneous-dependencies': [
         'error',
-        { devDependencies: ['test/**', 'bench/**', 'local/**', 'bin/**', 'lib/**'] },
+        { devDependencies: ['test/**', 'bench/**', 'local/**', 'bin/**', 'lib/**', 'tools/**'] },
       ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import {
@@ -310,6 +310,10 @@ export class CoreServiceStack extends Stack {
       open: false,
       defaultTargetGroups: [this.targetGroup],
     });
+
+    // The deploy workflow waits on these for the service to be stable (`aws ecs wait services-stable`).
+    new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName });
+    new CfnOutput(this, 'ServiceName', { value: this.service.serviceName });
   }
 
   /**

@@ -37,8 +37,8 @@ export class EdgeStack extends Stack {
       domainName: props.playbackHost,
       validation: CertificateValidation.fromDns(zone),
     });
-    // Read by the vod stack through Fn::GetStackOutput, the app's default in cdk.json, also where that context
-    // is absent (tests): a strong reference would add a Lambda-backed export writer and reader per region.
+    // Read by the vod stack in another region through Fn::GetStackOutput: the app's references are strong
+    // (cdk.json), but a strong one across regions adds a Lambda-backed export writer and reader per region.
     CrossStackReferences.of(this.playbackCertificate).produce(ReferenceStrength.WEAK);
     this.playbackDomain = {
       hostName: props.playbackHost,

@@ -27,7 +27,8 @@ export class PlaybackAlarmStack extends Stack {
         `PlaybackAlarmStack must be deployed to ${CLOUDFRONT_METRICS_REGION}, got ${this.region}`,
       );
     }
-    // Fn::GetStackOutput, as for the edge stack's certificate: no Lambda-backed reader per region.
+    // Every value this stack reads comes from another region: Fn::GetStackOutput, as for the edge stack's
+    // certificate, rather than the app's strong references, which across regions need a Lambda-backed reader.
     CrossStackReferences.of(this).consume(ReferenceStrength.WEAK);
 
     const topic = createAlarmTopic(this, props.alarmEmail);

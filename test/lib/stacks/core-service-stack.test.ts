@@ -537,6 +537,16 @@ describe('core-service stack', () => {
     }
   });
 
+  it('names its cluster and service in its outputs, for the deploy workflow to wait on', () => {
+    const outputs = t.toJSON().Outputs;
+    expect(outputs.ClusterName.Value).toEqual(resolve(coreService.cluster.clusterName));
+    expect(outputs.ServiceName.Value).toEqual(resolve(coreService.service.serviceName));
+    expect([outputs.ClusterName.Value, outputs.ServiceName.Value]).toEqual([
+      { Ref: expect.any(String) },
+      { 'Fn::GetAtt': [expect.any(String), 'Name'] },
+    ]);
+  });
+
   it('matches the snapshot', () => {
     const json = t.toJSON();
     expect(JSON.stringify(json)).toMatch(
