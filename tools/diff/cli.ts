@@ -91,12 +91,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const baseLabel = `${ref} (${commit.slice(0, 7)})`;
 
   const work = await mkdtemp(join(tmpdir(), 'lms-diff-'));
+  // Two assemblies of about 30 MB each: removed however the run ends (an uncaught EPIPE, Ctrl-C, CI cancel).
   const cleanUp = () => rmSync(work, { recursive: true, force: true });
-  const onSignal = (signal: NodeJS.Signals) => {
-    cleanUp();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const onSignal = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.once('exit', cleanUp).once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
     // Both sides in the same layout (<side>/src, <side>/out): see exportWorkingTree. One after the other,
     // since each synth bundles every function and keeps the cores busy.
@@ -132,11 +130,14 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return report.exitCode;
   } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    process.off('exit', cleanUp).off('SIGINT', onSignal).off('SIGTERM', onSignal);
     cleanUp();
   }
 }
 
+// Until the report is out, the exit code says the check did not run: were the event loop ever to empty
+// with a promise still pending, Node would otherwise exit with 0 and a CI gate would pass unchecked.
+process.exitCode = 2;
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

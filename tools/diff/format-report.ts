@@ -75,6 +75,7 @@ export function formatMarkdown(
   maxLength: number = DEFAULT_MARKDOWN_BUDGET,
 ): string {
   const head = [
+    MARKDOWN_MARKER,
     `### CloudFormation diff: ${code(labels.base)} → ${code(labels.head)}`,
     '',
     summaryLine(report, labels),

@@ -60,7 +60,7 @@ export async function resolveCommit(appDir: string, ref: string): Promise<string
  * worktree list and index alone, so it can run beside other checkouts and leaves nothing to prune on a crash.
  */
 export async function exportCommit(checkout: Checkout, commit: string, dir: string): Promise<void> {
-  await extractInto(dir, spawn('git', ['archive', '--format=tar', commit], { cwd: checkout.root }));
+  await extractInto(dir, () => spawn('git', ['archive', '--format=tar', commit], { cwd: checkout.root }));
 }
 
 /**
@@ -79,16 +79,20 @@ export async function exportWorkingTree(checkout: Checkout, dir: string): Promis
   if (listed.code !== 0) throw new SynthError(`git ls-files failed:\n${tail(listed.output)}`);
   // Tracked files deleted in the working tree are still listed; tar would fail on them.
   const files = listed.output.split('\0').filter((file) => file && existsSync(join(checkout.root, file)));
-  const pack = spawn('tar', ['-c', '-f', '-', '--null', '-T', '-'], { cwd: checkout.root });
-  pack.stdin.end(files.join('\0'));
-  await extractInto(dir, pack);
+  await extractInto(dir, () => {
+    const pack = spawn('tar', ['-c', '-f', '-', '--null', '-T', '-'], { cwd: checkout.root });
+    pack.stdin.end(files.join('\0'));
+    return pack;
+  });
 }
 
-/** Pipes a tar stream from `source` into `tar -x` in `dir`. */
-async function extractInto(dir: string, source: ChildProcess): Promise<void> {
+/**
+ * Pipes the tar stream of the process `start` spawns into `tar -x` in `dir`. Both processes are watched from
+ * the moment they start: a listener attached after an await could miss a quick process's exit, and the
+ * promise would never settle.
+ */
+async function extractInto(dir: string, start: () => ChildProcess): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const extract = spawn('tar', ['-x', '-f', '-', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
-  source.stdout!.pipe(extract.stdin);
   const errors: string[] = [];
   const exited = (child: ChildProcess) =>
     new Promise<number | null>((resolve, reject) => {
@@ -96,6 +100,9 @@ async function extractInto(dir: string, source: ChildProcess): Promise<void> {
       child.on('error', reject);
       child.on('close', resolve);
     });
+  const source = start();
+  const extract = spawn('tar', ['-x', '-f', '-', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
+  source.stdout!.pipe(extract.stdin);
   const codes = await Promise.all([exited(source), exited(extract)]);
   if (codes.some((code) => code !== 0)) {
     throw new SynthError(`copying files into ${dir} failed:\n${tail(errors.join(''))}`);
