@@ -88,7 +88,8 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   }
   const checkout = await locateCheckout(appDir);
-  const baseLabel = `${ref} (${commit.slice(0, 7)})`;
+  const short = commit.slice(0, 7);
+  const baseLabel = commit.startsWith(ref.toLowerCase()) ? short : `${ref} (${short})`;
 
   const work = await mkdtemp(join(tmpdir(), 'lms-diff-'));
   // Two assemblies of about 30 MB each: removed however the run ends (an uncaught EPIPE, Ctrl-C, CI cancel).
