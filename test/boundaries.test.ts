@@ -59,6 +59,13 @@ const cases: Case[] = [
   ['local/probe.ts', '#lambda/shared/http-handler', true],
   ['local/probe.ts', '#lib/config/load-config', true],
   ['local/probe.ts', '../service/src/app', false],
+  // Repository tools: themselves, reading what the app synthesizes rather than its code.
+  ['tools/diff/probe.ts', './template-diff', true],
+  ['tools/diff/probe.ts', '#tools/diff/allow-list', true],
+  ['tools/diff/probe.ts', '#lib/platform', false],
+  ['tools/diff/probe.ts', '../../lib/platform', false],
+  ['tools/diff/probe.ts', 'aws-cdk-lib', false],
+  ['lib/stacks/probe.ts', '#tools/diff/template-diff', false],
 ];
 
 interface Verdict {
