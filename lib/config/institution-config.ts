@@ -97,8 +97,19 @@ export const institutionConfigSchema = z
       service: z.strictObject({
         cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
         memoryMiB: z.number().int().positive(),
+        /** The floor auto scaling keeps, and the count a new service starts at. */
         minTasks: z.number().int().min(1),
-        maxTasks: z.number().int().min(1),
+        /**
+         * The ceiling auto scaling may reach. Defaults to 4, the ceiling of the video service this platform
+         * replaces, which carried the same institutions' traffic: a known bound on what a surge may cost.
+         */
+        maxTasks: z.number().int().min(1).default(4),
+        /**
+         * Average CPU (percent) auto scaling keeps the tasks at. Lower than the replaced service's 75: Node
+         * serves on one thread, so latency climbs well before a task's CPU is used up, and a new task takes a
+         * minute or two (image pull, start, two health checks) before it takes traffic.
+         */
+        targetCpuPercent: z.number().int().min(20).max(90).default(60),
       }),
       natGateways: z.number().int().min(1).max(2),
       /** Stage-wide API throttling: steady requests per second and the burst allowed above it. */

@@ -35,8 +35,6 @@ import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
 import { REPO_ROOT } from '../paths';
 
-// Scale out before a task saturates: Node serves on one thread, so latency climbs well before 100% CPU.
-const TARGET_CPU_PERCENT = 60;
 // Scale out fast for enrolment peaks; scale in slowly so a short lull does not drop warm tasks.
 const SCALE_OUT_COOLDOWN = Duration.seconds(60);
 const SCALE_IN_COOLDOWN = Duration.minutes(5);
@@ -233,7 +231,10 @@ export class CoreServiceStack extends Stack {
     this.service = new FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition,
-      desiredCount: sizing.minTasks,
+      // No desired count: CloudFormation would set it again on every deploy, dropping a service that auto
+      // scaling has scaled out back to the floor in the middle of a peak. Left out, a new service starts
+      // at one task and registering the scalable target below raises it to minTasks at once; later deploys
+      // keep whatever count is running.
       vpcSubnets: privateSubnets,
       assignPublicIp: false,
       securityGroups: [serviceSecurityGroup],
@@ -248,7 +249,7 @@ export class CoreServiceStack extends Stack {
       maxCapacity: sizing.maxTasks,
     });
     scaling.scaleOnCpuUtilization('Cpu', {
-      targetUtilizationPercent: TARGET_CPU_PERCENT,
+      targetUtilizationPercent: sizing.targetCpuPercent,
       scaleOutCooldown: SCALE_OUT_COOLDOWN,
       scaleInCooldown: SCALE_IN_COOLDOWN,
     });

@@ -34,6 +34,25 @@ describe('institution config', () => {
     expect(complianceOf(loadConfig('default'))).toEqual(COMPLIANCE_PROFILES.standard);
   });
 
+  it('fills in the core service’s scaling ceiling and CPU target a fork leaves out', () => {
+    expect(loadConfig('default').sizing.service).toEqual({
+      cpu: 256,
+      memoryMiB: 512,
+      minTasks: 1,
+      maxTasks: 2,
+      targetCpuPercent: 60,
+    });
+    const config = raw('default');
+    delete config.sizing.service.maxTasks;
+    expect(parseConfig(config, 'test.json').sizing.service).toMatchObject({
+      maxTasks: 4,
+      targetCpuPercent: 60,
+    });
+    expect(problemsOf((c) => (c.sizing.service.targetCpuPercent = 100))).toContain(
+      'sizing.service.targetCpuPercent',
+    );
+  });
+
   it('fills in the video limits a fork leaves out, field by field', () => {
     const defaults = {
       maxUploadGiB: 10,

@@ -1,5 +1,6 @@
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { InstitutionConfig } from '#lib/config/institution-config';
 import { loadConfig } from '#lib/config/load-config';
 import { buildPlatform, type Platform } from '#lib/platform';
 
@@ -11,10 +12,10 @@ export interface ResourceIn {
 }
 
 /**
- * The whole platform for one config, without bundling (the tests read templates, not code assets;
- * the CI synth and bench/synth bundle for real).
+ * The whole platform for one config (a name under config/, or a parsed config), without bundling (the tests
+ * read templates, not code assets; the CI synth and bench/synth bundle for real).
  */
-export function platformFor(configName = 'default'): {
+export function platformFor(config: string | InstitutionConfig = 'default'): {
   app: App;
   platform: Platform;
   template: (s: keyof Platform) => Template;
@@ -22,7 +23,7 @@ export function platformFor(configName = 'default'): {
   resourcesAnywhere: (type: string) => ResourceIn[];
 } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const platform = buildPlatform(app, loadConfig(configName));
+  const platform = buildPlatform(app, typeof config === 'string' ? loadConfig(config) : config);
   const cache = new Map<keyof Platform, Template>();
   const template = (s: keyof Platform) => {
     if (!cache.has(s)) cache.set(s, Template.fromStack(platform[s]));
