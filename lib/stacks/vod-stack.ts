@@ -25,7 +25,8 @@ import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyDocument, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
+import { CfnQueue } from 'aws-cdk-lib/aws-mediaconvert';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
@@ -44,6 +45,7 @@ import type { Construct } from 'constructs';
 import { ENV, EVENTS, VOD } from '#contracts/resources';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
+import { servicePrincipalFor } from '../service-principal';
 
 // S3 access logs are for incident forensics (who uploaded what, when); after 90 days they only cost money.
 const ACCESS_LOG_DAYS = 90;
@@ -63,13 +65,6 @@ const SIGNING_KEY_TIMEOUT = Duration.seconds(30);
 const CORS_MAX_AGE = Duration.hours(1);
 // Two years, the HSTS preload list's expectation.
 const HSTS_MAX_AGE = Duration.days(730);
-
-/**
- * The queue MediaConvert runs a job in when CreateJob names none. The start-transcode handler names none
- * (VOD.env has no queue), so the CreateJob grant and the job-error alarm (MediaConvert's metrics are per
- * queue) are about this one, which every MediaConvert user of the account and region shares.
- */
-const MEDIACONVERT_QUEUE = 'Default';
 
 export interface VodStackProps extends StackProps {
   /** The platform bus: `video.ready` and `video.failed` are published there. */
@@ -119,6 +114,11 @@ export class VodStack extends Stack {
   public readonly accessLogBucket: Bucket;
   /** The role MediaConvert assumes: reads `videos/*` of the upload bucket, writes `hls/*` of the output. */
   public readonly mediaConvertRole: Role;
+  /**
+   * The pipeline's own on-demand queue: every job names it, so its metrics (and the monitoring stack's
+   * job-error alarm) are this platform's alone, not the account's shared Default queue's.
+   */
+  public readonly transcodeQueue: CfnQueue;
   /** ARN of the MediaConvert queue the pipeline's jobs run in. */
   public readonly mediaConvertQueueArn: string;
   public readonly startTranscode: LmsFunction;
@@ -193,9 +193,17 @@ export class VodStack extends Stack {
       serverAccessLogsPrefix: 'renditions/',
     });
 
-    // --- MediaConvert's role: reads the uploaded videos, writes renditions, nothing else.
+    // --- MediaConvert: the platform's own queue, and the role its jobs run with.
+    this.transcodeQueue = new CfnQueue(this, 'TranscodeQueue', {
+      // CloudFormation creates on-demand queues only; reserved capacity is bought in the console.
+      pricingPlan: 'ON_DEMAND',
+      status: 'ACTIVE',
+      description: 'Transcoding jobs of this platform’s video pipeline',
+    });
+    this.mediaConvertQueueArn = this.transcodeQueue.attrArn;
+    // Reads the uploaded videos, writes renditions, nothing else; assumed only for jobs of this queue.
     this.mediaConvertRole = new Role(this, 'MediaConvertRole', {
-      assumedBy: new ServicePrincipal('mediaconvert.amazonaws.com'),
+      assumedBy: servicePrincipalFor(this, 'mediaconvert.amazonaws.com', this.mediaConvertQueueArn),
       description: 'Assumed by MediaConvert for the video pipeline: reads videos/, writes hls/',
       inlinePolicies: {
         transcode: new PolicyDocument({
@@ -222,12 +230,6 @@ export class VodStack extends Stack {
         reason: 'MediaConvert names playlists and segments itself; the hls/ prefix is the narrowest scope.',
       },
     );
-    this.mediaConvertQueueArn = this.formatArn({
-      service: 'mediaconvert',
-      resource: 'queues',
-      resourceName: MEDIACONVERT_QUEUE,
-    });
-
     // --- Upload -> MediaConvert job.
     this.transcodeDeadLetterQueue = this.deadLetterQueue(
       'TranscodeDeadLetters',
@@ -244,6 +246,7 @@ export class VodStack extends Stack {
         [VOD.env.uploadBucket]: this.uploadBucket.bucketName,
         [VOD.env.outputBucket]: this.outputBucket.bucketName,
         [VOD.env.mediaConvertRoleArn]: this.mediaConvertRole.roleArn,
+        [VOD.env.mediaConvertQueueArn]: this.mediaConvertQueueArn,
         [VOD.env.monthlyTranscodeMinutes]: String(props.video.monthlyTranscodeMinutes),
         // A file that is no video, or over the budget, is answered with video.failed instead of a job.
         [EVENTS.busNameEnv]: props.eventBus.eventBusName,

@@ -186,6 +186,17 @@ describe('vod stack', () => {
   });
 
   describe('MediaConvert', () => {
+    const queueArn = () => resolve(vod.mediaConvertQueueArn);
+
+    it('runs the pipeline’s jobs in a queue of its own, on demand, not the account’s shared Default', () => {
+      const queues = Object.entries(t.findResources('AWS::MediaConvert::Queue'));
+      expect(queues).toHaveLength(1);
+      const [[queueId, queue]] = queues as [[string, { Properties: Record<string, unknown> }]];
+      expect(queue.Properties).toMatchObject({ PricingPlan: 'ON_DEMAND', Status: 'ACTIVE' });
+      expect(queueArn()).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+      expect(JSON.stringify(t.toJSON())).not.toMatch(/queues\/Default/);
+    });
+
     it('gives MediaConvert’s role exactly: read videos/ of the uploads, write hls/ of the renditions', () => {
       const roles = Object.entries(t.findResources('AWS::IAM::Role')).filter(([, r]) =>
         JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('mediaconvert.amazonaws.com'),
@@ -195,7 +206,16 @@ describe('vod stack', () => {
       expect(role.Properties.AssumeRolePolicyDocument).toEqual({
         Version: '2012-10-17',
         Statement: [
-          { Effect: 'Allow', Principal: { Service: 'mediaconvert.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'mediaconvert.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            // Only for jobs of the pipeline's queue, in this account: no other queue's job may use it.
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': queueArn() },
+            },
+          },
         ],
       });
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -235,6 +255,7 @@ describe('vod stack', () => {
             [VOD.env.uploadBucket]: uploadRef(),
             [VOD.env.outputBucket]: outputRef(),
             [VOD.env.mediaConvertRoleArn]: resolve(vod.mediaConvertRole.roleArn),
+            [VOD.env.mediaConvertQueueArn]: resolve(vod.mediaConvertQueueArn),
             [ENV.idempotencyTable]: Match.objectLike({ 'Fn::ImportValue': Match.anyValue() }),
             [ENV.accessTable]: resolve(platform.data.tables.access.tableName),
             [EVENTS.busNameEnv]: resolve(platform.data.eventBus.eventBusName),
@@ -271,20 +292,7 @@ describe('vod stack', () => {
         {
           Effect: 'Allow',
           Action: 'mediaconvert:CreateJob',
-          Resource: {
-            'Fn::Join': [
-              '',
-              [
-                'arn:',
-                { Ref: 'AWS::Partition' },
-                ':mediaconvert:',
-                { Ref: 'AWS::Region' },
-                ':',
-                { Ref: 'AWS::AccountId' },
-                ':queues/Default',
-              ],
-            ],
-          },
+          Resource: resolve(vod.mediaConvertQueueArn),
         },
         // Probe has no resource-level permissions.
         { Effect: 'Allow', Action: 'mediaconvert:Probe', Resource: '*' },
