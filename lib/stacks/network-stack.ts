@@ -6,8 +6,10 @@ import {
   SubnetType,
   Vpc,
 } from 'aws-cdk-lib/aws-ec2';
+import { Role } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { servicePrincipalFor } from '../service-principal';
 
 export interface NetworkStackProps extends StackProps {
   /** One NAT gateway saves money in dev; two keep egress up when an AZ fails. */
@@ -52,8 +54,17 @@ export class NetworkStack extends Stack {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // The flow log's ARN would be a cycle (the flow log names the role), hence any flow log of this account.
+    const flowLogRole = new Role(this, 'FlowLogRole', {
+      assumedBy: servicePrincipalFor(
+        this,
+        'vpc-flow-logs.amazonaws.com',
+        this.formatArn({ service: 'ec2', resource: 'vpc-flow-log', resourceName: '*' }),
+      ),
+      description: 'Delivers the VPC flow log to its log group',
+    });
     this.vpc.addFlowLog('FlowLog', {
-      destination: FlowLogDestination.toCloudWatchLogs(flowLogs),
+      destination: FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogRole),
       trafficType: FlowLogTrafficType.REJECT,
     });
   }

@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { InstitutionConfig } from '#lib/config/institution-config';
 import { loadConfig } from '#lib/config/load-config';
 import { buildPlatform, type Platform } from '#lib/platform';
+import { REPO_ROOT } from '#lib/paths';
 
 /** One resource of a synthesized template, with the stack whose template holds it. */
 export interface ResourceIn {
@@ -60,3 +63,26 @@ export function refIn(stack: Stack, value: unknown): unknown {
 /** Deep equality of two template values, for filtering rules by their group ids. */
 export const sameRef = (a: unknown, b: unknown): boolean =>
   a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+
+/** A synthesized stack's template, as CloudFormation receives it. */
+export interface SynthesizedTemplate {
+  readonly stackName: string;
+  readonly resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+}
+
+/**
+ * Every stack's template for a config, synthesized as `cdk synth` does it: with cdk.json's feature flags
+ * (a bare `new App()` has none, and some flags add resources, such as the custom resource that locks the
+ * VPC's default security group), without bundling.
+ */
+export function synthesizedTemplates(configName: string): SynthesizedTemplate[] {
+  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  buildPlatform(app, loadConfig(configName));
+  return app.synth().stacks.map((s) => ({
+    stackName: s.stackName,
+    resources: (s.template as { Resources: SynthesizedTemplate['resources'] }).Resources,
+  }));
+}
