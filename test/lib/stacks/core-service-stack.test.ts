@@ -2,7 +2,6 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CORE_SERVICE, ENV, EVENTS } from '#contracts/resources';
 import { COMPLIANCE_PROFILE_ENV, COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
-import { institutionConfigSchema } from '#lib/config/institution-config';
 import { loadConfig } from '#lib/config/load-config';
 import { platformFor, refIn, sameRef } from '../platform-fixture';
 
@@ -288,13 +287,8 @@ describe('core-service stack', () => {
       });
     });
 
-    it('takes the CPU target and the task ceiling from the config, 60% and 4 tasks unless set', () => {
+    it('takes the CPU target and the task ceiling from the config', () => {
       const config = loadConfig('example-academy');
-      const { maxTasks: _max, targetCpuPercent: _target, ...rest } = config.sizing.service;
-      expect(institutionConfigSchema.shape.sizing.shape.service.parse(rest)).toMatchObject({
-        maxTasks: 4,
-        targetCpuPercent: 60,
-      });
       const tuned = platformFor({
         ...config,
         sizing: {
