@@ -1,4 +1,12 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import {
+  type CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import {
@@ -44,6 +52,9 @@ const DEREGISTRATION_DELAY = Duration.seconds(15);
 const HEALTH_CHECK_INTERVAL = Duration.seconds(15);
 // Migrations run before new tasks start; a long one must not be cut short by the trigger's 2 min default.
 const MIGRATION_TIMEOUT = Duration.minutes(5);
+// How long CloudFormation waits for the trigger's answer: the migration's timeout, the trigger's own retries
+// while a new role's permissions propagate (up to a minute) and a margin, instead of the default hour.
+const MIGRATION_SERVICE_TIMEOUT = Duration.minutes(10);
 // ALB access logs are for incident forensics; after 90 days they only cost money.
 const ACCESS_LOG_DAYS = 90;
 // An event is handled in milliseconds; a minute covers a slow database before SQS redelivers it.
@@ -258,7 +269,7 @@ export class CoreServiceStack extends Stack {
     // to its new task definition only afterwards. A failure fails and rolls back the deploy while the old
     // tasks keep serving. Old tasks also run against the new schema during a rollout: migrations must be
     // backward compatible (expand, then contract in a later release).
-    new Trigger(this, 'Migrate', {
+    const migrate = new Trigger(this, 'Migrate', {
       handler: this.migration.function,
       executeOnHandlerChange: true,
       timeout: MIGRATION_TIMEOUT,
@@ -266,6 +277,9 @@ export class CoreServiceStack extends Stack {
       executeAfter: [database, migrationSecurityGroup, this.migration],
       executeBefore: [this.service],
     });
+    // Trigger takes no service timeout of its own; its custom resource is the child CDK names Default.
+    const migrateResource = migrate.node.findChild('Default').node.defaultChild as CfnResource;
+    migrateResource.addPropertyOverride('ServiceTimeout', String(MIGRATION_SERVICE_TIMEOUT.toSeconds()));
 
     // --- The internal load balancer, the VPC link's target.
     this.albSecurityGroup = new SecurityGroup(this, 'AlbSecurityGroup', {

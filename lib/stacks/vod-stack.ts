@@ -61,6 +61,9 @@ const HANDLER_RETRY_ATTEMPTS = 2;
 const START_TRANSCODE_TIMEOUT = Duration.seconds(30);
 // RSA key generation and two Secrets Manager calls, once per deploy.
 const SIGNING_KEY_TIMEOUT = Duration.seconds(30);
+// How long CloudFormation waits for the key function's answer, instead of an hour when it crashed without
+// one: its timeout, and room for Lambda's own retries of an asynchronous run that failed (after 1 and 2 min).
+const SIGNING_KEY_SERVICE_TIMEOUT = Duration.minutes(5);
 // Browsers may cache a CORS answer this long; the allowed origins change only with a deploy.
 const CORS_MAX_AGE = Duration.hours(1);
 // Two years, the HSTS preload list's expectation.
@@ -372,6 +375,7 @@ export class VodStack extends Stack {
     const signingKey = new CustomResource(this, 'SigningKey', {
       serviceToken: signingKeyFunction.function.functionArn,
       resourceType: 'Custom::CloudFrontSigningKey',
+      serviceTimeout: SIGNING_KEY_SERVICE_TIMEOUT,
       properties: { SecretArn: this.signingKeySecret.secretArn },
     });
     const publicKey = new PublicKey(this, 'PlaybackPublicKey', {

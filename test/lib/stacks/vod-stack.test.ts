@@ -480,6 +480,7 @@ describe('vod stack', () => {
       });
       expect(signingKey!.Properties).toEqual({
         ServiceToken: resolve(signingKeyFunction().function.functionArn),
+        ServiceTimeout: '300',
         SecretArn: resolve(vod.signingKeySecret.secretArn),
       });
       t.hasResourceProperties('AWS::CloudFront::Distribution', {
