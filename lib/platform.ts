@@ -58,7 +58,8 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
   const network = new NetworkStack(app, name('network'), {
     ...common,
     description: `${config.institution.name}: VPC`,
-    natGateways: config.sizing.natGateways,
+    natGateways: config.sizing.network.natGateways,
+    interfaceEndpoints: config.sizing.network.interfaceEndpoints,
     availabilityZones:
       config.availabilityZones ?? (config.region ? [`${config.region}a`, `${config.region}b`] : undefined),
   });

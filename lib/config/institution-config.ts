@@ -111,7 +111,17 @@ export const institutionConfigSchema = z
          */
         targetCpuPercent: z.number().int().min(20).max(90).default(60),
       }),
-      natGateways: z.number().int().min(1).max(2),
+      /** The VPC's way out to AWS's APIs and the internet. */
+      network: z.strictObject({
+        /** One NAT gateway (in one zone) saves money; two keep egress up in the zone that survives. */
+        natGateways: z.union([z.literal(1), z.literal(2)]),
+        /**
+         * Interface endpoints in both zones for the AWS APIs the core service and the VPC's Lambdas call
+         * (ECR, CloudWatch Logs, Secrets Manager, SQS, EventBridge): they keep working when a NAT gateway's
+         * zone fails, and their traffic costs less per GB than the NAT's; each costs an hourly fee per zone.
+         */
+        interfaceEndpoints: z.boolean().default(false),
+      }),
       /** Stage-wide API throttling: steady requests per second and the burst allowed above it. */
       api: z
         .strictObject({
@@ -253,6 +263,17 @@ export const institutionConfigSchema = z
         code: 'custom',
         path: ['retention', 'keepStatefulData'],
         message: 'must be true in prod: deleting a stack must never delete learners’ records',
+      });
+    }
+    const network = c.sizing.network;
+    if (c.stage === 'prod' && network.natGateways === 1 && !network.interfaceEndpoints) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sizing', 'network'],
+        message:
+          'prod needs natGateways: 2 or interfaceEndpoints: true: with one NAT gateway and no endpoints, a ' +
+          'failure of its zone cuts the other zone off ECR, Secrets Manager, CloudWatch Logs, SQS and ' +
+          'EventBridge, so the core service can neither start tasks nor serve',
       });
     }
     if (c.stage === 'prod' && c.cors.allowedOrigins.some((o) => o.startsWith('http:'))) {

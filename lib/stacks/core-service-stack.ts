@@ -354,7 +354,10 @@ export class CoreServiceStack extends Stack {
   }
 }
 
-/** AWS APIs and Cognito's JWKS are public HTTPS endpoints, reached through the NAT gateways (S3 by endpoint). */
+/**
+ * AWS APIs and Cognito's JWKS are HTTPS endpoints: public ones reached through the NAT gateways, or the
+ * VPC's interface endpoints where the config has them (S3 always by its gateway endpoint).
+ */
 function allowHttpsOut(group: SecurityGroup, what: string): void {
   group.addEgressRule(Peer.anyIpv4(), Port.tcp(443), `HTTPS to ${what}`);
 }

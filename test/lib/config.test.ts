@@ -53,6 +53,16 @@ describe('institution config', () => {
     );
   });
 
+  it('accepts prod with one NAT gateway when the interface endpoints keep AWS’s APIs within reach', () => {
+    const config = raw('example-academy');
+    config.sizing.network = { natGateways: 1, interfaceEndpoints: true };
+    expect(parseConfig(config, 'test.json').sizing.network).toEqual({
+      natGateways: 1,
+      interfaceEndpoints: true,
+    });
+    expect(loadConfig('default').sizing.network).toEqual({ natGateways: 1, interfaceEndpoints: false });
+  });
+
   it('fills in the video limits a fork leaves out, field by field', () => {
     const defaults = {
       maxUploadGiB: 10,
@@ -160,6 +170,21 @@ describe('institution config', () => {
       (c: RawConfig) =>
         Object.assign(c, { stage: 'prod', cors: { allowedOrigins: ['https://a.example.com'] } }),
       'retention.keepStatefulData',
+    ],
+    [
+      'prod with one NAT gateway and no interface endpoints',
+      (c: RawConfig) =>
+        Object.assign(c, {
+          stage: 'prod',
+          cors: { allowedOrigins: ['https://a.example.com'] },
+          retention: { ...c.retention, keepStatefulData: true },
+        }),
+      'sizing.network: prod needs natGateways: 2 or interfaceEndpoints: true',
+    ],
+    [
+      'three NAT gateways',
+      (c: RawConfig) => (c.sizing.network = { natGateways: 3 }),
+      'sizing.network.natGateways',
     ],
     [
       'prod with an http origin',
