@@ -158,6 +158,24 @@ export const institutionConfigSchema = z
          * watches.
          */
         playbackCookieMinutes: z.number().int().min(1).max(60).default(10),
+        /**
+         * Generations of the key pair that signs playback cookies: those whose public keys the distribution
+         * trusts (one, or two during a rotation), and the one the playback route signs with. To rotate, deploy
+         * `trusted: [n, n+1]` (the new key is made and trusted, nothing signs with it yet), then
+         * `signWith: n+1`, then, once cookies the old key signed have expired, `trusted: [n+1]`.
+         */
+        signingKeys: z
+          .strictObject({
+            trusted: z.array(z.number().int().min(1)).min(1).max(2),
+            signWith: z.number().int().min(1),
+          })
+          .refine((k) => k.trusted.includes(k.signWith), {
+            message: 'signWith must be one of the trusted generations',
+          })
+          .refine((k) => new Set(k.trusted).size === k.trusted.length, {
+            message: 'trusted lists a generation twice',
+          })
+          .default({ trusted: [1], signWith: 1 }),
       })
       // `prefault`, not `default`: the empty block is parsed, so each field gets its own default.
       .prefault({}),

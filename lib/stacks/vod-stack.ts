@@ -1,12 +1,4 @@
-import {
-  CfnOutput,
-  CustomResource,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Validations,
-} from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   CachePolicy,
@@ -15,7 +7,6 @@ import {
   HeadersReferrerPolicy,
   HttpVersion,
   KeyGroup,
-  PublicKey,
   ResponseHeadersPolicy,
   SecurityPolicyProtocol,
   ViewerProtocolPolicy,
@@ -39,12 +30,13 @@ import {
   HttpMethods,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV, EVENTS, VOD } from '#contracts/resources';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
+import { PlaybackSigningKeys } from '../constructs/playback-signing-keys';
 import { servicePrincipalFor } from '../service-principal';
 
 // S3 access logs are for incident forensics (who uploaded what, when); after 90 days they only cost money.
@@ -59,11 +51,6 @@ const HANDLER_RETRY_ATTEMPTS = 2;
 // Probe, a DynamoDB transaction, CreateJob and the idempotency record take a few seconds at most; the rest
 // is cold start, SDK retries and retried transaction conflicts.
 const START_TRANSCODE_TIMEOUT = Duration.seconds(30);
-// RSA key generation and two Secrets Manager calls, once per deploy.
-const SIGNING_KEY_TIMEOUT = Duration.seconds(30);
-// How long CloudFormation waits for the key function's answer, instead of an hour when it crashed without
-// one: its timeout, and room for Lambda's own retries of an asynchronous run that failed (after 1 and 2 min).
-const SIGNING_KEY_SERVICE_TIMEOUT = Duration.minutes(5);
 // Browsers may cache a CORS answer this long; the allowed origins change only with a deploy.
 const CORS_MAX_AGE = Duration.hours(1);
 // Two years, the HSTS preload list's expectation.
@@ -136,9 +123,11 @@ export class VodStack extends Stack {
    * playback URLs and cookies are for.
    */
   public readonly playbackUrl: string;
-  /** Holds the private key (PKCS#8 PEM, the whole secret string) that signs playback cookies. */
+  /** Every trusted generation of the key pair that signs playback cookies (config `video.signingKeys`). */
+  public readonly signingKeys: PlaybackSigningKeys;
+  /** Holds the private key (PKCS#8 PEM, the whole secret string) the playback route signs cookies with. */
   public readonly signingKeySecret: Secret;
-  /** The public key's id: the `CloudFront-Key-Pair-Id` of every signed cookie. */
+  /** Its public key's id: the `CloudFront-Key-Pair-Id` of every signed cookie. */
   public readonly signingKeyPairId: string;
   public readonly keyGroup: KeyGroup;
   /** The config's limits, for the upload and playback routes that enforce them. */
@@ -352,41 +341,23 @@ export class VodStack extends Stack {
     });
     this.functionsForMonitoring = [this.startTranscode, this.publishJobState];
 
-    // --- Playback signing key: generated at deploy, the private half only ever in Secrets Manager.
-    this.signingKeySecret = new Secret(this, 'SigningKeySecret', {
-      description: 'Private key (PEM) that signs CloudFront playback cookies; written at deploy time',
+    // --- Playback signing keys: generated at deploy, the private halves only ever in Secrets Manager.
+    this.signingKeys = new PlaybackSigningKeys(this, 'SigningKeys', {
+      ...props.video.signingKeys,
+      logRetention: props.logRetention,
       removalPolicy,
     });
-    Validations.of(this.signingKeySecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'A CloudFront signing key is rotated by adding a second public key to the key group before ' +
-        'signing with it, which single-step Secrets Manager rotation cannot do; rotation is a deploy.',
-    });
-    const signingKeyFunction = new LmsFunction(this, 'CreateSigningKey', {
-      handler: 'vod/create-signing-key',
-      serviceName: 'vod',
-      description: 'Generates the playback signing key pair at deploy time',
-      logRetention: props.logRetention,
-      timeout: SIGNING_KEY_TIMEOUT,
-    });
-    this.signingKeySecret.grantRead(signingKeyFunction.function);
-    this.signingKeySecret.grantWrite(signingKeyFunction.function);
-    const signingKey = new CustomResource(this, 'SigningKey', {
-      serviceToken: signingKeyFunction.function.functionArn,
-      resourceType: 'Custom::CloudFrontSigningKey',
-      serviceTimeout: SIGNING_KEY_SERVICE_TIMEOUT,
-      properties: { SecretArn: this.signingKeySecret.secretArn },
-    });
-    const publicKey = new PublicKey(this, 'PlaybackPublicKey', {
-      encodedKey: signingKey.getAttString('PublicKeyPem'),
-      comment: 'Verifies signed playback cookies',
-    });
-    this.signingKeyPairId = publicKey.publicKeyId;
-    this.keyGroup = new KeyGroup(this, 'PlaybackKeyGroup', {
-      items: [publicKey],
-      comment: 'Keys whose signed cookies the video distribution accepts',
-    });
+    this.signingKeySecret = this.signingKeys.signingSecret;
+    this.signingKeyPairId = this.signingKeys.signingKeyPairId;
+    this.keyGroup = this.signingKeys.keyGroup;
+    // Every trusted generation stays exported, not only the signer's that the api stack imports: when the
+    // signer moves on, this stack deploys first, and CloudFormation refuses to drop an export that the api
+    // stack still imports until its own update. A generation's exports go when it is no longer trusted, a
+    // deploy after the api stack stopped importing them.
+    for (const { secret, publicKey } of this.signingKeys.generations.values()) {
+      this.exportValue(secret.secretArn);
+      this.exportValue(publicKey.publicKeyId);
+    }
 
     // --- Playback through CloudFront.
     const domain = props.playbackDomain;

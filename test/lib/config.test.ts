@@ -69,6 +69,7 @@ describe('institution config', () => {
       abortIncompleteUploadDays: 7,
       monthlyTranscodeMinutes: 6000,
       playbackCookieMinutes: 10,
+      signingKeys: { trusted: [1], signWith: 1 },
     };
     expect(loadConfig('default').video).toEqual(defaults);
     expect(loadConfig('example-academy').video).toEqual(defaults);
@@ -158,6 +159,16 @@ describe('institution config', () => {
       'a playback cookie valid for hours',
       (c: RawConfig) => (c.video = { playbackCookieMinutes: 240 }),
       'video.playbackCookieMinutes',
+    ],
+    [
+      'signing with a key the distribution does not trust',
+      (c: RawConfig) => (c.video = { signingKeys: { trusted: [1], signWith: 2 } }),
+      'video.signingKeys: signWith must be one of the trusted generations',
+    ],
+    [
+      'trusting three signing keys',
+      (c: RawConfig) => (c.video = { signingKeys: { trusted: [1, 2, 3], signWith: 2 } }),
+      'video.signingKeys.trusted',
     ],
     [
       'an unknown video field',
