@@ -188,6 +188,8 @@ export const VOD = {
     outputBucket: 'VOD_OUTPUT_BUCKET',
     /** The role MediaConvert assumes to read uploads and write renditions. */
     mediaConvertRoleArn: 'VOD_MEDIACONVERT_ROLE_ARN',
+    /** The platform's own MediaConvert queue, which every job names (never the account's shared Default). */
+    mediaConvertQueueArn: 'VOD_MEDIACONVERT_QUEUE_ARN',
     /** The largest upload accepted, in bytes: the config's `video.maxUploadGiB`. */
     maxUploadBytes: 'VOD_MAX_UPLOAD_BYTES',
     /** Minutes of source video an institution may have transcoded per calendar month (UTC): the config's. */

@@ -1,5 +1,6 @@
-import { type App, Duration, Tags } from 'aws-cdk-lib';
+import { type App, Aspects, Duration, Tags } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BoundedCustomResources } from './bounded-custom-resources';
 import { complianceOf, type InstitutionConfig, selfSignUpOf } from './config/institution-config';
 import { AccessStack } from './stacks/access-stack';
 import { ApiStack } from './stacks/api-stack';
@@ -62,7 +63,8 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
   const network = new NetworkStack(app, name('network'), {
     ...common,
     description: `${config.institution.name}: VPC`,
-    natGateways: config.sizing.natGateways,
+    natGateways: config.sizing.network.natGateways,
+    interfaceEndpoints: config.sizing.network.interfaceEndpoints,
     availabilityZones:
       config.availabilityZones ?? (config.region ? [`${config.region}a`, `${config.region}b`] : undefined),
   });
@@ -238,6 +240,8 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
         })
       : undefined;
 
+  // CloudFormation waits an hour for a custom resource that never answers; CDK's own ones get a bound here.
+  Aspects.of(app).add(new BoundedCustomResources());
   Tags.of(app).add('lms:institution', slug);
   Tags.of(app).add('lms:stage', config.stage);
   return {

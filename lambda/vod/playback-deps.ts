@@ -7,8 +7,9 @@ import type { DownloadDeps, PlaybackDeps } from './playback';
 import { vodS3Client } from './upload-deps';
 
 /**
- * How long a warm function keeps the signing key. Rotating it means adding a second public key to the key
- * group first (see the vod stack), so a key cached for minutes is still trusted while it is replaced.
+ * How long a warm function keeps the signing key. A rotation (config `video.signingKeys`) trusts the next
+ * key before anything signs with it and the old one until its cookies have expired, so a key cached for
+ * minutes is still trusted while it is replaced.
  */
 const KEY_CACHE_SECONDS = 300;
 

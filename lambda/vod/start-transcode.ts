@@ -26,6 +26,8 @@ export { contentIdOf, parseObjectCreated, type Upload };
 export interface TranscodeDeps {
   readonly mediaConvert: MediaConvertClient;
   readonly roleArn: string;
+  /** The vod stack's queue: jobs of this platform only. */
+  readonly queueArn: string;
   readonly outputBucket: string;
 }
 
@@ -57,6 +59,7 @@ export async function submitTranscode(
         outputBucket: deps.outputBucket,
         contentId: upload.contentId,
         roleArn: deps.roleArn,
+        queueArn: deps.queueArn,
         uploadBucket: upload.bucket,
         sourceKey: upload.key,
         // MediaConvert's own duplicate guard (one minute wide): the same object always yields the same token.
@@ -178,10 +181,14 @@ export async function startTranscode(
   return { outcome: 'submitted', ...(await submitTranscode(deps, upload)) };
 }
 
-function vodEnv(): Pick<StartTranscodeDeps, 'roleArn' | 'outputBucket' | 'monthlyTranscodeMinutes'> {
-  const env = readVodEnv('mediaConvertRoleArn', 'outputBucket');
+function vodEnv(): Pick<
+  StartTranscodeDeps,
+  'roleArn' | 'queueArn' | 'outputBucket' | 'monthlyTranscodeMinutes'
+> {
+  const env = readVodEnv('mediaConvertRoleArn', 'mediaConvertQueueArn', 'outputBucket');
   return {
     roleArn: env.mediaConvertRoleArn,
+    queueArn: env.mediaConvertQueueArn,
     outputBucket: env.outputBucket,
     monthlyTranscodeMinutes: readVodCount('monthlyTranscodeMinutes'),
   };

@@ -49,6 +49,12 @@ export interface TranscodeJobParams {
   readonly contentId: string;
   /** The role MediaConvert assumes to read the upload and write the renditions. */
   readonly roleArn: string;
+  /**
+   * The platform's own queue. Without one, MediaConvert runs the job in the account's Default queue, which
+   * every workload of the account shares: its error metrics would mix theirs in, and the role's trust
+   * policy admits jobs of this queue only.
+   */
+  readonly queueArn: string;
   /** The upload's bucket and key, echoed back in the job's state-change events. */
   readonly uploadBucket: string;
   readonly sourceKey: string;
@@ -114,6 +120,7 @@ function hlsOutput(rung: Rung): Output {
 export function buildTranscodeJob(p: TranscodeJobParams): CreateJobCommandInput {
   const destination = `s3://${p.outputBucket}/${outputPrefixFor(p.contentId)}`;
   return {
+    Queue: p.queueArn,
     Role: p.roleArn,
     ClientRequestToken: p.clientRequestToken,
     // Echoed in every state-change event: the job-state handler reads the content id, and on ERROR releases

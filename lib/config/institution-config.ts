@@ -137,10 +137,31 @@ export const institutionConfigSchema = z
       service: z.strictObject({
         cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
         memoryMiB: z.number().int().positive(),
+        /** The floor auto scaling keeps, and the count a new service starts at. */
         minTasks: z.number().int().min(1),
-        maxTasks: z.number().int().min(1),
+        /**
+         * The ceiling auto scaling may reach. Defaults to 4, the ceiling of the video service this platform
+         * replaces, which carried the same institutions' traffic: a known bound on what a surge may cost.
+         */
+        maxTasks: z.number().int().min(1).default(4),
+        /**
+         * Average CPU (percent) auto scaling keeps the tasks at. Lower than the replaced service's 75: Node
+         * serves on one thread, so latency climbs well before a task's CPU is used up, and a new task takes a
+         * minute or two (image pull, start, two health checks) before it takes traffic.
+         */
+        targetCpuPercent: z.number().int().min(20).max(90).default(60),
       }),
-      natGateways: z.number().int().min(1).max(2),
+      /** The VPC's way out to AWS's APIs and the internet. */
+      network: z.strictObject({
+        /** One NAT gateway (in one zone) saves money; two keep egress up in the zone that survives. */
+        natGateways: z.union([z.literal(1), z.literal(2)]),
+        /**
+         * Interface endpoints in both zones for the AWS APIs the core service and the VPC's Lambdas call
+         * (ECR, CloudWatch Logs, Secrets Manager, SQS, EventBridge): they keep working when a NAT gateway's
+         * zone fails, and their traffic costs less per GB than the NAT's; each costs an hourly fee per zone.
+         */
+        interfaceEndpoints: z.boolean().default(false),
+      }),
       /** Stage-wide API throttling: steady requests per second and the burst allowed above it. */
       api: z
         .strictObject({
@@ -177,6 +198,24 @@ export const institutionConfigSchema = z
          * watches.
          */
         playbackCookieMinutes: z.number().int().min(1).max(60).default(10),
+        /**
+         * Generations of the key pair that signs playback cookies: those whose public keys the distribution
+         * trusts (one, or two during a rotation), and the one the playback route signs with. To rotate, deploy
+         * `trusted: [n, n+1]` (the new key is made and trusted, nothing signs with it yet), then
+         * `signWith: n+1`, then, once cookies the old key signed have expired, `trusted: [n+1]`.
+         */
+        signingKeys: z
+          .strictObject({
+            trusted: z.array(z.number().int().min(1)).min(1).max(2),
+            signWith: z.number().int().min(1),
+          })
+          .refine((k) => k.trusted.includes(k.signWith), {
+            message: 'signWith must be one of the trusted generations',
+          })
+          .refine((k) => new Set(k.trusted).size === k.trusted.length, {
+            message: 'trusted lists a generation twice',
+          })
+          .default({ trusted: [1], signWith: 1 }),
       })
       // `prefault`, not `default`: the empty block is parsed, so each field gets its own default.
       .prefault({}),
@@ -294,6 +333,17 @@ export const institutionConfigSchema = z
         code: 'custom',
         path: ['retention', 'keepStatefulData'],
         message: 'must be true in prod: deleting a stack must never delete learners’ records',
+      });
+    }
+    const network = c.sizing.network;
+    if (c.stage === 'prod' && network.natGateways === 1 && !network.interfaceEndpoints) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sizing', 'network'],
+        message:
+          'prod needs natGateways: 2 or interfaceEndpoints: true: with one NAT gateway and no endpoints, a ' +
+          'failure of its zone cuts the other zone off ECR, Secrets Manager, CloudWatch Logs, SQS and ' +
+          'EventBridge, so the core service can neither start tasks nor serve',
       });
     }
     if (c.stage === 'prod' && c.cors.allowedOrigins.some((o) => o.startsWith('http:'))) {

@@ -10,6 +10,9 @@ import { LmsFunction } from './lms-function';
 export const PLAYBACK_KEY_OWNER_TAG = 'lms:live-owner';
 // EC key generation, a Secrets Manager write and an IVS import, once per deploy; IVS may throttle.
 const TIMEOUT = Duration.seconds(30);
+// How long CloudFormation waits for the function's answer, instead of an hour when it crashed without one:
+// its timeout, and room for Lambda's own retries of an asynchronous run that failed (after 1 and 2 minutes).
+const SERVICE_TIMEOUT = Duration.minutes(5);
 
 export interface IvsPlaybackKeyProps {
   /** Prefix of IVS resource names: the key pair is `<namePrefix>-playback`, tagged with it. */
@@ -98,6 +101,7 @@ export class IvsPlaybackKey extends Construct {
     const keyPair = new CustomResource(this, 'KeyPair', {
       serviceToken: this.keyFunction.function.functionArn,
       resourceType: 'Custom::IvsPlaybackKeyPair',
+      serviceTimeout: SERVICE_TIMEOUT,
       properties: {
         SecretArn: this.secret.secretArn,
         KeyPairName: `${props.namePrefix}-playback`,

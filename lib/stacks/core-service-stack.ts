@@ -1,4 +1,13 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  type CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import {
@@ -35,8 +44,6 @@ import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
 import { REPO_ROOT } from '../paths';
 
-// Scale out before a task saturates: Node serves on one thread, so latency climbs well before 100% CPU.
-const TARGET_CPU_PERCENT = 60;
 // Scale out fast for enrolment peaks; scale in slowly so a short lull does not drop warm tasks.
 const SCALE_OUT_COOLDOWN = Duration.seconds(60);
 const SCALE_IN_COOLDOWN = Duration.minutes(5);
@@ -46,6 +53,9 @@ const DEREGISTRATION_DELAY = Duration.seconds(15);
 const HEALTH_CHECK_INTERVAL = Duration.seconds(15);
 // Migrations run before new tasks start; a long one must not be cut short by the trigger's 2 min default.
 const MIGRATION_TIMEOUT = Duration.minutes(5);
+// How long CloudFormation waits for the trigger's answer: the migration's timeout, the trigger's own retries
+// while a new role's permissions propagate (up to a minute) and a margin, instead of the default hour.
+const MIGRATION_SERVICE_TIMEOUT = Duration.minutes(10);
 // ALB access logs are for incident forensics; after 90 days they only cost money.
 const ACCESS_LOG_DAYS = 90;
 // An event is handled in milliseconds; a minute covers a slow database before SQS redelivers it.
@@ -238,7 +248,10 @@ export class CoreServiceStack extends Stack {
     this.service = new FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition,
-      desiredCount: sizing.minTasks,
+      // No desired count: CloudFormation would set it again on every deploy, dropping a service that auto
+      // scaling has scaled out back to the floor in the middle of a peak. Left out, a new service starts
+      // at one task and registering the scalable target below raises it to minTasks at once; later deploys
+      // keep whatever count is running.
       vpcSubnets: privateSubnets,
       assignPublicIp: false,
       securityGroups: [serviceSecurityGroup],
@@ -253,7 +266,7 @@ export class CoreServiceStack extends Stack {
       maxCapacity: sizing.maxTasks,
     });
     scaling.scaleOnCpuUtilization('Cpu', {
-      targetUtilizationPercent: TARGET_CPU_PERCENT,
+      targetUtilizationPercent: sizing.targetCpuPercent,
       scaleOutCooldown: SCALE_OUT_COOLDOWN,
       scaleInCooldown: SCALE_IN_COOLDOWN,
     });
@@ -262,7 +275,7 @@ export class CoreServiceStack extends Stack {
     // to its new task definition only afterwards. A failure fails and rolls back the deploy while the old
     // tasks keep serving. Old tasks also run against the new schema during a rollout: migrations must be
     // backward compatible (expand, then contract in a later release).
-    new Trigger(this, 'Migrate', {
+    const migrate = new Trigger(this, 'Migrate', {
       handler: this.migration.function,
       executeOnHandlerChange: true,
       timeout: MIGRATION_TIMEOUT,
@@ -270,6 +283,9 @@ export class CoreServiceStack extends Stack {
       executeAfter: [database, migrationSecurityGroup, this.migration],
       executeBefore: [this.service],
     });
+    // Trigger takes no service timeout of its own; its custom resource is the child CDK names Default.
+    const migrateResource = migrate.node.findChild('Default').node.defaultChild as CfnResource;
+    migrateResource.addPropertyOverride('ServiceTimeout', String(MIGRATION_SERVICE_TIMEOUT.toSeconds()));
 
     // --- The internal load balancer, the VPC link's target.
     this.albSecurityGroup = new SecurityGroup(this, 'AlbSecurityGroup', {
@@ -348,7 +364,10 @@ export class CoreServiceStack extends Stack {
   }
 }
 
-/** AWS APIs and Cognito's JWKS are public HTTPS endpoints, reached through the NAT gateways (S3 by endpoint). */
+/**
+ * AWS APIs and Cognito's JWKS are HTTPS endpoints: public ones reached through the NAT gateways, or the
+ * VPC's interface endpoints where the config has them (S3 always by its gateway endpoint).
+ */
 function allowHttpsOut(group: SecurityGroup, what: string): void {
   group.addEgressRule(Peer.anyIpv4(), Port.tcp(443), `HTTPS to ${what}`);
 }

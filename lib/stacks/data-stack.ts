@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { InstanceType, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { ManagedPolicy, Role } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, SecretRotation, SecretRotationApplication } from 'aws-cdk-lib/aws-secretsmanager';
 import {
@@ -16,6 +17,7 @@ import {
 import type { Construct } from 'constructs';
 import { type CoreTableName, TABLES, type TableName, type TableSpec } from '#contracts/resources';
 import type { InstitutionConfig } from '../config/institution-config';
+import { servicePrincipalFor } from '../service-principal';
 
 export interface DataStackProps extends StackProps {
   readonly vpc: IVpc;
@@ -46,6 +48,28 @@ export class DataStack extends Stack {
     super(scope, id, props);
     const removalPolicy = props.keepStatefulData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
+    // Enhanced monitoring's role, assumable only for this account's DB instances (the instance's own ARN
+    // would be a cycle: the instance names the role).
+    const monitoringRole = new Role(this, 'PostgresMonitoringRole', {
+      assumedBy: servicePrincipalFor(
+        this,
+        'monitoring.rds.amazonaws.com',
+        this.formatArn({
+          service: 'rds',
+          resource: 'db',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ),
+      description: 'Delivers RDS enhanced monitoring metrics of the core database to CloudWatch Logs',
+      managedPolicies: [
+        ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole'),
+      ],
+    });
+    Validations.of(monitoringRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+      reason: 'The AWS-maintained policy RDS enhanced monitoring requires; it grants only log delivery.',
+    });
     this.database = new DatabaseInstance(this, 'Postgres', {
       // Major version only: RDS applies the newest minor and keeps it patched.
       engine: DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.of('17', '17') }),
@@ -68,6 +92,7 @@ export class DataStack extends Stack {
       cloudwatchLogsExports: ['postgresql', 'upgrade'],
       cloudwatchLogsRetention: props.logRetention,
       monitoringInterval: Duration.seconds(60),
+      monitoringRole,
     });
     // Rotation runs in private subnets with egress so it can reach Secrets Manager.
     const rotationSubnets = { subnetType: SubnetType.PRIVATE_WITH_EGRESS };
@@ -92,10 +117,6 @@ export class DataStack extends Stack {
     Validations.of(this.database).acknowledge({
       id: 'AwsSolutions-RDS11',
       reason: 'The default port is kept: the database is reachable only from the VPC, by security group.',
-    });
-    Validations.of(this.database.node.findChild('MonitoringRole')).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
-      reason: 'The AWS-maintained policy RDS enhanced monitoring requires; it grants only log delivery.',
     });
     // CDK's log-retention custom resource sets retention on the log groups RDS creates for its exports.
     const logRetention = this.node.children.find((c) => c.node.id.startsWith('LogRetention'));

@@ -1,12 +1,4 @@
-import {
-  CfnOutput,
-  CustomResource,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Validations,
-} from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   CachePolicy,
@@ -15,7 +7,6 @@ import {
   HeadersReferrerPolicy,
   HttpVersion,
   KeyGroup,
-  PublicKey,
   ResponseHeadersPolicy,
   SecurityPolicyProtocol,
   ViewerProtocolPolicy,
@@ -25,7 +16,8 @@ import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyDocument, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
+import { CfnQueue } from 'aws-cdk-lib/aws-mediaconvert';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
@@ -38,12 +30,14 @@ import {
   HttpMethods,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV, EVENTS, VOD } from '#contracts/resources';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
+import { PlaybackSigningKeys } from '../constructs/playback-signing-keys';
+import { servicePrincipalFor } from '../service-principal';
 
 // S3 access logs are for incident forensics (who uploaded what, when); after 90 days they only cost money.
 const ACCESS_LOG_DAYS = 90;
@@ -57,19 +51,10 @@ const HANDLER_RETRY_ATTEMPTS = 2;
 // Probe, a DynamoDB transaction, CreateJob and the idempotency record take a few seconds at most; the rest
 // is cold start, SDK retries and retried transaction conflicts.
 const START_TRANSCODE_TIMEOUT = Duration.seconds(30);
-// RSA key generation and two Secrets Manager calls, once per deploy.
-const SIGNING_KEY_TIMEOUT = Duration.seconds(30);
 // Browsers may cache a CORS answer this long; the allowed origins change only with a deploy.
 const CORS_MAX_AGE = Duration.hours(1);
 // Two years, the HSTS preload list's expectation.
 const HSTS_MAX_AGE = Duration.days(730);
-
-/**
- * The queue MediaConvert runs a job in when CreateJob names none. The start-transcode handler names none
- * (VOD.env has no queue), so the CreateJob grant and the job-error alarm (MediaConvert's metrics are per
- * queue) are about this one, which every MediaConvert user of the account and region shares.
- */
-const MEDIACONVERT_QUEUE = 'Default';
 
 export interface VodStackProps extends StackProps {
   /** The platform bus: `video.ready` and `video.failed` are published there. */
@@ -119,6 +104,11 @@ export class VodStack extends Stack {
   public readonly accessLogBucket: Bucket;
   /** The role MediaConvert assumes: reads `videos/*` of the upload bucket, writes `hls/*` of the output. */
   public readonly mediaConvertRole: Role;
+  /**
+   * The pipeline's own on-demand queue: every job names it, so its metrics (and the monitoring stack's
+   * job-error alarm) are this platform's alone, not the account's shared Default queue's.
+   */
+  public readonly transcodeQueue: CfnQueue;
   /** ARN of the MediaConvert queue the pipeline's jobs run in. */
   public readonly mediaConvertQueueArn: string;
   public readonly startTranscode: LmsFunction;
@@ -133,9 +123,11 @@ export class VodStack extends Stack {
    * playback URLs and cookies are for.
    */
   public readonly playbackUrl: string;
-  /** Holds the private key (PKCS#8 PEM, the whole secret string) that signs playback cookies. */
+  /** Every trusted generation of the key pair that signs playback cookies (config `video.signingKeys`). */
+  public readonly signingKeys: PlaybackSigningKeys;
+  /** Holds the private key (PKCS#8 PEM, the whole secret string) the playback route signs cookies with. */
   public readonly signingKeySecret: Secret;
-  /** The public key's id: the `CloudFront-Key-Pair-Id` of every signed cookie. */
+  /** Its public key's id: the `CloudFront-Key-Pair-Id` of every signed cookie. */
   public readonly signingKeyPairId: string;
   public readonly keyGroup: KeyGroup;
   /** The config's limits, for the upload and playback routes that enforce them. */
@@ -193,9 +185,17 @@ export class VodStack extends Stack {
       serverAccessLogsPrefix: 'renditions/',
     });
 
-    // --- MediaConvert's role: reads the uploaded videos, writes renditions, nothing else.
+    // --- MediaConvert: the platform's own queue, and the role its jobs run with.
+    this.transcodeQueue = new CfnQueue(this, 'TranscodeQueue', {
+      // CloudFormation creates on-demand queues only; reserved capacity is bought in the console.
+      pricingPlan: 'ON_DEMAND',
+      status: 'ACTIVE',
+      description: 'Transcoding jobs of this platform’s video pipeline',
+    });
+    this.mediaConvertQueueArn = this.transcodeQueue.attrArn;
+    // Reads the uploaded videos, writes renditions, nothing else; assumed only for jobs of this queue.
     this.mediaConvertRole = new Role(this, 'MediaConvertRole', {
-      assumedBy: new ServicePrincipal('mediaconvert.amazonaws.com'),
+      assumedBy: servicePrincipalFor(this, 'mediaconvert.amazonaws.com', this.mediaConvertQueueArn),
       description: 'Assumed by MediaConvert for the video pipeline: reads videos/, writes hls/',
       inlinePolicies: {
         transcode: new PolicyDocument({
@@ -222,12 +222,6 @@ export class VodStack extends Stack {
         reason: 'MediaConvert names playlists and segments itself; the hls/ prefix is the narrowest scope.',
       },
     );
-    this.mediaConvertQueueArn = this.formatArn({
-      service: 'mediaconvert',
-      resource: 'queues',
-      resourceName: MEDIACONVERT_QUEUE,
-    });
-
     // --- Upload -> MediaConvert job.
     this.transcodeDeadLetterQueue = this.deadLetterQueue(
       'TranscodeDeadLetters',
@@ -244,6 +238,7 @@ export class VodStack extends Stack {
         [VOD.env.uploadBucket]: this.uploadBucket.bucketName,
         [VOD.env.outputBucket]: this.outputBucket.bucketName,
         [VOD.env.mediaConvertRoleArn]: this.mediaConvertRole.roleArn,
+        [VOD.env.mediaConvertQueueArn]: this.mediaConvertQueueArn,
         [VOD.env.monthlyTranscodeMinutes]: String(props.video.monthlyTranscodeMinutes),
         // A file that is no video, or over the budget, is answered with video.failed instead of a job.
         [EVENTS.busNameEnv]: props.eventBus.eventBusName,
@@ -346,40 +341,23 @@ export class VodStack extends Stack {
     });
     this.functionsForMonitoring = [this.startTranscode, this.publishJobState];
 
-    // --- Playback signing key: generated at deploy, the private half only ever in Secrets Manager.
-    this.signingKeySecret = new Secret(this, 'SigningKeySecret', {
-      description: 'Private key (PEM) that signs CloudFront playback cookies; written at deploy time',
+    // --- Playback signing keys: generated at deploy, the private halves only ever in Secrets Manager.
+    this.signingKeys = new PlaybackSigningKeys(this, 'SigningKeys', {
+      ...props.video.signingKeys,
+      logRetention: props.logRetention,
       removalPolicy,
     });
-    Validations.of(this.signingKeySecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'A CloudFront signing key is rotated by adding a second public key to the key group before ' +
-        'signing with it, which single-step Secrets Manager rotation cannot do; rotation is a deploy.',
-    });
-    const signingKeyFunction = new LmsFunction(this, 'CreateSigningKey', {
-      handler: 'vod/create-signing-key',
-      serviceName: 'vod',
-      description: 'Generates the playback signing key pair at deploy time',
-      logRetention: props.logRetention,
-      timeout: SIGNING_KEY_TIMEOUT,
-    });
-    this.signingKeySecret.grantRead(signingKeyFunction.function);
-    this.signingKeySecret.grantWrite(signingKeyFunction.function);
-    const signingKey = new CustomResource(this, 'SigningKey', {
-      serviceToken: signingKeyFunction.function.functionArn,
-      resourceType: 'Custom::CloudFrontSigningKey',
-      properties: { SecretArn: this.signingKeySecret.secretArn },
-    });
-    const publicKey = new PublicKey(this, 'PlaybackPublicKey', {
-      encodedKey: signingKey.getAttString('PublicKeyPem'),
-      comment: 'Verifies signed playback cookies',
-    });
-    this.signingKeyPairId = publicKey.publicKeyId;
-    this.keyGroup = new KeyGroup(this, 'PlaybackKeyGroup', {
-      items: [publicKey],
-      comment: 'Keys whose signed cookies the video distribution accepts',
-    });
+    this.signingKeySecret = this.signingKeys.signingSecret;
+    this.signingKeyPairId = this.signingKeys.signingKeyPairId;
+    this.keyGroup = this.signingKeys.keyGroup;
+    // Every trusted generation stays exported, not only the signer's that the api stack imports: when the
+    // signer moves on, this stack deploys first, and CloudFormation refuses to drop an export that the api
+    // stack still imports until its own update. A generation's exports go when it is no longer trusted, a
+    // deploy after the api stack stopped importing them.
+    for (const { secret, publicKey } of this.signingKeys.generations.values()) {
+      this.exportValue(secret.secretArn);
+      this.exportValue(publicKey.publicKeyId);
+    }
 
     // --- Playback through CloudFront.
     const domain = props.playbackDomain;

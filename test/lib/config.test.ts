@@ -34,12 +34,42 @@ describe('institution config', () => {
     expect(complianceOf(loadConfig('default'))).toEqual(COMPLIANCE_PROFILES.standard);
   });
 
+  it('fills in the core service’s scaling ceiling and CPU target a fork leaves out', () => {
+    expect(loadConfig('default').sizing.service).toEqual({
+      cpu: 256,
+      memoryMiB: 512,
+      minTasks: 1,
+      maxTasks: 2,
+      targetCpuPercent: 60,
+    });
+    const config = raw('default');
+    delete config.sizing.service.maxTasks;
+    expect(parseConfig(config, 'test.json').sizing.service).toMatchObject({
+      maxTasks: 4,
+      targetCpuPercent: 60,
+    });
+    expect(problemsOf((c) => (c.sizing.service.targetCpuPercent = 100))).toContain(
+      'sizing.service.targetCpuPercent',
+    );
+  });
+
+  it('accepts prod with one NAT gateway when the interface endpoints keep AWS’s APIs within reach', () => {
+    const config = raw('example-academy');
+    config.sizing.network = { natGateways: 1, interfaceEndpoints: true };
+    expect(parseConfig(config, 'test.json').sizing.network).toEqual({
+      natGateways: 1,
+      interfaceEndpoints: true,
+    });
+    expect(loadConfig('default').sizing.network).toEqual({ natGateways: 1, interfaceEndpoints: false });
+  });
+
   it('fills in the video limits a fork leaves out, field by field', () => {
     const defaults = {
       maxUploadGiB: 10,
       abortIncompleteUploadDays: 7,
       monthlyTranscodeMinutes: 6000,
       playbackCookieMinutes: 10,
+      signingKeys: { trusted: [1], signWith: 1 },
     };
     expect(loadConfig('default').video).toEqual(defaults);
     expect(loadConfig('example-academy').video).toEqual(defaults);
@@ -131,6 +161,16 @@ describe('institution config', () => {
       'video.playbackCookieMinutes',
     ],
     [
+      'signing with a key the distribution does not trust',
+      (c: RawConfig) => (c.video = { signingKeys: { trusted: [1], signWith: 2 } }),
+      'video.signingKeys: signWith must be one of the trusted generations',
+    ],
+    [
+      'trusting three signing keys',
+      (c: RawConfig) => (c.video = { signingKeys: { trusted: [1, 2, 3], signWith: 2 } }),
+      'video.signingKeys.trusted',
+    ],
+    [
       'an unknown video field',
       (c: RawConfig) => (c.video = { maxUploadGB: 10 }),
       'video: Unrecognized key: "maxUploadGB"',
@@ -141,6 +181,21 @@ describe('institution config', () => {
       (c: RawConfig) =>
         Object.assign(c, { stage: 'prod', cors: { allowedOrigins: ['https://a.example.com'] } }),
       'retention.keepStatefulData',
+    ],
+    [
+      'prod with one NAT gateway and no interface endpoints',
+      (c: RawConfig) =>
+        Object.assign(c, {
+          stage: 'prod',
+          cors: { allowedOrigins: ['https://a.example.com'] },
+          retention: { ...c.retention, keepStatefulData: true },
+        }),
+      'sizing.network: prod needs natGateways: 2 or interfaceEndpoints: true',
+    ],
+    [
+      'three NAT gateways',
+      (c: RawConfig) => (c.sizing.network = { natGateways: 3 }),
+      'sizing.network.natGateways',
     ],
     [
       'prod with an http origin',

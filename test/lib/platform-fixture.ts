@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { InstitutionConfig } from '#lib/config/institution-config';
 import { loadConfig } from '#lib/config/load-config';
 import { buildPlatform, type Platform } from '#lib/platform';
+import { REPO_ROOT } from '#lib/paths';
 
 /** One resource of a synthesized template, with the stack whose template holds it. */
 export interface ResourceIn {
@@ -11,10 +15,10 @@ export interface ResourceIn {
 }
 
 /**
- * The whole platform for one config, without bundling (the tests read templates, not code assets;
- * the CI synth and bench/synth bundle for real).
+ * The whole platform for one config (a name under config/, or a parsed config), without bundling (the tests
+ * read templates, not code assets; the CI synth and bench/synth bundle for real).
  */
-export function platformFor(configName = 'default'): {
+export function platformFor(config: string | InstitutionConfig = 'default'): {
   app: App;
   platform: Platform;
   template: (s: keyof Platform) => Template;
@@ -22,7 +26,7 @@ export function platformFor(configName = 'default'): {
   resourcesAnywhere: (type: string) => ResourceIn[];
 } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const platform = buildPlatform(app, loadConfig(configName));
+  const platform = buildPlatform(app, typeof config === 'string' ? loadConfig(config) : config);
   const cache = new Map<keyof Platform, Template>();
   const template = (s: keyof Platform) => {
     if (!cache.has(s)) cache.set(s, Template.fromStack(platform[s]));
@@ -59,3 +63,26 @@ export function refIn(stack: Stack, value: unknown): unknown {
 /** Deep equality of two template values, for filtering rules by their group ids. */
 export const sameRef = (a: unknown, b: unknown): boolean =>
   a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+
+/** A synthesized stack's template, as CloudFormation receives it. */
+export interface SynthesizedTemplate {
+  readonly stackName: string;
+  readonly resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+}
+
+/**
+ * Every stack's template for a config, synthesized as `cdk synth` does it: with cdk.json's feature flags
+ * (a bare `new App()` has none, and some flags add resources, such as the custom resource that locks the
+ * VPC's default security group), without bundling.
+ */
+export function synthesizedTemplates(configName: string): SynthesizedTemplate[] {
+  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  buildPlatform(app, loadConfig(configName));
+  return app.synth().stacks.map((s) => ({
+    stackName: s.stackName,
+    resources: (s.template as { Resources: SynthesizedTemplate['resources'] }).Resources,
+  }));
+}

@@ -29,6 +29,7 @@ import { overrideEnv } from '../env';
 const UPLOADS = 'lms-uploads';
 const OUTPUT = 'lms-renditions';
 const ROLE = 'arn:aws:iam::111122223333:role/lms-mediaconvert';
+const QUEUE = 'arn:aws:mediaconvert:eu-west-1:111122223333:queues/lms-demo-vod-TranscodeQueue';
 const BUS = 'lms-platform';
 const INSTITUTION = '5b0c7c1e-3f0a-4d43-9a51-2f7f4b1f9c11';
 
@@ -56,6 +57,7 @@ beforeAll(async () => {
     [ENV.accessTable]: accessTable,
     [VOD.env.outputBucket]: OUTPUT,
     [VOD.env.mediaConvertRoleArn]: ROLE,
+    [VOD.env.mediaConvertQueueArn]: QUEUE,
     [VOD.env.monthlyTranscodeMinutes]: '6000',
     [EVENTS.busNameEnv]: BUS,
   });
@@ -224,6 +226,8 @@ describe('start-transcode', () => {
     ]);
     expect(mediaConvert).toHaveReceivedCommandTimes(CreateJobCommand, 1);
     expect(mediaConvert.commandCalls(CreateJobCommand)[0]!.args[0].input).toEqual({
+      // The platform's own queue, never the account's shared Default (which a job without one runs in).
+      Queue: QUEUE,
       Role: ROLE,
       ClientRequestToken: createHash('sha256').update(`${UPLOADS}\n${key}\n${etag}`).digest('hex'),
       UserMetadata: {
@@ -449,6 +453,7 @@ describe('startTranscode: probe and monthly budget', () => {
     eventBridge: new EventBridgeClient({ region: LOCAL_AWS.region }),
     busName: BUS,
     roleArn: ROLE,
+    queueArn: QUEUE,
     outputBucket: OUTPUT,
     ddb,
     accessTable,

@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CORE_SERVICE, ENV, EVENTS } from '#contracts/resources';
 import { COMPLIANCE_PROFILE_ENV, COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
+import { loadConfig } from '#lib/config/load-config';
 import { platformFor, refIn, sameRef } from '../platform-fixture';
 
 describe('core-service stack', () => {
@@ -249,7 +250,6 @@ describe('core-service stack', () => {
     it('runs in the private subnets without a public IP, rolling without dropping capacity', () => {
       t.hasResourceProperties('AWS::ECS::Service', {
         LaunchType: 'FARGATE',
-        DesiredCount: 1,
         NetworkConfiguration: {
           AwsvpcConfiguration: {
             AssignPublicIp: 'DISABLED',
@@ -263,7 +263,22 @@ describe('core-service stack', () => {
           DeploymentCircuitBreaker: { Enable: true, Rollback: true },
         },
       });
-      prod.template('coreService').hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
+    });
+
+    it('leaves the running task count to auto scaling, so a deploy never scales a busy service in', () => {
+      // With DesiredCount in the template, every deploy would set it again: a service scaled out to 8
+      // tasks in a peak would drop to the floor. Without it, CloudFormation keeps the running count.
+      for (const template of [t, prod.template('coreService')]) {
+        template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: Match.absent() });
+      }
+      // The floor still holds: registering the scalable target raises a new service to MinCapacity.
+      const [[serviceId]] = resourcesOf('AWS::ECS::Service');
+      t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+        ResourceId: Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [serviceId, 'Name'] }])],
+        }),
+        MinCapacity: 1,
+      });
     });
 
     it('scales on CPU between the configured task counts', () => {
@@ -283,6 +298,24 @@ describe('core-service stack', () => {
           PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
           TargetValue: 60,
         }),
+      });
+    });
+
+    it('takes the CPU target and the task ceiling from the config', () => {
+      const config = loadConfig('example-academy');
+      const tuned = platformFor({
+        ...config,
+        sizing: {
+          ...config.sizing,
+          service: { ...config.sizing.service, maxTasks: 6, targetCpuPercent: 75 },
+        },
+      }).template('coreService');
+      tuned.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+        MinCapacity: 2,
+        MaxCapacity: 6,
+      });
+      tuned.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 75 }),
       });
     });
 

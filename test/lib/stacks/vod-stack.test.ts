@@ -7,7 +7,6 @@ import { ENV, EVENTS, VOD } from '#contracts/resources';
 import { CONFIG_DIR, loadConfig, parseConfig } from '#lib/config/load-config';
 import { buildPlatform } from '#lib/platform';
 import type { ResponseHeadersPolicy } from 'aws-cdk-lib/aws-cloudfront';
-import type { LmsFunction } from '#lib/constructs/lms-function';
 import type { VodStack } from '#lib/stacks/vod-stack';
 
 type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -40,7 +39,7 @@ describe('vod stack', () => {
   const bucketPolicyOf = (ref: unknown) =>
     Object.values(t.findResources('AWS::S3::BucketPolicy')).find((p) => same(p.Properties.Bucket, ref))!
       .Properties.PolicyDocument.Statement as Record<string, unknown>[];
-  const signingKeyFunction = () => vod.node.findChild('CreateSigningKey') as LmsFunction;
+  const signingKeyFunction = () => vod.signingKeys.keyFunction;
   const ruleWithSource = (source: string) =>
     Object.values(t.findResources('AWS::Events::Rule')).find((r) =>
       (r.Properties.EventPattern.source as string[]).includes(source),
@@ -186,6 +185,17 @@ describe('vod stack', () => {
   });
 
   describe('MediaConvert', () => {
+    const queueArn = () => resolve(vod.mediaConvertQueueArn);
+
+    it('runs the pipeline’s jobs in a queue of its own, on demand, not the account’s shared Default', () => {
+      const queues = Object.entries(t.findResources('AWS::MediaConvert::Queue'));
+      expect(queues).toHaveLength(1);
+      const [[queueId, queue]] = queues as [[string, { Properties: Record<string, unknown> }]];
+      expect(queue.Properties).toMatchObject({ PricingPlan: 'ON_DEMAND', Status: 'ACTIVE' });
+      expect(queueArn()).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+      expect(JSON.stringify(t.toJSON())).not.toMatch(/queues\/Default/);
+    });
+
     it('gives MediaConvert’s role exactly: read videos/ of the uploads, write hls/ of the renditions', () => {
       const roles = Object.entries(t.findResources('AWS::IAM::Role')).filter(([, r]) =>
         JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('mediaconvert.amazonaws.com'),
@@ -195,7 +205,16 @@ describe('vod stack', () => {
       expect(role.Properties.AssumeRolePolicyDocument).toEqual({
         Version: '2012-10-17',
         Statement: [
-          { Effect: 'Allow', Principal: { Service: 'mediaconvert.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'mediaconvert.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            // Only for jobs of the pipeline's queue, in this account: no other queue's job may use it.
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': queueArn() },
+            },
+          },
         ],
       });
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -235,6 +254,7 @@ describe('vod stack', () => {
             [VOD.env.uploadBucket]: uploadRef(),
             [VOD.env.outputBucket]: outputRef(),
             [VOD.env.mediaConvertRoleArn]: resolve(vod.mediaConvertRole.roleArn),
+            [VOD.env.mediaConvertQueueArn]: resolve(vod.mediaConvertQueueArn),
             [ENV.idempotencyTable]: Match.objectLike({ 'Fn::ImportValue': Match.anyValue() }),
             [ENV.accessTable]: resolve(platform.data.tables.access.tableName),
             [EVENTS.busNameEnv]: resolve(platform.data.eventBus.eventBusName),
@@ -271,20 +291,7 @@ describe('vod stack', () => {
         {
           Effect: 'Allow',
           Action: 'mediaconvert:CreateJob',
-          Resource: {
-            'Fn::Join': [
-              '',
-              [
-                'arn:',
-                { Ref: 'AWS::Partition' },
-                ':mediaconvert:',
-                { Ref: 'AWS::Region' },
-                ':',
-                { Ref: 'AWS::AccountId' },
-                ':queues/Default',
-              ],
-            ],
-          },
+          Resource: resolve(vod.mediaConvertQueueArn),
         },
         // Probe has no resource-level permissions.
         { Effect: 'Allow', Action: 'mediaconvert:Probe', Resource: '*' },
@@ -472,6 +479,7 @@ describe('vod stack', () => {
       });
       expect(signingKey!.Properties).toEqual({
         ServiceToken: resolve(signingKeyFunction().function.functionArn),
+        ServiceTimeout: '300',
         SecretArn: resolve(vod.signingKeySecret.secretArn),
       });
       t.hasResourceProperties('AWS::CloudFront::Distribution', {
@@ -480,6 +488,110 @@ describe('vod stack', () => {
         }),
       });
       expect(resolve(vod.signingKeyPairId)).toEqual({ Ref: publicKeyId });
+    });
+
+    describe('signing key rotation (config video.signingKeys)', () => {
+      const withKeys = (signingKeys: { trusted: number[]; signWith: number }) => {
+        const config = raw('default');
+        config.video = { signingKeys };
+        const { platform: p } = platformOf(parseConfig(config));
+        return { p, vod: p.vod!, t: Template.fromStack(p.vod!) };
+      };
+      /** The logical ids and properties of a generation's secret, custom resource and public key. */
+      const generationIn = (s: { vod: VodStack; t: Template }, generation: number) => {
+        const g = s.vod.signingKeys.generations.get(generation)!;
+        const idOf = (c: { node: { defaultChild?: unknown } }) =>
+          s.vod.getLogicalId(c.node.defaultChild as never);
+        const keyPair = s.vod.signingKeys.node.findChild(`SigningKey${generation}`) as never as {
+          node: { defaultChild: unknown };
+        };
+        return [idOf(g.secret), idOf(keyPair), idOf(g.publicKey)].map((id) => [
+          id,
+          s.t.toJSON().Resources[id],
+        ]);
+      };
+      const keyGroupItems = (t: Template) =>
+        Object.values(t.findResources('AWS::CloudFront::KeyGroup')).map(
+          (k) => k.Properties.KeyGroupConfig.Items,
+        );
+      /** The playback route's signing key settings, as its function's environment has them. */
+      const signerOf = (p: ReturnType<typeof withKeys>['p']) => {
+        const fn = p.api.functions.find((f) => f.node.id === 'Route-startPlayback')!;
+        const id = p.api.getLogicalId(fn.function.node.defaultChild as never);
+        const env = Template.fromStack(p.api).toJSON().Resources[id].Properties.Environment.Variables;
+        return { secret: env[VOD.env.signingKeySecretArn], keyPairId: env[VOD.env.signingKeyPairId] };
+      };
+      const signerIs = (p: ReturnType<typeof withKeys>['p'], generation: number) => {
+        const g = p.vod!.signingKeys.generations.get(generation)!;
+        return {
+          secret: p.api.resolve(g.secret.secretArn),
+          keyPairId: p.api.resolve(g.publicKey.publicKeyId),
+        };
+      };
+      const current = withKeys({ trusted: [1], signWith: 1 });
+      const next = withKeys({ trusted: [1, 2], signWith: 1 });
+      const switched = withKeys({ trusted: [1, 2], signWith: 2 });
+      const retired = withKeys({ trusted: [2], signWith: 2 });
+
+      it('trusts and signs with generation 1 unless the config says otherwise', () => {
+        expect(keyGroupItems(current.t)).toEqual([[{ Ref: generationIn(current, 1)[2]![0] }]]);
+        expect(signerOf(current.p)).toEqual(signerIs(current.p, 1));
+      });
+
+      it('first trusts the next key beside the current one, which keeps signing and stays as it was', () => {
+        expect(keyGroupItems(next.t)).toEqual([
+          [{ Ref: generationIn(next, 1)[2]![0] }, { Ref: generationIn(next, 2)[2]![0] }],
+        ]);
+        next.t.resourceCountIs('Custom::CloudFrontSigningKey', 2);
+        next.t.resourceCountIs('AWS::SecretsManager::Secret', 2);
+        // Generation 1's secret, key pair and public key are the very resources of before: nothing replaces
+        // the key that signed the cookies learners hold.
+        expect(generationIn(next, 1)).toEqual(generationIn(current, 1));
+        expect(signerOf(next.p)).toEqual(signerIs(next.p, 1));
+      });
+
+      it('then signs with the next key while both stay trusted', () => {
+        expect(keyGroupItems(switched.t)).toEqual(keyGroupItems(next.t));
+        expect(signerOf(switched.p)).toEqual(signerIs(switched.p, 2));
+        expect(signerOf(switched.p)).not.toEqual(signerOf(next.p));
+        // Only the signer's secret is readable by the route.
+        const readers = JSON.stringify(Template.fromStack(switched.p.api).findResources('AWS::IAM::Policy'));
+        expect(readers).toContain(JSON.stringify(signerIs(switched.p, 2).secret));
+        expect(readers).not.toContain(
+          JSON.stringify(
+            switched.p.api.resolve(switched.vod.signingKeys.generations.get(1)!.secret.secretArn),
+          ),
+        );
+      });
+
+      it('exports every trusted key, so the api stack can move to the next in a deploy of its own', () => {
+        const exportsOf = (s: { t: Template }) =>
+          Object.values(s.t.toJSON().Outputs as Record<string, { Export?: { Name: string } }>)
+            .map((o) => o.Export?.Name)
+            .filter((name) => name && /SigningKeys/.test(name))
+            .sort();
+        // Two generations, a secret ARN and a key id each: the same exports before and after the switch, so
+        // the vod stack's update never removes one the api stack still imports.
+        expect(exportsOf(next)).toHaveLength(4);
+        expect(exportsOf(switched)).toEqual(exportsOf(next));
+        expect(exportsOf(current)).toHaveLength(2);
+        expect(exportsOf(next)).toEqual(expect.arrayContaining(exportsOf(current)));
+        expect(exportsOf(retired)).toEqual(
+          exportsOf(next).filter((name) => !exportsOf(current).includes(name)),
+        );
+      });
+
+      it('finally stops trusting the old key, leaving the new one as it was', () => {
+        expect(keyGroupItems(retired.t)).toEqual([[{ Ref: generationIn(retired, 2)[2]![0] }]]);
+        retired.t.resourceCountIs('Custom::CloudFrontSigningKey', 1);
+        expect(generationIn(retired, 2)).toEqual(generationIn(switched, 2));
+      });
+
+      it('refuses to sign with a key the distribution does not trust', () => {
+        expect(() => withKeys({ trusted: [1], signWith: 2 })).toThrow(
+          /video.signingKeys: signWith must be one of the trusted generations/,
+        );
+      });
     });
 
     it('never puts a private key in the template', () => {
