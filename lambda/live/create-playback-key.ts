@@ -8,7 +8,7 @@ import {
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from '../shared/observability';
-import { type CloudFormationResponse, respond } from '../shared/cloudformation-response';
+import { answerCloudFormation } from '../shared/cloudformation-response';
 
 /**
  * Custom resource `Custom::IvsPlaybackKeyPair` (the live stack): makes the key pair that signs playback
@@ -93,27 +93,14 @@ export async function handleRequest(
   return { physicalResourceId: keyPairArn, keyPairArn };
 }
 
-export const handler = async (event: CloudFormationCustomResourceEvent): Promise<void> => {
-  let response: CloudFormationResponse;
-  try {
+export const handler = (event: CloudFormationCustomResourceEvent): Promise<void> =>
+  answerCloudFormation(event, 'playback-key', async () => {
     const result = await handleRequest(event, { ivs, secrets });
-    response = {
-      Status: 'SUCCESS',
-      PhysicalResourceId: result.physicalResourceId,
-      ...(result.keyPairArn ? { Data: { KeyPairArn: result.keyPairArn } } : {}),
+    return {
+      physicalResourceId: result.physicalResourceId,
+      ...(result.keyPairArn ? { data: { KeyPairArn: result.keyPairArn } } : {}),
     };
-  } catch (e) {
-    logger.error('Playback key request failed', { requestType: event.RequestType, error: e as Error });
-    response = {
-      Status: 'FAILED',
-      // Never echo key material: the reason is the error's message only.
-      Reason: (e as Error).message.slice(0, 500),
-      PhysicalResourceId:
-        'PhysicalResourceId' in event ? event.PhysicalResourceId : `playback-key-failed-${event.RequestId}`,
-    };
-  }
-  await respond(event, response);
-};
+  });
 
 async function deleteKeyPair(client: IvsClient, arn: string): Promise<void> {
   try {

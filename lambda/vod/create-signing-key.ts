@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from '../shared/observability';
-import { type CloudFormationResponse, respond } from '../shared/cloudformation-response';
+import { answerCloudFormation } from '../shared/cloudformation-response';
 
 /**
  * Custom resource `Custom::CloudFrontSigningKey` (the vod stack): makes the RSA key pair that signs playback
@@ -66,27 +66,14 @@ export async function handleRequest(
   };
 }
 
-export const handler = async (event: CloudFormationCustomResourceEvent): Promise<void> => {
-  let response: CloudFormationResponse;
-  try {
+export const handler = (event: CloudFormationCustomResourceEvent): Promise<void> =>
+  answerCloudFormation(event, 'signing-key', async () => {
     const result = await handleRequest(event, secrets);
-    response = {
-      Status: 'SUCCESS',
-      PhysicalResourceId: result.physicalResourceId,
-      ...('publicKeyPem' in result ? { Data: { PublicKeyPem: result.publicKeyPem } } : {}),
+    return {
+      physicalResourceId: result.physicalResourceId,
+      ...('publicKeyPem' in result ? { data: { PublicKeyPem: result.publicKeyPem } } : {}),
     };
-  } catch (e) {
-    logger.error('Signing key request failed', { requestType: event.RequestType, error: e as Error });
-    response = {
-      Status: 'FAILED',
-      // Never echo key material: the reason is the error's message only.
-      Reason: (e as Error).message.slice(0, 500),
-      PhysicalResourceId:
-        'PhysicalResourceId' in event ? event.PhysicalResourceId : `signing-key-failed-${event.RequestId}`,
-    };
-  }
-  await respond(event, response);
-};
+  });
 
 /** The private key in a secret's value, or undefined when it holds something else (the placeholder). */
 function privateKeyIn(secretString: string | undefined): KeyObject | undefined {
