@@ -164,27 +164,33 @@ export const liveAttendee = z.object({
   quizzesCorrect: z.number().int().min(0),
 });
 
-/**
- * A lecture ended (its stream stopped): everyone who joined, with presence and quiz scores. Sent again if
- * the stream restarts and ends again; the newest `occurredAt` wins. Large lectures come in parts of at most
- * `LIVE_ENDED_PART_SIZE` attendees (EventBridge takes 256 KB per event).
- */
-export const liveEnded = z.object({
+/** The attendees one `live.ended` event carries at most. */
+export const LIVE_ENDED_PART_SIZE = 500;
+
+/** What both live facts say of their lecture: which it is, whose it is, and when the fact happened. */
+const lectureFacts = z.object({
   lectureId: z.uuid(),
   provisionId: z.uuid(),
   courseId: z.uuid(),
   institutionId: z.uuid(),
   title,
   occurredAt: instant,
+});
+
+/**
+ * A lecture ended (its stream stopped): everyone who joined, with presence and quiz scores. Sent again if
+ * the stream restarts and ends again; the newest `occurredAt` wins. Large lectures come in parts of at most
+ * `LIVE_ENDED_PART_SIZE` attendees (EventBridge takes 256 KB per event).
+ */
+export const liveEnded = lectureFacts.extend({
   startedAt: instant,
   endedAt: instant,
   quizzesSent: z.number().int().min(0),
   part: z.number().int().min(1),
   parts: z.number().int().min(1),
-  attendees: z.array(liveAttendee).max(500),
+  attendees: z.array(liveAttendee).max(LIVE_ENDED_PART_SIZE),
 });
 export type LiveEnded = z.infer<typeof liveEnded>;
-export const LIVE_ENDED_PART_SIZE = 500;
 
 /**
  * A lecture's recording became a video of its course: the live domain copied IVS's HLS recording into the
@@ -192,13 +198,7 @@ export const LIVE_ENDED_PART_SIZE = 500;
  * video content learners watch with credited progress. The newest `occurredAt` wins when a lecture's stream
  * restarted and was recorded again.
  */
-export const liveRecorded = z.object({
-  lectureId: z.uuid(),
-  provisionId: z.uuid(),
-  courseId: z.uuid(),
-  institutionId: z.uuid(),
-  title,
-  occurredAt: instant,
+export const liveRecorded = lectureFacts.extend({
   durationSeconds: z.number().int().min(0),
   /** The HLS master playlist, relative to the playback distribution (`hls/<lectureId>/index.m3u8`). */
   manifestPath: z.string().min(1).max(1024),
