@@ -19,6 +19,7 @@ import { answerKey, type Lecture, lectureKey, quizKey } from './lecture-records'
 import { accessLecture, lectureHome, type LiveAccessDeps } from './live-access';
 import { type MetadataLimiterDeps, putMetadataInSlot, reserveMetadataSlot } from './metadata-limiter';
 import { countLiveMetric } from './live-metrics';
+import { writeIf } from '../shared/write-if';
 
 /*
  * Live quizzes: staff prepare a quiz for a lecture, send it on the live channel as timed metadata (once),
@@ -198,19 +199,15 @@ export async function createQuiz(
   const metadataBytes = quizMetadataBytes(input);
   const put = async (quizId: string): Promise<QuizItem | undefined> => {
     const quiz: QuizItem = { quizId, ...content, createdBy: caller.sub, createdAt: now.toISOString() };
-    try {
-      await deps.ddb.send(
-        new PutCommand({
-          TableName: deps.liveTable,
-          Item: { ...quizKey(lectureId, quizId), ...quiz },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return quiz;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return undefined;
-      throw e;
-    }
+    const written = await writeIf(
+      deps.ddb,
+      new PutCommand({
+        TableName: deps.liveTable,
+        Item: { ...quizKey(lectureId, quizId), ...quiz },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return written ? quiz : undefined;
   };
   // The same quiz retried (after a timeout) finds the one its first try wrote while that is still prepared;
   // once it is sent, asking the same question again is a new quiz.
@@ -366,19 +363,16 @@ const alreadySent = (sentAt?: string) =>
 
 /** Takes back this send's own mark (not another's): the quiz never reached the channel. */
 async function unmark(deps: QuizDeps, lectureId: string, quizId: string, sentAt: string) {
-  try {
-    await deps.ddb.send(
-      new UpdateCommand({
-        TableName: deps.liveTable,
-        Key: quizKey(lectureId, quizId),
-        UpdateExpression: 'REMOVE sentAt, deadline',
-        ConditionExpression: 'sentAt = :sentAt',
-        ExpressionAttributeValues: { ':sentAt': sentAt },
-      }),
-    );
-  } catch (e) {
-    if (!(e instanceof ConditionalCheckFailedException)) throw e;
-  }
+  await writeIf(
+    deps.ddb,
+    new UpdateCommand({
+      TableName: deps.liveTable,
+      Key: quizKey(lectureId, quizId),
+      UpdateExpression: 'REMOVE sentAt, deadline',
+      ConditionExpression: 'sentAt = :sentAt',
+      ExpressionAttributeValues: { ':sentAt': sentAt },
+    }),
+  );
 }
 
 /**

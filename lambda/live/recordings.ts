@@ -6,13 +6,13 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { LIVE, liveRecorded, type LiveRecorded } from '#contracts/live';
 import { VOD } from '#contracts/resources';
 import { lectureKey, type Lecture } from './lecture-records';
 import { type BusDeps, putOnBus } from '../shared/platform-bus';
+import { writeIf } from '../shared/write-if';
 
 /*
  * A lecture's recording becomes a video of its course. IVS writes a recording as HLS under its own prefix
@@ -198,23 +198,18 @@ async function claimNewest(
   occurredAt: string,
   recordingId: string,
 ): Promise<boolean> {
-  try {
-    await deps.ddb.send(
-      new UpdateCommand({
-        TableName: deps.liveTable,
-        Key: lectureKey(lectureId),
-        UpdateExpression: 'SET recordedAt = :at, recordingId = :id',
-        ConditionExpression:
-          'attribute_exists(pk) AND (attribute_not_exists(recordedAt) OR recordedAt < :at OR ' +
-          '(recordedAt = :at AND recordingId = :id))',
-        ExpressionAttributeValues: { ':at': occurredAt, ':id': recordingId },
-      }),
-    );
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
+  return writeIf(
+    deps.ddb,
+    new UpdateCommand({
+      TableName: deps.liveTable,
+      Key: lectureKey(lectureId),
+      UpdateExpression: 'SET recordedAt = :at, recordingId = :id',
+      ConditionExpression:
+        'attribute_exists(pk) AND (attribute_not_exists(recordedAt) OR recordedAt < :at OR ' +
+        '(recordedAt = :at AND recordingId = :id))',
+      ExpressionAttributeValues: { ':at': occurredAt, ':id': recordingId },
+    }),
+  );
 }
 
 /**

@@ -12,6 +12,7 @@ import { Busy } from '../shared/unavailable';
 import { getLecture, type Lecture, lectureKey, seatKey } from './lecture-records';
 import { accessLecture, type LiveAccessDeps } from './live-access';
 import { playbackGrant, type PlaybackGrant, type PlaybackTokenDeps } from './playback-token';
+import { writeIf } from '../shared/write-if';
 
 /*
  * Seats and presence. A learner's first join takes a seat, counted against the lecture's capacity in the
@@ -148,20 +149,17 @@ async function takeSeat(
 }
 
 async function rejoin(deps: SeatDeps, lectureId: string, sub: string, now: string) {
-  try {
-    await deps.ddb.send(
-      new UpdateCommand({
-        TableName: deps.liveTable,
-        Key: seatKey(lectureId, sub),
-        UpdateExpression: 'SET lastSeenAt = :now REMOVE leftAt',
-        ConditionExpression: 'attribute_exists(leftAt)',
-        ExpressionAttributeValues: { ':now': now },
-      }),
-    );
-  } catch (e) {
-    // Not left: the seat is counting already, and its last heartbeat stays where credit starts.
-    if (!(e instanceof ConditionalCheckFailedException)) throw e;
-  }
+  // Only if left: a seat not left is counting already, and its last heartbeat stays where credit starts.
+  await writeIf(
+    deps.ddb,
+    new UpdateCommand({
+      TableName: deps.liveTable,
+      Key: seatKey(lectureId, sub),
+      UpdateExpression: 'SET lastSeenAt = :now REMOVE leftAt',
+      ConditionExpression: 'attribute_exists(leftAt)',
+      ExpressionAttributeValues: { ':now': now },
+    }),
+  );
 }
 
 async function readSeat(deps: LiveAccessDeps, lectureId: string, sub: string): Promise<Seat | undefined> {

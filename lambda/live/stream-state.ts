@@ -7,6 +7,7 @@ import { type IvsDeps, streamOf } from './ivs-resources';
 import { getLecture, type Lecture, lectureKey } from './lecture-records';
 import { publishLiveEnded, type PublishDeps } from './live-ended';
 import { countLiveMetric } from './live-metrics';
+import { writeIf } from '../shared/write-if';
 
 /*
  * A lecture's broadcast state, as IVS reports it. IVS's EventBridge events are best effort: lost, late,
@@ -158,65 +159,52 @@ export async function applyTransition(
 export async function finishEnd(deps: StreamStateDeps, lecture: Lecture): Promise<boolean> {
   const published = Boolean(lecture.startedAt);
   if (published) await publishLiveEnded(deps, lecture);
-  try {
-    await deps.ddb.send(
-      new UpdateCommand({
-        TableName: deps.liveTable,
-        Key: lectureKey(lecture.lectureId),
-        UpdateExpression: 'REMOVE sweepState',
-        ConditionExpression: '#state = :ended AND endedAt = :endedAt',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':ended': 'ended', ':endedAt': lecture.endedAt },
-      }),
-    );
-  } catch (e) {
-    // It went live again meanwhile: the sweep must keep watching it.
-    if (!(e instanceof ConditionalCheckFailedException)) throw e;
-  }
+  // Unless it went live again meanwhile: then the sweep must keep watching it.
+  await writeIf(
+    deps.ddb,
+    new UpdateCommand({
+      TableName: deps.liveTable,
+      Key: lectureKey(lecture.lectureId),
+      UpdateExpression: 'REMOVE sweepState',
+      ConditionExpression: '#state = :ended AND endedAt = :endedAt',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':ended': 'ended', ':endedAt': lecture.endedAt },
+    }),
+  );
   return published;
 }
 
 /** Puts an ended lecture back in the sweep's index until its live.ended is out; false if it changed since. */
 async function resweep(deps: StreamStateDeps, lecture: Lecture): Promise<boolean> {
-  try {
-    await deps.ddb.send(
-      new UpdateCommand({
-        TableName: deps.liveTable,
-        Key: lectureKey(lecture.lectureId),
-        UpdateExpression: 'SET sweepState = :live',
-        ConditionExpression: '#state = :ended AND endedAt = :endedAt',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':live': 'live', ':ended': 'ended', ':endedAt': lecture.endedAt },
-      }),
-    );
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
+  return writeIf(
+    deps.ddb,
+    new UpdateCommand({
+      TableName: deps.liveTable,
+      Key: lectureKey(lecture.lectureId),
+      UpdateExpression: 'SET sweepState = :live',
+      ConditionExpression: '#state = :ended AND endedAt = :endedAt',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':live': 'live', ':ended': 'ended', ':endedAt': lecture.endedAt },
+    }),
+  );
 }
 
 /** Still in the sweep's index: for an ended lecture, its live.ended has not gone out yet. */
 const isSwept = (lecture: Lecture) => (lecture as { sweepState?: string }).sweepState !== undefined;
 
 async function backdateStart(deps: StreamStateDeps, lectureId: string, at: string): Promise<boolean> {
-  try {
-    await deps.ddb.send(
-      new UpdateCommand({
-        TableName: deps.liveTable,
-        Key: lectureKey(lectureId),
-        UpdateExpression: 'SET startedAt = :at',
-        ConditionExpression:
-          '#state <> :cancelled AND (attribute_not_exists(startedAt) OR startedAt > :at) AND (attribute_not_exists(endedAt) OR endedAt > :at)',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':at': at, ':cancelled': 'cancelled' },
-      }),
-    );
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
+  return writeIf(
+    deps.ddb,
+    new UpdateCommand({
+      TableName: deps.liveTable,
+      Key: lectureKey(lectureId),
+      UpdateExpression: 'SET startedAt = :at',
+      ConditionExpression:
+        '#state <> :cancelled AND (attribute_not_exists(startedAt) OR startedAt > :at) AND (attribute_not_exists(endedAt) OR endedAt > :at)',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':at': at, ':cancelled': 'cancelled' },
+    }),
+  );
 }
 
 /** How far ahead of its planned start the sweep looks at a scheduled lecture (broadcasters test early). */
