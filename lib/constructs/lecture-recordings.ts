@@ -1,17 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { CfnRecordingConfiguration } from 'aws-cdk-lib/aws-ivs';
-import {
-  BlockPublicAccess,
-  Bucket,
-  BucketEncryption,
-  ObjectOwnership,
-  StorageClass,
-  type LifecycleRule,
-} from 'aws-cdk-lib/aws-s3';
+import { Bucket, StorageClass, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { accessLogBucket, privateBucket } from '../private-bucket';
 
 // S3 access logs are for incident forensics (who read which recording, when); after 90 days they only cost.
-const ACCESS_LOG_DAYS = 90;
 // S3's minimum age for Standard-IA; recordings are read mostly in the first weeks, while they become videos.
 const INFREQUENT_ACCESS_AFTER_DAYS = 30;
 // IVS writes segments with multipart uploads; parts of one that never completed are billed but invisible.
@@ -49,13 +42,7 @@ export class LectureRecordings extends Construct {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
-    // No access logging of its own (cdk-nag exempts a bucket that receives other buckets' access logs).
-    this.accessLogBucket = new Bucket(this, 'AccessLogs', {
-      ...privateBucket(removalPolicy),
-      // Left to CDK: log delivery writes through the bucket policy (the feature flag in cdk.json).
-      objectOwnership: undefined,
-      lifecycleRules: [{ expiration: Duration.days(ACCESS_LOG_DAYS) }],
-    });
+    this.accessLogBucket = accessLogBucket(this, removalPolicy);
     this.bucket = new Bucket(this, 'Bucket', {
       ...privateBucket(removalPolicy),
       serverAccessLogsBucket: this.accessLogBucket,
@@ -95,17 +82,4 @@ function recordingLifecycle(retentionDays: number): LifecycleRule {
         }
       : {}),
   };
-}
-
-/** Private, encrypted (SSE-S3, which IVS can write to), TLS only, owner-enforced. */
-function privateBucket(removalPolicy: RemovalPolicy) {
-  return {
-    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-    encryption: BucketEncryption.S3_MANAGED,
-    enforceSSL: true,
-    objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    removalPolicy,
-    // A bucket with objects cannot be deleted, so a disposable stack empties it first.
-    autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
-  } as const;
 }

@@ -43,6 +43,7 @@ import { COMPLIANCE_PROFILE_ENV, type ComplianceProfile } from '#contracts/compl
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
 import { REPO_ROOT } from '../paths';
+import { ACCESS_LOG_DAYS } from '../private-bucket';
 
 // Scale out fast for enrolment peaks; scale in slowly so a short lull does not drop warm tasks.
 const SCALE_OUT_COOLDOWN = Duration.seconds(60);
@@ -57,7 +58,6 @@ const MIGRATION_TIMEOUT = Duration.minutes(5);
 // while a new role's permissions propagate (up to a minute) and a margin, instead of the default hour.
 const MIGRATION_SERVICE_TIMEOUT = Duration.minutes(10);
 // ALB access logs are for incident forensics; after 90 days they only cost money.
-const ACCESS_LOG_DAYS = 90;
 // An event is handled in milliseconds; a minute covers a slow database before SQS redelivers it.
 const EVENT_VISIBILITY_TIMEOUT = Duration.minutes(1);
 // Five tries take five minutes: past a restart or failover, so what is left is a bad event, not bad luck.

@@ -22,14 +22,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
-import {
-  BlockPublicAccess,
-  Bucket,
-  BucketEncryption,
-  type CfnBucket,
-  HttpMethods,
-  ObjectOwnership,
-} from 'aws-cdk-lib/aws-s3';
+import { Bucket, type CfnBucket, HttpMethods } from 'aws-cdk-lib/aws-s3';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -38,9 +31,9 @@ import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
 import { PlaybackSigningKeys } from '../constructs/playback-signing-keys';
 import { servicePrincipalFor } from '../service-principal';
+import { accessLogBucket, privateBucket } from '../private-bucket';
 
 // S3 access logs are for incident forensics (who uploaded what, when); after 90 days they only cost money.
-const ACCESS_LOG_DAYS = 90;
 // Long enough to fix a broken handler and redrive; SQS keeps a message at most 14 days.
 const DEAD_LETTER_RETENTION = Duration.days(14);
 // EventBridge retries a failed delivery with backoff; past a day an upload is better redriven by hand.
@@ -141,14 +134,7 @@ export class VodStack extends Stack {
     this.limits = props.video;
 
     // --- Buckets.
-    // No access logging of its own (cdk-nag exempts a bucket that receives other buckets' access logs).
-    this.accessLogBucket = new Bucket(this, 'AccessLogs', {
-      ...privateBucket(removalPolicy),
-      // Left to CDK: log delivery writes either through the bucket policy (the feature flag in cdk.json) or,
-      // without the flag, through an ACL that needs object-writer ownership.
-      objectOwnership: undefined,
-      lifecycleRules: [{ expiration: Duration.days(ACCESS_LOG_DAYS) }],
-    });
+    this.accessLogBucket = accessLogBucket(this, removalPolicy);
 
     this.uploadBucket = new Bucket(this, 'Uploads', {
       ...privateBucket(removalPolicy),
@@ -493,17 +479,4 @@ export class VodStack extends Stack {
   private logicalIdOf(bucket: Bucket): string {
     return this.resolve(this.getLogicalId(bucket.node.defaultChild as CfnBucket)) as string;
   }
-}
-
-/** Private, encrypted, TLS only, owner-enforced; retained or emptied and deleted with the stack. */
-function privateBucket(removalPolicy: RemovalPolicy) {
-  return {
-    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-    encryption: BucketEncryption.S3_MANAGED,
-    enforceSSL: true,
-    objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    removalPolicy,
-    // A bucket with objects cannot be deleted, so a disposable stack empties it first.
-    autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
-  } as const;
 }
