@@ -16,7 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { lectureKey } from '#lambda/live/lecture-records';
 import { answerQuiz, createQuiz, type QuizDeps, quizResults, sendQuiz } from '#lambda/live/quizzes';
 import { playbackGrant } from '#lambda/live/playback-token';
-import { joinLecture, type SeatDeps } from '#lambda/live/seats';
+import { countSeat, joinLecture, type SeatDeps } from '#lambda/live/seats';
 import { createTables, LOCAL_AWS, startDynamoDbLocal } from '#local/dynamodb-local';
 import { enroll, putLecture, seedWorld } from '../test/lambda/live/quiz-fixture';
 
@@ -153,16 +153,7 @@ async function main() {
         // The writes of a join as joinLecture makes them, without its read and its token.
         writes: () =>
           atOnce(LEARNERS, async (i) => {
-            await ddb.send(
-              new UpdateCommand({
-                TableName: liveTable,
-                Key: floor,
-                UpdateExpression: 'SET joinedCount = joinedCount + :one',
-                ConditionExpression: 'joinedCount < #capacity AND #state IN (:scheduled, :live)',
-                ExpressionAttributeNames: { '#state': 'state', '#capacity': 'capacity' },
-                ExpressionAttributeValues: { ':one': 1, ':scheduled': 'scheduled', ':live': 'live' },
-              }),
-            );
+            await ddb.send(new UpdateCommand(countSeat(liveTable, floor)));
             await ddb.send(
               new PutCommand({
                 TableName: liveTable,

@@ -32,10 +32,10 @@ export const ORPHAN_GRACE_MS = 30 * 60_000;
 /** IVS's control plane takes about five calls a second per account, shared with every other caller. */
 const PACE_MS = 250;
 
+/** What IVS holds for one lecture id: normally one channel and one room. */
 interface Held {
-  readonly lectureId: string;
-  channelArns: string[];
-  roomArns: string[];
+  readonly channelArns: string[];
+  readonly roomArns: string[];
 }
 
 export interface ReleaseReport {
@@ -117,7 +117,7 @@ async function heldResources(deps: ReleaseDeps): Promise<Map<string, Held>> {
     if (!lectureId || tags?.['platform'] !== deps.namePrefix) return undefined;
     if (name !== resourceName(deps.namePrefix, lectureId)) return undefined;
     let entry = held.get(lectureId);
-    if (!entry) held.set(lectureId, (entry = { lectureId, channelArns: [], roomArns: [] }));
+    if (!entry) held.set(lectureId, (entry = { channelArns: [], roomArns: [] }));
     return entry;
   };
   let nextToken: string | undefined;
@@ -138,7 +138,7 @@ async function heldResources(deps: ReleaseDeps): Promise<Map<string, Held>> {
   return held;
 }
 
-async function deleteAll(deps: ReleaseDeps, resources: Pick<Held, 'channelArns' | 'roomArns'>) {
+async function deleteAll(deps: ReleaseDeps, resources: Held) {
   for (const channelArn of resources.channelArns) await deleteLectureResources(deps, { channelArn });
   for (const roomArn of resources.roomArns) await deleteLectureResources(deps, { roomArn });
 }

@@ -101,16 +101,7 @@ async function takeSeat(
   // A rejoin takes no second seat: the seat stays its learner's for the lecture.
   if (seated) return rejoin(deps, lecture.lectureId, sub, now);
   try {
-    await deps.ddb.send(
-      new UpdateCommand({
-        TableName: deps.liveTable,
-        Key: lectureKey(lecture.lectureId),
-        UpdateExpression: 'SET joinedCount = joinedCount + :one',
-        ConditionExpression: 'joinedCount < #capacity AND #state IN (:scheduled, :live)',
-        ExpressionAttributeNames: { '#state': 'state', '#capacity': 'capacity' },
-        ExpressionAttributeValues: { ':one': 1, ':scheduled': 'scheduled', ':live': 'live' },
-      }),
-    );
+    await deps.ddb.send(new UpdateCommand(countSeat(deps.liveTable, lectureKey(lecture.lectureId))));
   } catch (e) {
     if (!(e instanceof ConditionalCheckFailedException)) throw e;
     const current = await getLecture(deps.ddb, deps.liveTable, lecture.lectureId);
@@ -147,6 +138,19 @@ async function takeSeat(
     return rejoin(deps, lecture.lectureId, sub, now);
   }
 }
+
+/**
+ * A join's count: one seat more, only below capacity and while the lecture is joinable. Exported for
+ * bench/live, which times a join's writes alone.
+ */
+export const countSeat = (liveTable: string, key: { pk: string; sk: string }) => ({
+  TableName: liveTable,
+  Key: key,
+  UpdateExpression: 'SET joinedCount = joinedCount + :one',
+  ConditionExpression: 'joinedCount < #capacity AND #state IN (:scheduled, :live)',
+  ExpressionAttributeNames: { '#state': 'state', '#capacity': 'capacity' },
+  ExpressionAttributeValues: { ':one': 1, ':scheduled': 'scheduled', ':live': 'live' },
+});
 
 async function rejoin(deps: SeatDeps, lectureId: string, sub: string, now: string) {
   // Only if left: a seat not left is counting already, and its last heartbeat stays where credit starts.

@@ -30,6 +30,21 @@ function liveStack(props: Partial<LiveStackProps> = {}) {
 }
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+/** `<type>/*` of the stack's account and region, as a template writes the ARN. */
+const arnOf = (service: string, type: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      `:${service}:`,
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:${type}/*`,
+    ],
+  ],
+});
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -230,20 +245,7 @@ describe('live stack', () => {
     });
 
     it('may write its secret and import, tag and delete this platform’s key pairs, and nothing else', () => {
-      const keyPairs = {
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':ivs:',
-            { Ref: 'AWS::Region' },
-            ':',
-            { Ref: 'AWS::AccountId' },
-            ':playback-key/*',
-          ],
-        ],
-      };
+      const keyPairs = arnOf('ivs', 'playback-key');
       const logs = resolve(key.keyFunction.logGroup.logGroupArn);
       expect(statementsOf(t, keyRole)).toEqual([
         { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logs },
@@ -368,20 +370,7 @@ describe('live stack', () => {
                 {
                   Effect: 'Allow',
                   Action: 'ivs:GetStream',
-                  Resource: {
-                    'Fn::Join': [
-                      '',
-                      [
-                        'arn:',
-                        { Ref: 'AWS::Partition' },
-                        ':ivs:',
-                        { Ref: 'AWS::Region' },
-                        ':',
-                        { Ref: 'AWS::AccountId' },
-                        ':channel/*',
-                      ],
-                    ],
-                  },
+                  Resource: arnOf('ivs', 'channel'),
                 },
               ]
             : [],
@@ -391,20 +380,6 @@ describe('live stack', () => {
 
     it('let the hourly release list everything and delete only what carries this platform’s tag', () => {
       const statements = statementsOf(t, roleOf(stack.release.function));
-      const arnOf = (service: string, type: string) => ({
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            `:${service}:`,
-            { Ref: 'AWS::Region' },
-            ':',
-            { Ref: 'AWS::AccountId' },
-            `:${type}/*`,
-          ],
-        ],
-      });
       const ownTag = { StringEquals: { 'aws:ResourceTag/platform': PREFIX } };
       expect(statements.filter((s) => actionsOf(s).some((a) => a.startsWith('ivs')))).toEqual([
         { Effect: 'Allow', Action: ['ivs:ListChannels', 'ivschat:ListRooms'], Resource: '*' },
