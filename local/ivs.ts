@@ -233,6 +233,7 @@ const arnOf = (service: 'ivs' | 'ivschat', type: string) =>
     .regex(new RegExp(`^arn:aws:${service}:[a-z0-9-]+:[0-9]+:${type}/[a-zA-Z0-9-]+$`));
 const channelArn = arnOf('ivs', 'channel');
 const roomArn = arnOf('ivschat', 'room');
+const recordingConfigurationArn = arnOf('ivs', 'recording-configuration');
 const tags = z
   .record(
     z
@@ -269,6 +270,7 @@ const schemas = {
   }),
   ListChannels: z.object({
     filterByName: resourceName.optional(),
+    filterByRecordingConfigurationArn: recordingConfigurationArn.optional(),
     maxResults: z.number().int().min(1).max(100).optional(),
     nextToken: z.string().max(1024).optional(),
   }),
@@ -842,7 +844,16 @@ export async function startLocalIvs(options: LocalIvsOptions = {}): Promise<Loca
     },
     ListChannels(input) {
       const b = parse(schemas.ListChannels, input, false);
-      const all = [...channels.values()].filter((c) => !b.filterByName || c.name === b.filterByName);
+      // IVS takes one filter at a time.
+      if (b.filterByName && b.filterByRecordingConfigurationArn) {
+        throw validation('filterByName and filterByRecordingConfigurationArn cannot be used together');
+      }
+      const all = [...channels.values()].filter(
+        (c) =>
+          (!b.filterByName || c.name === b.filterByName) &&
+          (!b.filterByRecordingConfigurationArn ||
+            c.recordingConfigurationArn === b.filterByRecordingConfigurationArn),
+      );
       const { items: list, nextToken } = page(all, b.maxResults ?? 100, b.nextToken);
       return {
         ...(nextToken ? { nextToken } : {}),

@@ -165,6 +165,21 @@ describe('the local IVS control plane', () => {
     expect([...first.rooms!, ...rest.rooms!].map((r) => r.arn)).toEqual(
       expect.arrayContaining(rooms.map((r) => r.arn)),
     );
+    // Filtered by recording configuration as IVS filters, one filter at a time.
+    const recorded = await createChannel({ recording: true });
+    const byConfig = await client.send(
+      new ListChannelsCommand({ filterByRecordingConfigurationArn: recordingConfigurationArn }),
+    );
+    expect(byConfig.channels!.map((c) => c.arn)).toContain(recorded.channel.arn);
+    expect(byConfig.channels!.map((c) => c.arn)).not.toContain(made[0]!.channel.arn);
+    await expect(
+      client.send(
+        new ListChannelsCommand({
+          filterByName: 'x',
+          filterByRecordingConfigurationArn: recordingConfigurationArn,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(client.send(new ListChannelsCommand({ nextToken: 'forged' }))).rejects.toMatchObject({
       name: 'ValidationException',
     });
