@@ -61,6 +61,25 @@ export const institutionMemberRemoved = coreFact.extend({
 });
 export type InstitutionMemberRemoved = z.infer<typeof institutionMemberRemoved>;
 
+/**
+ * Someone's place in a company is approved: an employee whose join request or invitation was approved, or a
+ * company manager assigned by a platform admin (or their role there changed). The users domain keeps
+ * Cognito groups in step with it.
+ */
+export const companyMemberSet = coreFact.extend({
+  companyId: z.uuid(),
+  userSub: z.string().min(1).max(128),
+  role: z.enum(['company-manager', 'employee']),
+});
+export type CompanyMemberSet = z.infer<typeof companyMemberSet>;
+
+/** Someone no longer belongs to a company: removed by its manager or a platform admin, or they left. */
+export const companyMemberRemoved = coreFact.extend({
+  companyId: z.uuid(),
+  userSub: z.string().min(1).max(128),
+});
+export type CompanyMemberRemoved = z.infer<typeof companyMemberRemoved>;
+
 /** A content exists in a course of an institution (created, or its state changed). */
 export const contentSet = coreFact.extend({
   contentId: z.uuid(),
