@@ -186,7 +186,7 @@ async function main() {
 
   // 1. The learner's course page.
   const page = `${serviceUrl}/courses/${course.id}`;
-  const pageSql = await captureOf(() => fetch(page, { headers: { authorization: `Bearer ${first.token}` } }));
+  const pageSql = await captureOf(() => fetch(page, { headers: { cookie: `lms_access=${first.token}` } }));
   const pageHttp = await autocannon((seconds) => [
     require.resolve('autocannon/autocannon.js'),
     '-j',
@@ -195,7 +195,7 @@ async function main() {
     '-d',
     String(seconds),
     '-H',
-    `authorization=Bearer ${first.token}`,
+    `cookie=lms_access=${first.token}`,
     page,
   ]);
   const pageBench = await pgbench(url, pgbenchScript(pageSql.sent, []));
@@ -204,7 +204,7 @@ async function main() {
   const beat = (sequence: number, position: number) =>
     fetch(`${serviceUrl}/me/enrollments/${first.enrollmentId}/heartbeats`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${first.token}`, 'content-type': 'application/json' },
+      headers: { cookie: `lms_access=${first.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         contentId: video.id,
         sessionId: 'capture',

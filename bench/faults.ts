@@ -98,7 +98,7 @@ async function main() {
       fire({ kind: 'heartbeat', at: Date.now(), key: seed.learners[i]!.enrollmentId, sequence }, () =>
         fetch(`${platform.url}/me/enrollments/${seed.learners[i]!.enrollmentId}/heartbeats`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${learnerTokens[i]}`, 'content-type': 'application/json' },
+          headers: { cookie: `lms_access=${learnerTokens[i]}`, 'content-type': 'application/json' },
           body: JSON.stringify({
             contentId: seed.videoId,
             sessionId: s.id,
@@ -113,7 +113,7 @@ async function main() {
         fire({ kind: 'enrollment', at: Date.now(), key: sub }, () =>
           fetch(`${platform.url}/provisions/${seed.provisionId}/attendees`, {
             method: 'POST',
-            headers: { authorization: `Bearer ${managerToken}`, 'content-type': 'application/json' },
+            headers: { cookie: `lms_access=${managerToken}`, 'content-type': 'application/json' },
             body: JSON.stringify({ userSubs: [sub] }),
           }),
         );

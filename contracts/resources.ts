@@ -116,6 +116,13 @@ export const SESSION = {
   refreshTokenDays: 30,
   /** How long a started sign-in may take before its state expires. */
   signInMinutes: 10,
+  /**
+   * API Gateway reuses the authorizer's answer for one session cookie this long, so a page's dozens of
+   * requests cost one authorizer call. It is also how long a logged-out session's token may still pass the
+   * API (the browser forgets its cookie at logout; a copied token would not) and how long past its expiry
+   * a token accepted just before may pass the Lambda routes (the core service checks expiry itself).
+   */
+  authorizerCacheSeconds: 30,
 } as const;
 
 /** The core service's container contract: service/Dockerfile, the core-service stack and the local runner. */

@@ -95,6 +95,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     userPoolProviderName: auth.userPool.userPoolProviderName,
     eventBus: data.eventBus,
     compliance: complianceOf(config),
+    allowedOrigins: config.cors.allowedOrigins,
   });
   // Signed playback cookies are set by the API for the parent domain, so the distribution must be served
   // under it; CloudFront takes that host's certificate only from us-east-1.

@@ -6,20 +6,17 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ImportPlaybackKeyPairCommand, IvsClient } from '@aws-sdk/client-ivs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type {
-  APIGatewayRequestAuthorizerEventV2,
-  APIGatewaySimpleAuthorizerWithContextResult,
-} from 'aws-lambda';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import * as z from 'zod';
 import { LIVE } from '#contracts/live';
-import { CORE_SERVICE, ENV, EVENTS, ROLES, VOD } from '#contracts/resources';
+import { CORE_SERVICE, ENV, EVENTS, ROLES, SESSION, VOD } from '#contracts/resources';
 import { routeList } from '#contracts/routes';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
-import type { ApiEvent, ApiResult, AuthorizerContext } from '#lambda/shared/http-handler';
+import type { ApiEvent, ApiResult } from '#lambda/shared/http-handler';
 import { createAccessTokenVerifier } from '#contracts/access-token';
 import { projectAccessEvent } from '#lambda/access/access';
+import { gatewayAuthorizer, type AuthorizerHandler } from './gateway-authorizer';
 import { fieldProblems } from '#contracts/problem';
 import { buildCoreService } from '#service/app';
 import { coreEventHandlers } from '#service/events/handlers';
@@ -142,9 +139,6 @@ export interface LocalPlatform {
 }
 
 type Handler = (event: ApiEvent) => Promise<ApiResult>;
-type Authorizer = (
-  event: APIGatewayRequestAuthorizerEventV2,
-) => Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>>;
 
 async function freePort(host: string): Promise<number> {
   const server = createServer().listen(0, host);
@@ -338,17 +332,20 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   registerCors(app, appOrigins);
   registerLocalIssuer(app, issuer);
 
-  const authorizer = (
-    (await import(join(LAMBDA_DIR, 'auth', 'authorize-request'))) as { handler: Authorizer }
-  ).handler;
+  const authorizer = gatewayAuthorizer({
+    handler: ((await import(join(LAMBDA_DIR, 'auth', 'authorize-request'))) as { handler: AuthorizerHandler })
+      .handler,
+    cacheSeconds: SESSION.authorizerCacheSeconds,
+  });
   /** API Gateway's step before any protected route: the event with the authorizer's context, or a refusal. */
   async function authorize(req: FastifyRequest, reply: FastifyReply, routeKey: string) {
     const event = toApiEvent(req, routeKey);
-    let decision: APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
-    try {
-      decision = await authorizer(toAuthorizerEvent(event, `arn:local:execute-api:${routeKey}`));
-    } catch {
-      // What API Gateway answers when the authorizer fails with "Unauthorized".
+    const decision = await authorizer(
+      toAuthorizerEvent(event, `arn:local:execute-api:${routeKey}`),
+      req.headers.cookie,
+    );
+    if (decision === 'unauthorized') {
+      // What API Gateway answers without the identity source, or when the authorizer fails "Unauthorized".
       reply.code(401).send({ message: 'Unauthorized' });
       return undefined;
     }
@@ -363,6 +360,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const core = await buildCoreService({
     db: options.database,
     logger: errorLog,
+    appOrigins,
     ...(options.compliance ? { compliance: options.compliance } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     verifyToken: createAccessTokenVerifier({

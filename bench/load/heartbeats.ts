@@ -36,7 +36,7 @@ autocannon(
           return {
             ...req,
             path: `/me/enrollments/${learner.enrollmentId}/heartbeats`,
-            headers: { authorization: `Bearer ${learner.token}`, 'content-type': 'application/json' },
+            headers: { cookie: `lms_access=${learner.token}`, 'content-type': 'application/json' },
             body: JSON.stringify({
               contentId: plan.contentId,
               sessionId: 'bench-tab',

@@ -3,7 +3,7 @@ import { routes } from '#contracts/routes';
 import { documentClient } from '../shared/clients';
 import { readEnv } from '../shared/env';
 import { httpHandler } from '../shared/http-handler';
-import { assertAllowedOrigin } from '../shared/origin';
+import { assertAllowedOrigin } from '#contracts/origin';
 import { bearerToken } from './session-revocation';
 import { authSettings, tokenVerifier } from './settings';
 import { endSession, type EndSessionDeps } from './sign-in-flow';

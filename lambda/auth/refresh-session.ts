@@ -1,7 +1,7 @@
 import { COOKIES } from '#contracts/resources';
 import { routes } from '#contracts/routes';
 import { httpHandler } from '../shared/http-handler';
-import { assertAllowedOrigin } from '../shared/origin';
+import { assertAllowedOrigin } from '#contracts/origin';
 import { authSettings } from './settings';
 import { refreshSession } from './sign-in-flow';
 

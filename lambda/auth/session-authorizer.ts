@@ -4,9 +4,7 @@ import type { Identity } from '#contracts/access-token';
 import { readCookies } from '#contracts/cookies';
 import type { AuthorizerContext } from '../shared/http-handler';
 import { logger } from '../shared/observability';
-import { bearerToken, verifySession, type VerifyAccessToken } from './session-revocation';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+import { verifySession, type VerifyAccessToken } from './session-revocation';
 
 /** API Gateway answers 401 when an authorizer fails with exactly this message. */
 export const UNAUTHORIZED = 'Unauthorized';
@@ -15,14 +13,12 @@ export const UNAUTHORIZED = 'Unauthorized';
 export interface AuthorizerRequest {
   readonly headers?: Readonly<Record<string, string | undefined>>;
   readonly cookies?: readonly string[];
-  readonly requestContext: { readonly http: { readonly method: string } };
 }
 
 export interface AuthorizeDeps {
   readonly verify: VerifyAccessToken;
   /** Whether logout ended this session (`revocationCheck`). */
   readonly isRevoked: (sessionId: string) => Promise<boolean>;
-  readonly appOrigins: readonly string[];
 }
 
 /**
@@ -40,19 +36,20 @@ async function revoked(deps: AuthorizeDeps, sessionId: string): Promise<boolean>
 }
 
 /**
- * Accepts an access token from the Authorization header (API clients) or the HttpOnly session cookie
- * (browsers): API Gateway's JWT authorizer reads only headers and query strings, so cookie sessions need
- * this Lambda authorizer, with the same verifier the core service and the local runner use. A session ended
- * by logout is refused like an invalid token.
+ * Accepts the access token in the HttpOnly session cookie, which every client sends (browsers by themselves,
+ * API clients as `Cookie: lms_access=<token>`). API Gateway's JWT authorizer reads only headers and query
+ * strings, so the cookie needs this Lambda authorizer, with the same verifier the core service and the local
+ * runner use. A session ended by logout is refused like an invalid token.
+ *
+ * API Gateway caches the answer by the Cookie header (`SESSION.authorizerCacheSeconds`), so it must depend
+ * on that header alone: not on the method, the path, the Origin (routes check it: `assertAllowedCookieWrite`)
+ * or an Authorization header, which a later request with the same cookies may not carry.
  */
 export async function authorizeRequest(
   deps: AuthorizeDeps,
   event: AuthorizerRequest,
 ): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> {
-  const headers = event.headers ?? {};
-  const bearer = bearerToken(headers);
-  const cookie = readCookies(event.cookies, headers.cookie)[COOKIES.access];
-  const token = bearer ?? cookie;
+  const token = readCookies(event.cookies, event.headers?.cookie)[COOKIES.access];
   if (!token) throw new Error(UNAUTHORIZED);
 
   let identity: Identity;
@@ -68,14 +65,6 @@ export async function authorizeRequest(
   if (await revoked(deps, sessionId)) {
     logger.info('Token refused', { reason: 'its session was logged out', sub: identity.sub });
     throw new Error(UNAUTHORIZED);
-  }
-  const method = event.requestContext.http.method;
-  if (!bearer && !SAFE_METHODS.has(method)) {
-    const origin = headers.origin;
-    if (!origin || !deps.appOrigins.includes(origin)) {
-      logger.warn('Cookie-authenticated write from a foreign origin', { origin });
-      return { isAuthorized: false, context: { sub: '', email: '', roles: '' } };
-    }
   }
   return {
     isAuthorized: true,

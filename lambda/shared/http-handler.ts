@@ -3,10 +3,12 @@ import type {
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
 import type * as z from 'zod';
-import { ROLES, type Role } from '#contracts/resources';
+import { ENV, ROLES, type Role } from '#contracts/resources';
+import { assertAllowedCookieWrite } from '#contracts/origin';
 import type { RouteDef } from '#contracts/routes';
 import type { Identity } from '#contracts/access-token';
 import { readCookies } from '#contracts/cookies';
+import { csv } from './env';
 import { logger } from './observability';
 import { Busy, isServiceUnavailable } from './unavailable';
 
@@ -115,6 +117,12 @@ export function httpHandler<R extends RouteDef>(route: R, fn: (req: ApiRequest<R
     try {
       const identity = identityFrom(event);
       authorize(route, identity);
+      if (route.access !== 'public') {
+        assertAllowedCookieWrite(
+          { method: event.requestContext.http.method, headers: event.headers, cookies: event.cookies },
+          csv(process.env[ENV.appOrigins]),
+        );
+      }
       const request = {
         params: parseParams(route, event),
         query: parseQuery(route, event),

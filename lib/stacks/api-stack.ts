@@ -1,7 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
-  type CfnAuthorizer,
   CorsHttpMethod,
   DomainName,
   HttpApi,
@@ -236,26 +235,23 @@ export class ApiStack extends Stack {
     };
     const authorizerFn = this.addFunction('SessionAuthorizer', 'auth/authorize-request', props.logRetention, {
       ...tokenEnv,
-      [ENV.appOrigins]: origins,
     });
     // Reads the revocation markers logout writes (the logout route's own grant writes them).
     authorizerFn.bindTable(props.tables.authFlow, ENV.authFlowTable, 'read');
     const authorizer = new HttpLambdaAuthorizer('SessionAuthorizer', authorizerFn.function, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
-      // Uncached on purpose. API Gateway keys its cache on the identity sources and answers 401, without
-      // calling the authorizer, to a request that lacks any one of them. The token comes from the Authorization
-      // header (API clients) or the session cookie (browsers), so no set of sources admits both kinds of
-      // client and contains the token. The decision also reads the method and Origin (cookie writes), which a
-      // cache keyed on the token alone would reuse, and a cached answer would outlive a logout by its TTL.
-      identitySource: [],
-      resultsCacheTtl: Duration.seconds(0),
+      // Cached by the Cookie header, so a page's requests cost one call. API Gateway answers 401 without
+      // asking the authorizer when the header is missing, so every client sends its token as the session
+      // cookie (API clients too: `Cookie: lms_access=<token>`), and the answer depends on the cookie alone;
+      // the Origin of cookie writes is checked by the routes and the core service instead.
+      identitySource: ['$request.header.Cookie'],
+      resultsCacheTtl: Duration.seconds(SESSION.authorizerCacheSeconds),
     });
 
     const oauthEnv = {
       [ENV.oauthBaseUrl]: props.oauthBaseUrl,
       [ENV.oauthClientId]: webClient.userPoolClientId,
       [ENV.oauthRedirectUri]: redirectUri,
-      [ENV.appOrigins]: origins,
       ...(props.domain ? { [ENV.cookieDomain]: props.domain.name } : {}),
     };
     const enabled = (route: RouteDef) =>
@@ -264,6 +260,8 @@ export class ApiStack extends Stack {
         : route.feature !== 'live' || props.live !== undefined;
     for (const route of routeList.filter(enabled)) {
       const fn = this.addFunction(`Route-${route.id}`, route.handler, props.logRetention, {
+        // Every route checks the Origin of cookie writes (the cached authorizer cannot); OAuth routes too.
+        [ENV.appOrigins]: origins,
         ...(route.oauth ? oauthEnv : {}),
         ...(route.verifiesTokens ? tokenEnv : {}),
       });
@@ -294,12 +292,6 @@ export class ApiStack extends Stack {
     }
 
     this.coreServiceLinkSecurityGroup = this.routeToCoreService(props, authorizer);
-
-    // API Gateway requires every identity source to be present in a request; with caching off none is needed,
-    // and leaving the property out is the documented way to say so.
-    (
-      this.httpApi.node.findChild('SessionAuthorizer').node.defaultChild as CfnAuthorizer
-    ).addPropertyDeletionOverride('IdentitySource');
 
     new CfnOutput(this, 'ApiUrl', { value: this.url });
     new CfnOutput(this, 'WebClientId', { value: webClient.userPoolClientId });

@@ -82,6 +82,8 @@ export interface CoreServiceStackProps extends StackProps {
   readonly eventBus: IEventBus;
   /** The training regime's rules the service enforces (progress credit, daily cap, exams). */
   readonly compliance: ComplianceProfile;
+  /** The web app's origins, the only ones whose cookie-authenticated writes the service accepts. */
+  readonly allowedOrigins: readonly string[];
 }
 
 /**
@@ -206,6 +208,7 @@ export class CoreServiceStack extends Stack {
         [CORE_SERVICE.env.eventsQueueUrl]: this.eventsQueue.queueUrl,
         [CORE_SERVICE.env.databaseSecretArn]: appSecret.secretArn,
         [COMPLIANCE_PROFILE_ENV]: JSON.stringify(props.compliance),
+        [ENV.appOrigins]: props.allowedOrigins.join(','),
         NODE_OPTIONS: '--enable-source-maps',
       },
       // Injected at task start from the service's own login role's secret (never the master user's); never

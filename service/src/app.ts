@@ -26,6 +26,7 @@ import { learningRoutes } from './learning/routes';
 import { provisionRoutes } from './provisions/routes';
 import { ratingRoutes } from './ratings/routes';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
+import { assertAllowedCookieWrite } from '#contracts/origin';
 
 export interface CoreServiceOptions {
   readonly db: Kysely<Database>;
@@ -41,6 +42,11 @@ export interface CoreServiceOptions {
   readonly clock?: () => Date;
   /** How /health probes the database. @default a 2 s timeout, answers reused for 1 s */
   readonly health?: HealthCheckOptions;
+  /**
+   * The web app's origins: cookie-authenticated writes from any other Origin are refused (403).
+   * @default none, so every cookie write that names an Origin is refused
+   */
+  readonly appOrigins?: readonly string[];
 }
 
 /** An id the gateway in front set (API Gateway's request ids are base64-ish, the local runner's UUIDs). */
@@ -114,8 +120,15 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
   );
   // Who is calling is settled before anything about the request is: a stranger learns no schema detail.
   const open = new Set([CORE_SERVICE.healthPath, CORE_SERVICE.livenessPath, '/openapi.json']);
+  const appOrigins = options.appOrigins ?? [];
   app.addHook('onRequest', async (req) => {
-    if (!open.has(req.url.split('?')[0]!)) await ctx.identity(req);
+    if (open.has(req.url.split('?')[0]!)) return;
+    await ctx.identity(req);
+    // The API's authorizer answers by the session cookie alone (it is cached), so the Origin is checked here.
+    assertAllowedCookieWrite(
+      { method: req.method, headers: req.headers as Record<string, string | undefined> },
+      appOrigins,
+    );
   });
   await app.register(healthRoutes(options.db, options.health));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -56,6 +56,7 @@ async function main() {
       clientIds: clientIds?.length ? clientIds : null,
     }),
     logger: true,
+    appOrigins: process.env[ENV.appOrigins]?.split(',').filter(Boolean) ?? [],
   });
   await app.listen({ port: Number(process.env.PORT ?? CORE_SERVICE.port), host: '0.0.0.0' });
 

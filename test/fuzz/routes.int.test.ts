@@ -176,7 +176,7 @@ function send(req: WireRequest, who: Who): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...req.headers };
     const token = who ? tokens.get(who)?.token : undefined;
-    if (token) headers.authorization = `Bearer ${token}`;
+    if (token) headers.cookie = `lms_access=${token}`;
     if (req.body) headers['content-length'] = String(req.body.length);
     const call = httpRequest(
       { host: url.hostname, port: url.port, method: req.method, path: req.url, headers, agent },
@@ -221,7 +221,7 @@ async function call(who: Who, method: string, path: string, body?: unknown) {
   const res = await fetch(`${platform.url}${path}`, {
     method,
     headers: {
-      ...(who ? { authorization: `Bearer ${tokens.get(who)!.token}` } : {}),
+      ...(who ? { cookie: `lms_access=${tokens.get(who)!.token}` } : {}),
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

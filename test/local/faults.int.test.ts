@@ -104,7 +104,7 @@ describe('local platform under faults', () => {
     for (const i of [1, 2, 3]) {
       const res = await get('/institutions', {
         method: 'POST',
-        headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+        headers: { cookie: `lms_access=${token.access_token}`, 'content-type': 'application/json' },
         body: JSON.stringify({
           name: `Academy ${i}`,
           ownerName: 'Choi',

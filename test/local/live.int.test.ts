@@ -58,7 +58,7 @@ async function tokenFor(identity: string) {
 async function call(who: string, method: string, path: string, body?: unknown, status = 200): Promise<any> {
   const res = await fetch(`${platform.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${await tokenFor(who)}`, 'content-type': 'application/json' },
+    headers: { cookie: `lms_access=${await tokenFor(who)}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();

@@ -1,5 +1,6 @@
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import { REVOCATION_CACHE_MS } from '#lambda/auth/session-revocation';
+import { SESSION } from '#contracts/resources';
 import { startLocalPlatform, type LocalPlatform } from '#local/platform';
 import { businessNumberFrom } from '../service/service-fixture';
 import { testDatabase, type TestDatabase } from '../service/test-database';
@@ -74,7 +75,7 @@ describe('local platform over HTTP', () => {
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toEqual({ message: 'Unauthorized' });
     const res = await get('/me', {
-      headers: { authorization: `Bearer ${await tokenFor('company-manager')}` },
+      headers: { cookie: `lms_access=${await tokenFor('company-manager')}` },
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
@@ -84,8 +85,12 @@ describe('local platform over HTTP', () => {
     });
   });
 
-  it('refuses a garbage token and a malformed mint request', async () => {
-    expect((await get('/me', { headers: { authorization: 'Bearer not.a.jwt' } })).status).toBe(401);
+  it('refuses a garbage token, a bearer token without the cookie, and a malformed mint request', async () => {
+    expect((await get('/me', { headers: { cookie: 'lms_access=not.a.jwt' } })).status).toBe(401);
+    // API Gateway's identity source is the Cookie header: without it the authorizer is never asked.
+    const bearer = `Bearer ${await tokenFor('learner')}`;
+    expect((await get('/me', { headers: { authorization: bearer } })).status).toBe(401);
+    expect((await get('/me/enrollments', { headers: { authorization: bearer } })).status).toBe(401);
     const res = await post('/local/token', {
       headers: { 'content-type': 'application/json' },
       body: '{"role":"dean"}',
@@ -168,7 +173,7 @@ describe('local platform over HTTP', () => {
     expect((await post('/auth/refresh', { headers: { cookie: refresh, origin: APP } })).status).toBe(401);
   });
 
-  it('ends a logged-out session for the API at once, its refreshed tokens too, but not the next sign-in', async () => {
+  it('ends a logged-out session for the API once the gateway forgets its answer, refreshed tokens too, not the next sign-in', async () => {
     const signIn = async () => {
       const { callback, stateCookie } = await signInUntilCallback('learner');
       const done = await get(callback.pathname + callback.search, {
@@ -184,11 +189,12 @@ describe('local platform over HTTP', () => {
       (await get('/me', { headers })).status,
       (await get('/me/enrollments', { headers })).status,
     ];
-    // The authorizer reuses an answer for REVOCATION_CACHE_MS (its "not revoked" from the calls before the
-    // logout included); the person reads the page that long before logging out.
+    // API Gateway reuses an answer per Cookie header for SESSION.authorizerCacheSeconds, and each authorizer
+    // environment its "not revoked" for REVOCATION_CACHE_MS; the clock moves past both.
     const realNow = Date.now.bind(Date);
     let readingMs = 0;
     const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + readingMs);
+    const forgotten = SESSION.authorizerCacheSeconds * 1000 + REVOCATION_CACHE_MS;
     try {
       const session = await signIn();
       expect(await statuses({ cookie: session.access })).toEqual([200, 200]);
@@ -196,12 +202,14 @@ describe('local platform over HTTP', () => {
       const refreshed = await post('/auth/refresh', { headers: { cookie: session.refresh, origin: APP } });
       const refreshedAccess = `lms_access=${cookieValue(refreshed, 'lms_access')}`;
       expect(await statuses({ cookie: refreshedAccess })).toEqual([200, 200]);
-      readingMs += REVOCATION_CACHE_MS;
 
       const logout = await post('/auth/logout', {
         headers: { cookie: `${session.access}; ${session.refresh}`, origin: APP },
       });
       expect(logout.status).toBe(204);
+      // The browser forgot its cookies; a copy of one still passes while the gateway keeps its answer.
+      expect(await statuses({ cookie: session.access })).toEqual([200, 200]);
+      readingMs += forgotten;
       expect(await statuses({ cookie: session.access })).toEqual([401, 401]);
       expect(await statuses({ cookie: refreshedAccess })).toEqual([401, 401]);
       expect(
@@ -212,15 +220,31 @@ describe('local platform over HTTP', () => {
       const next = await signIn();
       expect(await statuses({ cookie: next.access })).toEqual([200, 200]);
 
-      // An API client logs out with its bearer token.
-      const bearer = { authorization: `Bearer ${await tokenFor('learner')}` };
-      expect(await statuses(bearer)).toEqual([200, 200]);
-      readingMs += REVOCATION_CACHE_MS;
-      expect((await post('/auth/logout', { headers: bearer })).status).toBe(204);
-      expect(await statuses(bearer)).toEqual([401, 401]);
+      // An API client logs out with the token it sends as the session cookie.
+      const client = { cookie: `lms_access=${await tokenFor('learner')}` };
+      expect(await statuses(client)).toEqual([200, 200]);
+      expect((await post('/auth/logout', { headers: client })).status).toBe(204);
+      readingMs += forgotten;
+      expect(await statuses(client)).toEqual([401, 401]);
       expect(await statuses({ cookie: next.access })).toEqual([200, 200]);
     } finally {
       clock.mockRestore();
+    }
+  });
+
+  it('refuses cookie writes from a foreign origin on Lambda routes and the core service alike', async () => {
+    const cookie = `lms_access=${await tokenFor('institution-manager')}`;
+    const json = { cookie, 'content-type': 'application/json' };
+    for (const path of ['/uploads', '/companies']) {
+      const res = await post(path, { headers: { ...json, origin: 'https://evil.example.com' }, body: '{}' });
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([
+        path,
+        403,
+        expect.stringMatching(/^application\/problem\+json/),
+      ]);
+      // The same request from the app reaches the route, which then judges the body.
+      const fromApp = await post(path, { headers: { ...json, origin: APP }, body: '{}' });
+      expect([path, fromApp.status]).toEqual([path, 400]);
     }
   });
 
@@ -280,10 +304,10 @@ describe('local platform over HTTP', () => {
   });
 
   it('answers a body over API Gateway’s 10 MB with a 413 problem the client reads to the end', async () => {
-    const authorization = `Bearer ${await tokenFor('institution-manager')}`;
+    const cookie = `lms_access=${await tokenFor('institution-manager')}`;
     const body = JSON.stringify({ name: 'x'.repeat(11 * 1024 * 1024) });
     for (const path of ['/uploads', '/companies']) {
-      const res = await post(path, { headers: { authorization, 'content-type': 'application/json' }, body });
+      const res = await post(path, { headers: { cookie, 'content-type': 'application/json' }, body });
       expect([path, res.status, res.headers.get('content-type')]).toEqual([
         path,
         413,
@@ -296,15 +320,15 @@ describe('local platform over HTTP', () => {
   });
 
   it('gives every request its own id, which the core service answers with, whatever the client sent', async () => {
-    const authorization = `Bearer ${await tokenFor('learner')}`;
+    const cookie = `lms_access=${await tokenFor('learner')}`;
     const res = await get('/courses/42', {
-      headers: { authorization, 'x-request-id': 'chosen-by-the-client' },
+      headers: { cookie, 'x-request-id': 'chosen-by-the-client' },
     });
     expect(res.status).toBe(400);
     const { requestId } = (await res.json()) as { requestId: string };
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     const lambda = await post('/uploads', {
-      headers: { authorization, 'content-type': 'text/plain' },
+      headers: { cookie, 'content-type': 'text/plain' },
       body: 'x',
     });
     expect(((await lambda.json()) as { requestId: string }).requestId).toMatch(/^[0-9a-f-]{36}$/);
@@ -331,7 +355,7 @@ describe('local platform over HTTP', () => {
 
   it('runs a course from an institution to an enrolled employee, through the core service', async () => {
     const as = async (role: string) => ({
-      authorization: `Bearer ${await tokenFor(role)}`,
+      cookie: `lms_access=${await tokenFor(role)}`,
       'content-type': 'application/json',
     });
     const call = async (role: string, method: string, path: string, body?: unknown, status = 200) => {

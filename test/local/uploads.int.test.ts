@@ -46,7 +46,7 @@ async function tokenFor(role: string) {
 async function call(role: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${platform.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${await tokenFor(role)}`, 'content-type': 'application/json' },
+    headers: { cookie: `lms_access=${await tokenFor(role)}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -263,7 +263,7 @@ describe('playback over HTTP', () => {
     });
     const res = await fetch(`${platform.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${access_token}` },
+      headers: { cookie: `lms_access=${access_token}` },
     });
     return { status: res.status, body: (await res.json()) as { detail?: string } };
   }
@@ -271,7 +271,7 @@ describe('playback over HTTP', () => {
   async function playback(role: string, contentId: string) {
     const res = await fetch(`${platform.url}/contents/${contentId}/playback`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await tokenFor(role)}` },
+      headers: { cookie: `lms_access=${await tokenFor(role)}` },
     });
     return { res, body: (await res.json()) as { playlistUrl: string; expiresAt: string } };
   }

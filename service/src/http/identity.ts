@@ -22,11 +22,13 @@ export interface Caller extends Identity {
 
 /**
  * API Gateway's authorizer already checked the token; the service checks it again (it must not trust
- * the network behind the load balancer), from the Authorization header or the session cookie.
+ * the network behind the load balancer), from the session cookie or the Authorization header.
  */
 export async function authenticate(request: FastifyRequest, verify: VerifyToken): Promise<Identity> {
-  const bearer = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-  const token = bearer ?? readCookies(undefined, request.headers.cookie)[COOKIES.access];
+  // The cookie first: it is what the API's authorizer admitted (direct callers may use the header).
+  const token =
+    readCookies(undefined, request.headers.cookie)[COOKIES.access] ??
+    /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
   if (!token) throw new HttpError(401, 'Sign in first');
   try {
     return await verify(token);

@@ -17,7 +17,6 @@ let deps: AuthorizeDeps;
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
 const learner = { sub: 'u-1', email: 'l@example.com', roles: ['learner'] as const };
-const APP = 'https://app.example.com';
 
 beforeAll(async () => {
   // The verifier fetches the JWKS over HTTP, as it fetches Cognito's in AWS.
@@ -33,7 +32,6 @@ beforeAll(async () => {
       clientIds: [LOCAL_CLIENT_ID],
     }),
     isRevoked: async () => false,
-    appOrigins: [APP],
   };
 });
 afterAll(() => server.close());
@@ -42,29 +40,36 @@ beforeEach(() => ddbMock.reset());
 const request = (o: Parameters<typeof apiEvent>[0]) => authorizeRequest(deps, apiEvent(o));
 
 describe('authorizeRequest', () => {
-  it('accepts a bearer token and passes the identity on', async () => {
+  it('accepts the session cookie and passes the identity on', async () => {
     const { access_token } = await issuer.mintAccessToken(learner);
-    await expect(request({ headers: { authorization: `Bearer ${access_token}` } })).resolves.toEqual({
+    await expect(request({ cookies: [`lms_access=${access_token}`] })).resolves.toEqual({
       isAuthorized: true,
       context: { sub: 'u-1', email: 'l@example.com', roles: 'learner' },
     });
   });
 
-  it('accepts the session cookie for reads and for writes from the app', async () => {
-    const { access_token } = await issuer.mintAccessToken(learner);
-    const cookies = [`lms_access=${access_token}`];
-    expect((await request({ cookies })).isAuthorized).toBe(true);
-    expect((await request({ method: 'POST', cookies, headers: { origin: APP } })).isAuthorized).toBe(true);
+  it('answers by the cookie alone, which API Gateway caches it by', async () => {
+    const mine = await issuer.mintAccessToken(learner);
+    const theirs = await issuer.mintAccessToken({ ...learner, sub: 'u-2' });
+    const cookies = [`lms_access=${mine.access_token}`, 'other=1'];
+    const plain = await request({ cookies });
+    // A write from a foreign origin (the routes refuse it), another path, a bearer token beside the cookie:
+    // the same answer, which a later request with only the same cookies will be given.
+    const variants: Parameters<typeof apiEvent>[0][] = [
+      { method: 'POST', headers: { origin: 'https://evil.example.com' } },
+      { method: 'DELETE', path: '/elsewhere' },
+      { headers: { authorization: `Bearer ${theirs.access_token}` } },
+    ];
+    for (const o of variants) {
+      await expect(request({ ...o, cookies })).resolves.toEqual(plain);
+    }
   });
 
-  it('refuses cookie-authenticated writes from another origin, or with none', async () => {
+  it('ignores a bearer token: a request without the cookie never reaches it in AWS', async () => {
     const { access_token } = await issuer.mintAccessToken(learner);
-    const cookies = [`lms_access=${access_token}`];
-    expect(
-      (await request({ method: 'POST', cookies, headers: { origin: 'https://evil.example.com' } }))
-        .isAuthorized,
-    ).toBe(false);
-    expect((await request({ method: 'DELETE', cookies })).isAuthorized).toBe(false);
+    await expect(request({ headers: { authorization: `Bearer ${access_token}` } })).rejects.toThrow(
+      'Unauthorized',
+    );
   });
 
   it.each([
@@ -72,17 +77,13 @@ describe('authorizeRequest', () => {
     [
       'a tampered token',
       async () => ({
-        headers: {
-          authorization: `Bearer ${(await issuer.mintAccessToken(learner)).access_token.slice(0, -4)}AAAA`,
-        },
+        cookies: [`lms_access=${(await issuer.mintAccessToken(learner)).access_token.slice(0, -4)}AAAA`],
       }),
     ],
     [
       'a token for another client',
       async () => ({
-        headers: {
-          authorization: `Bearer ${(await issuer.mintAccessToken(learner, 'other-client')).access_token}`,
-        },
+        cookies: [`lms_access=${(await issuer.mintAccessToken(learner, 'other-client')).access_token}`],
       }),
     ],
     [
@@ -90,7 +91,7 @@ describe('authorizeRequest', () => {
       async () => {
         const other = await LocalTokenIssuer.create('https://elsewhere.example.com');
         return {
-          headers: { authorization: `Bearer ${(await other.mintAccessToken(learner)).access_token}` },
+          cookies: [`lms_access=${(await other.mintAccessToken(learner)).access_token}`],
         };
       },
     ],
@@ -101,7 +102,7 @@ describe('authorizeRequest', () => {
         const idToken = await new SignJWT({ token_use: 'id' })
           .setProtectedHeader({ alg: 'RS256' })
           .sign(key.privateKey);
-        return { headers: { authorization: `Bearer ${idToken}` } };
+        return { cookies: [`lms_access=${idToken}`] };
       },
     ],
   ])('answers Unauthorized to %s', async (_what, make) => {
@@ -116,7 +117,7 @@ describe('authorizeRequest', () => {
       ProjectionExpression: 'pk',
     });
     const withStore = () => ({ ...deps, isRevoked: revocationCheck({ ddb, tableName: 'auth-flow' }) });
-    const bearer = (token: string) => apiEvent({ headers: { authorization: `Bearer ${token}` } });
+    const withCookie = (token: string) => apiEvent({ cookies: [`lms_access=${token}`] });
 
     it('refuses every token of a logged-out sign-in, refreshed ones too, as it refuses an invalid token', async () => {
       ddbMock.on(GetCommand).resolves({});
@@ -124,7 +125,7 @@ describe('authorizeRequest', () => {
       const d = withStore();
       const first = await issuer.mintAccessToken(learner, undefined, 'sign-in-1');
       const refreshed = await issuer.mintAccessToken(learner, undefined, 'sign-in-1');
-      await expect(authorizeRequest(d, bearer(first.access_token))).rejects.toThrow('Unauthorized');
+      await expect(authorizeRequest(d, withCookie(first.access_token))).rejects.toThrow('Unauthorized');
       await expect(
         authorizeRequest(d, apiEvent({ cookies: [`lms_access=${refreshed.access_token}`] })),
       ).rejects.toThrow('Unauthorized');
@@ -132,14 +133,14 @@ describe('authorizeRequest', () => {
 
       // The same person's other sign-in is another session.
       const other = await issuer.mintAccessToken(learner, undefined, 'sign-in-2');
-      expect((await authorizeRequest(d, bearer(other.access_token))).isAuthorized).toBe(true);
+      expect((await authorizeRequest(d, withCookie(other.access_token))).isAuthorized).toBe(true);
       expect(ddbMock).toHaveReceivedCommandWith(GetCommand, marker('sign-in-2'));
     });
 
     it('looks for a marker only once the signature holds', async () => {
       const d = withStore();
       const tampered = `${(await issuer.mintAccessToken(learner)).access_token.slice(0, -4)}AAAA`;
-      await expect(authorizeRequest(d, bearer(tampered))).rejects.toThrow('Unauthorized');
+      await expect(authorizeRequest(d, withCookie(tampered))).rejects.toThrow('Unauthorized');
       expect(ddbMock).toHaveReceivedCommandTimes(GetCommand, 0);
     });
 
@@ -148,11 +149,13 @@ describe('authorizeRequest', () => {
         .on(GetCommand)
         .rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
       const { access_token } = await issuer.mintAccessToken(learner);
-      await expect(authorizeRequest(withStore(), bearer(access_token))).resolves.toMatchObject({
+      await expect(authorizeRequest(withStore(), withCookie(access_token))).resolves.toMatchObject({
         isAuthorized: true,
       });
       // A forged token is still refused: only the marker's check is skipped, never the signature's.
-      await expect(authorizeRequest(withStore(), bearer(`${access_token}x`))).rejects.toThrow('Unauthorized');
+      await expect(authorizeRequest(withStore(), withCookie(`${access_token}x`))).rejects.toThrow(
+        'Unauthorized',
+      );
     });
   });
 });

@@ -225,9 +225,10 @@ describe('completeSignIn', () => {
 describe('endSession', () => {
   let fixture: Awaited<ReturnType<typeof startIssuer>>;
   let endDeps: EndSessionDeps;
-  // Real time: the verifier checks expiry against the clock.
-  const logoutAt = new Date();
-  const markedUntil = Math.ceil(logoutAt.getTime() / 1000) + SESSION.accessTokenMinutes * 60;
+  // Real time: the verifier checks expiry against the clock. Each test logs out after minting its tokens,
+  // as a person does (a logout before the mint would mark a shorter time than a token minted a second later).
+  let logoutAt = new Date();
+  const markedUntil = () => Math.ceil(logoutAt.getTime() / 1000) + SESSION.accessTokenMinutes * 60;
   const learner = { sub: 'u-1', email: 'l@example.com', roles: ['learner'] as const };
   const clearedCookies = [
     'lms_access=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax',
@@ -250,6 +251,7 @@ describe('endSession', () => {
   it('revokes the refresh token and marks the access token’s sign-in revoked until its tokens expire', async () => {
     ddbMock.on(PutCommand).resolves({});
     const { access_token } = await fixture.issuer.mintAccessToken(learner, undefined, 'sign-in-1');
+    logoutAt = new Date();
     const cookies = await endSession(endDeps, {
       refreshToken: 'r-1',
       accessTokens: [undefined, access_token],
@@ -259,15 +261,16 @@ describe('endSession', () => {
     expect(ddbMock).toHaveReceivedCommandTimes(PutCommand, 1);
     expect(ddbMock).toHaveReceivedCommandWith(PutCommand, {
       TableName: 'auth-flow',
-      Item: { pk: 'revoked#sign-in-1', expiresAt: markedUntil },
+      Item: { pk: 'revoked#sign-in-1', expiresAt: markedUntil() },
     });
-    expect(markedUntil).toBeGreaterThanOrEqual(decodeJwt(access_token).exp!);
+    expect(markedUntil()).toBeGreaterThanOrEqual(decodeJwt(access_token).exp!);
   });
 
   it('marks the session of a bearer token, once when the cookie holds a token of the same sign-in', async () => {
     ddbMock.on(PutCommand).resolves({});
     const first = await fixture.issuer.mintAccessToken(learner, undefined, 'sign-in-2');
     const refreshed = await fixture.issuer.mintAccessToken(learner, undefined, 'sign-in-2');
+    logoutAt = new Date();
     await endSession(endDeps, {
       refreshToken: undefined,
       accessTokens: [first.access_token, refreshed.access_token],
@@ -276,7 +279,7 @@ describe('endSession', () => {
     expect(ddbMock).toHaveReceivedCommandTimes(PutCommand, 1);
     expect(ddbMock).toHaveReceivedCommandWith(PutCommand, {
       TableName: 'auth-flow',
-      Item: { pk: 'revoked#sign-in-2', expiresAt: markedUntil },
+      Item: { pk: 'revoked#sign-in-2', expiresAt: markedUntil() },
     });
   });
 

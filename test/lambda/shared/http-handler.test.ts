@@ -4,7 +4,9 @@ import type { RouteDef } from '#contracts/routes';
 import { httpHandler } from '#lambda/shared/http-handler';
 import { Busy } from '#lambda/shared/unavailable';
 import { HttpError } from '#contracts/problem';
+import { ENV } from '#contracts/resources';
 import { apiEvent } from '../event-fixture';
+import { overrideEnv } from '../env';
 
 const route = {
   method: 'POST',
@@ -66,6 +68,38 @@ describe('httpHandler', () => {
     expect(res.statusCode).toBe(403);
     expect(problemOf(res).detail).toMatch(/institution-manager, instructor/);
     expect(calls).toHaveLength(0);
+  });
+
+  it('refuses a cookie write from another origin before reading the body, as the authorizer no longer can', async () => {
+    const restore = overrideEnv({ [ENV.appOrigins]: 'https://app.example.com,https://admin.example.com' });
+    try {
+      const body = '{"title":"x","seats":1}';
+      const send = (headers: Record<string, string>, cookies?: string[], method = 'POST') =>
+        handler(
+          apiEvent({
+            method,
+            headers: { ...json, ...headers },
+            body,
+            authorizer: manager,
+            ...(cookies ? { cookies } : {}),
+          }),
+        );
+      const session = ['lms_access=token'];
+      const foreign = await send({ origin: 'https://evil.example.com' }, session);
+      expect(foreign.statusCode).toBe(403);
+      expect(problemOf(foreign).detail).toBe(
+        'Origin https://evil.example.com may not use the session cookies',
+      );
+      expect((await send({ origin: 'null' }, session)).statusCode).toBe(403);
+      expect(calls).toHaveLength(0);
+      // The app's origins; a client that is not a browser (no Origin); a read; no session cookie at all.
+      expect((await send({ origin: 'https://admin.example.com' }, session)).statusCode).toBe(201);
+      expect((await send({}, session)).statusCode).toBe(201);
+      expect((await send({ origin: 'https://evil.example.com' })).statusCode).toBe(201);
+      expect(calls).toHaveLength(3);
+    } finally {
+      restore();
+    }
   });
 
   it.each([

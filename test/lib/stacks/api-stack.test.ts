@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LIVE } from '#contracts/live';
-import { CORE_SERVICE, ENV, VOD } from '#contracts/resources';
+import { CORE_SERVICE, ENV, SESSION, VOD } from '#contracts/resources';
 import { type IvsAction, liveRoutes, type RouteDef, routeList } from '#contracts/routes';
 import { loadConfig } from '#lib/config/load-config';
 import { buildPlatform, type FeatureStacks, type Platform } from '#lib/platform';
@@ -143,14 +143,23 @@ describe('api stack', () => {
     });
   });
 
-  it('authorizes with a Lambda reading header or cookie, uncached', () => {
+  it('authorizes with a Lambda reading the session cookie, its answers cached by the Cookie header', () => {
     api.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'REQUEST',
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,
-      AuthorizerResultTtlInSeconds: 0,
-      IdentitySource: Match.absent(),
+      AuthorizerResultTtlInSeconds: SESSION.authorizerCacheSeconds,
+      IdentitySource: ['$request.header.Cookie'],
     });
+  });
+
+  it('tells every route the app origins, since the cached authorizer cannot judge an Origin', () => {
+    for (const fn of dev.platform.api.functions.filter((f) => f.node.id.startsWith('Route-'))) {
+      const env =
+        api.toJSON().Resources[dev.platform.api.getLogicalId(fn.function.node.defaultChild as CfnFunction)]
+          .Properties.Environment.Variables;
+      expect([fn.node.id, env[ENV.appOrigins]]).toEqual([fn.node.id, expect.stringMatching(/^https?:\/\//)]);
+    }
   });
 
   it('gives every platform function the house defaults', () => {
