@@ -22,6 +22,8 @@ const common = {
   setupFiles: ['<rootDir>/test/setup/quiet-logs.js'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.js'],
+  // Synth leaves bundled assets (each with a package.json) in cdk.out: jest's module map would see duplicates.
+  modulePathIgnorePatterns: ['<rootDir>/cdk.out/'],
 };
 
 /** @type {import('jest').Config} */
