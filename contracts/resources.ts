@@ -38,6 +38,10 @@ export const ENV = {
   appOrigins: 'APP_ORIGINS',
   /** DynamoDB table of live lectures (contracts/live.ts). */
   liveTable: 'LIVE_TABLE_NAME',
+  /** DynamoDB table of the course boards (contracts/board.ts). */
+  boardTable: 'BOARD_TABLE_NAME',
+  /** DynamoDB table of learners' notes on videos (contracts/notes.ts). */
+  notesTable: 'NOTES_TABLE_NAME',
 } as const;
 
 /** A DynamoDB table's key layout (string keys), its secondary indexes and its TTL attribute, if any. */
@@ -88,6 +92,30 @@ export const TABLES = {
       byChannel: { partitionKey: 'channelArn' },
       bySweepState: { partitionKey: 'sweepState', sortKey: 'startsAt' },
     },
+  },
+  /**
+   * The course boards: `post#<id>` / `meta` (a notice or question, its counts and answered state),
+   * `comment#<id>` (comments, ids ordered by time), `view#<sub>` (one reader's view, counted once). Indexes in
+   * BOARD_INDEXES (contracts/board.ts).
+   */
+  board: {
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: {
+      byBoard: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+      byAuthor: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+      byVideo: { partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+    },
+  },
+  /**
+   * Learners' notes on videos, the notes domain's own (no other domain reads a learner's private notes):
+   * `note#<id>` / `meta` (the note as it is now, or its tombstone) and `version#<n>` (each version an edit or
+   * the delete replaced). Index in NOTES_INDEXES (contracts/notes.ts).
+   */
+  notes: {
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: { byCourse: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } },
   },
 } as const satisfies Record<string, TableSpec>;
 export type TableName = keyof typeof TABLES;
@@ -181,6 +209,8 @@ export const EVENTS = {
       'content.set',
       'enrollment.created',
       'provision.set',
+      'company.member-set',
+      'company.member-removed',
     ],
   },
 } as const;

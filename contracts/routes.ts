@@ -18,6 +18,27 @@ import {
   quizIdParams,
   updateLectureBody,
 } from './live';
+import {
+  acceptAnswerBody,
+  commentBodySchema,
+  commentIdParams,
+  createPostBody,
+  listCommentsQuery,
+  listMyPostsQuery,
+  listPostsQuery,
+  postIdParams,
+  questionMinutesParams,
+  questionMinutesQuery,
+  updatePostBody,
+} from './board';
+import {
+  createNoteBody,
+  exportNotesQuery,
+  listNotesQuery,
+  listNoteVersionsQuery,
+  noteIdParams,
+  updateNoteBody,
+} from './notes';
 
 /**
  * The one list of HTTP routes served by Lambda. The api stack builds API Gateway routes and functions
@@ -276,6 +297,208 @@ export const liveRoutes = {
   }),
 } as const satisfies Record<string, RouteDef>;
 
+/** Everyone a board may have: the domain then finds their part in the provision from the projection. */
+const boardPeople = [
+  'learner',
+  'institution-manager',
+  'instructor',
+  'company-manager',
+] as const satisfies readonly Role[];
+/** Who writes on boards: staff notices, learners questions, both comments. */
+const boardWriters = ['learner', 'institution-manager', 'instructor'] as const satisfies readonly Role[];
+/** Every board route reads the projection (provisions, members, learners, contents) beside its own table. */
+const boardRoute = { tables: { access: 'read', board: 'readWrite' } } as const satisfies Partial<RouteDef>;
+const boardReadRoute = { tables: { access: 'read', board: 'read' } } as const satisfies Partial<RouteDef>;
+
+/** The course boards: notices and Q&A per course provision (contracts/board.ts). */
+export const boardRoutes = {
+  createPost: route({
+    method: 'POST',
+    path: '/board-posts',
+    handler: 'board/create-post',
+    access: boardWriters,
+    summary: 'Writes a notice (staff) or asks a question (learners, optionally at a moment of a video)',
+    body: createPostBody,
+    ...boardRoute,
+  }),
+  listPosts: route({
+    method: 'GET',
+    path: '/board-posts',
+    handler: 'board/list-posts',
+    access: boardPeople,
+    summary: 'A provision’s notice or Q&A board, newest first, a page at a time',
+    query: listPostsQuery,
+    ...boardReadRoute,
+  }),
+  listMyPosts: route({
+    method: 'GET',
+    path: '/me/board-posts',
+    handler: 'board/list-my-posts',
+    access: boardWriters,
+    summary: 'The caller’s own posts across provisions, newest first',
+    query: listMyPostsQuery,
+    ...boardReadRoute,
+  }),
+  getPost: route({
+    method: 'GET',
+    path: '/board-posts/{postId}',
+    handler: 'board/get-post',
+    access: boardPeople,
+    params: postIdParams,
+    summary: 'One post, counting the caller’s first read of it',
+    ...boardRoute,
+  }),
+  updatePost: route({
+    method: 'PATCH',
+    path: '/board-posts/{postId}',
+    handler: 'board/update-post',
+    access: boardWriters,
+    params: postIdParams,
+    summary: 'Its author changes a post’s title or text',
+    body: updatePostBody,
+    ...boardRoute,
+  }),
+  deletePost: route({
+    method: 'DELETE',
+    path: '/board-posts/{postId}',
+    handler: 'board/delete-post',
+    access: boardWriters,
+    params: postIdParams,
+    summary: 'Removes a post: its author, or the institution’s staff',
+    ...boardRoute,
+  }),
+  createComment: route({
+    method: 'POST',
+    path: '/board-posts/{postId}/comments',
+    handler: 'board/create-comment',
+    access: boardWriters,
+    params: postIdParams,
+    summary: 'Answers a question: the provision’s learners and staff',
+    body: commentBodySchema,
+    ...boardRoute,
+  }),
+  listComments: route({
+    method: 'GET',
+    path: '/board-posts/{postId}/comments',
+    handler: 'board/list-comments',
+    access: boardWriters,
+    params: postIdParams,
+    summary: 'A question’s answers, oldest first, a page at a time',
+    query: listCommentsQuery,
+    ...boardReadRoute,
+  }),
+  updateComment: route({
+    method: 'PATCH',
+    path: '/board-posts/{postId}/comments/{commentId}',
+    handler: 'board/update-comment',
+    access: boardWriters,
+    params: commentIdParams,
+    summary: 'Its author changes a comment’s text',
+    body: commentBodySchema,
+    ...boardRoute,
+  }),
+  deleteComment: route({
+    method: 'DELETE',
+    path: '/board-posts/{postId}/comments/{commentId}',
+    handler: 'board/delete-comment',
+    access: boardWriters,
+    params: commentIdParams,
+    summary: 'Removes a comment: its author, or the institution’s staff',
+    ...boardRoute,
+  }),
+  acceptAnswer: route({
+    method: 'PUT',
+    path: '/board-posts/{postId}/accepted-answer',
+    handler: 'board/accept-answer',
+    access: lecturers,
+    params: postIdParams,
+    summary: 'Staff mark a comment as the question’s accepted answer',
+    body: acceptAnswerBody,
+    ...boardRoute,
+  }),
+  getQuestionMinutes: route({
+    method: 'GET',
+    path: '/contents/{contentId}/question-minutes',
+    handler: 'board/get-question-minutes',
+    access: lecturers,
+    params: questionMinutesParams,
+    summary: 'Questions pinned to a video, counted per minute of it, so staff see where learners get stuck',
+    query: questionMinutesQuery,
+    ...boardReadRoute,
+  }),
+} as const satisfies Record<string, RouteDef>;
+
+/** Notes on videos: a learner's own, read by nobody else (contracts/notes.ts). */
+const notesRoute = { tables: { access: 'read', notes: 'readWrite' } } as const satisfies Partial<RouteDef>;
+
+export const notesRoutes = {
+  createNote: route({
+    method: 'POST',
+    path: '/notes',
+    handler: 'notes/create-note',
+    access: ['learner'],
+    summary: 'Keeps a private note (text, a drawing or both) at a second of a video the learner watches',
+    body: createNoteBody,
+    ...notesRoute,
+  }),
+  listNotes: route({
+    method: 'GET',
+    path: '/notes',
+    handler: 'notes/list-notes',
+    access: ['learner'],
+    summary: 'The caller’s notes on a video, in time order, a page at a time',
+    query: listNotesQuery,
+    tables: { access: 'read', notes: 'read' },
+  }),
+  exportNotes: route({
+    method: 'GET',
+    path: '/notes/export',
+    handler: 'notes/export-notes',
+    access: ['learner'],
+    summary: 'The caller’s notes of a course as Markdown, by video and timestamp',
+    query: exportNotesQuery,
+    tables: { notes: 'read' },
+  }),
+  getNote: route({
+    method: 'GET',
+    path: '/notes/{noteId}',
+    handler: 'notes/get-note',
+    access: ['learner'],
+    params: noteIdParams,
+    summary: 'One of the caller’s notes (a deleted one as its tombstone)',
+    tables: { notes: 'read' },
+  }),
+  updateNote: route({
+    method: 'PATCH',
+    path: '/notes/{noteId}',
+    handler: 'notes/update-note',
+    access: ['learner'],
+    params: noteIdParams,
+    summary: 'Edits a note, keeping the version it replaces',
+    body: updateNoteBody,
+    tables: { notes: 'readWrite' },
+  }),
+  deleteNote: route({
+    method: 'DELETE',
+    path: '/notes/{noteId}',
+    handler: 'notes/delete-note',
+    access: ['learner'],
+    params: noteIdParams,
+    summary: 'Deletes a note, leaving a tombstone and its versions',
+    tables: { notes: 'readWrite' },
+  }),
+  listNoteVersions: route({
+    method: 'GET',
+    path: '/notes/{noteId}/versions',
+    handler: 'notes/list-note-versions',
+    access: ['learner'],
+    params: noteIdParams,
+    summary: 'The versions a note’s edits and delete replaced, oldest first, a page at a time',
+    query: listNoteVersionsQuery,
+    tables: { notes: 'read' },
+  }),
+} as const satisfies Record<string, RouteDef>;
+
 export const routes = {
   getMe: route({
     method: 'GET',
@@ -406,6 +629,8 @@ export const routes = {
     feature: 'video',
   }),
   ...liveRoutes,
+  ...boardRoutes,
+  ...notesRoutes,
 } as const satisfies Record<string, RouteDef>;
 
 export type RouteId = keyof typeof routes;

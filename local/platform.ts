@@ -303,6 +303,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     POWERTOOLS_SERVICE_NAME: 'local',
     [ENV.authFlowTable]: tables.authFlow,
     [ENV.accessTable]: tables.access,
+    [ENV.boardTable]: tables.board,
+    [ENV.notesTable]: tables.notes,
     [ENV.oauthBaseUrl]: `${url}/local`,
     [ENV.oauthClientId]: LOCAL_CLIENT_ID,
     [ENV.oauthRedirectUri]: `${url}/auth/callback`,

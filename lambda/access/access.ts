@@ -3,6 +3,8 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/li
 import * as z from 'zod';
 import { EVENTS } from '#contracts/resources';
 import {
+  companyMemberRemoved,
+  companyMemberSet,
   contentSet,
   enrollmentCreated,
   eventEnvelope,
@@ -16,6 +18,7 @@ import {
  * that Lambdas decide who may upload or watch without the core database. Items (TABLES.access):
  *   content#<contentId>       / meta           { courseId, institutionId, kind, state, provisionId? }
  *   institution#<id>          / member#<sub>   { role } or { removed: true }
+ *   company#<id>              / member#<sub>   { role } or { removed: true }
  *   course#<courseId>         / learner#<sub>  { enrollmentId, provisionId }
  *   provision#<provisionId>   / meta           { institutionId, companyId, courseId, attendeeCount, state,
  *                                                startsOn, endsOn }
@@ -28,6 +31,8 @@ const facts = {
   'content.set': contentSet,
   'enrollment.created': enrollmentCreated,
   'provision.set': provisionSet,
+  'company.member-set': companyMemberSet,
+  'company.member-removed': companyMemberRemoved,
 } as const satisfies Record<(typeof EVENTS.accessConsumes)['lms.core'][number], z.ZodType>;
 
 export type AccessFactType = keyof typeof facts;
@@ -70,6 +75,10 @@ export const memberKey = (institutionId: string, sub: string) => ({
   pk: `institution#${institutionId}`,
   sk: `member#${sub}`,
 });
+export const companyMemberKey = (companyId: string, sub: string) => ({
+  pk: `company#${companyId}`,
+  sk: `member#${sub}`,
+});
 export const provisionKey = (provisionId: string) => ({ pk: `provision#${provisionId}`, sk: 'meta' });
 export const learnerKey = (courseId: string, sub: string) => ({
   pk: `course#${courseId}`,
@@ -95,6 +104,12 @@ export async function applyAccessFact(
       break;
     case 'institution.member-removed':
       item = { ...memberKey(fact.detail.institutionId, fact.detail.userSub), removed: true };
+      break;
+    case 'company.member-set':
+      item = { ...companyMemberKey(fact.detail.companyId, fact.detail.userSub), role: fact.detail.role };
+      break;
+    case 'company.member-removed':
+      item = { ...companyMemberKey(fact.detail.companyId, fact.detail.userSub), removed: true };
       break;
     case 'content.set': {
       const { contentId, courseId, institutionId, kind, state, provisionId } = fact.detail;
@@ -182,6 +197,16 @@ export interface LearnerItem {
   readonly provisionId?: string;
   readonly removed?: boolean;
 }
+
+/** `company#<id> / member#<sub>` as the projection keeps it. */
+export interface CompanyMemberItem {
+  readonly role?: 'company-manager' | 'employee';
+  readonly removed?: boolean;
+}
+
+/** A company member item of someone who manages that company (not removed). */
+export const isCompanyManager = (member: CompanyMemberItem | undefined): boolean =>
+  !!member && member.removed !== true && member.role === 'company-manager';
 
 /** A member item that manages or teaches at its institution (not removed, with a managing role). */
 export const isManager = (member: MemberItem | undefined): boolean =>

@@ -8,6 +8,7 @@ import { assertAllowedCookieWrite } from '#contracts/origin';
 import type { RouteDef } from '#contracts/routes';
 import type { Identity } from '#contracts/access-token';
 import { readCookies } from '#contracts/cookies';
+import { REFUSAL_STATUS, Refused } from './domain-error';
 import { csv } from './env';
 import { logger } from './observability';
 import { Busy, isServiceUnavailable } from './unavailable';
@@ -42,7 +43,10 @@ export interface ApiRequest<R extends RouteDef> {
 
 export interface Reply {
   readonly status: number;
+  /** Sent as JSON. */
   readonly body?: unknown;
+  /** Sent as it is, instead of `body`, with the content-type the headers give (an export as Markdown). */
+  readonly text?: string;
   readonly headers?: Record<string, string>;
   readonly cookies?: string[];
 }
@@ -140,12 +144,16 @@ export function httpHandler<R extends RouteDef>(route: R, fn: (req: ApiRequest<R
           ...reply.headers,
         },
         ...(reply.cookies?.length ? { cookies: reply.cookies } : {}),
-        body: hasBody ? JSON.stringify(reply.body) : '',
+        body: reply.text ?? (hasBody ? JSON.stringify(reply.body) : ''),
       };
     } catch (e) {
       // API Gateway's request id: in its access log, in this function's log line and in the answer.
       const requestId = event.requestContext.requestId;
       if (e instanceof HttpError) return problemResult(e.toProblem(requestId));
+      if (e instanceof Refused) {
+        const fields = e.fields.length > 0 ? e.fields : undefined;
+        return problemResult(new HttpError(REFUSAL_STATUS[e.kind], e.message, fields).toProblem(requestId));
+      }
       if (isServiceUnavailable(e)) {
         logger.warn('A service is unavailable', {
           error: e as Error,

@@ -32,7 +32,16 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { LIVE } from '#contracts/live';
-import { CORE_SERVICE, type CoreTableName, ENV, SESSION, type TableName, VOD } from '#contracts/resources';
+import {
+  CORE_SERVICE,
+  type CoreTableName,
+  ENV,
+  SESSION,
+  TABLES,
+  type TableName,
+  type TableSpec,
+  VOD,
+} from '#contracts/resources';
 import { type IvsAction, type RouteDef, routeList } from '#contracts/routes';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LIVE_METRICS } from '../constructs/live-monitoring';
@@ -60,8 +69,8 @@ const IVS_RESOURCE_TYPES: Readonly<Record<IvsAction, readonly IvsResourceType[]>
   'ivschat:TagResource': ['room'],
 };
 type IvsResourceType = 'channel' | 'stream-key' | 'room';
-/** The live table's named export, once per table however many api stacks read it (an import is stackless). */
-const LIVE_TABLE_EXPORTS = new WeakMap<ITable, string>();
+/** A table's named export, once per table however many api stacks read it (an import is stackless). */
+const TABLE_EXPORTS = new WeakMap<ITable, string>();
 /** Actions that may give a channel the recording configuration. */
 const CHANNEL_WRITES: readonly IvsAction[] = ['ivs:CreateChannel', 'ivs:UpdateChannel'];
 
@@ -147,8 +156,8 @@ export class ApiStack extends Stack {
   public readonly coreServiceLinkSecurityGroup: SecurityGroup;
   /** The upload bucket's ARN as imported here, made once for every upload route. */
   private uploadBucketImport?: string;
-  /** The live table as imported here, made once for every lecture route. */
-  private liveTableImport?: ITable;
+  /** Tables with indexes as imported here (the live table, the board's), each made once for all routes. */
+  private readonly indexedTables = new Map<TableName, ITable>();
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -270,6 +279,7 @@ export class ApiStack extends Stack {
         'read' | 'readWrite',
       ][]) {
         fn.bindTable(this.tableOf(table, props), ENV[`${table}Table`], access);
+        this.acknowledgeIndexes(fn, table);
       }
       if (route.buckets?.upload === 'readWrite' && props.video) this.bindUploadBucket(fn, props.video);
       if (route.buckets?.upload === 'read' && props.video) this.bindMaterialReads(fn, props.video);
@@ -414,27 +424,41 @@ export class ApiStack extends Stack {
     playback.signingKeySecret.grantRead(fn.role);
   }
 
-  /** A table of the data stack, or the live stack's for `live`. */
+  /**
+   * A table of the data stack, or the live stack's for `live`. A table with indexes comes through an export
+   * named here, as the upload bucket's: the grant covers its indexes (`<arn>/index/*`), a finding cdk-nag
+   * names by the export it reads, and a generated export name is no name to acknowledge.
+   */
   private tableOf(table: TableName, props: ApiStackProps): ITable {
-    if (table !== 'live') return props.tables[table as CoreTableName];
-    if (!props.live) throw new Error('A route uses the live table, but the api stack has no live props');
-    if (!this.liveTableImport) {
-      const { table: live } = props.live;
-      // Through an export named here, as the upload bucket's: the grant covers the table's indexes
-      // (`<arn>/index/*`), a finding cdk-nag names by the export it reads, and a generated export name is no
-      // name to acknowledge.
-      let arn = LIVE_TABLE_EXPORTS.get(live);
+    const source = table === 'live' ? props.live?.table : props.tables[table as CoreTableName];
+    if (!source) throw new Error('A route uses the live table, but the api stack has no live props');
+    if (!('indexes' in TABLES[table])) return source;
+    let imported = this.indexedTables.get(table);
+    if (!imported) {
+      const name = `${table[0]!.toUpperCase()}${table.slice(1)}Table`;
+      let arn = TABLE_EXPORTS.get(source);
       if (!arn) {
-        arn = Stack.of(live).exportValue(live.tableArn, { name: `${Stack.of(live).stackName}:LiveTableArn` });
-        LIVE_TABLE_EXPORTS.set(live, arn);
+        arn = Stack.of(source).exportValue(source.tableArn, {
+          name: `${Stack.of(source).stackName}:${name}Arn`,
+        });
+        TABLE_EXPORTS.set(source, arn);
       }
-      this.addStackDependency(Stack.of(live));
-      this.liveTableImport = TableV2.fromTableAttributes(this, 'LiveTable', {
-        tableArn: arn,
-        grantIndexPermissions: true,
-      });
+      this.addStackDependency(Stack.of(source));
+      imported = TableV2.fromTableAttributes(this, name, { tableArn: arn, grantIndexPermissions: true });
+      this.indexedTables.set(table, imported);
     }
-    return this.liveTableImport;
+    return imported;
+  }
+
+  /** Acknowledges the grant on a table's indexes, which the route's queries need. */
+  private acknowledgeIndexes(fn: LmsFunction, table: TableName): void {
+    const imported = this.indexedTables.get(table);
+    if (!imported) return;
+    const indexes = Object.keys((TABLES[table] as TableSpec).indexes ?? {});
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResource(this, imported.tableArn)}/index/*]`,
+      reason: `The ${table} table’s ${indexes.length === 1 ? 'index' : `${indexes.length} indexes`} (${indexes.join(', ')}), which its routes query.`,
+    });
   }
 
   /**
@@ -444,12 +468,6 @@ export class ApiStack extends Stack {
    */
   private bindLive(fn: LmsFunction, route: RouteDef, live: LiveApiProps): void {
     fn.function.addEnvironment(LIVE.env.namePrefix, live.namePrefix);
-    if (route.tables?.live && this.liveTableImport) {
-      Validations.of(fn.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${nagResource(this, this.liveTableImport.tableArn)}/index/*]`,
-        reason: 'The live table’s three indexes (LIVE.indexes), which the lecture routes query.',
-      });
-    }
     // Where Powertools Metrics puts the live metrics the monitoring stack alarms on (quiz send failures).
     fn.function.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', LIVE_METRICS.namespace);
     const actions = route.ivs ?? [];

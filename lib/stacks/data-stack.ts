@@ -149,9 +149,20 @@ export class DataStack extends Stack {
     for (const [name, spec] of Object.entries(TABLES) as [TableName, TableSpec][]) {
       // A feature's table is its own stack's, there only when the feature is on.
       if (spec.feature) continue;
+      const key = (keyName: string) => ({ name: keyName, type: AttributeType.STRING });
+      const indexes = Object.entries(spec.indexes ?? {});
       tables[name as CoreTableName] = new TableV2(this, `Table-${name}`, {
-        partitionKey: { name: spec.partitionKey, type: AttributeType.STRING },
-        ...(spec.sortKey ? { sortKey: { name: spec.sortKey, type: AttributeType.STRING } } : {}),
+        partitionKey: key(spec.partitionKey),
+        ...(spec.sortKey ? { sortKey: key(spec.sortKey) } : {}),
+        ...(indexes.length > 0
+          ? {
+              globalSecondaryIndexes: indexes.map(([indexName, index]) => ({
+                indexName,
+                partitionKey: key(index.partitionKey),
+                ...(index.sortKey ? { sortKey: key(index.sortKey) } : {}),
+              })),
+            }
+          : {}),
         ...(spec.timeToLiveAttribute ? { timeToLiveAttribute: spec.timeToLiveAttribute } : {}),
         billing: Billing.onDemand(),
         encryption: TableEncryptionV2.awsManagedKey(),

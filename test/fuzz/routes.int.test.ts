@@ -307,6 +307,31 @@ async function seedWorld() {
     timeLimitSeconds: 30,
   });
   ids.push(lecture.lectureId!, quiz.quizId!);
+  // A notice, a question at 1:30 of the video with a staff answer, and a learner's note with a drawing, so
+  // the board and notes routes reach their domain too.
+  const notice = await call('manager', 'POST', '/board-posts', {
+    provisionId: provision.id,
+    board: 'notice',
+    title: 'Fuzz notice',
+    body: 'Read this.',
+  });
+  const question = await call('learner', 'POST', '/board-posts', {
+    provisionId: provision.id,
+    board: 'qna',
+    title: 'Fuzz question',
+    body: 'Why?',
+    videoAt: { contentId: contents[0]!.id, second: 90 },
+  });
+  const answer = await call('instructor', 'POST', `/board-posts/${question.postId}/comments`, {
+    body: 'Because.',
+  });
+  const note = await call('learner', 'POST', '/notes', {
+    contentId: contents[0]!.id,
+    second: 90,
+    text: 'Fuzz note',
+    drawing: { strokes: [{ color: '#000000', width: 2, points: [[0.5, 0.5]] }] },
+  });
+  ids.push(notice.postId!, question.postId!, answer.commentId!, note.noteId!);
 }
 
 /** JSON with every object's keys in order, so equal items read equal (sets as sorted lists). */

@@ -6,6 +6,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   canManageContent,
   canWatchContent,
+  companyMemberKey,
   contentKey,
   learnerKey,
   memberKey,
@@ -155,6 +156,24 @@ describe('project-access handler', () => {
     const tombstone = await item(memberKey(institutionId, gone));
     expect(tombstone).toMatchObject({ removed: true, occurredAt: at(4) });
     expect(tombstone).not.toHaveProperty('role');
+  });
+
+  it('keeps company managers and employees, and a company removal against a late set', async () => {
+    const companyId = randomUUID();
+    const boss = sub();
+    const employee = sub();
+    const companyFact = (type: string, userSub: string, minutes: number, role?: string) =>
+      envelope(type, { companyId, userSub, ...(role ? { role } : {}), occurredAt: at(minutes) });
+    const { response } = await deliver(
+      companyFact('company.member-set', boss, 1, 'company-manager'),
+      companyFact('company.member-set', employee, 1, 'employee'),
+      companyFact('company.member-removed', boss, 3),
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    // Older than the removal: the manager stays removed.
+    await deliver(companyFact('company.member-set', boss, 2, 'company-manager'));
+    expect(await item(companyMemberKey(companyId, boss))).toMatchObject({ removed: true, occurredAt: at(3) });
+    expect(await item(companyMemberKey(companyId, employee))).toMatchObject({ role: 'employee' });
   });
 
   it('treats a redelivered fact as success without changing the item', async () => {

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { RouteDef } from '#contracts/routes';
 import { httpHandler } from '#lambda/shared/http-handler';
 import { Busy } from '#lambda/shared/unavailable';
+import { conflict, notFound } from '#lambda/shared/domain-error';
 import { HttpError } from '#contracts/problem';
 import { ENV } from '#contracts/resources';
 import { apiEvent } from '../event-fixture';
@@ -24,6 +25,11 @@ const handler = httpHandler(route, async (req) => {
   calls.push(req);
   if (req.body.title === 'boom') throw new Error('database exploded: secret detail');
   if (req.body.title === 'taken') throw new HttpError(409, 'That title is taken');
+  if (req.body.title === 'gone')
+    throw notFound('No such thing', { field: 'path.thingId', message: 'unknown' });
+  if (req.body.title === 'stale') throw conflict('Changed meanwhile');
+  if (req.body.title === 'markdown')
+    return { status: 200, headers: { 'content-type': 'text/markdown' }, text: '# Hi' };
   if (req.body.title === 'full queue') throw new Busy('The queue is full; try again in 7 s', 7);
   if (req.body.title === 'busy')
     throw new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
@@ -235,5 +241,39 @@ describe('httpHandler', () => {
       status: 500,
       requestId: 'req-1',
     });
+  });
+
+  it('maps domain refusals to their statuses, naming their fields', async () => {
+    const send = (title: string) =>
+      handler(
+        apiEvent({
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ title, seats: 1 }),
+          authorizer: manager,
+        }),
+      );
+    expect(problemOf(await send('gone'))).toEqual({
+      type: 'about:blank',
+      title: 'Not Found',
+      status: 404,
+      detail: 'No such thing',
+      errors: [{ field: 'path.thingId', message: 'unknown' }],
+      requestId: 'req-1',
+    });
+    expect(problemOf(await send('stale'))).toMatchObject({ status: 409, detail: 'Changed meanwhile' });
+    expect(problemOf(await send('stale'))).not.toHaveProperty('errors');
+  });
+
+  it('sends a text reply as it is, with its own content type', async () => {
+    const res = await handler(
+      apiEvent({
+        method: 'POST',
+        headers: json,
+        body: '{"title":"markdown","seats":1}',
+        authorizer: manager,
+      }),
+    );
+    expect(res).toEqual({ statusCode: 200, headers: { 'content-type': 'text/markdown' }, body: '# Hi' });
   });
 });

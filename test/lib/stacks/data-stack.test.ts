@@ -92,6 +92,29 @@ describe('data stack', () => {
     });
   });
 
+  it.each([
+    ['board', ['byBoard', 'byAuthor', 'byVideo']],
+    ['notes', ['byCourse']],
+  ] as const)(
+    'creates the %s table with its indexes, encrypted, with point-in-time recovery',
+    (name, indexes) => {
+      const t = dev.template('data');
+      const table = dev.platform.data.tables[name];
+      t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: indexes.map((IndexName) => Match.objectLike({ IndexName })),
+        SSESpecification: { SSEEnabled: true },
+        Replicas: [
+          Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+        ],
+      });
+      expect(table).toBeDefined();
+    },
+  );
+
   it('holds the platform’s one event bus, which other stacks’ rules and publishers use', () => {
     dev.template('data').resourceCountIs('AWS::Events::EventBus', 1);
     expect(dev.template('coreService').findResources('AWS::Events::EventBus')).toEqual({});

@@ -1,5 +1,7 @@
 import type * as z from 'zod';
 import {
+  companyMemberRemoved,
+  companyMemberSet,
   contentSet,
   enrollmentCreated,
   institutionMemberRemoved,
@@ -25,6 +27,8 @@ const contracts: Record<(typeof EVENTS.accessConsumes)['lms.core'][number], z.Zo
   'content.set': contentSet,
   'enrollment.created': enrollmentCreated,
   'provision.set': provisionSet,
+  'company.member-set': companyMemberSet,
+  'company.member-removed': companyMemberRemoved,
 };
 
 let f: ServiceFixture;
