@@ -226,6 +226,36 @@ describe('company members and their facts', () => {
     expect(await newEvents()).toEqual([]);
   });
 
+  it('keeps one affiliation when the same invitation arrives ten times at once', async () => {
+    const invited = await f.person(['learner']);
+    const url = `/companies/${companyId}/employees/${invited.sub}`;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        f.call(manager, { method: 'PUT', url, payload: { email: invited.email } }),
+      ),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
+    expect(await affiliation(companyId, invited.sub)).toHaveLength(1);
+    expect(await newEvents()).toEqual(Array(10).fill(set(companyId, invited.sub, 'employee')));
+  });
+
+  it('removes an employee once when they leave as their manager removes them', async () => {
+    const employee = await f.person(['learner']);
+    await call(manager, 'PUT', `/companies/${companyId}/employees/${employee.sub}`, 200, {
+      email: employee.email,
+    });
+    await newEvents();
+    const [leave, removal] = await Promise.all([
+      f.call(employee, { method: 'DELETE', url: `/me/memberships/companies/${companyId}` }),
+      f.call(manager, { method: 'DELETE', url: `/companies/${companyId}/employees/${employee.sub}` }),
+    ]);
+    // Whichever came second found the affiliation removed already.
+    expect([leave!.statusCode, removal!.statusCode].sort()).toEqual(
+      leave!.statusCode === 204 ? [204, 409] : [200, 404],
+    );
+    expect(await newEvents()).toEqual([removed(companyId, employee.sub)]);
+  });
+
   it('keeps a company’s last manager when two admins unassign its two managers at once', async () => {
     const [a, b] = [await f.person(['company-manager']), await f.person(['company-manager'])];
     const companyB = await register(a, '701810003');
