@@ -142,7 +142,8 @@ export const companyRoutes =
       '/companies/:companyId/employees/:userSub',
       {
         schema: {
-          summary: 'Make a person an approved employee at once (an invitation); again changes nothing',
+          summary:
+            'Make a person an approved employee at once (an invitation); again, they stay one employee',
           tags,
           params: employeeParams,
           body: z.strictObject({ email: z.email().max(254) }),
