@@ -191,6 +191,36 @@ export async function putMember(
   }
 }
 
+/**
+ * Makes a person an instructor unless they already belong to the institution: what an invitation does once
+ * the users domain has found or made their account. A member invited again keeps their role (a manager is
+ * not demoted by an invitation) and the fact is stated again, which repairs a group the users domain lost.
+ */
+export async function inviteInstructor(db: Kysely<Database>, caller: Caller, id: string, userSub: string) {
+  assertManagerOf(caller, id);
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await lockMembers(trx, id);
+      await trx
+        .insertInto('institution_members')
+        .values({ institution_id: id, user_sub: userSub, role: 'instructor' })
+        .onConflict((oc) => oc.columns(['institution_id', 'user_sub']).doNothing())
+        .execute();
+      const member = await trx
+        .selectFrom('institution_members')
+        .select(memberColumns)
+        .where('institution_id', '=', id)
+        .where('user_sub', '=', userSub)
+        .executeTakeFirstOrThrow();
+      await emit(trx, 'institution.member-set', { institutionId: id, userSub, role: member.role });
+      return member;
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new HttpError(409, 'This person belongs to another institution');
+    throw e;
+  }
+}
+
 export async function removeMember(db: Kysely<Database>, caller: Caller, id: string, userSub: string) {
   assertManagerOf(caller, id);
   await db.transaction().execute(async (trx) => {

@@ -6,6 +6,7 @@ import { businessNumber } from '../shared/business-number';
 import {
   getInstitution,
   getPublicProfile,
+  inviteInstructor,
   listMembers,
   putInstitutionManager,
   putMember,
@@ -127,6 +128,19 @@ export const institutionRoutes =
       },
       async (req) =>
         putMember(ctx.db, await ctx.caller(req), req.params.institutionId, req.params.userSub, req.body.role),
+    );
+    app.put(
+      '/institutions/:institutionId/instructors/:userSub',
+      {
+        schema: {
+          summary: 'Make a person an instructor (an invitation); a member keeps their role',
+          tags,
+          params: memberParams,
+          response: { 200: member },
+        },
+      },
+      async (req) =>
+        inviteInstructor(ctx.db, await ctx.caller(req), req.params.institutionId, req.params.userSub),
     );
     app.delete(
       '/institutions/:institutionId/members/:userSub',

@@ -152,6 +152,12 @@ const MATRIX: readonly Row[] = [
     }),
   },
   {
+    // An invitation's membership: the institution's managers only.
+    route: 'PUT /institutions/:institutionId/instructors/:userSub',
+    statuses: [401, 404, 200, 403, 404, 404, 404, 404, 404, 404],
+    request: () => ({ method: 'PUT', url: `/institutions/${own().id}/instructors/${randomUUID()}` }),
+  },
+  {
     route: 'DELETE /institutions/:institutionId/members/:userSub',
     statuses: [401, 404, 204, 403, 404, 404, 404, 404, 404, 404],
     target: async () => {
@@ -933,6 +939,14 @@ describe('records of another tenant named inside an allowed request', () => {
           url: `/institutions/${own().id}/members/${other().instructor.sub}`,
           payload: { role: 'instructor' },
         },
+      ],
+      409,
+    ],
+    [
+      'a manager invites another institution’s instructor',
+      () => [
+        'own manager',
+        { method: 'PUT', url: `/institutions/${own().id}/instructors/${other().instructor.sub}` },
       ],
       409,
     ],

@@ -282,6 +282,18 @@ const ROUTES: readonly Route[] = [
     ],
   },
   {
+    route: 'PUT /institutions/:institutionId/instructors/:userSub',
+    who: () => own().manager,
+    params: () => ({ institutionId: own().id, userSub: randomUUID() }),
+    cases: [
+      {
+        name: 'a member of the other institution',
+        params: () => ({ institutionId: own().id, userSub: w.institutions[1].instructor.sub }),
+        status: 409,
+      },
+    ],
+  },
+  {
     route: 'DELETE /institutions/:institutionId/members/:userSub',
     who: () => own().manager,
     params: () => ({ institutionId: own().id, userSub: own().instructor.sub }),

@@ -89,6 +89,30 @@ describe('an institution’s people', () => {
     expect(await newEvents()).toEqual([set(instructor.sub, 'instructor'), set(instructor.sub, 'instructor')]);
   });
 
+  it('invites an instructor, again without a change, and never demotes a manager by invitation', async () => {
+    const invited = await f.person(['learner'], 'invited');
+    const url = (sub: string) => `/institutions/${institutionId}/instructors/${sub}`;
+    const first = await call(manager, 'PUT', url(invited.sub), 200);
+    expect(first).toMatchObject({ userSub: invited.sub, role: 'instructor' });
+    expect(await call(manager, 'PUT', url(invited.sub), 200)).toEqual(first);
+    expect(await call(manager, 'PUT', url(manager.sub), 200)).toMatchObject({ role: 'institution-manager' });
+    expect(await newEvents()).toEqual([
+      set(invited.sub, 'instructor'),
+      set(invited.sub, 'instructor'),
+      set(manager.sub, 'institution-manager'),
+    ]);
+    const elsewhere = await f.database.db
+      .selectFrom('institution_members')
+      .select('user_sub')
+      .where('institution_id', '=', otherId)
+      .executeTakeFirstOrThrow();
+    await refused(manager, 'PUT', url(elsewhere.user_sub), 409);
+    await refused(await f.person(['instructor'], 'instructor', invited.sub), 'PUT', url(randomUUID()), 403);
+    await refused(admin, 'PUT', url(randomUUID()), 404);
+    await refused(await f.person(['learner']), 'PUT', url(randomUUID()), 404);
+    expect(await newEvents()).toEqual([]);
+  });
+
   it('lets platform admins assign and unassign managers, keeping one', async () => {
     const [second, instructor] = [await f.person(['learner']), await f.person(['learner'])];
     const managers = `/institutions/${institutionId}/managers`;
