@@ -164,7 +164,14 @@ export const CORE_SERVICE = {
    * The paths the core service owns (each with everything below it). API Gateway routes them to the
    * service through its VPC link, and the local runner forwards them to the in-process service.
    */
-  pathPrefixes: ['/institutions', '/companies', '/courses', '/provisions', '/me/enrollments'],
+  pathPrefixes: [
+    '/institutions',
+    '/companies',
+    '/courses',
+    '/provisions',
+    '/me/enrollments',
+    '/me/memberships',
+  ],
   /**
    * The request's id, set by whoever stands in front of the service (API Gateway's own request id, or the
    * local runner's), so one id names a request in the gateway's, the service's and the client's view.
@@ -209,6 +216,18 @@ export const EVENTS = {
       'content.set',
       'enrollment.created',
       'provision.set',
+      'company.member-set',
+      'company.member-removed',
+    ],
+  },
+  /**
+   * What the users domain consumes, by source: the core's memberships, which it mirrors as Cognito groups
+   * (contracts in platform-events.ts).
+   */
+  usersConsumes: {
+    'lms.core': [
+      'institution.member-set',
+      'institution.member-removed',
       'company.member-set',
       'company.member-removed',
     ],

@@ -23,6 +23,7 @@ import type { HealthCheckOptions } from './health/health';
 import { healthRoutes } from './health/routes';
 import { institutionRoutes } from './institutions/routes';
 import { learningRoutes } from './learning/routes';
+import { membershipRoutes } from './memberships/routes';
 import { provisionRoutes } from './provisions/routes';
 import { ratingRoutes } from './ratings/routes';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
@@ -140,6 +141,7 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
   await app.register(examRoutes(ctx));
   await app.register(ratingRoutes(ctx));
   await app.register(analyticsRoutes(ctx));
+  await app.register(membershipRoutes(ctx));
   return app;
 }
 

@@ -69,7 +69,9 @@ function onIdleError(error: Error): void {
 export async function connectEmbedded(dataDir?: string): Promise<Kysely<Database>> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGliteDialect } = await import('kysely-pglite-dialect');
-  const pglite = await PGlite.create(dataDir);
+  // pg_trgm ships with RDS and PostgreSQL's contrib; PGlite loads it only when asked (the company directory).
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const pglite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { pg_trgm } });
   // pg sends a query without parameters over the simple protocol, which allows several statements (a
   // migration file); PGlite's query() always prepares. exec() is its simple protocol: use it the same way.
   const client = new Proxy(pglite, {

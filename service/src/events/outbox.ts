@@ -1,6 +1,8 @@
 import { sql, type Transaction } from 'kysely';
 import type * as z from 'zod';
 import type {
+  companyMemberRemoved,
+  companyMemberSet,
   contentSet,
   enrollmentCreated,
   institutionMemberRemoved,
@@ -31,6 +33,8 @@ export interface CorePayloads {
   'enrollment.created': Fact<typeof enrollmentCreated>;
   'institution.member-set': Fact<typeof institutionMemberSet>;
   'institution.member-removed': Fact<typeof institutionMemberRemoved>;
+  'company.member-set': Fact<typeof companyMemberSet>;
+  'company.member-removed': Fact<typeof companyMemberRemoved>;
   'content.set': Fact<typeof contentSet>;
   'provision.set': Fact<typeof provisionSet>;
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/schema';
 import { emit } from '../events/outbox';
@@ -112,6 +112,33 @@ export async function updateInstitution(
   }
 }
 
+/**
+ * What the companies that buy an institution's courses see of it: who it is, how to reach it and what it
+ * offers; not its owner, business number or records. Its own people and platform admins see it too.
+ */
+export async function getPublicProfile(db: Kysely<Database>, caller: Caller, id: string) {
+  if (caller.institutionId !== id) requireRole(caller, 'company-manager', 'platform-admin');
+  const profile = await db
+    .selectFrom('institutions as i')
+    .select((eb) => [
+      'i.id',
+      'i.name',
+      'i.certification_number as certificationNumber',
+      'i.contact_email as contactEmail',
+      'i.contact_phone as contactPhone',
+      eb
+        .selectFrom('courses')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .whereRef('courses.institution_id', '=', 'i.id')
+        .where('courses.state', '=', 'published')
+        .as('publishedCourseCount'),
+    ])
+    .where('i.id', '=', id)
+    .executeTakeFirst();
+  if (!profile) throw notFound('Institution');
+  return { ...profile, publishedCourseCount: profile.publishedCourseCount ?? 0 };
+}
+
 const memberColumns = ['user_sub as userSub', 'role', 'created_at as createdAt'] as const;
 
 /** Its own managers and instructors (and platform admins) see who teaches at an institution. */
@@ -164,6 +191,36 @@ export async function putMember(
   }
 }
 
+/**
+ * Makes a person an instructor unless they already belong to the institution: what an invitation does once
+ * the users domain has found or made their account. A member invited again keeps their role (a manager is
+ * not demoted by an invitation) and the fact is stated again, which repairs a group the users domain lost.
+ */
+export async function inviteInstructor(db: Kysely<Database>, caller: Caller, id: string, userSub: string) {
+  assertManagerOf(caller, id);
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await lockMembers(trx, id);
+      await trx
+        .insertInto('institution_members')
+        .values({ institution_id: id, user_sub: userSub, role: 'instructor' })
+        .onConflict((oc) => oc.columns(['institution_id', 'user_sub']).doNothing())
+        .execute();
+      const member = await trx
+        .selectFrom('institution_members')
+        .select(memberColumns)
+        .where('institution_id', '=', id)
+        .where('user_sub', '=', userSub)
+        .executeTakeFirstOrThrow();
+      await emit(trx, 'institution.member-set', { institutionId: id, userSub, role: member.role });
+      return member;
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new HttpError(409, 'This person belongs to another institution');
+    throw e;
+  }
+}
+
 export async function removeMember(db: Kysely<Database>, caller: Caller, id: string, userSub: string) {
   assertManagerOf(caller, id);
   await db.transaction().execute(async (trx) => {
@@ -179,9 +236,62 @@ export async function removeMember(db: Kysely<Database>, caller: Caller, id: str
   });
 }
 
+/**
+ * A platform admin makes a person a manager of an institution (an instructor of it is promoted). A person
+ * belongs to one institution; setting a manager again changes nothing but states the fact again.
+ */
+export async function putInstitutionManager(
+  db: Kysely<Database>,
+  caller: Caller,
+  id: string,
+  userSub: string,
+) {
+  requireRole(caller, 'platform-admin');
+  try {
+    return await db.transaction().execute(async (trx) => {
+      if (!(await lockMembers(trx, id))) throw notFound('Institution');
+      const member = await trx
+        .insertInto('institution_members')
+        .values({ institution_id: id, user_sub: userSub, role: 'institution-manager' })
+        .onConflict((oc) =>
+          oc.columns(['institution_id', 'user_sub']).doUpdateSet({ role: 'institution-manager' }),
+        )
+        .returning(memberColumns)
+        .executeTakeFirstOrThrow();
+      await emit(trx, 'institution.member-set', { institutionId: id, userSub, role: 'institution-manager' });
+      return member;
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new HttpError(409, 'This person belongs to another institution');
+    throw e;
+  }
+}
+
+/** A platform admin unassigns an institution's manager, who leaves it; an institution keeps one. */
+export async function removeInstitutionManager(
+  db: Kysely<Database>,
+  caller: Caller,
+  id: string,
+  userSub: string,
+) {
+  requireRole(caller, 'platform-admin');
+  await db.transaction().execute(async (trx) => {
+    if (!(await lockMembers(trx, id))) throw notFound('Institution');
+    await assertAnotherManager(trx, id, userSub);
+    const removed = await trx
+      .deleteFrom('institution_members')
+      .where('institution_id', '=', id)
+      .where('user_sub', '=', userSub)
+      .where('role', '=', 'institution-manager')
+      .executeTakeFirst();
+    if (removed.numDeletedRows === 0n) throw notFound('Manager');
+    await emit(trx, 'institution.member-removed', { institutionId: id, userSub });
+  });
+}
+
 /** Serializes membership changes per institution, so two managers cannot demote each other at once. */
 async function lockMembers(trx: Transaction<Database>, id: string) {
-  await trx.selectFrom('institutions').select('id').where('id', '=', id).forUpdate().execute();
+  return trx.selectFrom('institutions').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 /** An institution always keeps a manager besides `userSub`, if `userSub` is one. */

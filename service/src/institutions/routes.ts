@@ -5,9 +5,13 @@ import { patchOf, phone, text } from '../http/schemas';
 import { businessNumber } from '../shared/business-number';
 import {
   getInstitution,
+  getPublicProfile,
+  inviteInstructor,
   listMembers,
+  putInstitutionManager,
   putMember,
   registerInstitution,
+  removeInstitutionManager,
   removeMember,
   updateInstitution,
 } from './institutions';
@@ -31,6 +35,14 @@ const institution = z.object({
   contactPhone: z.string(),
   createdAt: z.date(),
   updatedAt: z.date(),
+});
+const publicProfile = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  certificationNumber: z.string(),
+  contactEmail: z.string(),
+  contactPhone: z.string(),
+  publishedCourseCount: z.number().int(),
 });
 const params = z.strictObject({ institutionId: z.uuid() });
 const memberParams = z.strictObject({ institutionId: z.uuid(), userSub: z.string().min(1).max(128) });
@@ -80,6 +92,18 @@ export const institutionRoutes =
       async (req) => updateInstitution(ctx.db, await ctx.caller(req), req.params.institutionId, req.body),
     );
     app.get(
+      '/institutions/:institutionId/public-profile',
+      {
+        schema: {
+          summary: 'What the companies buying an institution’s courses see of it',
+          tags,
+          params,
+          response: { 200: publicProfile },
+        },
+      },
+      async (req) => getPublicProfile(ctx.db, await ctx.caller(req), req.params.institutionId),
+    );
+    app.get(
       '/institutions/:institutionId/members',
       {
         schema: {
@@ -105,11 +129,56 @@ export const institutionRoutes =
       async (req) =>
         putMember(ctx.db, await ctx.caller(req), req.params.institutionId, req.params.userSub, req.body.role),
     );
+    app.put(
+      '/institutions/:institutionId/instructors/:userSub',
+      {
+        schema: {
+          summary: 'Make a person an instructor (an invitation); a member keeps their role',
+          tags,
+          params: memberParams,
+          response: { 200: member },
+        },
+      },
+      async (req) =>
+        inviteInstructor(ctx.db, await ctx.caller(req), req.params.institutionId, req.params.userSub),
+    );
     app.delete(
       '/institutions/:institutionId/members/:userSub',
       { schema: { summary: 'Remove a member', tags, params: memberParams } },
       async (req, reply) => {
         await removeMember(ctx.db, await ctx.caller(req), req.params.institutionId, req.params.userSub);
+        return reply.code(204).send();
+      },
+    );
+    app.put(
+      '/institutions/:institutionId/managers/:userSub',
+      {
+        schema: {
+          summary: 'Make a person a manager of the institution (platform admins)',
+          tags,
+          params: memberParams,
+          response: { 200: member },
+        },
+      },
+      async (req) =>
+        putInstitutionManager(ctx.db, await ctx.caller(req), req.params.institutionId, req.params.userSub),
+    );
+    app.delete(
+      '/institutions/:institutionId/managers/:userSub',
+      {
+        schema: {
+          summary: 'Unassign a manager of the institution (platform admins); the last one stays',
+          tags,
+          params: memberParams,
+        },
+      },
+      async (req, reply) => {
+        await removeInstitutionManager(
+          ctx.db,
+          await ctx.caller(req),
+          req.params.institutionId,
+          req.params.userSub,
+        );
         return reply.code(204).send();
       },
     );

@@ -152,6 +152,12 @@ const MATRIX: readonly Row[] = [
     }),
   },
   {
+    // An invitation's membership: the institution's managers only.
+    route: 'PUT /institutions/:institutionId/instructors/:userSub',
+    statuses: [401, 404, 200, 403, 404, 404, 404, 404, 404, 404],
+    request: () => ({ method: 'PUT', url: `/institutions/${own().id}/instructors/${randomUUID()}` }),
+  },
+  {
     route: 'DELETE /institutions/:institutionId/members/:userSub',
     statuses: [401, 404, 204, 403, 404, 404, 404, 404, 404, 404],
     target: async () => {
@@ -163,6 +169,31 @@ const MATRIX: readonly Row[] = [
       return sub;
     },
     request: (sub) => ({ method: 'DELETE', url: `/institutions/${own().id}/members/${sub}` }),
+  },
+  {
+    // What the companies buying from an institution see of it: company managers, its own people, admins.
+    route: 'GET /institutions/:institutionId/public-profile',
+    statuses: [401, 200, 200, 200, 403, 200, 200, 403, 403, 403],
+    request: () => ({ method: 'GET', url: `/institutions/${own().id}/public-profile` }),
+  },
+  {
+    // Platform admins alone assign an institution's managers; nobody gives themselves the role.
+    route: 'PUT /institutions/:institutionId/managers/:userSub',
+    statuses: [401, 200, 403, 403, 403, 403, 403, 403, 403, 403],
+    request: () => ({ method: 'PUT', url: `/institutions/${own().id}/managers/${randomUUID()}` }),
+  },
+  {
+    route: 'DELETE /institutions/:institutionId/managers/:userSub',
+    statuses: [401, 204, 403, 403, 403, 403, 403, 403, 403, 403],
+    target: async () => {
+      const sub = randomUUID();
+      await expectStatus(
+        f.call(w.admin, { method: 'PUT', url: `/institutions/${own().id}/managers/${sub}` }),
+        200,
+      );
+      return sub;
+    },
+    request: (sub) => ({ method: 'DELETE', url: `/institutions/${own().id}/managers/${sub}` }),
   },
   // Analytics and ratings
   {
@@ -222,6 +253,12 @@ const MATRIX: readonly Row[] = [
     },
   },
   {
+    // The directory: anyone signed in finds companies by name (ids and names only).
+    route: 'GET /companies',
+    statuses: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    request: () => ({ method: 'GET', url: '/companies?search=company' }),
+  },
+  {
     route: 'GET /companies/:companyId',
     statuses: [401, 200, 404, 404, 404, 200, 404, 200, 404, 404],
     request: () => ({ method: 'GET', url: `/companies/${ownCompany().id}` }),
@@ -270,6 +307,60 @@ const MATRIX: readonly Row[] = [
       return learner.sub;
     },
     request: (sub) => ({ method: 'DELETE', url: `/companies/${ownCompany().id}/employees/${sub}` }),
+  },
+  {
+    // An invitation's affiliation: the company's own managers only, and a learner cannot invite themselves.
+    route: 'PUT /companies/:companyId/employees/:userSub',
+    statuses: [401, 404, 404, 404, 404, 200, 404, 403, 404, 404],
+    request: () => ({
+      method: 'PUT',
+      url: `/companies/${ownCompany().id}/employees/${randomUUID()}`,
+      payload: { email: 'invited@example.com' },
+    }),
+  },
+  {
+    // Platform admins alone assign a company's managers.
+    route: 'PUT /companies/:companyId/managers/:userSub',
+    statuses: [401, 200, 403, 403, 403, 403, 403, 403, 403, 403],
+    request: () => ({ method: 'PUT', url: `/companies/${ownCompany().id}/managers/${randomUUID()}` }),
+  },
+  {
+    route: 'DELETE /companies/:companyId/managers/:userSub',
+    statuses: [401, 204, 403, 403, 403, 403, 403, 403, 403, 403],
+    target: async () => {
+      const sub = randomUUID();
+      await expectStatus(
+        f.call(w.admin, { method: 'PUT', url: `/companies/${ownCompany().id}/managers/${sub}` }),
+        200,
+      );
+      return sub;
+    },
+    request: (sub) => ({ method: 'DELETE', url: `/companies/${ownCompany().id}/managers/${sub}` }),
+  },
+  {
+    route: 'GET /me/memberships',
+    statuses: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    request: () => ({ method: 'GET', url: '/me/memberships' }),
+  },
+  {
+    // An employee leaves, and learners whose join requests the row above left open withdraw them; the
+    // company's manager is unassigned by an admin (409); the others have nothing to leave. The target puts
+    // the enrolled employee back once they left.
+    route: 'DELETE /me/memberships/companies/:companyId',
+    statuses: [401, 404, 404, 404, 404, 409, 404, 204, 204, 204],
+    target: async () => {
+      const employee = ownCompany().employee;
+      await expectStatus(
+        f.call(ownCompany().manager, {
+          method: 'PUT',
+          url: `/companies/${ownCompany().id}/employees/${employee.sub}`,
+          payload: { email: employee.email },
+        }),
+        200,
+      );
+      return ownCompany().id;
+    },
+    request: (companyId) => ({ method: 'DELETE', url: `/me/memberships/companies/${companyId}` }),
   },
   // Courses
   {
@@ -796,6 +887,50 @@ describe('records of another tenant named inside an allowed request', () => {
       404,
     ],
     [
+      'a company manager affiliates a person to another company',
+      () => [
+        'own company manager',
+        {
+          method: 'PUT',
+          url: `/companies/${otherCompany().id}/employees/${randomUUID()}`,
+          payload: { email: 'planted@example.com' },
+        },
+      ],
+      404,
+    ],
+    [
+      'a company manager unassigns another company’s manager',
+      () => [
+        'own company manager',
+        { method: 'DELETE', url: `/companies/${otherCompany().id}/managers/${otherCompany().manager.sub}` },
+      ],
+      403,
+    ],
+    [
+      'a learner makes themselves a company’s manager',
+      () => [
+        'plain learner',
+        { method: 'PUT', url: `/companies/${ownCompany().id}/managers/${w.learner.sub}` },
+      ],
+      403,
+    ],
+    [
+      'an instructor makes themselves their institution’s manager',
+      () => [
+        'own instructor',
+        { method: 'PUT', url: `/institutions/${own().id}/managers/${own().instructor.sub}` },
+      ],
+      403,
+    ],
+    [
+      'an employee leaves another company',
+      () => [
+        'enrolled employee',
+        { method: 'DELETE', url: `/me/memberships/companies/${otherCompany().id}` },
+      ],
+      404,
+    ],
+    [
       'a manager takes in another institution’s instructor',
       () => [
         'own manager',
@@ -804,6 +939,14 @@ describe('records of another tenant named inside an allowed request', () => {
           url: `/institutions/${own().id}/members/${other().instructor.sub}`,
           payload: { role: 'instructor' },
         },
+      ],
+      409,
+    ],
+    [
+      'a manager invites another institution’s instructor',
+      () => [
+        'own manager',
+        { method: 'PUT', url: `/institutions/${own().id}/instructors/${other().instructor.sub}` },
       ],
       409,
     ],
@@ -982,6 +1125,28 @@ describe('lists show only the caller’s own records', () => {
     for (const caller of ['plain learner', 'own manager', 'own company manager', 'platform admin'] as const) {
       expect(await get(caller, '/me/enrollments')).toEqual([]);
     }
+  });
+
+  it('shows every caller the company directory as names and ids, and each their own memberships', async () => {
+    for (const caller of CALLERS.filter((c) => c !== 'anonymous')) {
+      const page = (await expectStatus(
+        f.call(castOf(w)[caller], { method: 'GET', url: '/companies?search=company&limit=100' }),
+        200,
+      )) as { companies: Json[] };
+      expect(page.companies.map((c) => c.id)).toEqual(expect.arrayContaining(w.companies.map((c) => c.id)));
+      for (const c of page.companies) expect(Object.keys(c).sort()).toEqual(['id', 'name']);
+    }
+    const mine = async (caller: CallerName) =>
+      (await expectStatus(f.call(castOf(w)[caller], { method: 'GET', url: '/me/memberships' }), 200)) as Json;
+    expect((await mine('own instructor')).institution).toMatchObject({ id: w.institutions[0].id });
+    expect((await mine('other institution manager')).institution).toMatchObject({ id: w.institutions[1].id });
+    expect((await mine('enrolled employee')).companies).toEqual([
+      expect.objectContaining({ id: w.companies[0].id, role: 'employee', state: 'approved' }),
+    ]);
+    expect((await mine('other company manager')).companies).toEqual([
+      expect.objectContaining({ id: w.companies[1].id, role: 'company-manager' }),
+    ]);
+    expect(await mine('plain learner')).toEqual({ institution: null, companies: [] });
   });
 
   it('lists an institution’s members and a company’s employees only to their own people', async () => {

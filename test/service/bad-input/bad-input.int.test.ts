@@ -39,6 +39,9 @@ let spare: {
   employeeSub: string;
   /** Asked to join the own company. */
   applicantSub: string;
+  /** Second managers (of the other institution, of the own company), whom a platform admin may unassign. */
+  institutionManagerSub: string;
+  companyManagerSub: string;
   /** The own company's enrolled employee's enrollment, whose course video is ready. */
   enrollmentId: string;
   /** Another employee of the own company, enrolled, completed and not yet rating. */
@@ -279,6 +282,18 @@ const ROUTES: readonly Route[] = [
     ],
   },
   {
+    route: 'PUT /institutions/:institutionId/instructors/:userSub',
+    who: () => own().manager,
+    params: () => ({ institutionId: own().id, userSub: randomUUID() }),
+    cases: [
+      {
+        name: 'a member of the other institution',
+        params: () => ({ institutionId: own().id, userSub: w.institutions[1].instructor.sub }),
+        status: 409,
+      },
+    ],
+  },
+  {
     route: 'DELETE /institutions/:institutionId/members/:userSub',
     who: () => own().manager,
     params: () => ({ institutionId: own().id, userSub: own().instructor.sub }),
@@ -292,6 +307,43 @@ const ROUTES: readonly Route[] = [
         name: 'the only manager',
         params: () => ({ institutionId: own().id, userSub: own().manager.sub }),
         status: 409,
+      },
+    ],
+  },
+  {
+    route: 'GET /institutions/:institutionId/public-profile',
+    // A buyer, to whom an unknown institution is one that does not exist.
+    who: () => ownCompany().manager,
+    params: () => ({ institutionId: own().id }),
+    cases: [],
+  },
+  {
+    route: 'PUT /institutions/:institutionId/managers/:userSub',
+    who: () => w.admin,
+    params: () => ({ institutionId: own().id, userSub: randomUUID() }),
+    cases: [
+      {
+        name: 'a member of the other institution',
+        params: () => ({ institutionId: own().id, userSub: w.institutions[1].instructor.sub }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'DELETE /institutions/:institutionId/managers/:userSub',
+    who: () => w.admin,
+    // The other institution's: the own one keeps a single manager, whom the cases above need alone.
+    params: () => ({ institutionId: w.institutions[1].id, userSub: spare.institutionManagerSub }),
+    cases: [
+      {
+        name: 'an instructor, who is no manager',
+        params: () => ({ institutionId: w.institutions[1].id, userSub: w.institutions[1].instructor.sub }),
+        status: 404,
+      },
+      {
+        name: 'a manager of another institution',
+        params: () => ({ institutionId: w.institutions[1].id, userSub: own().manager.sub }),
+        status: 404,
       },
     ],
   },
@@ -442,6 +494,29 @@ const ROUTES: readonly Route[] = [
     ],
   },
   {
+    route: 'GET /companies',
+    who: () => w.learner,
+    query: 'search=company&limit=10',
+    cases: [
+      { name: 'a search of spaces', query: 'search=%20%20', status: 400, fields: ['query.search'] },
+      { name: 'an empty search', query: 'search=', status: 400, fields: ['query.search'] },
+      { name: 'a 101-character search', query: `search=${long(101)}`, status: 400, fields: ['query.search'] },
+      { name: 'two searches', query: 'search=a&search=b', status: 400, fields: ['query.search'] },
+      { name: 'a zero limit', query: 'limit=0', status: 400, fields: ['query.limit'] },
+      { name: 'a limit over 100', query: 'limit=101', status: 400, fields: ['query.limit'] },
+      { name: 'a limit that is not a number', query: 'limit=all', status: 400, fields: ['query.limit'] },
+      { name: 'a cursor it never gave out', query: 'cursor=abc', status: 400, fields: ['query.cursor'] },
+      {
+        name: 'a cursor of the right shape naming no uuid',
+        query: `cursor=${Buffer.from('["Company 0","42"]').toString('base64url')}`,
+        status: 400,
+        fields: ['query.cursor'],
+      },
+      { name: 'an empty cursor', query: 'cursor=', status: 400, fields: ['query.cursor'] },
+      { name: 'an unknown parameter', query: 'state=approved', status: 400, fields: ['query.state'] },
+    ],
+  },
+  {
     route: 'GET /companies/:companyId',
     who: () => ownCompany().manager,
     params: () => ({ companyId: ownCompany().id }),
@@ -509,6 +584,74 @@ const ROUTES: readonly Route[] = [
       {
         name: 'the company’s manager',
         params: () => ({ companyId: ownCompany().id, userSub: ownCompany().manager.sub }),
+        status: 404,
+      },
+    ],
+  },
+  {
+    route: 'PUT /companies/:companyId/employees/:userSub',
+    who: () => ownCompany().manager,
+    params: () => ({ companyId: ownCompany().id, userSub: randomUUID() }),
+    valid: () => ({ email: 'invited@example.com' }),
+    cases: [
+      { name: 'no e-mail', body: () => ({}), status: 400, fields: ['body.email'] },
+      {
+        name: 'an e-mail that is not one',
+        body: () => ({ email: 'kim' }),
+        status: 400,
+        fields: ['body.email'],
+      },
+      {
+        name: 'a 255-character e-mail',
+        body: () => ({ email: `${long(243)}@example.com` }),
+        status: 400,
+        fields: ['body.email'],
+      },
+      {
+        name: 'a state, to leave them requested',
+        body: (b) => ({ ...b, state: 'requested' }),
+        status: 400,
+        fields: ['body.state'],
+      },
+      {
+        name: 'the company’s own manager',
+        params: () => ({ companyId: ownCompany().id, userSub: ownCompany().manager.sub }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'PUT /companies/:companyId/managers/:userSub',
+    who: () => w.admin,
+    params: () => ({ companyId: ownCompany().id, userSub: randomUUID() }),
+    cases: [],
+  },
+  {
+    route: 'DELETE /companies/:companyId/managers/:userSub',
+    who: () => w.admin,
+    params: () => ({ companyId: ownCompany().id, userSub: spare.companyManagerSub }),
+    cases: [
+      {
+        name: 'an employee, who is no manager',
+        params: () => ({ companyId: ownCompany().id, userSub: ownCompany().employee.sub }),
+        status: 404,
+      },
+      {
+        name: 'a manager of the other company',
+        params: () => ({ companyId: ownCompany().id, userSub: w.companies[1].manager.sub }),
+        status: 404,
+      },
+    ],
+  },
+  { route: 'GET /me/memberships', who: () => w.learner, cases: [] },
+  {
+    route: 'DELETE /me/memberships/companies/:companyId',
+    who: () => f.person(['learner'], 'employee', spare.employeeSub),
+    params: () => ({ companyId: ownCompany().id }),
+    cases: [
+      {
+        name: 'a company they do not belong to',
+        params: () => ({ companyId: w.companies[1].id }),
         status: 404,
       },
     ],
@@ -1532,7 +1675,15 @@ beforeAll(async () => {
     200,
   );
   const exams = await sittings(as);
+  const [institutionManagerSub, companyManagerSub] = [randomUUID(), randomUUID()];
+  for (const url of [
+    `/institutions/${w.institutions[1].id}/managers/${institutionManagerSub}`,
+    `/companies/${ownCompany().id}/managers/${companyManagerSub}`,
+  ])
+    await expectStatus(f.call(w.admin, { method: 'PUT', url }), 200);
   spare = {
+    institutionManagerSub,
+    companyManagerSub,
     ...exams,
     draftCourseId: draft.id,
     draftChapterId: chapter.id,

@@ -16,14 +16,18 @@ import { businessNumberFrom, serviceFixture, type Person, type ServiceFixture } 
 import { expectStatus, joinAndApprove, type Json } from '../world';
 
 /*
- * The facts the access projection is built from: each change that decides who may upload to or watch a
- * content writes its event in its own transaction, a refused change writes none, and what the relay
- * publishes satisfies the contract its consumers parse.
+ * The facts the access projection and the users domain are built from: each change that decides who may
+ * upload to or watch a content, or who belongs where, writes its event in its own transaction, a refused
+ * change writes none, and what the relay publishes satisfies the contract its consumers parse.
  */
 
-const contracts: Record<(typeof EVENTS.accessConsumes)['lms.core'][number], z.ZodType> = {
+type Consumed =
+  (typeof EVENTS.accessConsumes)['lms.core'][number] | (typeof EVENTS.usersConsumes)['lms.core'][number];
+const contracts: Record<Consumed, z.ZodType> = {
   'institution.member-set': institutionMemberSet,
   'institution.member-removed': institutionMemberRemoved,
+  'company.member-set': companyMemberSet,
+  'company.member-removed': companyMemberRemoved,
   'content.set': contentSet,
   'enrollment.created': enrollmentCreated,
   'provision.set': provisionSet,
@@ -174,7 +178,7 @@ describe('access facts in the outbox', () => {
     expect(await newEvents()).toEqual([]);
   });
 
-  it('enrolls a learner with the enrollment’s own fact', async () => {
+  it('enrolls a learner with the enrollment’s own fact, after the company’s own facts', async () => {
     await as(manager, 'POST', `/courses/${courseId}/publish`, 200);
     const company = await f.person(['company-manager'], 'company');
     const { id: companyId } = await as(company, 'POST', '/companies', 201, {
@@ -202,14 +206,23 @@ describe('access facts in the outbox', () => {
       .where('user_sub', '=', employee.sub)
       .executeTakeFirstOrThrow();
 
+    // An employee who leaves is removed from the company; enrolled already, they keep their enrollment.
+    const leaving = await f.person(['learner'], 'leaving');
+    await joinAndApprove(f, companyId, company, leaving);
+    await as(leaving, 'DELETE', `/me/memberships/companies/${companyId}`, 204);
+
     const provision = { provisionId, institutionId, companyId, courseId, attendeeCount: 5 };
     const period = { startsOn: '2027-03-01', endsOn: '2027-05-31' };
     expect(await newEvents()).toEqual([
+      event('company.member-set', { companyId, userSub: company.sub, role: 'company-manager' }),
+      event('company.member-set', { companyId, userSub: employee.sub, role: 'employee' }),
       event('provision.requested', { provisionId, companyId, courseId, institutionId }),
       event('provision.set', { ...provision, state: 'requested', ...period }),
       event('provision.accepted', { provisionId, companyId, reason: null }),
       event('provision.set', { ...provision, state: 'accepted', ...period }),
       event('enrollment.created', { enrollmentId, provisionId, courseId, userSub: employee.sub }),
+      event('company.member-set', { companyId, userSub: leaving.sub, role: 'employee' }),
+      event('company.member-removed', { companyId, userSub: leaving.sub }),
     ]);
   });
 

@@ -178,6 +178,7 @@ describe('provisions and enrollments', () => {
     expect(new Set(types.map((t) => t.type))).toEqual(
       new Set([
         'institution.member-set',
+        'company.member-set',
         'content.set',
         'provision.requested',
         'provision.set',
