@@ -31,8 +31,6 @@ const contracts: Record<Consumed, z.ZodType> = {
   'content.set': contentSet,
   'enrollment.created': enrollmentCreated,
   'provision.set': provisionSet,
-  'company.member-set': companyMemberSet,
-  'company.member-removed': companyMemberRemoved,
 };
 
 let f: ServiceFixture;
