@@ -24,6 +24,7 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import { type ITable, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type ISecurityGroup, type IVpc, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IApplicationListener } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -33,8 +34,16 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { LIVE } from '#contracts/live';
-import { CORE_SERVICE, type CoreTableName, ENV, SESSION, type TableName, VOD } from '#contracts/resources';
-import { type IvsAction, type RouteDef, routeList } from '#contracts/routes';
+import {
+  CORE_SERVICE,
+  type CoreTableName,
+  ENV,
+  EVENTS,
+  SESSION,
+  type TableName,
+  VOD,
+} from '#contracts/resources';
+import { type CognitoAction, type IvsAction, type RouteDef, routeList } from '#contracts/routes';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LIVE_METRICS } from '../constructs/live-monitoring';
 import { LmsFunction } from '../constructs/lms-function';
@@ -67,7 +76,10 @@ const LIVE_TABLE_EXPORTS = new WeakMap<ITable, string>();
 const CHANNEL_WRITES: readonly IvsAction[] = ['ivs:CreateChannel', 'ivs:UpdateChannel'];
 
 export interface ApiStackProps extends StackProps {
+  /** The platform's pool: the authorizer trusts its tokens, and the users routes administer it. */
   readonly userPool: IUserPool;
+  /** The platform bus, for routes that publish facts (`publishes` in the route table). */
+  readonly eventBus: IEventBus;
   /** Base URL of the user pool's managed login (its OAuth 2.0 endpoints). */
   readonly oauthBaseUrl: string;
   readonly identityProviders: readonly UserPoolClientIdentityProvider[];
@@ -279,6 +291,11 @@ export class ApiStack extends Stack {
         this.bindPlayback(fn, props.video.playback, props.domain);
       }
       if (route.feature === 'live' && props.live) this.bindLive(fn, route, props.live);
+      if (route.cognito) this.bindUserPool(fn, route.cognito, props.userPool);
+      if (route.publishes) {
+        fn.function.addEnvironment(EVENTS.busNameEnv, props.eventBus.eventBusName);
+        props.eventBus.grantPutEventsTo(fn.role);
+      }
       const [apiRoute] = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
@@ -477,6 +494,14 @@ export class ApiStack extends Stack {
         }),
       );
     }
+  }
+
+  /** Exactly the route's Cognito admin actions, on the platform's pool alone, and the pool's id. */
+  private bindUserPool(fn: LmsFunction, actions: readonly CognitoAction[], userPool: IUserPool): void {
+    fn.function.addEnvironment(ENV.userPoolId, userPool.userPoolId);
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...actions], resources: [userPool.userPoolArn] }),
+    );
   }
 
   /** One statement per set of resource types, each with the route's actions on exactly those types. */
