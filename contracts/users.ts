@@ -52,7 +52,7 @@ export const inviteInstructorsBody = z.strictObject({ institutionId: z.uuid(), .
 
 /** What became of one invitee. */
 export interface InvitationOutcome {
-  /** The invitee's place: its index in `invitees`, or its line number in the CSV (from 1). */
+  /** The invitee's place: its position in `invitees` or its line in the CSV, counted from 1. */
   readonly row: number;
   readonly email?: string;
   /**

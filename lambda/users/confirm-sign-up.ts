@@ -10,9 +10,10 @@ import { tracer } from '../shared/tracer';
 export const SELF_SIGN_UP_GROUP = 'learner';
 
 /**
- * Puts a person who has just confirmed their own sign-up (by e-mail code, or a first federated sign-in) in
- * `learner`, so they can ask to join a company. A confirmed password reset is the same trigger with another
- * source, and changes nothing.
+ * Puts a person who has just confirmed their own sign-up (ConfirmSignUp or AdminConfirmSignUp, in managed
+ * login or through the API) in `learner`, so they can ask to join a company. Cognito does not run it for
+ * accounts made by AdminCreateUser: invitations put their people in `learner` themselves. A confirmed
+ * password reset is the same trigger with another source, and changes nothing.
  */
 export async function confirmSignUp(
   cognito: CognitoIdentityProviderClient,
