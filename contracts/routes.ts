@@ -73,6 +73,11 @@ export interface RouteDef {
   readonly cognito?: readonly CognitoAction[];
   /** Puts facts on the platform bus: the api stack grants PutEvents on it and names it. @default false */
   readonly publishes?: boolean;
+  /**
+   * How long the handler may run, in seconds: API Gateway waits at most 30 for a Lambda integration.
+   * @default 10, the platform's function default
+   */
+  readonly timeoutSeconds?: number;
 }
 
 /** The Cognito admin actions routes use: never `cognito-idp:*`. */
@@ -299,6 +304,8 @@ const invitationRoute = {
   tables: { users: 'read' },
   cognito: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminAddUserToGroup'],
   publishes: true,
+  // A hundred rows of a few Cognito calls each, four at a time: seconds, unless Cognito slows down.
+  timeoutSeconds: 29,
 } as const satisfies Partial<RouteDef>;
 
 export const routes = {

@@ -275,10 +275,16 @@ export class ApiStack extends Stack {
         ? props.video !== undefined
         : route.feature !== 'live' || props.live !== undefined;
     for (const route of routeList.filter(enabled)) {
-      const fn = this.addFunction(`Route-${route.id}`, route.handler, props.logRetention, {
-        ...(route.oauth ? oauthEnv : {}),
-        ...(route.verifiesTokens ? tokenEnv : {}),
-      });
+      const fn = this.addFunction(
+        `Route-${route.id}`,
+        route.handler,
+        props.logRetention,
+        {
+          ...(route.oauth ? oauthEnv : {}),
+          ...(route.verifiesTokens ? tokenEnv : {}),
+        },
+        route.timeoutSeconds === undefined ? undefined : Duration.seconds(route.timeoutSeconds),
+      );
       for (const [table, access] of Object.entries(route.tables ?? {}) as [
         TableName,
         'read' | 'readWrite',
@@ -550,12 +556,14 @@ export class ApiStack extends Stack {
     handler: string,
     logRetention: RetentionDays,
     environment: Record<string, string>,
+    timeout?: Duration,
   ) {
     const fn = new LmsFunction(this, id, {
       handler,
       serviceName: handler.split('/')[0] ?? 'api',
       logRetention,
       environment,
+      ...(timeout ? { timeout } : {}),
     });
     this.functions.push(fn);
     return fn;

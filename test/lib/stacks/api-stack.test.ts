@@ -194,7 +194,7 @@ describe('api stack', () => {
     expect(withDynamo).toHaveLength(routeList.filter((r) => r.tables).length + 1);
   });
 
-  it('grants each users route exactly its Cognito actions on this pool, and the bus to those that publish', () => {
+  it('grants each route exactly its Cognito actions on this pool, the bus to those that publish, and its timeout', () => {
     const apiStack = dev.platform.api;
     const poolArn = refIn(apiStack, dev.platform.auth.userPool.userPoolArn);
     const busArn = refIn(apiStack, dev.platform.data.eventBus.eventBusArn);
@@ -208,11 +208,11 @@ describe('api stack', () => {
           (r) => (r.Properties['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement,
         );
       const cognito = statements.filter((s) => JSON.stringify(s.Action).includes('cognito-idp:'));
-      const env = (
-        resources[apiStack.getLogicalId(fn.function.node.defaultChild as CfnFunction)]!.Properties[
-          'Environment'
-        ] as { Variables: Record<string, unknown> }
-      ).Variables;
+      const fnProps =
+        resources[apiStack.getLogicalId(fn.function.node.defaultChild as CfnFunction)]!.Properties;
+      const env = (fnProps['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      // Invitations may take longer than the house default, and never longer than API Gateway waits.
+      expect(fnProps['Timeout']).toBe(route.timeoutSeconds ?? 10);
       if (route.cognito) {
         const actions = route.cognito.length === 1 ? route.cognito[0] : [...route.cognito];
         expect(cognito).toEqual([{ Effect: 'Allow', Action: actions, Resource: poolArn }]);
