@@ -5,7 +5,6 @@ import {
   type CognitoIdentityProviderClient,
   UserNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { EVENTS, type Role } from '#contracts/resources';
@@ -17,6 +16,7 @@ import {
   institutionMemberSet,
 } from '#contracts/platform-events';
 import { MalformedFact, orderOf } from '../access/access';
+import { writeIf } from '../shared/write-if';
 
 /*
  * Roles follow memberships: the core's member facts, kept per person and scope in the users table
@@ -111,6 +111,8 @@ export interface SyncOutcome {
 }
 
 const NOTHING = { added: [], removed: [], signedOut: false } as const;
+/** Facts for one person and place that race each other are rare; a few reads settle them. */
+const WRITE_ATTEMPTS = 3;
 
 /**
  * Keeps the fact unless a newer one for the same person and scope is kept (a late "set" after a removal
@@ -125,16 +127,18 @@ export async function applyMemberFact(deps: GroupSyncDeps, fact: MemberFact): Pr
   const order = orderOf(occurredAt, fact.detail.eventId);
   const role = 'role' in fact.detail ? fact.detail.role : undefined;
 
-  const { Item: before } = await deps.ddb.send(
-    new GetCommand({ TableName: deps.usersTable, Key: key, ConsistentRead: true }),
-  );
-  const previous = before as MembershipItem | undefined;
-  if (previous && previous.order > order) return { outcome: 'stale', ...NOTHING };
-  // A retry of the fact that wrote the item keeps what that first delivery saw before it.
-  const formerRole =
-    previous?.order === order ? previous.formerRole : previous?.removed ? undefined : previous?.role;
-  try {
-    await deps.ddb.send(
+  let formerRole: MemberRole | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const { Item: before } = await deps.ddb.send(
+      new GetCommand({ TableName: deps.usersTable, Key: key, ConsistentRead: true }),
+    );
+    const previous = before as MembershipItem | undefined;
+    if (previous && previous.order > order) return { outcome: 'stale', ...NOTHING };
+    // A retry of the fact that wrote the item keeps what that first delivery saw before it.
+    formerRole =
+      previous?.order === order ? previous.formerRole : previous?.removed ? undefined : previous?.role;
+    const written = await writeIf(
+      deps.ddb,
       new PutCommand({
         TableName: deps.usersTable,
         Item: {
@@ -145,8 +149,8 @@ export async function applyMemberFact(deps: GroupSyncDeps, fact: MemberFact): Pr
           eventId: fact.detail.eventId,
           order,
         },
-        // What was read is still there (or a retry of this very fact): otherwise a newer fact came in
-        // between, and SQS delivers this one again to be judged against it.
+        // What was read is still there (or this very fact, written by a concurrent delivery): otherwise
+        // another fact came in between, and this one is judged again against it.
         ConditionExpression: previous
           ? '#order = :previous OR #order = :order'
           : 'attribute_not_exists(pk) OR #order = :order',
@@ -156,11 +160,10 @@ export async function applyMemberFact(deps: GroupSyncDeps, fact: MemberFact): Pr
           : { ':order': order },
       }),
     );
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) {
-      throw new Error('A newer fact for this membership was kept meanwhile; retrying', { cause: e });
+    if (written) break;
+    if (attempt === WRITE_ATTEMPTS) {
+      throw new Error('Facts for this membership keep arriving at once; SQS will deliver this one again');
     }
-    throw e;
   }
   try {
     const kind = fact.type.startsWith('institution.') ? 'institution' : 'company';

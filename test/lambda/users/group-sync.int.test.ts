@@ -220,6 +220,34 @@ describe('group sync', () => {
     });
   });
 
+  it('concurrent deliveries for one person and place converge on the newest fact', async () => {
+    const [sub, institution] = [randomUUID(), randomUUID()];
+    // Sets at even minutes, removals at odd ones, the newest (minute 9) a removal; delivered all at once in
+    // a scrambled order, and what a delivery gave up on delivered again, as SQS does.
+    const facts = [7, 2, 9, 0, 5, 3, 8, 1, 6, 4].map((m) =>
+      m % 2 === 0
+        ? institutionSet(institution, sub, 'instructor', m)
+        : institutionRemoved(institution, sub, m),
+    );
+    const results = await Promise.allSettled(facts.map((f) => syncMemberEvent(deps, f)));
+    for (const [i, r] of results.entries())
+      if (r.status === 'rejected') await syncMemberEvent(deps, facts[i]!);
+    const { Item } = await ddb.send(
+      new GetCommand({
+        TableName: deps.usersTable,
+        Key: membershipKey(sub, `institution#${institution}`),
+        ConsistentRead: true,
+      }),
+    );
+    expect(Item).toMatchObject({ removed: true, occurredAt: at(9) });
+    // A late set now changes nothing.
+    cognitoMock.reset();
+    expect((await syncMemberEvent(deps, institutionSet(institution, sub, 'instructor', 8))).outcome).toBe(
+      'stale',
+    );
+    expect(cognitoMock.calls()).toHaveLength(0);
+  });
+
   it('a sub the pool does not know is logged and dropped, not retried', async () => {
     cognitoMock
       .on(AdminAddUserToGroupCommand)
