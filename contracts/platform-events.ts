@@ -119,3 +119,30 @@ export const provisionSet = coreFact.extend({
   endsOn: z.iso.date(),
 });
 export type ProvisionSet = z.infer<typeof provisionSet>;
+
+/*
+ * Facts the users domain publishes (source EVENTS.sources.users). The users domain owns Cognito; the core owns
+ * affiliations, so an invitation says who was invited where, and the core affiliates them.
+ */
+const invitation = z.object({
+  /** The same for every invitation of one person into one place: a consumer may drop repeats by it. */
+  eventId: z.string().min(1).max(128),
+  occurredAt,
+  /** The invitee's Cognito user (`sub`), made by the invitation or found by e-mail. */
+  userSub: z.string().min(1).max(128),
+  email: z.email().max(254),
+  name: z.string().min(1).max(100),
+  /** The manager who invited them. */
+  invitedBy: z.string().min(1).max(128),
+});
+
+/**
+ * Someone was invited by e-mail: an employee into a company by its manager, or an instructor into an
+ * institution by its manager. Re-inviting sends it again; affiliating someone already affiliated changes
+ * nothing.
+ */
+export const usersInvited = z.discriminatedUnion('role', [
+  invitation.extend({ role: z.literal('employee'), companyId: z.uuid() }),
+  invitation.extend({ role: z.literal('instructor'), institutionId: z.uuid() }),
+]);
+export type UsersInvited = z.infer<typeof usersInvited>;

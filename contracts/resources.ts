@@ -42,6 +42,10 @@ export const ENV = {
   boardTable: 'BOARD_TABLE_NAME',
   /** DynamoDB table of learners' notes on videos (contracts/notes.ts). */
   notesTable: 'NOTES_TABLE_NAME',
+  /** DynamoDB table of the users domain: the newest membership fact per person and scope. */
+  usersTable: 'USERS_TABLE_NAME',
+  /** The Cognito user pool the users domain administers (groups, invitations, profiles). */
+  userPoolId: 'USER_POOL_ID',
 } as const;
 
 /** A DynamoDB table's key layout (string keys), its secondary indexes and its TTL attribute, if any. */
@@ -69,6 +73,13 @@ export const TABLES = {
   authFlow: { partitionKey: 'pk', timeToLiveAttribute: 'expiresAt' },
   /** Powertools idempotency records: an event handled once, however often it is delivered. */
   idempotency: { partitionKey: 'pk', timeToLiveAttribute: 'expiresAt' },
+  /**
+   * The users domain's memberships, kept from the core's member facts so that Cognito groups follow them
+   * and invitations know who manages what: `user#<sub>` / `institution#<id>` or `company#<id>`, each the
+   * newest fact for that person and scope (`{ role }` or the tombstone `{ removed: true }`), ordered by
+   * `order` (occurredAt#eventId) so a late fact never overwrites a newer one.
+   */
+  users: { partitionKey: 'pk', sortKey: 'sk' },
   /**
    * The access projection: who may upload to or watch a content, kept from the core's events so Lambdas
    * decide without the core database. Items: `content#<id>`/`meta`, `institution#<id>`/`member#<sub>`,
@@ -205,7 +216,7 @@ export const CORE_SERVICE = {
 export const EVENTS = {
   /** Environment variable holding the bus name, for every publisher. */
   busNameEnv: 'EVENT_BUS_NAME',
-  sources: { core: 'lms.core', vod: 'lms.vod', live: 'lms.live' },
+  sources: { core: 'lms.core', vod: 'lms.vod', live: 'lms.live', users: 'lms.users' },
   /** What the core service consumes, by source. */
   coreConsumes: { 'lms.vod': ['video.ready', 'video.failed'], 'lms.live': ['live.ended', 'live.recorded'] },
   /** What the access projection consumes, by source (contracts in platform-events.ts). */

@@ -39,6 +39,7 @@ import {
   noteIdParams,
   updateNoteBody,
 } from './notes';
+import { inviteEmployeesBody, inviteInstructorsBody, updateProfileBody } from './users';
 
 /**
  * The one list of HTTP routes served by Lambda. The api stack builds API Gateway routes and functions
@@ -86,7 +87,26 @@ export interface RouteDef {
    * on the platform's own channels and rooms. @default none
    */
   readonly ivs?: readonly IvsAction[];
+  /**
+   * What the route asks of the platform's user pool; the api stack grants exactly these actions on that pool
+   * alone and hands it the pool's id. @default none
+   */
+  readonly cognito?: readonly CognitoAction[];
+  /** Puts facts on the platform bus: the api stack grants PutEvents on it and names it. @default false */
+  readonly publishes?: boolean;
+  /**
+   * How long the handler may run, in seconds: API Gateway waits at most 30 for a Lambda integration.
+   * @default 10, the platform's function default
+   */
+  readonly timeoutSeconds?: number;
 }
+
+/** The Cognito admin actions routes use: never `cognito-idp:*`. */
+export type CognitoAction =
+  | 'cognito-idp:AdminGetUser'
+  | 'cognito-idp:AdminUpdateUserAttributes'
+  | 'cognito-idp:AdminCreateUser'
+  | 'cognito-idp:AdminAddUserToGroup';
 
 /** The IVS actions live routes use: never `ivs:*`. */
 export type IvsAction =
@@ -498,6 +518,17 @@ export const notesRoutes = {
     tables: { notes: 'read' },
   }),
 } as const satisfies Record<string, RouteDef>;
+/**
+ * Invitations by e-mail: the users table says who manages which company or institution, Cognito gets the
+ * accounts, and the bus carries `users.invited` to the core, which affiliates the invitees.
+ */
+const invitationRoute = {
+  tables: { users: 'read' },
+  cognito: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminAddUserToGroup'],
+  publishes: true,
+  // A hundred rows of a few Cognito calls each, four at a time: seconds, unless Cognito slows down.
+  timeoutSeconds: 29,
+} as const satisfies Partial<RouteDef>;
 
 export const routes = {
   getMe: route({
@@ -506,6 +537,41 @@ export const routes = {
     handler: 'users/get-me',
     access: 'signed-in',
     summary: 'The signed-in user: sub, e-mail and roles',
+  }),
+  getProfile: route({
+    method: 'GET',
+    path: '/me/profile',
+    handler: 'users/get-profile',
+    access: 'signed-in',
+    summary: 'The caller’s profile: name, phone and locale as their account holds them',
+    cognito: ['cognito-idp:AdminGetUser'],
+  }),
+  updateProfile: route({
+    method: 'PATCH',
+    path: '/me/profile',
+    handler: 'users/update-profile',
+    access: 'signed-in',
+    summary: 'Changes the caller’s name, phone (E.164) or locale (ko, en)',
+    body: updateProfileBody,
+    cognito: ['cognito-idp:AdminUpdateUserAttributes', 'cognito-idp:AdminGetUser'],
+  }),
+  inviteEmployees: route({
+    method: 'POST',
+    path: '/invitations/employees',
+    handler: 'users/invite-employees',
+    access: ['company-manager'],
+    summary: 'Invites employees by e-mail into a company the caller manages, one or many (JSON or CSV)',
+    body: inviteEmployeesBody,
+    ...invitationRoute,
+  }),
+  inviteInstructors: route({
+    method: 'POST',
+    path: '/invitations/instructors',
+    handler: 'users/invite-instructors',
+    access: ['institution-manager'],
+    summary: 'Invites instructors by e-mail into an institution the caller manages, one or many',
+    body: inviteInstructorsBody,
+    ...invitationRoute,
   }),
   startLogin: route({
     method: 'GET',

@@ -12,6 +12,7 @@ import { LiveStack } from './stacks/live-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { PlaybackAlarmStack } from './stacks/playback-alarm-stack';
+import { UsersStack } from './stacks/users-stack';
 import { VodStack } from './stacks/vod-stack';
 
 export interface Platform {
@@ -19,6 +20,8 @@ export interface Platform {
   readonly network: NetworkStack;
   readonly data: DataStack;
   readonly access: AccessStack;
+  /** Cognito groups that follow the core's memberships. */
+  readonly users: UsersStack;
   readonly coreService: CoreServiceStack;
   readonly api: ApiStack;
   readonly monitoring: MonitoringStack;
@@ -81,6 +84,14 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     description: `${config.institution.name}: the access projection (who may upload or watch a content)`,
     eventBus: data.eventBus,
     accessTable: data.tables.access,
+    keepStatefulData: config.retention.keepStatefulData,
+  });
+  const users = new UsersStack(app, name('users'), {
+    ...common,
+    description: `${config.institution.name}: Cognito groups kept in step with the core's memberships`,
+    eventBus: data.eventBus,
+    usersTable: data.tables.users,
+    userPool: auth.userPool,
     keepStatefulData: config.retention.keepStatefulData,
   });
   const coreService = new CoreServiceStack(app, name('core-service'), {
@@ -151,6 +162,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     ...common,
     description: `${config.institution.name}: HTTP API, its Lambda routes and the VPC link to the core service`,
     userPool: auth.userPool,
+    eventBus: data.eventBus,
     oauthBaseUrl: auth.oauthBaseUrl,
     identityProviders: auth.clientIdentityProviders,
     tables: data.tables,
@@ -202,6 +214,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
       ...api.functions,
       ...auth.functionsForMonitoring,
       ...access.functionsForMonitoring,
+      ...users.functionsForMonitoring,
       ...(vod?.functionsForMonitoring ?? []),
       ...(live?.functionsForMonitoring ?? []),
     ].map((f) => f.function),
@@ -209,6 +222,10 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     accessProjection: {
       queue: access.projection.queue,
       deadLetterQueue: access.projection.deadLetterQueue,
+    },
+    groupSync: {
+      queue: users.groupSync.queue,
+      deadLetterQueue: users.groupSync.deadLetterQueue,
     },
     coreService: {
       service: coreService.service,
@@ -250,6 +267,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     network,
     data,
     access,
+    users,
     coreService,
     api,
     monitoring,

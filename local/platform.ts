@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ImportPlaybackKeyPairCommand, IvsClient } from '@aws-sdk/client-ivs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -17,6 +18,7 @@ import type { ApiEvent, ApiResult } from '#lambda/shared/http-handler';
 import { createAccessTokenVerifier } from '#contracts/access-token';
 import { projectAccessEvent } from '#lambda/access/access';
 import { gatewayAuthorizer, type AuthorizerHandler } from './gateway-authorizer';
+import { syncMemberEvent } from '#lambda/users/memberships';
 import { fieldProblems } from '#contracts/problem';
 import { buildCoreService } from '#service/app';
 import { coreEventHandlers } from '#service/events/handlers';
@@ -25,6 +27,7 @@ import { startEventWorkers } from '#service/events/workers';
 import { startExamTimer } from '#service/exams/exam-timer';
 import type { Database } from '#service/db/schema';
 import { answerClientError, problemHandler } from '#service/http/errors';
+import { type LocalCognito, registerLocalCognito } from './cognito-idp';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { createTables, LOCAL_AWS } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
@@ -133,6 +136,8 @@ export interface LocalPlatform {
   readonly bus: LocalEventBus;
   readonly vod: LocalVod;
   readonly live: LocalLive;
+  /** Cognito's admin API as the users domain calls it (a stand-in until cognito-local; see cognito-idp.ts). */
+  readonly cognito: LocalCognito;
   /** Relays every outbox event now and waits for their deliveries (the worker does it within a moment). */
   flushEvents(): Promise<void>;
   close(): Promise<void>;
@@ -521,6 +526,27 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     [LIVE.env.playbackKeySecretArn]: livePlaybackKeySecretArn,
     [LIVE.env.playbackOrigins]: appOrigins.join(','),
   });
+  // The users domain: Cognito's admin API (the stand-in), the users table, and what the users stack's rule,
+  // queue and consumer do in AWS, with the consumer's own apply function.
+  const userPoolId = `${LOCAL_AWS.region}_local`;
+  const cognitoPath = '/local/cognito-idp';
+  const cognito = registerLocalCognito(app, cognitoPath, { userPoolId, people: DEMO_IDENTITIES, log });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: `${url}${cognitoPath}`,
+    [ENV.usersTable]: tables.users,
+    [ENV.userPoolId]: userPoolId,
+  });
+  const groupSyncCognito = new CognitoIdentityProviderClient({
+    endpoint: `${url}${cognitoPath}`,
+    ...LOCAL_AWS,
+  });
+  const groupSync = { ddb: accessDb, usersTable: tables.users!, cognito: groupSyncCognito, userPoolId };
+  for (const [source, types] of Object.entries(EVENTS.usersConsumes))
+    bus.subscribe(
+      source,
+      types,
+      Object.fromEntries(types.map((t) => [t, (e) => syncMemberEvent(groupSync, e)])),
+    );
   if (options.live?.record ?? true)
     process.env[LIVE.env.recordingConfigurationArn] = recordingConfigurationArn;
   else delete process.env[LIVE.env.recordingConfigurationArn];
@@ -628,6 +654,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       idle: () => transcoder.idle(),
     },
     live: { ivs, rtmpUrl: ivs.rtmpUrl, recordingBucket, sweep, releaseChannels, settled: liveSettled },
+    cognito,
     async flushEvents() {
       while ((await relayOutbox(options.database, bus.publish)) > 0);
       await bus.settled();
@@ -644,6 +671,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       await Promise.all(workers.map((w) => w.stop()));
       await bus.settled();
       accessDb.destroy();
+      groupSyncCognito.destroy();
       await core.close();
     },
   };

@@ -23,6 +23,7 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import { type ITable, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type ISecurityGroup, type IVpc, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IApplicationListener } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -36,13 +37,14 @@ import {
   CORE_SERVICE,
   type CoreTableName,
   ENV,
+  EVENTS,
   SESSION,
   TABLES,
   type TableName,
   type TableSpec,
   VOD,
 } from '#contracts/resources';
-import { type IvsAction, type RouteDef, routeList } from '#contracts/routes';
+import { type CognitoAction, type IvsAction, type RouteDef, routeList } from '#contracts/routes';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LIVE_METRICS } from '../constructs/live-monitoring';
 import { LmsFunction } from '../constructs/lms-function';
@@ -75,7 +77,10 @@ const TABLE_EXPORTS = new WeakMap<ITable, string>();
 const CHANNEL_WRITES: readonly IvsAction[] = ['ivs:CreateChannel', 'ivs:UpdateChannel'];
 
 export interface ApiStackProps extends StackProps {
+  /** The platform's pool: the authorizer trusts its tokens, and the users routes administer it. */
   readonly userPool: IUserPool;
+  /** The platform bus, for routes that publish facts (`publishes` in the route table). */
+  readonly eventBus: IEventBus;
   /** Base URL of the user pool's managed login (its OAuth 2.0 endpoints). */
   readonly oauthBaseUrl: string;
   readonly identityProviders: readonly UserPoolClientIdentityProvider[];
@@ -268,12 +273,18 @@ export class ApiStack extends Stack {
         ? props.video !== undefined
         : route.feature !== 'live' || props.live !== undefined;
     for (const route of routeList.filter(enabled)) {
-      const fn = this.addFunction(`Route-${route.id}`, route.handler, props.logRetention, {
-        // Every route checks the Origin of cookie writes (the cached authorizer cannot); OAuth routes too.
-        [ENV.appOrigins]: origins,
-        ...(route.oauth ? oauthEnv : {}),
-        ...(route.verifiesTokens ? tokenEnv : {}),
-      });
+      const fn = this.addFunction(
+        `Route-${route.id}`,
+        route.handler,
+        props.logRetention,
+        {
+          // Every route checks the Origin of cookie writes (the cached authorizer cannot); OAuth routes too.
+          [ENV.appOrigins]: origins,
+          ...(route.oauth ? oauthEnv : {}),
+          ...(route.verifiesTokens ? tokenEnv : {}),
+        },
+        route.timeoutSeconds === undefined ? undefined : Duration.seconds(route.timeoutSeconds),
+      );
       for (const [table, access] of Object.entries(route.tables ?? {}) as [
         TableName,
         'read' | 'readWrite',
@@ -287,6 +298,11 @@ export class ApiStack extends Stack {
         this.bindPlayback(fn, props.video.playback, props.domain);
       }
       if (route.feature === 'live' && props.live) this.bindLive(fn, route, props.live);
+      if (route.cognito) this.bindUserPool(fn, route.cognito, props.userPool);
+      if (route.publishes) {
+        fn.function.addEnvironment(EVENTS.busNameEnv, props.eventBus.eventBusName);
+        props.eventBus.grantPutEventsTo(fn.role);
+      }
       const [apiRoute] = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
@@ -489,6 +505,14 @@ export class ApiStack extends Stack {
     }
   }
 
+  /** Exactly the route's Cognito admin actions, on the platform's pool alone, and the pool's id. */
+  private bindUserPool(fn: LmsFunction, actions: readonly CognitoAction[], userPool: IUserPool): void {
+    fn.function.addEnvironment(ENV.userPoolId, userPool.userPoolId);
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...actions], resources: [userPool.userPoolArn] }),
+    );
+  }
+
   /** One statement per set of resource types, each with the route's actions on exactly those types. */
   private grantIvs(fn: LmsFunction, actions: readonly IvsAction[]): void {
     const bySet = new Map<string, { types: readonly IvsResourceType[]; actions: IvsAction[] }>();
@@ -535,12 +559,14 @@ export class ApiStack extends Stack {
     handler: string,
     logRetention: RetentionDays,
     environment: Record<string, string>,
+    timeout?: Duration,
   ) {
     const fn = new LmsFunction(this, id, {
       handler,
       serviceName: handler.split('/')[0] ?? 'api',
       logRetention,
       environment,
+      ...(timeout ? { timeout } : {}),
     });
     this.functions.push(fn);
     return fn;

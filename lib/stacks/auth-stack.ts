@@ -23,6 +23,7 @@ import {
   UserPoolIdentityProviderOidc,
   UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ROLES } from '#contracts/resources';
@@ -123,6 +124,27 @@ export class AuthStack extends Stack {
       addTokenClaims.function,
       LambdaVersion.V2_0,
     );
+
+    const confirmSignUp = new LmsFunction(this, 'ConfirmSignUp', {
+      handler: 'users/confirm-sign-up',
+      serviceName: 'users',
+      description: 'Puts a person who confirmed their own sign-up in learner',
+      logRetention: props.logRetention,
+    });
+    this.functionsForMonitoring.push(confirmSignUp);
+    this.userPool.addTrigger(UserPoolOperation.POST_CONFIRMATION, confirmSignUp.function);
+    // A policy of its own, not the role's default one: the function waits for its default policy, and the
+    // pool for the function (its trigger), so the pool's ARN there would make a cycle. Nothing waits for
+    // this one, and the trigger runs only when someone confirms a sign-up, never during a deploy.
+    new Policy(this, 'ConfirmSignUpGroups', {
+      roles: [confirmSignUp.role],
+      statements: [
+        new PolicyStatement({
+          actions: ['cognito-idp:AdminAddUserToGroup'],
+          resources: [this.userPool.userPoolArn],
+        }),
+      ],
+    });
 
     this.domain = this.userPool.addDomain('ManagedLogin', {
       // The account id, a token when the synth is environment-agnostic, is resolved by CloudFormation; every

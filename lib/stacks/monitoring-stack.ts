@@ -105,6 +105,11 @@ export interface MonitoringStackProps extends StackProps {
    */
   readonly accessProjection?: { readonly queue: IQueue; readonly deadLetterQueue: IQueue };
   /**
+   * The users domain's queue of member facts, and where the ones it could not apply end up.
+   * @default - no group sync widgets or alarms
+   */
+  readonly groupSync?: { readonly queue: IQueue; readonly deadLetterQueue: IQueue };
+  /**
    * Live lectures: the live stack's dead-letter queues (its functions are among `functions`).
    * @default - no live widgets or alarms (the institution has `features.liveLectures` off)
    */
@@ -243,6 +248,18 @@ export class MonitoringStack extends Stack {
         deadLetterQueue: props.accessProjection.deadLetterQueue,
         alarmFriendlyName: 'AccessProjection',
         humanReadableName: 'Access projection',
+        addQueueMaxMessageAgeAlarm: { Critical: { maxAgeInSeconds: EVENTS_MAX_AGE.toSeconds() } },
+        addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: EVENTS_MAX_DEAD_LETTERS } },
+      });
+    }
+
+    if (props.groupSync) {
+      // A fact left unapplied is a role someone keeps after losing it, or lacks after being given it.
+      monitoring.monitorSqsQueueWithDlq({
+        queue: props.groupSync.queue,
+        deadLetterQueue: props.groupSync.deadLetterQueue,
+        alarmFriendlyName: 'GroupSync',
+        humanReadableName: 'Cognito group sync',
         addQueueMaxMessageAgeAlarm: { Critical: { maxAgeInSeconds: EVENTS_MAX_AGE.toSeconds() } },
         addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: EVENTS_MAX_DEAD_LETTERS } },
       });

@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LIVE } from '#contracts/live';
-import { CORE_SERVICE, ENV, SESSION, VOD } from '#contracts/resources';
+import { CORE_SERVICE, ENV, EVENTS, SESSION, VOD } from '#contracts/resources';
 import { type IvsAction, liveRoutes, type RouteDef, routeList } from '#contracts/routes';
 import { loadConfig } from '#lib/config/load-config';
 import { buildPlatform, type FeatureStacks, type Platform } from '#lib/platform';
@@ -164,7 +164,8 @@ describe('api stack', () => {
 
   it('gives every platform function the house defaults', () => {
     const functions = [...dev.platform.api.functions, ...dev.platform.auth.functionsForMonitoring];
-    expect(functions.length).toBe(routeList.length + 2); // routes, the authorizer, the token trigger
+    // Routes, the authorizer, the token trigger and the sign-up trigger.
+    expect(functions.length).toBe(routeList.length + 3);
     for (const f of functions) {
       const stack = Stack.of(f);
       const template = stack === dev.platform.api ? api : dev.template('auth');
@@ -200,6 +201,41 @@ describe('api stack', () => {
     const withDynamo = policies.filter((p) => JSON.stringify(p).includes('dynamodb:'));
     // + the authorizer, which reads revocation markers.
     expect(withDynamo).toHaveLength(routeList.filter((r) => r.tables).length + 1);
+  });
+
+  it('grants each route exactly its Cognito actions on this pool, the bus to those that publish, and its timeout', () => {
+    const apiStack = dev.platform.api;
+    const poolArn = refIn(apiStack, dev.platform.auth.userPool.userPoolArn);
+    const busArn = refIn(apiStack, dev.platform.data.eventBus.eventBusArn);
+    const resources = api.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>;
+    for (const route of routeList) {
+      const fn = apiStack.functions.find((f) => f.node.id === `Route-${route.id}`)!;
+      const roleRef = apiStack.resolve(fn.role.roleName);
+      const statements = Object.values(resources)
+        .filter((r) => JSON.stringify(r.Properties['Roles']) === JSON.stringify([roleRef]))
+        .flatMap(
+          (r) => (r.Properties['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement,
+        );
+      const cognito = statements.filter((s) => JSON.stringify(s.Action).includes('cognito-idp:'));
+      const fnProps =
+        resources[apiStack.getLogicalId(fn.function.node.defaultChild as CfnFunction)]!.Properties;
+      const env = (fnProps['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      // Invitations may take longer than the house default, and never longer than API Gateway waits.
+      expect(fnProps['Timeout']).toBe(route.timeoutSeconds ?? 10);
+      if (route.cognito) {
+        const actions = route.cognito.length === 1 ? route.cognito[0] : [...route.cognito];
+        expect(cognito).toEqual([{ Effect: 'Allow', Action: actions, Resource: poolArn }]);
+        expect(env[ENV.userPoolId]).toEqual(refIn(apiStack, dev.platform.auth.userPool.userPoolId));
+      } else {
+        expect(cognito).toEqual([]);
+        expect(ENV.userPoolId in env).toBe(false);
+      }
+      const putEvents = statements.filter((s) => JSON.stringify(s.Action).includes('events:PutEvents'));
+      expect(putEvents).toEqual(
+        route.publishes ? [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn }] : [],
+      );
+      expect(EVENTS.busNameEnv in env).toBe(Boolean(route.publishes));
+    }
   });
 
   describe('session revocation', () => {
@@ -520,6 +556,7 @@ describe('api stack', () => {
       const { app, platform } = withLectureRoutes('default');
       const without = new ApiStack(app, 'demo-api-without-live', {
         userPool: platform.auth.userPool,
+        eventBus: platform.data.eventBus,
         oauthBaseUrl: platform.auth.oauthBaseUrl,
         identityProviders: platform.auth.clientIdentityProviders,
         tables: platform.data.tables,

@@ -174,12 +174,36 @@ describe('auth stack', () => {
       );
       // A role another service assumes (an SMS role, say) needs aws:SourceAccount or aws:SourceArn in its
       // trust policy, or any pool in any account could have Cognito use it; add both and this list with it.
-      expect(trusted).toEqual(['lambda.amazonaws.com']);
+      expect([...new Set(trusted)]).toEqual(['lambda.amazonaws.com']);
       t.hasResourceProperties('AWS::Lambda::Permission', {
         Principal: 'cognito-idp.amazonaws.com',
         SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^UserPool'), 'Arn'] },
       });
     }
+  });
+
+  it('puts self-registered people in learner through a post-confirmation trigger with one grant', () => {
+    const { auth } = dev.platform;
+    const t = dev.template('auth');
+    const trigger = auth.resolve(
+      auth.functionsForMonitoring.find((f) => f.node.id === 'ConfirmSignUp')!.function.functionArn,
+    );
+    t.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: Match.objectLike({ PostConfirmation: trigger }),
+    });
+    // Only AdminAddUserToGroup, only on this pool: the handler names the group (learner) itself.
+    const cognitoStatements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as { Action: unknown }[]).filter((s) =>
+        JSON.stringify(s.Action).includes('cognito-idp:'),
+      ),
+    );
+    expect(cognitoStatements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'cognito-idp:AdminAddUserToGroup',
+        Resource: auth.resolve(auth.userPool.userPoolArn),
+      },
+    ]);
   });
 
   it('federates Google and OIDC from config with secrets resolved at deploy time', () => {

@@ -1,0 +1,20 @@
+import { routes } from '#contracts/routes';
+import { HttpError } from '#contracts/problem';
+import { httpHandler } from '../shared/http-handler';
+import { NoSuchAccount, updateProfile } from './profiles';
+import { profileDeps } from './users-deps';
+
+const deps = profileDeps();
+
+export const handler = httpHandler(routes.updateProfile, async ({ identity, body }) => {
+  try {
+    return {
+      status: 200,
+      body: await updateProfile(deps, identity.sub, body),
+      headers: { 'cache-control': 'no-store' },
+    };
+  } catch (e) {
+    if (e instanceof NoSuchAccount) throw new HttpError(404, e.message);
+    throw e;
+  }
+});
