@@ -218,7 +218,11 @@ export const EVENTS = {
   busNameEnv: 'EVENT_BUS_NAME',
   sources: { core: 'lms.core', vod: 'lms.vod', live: 'lms.live', users: 'lms.users' },
   /** What the core service consumes, by source. */
-  coreConsumes: { 'lms.vod': ['video.ready', 'video.failed'], 'lms.live': ['live.ended', 'live.recorded'] },
+  coreConsumes: {
+    'lms.vod': ['video.ready', 'video.failed'],
+    'lms.live': ['live.ended', 'live.recorded'],
+    'lms.users': ['users.invited'],
+  },
   /** What the access projection consumes, by source (contracts in platform-events.ts). */
   accessConsumes: {
     'lms.core': [

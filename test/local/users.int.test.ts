@@ -45,7 +45,7 @@ async function call(identity: string, method: string, path: string, body?: unkno
   const res = await fetch(`${platform.url}${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${await tokenFor(identity)}`,
+      cookie: `lms_access=${await tokenFor(identity)}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

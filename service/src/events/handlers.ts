@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { mediaEventHandlers } from '../courses/media-events';
 import type { Database } from '../db/schema';
 import { liveEventHandlers } from '../learning/live-events';
+import { invitationEventHandlers } from '../memberships/invitation-events';
 import type { WorkerLog } from '../shared/background-loop';
 import type { EventHandler } from './queue-consumer';
 
@@ -11,5 +12,5 @@ import type { EventHandler } from './queue-consumer';
  * local bus's subscription at start instead of dead-lettering in production.
  */
 export function coreEventHandlers(db: Kysely<Database>, log: WorkerLog): Record<string, EventHandler> {
-  return { ...mediaEventHandlers(db), ...liveEventHandlers(db, log) };
+  return { ...mediaEventHandlers(db), ...liveEventHandlers(db, log), ...invitationEventHandlers(db, log) };
 }
