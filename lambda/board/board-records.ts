@@ -113,7 +113,7 @@ export function postView(post: PostItem, callerSub: string): PostView {
   };
 }
 
-export interface CommentView extends Omit<CommentItem, never> {
+export interface CommentView extends CommentItem {
   readonly mine: boolean;
   readonly accepted: boolean;
 }

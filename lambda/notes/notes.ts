@@ -171,8 +171,8 @@ export async function listNotes(deps: NotesDeps, caller: Caller, query: z.infer<
   return { notes: ((page.Items ?? []) as NoteItem[]).map(noteView), ...encodeCursor(page.LastEvaluatedKey) };
 }
 
-/** The version an edit or the delete replaces, kept as it was. */
-function keptVersion(note: NoteItem, replacedAt: string) {
+/** Keeps the version an edit or the delete replaces, as it was; written once (by the winner of a race). */
+function keepVersion(tableName: string, note: NoteItem, replacedAt: string) {
   const kept: VersionItem = {
     noteId: note.noteId,
     version: note.version,
@@ -184,7 +184,7 @@ function keptVersion(note: NoteItem, replacedAt: string) {
   };
   return {
     Put: {
-      TableName: '',
+      TableName: tableName,
       Item: { ...versionKey(note.noteId, note.version), ...kept },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
@@ -227,12 +227,11 @@ export async function updateNote(
       message: 'the note would hold neither text nor a drawing',
     });
   }
-  const version = keptVersion(note, next.updatedAt);
   const failed = await transactWrite(
     deps.ddb,
     {
       TransactItems: [
-        { Put: { ...version.Put, TableName: deps.notesTable } },
+        keepVersion(deps.notesTable, note, next.updatedAt),
         {
           Put: {
             TableName: deps.notesTable,
@@ -269,12 +268,11 @@ export async function deleteNote(deps: NotesDeps, caller: Caller, noteId: string
     updatedAt: at,
     deletedAt: at,
   };
-  const version = keptVersion(note, at);
   const failed = await transactWrite(
     deps.ddb,
     {
       TransactItems: [
-        { Put: { ...version.Put, TableName: deps.notesTable } },
+        keepVersion(deps.notesTable, note, at),
         {
           Put: {
             TableName: deps.notesTable,

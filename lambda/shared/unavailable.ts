@@ -10,6 +10,9 @@ const BUSY = new Set([
   'ServiceUnavailableException',
   'InternalServerError',
   'InternalFailure',
+  // A plain write that met a transaction in flight on its item (a post's counters while readers are counted):
+  // DynamoDB refuses it rather than wait, and the SDK does not retry it.
+  'TransactionConflictException',
 ]);
 
 /** Socket errors of a service endpoint that could not be reached. */

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Role } from '#contracts/resources';
+import { routeList } from '#contracts/routes';
 import { applyAccessFact } from '#lambda/access/access';
 import { dropWorld, ddb, NOW, snapshot } from '../live/live-fixture';
 import {
@@ -438,6 +440,49 @@ describe('the Q&A board', () => {
   });
 });
 
+describe('who may touch a question and its answers', () => {
+  let postId: string;
+  let commentId: string;
+  beforeAll(async () => {
+    postId = (await post('crowd20', { board: 'qna', title: 'Matrix', body: 'x' })).postId;
+    const c = await call('create-comment', 'instructor', { params: { postId }, body: { body: 'Answer' } });
+    commentId = bodyOf<{ commentId: string }>(c).commentId;
+  });
+  const routes = [
+    ['get-post', () => ({ params: { postId } })],
+    ['update-post', () => ({ params: { postId }, body: { title: 'Theirs' } })],
+    ['delete-post', () => ({ params: { postId } })],
+    ['create-comment', () => ({ params: { postId }, body: { body: 'Theirs' } })],
+    ['list-comments', () => ({ params: { postId } })],
+    ['update-comment', () => ({ params: { postId, commentId }, body: { body: 'Theirs' } })],
+    ['delete-comment', () => ({ params: { postId, commentId } })],
+    ['accept-answer', () => ({ params: { postId }, body: { commentId } })],
+  ] as const;
+  /**
+   * A role the route's entry does not admit: 403 before anything is read. Outside the provision: the 404 of
+   * a post that does not exist. The provision's company manager, whom the route admits: 403 (no Q&A for them).
+   */
+  it.each(
+    routes.flatMap(([route, request]) =>
+      (['foreignLearner', 'otherStaff', 'stranger', 'foreignCompanyManager', 'companyManager'] as const).map(
+        (who) => [route, who, request] as const,
+      ),
+    ),
+  )('%s refuses %s and changes nothing', async (route, who, request) => {
+    const entry = routeList.find((r) => r.handler === `board/${route}`)!;
+    const role = person(who)[1] as Role;
+    const expected = !(entry.access as readonly Role[]).includes(role)
+      ? 403
+      : who === 'companyManager'
+        ? 403
+        : 404;
+    const before = await board();
+    const res = await call(route, who, request());
+    expect(res.statusCode).toBe(expected);
+    expect(await board()).toBe(before);
+  });
+});
+
 describe('questions per minute of a video', () => {
   it('counts pinned questions by minute, for the institution’s staff only', async () => {
     for (const [who, second] of [
@@ -531,6 +576,15 @@ describe('bad input', () => {
     ['create-post', { rawBody: '{"board":' }, 'body'],
     ['list-posts', { query: { provisionId: randomUUID(), board: 'qna', limit: '0' } }, 'query.limit'],
     ['get-post', { params: { postId: 'not-a-uuid' } }, 'path.postId'],
+    ['list-my-posts', { query: { limit: '101' } }, 'query.limit'],
+    ['delete-post', { params: { postId: '../x' } }, 'path.postId'],
+    ['list-comments', { params: { postId: randomUUID() }, query: { cursor: '' } }, 'query.cursor'],
+    [
+      'update-comment',
+      { params: { postId: randomUUID(), commentId: 'x' }, body: { body: 'a' } },
+      'path.commentId',
+    ],
+    ['delete-comment', { params: { postId: randomUUID(), commentId: '1' } }, 'path.commentId'],
     ['update-post', { params: { postId: randomUUID() }, body: {} }, 'body'],
     ['create-comment', { params: { postId: randomUUID() }, body: { body: '' } }, 'body.body'],
     ['accept-answer', { params: { postId: randomUUID() }, body: { commentId: 7 } }, 'body.commentId'],

@@ -278,6 +278,8 @@ describe('bad input', () => {
     ['update-note', 'body', { params: { noteId: randomUUID() }, body: {} }],
     ['update-note', 'body.version', { params: { noteId: randomUUID() }, body: { text: 'a', version: 0 } }],
     ['get-note', 'path.noteId', { params: { noteId: '1' } }],
+    ['delete-note', 'path.noteId', { params: { noteId: 'x' } }],
+    ['list-note-versions', 'query.limit', { params: { noteId: randomUUID() }, query: { limit: 'many' } }],
     ['export-notes', 'query.courseId', { query: {} }],
   ] as const)('%s refuses a bad %s with 400 naming it, writing nothing', async (route, field, request) => {
     const before = await notes();

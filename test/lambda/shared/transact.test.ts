@@ -2,6 +2,7 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ContendedWrite, transactWrite } from '#lambda/shared/transact';
+import { isServiceUnavailable } from '#lambda/shared/unavailable';
 
 const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 const mock = mockClient(ddb);
@@ -65,5 +66,14 @@ describe('transactWrite', () => {
     mock.reset();
     mock.on(TransactWriteCommand).rejects(cancelled('ValidationError'));
     await expect(transactWrite(ddb, input, deps)).rejects.toBeInstanceOf(TransactionCanceledException);
+  });
+
+  it('makes a plain write refused for a transaction in flight a busy service, not a bug', () => {
+    const e = Object.assign(new Error('Transaction is ongoing for the item'), {
+      name: 'TransactionConflictException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(isServiceUnavailable(e)).toBe(true);
+    expect(isServiceUnavailable(new ContendedWrite(e))).toBe(true);
   });
 });
