@@ -46,7 +46,7 @@ async function tokenFor(identity: string) {
 async function send(who: string, method: string, path: string, body?: unknown) {
   return fetch(`${platform.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${await tokenFor(who)}`, 'content-type': 'application/json' },
+    headers: { cookie: `lms_access=${await tokenFor(who)}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 }
