@@ -25,6 +25,7 @@ import { institutionRoutes } from './institutions/routes';
 import { learningRoutes } from './learning/routes';
 import { provisionRoutes } from './provisions/routes';
 import { ratingRoutes } from './ratings/routes';
+import { sessionRoutes } from './sessions/routes';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
 import { assertAllowedCookieWrite } from '#contracts/origin';
 
@@ -140,6 +141,7 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
   await app.register(examRoutes(ctx));
   await app.register(ratingRoutes(ctx));
   await app.register(analyticsRoutes(ctx));
+  await app.register(sessionRoutes(ctx));
   return app;
 }
 

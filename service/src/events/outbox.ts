@@ -6,6 +6,9 @@ import type {
   institutionMemberRemoved,
   institutionMemberSet,
   provisionSet,
+  registrationCancelled,
+  registrationCreated,
+  waitlistPromoted,
 } from '#contracts/platform-events';
 import type { Database } from '../db/schema';
 
@@ -33,6 +36,9 @@ export interface CorePayloads {
   'institution.member-removed': Fact<typeof institutionMemberRemoved>;
   'content.set': Fact<typeof contentSet>;
   'provision.set': Fact<typeof provisionSet>;
+  'registration.created': Fact<typeof registrationCreated>;
+  'registration.cancelled': Fact<typeof registrationCancelled>;
+  'waitlist.promoted': Fact<typeof waitlistPromoted>;
 }
 
 export type CoreEventType = keyof CorePayloads;

@@ -21,6 +21,7 @@ describe('migrations', () => {
       ['0006_heartbeat_function', 'Success'],
       ['0007_live_attendance', 'Success'],
       ['0008_live_recordings', 'Success'],
+      ['0010_open_sessions', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -82,6 +83,7 @@ describe('migrations', () => {
         '0006_heartbeat_function',
         '0007_live_attendance',
         '0008_live_recordings',
+        '0010_open_sessions',
       ]);
     } finally {
       await other.destroy();
