@@ -136,7 +136,15 @@ export const CORE_SERVICE = {
    * The paths the core service owns (each with everything below it). API Gateway routes them to the
    * service through its VPC link, and the local runner forwards them to the in-process service.
    */
-  pathPrefixes: ['/institutions', '/companies', '/courses', '/provisions', '/me/enrollments'],
+  pathPrefixes: [
+    '/institutions',
+    '/companies',
+    '/courses',
+    '/provisions',
+    '/me/enrollments',
+    '/sessions',
+    '/me/registrations',
+  ],
   /**
    * The request's id, set by whoever stands in front of the service (API Gateway's own request id, or the
    * local runner's), so one id names a request in the gateway's, the service's and the client's view.
