@@ -30,7 +30,8 @@ create table sessions (
   created_by text not null,
   created_at timestamptz not null default now(),
   check (closes_at > opens_at),
-  check ((starts_at_time is null) = (ends_at_time is null))
+  check ((starts_at_time is null) = (ends_at_time is null)),
+  check (ends_at_time > starts_at_time)
 );
 create index sessions_course on sessions (course_id, opens_at);
 create index sessions_institution on sessions (institution_id, created_at desc);
@@ -64,6 +65,10 @@ create index registrations_user on registrations (user_sub, created_at desc);
 -- Refusals carry their own SQLSTATEs, which the service maps:
 --   LM409  the session is full and the learner did not ask to wait
 --   LMDUP  a concurrent request of the same learner registered first (nothing was changed: read theirs)
+--   LMOVL  the learner holds (or waits for) a session whose schedule overlaps this one; DETAIL is its id
+--
+-- Schedules overlap when both sessions meet at times of day (classroom or live), their periods share a day
+-- and their hours intersect; self-paced sessions (no times) fit beside anything.
 create function register_for_session(
   p_session_id uuid,
   p_course_id uuid,
@@ -79,6 +84,7 @@ create function register_for_session(
 declare
   v_seat boolean;
   v_arrival bigint;
+  v_clash uuid;
 begin
   select r.id, r.state, r.enrollment_id, r.arrival into o_registration_id, o_state, o_enrollment_id, v_arrival
     from registrations r
@@ -90,6 +96,24 @@ begin
         where w.session_id = p_session_id and w.state = 'waiting' and w.arrival <= v_arrival;
     end if;
     return;
+  end if;
+
+  -- One learner's registrations one at a time (a lock of their own, no one else waits on it): two
+  -- concurrent requests for overlapping sessions cannot both pass the check below.
+  perform pg_advisory_xact_lock(hashtextextended('registration:' || p_user_sub, 0));
+  select o.id into v_clash
+    from sessions me
+    join provisions mp on mp.id = me.id
+    join registrations r on r.user_sub = p_user_sub and r.state <> 'cancelled' and r.session_id <> me.id
+    join sessions o on o.id = r.session_id
+    join provisions op on op.id = o.id
+    where me.id = p_session_id
+      and me.starts_at_time is not null and o.starts_at_time is not null
+      and op.starts_on <= mp.ends_on and mp.starts_on <= op.ends_on
+      and o.starts_at_time < me.ends_at_time and me.starts_at_time < o.ends_at_time
+    limit 1;
+  if v_clash is not null then
+    raise exception 'the schedule overlaps a session the learner holds' using errcode = 'LMOVL', detail = v_clash;
   end if;
 
   update provisions set enrolled_count = enrolled_count + 1

@@ -4,6 +4,7 @@ export type RefusalReason =
   | 'not-open-yet'
   | 'closed'
   | 'full'
+  | 'schedule-overlap'
   | 'cancel-deadline-passed'
   | 'learning-started'
   | 'unknown-companies';

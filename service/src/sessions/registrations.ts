@@ -83,6 +83,11 @@ export async function register(
         'full',
         'The session is full; ask to join its waitlist to wait for a seat',
       );
+    if (code === 'LMOVL')
+      throw new RegistrationRefused(
+        'schedule-overlap',
+        `The session’s times overlap session ${(e as { detail?: string }).detail}, which you hold or wait for`,
+      );
     if (code !== 'LMDUP') throw e;
     // A concurrent request of the same learner registered first: theirs is the answer.
     const existing = await liveRegistration(db, sessionId, caller.sub);

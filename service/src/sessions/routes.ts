@@ -16,6 +16,7 @@ const instant = z.iso
 /** A moment as milliseconds, NaN unless it is a valid `instant` (whose own field reports it). */
 const moment = (t: string) => (instant.safeParse(t).success ? Date.parse(t) : NaN);
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day, HH:MM');
+const isTime = (t: string | undefined) => timeOfDay.safeParse(t).success;
 
 const session = z.object({
   id: z.uuid(),
@@ -55,6 +56,7 @@ const STATUS: Record<RefusalReason, number> = {
   'not-open-yet': 409,
   closed: 409,
   full: 409,
+  'schedule-overlap': 409,
   'cancel-deadline-passed': 409,
   'learning-started': 409,
   'unknown-companies': 422,
@@ -104,6 +106,10 @@ export const sessionRoutes =
             })
             .refine((b) => (b.startTime === undefined) === (b.endTime === undefined), {
               message: 'give both times or neither',
+              path: ['endTime'],
+            })
+            .refine((b) => !isTime(b.startTime) || !isTime(b.endTime) || b.endTime! > b.startTime!, {
+              message: 'must be after startTime',
               path: ['endTime'],
             })
             // Only moments that parsed are compared: one that did not is refused by its own field.
@@ -156,7 +162,8 @@ export const sessionRoutes =
             'Register the caller for a session inside its window (201); the registration they hold already (200)',
           description:
             'A full session answers 409 unless `waitlist` is true: then the caller waits in line, ordered by ' +
-            'the server’s arrival time, and gets the first seat freed ahead of anyone after them.',
+            'the server’s arrival time, and gets the first seat freed ahead of anyone after them. A session ' +
+            'whose times overlap one the caller holds or waits for answers 409 naming it.',
           tags,
           params,
           body: z.strictObject({ waitlist: z.boolean().default(false) }),

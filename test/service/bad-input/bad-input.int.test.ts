@@ -1348,6 +1348,12 @@ const ROUTES: readonly Route[] = [
         fields: ['body.startTime'],
       },
       {
+        name: 'an end time before the start time',
+        body: (b) => ({ ...b, startTime: '13:00', endTime: '09:00' }),
+        status: 400,
+        fields: ['body.endTime'],
+      },
+      {
         name: 'a start time without an end time',
         body: (b) => ({ ...b, startTime: '09:00' }),
         status: 400,

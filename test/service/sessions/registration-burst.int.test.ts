@@ -59,8 +59,9 @@ afterAll(async () => {
   await t.close();
 });
 
-const newSession = (capacity: number) =>
+const newSession = (capacity: number, times: { startTime?: string; endTime?: string } = {}) =>
   offerSession(t.db, manager, {
+    ...times,
     courseId,
     capacity,
     startsOn: '2027-04-01',
@@ -188,6 +189,24 @@ onPostgres('duplicates', () => {
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     expect(seats.enrolled_count).toBe(1);
+  });
+
+  it('lets one of a learner’s concurrent requests for two overlapping sessions through, never both', async () => {
+    const times = { startTime: '09:00', endTime: '12:00' };
+    const [a, b] = [await newSession(5, times), await newSession(5, times)];
+    const learner = learners(1)[0]!;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        register(pool, learner, i % 2 ? a.id : b.id, { waitlist: true }, during),
+      ),
+    );
+    const held = [...(await rows(a.id)), ...(await rows(b.id))];
+    expect(held).toHaveLength(1);
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect(refused.map((o) => (o as PromiseRejectedResult).reason.reason)).toEqual(
+      refused.map(() => 'schedule-overlap'),
+    );
+    expect(refused).toHaveLength(10);
   });
 
   it('refuses a full session with `full` to a learner who did not ask to wait, changing nothing', async () => {

@@ -208,6 +208,46 @@ describe('registering, waiting and cancelling', () => {
     expect(await snapshot(f.database.db)).toEqual(before);
   });
 
+  it('refuses a session whose hours overlap one the learner holds or waits for, naming it', async () => {
+    now = new Date('2027-01-10T00:00:00.000Z');
+    const held = await offer({
+      startsOn: '2027-05-03',
+      endsOn: '2027-05-07',
+      startTime: '09:00',
+      endTime: '12:00',
+    });
+    const clash = await offer({
+      startsOn: '2027-05-07',
+      endsOn: '2027-05-10',
+      startTime: '11:59',
+      endTime: '12:00',
+    });
+    const afternoon = await offer({
+      startsOn: '2027-05-03',
+      endsOn: '2027-05-07',
+      startTime: '12:00',
+      endTime: '15:00',
+    });
+    const selfPaced = await offer({
+      startsOn: '2027-05-01',
+      endsOn: '2027-05-31',
+      startTime: undefined,
+      endTime: undefined,
+    });
+    const learner = await f.person(['learner']);
+    now = new Date(OPENS);
+    await expectStatus(registerAs(learner, held.id), 201);
+    const before = await snapshot(f.database.db);
+    const refused = await registerAs(learner, clash.id, true);
+    expect([refused.statusCode, refused.json().detail]).toEqual([409, expect.stringContaining(held.id)]);
+    expect(await snapshot(f.database.db)).toEqual(before);
+    await expectStatus(registerAs(learner, afternoon.id), 201);
+    await expectStatus(registerAs(learner, selfPaced.id), 201);
+    // Once the held seat is given up, the other session fits.
+    await expectStatus(f.call(learner, { method: 'DELETE', url: `/me/registrations/${held.id}` }), 200);
+    await expectStatus(registerAs(learner, clash.id), 201);
+  });
+
   it('takes employees of the named companies only', async () => {
     now = new Date('2027-01-10T00:00:00.000Z');
     const s = await offer({ eligibleCompanyIds: [w.companies[0].id] });
