@@ -21,6 +21,8 @@ export interface SessionOffer {
 
 export interface SessionQuery {
   readonly courseId?: string | undefined;
+  /** Words of the course's title, in any case and any order. */
+  readonly q?: string | undefined;
   /** Sessions starting on or after this day. */
   readonly from?: string | undefined;
   /** Sessions starting on or before this day. */
@@ -158,6 +160,9 @@ export const getSession = sessionFor;
 export async function listSessions(db: Kysely<Database>, caller: Caller, query: SessionQuery) {
   let q = sessionQuery(db).where(visibleTo(caller));
   if (query.courseId) q = q.where('s.course_id', '=', query.courseId);
+  // Each word must appear in the title; LIKE's wildcards in what the learner typed are literal.
+  for (const word of query.q?.split(/\s+/).filter(Boolean) ?? [])
+    q = q.where('c.title', 'ilike', `%${word.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
   if (query.from) q = q.where('p.starts_on', '>=', query.from);
   if (query.to) q = q.where('p.starts_on', '<=', query.to);
   if (query.seatsLeft) q = q.whereRef('p.enrolled_count', '<', 'p.attendee_count');

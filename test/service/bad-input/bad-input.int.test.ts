@@ -1417,7 +1417,9 @@ const ROUTES: readonly Route[] = [
       },
       { name: 'a zero limit', query: 'limit=0', status: 400, fields: ['query.limit'] },
       { name: 'a limit over 200', query: 'limit=201', status: 400, fields: ['query.limit'] },
-      { name: 'an unknown parameter', query: 'q=x', status: 400, fields: ['query.q'] },
+      { name: 'a blank search', query: 'q=%20%20', status: 400, fields: ['query.q'] },
+      { name: 'a 201-character search', query: `q=${long(201)}`, status: 400, fields: ['query.q'] },
+      { name: 'an unknown parameter', query: 'search=x', status: 400, fields: ['query.search'] },
     ],
   },
   {

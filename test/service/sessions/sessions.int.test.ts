@@ -108,6 +108,11 @@ describe('offering and listing sessions', () => {
         )) as unknown as Json[]
       ).map((s) => s.id);
     expect(await list(`courseId=${w.institutions[1].course.id}`)).toEqual([other.id]);
+    expect(await list('q=%20cOURSE%20%201%20')).toEqual([other.id]);
+    expect((await list('q=course&from=2027-04-01')).sort()).toEqual([april.id, other.id].sort());
+    // LIKE's wildcards are what they look like.
+    expect(await list('q=%25')).toEqual([]);
+    expect(await list('q=_')).toEqual([]);
     const inApril = await list('from=2027-04-01&to=2027-04-30');
     expect(inApril.sort()).toEqual([april.id, other.id].sort());
     now = new Date(OPENS);
