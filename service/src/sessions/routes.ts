@@ -1,7 +1,9 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { RouteContext } from '../http/context';
 import { HttpError } from '../http/errors';
+import { LearnerRateLimiter, type RateLimit } from './rate-limit';
 import { type RefusalReason, RegistrationRefused } from './refusals';
 import { cancel, myRegistrations, register } from './registrations';
 import { getSession, listSessions, offerSession } from './sessions';
@@ -72,9 +74,22 @@ async function answering<T>(work: Promise<T>): Promise<T> {
   }
 }
 
+/** What an opening burst allows one learner by default: ten calls at once, then one a second. */
+export const DEFAULT_REGISTRATION_RATE: RateLimit = { burst: 10, perSecond: 1 };
+
 export const sessionRoutes =
-  (ctx: RouteContext): FastifyPluginAsyncZod =>
+  (ctx: RouteContext, rate: RateLimit = DEFAULT_REGISTRATION_RATE): FastifyPluginAsyncZod =>
   async (app) => {
+    const limiter = new LearnerRateLimiter(rate, () => ctx.now());
+    // After validation: a request refused for its shape costs the database nothing, and is not counted.
+    const limited = {
+      preHandler: async (req: FastifyRequest, reply: FastifyReply) => {
+        const wait = limiter.take((await ctx.identity(req)).sub);
+        if (wait === undefined) return;
+        void reply.header('retry-after', String(wait));
+        throw new HttpError(429, `Too many registration requests; try again in ${wait} s`);
+      },
+    };
     app.post(
       '/sessions',
       {
@@ -158,6 +173,7 @@ export const sessionRoutes =
     app.post(
       '/sessions/:sessionId/registrations',
       {
+        ...limited,
         schema: {
           summary:
             'Register the caller for a session inside its window (201); the registration they hold already (200)',
@@ -198,6 +214,7 @@ export const sessionRoutes =
     app.delete(
       '/me/registrations/:sessionId',
       {
+        ...limited,
         schema: {
           summary:
             'Cancel the caller’s seat or place in line before the deadline; the seat goes to the first in line',

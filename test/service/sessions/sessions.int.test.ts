@@ -263,6 +263,28 @@ describe('registering, waiting and cancelling', () => {
   });
 });
 
+describe('the per-learner rate limit', () => {
+  it('answers a learner’s eleventh call in the same second with 429, others and later calls as usual', async () => {
+    now = new Date('2027-01-10T00:00:00.000Z');
+    const s = await offer();
+    const [eager, other] = [await f.person(['learner']), await f.person(['learner'])];
+    now = new Date(OPENS);
+    await expectStatus(registerAs(eager, s.id), 201);
+    for (let i = 0; i < 9; i += 1) await expectStatus(registerAs(eager, s.id), 200);
+    const before = await snapshot(f.database.db);
+    const refused = await f.call(eager, { method: 'DELETE', url: `/me/registrations/${s.id}` });
+    expect([refused.statusCode, refused.headers['retry-after'], refused.headers['content-type']]).toEqual([
+      429,
+      '1',
+      expect.stringMatching(/^application\/problem\+json/),
+    ]);
+    expect(await snapshot(f.database.db)).toEqual(before);
+    await expectStatus(registerAs(other, s.id), 201);
+    now = new Date(Date.parse(OPENS) + 1000);
+    await expectStatus(f.call(eager, { method: 'DELETE', url: `/me/registrations/${s.id}` }), 200);
+  });
+});
+
 describe('events', () => {
   it('publishes every registration fact as its contract says', async () => {
     const { rows } = await sql<{ type: string; payload: Json; created_at: Date; id: string }>`
