@@ -2,7 +2,8 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import { emit } from '../events/outbox';
 import { type Caller, notFound, requireRole } from '../http/identity';
-import { RegistrationRefused } from './refusals';
+import { HttpError } from '../http/errors';
+import { type RefusalReason, RegistrationRefused } from './refusals';
 import { type Session, sessionFor } from './sessions';
 
 /*
@@ -101,6 +102,47 @@ export async function register(
     .where('r.id', '=', decided.id)
     .executeTakeFirstOrThrow();
   return { registration, created: decided.created };
+}
+
+export type CartOutcome =
+  | {
+      readonly sessionId: string;
+      readonly ok: true;
+      readonly created: boolean;
+      readonly registration: Registration;
+    }
+  | {
+      readonly sessionId: string;
+      readonly ok: false;
+      readonly reason: RefusalReason | 'not-found';
+      readonly detail: string;
+    };
+
+/**
+ * Several sessions at once: each item succeeds or fails on its own, in the order given (so of two items
+ * whose hours overlap, the first is taken and the second refused), and the answer says which and why.
+ */
+export async function registerCart(
+  db: Kysely<Database>,
+  caller: Caller,
+  items: readonly { sessionId: string; waitlist: boolean }[],
+  now: Date,
+): Promise<CartOutcome[]> {
+  requireRole(caller, 'learner');
+  const outcomes: CartOutcome[] = [];
+  for (const item of items) {
+    try {
+      const { registration, created } = await register(db, caller, item.sessionId, item, now);
+      outcomes.push({ sessionId: item.sessionId, ok: true, created, registration });
+    } catch (e) {
+      if (e instanceof RegistrationRefused)
+        outcomes.push({ sessionId: item.sessionId, ok: false, reason: e.reason, detail: e.message });
+      else if (e instanceof HttpError && e.status === 404)
+        outcomes.push({ sessionId: item.sessionId, ok: false, reason: 'not-found', detail: e.detail });
+      else throw e;
+    }
+  }
+  return outcomes;
 }
 
 function assertEligible(session: Session, caller: Caller) {

@@ -5,7 +5,7 @@ import type { RouteContext } from '../http/context';
 import { HttpError } from '../http/errors';
 import { LearnerRateLimiter, type RateLimit } from './rate-limit';
 import { type RefusalReason, RegistrationRefused } from './refusals';
-import { cancel, myRegistrations, register } from './registrations';
+import { cancel, myRegistrations, register, registerCart } from './registrations';
 import { getSession, listSessions, offerSession } from './sessions';
 
 // As the provisions' dates: the years PostgreSQL stores as given.
@@ -193,6 +193,49 @@ export const sessionRoutes =
         );
         return reply.code(created ? 201 : 200).send(r);
       },
+    );
+    app.post(
+      '/me/registrations',
+      {
+        ...limited,
+        schema: {
+          summary: 'Register the caller for several sessions at once, each item on its own',
+          description:
+            'Items are taken in the order given; each succeeds or fails alone, and the answer says which and ' +
+            'why (`reason`: not-eligible, not-open-yet, closed, full, schedule-overlap, not-found).',
+          tags,
+          body: z.strictObject({
+            items: z
+              .array(z.strictObject({ sessionId: z.uuid(), waitlist: z.boolean().default(false) }))
+              .min(1)
+              .max(10)
+              .refine((a) => new Set(a.map((i) => i.sessionId)).size === a.length, 'each session once'),
+          }),
+          response: {
+            200: z.object({
+              items: z.array(
+                z.discriminatedUnion('ok', [
+                  z.object({
+                    sessionId: z.uuid(),
+                    ok: z.literal(true),
+                    created: z.boolean().describe('false: a registration the caller held already'),
+                    registration,
+                  }),
+                  z.object({
+                    sessionId: z.uuid(),
+                    ok: z.literal(false),
+                    reason: z.string(),
+                    detail: z.string(),
+                  }),
+                ]),
+              ),
+            }),
+          },
+        },
+      },
+      async (req) => ({
+        items: await registerCart(ctx.db, await ctx.caller(req), req.body.items, ctx.now()),
+      }),
     );
     app.get(
       '/me/registrations',

@@ -615,6 +615,14 @@ const MATRIX: readonly Row[] = [
     request: (id) => ({ method: 'POST', url: `/sessions/${id}/registrations`, payload: { waitlist: false } }),
   },
   {
+    route: 'POST /me/registrations',
+    // A learner the session is not for gets a 200 whose item says not-found, and nothing is written.
+    statuses: [401, 403, 403, 403, 403, 403, 403, 200, 200, 200],
+    target: ownCompanySession,
+    request: (id) => ({ method: 'POST', url: '/me/registrations', payload: { items: [{ sessionId: id }] } }),
+    idempotentFor: ['other company employee', 'plain learner'],
+  },
+  {
     route: 'GET /me/registrations',
     statuses: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: () => ({ method: 'GET', url: '/me/registrations' }),

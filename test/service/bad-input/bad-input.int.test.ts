@@ -1454,6 +1454,39 @@ const ROUTES: readonly Route[] = [
     ],
   },
   {
+    route: 'POST /me/registrations',
+    who: () => w.learner,
+    valid: () => ({ items: [{ sessionId: spare.sessions.open, waitlist: false }] }),
+    cases: [
+      { name: 'no items field', body: () => ({}), status: 400, fields: ['body.items'] },
+      { name: 'an empty cart', body: () => ({ items: [] }), status: 400, fields: ['body.items'] },
+      {
+        name: 'eleven items',
+        body: () => ({ items: Array.from({ length: 11 }, () => ({ sessionId: unknownId() })) }),
+        status: 400,
+        fields: ['body.items'],
+      },
+      {
+        name: 'the same session twice',
+        body: (b) => ({ items: [...b.items, ...b.items] }),
+        status: 400,
+        fields: ['body.items'],
+      },
+      {
+        name: 'a session that is not an id',
+        body: () => ({ items: [{ sessionId: 's1' }] }),
+        status: 400,
+        fields: ['body.items.0.sessionId'],
+      },
+      {
+        name: 'a string for waitlist',
+        body: () => ({ items: [{ sessionId: spare.sessions.open, waitlist: 'yes' }] }),
+        status: 400,
+        fields: ['body.items.0.waitlist'],
+      },
+    ],
+  },
+  {
     route: 'GET /me/registrations',
     who: () => w.learner,
     cases: [

@@ -263,6 +263,61 @@ describe('registering, waiting and cancelling', () => {
   });
 });
 
+describe('a cart of several sessions', () => {
+  it('takes each item on its own, in order, and says why each refused one was refused', async () => {
+    now = new Date('2027-01-10T00:00:00.000Z');
+    const morning = { startsOn: '2027-06-07', endsOn: '2027-06-11', startTime: '09:00', endTime: '12:00' };
+    const [first, overlapping, full, later] = [
+      await offer(morning),
+      await offer(morning),
+      await offer({ capacity: 1 }),
+      await offer({
+        opensAt: '2027-03-01T00:00:00Z',
+        closesAt: '2027-03-02T00:00:00Z',
+        cancelDeadline: '2027-03-02T00:00:00Z',
+      }),
+    ];
+    const learner = await f.person(['learner']);
+    now = new Date(OPENS);
+    await expectStatus(registerAs(await f.person(['learner']), full.id), 201);
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const cart = await expectStatus(
+      f.call(learner, {
+        method: 'POST',
+        url: '/me/registrations',
+        payload: {
+          items: [
+            { sessionId: first.id },
+            { sessionId: overlapping.id },
+            { sessionId: full.id },
+            { sessionId: later.id },
+            { sessionId: missing },
+          ],
+        },
+      }),
+      200,
+    );
+    expect(cart.items).toEqual([
+      {
+        sessionId: first.id,
+        ok: true,
+        created: true,
+        registration: expect.objectContaining({ state: 'registered' }),
+      },
+      {
+        sessionId: overlapping.id,
+        ok: false,
+        reason: 'schedule-overlap',
+        detail: expect.stringContaining(first.id),
+      },
+      { sessionId: full.id, ok: false, reason: 'full', detail: expect.any(String) },
+      { sessionId: later.id, ok: false, reason: 'not-open-yet', detail: expect.any(String) },
+      { sessionId: missing, ok: false, reason: 'not-found', detail: expect.any(String) },
+    ]);
+    expect((await mine(learner)).map((r) => r.sessionId)).toEqual([first.id]);
+  });
+});
+
 describe('the per-learner rate limit', () => {
   it('answers a learner’s eleventh call in the same second with 429, others and later calls as usual', async () => {
     now = new Date('2027-01-10T00:00:00.000Z');
