@@ -27,6 +27,9 @@ create table sessions (
   cancel_deadline timestamptz not null,
   -- Members (approved employees) of these companies only; null: anyone signed in.
   eligible_company_ids uuid[] check (eligible_company_ids is null or cardinality(eligible_company_ids) > 0),
+  -- Learners in line, kept under the seat row's lock (as every change to the line is): a place in line is
+  -- this count when one joins, with no scan of the line while the lock is held.
+  waiting_count integer not null default 0 check (waiting_count >= 0),
   created_by text not null,
   created_at timestamptz not null default now(),
   check (closes_at > opens_at),
@@ -79,6 +82,8 @@ create function register_for_session(
   out o_state text,
   out o_enrollment_id uuid,
   out o_position integer,
+  out o_created_at timestamptz,
+  out o_registered_at timestamptz,
   out o_created boolean
 ) language plpgsql as $$
 declare
@@ -86,7 +91,8 @@ declare
   v_arrival bigint;
   v_clash uuid;
 begin
-  select r.id, r.state, r.enrollment_id, r.arrival into o_registration_id, o_state, o_enrollment_id, v_arrival
+  select r.id, r.state, r.enrollment_id, r.arrival, r.created_at, r.registered_at
+    into o_registration_id, o_state, o_enrollment_id, v_arrival, o_created_at, o_registered_at
     from registrations r
     where r.session_id = p_session_id and r.user_sub = p_user_sub and r.state <> 'cancelled';
   if found then
@@ -142,7 +148,7 @@ begin
     insert into registrations (session_id, user_sub, state, enrollment_id, registered_at)
       values (p_session_id, p_user_sub, 'registered', o_enrollment_id, clock_timestamp())
       on conflict (session_id, user_sub) where state <> 'cancelled' do nothing
-      returning id into o_registration_id;
+      returning id, created_at, registered_at into o_registration_id, o_created_at, o_registered_at;
     if o_registration_id is null then
       raise exception 'already registered' using errcode = 'LMDUP';
     end if;
@@ -155,13 +161,13 @@ begin
     insert into registrations (session_id, user_sub, state)
       values (p_session_id, p_user_sub, 'waiting')
       on conflict (session_id, user_sub) where state <> 'cancelled' do nothing
-      returning id, arrival into o_registration_id, v_arrival;
+      returning id, created_at into o_registration_id, o_created_at;
     if o_registration_id is null then
       raise exception 'already registered' using errcode = 'LMDUP';
     end if;
     o_state := 'waiting';
-    select count(*)::int into o_position from registrations w
-      where w.session_id = p_session_id and w.state = 'waiting' and w.arrival <= v_arrival;
+    update sessions set waiting_count = waiting_count + 1 where id = p_session_id
+      returning waiting_count into o_position;
   end if;
   insert into outbox (type, payload, created_at) values
     ('registration.created', jsonb_build_object('registrationId', o_registration_id, 'sessionId', p_session_id,

@@ -277,6 +277,8 @@ export interface SessionsTable {
   closes_at: Timestamp;
   cancel_deadline: Timestamp;
   eligible_company_ids: string[] | null;
+  /** Learners in line: changed only under the seat row's lock. */
+  waiting_count: Generated<number>;
   created_by: string;
   created_at: CreatedAt;
 }

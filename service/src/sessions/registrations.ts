@@ -70,13 +70,24 @@ export async function register(
     throw new RegistrationRefused('not-open-yet', `Registration opens at ${session.opensAt.toISOString()}`);
   if (now >= session.closesAt)
     throw new RegistrationRefused('closed', `Registration closed at ${session.closesAt.toISOString()}`);
-  let decided: { id: string; created: boolean };
   try {
-    const { rows } = await sql<{ id: string; created: boolean }>`
-      select o_registration_id as id, o_created as created
+    const { rows } = await sql<{
+      id: string;
+      state: 'registered' | 'waiting';
+      enrollmentId: string | null;
+      position: number | null;
+      createdAt: Date;
+      registeredAt: Date | null;
+      created: boolean;
+    }>`
+      select o_registration_id as id, o_state as state, o_enrollment_id as "enrollmentId",
+        o_position as position, o_created_at as "createdAt", o_registered_at as "registeredAt",
+        o_created as created
       from register_for_session(${session.id}, ${session.courseId}, ${session.institutionId},
         ${caller.sub}, ${options.waitlist})`.execute(db);
-    decided = rows[0]!;
+    // The statement's own answer: no second read of the row the burst is writing.
+    const { created, ...row } = rows[0]!;
+    return { registration: { ...row, sessionId: session.id, cancelledAt: null }, created };
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'LM409')
@@ -96,12 +107,6 @@ export async function register(
     if (!existing) throw notFound('Registration');
     return { registration: existing, created: false };
   }
-  const registration = await db
-    .selectFrom('registrations as r')
-    .select(registrationColumns)
-    .where('r.id', '=', decided.id)
-    .executeTakeFirstOrThrow();
-  return { registration, created: decided.created };
 }
 
 export type CartOutcome =
@@ -191,7 +196,13 @@ export async function cancel(
         .where('id', '=', before.id)
         .execute();
       const enrollmentId = before.enrollment_id;
-      if (enrollmentId) {
+      if (!enrollmentId)
+        await trx
+          .updateTable('sessions')
+          .set({ waiting_count: sql`waiting_count - 1` })
+          .where('id', '=', sessionId)
+          .execute();
+      else {
         await trx.deleteFrom('enrollments').where('id', '=', enrollmentId).execute();
         await promoteFirstWaiting(trx, session);
       }
@@ -246,6 +257,11 @@ async function promoteFirstWaiting(trx: Transaction<Database>, session: Session)
     .updateTable('registrations')
     .set({ state: 'registered', enrollment_id: enrollment.id, registered_at: sql`clock_timestamp()` })
     .where('id', '=', first.id)
+    .execute();
+  await trx
+    .updateTable('sessions')
+    .set({ waiting_count: sql`waiting_count - 1` })
+    .where('id', '=', session.id)
     .execute();
   await emit(trx, 'enrollment.created', {
     enrollmentId: enrollment.id,

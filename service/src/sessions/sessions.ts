@@ -46,9 +46,7 @@ const sessionQuery = (db: Kysely<Database>) =>
       'p.attendee_count as capacity',
       'p.enrolled_count as seatsTaken',
       sql<number>`p.attendee_count - p.enrolled_count`.as('seatsLeft'),
-      sql<number>`(select count(*)::int from registrations r where r.session_id = s.id and r.state = 'waiting')`.as(
-        'waiting',
-      ),
+      's.waiting_count as waiting',
       sql<string>`p.starts_on::text`.as('startsOn'),
       sql<string>`p.ends_on::text`.as('endsOn'),
       // 'HH:MM': sessions are scheduled to the minute.

@@ -83,6 +83,15 @@ async function rows(sessionId: string) {
     .execute();
 }
 
+const waitingCount = async (sessionId: string) =>
+  (
+    await t.db
+      .selectFrom('sessions')
+      .select('waiting_count')
+      .where('id', '=', sessionId)
+      .executeTakeFirstOrThrow()
+  ).waiting_count;
+
 const outboxCount = async (type: string) =>
   (
     await t.db
@@ -119,6 +128,7 @@ onPostgres('the opening burst of a 300-seat session', () => {
       .where('id', '=', sessionId)
       .executeTakeFirstOrThrow();
     expect(provision).toEqual({ enrolled_count: 300, attendee_count: 300 });
+    expect(await waitingCount(sessionId)).toBe(1700);
     const enrollments = await t.db
       .selectFrom('enrollments')
       .select('user_sub')
@@ -155,6 +165,7 @@ onPostgres('the opening burst of a 300-seat session', () => {
     expect(leaving.map((s) => state.get(s))).toEqual(leaving.map(() => 'cancelled'));
     expect(after.filter((r) => r.state === 'registered')).toHaveLength(300);
     expect(after.filter((r) => r.state === 'waiting')).toHaveLength(1600);
+    expect(await waitingCount(sessionId)).toBe(1600);
     expect(await outboxCount('waitlist.promoted')).toBe(promotedBefore + 100);
     const seats = await t.db
       .selectFrom('provisions')
