@@ -146,3 +146,40 @@ export const usersInvited = z.discriminatedUnion('role', [
   invitation.extend({ role: z.literal('instructor'), institutionId: z.uuid() }),
 ]);
 export type UsersInvited = z.infer<typeof usersInvited>;
+/**
+ * A learner took a seat in an open session, or a place in its waitlist (`waiting`, with their position at
+ * that moment). A seat comes with its enrollment, announced as `enrollment.created` like a company's.
+ */
+export const registrationCreated = coreFact.extend({
+  registrationId: z.uuid(),
+  sessionId: z.uuid(),
+  courseId: z.uuid(),
+  institutionId: z.uuid(),
+  userSub: z.string().min(1).max(128),
+  state: z.enum(['registered', 'waiting']),
+  position: z.number().int().min(1).nullable(),
+});
+export type RegistrationCreated = z.infer<typeof registrationCreated>;
+
+/**
+ * A learner gave up their seat or their place in line before the cancellation deadline. `enrollmentId`:
+ * the enrollment the seat held, now removed; null for a place in line.
+ */
+export const registrationCancelled = coreFact.extend({
+  registrationId: z.uuid(),
+  sessionId: z.uuid(),
+  courseId: z.uuid(),
+  userSub: z.string().min(1).max(128),
+  enrollmentId: z.uuid().nullable(),
+});
+export type RegistrationCancelled = z.infer<typeof registrationCancelled>;
+
+/** The first learner in line got the seat a cancellation freed (for notification). */
+export const waitlistPromoted = coreFact.extend({
+  registrationId: z.uuid(),
+  sessionId: z.uuid(),
+  courseId: z.uuid(),
+  userSub: z.string().min(1).max(128),
+  enrollmentId: z.uuid(),
+});
+export type WaitlistPromoted = z.infer<typeof waitlistPromoted>;

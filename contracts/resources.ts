@@ -182,6 +182,8 @@ export const CORE_SERVICE = {
     '/provisions',
     '/me/enrollments',
     '/me/memberships',
+    '/sessions',
+    '/me/registrations',
   ],
   /**
    * The request's id, set by whoever stands in front of the service (API Gateway's own request id, or the

@@ -26,6 +26,8 @@ import { learningRoutes } from './learning/routes';
 import { membershipRoutes } from './memberships/routes';
 import { provisionRoutes } from './provisions/routes';
 import { ratingRoutes } from './ratings/routes';
+import type { RateLimit } from './sessions/rate-limit';
+import { sessionRoutes } from './sessions/routes';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
 import { assertAllowedCookieWrite } from '#contracts/origin';
 
@@ -48,6 +50,8 @@ export interface CoreServiceOptions {
    * @default none, so every cookie write that names an Origin is refused
    */
   readonly appOrigins?: readonly string[];
+  /** Per learner, on the registration routes (429 beyond it). @default ten at once, then one a second */
+  readonly registrationRateLimit?: RateLimit;
 }
 
 /** An id the gateway in front set (API Gateway's request ids are base64-ish, the local runner's UUIDs). */
@@ -142,6 +146,7 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
   await app.register(ratingRoutes(ctx));
   await app.register(analyticsRoutes(ctx));
   await app.register(membershipRoutes(ctx));
+  await app.register(sessionRoutes(ctx, options.registrationRateLimit));
   return app;
 }
 

@@ -91,7 +91,9 @@ export interface ContentsTable {
 
 export interface ProvisionsTable {
   id: Generated<string>;
-  company_id: string;
+  /** Null for an open session's own provision (migration 0010). */
+  company_id: string | null;
+  kind: Generated<'company' | 'open-session'>;
   course_id: string;
   institution_id: string;
   starts_on: ColumnType<string, string, string>;
@@ -263,6 +265,37 @@ export interface LiveAttendanceTable {
   occurred_at: Timestamp;
 }
 
+/** An open session; its id is its own provision's (migration 0010). */
+export interface SessionsTable {
+  id: string;
+  institution_id: string;
+  course_id: string;
+  /** time: 'HH:MM:SS'; read as `starts_at_time::text`. */
+  starts_at_time: string | null;
+  ends_at_time: string | null;
+  opens_at: Timestamp;
+  closes_at: Timestamp;
+  cancel_deadline: Timestamp;
+  eligible_company_ids: string[] | null;
+  /** Learners in line: changed only under the seat row's lock. */
+  waiting_count: Generated<number>;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
+export interface RegistrationsTable {
+  id: Generated<string>;
+  session_id: string;
+  user_sub: string;
+  state: 'registered' | 'waiting' | 'cancelled';
+  /** bigint identity: pg returns it as text. */
+  arrival: ColumnType<string, never, never>;
+  enrollment_id: string | null;
+  created_at: CreatedAt;
+  registered_at: Timestamp | null;
+  cancelled_at: Timestamp | null;
+}
+
 export interface Database {
   institutions: InstitutionsTable;
   institution_members: InstitutionMembersTable;
@@ -288,4 +321,6 @@ export interface Database {
   course_ratings: CourseRatingsTable;
   live_lectures: LiveLecturesTable;
   live_attendance: LiveAttendanceTable;
+  sessions: SessionsTable;
+  registrations: RegistrationsTable;
 }

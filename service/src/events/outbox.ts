@@ -8,6 +8,9 @@ import type {
   institutionMemberRemoved,
   institutionMemberSet,
   provisionSet,
+  registrationCancelled,
+  registrationCreated,
+  waitlistPromoted,
 } from '#contracts/platform-events';
 import type { Database } from '../db/schema';
 
@@ -37,6 +40,9 @@ export interface CorePayloads {
   'company.member-removed': Fact<typeof companyMemberRemoved>;
   'content.set': Fact<typeof contentSet>;
   'provision.set': Fact<typeof provisionSet>;
+  'registration.created': Fact<typeof registrationCreated>;
+  'registration.cancelled': Fact<typeof registrationCancelled>;
+  'waitlist.promoted': Fact<typeof waitlistPromoted>;
 }
 
 export type CoreEventType = keyof CorePayloads;

@@ -188,7 +188,10 @@ export const examRoutes =
                 userSub: z.string(),
                 email: z.string().nullable(),
                 provisionId: z.uuid(),
-                companyId: z.uuid(),
+                companyId: z
+                  .uuid()
+                  .nullable()
+                  .describe('none for a learner who registered for an open session'),
                 attemptNo: z.number(),
                 startedAt: z.date(),
                 deadlineAt: z.date().nullable(),

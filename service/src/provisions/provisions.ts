@@ -48,8 +48,19 @@ const provisionSetOf = (p: ProvisionRow): CorePayloads['provision.set'] => ({
   endsOn: p.endsOn,
 });
 
+/**
+ * Provisions a company requested. An open session's own provision (no company) is reached through its
+ * session, never here.
+ */
+const companyProvisions = (db: Kysely<Database>) =>
+  db
+    .selectFrom('provisions')
+    .select(columns)
+    .where('kind', '=', 'company')
+    .$narrowType<{ companyId: string }>();
+
 export async function provisionFor(db: Kysely<Database>, caller: Caller, id: string) {
-  const p = await db.selectFrom('provisions').select(columns).where('id', '=', id).executeTakeFirst();
+  const p = await companyProvisions(db).where('id', '=', id).executeTakeFirst();
   const visible =
     p &&
     (caller.managedCompanyIds.includes(p.companyId) ||
@@ -84,6 +95,7 @@ export async function requestProvision(db: Kysely<Database>, caller: Caller, inp
         requested_by: caller.sub,
       })
       .returning(columns)
+      .$narrowType<{ companyId: string }>()
       .executeTakeFirstOrThrow();
     await emit(trx, 'provision.requested', {
       provisionId: p.id,
@@ -104,7 +116,7 @@ export async function listProvisions(
   caller: Caller,
   query: { state?: 'requested' | 'accepted' | 'rejected' | undefined; limit: number },
 ) {
-  let q = db.selectFrom('provisions').select(columns).orderBy('created_at', 'desc').limit(query.limit);
+  let q = companyProvisions(db).orderBy('created_at', 'desc').limit(query.limit);
   if (caller.institutionId) q = q.where('institution_id', '=', caller.institutionId);
   else if (caller.managedCompanyIds.length > 0) q = q.where('company_id', 'in', caller.managedCompanyIds);
   else if (!caller.has('platform-admin')) return [];
@@ -135,6 +147,7 @@ export async function decideProvision(
       .where('id', '=', id)
       .where('state', '=', 'requested')
       .returning(columns)
+      .$narrowType<{ companyId: string }>()
       .executeTakeFirst();
     if (!updated) throw new HttpError(409, 'This provision was decided already');
     await emit(trx, decision.decision === 'accepted' ? 'provision.accepted' : 'provision.rejected', {

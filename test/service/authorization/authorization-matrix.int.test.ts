@@ -71,6 +71,22 @@ async function draftCourse(withContent: boolean): Promise<{ id: string; contentI
   return { id: course.id, contentId: content.id };
 }
 
+/** An open session of the own course, open for registration now, for the own company's employees. */
+const sessionBody = (eligibleCompanyIds?: string[]) => ({
+  courseId: own().course.id,
+  capacity: 5,
+  startsOn: '2027-08-01',
+  endsOn: '2027-08-31',
+  opensAt: new Date(Date.now() - 86_400_000).toISOString(),
+  closesAt: new Date(Date.now() + 86_400_000).toISOString(),
+  cancelDeadline: new Date(Date.now() + 86_400_000).toISOString(),
+  ...(eligibleCompanyIds ? { eligibleCompanyIds } : {}),
+});
+
+async function ownCompanySession(): Promise<string> {
+  return (await as({ method: 'POST', url: '/sessions', payload: sessionBody([ownCompany().id]) }, 201)).id;
+}
+
 type Statuses = readonly [number, number, number, number, number, number, number, number, number, number];
 
 interface Row {
@@ -663,6 +679,63 @@ const MATRIX: readonly Row[] = [
       payload: { reason: 'The exam room lost power' },
     }),
   },
+  // Open sessions: the institution's managers offer them; learners register for themselves.
+  {
+    route: 'POST /sessions',
+    statuses: [401, 403, 201, 403, 404, 403, 403, 403, 403, 403],
+    request: () => ({ method: 'POST', url: '/sessions', payload: sessionBody() }),
+  },
+  {
+    route: 'GET /sessions',
+    // Everyone signed in browses sessions; what each sees is tested with the lists below.
+    statuses: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    request: () => ({ method: 'GET', url: '/sessions' }),
+  },
+  {
+    route: 'GET /sessions/:sessionId',
+    // A session for the own company's employees: its institution, admins and those employees see it.
+    statuses: [401, 200, 200, 200, 404, 404, 404, 200, 404, 404],
+    target: ownCompanySession,
+    request: (id) => ({ method: 'GET', url: `/sessions/${id}` }),
+  },
+  {
+    route: 'POST /sessions/:sessionId/registrations',
+    // Only learners take seats (403); a learner the session is not for does not learn it exists (404).
+    statuses: [401, 403, 403, 403, 403, 403, 403, 201, 404, 404],
+    target: ownCompanySession,
+    request: (id) => ({ method: 'POST', url: `/sessions/${id}/registrations`, payload: { waitlist: false } }),
+  },
+  {
+    route: 'POST /me/registrations',
+    // A learner the session is not for gets a 200 whose item says not-found, and nothing is written.
+    statuses: [401, 403, 403, 403, 403, 403, 403, 200, 200, 200],
+    target: ownCompanySession,
+    request: (id) => ({ method: 'POST', url: '/me/registrations', payload: { items: [{ sessionId: id }] } }),
+    idempotentFor: ['other company employee', 'plain learner'],
+  },
+  {
+    route: 'GET /me/registrations',
+    statuses: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    request: () => ({ method: 'GET', url: '/me/registrations' }),
+  },
+  {
+    route: 'DELETE /me/registrations/:sessionId',
+    // Only the caller's own registration is theirs to cancel; nobody else holds one here.
+    statuses: [401, 404, 404, 404, 404, 404, 404, 200, 404, 404],
+    target: async () => {
+      const id = await ownCompanySession();
+      await expectStatus(
+        f.call(ownCompany().employee, {
+          method: 'POST',
+          url: `/sessions/${id}/registrations`,
+          payload: { waitlist: false },
+        }),
+        201,
+      );
+      return id;
+    },
+    request: (id) => ({ method: 'DELETE', url: `/me/registrations/${id}` }),
+  },
   {
     route: 'GET /me/enrollments/:enrollmentId/exams',
     statuses: [401, 404, 404, 404, 404, 404, 404, 200, 404, 404],
@@ -1147,6 +1220,19 @@ describe('lists show only the caller’s own records', () => {
       expect.objectContaining({ id: w.companies[1].id, role: 'company-manager' }),
     ]);
     expect(await mine('plain learner')).toEqual({ institution: null, companies: [] });
+  });
+
+  it('shows a session for one company’s employees to them, its institution and admins, and nobody else', async () => {
+    const id = await ownCompanySession();
+    for (const caller of ['own manager', 'own instructor', 'enrolled employee', 'platform admin'] as const)
+      expect(ids(await get(caller, '/sessions?limit=200'))).toContain(id);
+    for (const caller of [
+      'other institution manager',
+      'own company manager',
+      'other company employee',
+      'plain learner',
+    ] as const)
+      expect(ids(await get(caller, '/sessions?limit=200'))).not.toContain(id);
   });
 
   it('lists an institution’s members and a company’s employees only to their own people', async () => {

@@ -58,6 +58,10 @@ let spare: {
   openId: string;
   submitterEnrollmentId: string;
   submittedId: string;
+  /** Open sessions of the own course for anyone: open now, not yet open, closed, full, past cancelling. */
+  sessions: { open: string; early: string; closed: string; full: string; pastCancelling: string };
+  /** A learner registered for `open` and `pastCancelling`. */
+  registrant: Person;
 };
 
 const own = () => w.institutions[0];
@@ -116,6 +120,18 @@ const wrongCheckDigit = () => {
   const n = businessNumberFrom('612345678');
   return `${n.slice(0, 9)}${(Number(n[9]) + 1) % 10}`;
 };
+
+/** An open session of the own course, by default for anyone and open for registration now. */
+const sessionBody = (over: Json = {}) => ({
+  courseId: own().course.id,
+  capacity: 5,
+  startsOn: '2027-12-01',
+  endsOn: '2027-12-31',
+  opensAt: new Date(Date.now() - 86_400_000).toISOString(),
+  closesAt: new Date(Date.now() + 86_400_000).toISOString(),
+  cancelDeadline: new Date(Date.now() + 86_400_000).toISOString(),
+  ...over,
+});
 
 const ROUTES: readonly Route[] = [
   { route: 'GET /health', who: () => w.learner, cases: [] },
@@ -1429,6 +1445,215 @@ const ROUTES: readonly Route[] = [
       },
     ],
   },
+  // Open sessions
+  {
+    route: 'POST /sessions',
+    who: () => own().manager,
+    valid: () => sessionBody({ eligibleCompanyIds: [ownCompany().id] }),
+    cases: [
+      {
+        name: 'no fields',
+        body: () => ({}),
+        status: 400,
+        fields: [
+          'body.courseId',
+          'body.capacity',
+          'body.startsOn',
+          'body.endsOn',
+          'body.opensAt',
+          'body.closesAt',
+          'body.cancelDeadline',
+        ],
+      },
+      { name: 'no seats', body: (b) => ({ ...b, capacity: 0 }), status: 400, fields: ['body.capacity'] },
+      {
+        name: 'more than 10000 seats',
+        body: (b) => ({ ...b, capacity: 10001 }),
+        status: 400,
+        fields: ['body.capacity'],
+      },
+      {
+        name: 'a fraction of a seat',
+        body: (b) => ({ ...b, capacity: 1.5 }),
+        status: 400,
+        fields: ['body.capacity'],
+      },
+      {
+        name: 'a period that ends before it starts',
+        body: (b) => ({ ...b, endsOn: '2027-11-30' }),
+        status: 400,
+        fields: ['body.endsOn'],
+      },
+      {
+        name: 'a time of day past 23:59',
+        body: (b) => ({ ...b, startTime: '24:00', endTime: '18:00' }),
+        status: 400,
+        fields: ['body.startTime'],
+      },
+      {
+        name: 'an end time before the start time',
+        body: (b) => ({ ...b, startTime: '13:00', endTime: '09:00' }),
+        status: 400,
+        fields: ['body.endTime'],
+      },
+      {
+        name: 'a start time without an end time',
+        body: (b) => ({ ...b, startTime: '09:00' }),
+        status: 400,
+        fields: ['body.endTime'],
+      },
+      {
+        name: 'a moment without a time zone',
+        body: (b) => ({ ...b, opensAt: '2027-11-01T09:00:00' }),
+        status: 400,
+        fields: ['body.opensAt'],
+      },
+      {
+        name: 'a window that closes when it opens',
+        body: (b) => ({ ...b, closesAt: b.opensAt }),
+        status: 400,
+        fields: ['body.closesAt'],
+      },
+      {
+        name: 'a cancellation deadline before the window opens',
+        body: (b) => ({ ...b, cancelDeadline: '2026-01-01T00:00:00Z' }),
+        status: 400,
+        fields: ['body.cancelDeadline'],
+      },
+      {
+        name: 'an empty list of companies',
+        body: (b) => ({ ...b, eligibleCompanyIds: [] }),
+        status: 400,
+        fields: ['body.eligibleCompanyIds'],
+      },
+      {
+        name: 'the same company twice',
+        body: (b) => ({ ...b, eligibleCompanyIds: [ownCompany().id, ownCompany().id] }),
+        status: 400,
+        fields: ['body.eligibleCompanyIds'],
+      },
+      {
+        name: 'an unknown company',
+        body: (b) => ({ ...b, eligibleCompanyIds: [ownCompany().id, unknownId()] }),
+        status: 422,
+        fields: ['body.eligibleCompanyIds.1'],
+      },
+      { name: 'an unknown course', body: (b) => ({ ...b, courseId: unknownId() }), status: 404 },
+      {
+        name: 'a course that is not published',
+        body: (b) => ({ ...b, courseId: spare.draftCourseId }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'GET /sessions',
+    who: () => w.learner,
+    cases: [
+      { name: 'a course that is not an id', query: 'courseId=c1', status: 400, fields: ['query.courseId'] },
+      { name: 'a day in another format', query: 'from=01/11/2027', status: 400, fields: ['query.from'] },
+      {
+        name: 'seatsLeft that is not true or false',
+        query: 'seatsLeft=yes',
+        status: 400,
+        fields: ['query.seatsLeft'],
+      },
+      { name: 'a zero limit', query: 'limit=0', status: 400, fields: ['query.limit'] },
+      { name: 'a limit over 200', query: 'limit=201', status: 400, fields: ['query.limit'] },
+      { name: 'a blank search', query: 'q=%20%20', status: 400, fields: ['query.q'] },
+      { name: 'a 201-character search', query: `q=${long(201)}`, status: 400, fields: ['query.q'] },
+      { name: 'an unknown parameter', query: 'search=x', status: 400, fields: ['query.search'] },
+    ],
+  },
+  {
+    route: 'GET /sessions/:sessionId',
+    who: () => w.learner,
+    params: () => ({ sessionId: spare.sessions.open }),
+    cases: [],
+  },
+  {
+    route: 'POST /sessions/:sessionId/registrations',
+    who: () => w.learner,
+    params: () => ({ sessionId: spare.sessions.open }),
+    valid: () => ({ waitlist: false }),
+    cases: [
+      {
+        name: 'a string for waitlist',
+        body: () => ({ waitlist: 'yes' }),
+        status: 400,
+        fields: ['body.waitlist'],
+      },
+      {
+        name: 'a session not open yet',
+        params: () => ({ sessionId: spare.sessions.early }),
+        status: 409,
+      },
+      { name: 'a closed session', params: () => ({ sessionId: spare.sessions.closed }), status: 409 },
+      {
+        name: 'a full session, without asking to wait',
+        params: () => ({ sessionId: spare.sessions.full }),
+        status: 409,
+      },
+    ],
+  },
+  {
+    route: 'POST /me/registrations',
+    who: () => w.learner,
+    valid: () => ({ items: [{ sessionId: spare.sessions.open, waitlist: false }] }),
+    cases: [
+      { name: 'no items field', body: () => ({}), status: 400, fields: ['body.items'] },
+      { name: 'an empty cart', body: () => ({ items: [] }), status: 400, fields: ['body.items'] },
+      {
+        name: 'eleven items',
+        body: () => ({ items: Array.from({ length: 11 }, () => ({ sessionId: unknownId() })) }),
+        status: 400,
+        fields: ['body.items'],
+      },
+      {
+        name: 'the same session twice',
+        body: (b) => ({ items: [...b.items, ...b.items] }),
+        status: 400,
+        fields: ['body.items'],
+      },
+      {
+        name: 'a session that is not an id',
+        body: () => ({ items: [{ sessionId: 's1' }] }),
+        status: 400,
+        fields: ['body.items.0.sessionId'],
+      },
+      {
+        name: 'a string for waitlist',
+        body: () => ({ items: [{ sessionId: spare.sessions.open, waitlist: 'yes' }] }),
+        status: 400,
+        fields: ['body.items.0.waitlist'],
+      },
+    ],
+  },
+  {
+    route: 'GET /me/registrations',
+    who: () => w.learner,
+    cases: [
+      { name: 'a state that does not exist', query: 'state=pending', status: 400, fields: ['query.state'] },
+      { name: 'a zero limit', query: 'limit=0', status: 400, fields: ['query.limit'] },
+    ],
+  },
+  {
+    route: 'DELETE /me/registrations/:sessionId',
+    who: () => spare.registrant,
+    params: () => ({ sessionId: spare.sessions.open }),
+    cases: [
+      {
+        name: 'a session past its cancellation deadline',
+        params: () => ({ sessionId: spare.sessions.pastCancelling }),
+        status: 409,
+      },
+      {
+        name: 'a session the caller holds no registration in',
+        params: () => ({ sessionId: spare.sessions.early }),
+        status: 404,
+      },
+    ],
+  },
   {
     route: 'GET /me/enrollments/:enrollmentId/exams',
     who: () => spare.sitter,
@@ -1681,10 +1906,13 @@ beforeAll(async () => {
     `/companies/${ownCompany().id}/managers/${companyManagerSub}`,
   ])
     await expectStatus(f.call(w.admin, { method: 'PUT', url }), 200);
+  const { sessions, registrant } = await openSessions(as);
   spare = {
     institutionManagerSub,
     companyManagerSub,
     ...exams,
+    sessions,
+    registrant,
     draftCourseId: draft.id,
     draftChapterId: chapter.id,
     emptyChapterId: empty.id,
@@ -1710,6 +1938,31 @@ beforeAll(async () => {
     .execute();
 });
 afterAll(() => f.close());
+
+/** Sessions in each state a registration can be refused for, and a learner registered where it matters. */
+async function openSessions(as: (options: CallOptions, status?: number) => Promise<Json>) {
+  const day = 86_400_000;
+  const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+  const offer = async (over: Json) =>
+    (await as({ method: 'POST', url: '/sessions', payload: sessionBody(over) })).id as string;
+  const sessions = {
+    open: await offer({}),
+    early: await offer({ opensAt: ago(-day), closesAt: ago(-2 * day), cancelDeadline: ago(-2 * day) }),
+    closed: await offer({ opensAt: ago(2 * day), closesAt: ago(day), cancelDeadline: ago(day) }),
+    full: await offer({ capacity: 1 }),
+    pastCancelling: await offer({ opensAt: ago(2 * day), cancelDeadline: ago(day) }),
+  };
+  const registrant = await f.person(['learner']);
+  const registerAs = (who: Person, id: string) =>
+    expectStatus(
+      f.call(who, { method: 'POST', url: `/sessions/${id}/registrations`, payload: { waitlist: false } }),
+      201,
+    );
+  await registerAs(registrant, sessions.open);
+  await registerAs(registrant, sessions.pastCancelling);
+  await registerAs(await f.person(['learner']), sessions.full);
+  return { sessions, registrant };
+}
 
 /**
  * A provision of the own course running today, with two learners who watched its video (the mid exam

@@ -22,6 +22,7 @@ describe('migrations', () => {
       ['0007_live_attendance', 'Success'],
       ['0008_live_recordings', 'Success'],
       ['0009_people', 'Success'],
+      ['0010_open_sessions', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -84,6 +85,7 @@ describe('migrations', () => {
         '0007_live_attendance',
         '0008_live_recordings',
         '0009_people',
+        '0010_open_sessions',
       ]);
     } finally {
       await other.destroy();

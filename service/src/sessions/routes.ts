@@ -1,0 +1,271 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import * as z from 'zod';
+import type { RouteContext } from '../http/context';
+import { HttpError } from '../http/errors';
+import { LearnerRateLimiter, type RateLimit } from './rate-limit';
+import { type RefusalReason, RegistrationRefused } from './refusals';
+import { cancel, myRegistrations, register, registerCart } from './registrations';
+import { getSession, listSessions, offerSession } from './sessions';
+
+// As the provisions' dates: the years PostgreSQL stores as given.
+const day = z.iso
+  .date()
+  .refine((d) => d >= '2000-01-01' && d <= '2999-12-31', 'must be a date in the years 2000 to 2999');
+const instant = z.iso
+  .datetime({ offset: true })
+  .refine((t) => t >= '2000' && t < '3000', 'must be a moment in the years 2000 to 2999');
+/** A moment as milliseconds, NaN unless it is a valid `instant` (whose own field reports it). */
+const moment = (t: string) => (instant.safeParse(t).success ? Date.parse(t) : NaN);
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day, HH:MM');
+const isTime = (t: string | undefined) => timeOfDay.safeParse(t).success;
+
+const session = z.object({
+  id: z.uuid(),
+  courseId: z.uuid(),
+  courseTitle: z.string(),
+  institutionId: z.uuid(),
+  capacity: z.number(),
+  seatsTaken: z.number(),
+  seatsLeft: z.number(),
+  waiting: z.number().describe('learners in line'),
+  startsOn: z.string(),
+  endsOn: z.string(),
+  startTime: z.string().nullable().describe('HH:MM, for classroom or live sessions'),
+  endTime: z.string().nullable(),
+  opensAt: z.date(),
+  closesAt: z.date(),
+  cancelDeadline: z.date(),
+  eligibleCompanyIds: z.array(z.uuid()).nullable().describe('null: anyone signed in'),
+  createdAt: z.date(),
+});
+const registrationState = z.enum(['registered', 'waiting', 'cancelled']);
+const registration = z.object({
+  id: z.uuid(),
+  sessionId: z.uuid(),
+  state: registrationState,
+  position: z.number().nullable().describe('1 for the first in line; null unless waiting'),
+  enrollmentId: z.uuid().nullable().describe('the seat’s enrollment, while registered'),
+  createdAt: z.date(),
+  registeredAt: z.date().nullable(),
+  cancelledAt: z.date().nullable(),
+});
+const params = z.strictObject({ sessionId: z.uuid() });
+const tags = ['sessions'];
+
+const STATUS: Record<RefusalReason, number> = {
+  'not-eligible': 403,
+  'not-open-yet': 409,
+  closed: 409,
+  full: 409,
+  'schedule-overlap': 409,
+  'cancel-deadline-passed': 409,
+  'learning-started': 409,
+  'unknown-companies': 422,
+};
+
+/** Open registration's refusals as HTTP: domain code knows reasons, this edge knows statuses. */
+async function answering<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    if (e instanceof RegistrationRefused) throw new HttpError(STATUS[e.reason], e.message, e.fields);
+    throw e;
+  }
+}
+
+/** What an opening burst allows one learner by default: ten calls at once, then one a second. */
+export const DEFAULT_REGISTRATION_RATE: RateLimit = { burst: 10, perSecond: 1 };
+
+export const sessionRoutes =
+  (ctx: RouteContext, rate: RateLimit = DEFAULT_REGISTRATION_RATE): FastifyPluginAsyncZod =>
+  async (app) => {
+    const limiter = new LearnerRateLimiter(rate, () => ctx.now());
+    // After validation: a request refused for its shape costs the database nothing, and is not counted.
+    const limited = {
+      preHandler: async (req: FastifyRequest, reply: FastifyReply) => {
+        const wait = limiter.take((await ctx.identity(req)).sub);
+        if (wait === undefined) return;
+        void reply.header('retry-after', String(wait));
+        throw new HttpError(429, `Too many registration requests; try again in ${wait} s`);
+      },
+    };
+    app.post(
+      '/sessions',
+      {
+        schema: {
+          summary: 'Offer a published course as an open session learners register for themselves',
+          tags,
+          body: z
+            .strictObject({
+              courseId: z.uuid(),
+              capacity: z.number().int().min(1).max(10000),
+              startsOn: day,
+              endsOn: day,
+              startTime: timeOfDay.optional(),
+              endTime: timeOfDay.optional(),
+              opensAt: instant,
+              closesAt: instant,
+              cancelDeadline: instant,
+              eligibleCompanyIds: z
+                .array(z.uuid())
+                .min(1)
+                .max(100)
+                .refine((a) => new Set(a).size === a.length, 'each company once')
+                .optional()
+                .describe('approved employees of these companies only; absent: anyone signed in'),
+            })
+            .refine((b) => b.endsOn >= b.startsOn, {
+              message: 'must not be before startsOn',
+              path: ['endsOn'],
+            })
+            .refine((b) => (b.startTime === undefined) === (b.endTime === undefined), {
+              message: 'give both times or neither',
+              path: ['endTime'],
+            })
+            .refine((b) => !isTime(b.startTime) || !isTime(b.endTime) || b.endTime! > b.startTime!, {
+              message: 'must be after startTime',
+              path: ['endTime'],
+            })
+            // Only moments that parsed are compared: one that did not is refused by its own field.
+            .refine((b) => !(moment(b.closesAt) <= moment(b.opensAt)), {
+              message: 'must be after opensAt',
+              path: ['closesAt'],
+            })
+            .refine((b) => !(moment(b.cancelDeadline) < moment(b.opensAt)), {
+              message: 'must not be before opensAt',
+              path: ['cancelDeadline'],
+            }),
+          response: { 201: session },
+        },
+      },
+      async (req, reply) =>
+        reply.code(201).send(await answering(offerSession(ctx.db, await ctx.caller(req), req.body))),
+    );
+    app.get(
+      '/sessions',
+      {
+        schema: {
+          summary: 'Open sessions the caller may see, by opening time',
+          tags,
+          querystring: z.strictObject({
+            courseId: z.uuid().optional(),
+            q: z.string().trim().min(1).max(200).optional().describe('words of the course title'),
+            from: day.optional().describe('starting on or after this day'),
+            to: day.optional().describe('starting on or before this day'),
+            seatsLeft: z
+              .enum(['true', 'false'])
+              .transform((v) => v === 'true')
+              .optional()
+              .describe('true: only sessions with a seat left'),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+          }),
+          response: { 200: z.array(session) },
+        },
+      },
+      async (req) => listSessions(ctx.db, await ctx.caller(req), req.query),
+    );
+    app.get(
+      '/sessions/:sessionId',
+      { schema: { summary: 'An open session', tags, params, response: { 200: session } } },
+      async (req) => getSession(ctx.db, await ctx.caller(req), req.params.sessionId),
+    );
+    app.post(
+      '/sessions/:sessionId/registrations',
+      {
+        ...limited,
+        schema: {
+          summary:
+            'Register the caller for a session inside its window (201); the registration they hold already (200)',
+          description:
+            'A full session answers 409 unless `waitlist` is true: then the caller waits in line, ordered by ' +
+            'the server’s arrival time, and gets the first seat freed ahead of anyone after them. A session ' +
+            'whose times overlap one the caller holds or waits for answers 409 naming it.',
+          tags,
+          params,
+          body: z.strictObject({ waitlist: z.boolean().default(false) }),
+          response: { 200: registration, 201: registration },
+        },
+      },
+      async (req, reply) => {
+        const { registration: r, created } = await answering(
+          register(ctx.db, await ctx.caller(req), req.params.sessionId, req.body, ctx.now()),
+        );
+        return reply.code(created ? 201 : 200).send(r);
+      },
+    );
+    app.post(
+      '/me/registrations',
+      {
+        ...limited,
+        schema: {
+          summary: 'Register the caller for several sessions at once, each item on its own',
+          description:
+            'Items are taken in the order given; each succeeds or fails alone, and the answer says which and ' +
+            'why (`reason`: not-eligible, not-open-yet, closed, full, schedule-overlap, not-found).',
+          tags,
+          body: z.strictObject({
+            items: z
+              .array(z.strictObject({ sessionId: z.uuid(), waitlist: z.boolean().default(false) }))
+              .min(1)
+              .max(10)
+              .refine((a) => new Set(a.map((i) => i.sessionId)).size === a.length, 'each session once'),
+          }),
+          response: {
+            200: z.object({
+              items: z.array(
+                z.discriminatedUnion('ok', [
+                  z.object({
+                    sessionId: z.uuid(),
+                    ok: z.literal(true),
+                    created: z.boolean().describe('false: a registration the caller held already'),
+                    registration,
+                  }),
+                  z.object({
+                    sessionId: z.uuid(),
+                    ok: z.literal(false),
+                    reason: z.string(),
+                    detail: z.string(),
+                  }),
+                ]),
+              ),
+            }),
+          },
+        },
+      },
+      async (req) => ({
+        items: await registerCart(ctx.db, await ctx.caller(req), req.body.items, ctx.now()),
+      }),
+    );
+    app.get(
+      '/me/registrations',
+      {
+        schema: {
+          summary: 'The caller’s registrations, newest first, with their place in line',
+          tags,
+          querystring: z.strictObject({
+            state: registrationState.optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+          }),
+          response: {
+            200: z.array(registration.extend({ courseId: z.uuid(), courseTitle: z.string() })),
+          },
+        },
+      },
+      async (req) => myRegistrations(ctx.db, await ctx.caller(req), req.query),
+    );
+    app.delete(
+      '/me/registrations/:sessionId',
+      {
+        ...limited,
+        schema: {
+          summary:
+            'Cancel the caller’s seat or place in line before the deadline; the seat goes to the first in line',
+          tags,
+          params,
+          response: { 200: registration },
+        },
+      },
+      async (req) => answering(cancel(ctx.db, await ctx.caller(req), req.params.sessionId, ctx.now())),
+    );
+  };
