@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ROLES } from '#contracts/resources';
 import type { DemoIdentity } from './demo-identities';
+import { LOCAL_AWS } from './dynamodb-local';
+import { verifySignatureV4 } from './s3-signature';
 
 /*
  * Cognito's admin API on one machine, for the users domain's real SDK client (pointed here by
@@ -9,7 +11,8 @@ import type { DemoIdentity } from './demo-identities';
  * calls, users and groups in memory, seeded with the demo people. A stand-in until `cognito-local` takes its
  * place: its accounts do not sign in (the local token issuer knows only the demo people), and the e-mail
  * Cognito would send an invitee is printed to the log. It refuses at least what Cognito refuses for these
- * calls: another pool, an unknown user or group, a taken address, a malformed phone number.
+ * calls: a request not signed with the local keys, another pool, an unknown user or group, an attribute
+ * outside the pool's schema or over its length, a taken address, a malformed phone number.
  */
 
 interface LocalUser {
@@ -47,7 +50,31 @@ class CognitoError extends Error {
 }
 
 const E164 = /^\+[0-9]{4,15}$/;
-const ATTRIBUTE_NAME = /^[\w:-]{1,32}$/;
+/** The auth stack's pool has Cognito's standard attributes and no custom ones. */
+const STANDARD_ATTRIBUTES = new Set([
+  'address',
+  'birthdate',
+  'email',
+  'email_verified',
+  'family_name',
+  'gender',
+  'given_name',
+  'locale',
+  'middle_name',
+  'name',
+  'nickname',
+  'phone_number',
+  'phone_number_verified',
+  'picture',
+  'preferred_username',
+  'profile',
+  'sub',
+  'updated_at',
+  'website',
+  'zoneinfo',
+]);
+/** Cognito's limit on one attribute's value. */
+const MAX_ATTRIBUTE_LENGTH = 2048;
 
 /** Registers the stand-in under `path` of the runner's server. */
 export function registerLocalCognito(
@@ -105,9 +132,19 @@ export function registerLocalCognito(
     if (!Array.isArray(list))
       throw new CognitoError('InvalidParameterException', 'UserAttributes is a list.');
     return list.map(({ Name, Value }) => {
-      if (typeof Name !== 'string' || !ATTRIBUTE_NAME.test(Name) || typeof Value !== 'string') {
+      if (typeof Name !== 'string' || typeof Value !== 'string') {
         throw new CognitoError('InvalidParameterException', 'Attributes need a name and a string value.');
       }
+      if (!STANDARD_ATTRIBUTES.has(Name))
+        throw new CognitoError(
+          'InvalidParameterException',
+          `Attribute does not exist in the schema: ${Name}`,
+        );
+      if (Value.length > MAX_ATTRIBUTE_LENGTH)
+        throw new CognitoError(
+          'InvalidParameterException',
+          `${Name} is longer than ${MAX_ATTRIBUTE_LENGTH}.`,
+        );
       if (Name === 'sub')
         throw new CognitoError('InvalidParameterException', 'Cannot modify an immutable attribute: sub');
       if (Name === 'phone_number' && !E164.test(Value)) {
@@ -188,13 +225,25 @@ export function registerLocalCognito(
 
   const json = { 'content-type': 'application/x-amz-json-1.1' };
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const body = typeof req.body === 'string' ? req.body : '';
+    // Admin calls are signed with IAM credentials in AWS; an unsigned or wrongly signed one is refused.
+    const verdict = verifySignatureV4(
+      { method: req.method, url: req.url, headers: req.headers },
+      (key) =>
+        key === LOCAL_AWS.credentials.accessKeyId ? LOCAL_AWS.credentials.secretAccessKey : undefined,
+      LOCAL_AWS.region,
+      new Date(),
+      { service: 'cognito-idp', body: Buffer.from(body, 'utf8') },
+    );
+    if (!verdict.ok)
+      return reply.code(403).headers(json).send({ __type: verdict.code, message: verdict.message });
     const target = String(req.headers['x-amz-target'] ?? '');
     const action = actions[target.replace(/^AWSCognitoIdentityProviderService\./, '')];
     try {
       if (!action) throw new CognitoError('InvalidAction', `${target} is not served locally`);
       let input: unknown;
       try {
-        input = JSON.parse(String(req.body ?? '{}'));
+        input = JSON.parse(body || '{}');
       } catch {
         throw new CognitoError('SerializationException', 'The request body is not JSON.');
       }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import {
+  AdminGetUserCommand,
+  AdminUpdateUserAttributesCommand,
+  CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { EVENTS } from '#contracts/resources';
+import { LOCAL_AWS } from '#local/dynamodb-local';
 import { DEMO_IDENTITIES } from '#local/demo-identities';
 import { startLocalPlatform, type LocalPlatform } from '#local/platform';
 import { testDatabase, type TestDatabase } from '../service/test-database';
@@ -71,6 +77,42 @@ async function coreFact(detailType: string, detail: Record<string, unknown>, occ
 }
 
 describe('users domain on the local platform', () => {
+  it('refuses, as Cognito does, a call not signed with the local keys and an attribute outside the schema', async () => {
+    const endpoint = process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER!;
+    const { userPoolId } = platform.cognito;
+    const learner = demo('learner').sub;
+    const unsigned = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AWSCognitoIdentityProviderService.AdminGetUser',
+      },
+      body: JSON.stringify({ UserPoolId: userPoolId, Username: learner }),
+    });
+    expect(unsigned.status).toBe(403);
+    const stranger = new CognitoIdentityProviderClient({
+      endpoint,
+      region: LOCAL_AWS.region,
+      credentials: { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'not-the-local-secret' },
+    });
+    await expect(
+      stranger.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: learner })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    const client = new CognitoIdentityProviderClient({ endpoint, ...LOCAL_AWS });
+    await expect(
+      client.send(
+        new AdminUpdateUserAttributesCommand({
+          UserPoolId: userPoolId,
+          Username: learner,
+          UserAttributes: [{ Name: 'custom:role', Value: 'platform-admin' }],
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(
+      client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: learner })),
+    ).resolves.toMatchObject({ Username: learner });
+  });
+
   it('reads and changes the caller’s own profile', async () => {
     const before = await call('learner', 'GET', '/me/profile');
     expect(before).toMatchObject({
