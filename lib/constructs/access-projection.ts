@@ -1,21 +1,18 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
-import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, EVENTS } from '#contracts/resources';
 import { LmsFunction } from './lms-function';
+import { queuedConsumer } from './queued-consumer';
 
 // A batch is at most ten conditional writes; a minute is six times the function's timeout, as Lambda's
 // SQS guidance asks, so a message is not redelivered while a slow attempt still runs.
 const VISIBILITY_TIMEOUT = Duration.minutes(1);
 // Five tries take five minutes: past a throttling spell, so what is left is a bad event, not bad luck.
 const MAX_RECEIVES = 5;
-// The longest SQS keeps a message: time to fix the consumer and redrive the dead letters.
-const RETENTION = Duration.days(14);
 
 export interface AccessProjectionProps {
   /** The platform bus the core publishes its member, content and enrollment facts on. */
@@ -42,31 +39,16 @@ export class AccessProjection extends Construct {
   constructor(scope: Construct, id: string, props: AccessProjectionProps) {
     super(scope, id);
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: RETENTION,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This is the dead-letter queue of the access projection’s queue.',
-    });
-    this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: RETENTION,
+    const consumer = queuedConsumer(this, {
+      eventBus: props.eventBus,
+      consumes: EVENTS.accessConsumes,
+      ruleDescription: (source) => `Events of ${source} the access projection keeps`,
+      deadLetters: 'the access projection’s queue',
       visibilityTimeout: VISIBILITY_TIMEOUT,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVES },
+      maxReceives: MAX_RECEIVES,
     });
-    for (const [source, detailTypes] of Object.entries(EVENTS.accessConsumes)) {
-      new Rule(this, `Consume-${source}`, {
-        eventBus: props.eventBus,
-        description: `Events of ${source} the access projection keeps`,
-        eventPattern: { source: [source], detailType: [...detailTypes] },
-        // A delivery EventBridge cannot make lands in the dead-letter queue too, beside the failed ones.
-        targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
-      });
-    }
+    this.queue = consumer.queue;
+    this.deadLetterQueue = consumer.deadLetterQueue;
 
     this.projector = new LmsFunction(this, 'Projector', {
       handler: 'access/project-access',
@@ -76,8 +58,6 @@ export class AccessProjection extends Construct {
       ...(props.logRemovalPolicy ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
     });
     this.projector.bindTable(props.table, ENV.accessTable, 'readWrite');
-    this.projector.function.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }),
-    );
+    consumer.feed(this.projector);
   }
 }
