@@ -112,6 +112,14 @@ function parseQuery(route: RouteDef, event: ApiEvent): unknown {
   return parsed.data;
 }
 
+let originsRead: { readonly raw: string | undefined; readonly list: readonly string[] } | undefined;
+/** The app's origins, parsed again only when the variable changed (tests set it; Lambda never does). */
+function appOrigins(): readonly string[] {
+  const raw = process.env[ENV.appOrigins];
+  if (!originsRead || originsRead.raw !== raw) originsRead = { raw, list: csv(raw) };
+  return originsRead.list;
+}
+
 /**
  * Wraps a route's domain call: authorizes against the route's roles, validates path, query and body against its
  * schemas, and shapes every refusal as problem+json. Nothing reaches `fn` unvalidated.
@@ -124,7 +132,7 @@ export function httpHandler<R extends RouteDef>(route: R, fn: (req: ApiRequest<R
       if (route.access !== 'public') {
         assertAllowedCookieWrite(
           { method: event.requestContext.http.method, headers: event.headers, cookies: event.cookies },
-          csv(process.env[ENV.appOrigins]),
+          appOrigins(),
         );
       }
       const request = {
