@@ -1,6 +1,5 @@
-import { startLocalPlatform, type LocalPlatform } from '#local/platform';
 import { businessNumberFrom } from '../service/service-fixture';
-import { testDatabase, type TestDatabase } from '../service/test-database';
+import { useLocalPlatform } from './local-platform-fixture';
 
 /*
  * The course boards and notes end to end, as `npm start` runs them and people would use them, over HTTP: the
@@ -10,54 +9,8 @@ import { testDatabase, type TestDatabase } from '../service/test-database';
  * events keep, as in AWS.
  */
 
-let platform: LocalPlatform;
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await testDatabase('local_boards');
-  platform = await startLocalPlatform({
-    database: database.db,
-    dynamoEndpoint: process.env.DYNAMODB_ENDPOINT!,
-    port: 0,
-    host: '127.0.0.1',
-    tablePrefix: `boards-${process.pid}-`,
-    log: () => undefined,
-    live: { sweepEveryMs: 0 },
-  });
-});
-afterAll(async () => {
-  await platform.close();
-  await database.close();
-});
-
-const tokens = new Map<string, string>();
-async function tokenFor(identity: string) {
-  if (!tokens.has(identity)) {
-    const res = await fetch(`${platform.url}/local/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ identity }),
-    });
-    tokens.set(identity, ((await res.json()) as { access_token: string }).access_token);
-  }
-  return tokens.get(identity)!;
-}
-
-async function send(who: string, method: string, path: string, body?: unknown) {
-  return fetch(`${platform.url}${path}`, {
-    method,
-    headers: { cookie: `lms_access=${await tokenFor(who)}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read field by field below
-async function call(who: string, method: string, path: string, body?: unknown, status = 200): Promise<any> {
-  const res = await send(who, method, path, body);
-  const text = await res.text();
-  expect([method, path, res.status, text]).toEqual([method, path, status, expect.anything()]);
-  return text ? JSON.parse(text) : undefined;
-}
+const local = useLocalPlatform('boards');
+const { send, call } = local;
 
 it('carries a notice, a question at 1:30 with its accepted answer, and a note with a drawing', async () => {
   const institution = await call(
@@ -120,7 +73,7 @@ it('carries a notice, a question at 1:30 with its accepted answer, and a note wi
   await call('manager', 'POST', `/provisions/${provision.id}/decision`, { decision: 'accepted' });
   await call('company', 'POST', `/provisions/${provision.id}/attendees`, { userSubs: [userSub] });
   // The core's facts reach the access projection through the bus.
-  await platform.flushEvents();
+  await local.platform.flushEvents();
 
   const notice = await call(
     'manager',

@@ -8,9 +8,8 @@ import { CreateRoomCommand, IvschatClient, ListRoomsCommand } from '@aws-sdk/cli
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { platformTags, resourceName } from '#lambda/live/ivs-resources';
 import { LOCAL_AWS } from '#local/dynamodb-local';
-import { startLocalPlatform, type LocalPlatform } from '#local/platform';
 import { businessNumberFrom } from '../service/service-fixture';
-import { testDatabase, type TestDatabase } from '../service/test-database';
+import { useLocalPlatform } from './local-platform-fixture';
 
 /*
  * A live lecture end to end, as `npm start` runs it and a person would use it, over HTTP: the instructor's
@@ -19,52 +18,10 @@ import { testDatabase, type TestDatabase } from '../service/test-database';
  * learning record (dashboard, audit export), and its recording becomes a video of the course.
  */
 
-let platform: LocalPlatform;
 /** The lecture the first scenario ran to its end. */
 let endedLectureId: string;
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await testDatabase('local_live');
-  platform = await startLocalPlatform({
-    database: database.db,
-    dynamoEndpoint: process.env.DYNAMODB_ENDPOINT!,
-    port: 0,
-    host: '127.0.0.1',
-    tablePrefix: `live-${process.pid}-`,
-    log: () => undefined,
-    live: { sweepEveryMs: 0 },
-  });
-});
-afterAll(async () => {
-  await platform.close();
-  await database.close();
-});
-
-const tokens = new Map<string, string>();
-async function tokenFor(identity: string) {
-  if (!tokens.has(identity)) {
-    const res = await fetch(`${platform.url}/local/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ identity }),
-    });
-    tokens.set(identity, ((await res.json()) as { access_token: string }).access_token);
-  }
-  return tokens.get(identity)!;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read field by field below
-async function call(who: string, method: string, path: string, body?: unknown, status = 200): Promise<any> {
-  const res = await fetch(`${platform.url}${path}`, {
-    method,
-    headers: { cookie: `lms_access=${await tokenFor(who)}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  expect([method, path, res.status, text]).toEqual([method, path, status, expect.anything()]);
-  return text ? JSON.parse(text) : undefined;
-}
+const local = useLocalPlatform('live');
+const { call } = local;
 
 /** Polls a condition of the platform's state: a stream's effects arrive over RTMP and IVS's events. */
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -139,7 +96,7 @@ it('runs a lecture from its schedule to the learning record and a recording lear
   await call('manager', 'POST', `/provisions/${provision.id}/decision`, { decision: 'accepted' });
   await call('company', 'POST', `/provisions/${provision.id}/attendees`, { userSubs: learners });
   // The access projection learns of the provision, the staff and the enrollments from the core's events.
-  await platform.flushEvents();
+  await local.platform.flushEvents();
 
   // The lecture: its capacity is the provision's attendees unless said otherwise.
   const now = Date.now();
@@ -160,7 +117,7 @@ it('runs a lecture from its schedule to the learning record and a recording lear
   const listed = await call('learner', 'GET', `/lectures?provisionId=${provision.id}&upcoming=true`);
   expect(JSON.stringify(listed)).toContain(lectureId);
   const { ingestUrl, streamKey } = await call('manager', 'POST', `/lectures/${lectureId}/stream-key`);
-  expect(ingestUrl).toBe(platform.live.rtmpUrl);
+  expect(ingestUrl).toBe(local.platform.live.rtmpUrl);
 
   // Going live: the broadcaster's encoder (ffmpeg here, OBS for a person) streams to the ingest.
   const encoder = spawn(ffmpegInstaller.path, [
@@ -199,7 +156,7 @@ it('runs a lecture from its schedule to the learning record and a recording lear
   );
   await call('manager', 'POST', `/lectures/${lectureId}/quizzes/${quiz.quizId}/send`);
   const channelArn = (await call('manager', 'GET', `/lectures/${lectureId}`)).channelArn as string;
-  expect(platform.live.ivs.metadataOf(channelArn).map((m) => JSON.parse(m.metadata))).toEqual([
+  expect(local.platform.live.ivs.metadataOf(channelArn).map((m) => JSON.parse(m.metadata))).toEqual([
     expect.objectContaining({ t: 'quiz', id: quiz.quizId, q: 'Three points of contact?' }),
   ]);
   await call('learner', 'POST', `/lectures/${lectureId}/quizzes/${quiz.quizId}/answers`, { option: 0 }, 201);
@@ -217,7 +174,7 @@ it('runs a lecture from its schedule to the learning record and a recording lear
   for (const who of ['learner', 'learner2']) await call(who, 'POST', `/lectures/${lectureId}/leave`);
   await encoderExit;
   await until('the lecture to end', async () => {
-    await platform.live.settled();
+    await local.platform.live.settled();
     const l = await call('manager', 'GET', `/lectures/${lectureId}`);
     return l.state === 'ended' ? l : undefined;
   });
@@ -225,8 +182,8 @@ it('runs a lecture from its schedule to the learning record and a recording lear
   expect(JSON.stringify(attendance)).toContain(learners[1]!);
 
   // The report reached the core: the company's dashboard and the institution's audit export show it.
-  await platform.live.settled();
-  await platform.flushEvents();
+  await local.platform.live.settled();
+  await local.platform.flushEvents();
   const dashboard = (await call('company', 'GET', `/provisions/${provision.id}/progress`)) as {
     userSub: string;
     enrollmentId: string;
@@ -245,8 +202,8 @@ it('runs a lecture from its schedule to the learning record and a recording lear
 
   // The recording became a video of the course for this provision's learners.
   const page = await until('the recording to become a video', async () => {
-    await platform.live.settled();
-    await platform.flushEvents();
+    await local.platform.live.settled();
+    await local.platform.flushEvents();
     const p = await call('learner', 'GET', `/courses/${course.id}`);
     return JSON.stringify(p).includes(lectureId) ? p : undefined;
   });
@@ -259,13 +216,13 @@ it('runs a lecture from its schedule to the learning record and a recording lear
 });
 
 it('gives the local IVS back the channel of a lecture ended a day ago, and an orphan seen long enough', async () => {
-  const aws = { endpoint: platform.live.ivs.endpoint, ...LOCAL_AWS };
+  const aws = { endpoint: local.platform.live.ivs.endpoint, ...LOCAL_AWS };
   const ivs = new IvsClient(aws);
-  const chat = new IvschatClient({ ...aws, endpoint: platform.live.ivs.chatEndpoint });
+  const chat = new IvschatClient({ ...aws, endpoint: local.platform.live.ivs.chatEndpoint });
   const ddb = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT!, ...LOCAL_AWS }),
   );
-  const live = platform.tables.live!;
+  const live = local.platform.tables.live!;
   // A create that timed out after CreateChannel and CreateRoom, as createLectureResources made them.
   const orphanId = randomUUID();
   const name = resourceName('lms-local', orphanId);
@@ -283,7 +240,7 @@ it('gives the local IVS back the channel of a lecture ended a day ago, and an or
   expect(before).toEqual(expect.arrayContaining([channel!.arn, foreign.channel!.arn]));
 
   // The first run only notes the orphan; the lecture ended minutes ago keeps its channel.
-  await platform.live.releaseChannels();
+  await local.platform.live.releaseChannels();
   expect((await ivs.send(new ListChannelsCommand({}))).channels!.map((c) => c.arn)).toEqual(before);
   // As if the orphan was first seen, and the lecture ended, long enough ago.
   const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
@@ -302,7 +259,7 @@ it('gives the local IVS back the channel of a lecture ended a day ago, and an or
     }),
   );
   const { channelArn } = await call('manager', 'GET', `/lectures/${endedLectureId}`);
-  await platform.live.releaseChannels();
+  await local.platform.live.releaseChannels();
   const after = (await ivs.send(new ListChannelsCommand({}))).channels!.map((c) => c.arn);
   expect(after).toContain(foreign.channel!.arn);
   expect(after).not.toContain(channel!.arn);
