@@ -19,6 +19,9 @@ const common = {
       },
     ],
   },
+  // cognito-local (the local Cognito) loads otplib for TOTP MFA, which the local pool does not offer; otplib
+  // reaches @scure/base, which ships ES modules only, and jest runs CommonJS. `npm start` loads the real one.
+  moduleNameMapper: { '^otplib$': '<rootDir>/test/setup/otplib-unavailable.js' },
   setupFiles: ['<rootDir>/test/setup/quiet-logs.js'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.js'],

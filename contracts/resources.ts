@@ -143,6 +143,17 @@ export const COOKIES = {
   oauthState: 'lms_oauth_state',
 } as const;
 
+/** The user pool's password policy; the auth stack sets it, the local sign-in checks new passwords by it. */
+export const PASSWORD_POLICY = {
+  minLength: 12,
+  requireLowercase: true,
+  requireUppercase: true,
+  requireDigits: true,
+  requireSymbols: true,
+  passwordHistorySize: 5,
+  tempPasswordValidityDays: 3,
+} as const;
+
 /** Session lifetimes; the api stack configures the app client with the same numbers. */
 export const SESSION = {
   /**

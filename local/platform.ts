@@ -27,7 +27,7 @@ import { startEventWorkers } from '#service/events/workers';
 import { startExamTimer } from '#service/exams/exam-timer';
 import type { Database } from '#service/db/schema';
 import { answerClientError, problemHandler } from '#service/http/errors';
-import { type LocalCognito, registerLocalCognito } from './cognito-idp';
+import { type LocalCognito, startLocalCognito } from './cognito-idp';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { createTables, LOCAL_AWS } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
@@ -43,7 +43,7 @@ import {
   toFastifyPath,
   withAuthorizerContext,
 } from './lambda-adapter';
-import { LOCAL_CLIENT_ID, LocalTokenIssuer, OAuthError } from './token-issuer';
+import { LOCAL_CLIENT_ID, LocalTokenIssuer, OAuthError, type TokenSubject } from './token-issuer';
 import { LocalTranscoder } from './transcoder';
 
 const LAMBDA_DIR = join(__dirname, '..', 'lambda');
@@ -136,7 +136,7 @@ export interface LocalPlatform {
   readonly bus: LocalEventBus;
   readonly vod: LocalVod;
   readonly live: LocalLive;
-  /** Cognito's admin API as the users domain calls it (a stand-in until cognito-local; see cognito-idp.ts). */
+  /** Cognito as the users domain and the sign-in page use it: cognito-local (see cognito-idp.ts). */
   readonly cognito: LocalCognito;
   /** Relays every outbox event now and waits for their deliveries (the worker does it within a moment). */
   flushEvents(): Promise<void>;
@@ -188,6 +188,71 @@ function problem(reply: FastifyReply, status: number, detail: string, errors?: u
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+type AuthorizeQuery = z.infer<typeof authorizeQuery>;
+
+/** The authorize request's own fields, to carry through the sign-in forms. */
+const queryOf = (q: AuthorizeQuery): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(q).filter((e): e is [string, string] => typeof e[1] === 'string' && e[0] !== 'identity'),
+  );
+
+const hiddenFields = (q: AuthorizeQuery) =>
+  Object.entries(queryOf(q))
+    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+    .join('');
+
+const signInForm = z.union([
+  z.object({
+    username: z.string().trim().min(1).max(256),
+    password: z.string().min(1).max(256),
+  }),
+  z.object({
+    username: z.string().min(1).max(256),
+    session: z.string().min(1).max(256),
+    new_password: z.string().min(1).max(256),
+  }),
+]);
+
+/** The sign-in page: a demo person by a click, or anyone in the local Cognito by e-mail and password. */
+function signInPage(reply: FastifyReply, requestUrl: string, q: AuthorizeQuery, error?: string) {
+  const links = DEMO_IDENTITIES.map((d) => {
+    const url = new URL(requestUrl, 'http://local');
+    url.searchParams.set('identity', d.id);
+    return `<li><a href="${escapeHtml(url.pathname + url.search)}">${escapeHtml(d.name)}</a> <small>${escapeHtml(
+      d.email,
+    )} · ${d.roles.join(', ')}</small></li>`;
+  }).join('');
+  const alert = error ? `<p role="alert">${escapeHtml(error)}</p>` : '';
+  return reply
+    .type('text/html')
+    .send(
+      `<!doctype html><title>Local sign-in</title><h1>Local sign-in</h1><p>This is the local stand-in for Cognito's sign-in page.</p>${alert}` +
+        `<form method="post" action="/local/oauth2/authorize">${hiddenFields(q)}` +
+        `<label>E-mail <input name="username" type="email" autocomplete="username" required></label> ` +
+        `<label>Password <input name="password" type="password" autocomplete="current-password" required></label> ` +
+        `<button>Sign in</button></form><p>The e-mails Cognito would send (invitations with a temporary password) are at <a href="/local/mail">/local/mail</a>. Or sign in as a demo person:</p><ul>${links}</ul>`,
+    );
+}
+
+function newPasswordPage(
+  reply: FastifyReply,
+  q: AuthorizeQuery,
+  challenge: { readonly username: string; readonly session: string },
+  error?: string,
+) {
+  const alert = error ? `<p role="alert">${escapeHtml(error)}</p>` : '';
+  return reply
+    .type('text/html')
+    .send(
+      `<!doctype html><title>Change password</title><h1>Change your password</h1><p>Choose a new password for your first sign-in.</p>${alert}` +
+        `<form method="post" action="/local/oauth2/authorize">${hiddenFields(q)}` +
+        `<input type="hidden" name="username" value="${escapeHtml(challenge.username)}">` +
+        `<input type="hidden" name="session" value="${escapeHtml(challenge.session)}">` +
+        `<label>New password <input name="new_password" type="password" autocomplete="new-password" required></label> ` +
+        `<button>Sign in</button></form>`,
+    );
+}
+
 /** Answers OAuth errors as an OAuth server does: `{ error, error_description }` with their status. */
 function oauthErrors<R>(reply: FastifyReply, run: () => R | Promise<R>) {
   return Promise.resolve()
@@ -200,7 +265,7 @@ function oauthErrors<R>(reply: FastifyReply, run: () => R | Promise<R>) {
 }
 
 /** Routes that exist only in `npm start`: the stand-in for Cognito. Never part of any template. */
-function registerLocalIssuer(app: FastifyInstance, issuer: LocalTokenIssuer) {
+function registerLocalIssuer(app: FastifyInstance, issuer: LocalTokenIssuer, cognito: LocalCognito) {
   app.get('/local/.well-known/jwks.json', async () => issuer.jwks());
 
   app.post('/local/token', async (req, reply) => {
@@ -225,21 +290,30 @@ function registerLocalIssuer(app: FastifyInstance, issuer: LocalTokenIssuer) {
       return problem(reply, 400, 'Invalid authorize request', fieldProblems('query', parsed.error));
     const q = parsed.data;
     const identity = q.identity ? issuer.findIdentity({ identity: q.identity }) : undefined;
-    if (!identity) {
-      // The sign-in page: pick a demo identity, as a user would sign in on Cognito's managed login.
-      const links = DEMO_IDENTITIES.map((d) => {
-        const url = new URL(req.url, 'http://local');
-        url.searchParams.set('identity', d.id);
-        return `<li><a href="${escapeHtml(url.pathname + url.search)}">${escapeHtml(d.name)}</a> <small>${escapeHtml(
-          d.email,
-        )} · ${d.roles.join(', ')}</small></li>`;
-      }).join('');
-      return reply
-        .type('text/html')
-        .send(
-          `<!doctype html><title>Local sign-in</title><h1>Local sign-in</h1><p>This is the local stand-in for Cognito.</p><ul>${links}</ul>`,
-        );
-    }
+    if (!identity) return signInPage(reply, req.url, q);
+    return codeFor(reply, q, identity);
+  });
+
+  // The managed login's form: e-mail and password, then a new password on a first sign-in.
+  app.post('/local/oauth2/authorize', async (req, reply) => {
+    const form = Object.fromEntries(new URLSearchParams(String(req.body ?? '')));
+    const query = authorizeQuery.safeParse(form);
+    if (!query.success)
+      return problem(reply, 400, 'Invalid authorize request', fieldProblems('body', query.error));
+    const q = query.data;
+    const step = signInForm.safeParse(form);
+    if (!step.success) return problem(reply, 400, 'Invalid sign-in', fieldProblems('body', step.error));
+    const answer =
+      'session' in step.data
+        ? await cognito.setNewPassword(step.data.username, step.data.session, step.data.new_password)
+        : await cognito.signIn(step.data.username, step.data.password);
+    if (answer.kind === 'signed-in') return codeFor(reply, q, answer.person);
+    if (answer.kind === 'new-password-required') return newPasswordPage(reply, q, answer);
+    if ('session' in step.data) return newPasswordPage(reply, q, step.data, answer.message);
+    return signInPage(reply, `/local/oauth2/authorize?${new URLSearchParams(queryOf(q))}`, q, answer.message);
+  });
+
+  function codeFor(reply: FastifyReply, q: AuthorizeQuery, identity: TokenSubject) {
     return oauthErrors(reply, () => {
       const location = issuer.authorize({
         identity,
@@ -250,7 +324,7 @@ function registerLocalIssuer(app: FastifyInstance, issuer: LocalTokenIssuer) {
       });
       return reply.redirect(location, 302);
     });
-  });
+  }
 
   app.post('/local/oauth2/token', async (req, reply) =>
     oauthErrors(reply, () => issuer.token(new URLSearchParams(String(req.body ?? '')))),
@@ -337,7 +411,19 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     log(`${req.method} ${req.url.split('?')[0]} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`);
   });
   registerCors(app, appOrigins);
-  registerLocalIssuer(app, issuer);
+  // The users domain's Cognito: the sign-in page signs people in with it, and the issuer reads their groups
+  // from it at every sign-in and refresh.
+  const userPoolId = `${LOCAL_AWS.region}_local`;
+  const cognitoPath = '/local/cognito-idp';
+  const cognito = await startLocalCognito(app, cognitoPath, {
+    userPoolId,
+    people: DEMO_IDENTITIES,
+    log,
+    signInUrl: `${url}/auth/login`,
+  });
+  issuer.lookUpPeopleWith((sub) => cognito.personOf(sub));
+  cognito.onGlobalSignOut((sub) => issuer.signOutEverywhere(sub));
+  registerLocalIssuer(app, issuer, cognito);
 
   const authorizer = gatewayAuthorizer({
     handler: ((await import(join(LAMBDA_DIR, 'auth', 'authorize-request'))) as { handler: AuthorizerHandler })
@@ -526,11 +612,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     [LIVE.env.playbackKeySecretArn]: livePlaybackKeySecretArn,
     [LIVE.env.playbackOrigins]: appOrigins.join(','),
   });
-  // The users domain: Cognito's admin API (the stand-in), the users table, and what the users stack's rule,
-  // queue and consumer do in AWS, with the consumer's own apply function.
-  const userPoolId = `${LOCAL_AWS.region}_local`;
-  const cognitoPath = '/local/cognito-idp';
-  const cognito = registerLocalCognito(app, cognitoPath, { userPoolId, people: DEMO_IDENTITIES, log });
+  // The users domain: Cognito's admin API (cognito-local, started above), the users table, and what the users
+  // stack's rule, queue and consumer do in AWS, with the consumer's own apply function.
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: `${url}${cognitoPath}`,
     [ENV.usersTable]: tables.users,
@@ -672,6 +755,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       await bus.settled();
       accessDb.destroy();
       groupSyncCognito.destroy();
+      cognito.close();
       await core.close();
     },
   };

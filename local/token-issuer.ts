@@ -19,14 +19,23 @@ export class OAuthError extends Error {
   }
 }
 
+/** Who a token is for: the claims the issuer needs. */
+export type TokenSubject = Pick<DemoIdentity, 'sub' | 'email' | 'roles'>;
+
+/**
+ * Where the issuer reads who someone is now (the local Cognito): at every code exchange and refresh, so a
+ * group given or taken shows in the next token, as with Cognito. Undefined: the user is gone.
+ */
+export type PeopleLookup = (sub: string) => Promise<TokenSubject | undefined>;
+
 /** What a refresh token stands for: who signed in, and that sign-in's `origin_jti`. */
 interface SignIn {
-  readonly identity: DemoIdentity;
+  readonly identity: TokenSubject;
   readonly originJti: string;
 }
 
 interface PendingCode {
-  readonly identity: DemoIdentity;
+  readonly identity: TokenSubject;
   readonly clientId: string;
   readonly redirectUri: string;
   readonly codeChallenge: string;
@@ -42,6 +51,7 @@ interface PendingCode {
 export class LocalTokenIssuer {
   private readonly codes = new Map<string, PendingCode>();
   private readonly refreshTokens = new Map<string, SignIn>();
+  private lookUp: PeopleLookup = async (sub) => DEMO_IDENTITIES.find((d) => d.sub === sub);
 
   private constructor(
     readonly issuer: string,
@@ -65,6 +75,17 @@ export class LocalTokenIssuer {
     );
   }
 
+  /** Reads people from the local Cognito instead of the demo list. */
+  lookUpPeopleWith(lookUp: PeopleLookup): void {
+    this.lookUp = lookUp;
+  }
+
+  /** AdminUserGlobalSignOut: every refresh token of the user stops working, as Cognito revokes them. */
+  signOutEverywhere(sub: string): void {
+    for (const [token, signIn] of this.refreshTokens)
+      if (signIn.identity.sub === sub) this.refreshTokens.delete(token);
+  }
+
   get jwksUri(): string {
     return `${this.issuer}/.well-known/jwks.json`;
   }
@@ -78,7 +99,7 @@ export class LocalTokenIssuer {
    * token refreshed from one refresh token carries its sign-in's `origin_jti`, and each its own `jti`.
    */
   async mintAccessToken(
-    identity: Pick<DemoIdentity, 'sub' | 'email' | 'roles'>,
+    identity: TokenSubject,
     clientId = LOCAL_CLIENT_ID,
     originJti: string = randomUUID(),
   ) {
@@ -108,9 +129,9 @@ export class LocalTokenIssuer {
     return undefined;
   }
 
-  /** The user picked `identity` on the sign-in page: issue a one-time code bound to the PKCE challenge. */
+  /** The user signed in as `identity` on the sign-in page: issue a one-time code bound to the PKCE challenge. */
   authorize(p: {
-    identity: DemoIdentity;
+    identity: TokenSubject;
     clientId: string;
     redirectUri: string;
     state: string;
@@ -150,11 +171,13 @@ export class LocalTokenIssuer {
         .digest('base64url');
       if (challenge !== pending.codeChallenge)
         throw new OAuthError(400, 'invalid_grant', 'PKCE verification failed');
+      const identity = await this.lookUp(pending.identity.sub);
+      if (!identity) throw new OAuthError(400, 'invalid_grant', 'the user no longer exists');
       const refreshToken = randomBytes(32).toString('base64url');
-      const signIn = { identity: pending.identity, originJti: randomUUID() };
+      const signIn = { identity, originJti: randomUUID() };
       this.refreshTokens.set(refreshToken, signIn);
       return {
-        ...(await this.mintAccessToken(signIn.identity, LOCAL_CLIENT_ID, signIn.originJti)),
+        ...(await this.mintAccessToken(identity, LOCAL_CLIENT_ID, signIn.originJti)),
         refresh_token: refreshToken,
       };
     }
@@ -163,7 +186,10 @@ export class LocalTokenIssuer {
       if (!signIn || form.get('client_id') !== LOCAL_CLIENT_ID) {
         throw new OAuthError(400, 'invalid_grant', 'unknown or revoked refresh token');
       }
-      return this.mintAccessToken(signIn.identity, LOCAL_CLIENT_ID, signIn.originJti);
+      // The groups as they are now: a role given or taken since sign-in shows in this token.
+      const identity = await this.lookUp(signIn.identity.sub);
+      if (!identity) throw new OAuthError(400, 'invalid_grant', 'the user no longer exists');
+      return this.mintAccessToken(identity, LOCAL_CLIENT_ID, signIn.originJti);
     }
     throw new OAuthError(400, 'unsupported_grant_type', `grant_type ${grant} is not supported`);
   }
