@@ -106,8 +106,9 @@ export const TABLES = {
   },
   /**
    * The course boards: `post#<id>` / `meta` (a notice or question, its counts and answered state),
-   * `comment#<id>` (comments, ids ordered by time), `view#<sub>` (one reader's view, counted once). Indexes in
-   * BOARD_INDEXES (contracts/board.ts).
+   * `comment#<id>` (comments, ids ordered by time), `view#<sub>` (one reader's view, counted once);
+   * `idempotency#<derived id>` / `meta` (which post or comment a caller's Idempotency-Key made, and a digest of
+   * the request). Indexes in BOARD_INDEXES (contracts/board.ts).
    */
   board: {
     partitionKey: 'pk',
@@ -121,7 +122,8 @@ export const TABLES = {
   /**
    * Learners' notes on videos, the notes domain's own (no other domain reads a learner's private notes):
    * `note#<id>` / `meta` (the note as it is now, or its tombstone) and `version#<n>` (each version an edit or
-   * the delete replaced). Index in NOTES_INDEXES (contracts/notes.ts).
+   * the delete replaced); `idempotency#<derived id>` / `meta` (which note a caller's Idempotency-Key made).
+   * Index in NOTES_INDEXES (contracts/notes.ts).
    */
   notes: {
     partitionKey: 'pk',

@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
 import type { Identity } from '#contracts/access-token';
 import type { commentBodySchema, listCommentsQuery } from '#contracts/board';
+import { CreateGuard, createdThenRemoved } from '../shared/create-guard';
 import { conflict, notAllowed, notFound } from '../shared/domain-error';
 import { cursorShape, decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { timeOrderedUuid } from '../shared/time-ordered-id';
@@ -35,12 +36,16 @@ const noSuchComment = () =>
 const postGone = () =>
   notFound('No such post', { field: 'path.postId', message: 'no post you may see has this id' });
 
-/** Writes a comment and counts it on its question, in one transaction. */
+/**
+ * Writes a comment and counts it on its question, in one transaction. With an idempotency key, the key's guard
+ * is in that transaction too: a retry writes nothing and counts nothing, and answers the first comment.
+ */
 export async function createComment(
   deps: BoardDeps,
   caller: Caller,
   postId: string,
   body: z.infer<typeof commentBodySchema>,
+  idempotencyKey?: string,
 ): Promise<CommentView> {
   const { post, role } = await accessPost(deps, caller, postId);
   if (post.board !== 'qna') {
@@ -57,10 +62,19 @@ export async function createComment(
     createdAt: at,
     updatedAt: at,
   };
+  const guard =
+    idempotencyKey === undefined
+      ? undefined
+      : new CreateGuard(
+          deps.boardTable,
+          { kind: 'board-comment', sub: caller.sub, key: idempotencyKey },
+          { postId, ...body },
+        );
   const failed = await transactWrite(
     deps.ddb,
     {
       TransactItems: [
+        ...(guard ? [guard.put(comment.commentId, at)] : []),
         {
           Put: {
             TableName: deps.boardTable,
@@ -82,6 +96,17 @@ export async function createComment(
     },
     deps,
   );
+  if (guard && failed?.includes(0)) {
+    const { Item } = await deps.ddb.send(
+      new GetCommand({
+        TableName: deps.boardTable,
+        Key: commentKey(postId, await guard.firstCreated(deps.ddb)),
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) throw createdThenRemoved('comment');
+    return commentView(Item as CommentItem, post, caller.sub);
+  }
   if (failed) throw postGone();
   return commentView(comment, post, caller.sub);
 }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
 import type { Identity } from '#contracts/access-token';
 import {
@@ -12,6 +12,7 @@ import {
 } from '#contracts/board';
 import { type ContentItem, contentKey, managesInstitution, provisionFacts } from '../access/access';
 import { getItems, type ItemRequest } from '../shared/batch-get';
+import { CreateGuard, createdThenRemoved } from '../shared/create-guard';
 import { conflict, notAllowed, notFound, unfit } from '../shared/domain-error';
 import { cursorShape, decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { timeOrderedUuid } from '../shared/time-ordered-id';
@@ -96,12 +97,14 @@ async function checkVideo(deps: BoardDeps, courseId: string, provisionId: string
 
 /**
  * Writes a notice (staff) or a question (learners). Only questions point into a video. The post's id orders
- * posts by time, so listings need no second sort attribute.
+ * posts by time, so listings need no second sort attribute. With an idempotency key, a retry answers the
+ * post its first attempt wrote (as it is now) and writes nothing (create-guard.ts).
  */
 export async function createPost(
   deps: BoardDeps,
   caller: Caller,
   body: z.infer<typeof createPostBody>,
+  idempotencyKey?: string,
 ): Promise<PostView> {
   const access = await provisionAccess(deps.ddb, deps.accessTable, caller.sub, body.provisionId);
   if (!access) {
@@ -147,14 +150,36 @@ export async function createPost(
     staffAnswerCount: 0,
     ...(body.videoAt ? { videoAt: body.videoAt } : {}),
   };
-  await deps.ddb.send(
-    new PutCommand({
+  const write = {
+    TableName: deps.boardTable,
+    Item: { ...postKey(post.postId), ...postIndexKeys(post), ...post },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
+  if (idempotencyKey === undefined) {
+    await deps.ddb.send(new PutCommand(write));
+    return postView(post, caller.sub);
+  }
+  const guard = new CreateGuard(
+    deps.boardTable,
+    { kind: 'board-post', sub: caller.sub, key: idempotencyKey },
+    body,
+  );
+  const failed = await transactWrite(
+    deps.ddb,
+    { TransactItems: [guard.put(post.postId, at), { Put: write }] },
+    deps,
+  );
+  if (!failed) return postView(post, caller.sub);
+  const { Item } = await deps.ddb.send(
+    new GetCommand({
       TableName: deps.boardTable,
-      Item: { ...postKey(post.postId), ...postIndexKeys(post), ...post },
-      ConditionExpression: 'attribute_not_exists(pk)',
+      Key: postKey(await guard.firstCreated(deps.ddb)),
+      ConsistentRead: true,
     }),
   );
-  return postView(post, caller.sub);
+  const first = Item as PostItem | undefined;
+  if (!first || first.deletedAt) throw createdThenRemoved('post');
+  return postView(first, caller.sub);
 }
 
 /** One page of an index listing, newest first. */

@@ -11,6 +11,7 @@ import {
 } from '#contracts/notes';
 import { type ContentItem, contentKey, watchableContent } from '../access/access';
 import { getItems } from '../shared/batch-get';
+import { CreateGuard, createdThenRemoved } from '../shared/create-guard';
 import { conflict, invalid, notFound, unfit } from '../shared/domain-error';
 import { cursorShape, decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { timeOrderedUuid } from '../shared/time-ordered-id';
@@ -105,11 +106,15 @@ async function ownNote(deps: NotesDeps, caller: Caller, noteId: string): Promise
   return note;
 }
 
-/** Keeps a note on a video the caller may watch (enrolled in its course). */
+/**
+ * Keeps a note on a video the caller may watch (enrolled in its course). With an idempotency key, a retry
+ * answers the note its first attempt kept (as it is now, edits included) and writes nothing (create-guard.ts).
+ */
 export async function createNote(
   deps: NotesDeps,
   caller: Caller,
   body: z.infer<typeof createNoteBody>,
+  idempotencyKey?: string,
 ): Promise<NoteView> {
   const content = await watchableContent(deps.ddb, deps.accessTable, caller.sub, body.contentId);
   const field = { field: 'body.contentId', message: 'no video you watch has this id' };
@@ -129,14 +134,29 @@ export async function createNote(
     createdAt: at,
     updatedAt: at,
   };
-  await deps.ddb.send(
-    new PutCommand({
-      TableName: deps.notesTable,
-      Item: { ...noteKey(note.noteId), ...courseIndexKeys(note), ...note },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
+  const write = {
+    TableName: deps.notesTable,
+    Item: { ...noteKey(note.noteId), ...courseIndexKeys(note), ...note },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
+  if (idempotencyKey === undefined) {
+    await deps.ddb.send(new PutCommand(write));
+    return noteView(note);
+  }
+  const guard = new CreateGuard(
+    deps.notesTable,
+    { kind: 'note', sub: caller.sub, key: idempotencyKey },
+    body,
   );
-  return noteView(note);
+  const failed = await transactWrite(
+    deps.ddb,
+    { TransactItems: [guard.put(note.noteId, at), { Put: write }] },
+    deps,
+  );
+  if (!failed) return noteView(note);
+  const first = await ownNote(deps, caller, await guard.firstCreated(deps.ddb));
+  if (first.deletedAt) throw createdThenRemoved('note');
+  return noteView(first);
 }
 
 export async function readNote(deps: NotesDeps, caller: Caller, noteId: string): Promise<NoteView> {

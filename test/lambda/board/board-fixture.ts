@@ -92,6 +92,8 @@ export interface Request {
   readonly query?: Record<string, string>;
   readonly body?: unknown;
   readonly rawBody?: string;
+  /** Beside the content-type every request has (an `idempotency-key`). */
+  readonly headers?: Record<string, string>;
 }
 
 /** A request as API Gateway hands it to a route's function, from `sub` holding `roles`. */
@@ -101,7 +103,7 @@ export function requestOf(sub: string, roles: string, r: Request = {}): ApiEvent
     path: '/',
     ...(r.params ? { pathParameters: r.params } : {}),
     ...(r.query ? { query: r.query } : {}),
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...r.headers },
     ...(r.rawBody !== undefined
       ? { body: r.rawBody }
       : r.body !== undefined

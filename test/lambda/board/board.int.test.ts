@@ -609,3 +609,131 @@ describe('bad input', () => {
     },
   );
 });
+
+describe('creates retried with an Idempotency-Key', () => {
+  const KEY_FIELD = 'headers.idempotency-key';
+  const keyed = (route: string, who: Who, key: string, r: Request = {}) =>
+    call(route, who, { ...r, headers: { 'idempotency-key': key } });
+  const question = (title: string) => ({
+    body: { provisionId: world.provisionId, board: 'qna', title, body: 'Some text' },
+  });
+  const items = async () =>
+    (await board())
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const postsTitled = async (title: string) =>
+    (await items()).filter((i) => i.sk === 'meta' && i.title === title);
+  const commentsOf = async (postId: string) =>
+    (await items()).filter((i) => i.pk === `post#${postId}` && String(i.sk).startsWith('comment#'));
+
+  it('answers a retry with the first post (201, same id) and writes one', async () => {
+    const key = randomUUID();
+    const first = await keyed('create-post', 'learner', key, question('Once, retried'));
+    const before = await board();
+    const retry = await keyed('create-post', 'learner', key, question('Once, retried'));
+    // The retry answers as the first attempt did: 201 with the same post.
+    expect([first.statusCode, retry.statusCode]).toEqual([201, 201]);
+    expect(bodyOf(retry)).toEqual(bodyOf(first));
+    expect(await board()).toBe(before);
+    expect(await postsTitled('Once, retried')).toHaveLength(1);
+  });
+
+  it('writes one post of 20 concurrent attempts with one key', async () => {
+    const key = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => keyed('create-post', 'learner', key, question('Twenty at once'))),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual(results.map(() => 201));
+    expect(new Set(results.map((r) => bodyOf(r).postId)).size).toBe(1);
+    const made = await postsTitled('Twenty at once');
+    expect(made.map((p) => p.postId)).toEqual([bodyOf(results[0]!).postId]);
+  });
+
+  it('writes one comment and counts it once of 20 concurrent attempts with one key', async () => {
+    const { postId } = await post('learner', { board: 'qna', title: 'Answer me once' });
+    const key = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        keyed('create-comment', 'instructor', key, { params: { postId }, body: { body: 'Like this.' } }),
+      ),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual(results.map(() => 201));
+    expect(new Set(results.map((r) => bodyOf(r).commentId)).size).toBe(1);
+    expect((await commentsOf(postId)).map((c) => c.commentId)).toEqual([bodyOf(results[0]!).commentId]);
+    const [meta] = (await items()).filter((i) => i.pk === `post#${postId}` && i.sk === 'meta');
+    expect(meta).toMatchObject({ commentCount: 1, staffAnswerCount: 1 });
+    const read = await call('get-post', 'learner', { params: { postId } });
+    expect(bodyOf(read)).toMatchObject({ commentCount: 1, answered: true });
+  });
+
+  it('refuses the same key for another request with 409 naming the header, writing nothing', async () => {
+    const key = randomUUID();
+    const { postId } = bodyOf<{ postId: string }>(
+      await keyed('create-post', 'learner', key, question('First use of a key')),
+    );
+    const { postId: otherPostId } = await post('learner', { board: 'qna', title: 'Another question' });
+    const comment = await keyed('create-comment', 'learner', key, {
+      params: { postId },
+      body: { body: 'Hm.' },
+    });
+    expect(comment.statusCode).toBe(201);
+    const before = await board();
+    for (const [route, request] of [
+      ['create-post', question('Second use of a key')],
+      ['create-comment', { params: { postId }, body: { body: 'Another text' } }],
+      ['create-comment', { params: { postId: otherPostId }, body: { body: 'Hm.' } }],
+    ] as const) {
+      const res = await keyed(route, 'learner', key, request);
+      expect([res.statusCode, fieldsOf(res)]).toEqual([409, [KEY_FIELD]]);
+      expect(res.headers?.['content-type']).toBe('application/problem+json');
+    }
+    expect(await board()).toBe(before);
+  });
+
+  it('scopes a key to its caller, and keeps making posts without one', async () => {
+    const key = randomUUID();
+    const mine = await keyed('create-post', 'learner', key, question('Same key, two people'));
+    const theirs = await keyed('create-post', 'crowd1', key, question('Same key, two people'));
+    expect([mine.statusCode, theirs.statusCode]).toEqual([201, 201]);
+    expect(bodyOf(theirs).postId).not.toBe(bodyOf(mine).postId);
+    const a = await call('create-post', 'learner', question('No key, twice'));
+    const b = await call('create-post', 'learner', question('No key, twice'));
+    expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+    expect(bodyOf(b).postId).not.toBe(bodyOf(a).postId);
+    expect(await postsTitled('No key, twice')).toHaveLength(2);
+    expect(await postsTitled('Same key, two people')).toHaveLength(2);
+  });
+
+  it('refuses a retry whose post was removed since with 409, making none', async () => {
+    const key = randomUUID();
+    const { postId } = bodyOf<{ postId: string }>(
+      await keyed('create-post', 'learner', key, question('Soon removed')),
+    );
+    expect((await call('delete-post', 'learner', { params: { postId } })).statusCode).toBe(204);
+    const before = await board();
+    const retry = await keyed('create-post', 'learner', key, question('Soon removed'));
+    expect([retry.statusCode, fieldsOf(retry)]).toEqual([409, [KEY_FIELD]]);
+    expect(await board()).toBe(before);
+  });
+
+  it.each([
+    ['create-post', ''],
+    ['create-post', 'x'.repeat(65)],
+    ['create-post', 'with space'],
+    ['create-comment', 'schlüssel'],
+    ['create-comment', 'a,b'],
+  ])('%s refuses the key %j with 400 naming the header, writing nothing', async (route, key) => {
+    const { postId } = await post('learner', { board: 'qna', title: 'Keys' });
+    const before = await board();
+    const res = await keyed(
+      route,
+      'learner',
+      key,
+      route === 'create-post' ? question('Bad key') : { params: { postId }, body: { body: 'B' } },
+    );
+    expect([res.statusCode, fieldsOf(res)]).toEqual([400, [KEY_FIELD]]);
+    expect(res.headers?.['content-type']).toBe('application/problem+json');
+    expect(await board()).toBe(before);
+  });
+});

@@ -301,3 +301,90 @@ describe('bad input', () => {
     expect(await notes()).toBe(before);
   });
 });
+
+describe('creates retried with an Idempotency-Key', () => {
+  const KEY_FIELD = 'headers.idempotency-key';
+  const create = (who: Who, text: string, key?: string, extra: Record<string, unknown> = {}) =>
+    call('create-note', who, {
+      body: { contentId: world.videoId, second: 42, text, ...extra },
+      ...(key === undefined ? {} : { headers: { 'idempotency-key': key } }),
+    });
+  const notesSaying = async (text: string) =>
+    (await notes())
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((i) => i.sk === 'meta' && i.text === text);
+
+  it('answers a retry with the first note (201, same id) and keeps one', async () => {
+    const key = randomUUID();
+    const first = await create('learner', 'Kept once', key, { drawing });
+    const before = await notes();
+    // The retry answers as the first attempt did: 201 with the same note.
+    const retry = await create('learner', 'Kept once', key, { drawing });
+    expect([first.statusCode, retry.statusCode]).toEqual([201, 201]);
+    expect(bodyOf(retry)).toEqual(bodyOf(first));
+    expect(await notes()).toBe(before);
+    expect(await notesSaying('Kept once')).toHaveLength(1);
+  });
+
+  it('keeps one note of 20 concurrent attempts with one key', async () => {
+    const key = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => create('learner', 'Twenty at once', key)),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual(results.map(() => 201));
+    expect(new Set(results.map((r) => bodyOf(r).noteId)).size).toBe(1);
+    expect((await notesSaying('Twenty at once')).map((n) => n.noteId)).toEqual([bodyOf(results[0]!).noteId]);
+  });
+
+  it('answers a retry after an edit with the note as it is now', async () => {
+    const key = randomUUID();
+    const { noteId } = bodyOf<{ noteId: string }>(await create('learner', 'Before the edit', key));
+    await call('update-note', 'learner', { params: { noteId }, body: { text: 'After the edit' } });
+    const retry = await create('learner', 'Before the edit', key);
+    expect([retry.statusCode, bodyOf(retry)]).toEqual([
+      201,
+      expect.objectContaining({ noteId, text: 'After the edit', version: 2 }),
+    ]);
+  });
+
+  it('refuses the same key for another note, or after its note was deleted, with 409 naming it', async () => {
+    const key = randomUUID();
+    const { noteId } = bodyOf<{ noteId: string }>(await create('learner', 'First use', key));
+    const before = await notes();
+    const other = await create('learner', 'Second use', key);
+    expect([other.statusCode, fieldsOf(other)]).toEqual([409, [KEY_FIELD]]);
+    expect(other.headers?.['content-type']).toBe('application/problem+json');
+    expect(await notes()).toBe(before);
+    expect((await call('delete-note', 'learner', { params: { noteId } })).statusCode).toBe(204);
+    const afterDelete = await notes();
+    const retry = await create('learner', 'First use', key);
+    expect([retry.statusCode, fieldsOf(retry)]).toEqual([409, [KEY_FIELD]]);
+    expect(await notes()).toBe(afterDelete);
+  });
+
+  it('scopes a key to its caller, and keeps making notes without one', async () => {
+    const key = randomUUID();
+    const mine = await create('learner', 'Same key, two people', key);
+    const theirs = await create('peer', 'Same key, two people', key);
+    expect([mine.statusCode, theirs.statusCode]).toEqual([201, 201]);
+    expect(bodyOf(theirs).noteId).not.toBe(bodyOf(mine).noteId);
+    const a = await create('learner', 'No key, twice');
+    const b = await create('learner', 'No key, twice');
+    expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+    expect(bodyOf(b).noteId).not.toBe(bodyOf(a).noteId);
+    expect(await notesSaying('No key, twice')).toHaveLength(2);
+  });
+
+  it.each(['', 'k'.repeat(65), 'a b', 'ключ', 'a/b'])(
+    'refuses the key %j with 400 naming the header, writing nothing',
+    async (key) => {
+      const before = await notes();
+      const res = await create('learner', 'Bad key', key);
+      expect([res.statusCode, fieldsOf(res)]).toEqual([400, [KEY_FIELD]]);
+      expect(res.headers?.['content-type']).toBe('application/problem+json');
+      expect(await notes()).toBe(before);
+    },
+  );
+});
