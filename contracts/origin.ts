@@ -1,6 +1,7 @@
 import { COOKIES } from './resources';
 import { readCookies } from './cookies';
 import { HttpError } from './problem';
+import { IDEMPOTENCY_KEY_HEADER } from './idempotency-key';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -36,3 +37,6 @@ export function assertAllowedCookieWrite(
   if (readCookies(request.cookies, request.headers.cookie)[COOKIES.access] === undefined) return;
   assertAllowedOrigin(request.headers, allowedOrigins);
 }
+
+/** The request headers a browser on an app origin may send: API Gateway's CORS and the local runner's. */
+export const CORS_ALLOWED_HEADERS = ['content-type', 'authorization', IDEMPOTENCY_KEY_HEADER] as const;

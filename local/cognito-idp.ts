@@ -376,7 +376,8 @@ export async function startLocalCognito(
     if (e instanceof CognitoError || e instanceof LocalRefusal) {
       // Cognito says the same for an unknown user and a wrong password, so neither can be told apart.
       const unknown =
-        e instanceof CognitoError && ['UserNotFoundException', 'NotAuthorizedException'].includes(e.code);
+        e instanceof CognitoError &&
+        ['UserNotFoundException', 'NotAuthorizedException', 'InvalidPasswordException'].includes(e.code);
       return { kind: 'refused', message: unknown ? 'Incorrect username or password.' : e.message };
     }
     throw e;
@@ -399,6 +400,11 @@ export async function startLocalCognito(
     signOutsOf: (name) => signOuts.get(name) ?? 0,
     personOf,
     async signIn(email, password) {
+      // cognito-local answers an invitee's first sign-in with the new-password challenge whatever the
+      // password; Cognito checks the temporary password first, or anyone knowing the address could set one.
+      const invitee = await find(email);
+      if (invitee?.UserStatus === 'FORCE_CHANGE_PASSWORD' && invitee.Password !== password)
+        return { kind: 'refused', message: 'Incorrect username or password.' };
       try {
         const answer = await call<{
           ChallengeName?: string;

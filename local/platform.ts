@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Kysely } from 'kysely';
 import * as z from 'zod';
 import { LIVE } from '#contracts/live';
+import { CORS_ALLOWED_HEADERS } from '#contracts/origin';
 import { CORE_SERVICE, ENV, EVENTS, ROLES, SESSION, VOD } from '#contracts/resources';
 import { routeList } from '#contracts/routes';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
@@ -350,7 +351,7 @@ function registerCors(app: FastifyInstance, origins: readonly string[]) {
     if (req.method === 'OPTIONS') {
       return reply
         .header('access-control-allow-methods', 'GET,POST,PUT,PATCH,DELETE')
-        .header('access-control-allow-headers', 'content-type,authorization')
+        .header('access-control-allow-headers', CORS_ALLOWED_HEADERS.join(','))
         .header('access-control-max-age', '3600')
         .code(204)
         .send();

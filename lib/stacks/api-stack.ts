@@ -33,6 +33,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { LIVE } from '#contracts/live';
+import { CORS_ALLOWED_HEADERS } from '#contracts/origin';
 import {
   CORE_SERVICE,
   type CoreTableName,
@@ -173,7 +174,7 @@ export class ApiStack extends Stack {
       corsPreflight: {
         allowOrigins: [...props.allowedOrigins],
         allowCredentials: true,
-        allowHeaders: ['content-type', 'authorization'],
+        allowHeaders: [...CORS_ALLOWED_HEADERS],
         allowMethods: [
           CorsHttpMethod.GET,
           CorsHttpMethod.POST,
