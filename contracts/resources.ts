@@ -248,6 +248,7 @@ export const EVENTS = {
       'provision.set',
       'company.member-set',
       'company.member-removed',
+      'registration.cancelled',
     ],
   },
   /**

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as delay } from 'node:timers/promises';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { EVENTS } from '#contracts/resources';
 import {
@@ -11,7 +12,9 @@ import {
   institutionMemberRemoved,
   institutionMemberSet,
   provisionSet,
+  registrationCancelled,
 } from '#contracts/platform-events';
+import { type RetryDeps, transactWrite } from '../shared/transact';
 
 /*
  * The access projection: the core's member, content and enrollment facts, kept in one DynamoDB table so
@@ -20,9 +23,15 @@ import {
  *   institution#<id>          / member#<sub>   { role } or { removed: true }
  *   company#<id>              / member#<sub>   { role } or { removed: true }
  *   course#<courseId>         / learner#<sub>  { enrollmentId, provisionId }
+ *   enrollment#<enrollmentId> / ended          { courseId, userSub }
  *   provision#<provisionId>   / meta           { institutionId, companyId, courseId, attendeeCount, state,
  *                                                startsOn, endsOn }
  * Every item also keeps the `occurredAt` and `eventId` of the fact that wrote it.
+ *
+ * An enrollment that ended (a registration cancelled before its deadline) leaves its own tombstone, per
+ * enrollment rather than on the learner item: the learner item is one per course and learner, and the
+ * same learner may hold another enrollment in that course (a company's provision, a later registration)
+ * that the end of this one must neither remove nor keep out.
  */
 
 const facts = {
@@ -33,6 +42,7 @@ const facts = {
   'provision.set': provisionSet,
   'company.member-set': companyMemberSet,
   'company.member-removed': companyMemberRemoved,
+  'registration.cancelled': registrationCancelled,
 } as const satisfies Record<(typeof EVENTS.accessConsumes)['lms.core'][number], z.ZodType>;
 
 export type AccessFactType = keyof typeof facts;
@@ -84,8 +94,17 @@ export const learnerKey = (courseId: string, sub: string) => ({
   pk: `course#${courseId}`,
   sk: `learner#${sub}`,
 });
+export const endedEnrollmentKey = (enrollmentId: string) => ({
+  pk: `enrollment#${enrollmentId}`,
+  sk: 'ended',
+});
 
-export type ApplyOutcome = 'applied' | 'stale';
+/** `ignored`: a fact with nothing for the projection (a place in line given up holds no enrollment). */
+export type ApplyOutcome = 'applied' | 'stale' | 'ignored';
+
+// Conflicts come from facts of the same learner and course applied at once (one SQS batch); the
+// transaction is tried again briefly here rather than waiting out the queue's visibility timeout.
+const retry: RetryDeps = { sleep: (ms) => delay(ms), random: Math.random };
 
 /**
  * Writes a fact unless the item already holds a newer one, so redeliveries and reordering converge on the
@@ -119,11 +138,10 @@ export async function applyAccessFact(
       if (provisionId !== undefined) item['provisionId'] = provisionId;
       break;
     }
-    case 'enrollment.created': {
-      const { courseId, userSub, enrollmentId, provisionId } = fact.detail;
-      item = { ...learnerKey(courseId, userSub), enrollmentId, provisionId };
-      break;
-    }
+    case 'enrollment.created':
+      return applyEnrollment(ddb, tableName, fact.detail);
+    case 'registration.cancelled':
+      return applyEnrollmentEnded(ddb, tableName, fact.detail);
     case 'provision.set': {
       const { provisionId, institutionId, companyId, courseId, attendeeCount, state, startsOn, endsOn } =
         fact.detail;
@@ -134,18 +152,16 @@ export async function applyAccessFact(
       break;
     }
   }
-  const { eventId } = fact.detail;
-  // Offsets and fractional digits vary in the contract's timestamps; one UTC form compares as a string.
-  const occurredAt = new Date(fact.detail.occurredAt).toISOString();
+  const stamped = stamp(fact.detail);
   try {
     await ddb.send(
       new PutCommand({
         TableName: tableName,
-        Item: { ...item, occurredAt, eventId, order: orderOf(occurredAt, eventId) },
+        Item: { ...item, ...stamped },
         // Two facts of the same millisecond are ordered by event id, so both orders of arrival agree.
         ConditionExpression: 'attribute_not_exists(pk) OR #order < :order',
         ExpressionAttributeNames: { '#order': 'order' },
-        ExpressionAttributeValues: { ':order': orderOf(occurredAt, eventId) },
+        ExpressionAttributeValues: { ':order': stamped.order },
       }),
     );
     return 'applied';
@@ -153,6 +169,88 @@ export async function applyAccessFact(
     if (e instanceof ConditionalCheckFailedException) return 'stale';
     throw e;
   }
+}
+
+/** A fact's time and id as every item keeps them, and its place in time (`orderOf`). */
+const stamp = (detail: { occurredAt: string; eventId: string }) => {
+  // Offsets and fractional digits vary in the contract's timestamps; one UTC form compares as a string.
+  const occurredAt = new Date(detail.occurredAt).toISOString();
+  return { occurredAt, eventId: detail.eventId, order: orderOf(occurredAt, detail.eventId) };
+};
+
+/**
+ * The learner item, unless this enrollment has ended already (its end arrived first, or this is a late
+ * redelivery) or the item holds a newer fact. One transaction, so an end applied at the same moment
+ * cannot slip between the check and the write.
+ */
+async function applyEnrollment(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  detail: z.infer<typeof enrollmentCreated>,
+): Promise<ApplyOutcome> {
+  const { courseId, userSub, enrollmentId, provisionId } = detail;
+  const stamped = stamp(detail);
+  const failed = await transactWrite(
+    ddb,
+    {
+      TransactItems: [
+        {
+          ConditionCheck: {
+            TableName: tableName,
+            Key: endedEnrollmentKey(enrollmentId),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...learnerKey(courseId, userSub), enrollmentId, provisionId, ...stamped },
+            ConditionExpression: 'attribute_not_exists(pk) OR #order < :order',
+            ExpressionAttributeNames: { '#order': 'order' },
+            ExpressionAttributeValues: { ':order': stamped.order },
+          },
+        },
+      ],
+    },
+    retry,
+  );
+  return failed ? 'stale' : 'applied';
+}
+
+/**
+ * An enrollment ended: its tombstone first, then the learner item goes if it still names this enrollment.
+ * In that order, a concurrent enrollment.created for it either wrote first (and is deleted here) or meets
+ * the tombstone. The item is deleted, not marked: what stays is the tombstone of this one enrollment, so a
+ * late fact of another enrollment of the learner in the course still applies.
+ */
+async function applyEnrollmentEnded(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  detail: z.infer<typeof registrationCancelled>,
+): Promise<ApplyOutcome> {
+  const { enrollmentId, courseId, userSub } = detail;
+  if (enrollmentId === null) return 'ignored';
+  // Unconditional: every delivery of the same fact writes the same tombstone.
+  await ddb.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: { ...endedEnrollmentKey(enrollmentId), courseId, userSub, ...stamp(detail) },
+    }),
+  );
+  try {
+    await ddb.send(
+      new DeleteCommand({
+        TableName: tableName,
+        Key: learnerKey(courseId, userSub),
+        ConditionExpression: 'enrollmentId = :enrollmentId',
+        ExpressionAttributeValues: { ':enrollmentId': enrollmentId },
+      }),
+    );
+  } catch (e) {
+    // The item holds another enrollment, or none: nothing of this one to take away.
+    if (!(e instanceof ConditionalCheckFailedException)) throw e;
+  }
+  return 'applied';
 }
 
 /** Parses and applies one event; the local runner subscribes this to the local bus. */

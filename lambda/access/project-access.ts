@@ -3,7 +3,13 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { documentClient } from '../shared/clients';
 import { readEnv } from '../shared/env';
 import { logger } from '../shared/observability';
-import { MalformedFact, projectAccessEvent } from './access';
+import { type ApplyOutcome, MalformedFact, projectAccessEvent } from './access';
+
+const OUTCOMES: Record<ApplyOutcome, string> = {
+  applied: 'Fact applied',
+  stale: 'Fact ignored: a newer one is stored',
+  ignored: 'Fact ignored: nothing in it for the projection',
+};
 
 /** Applies one SQS message; throws when it should be retried (and, after the last retry, dead-lettered). */
 export async function projectRecord(
@@ -19,7 +25,7 @@ export async function projectRecord(
     throw new MalformedFact('The message body is not JSON');
   }
   const { fact, outcome } = await projectAccessEvent(ddb, tableName, envelope);
-  logger.info(outcome === 'applied' ? 'Fact applied' : 'Fact ignored: a newer one is stored', {
+  logger.info(OUTCOMES[outcome], {
     messageId: record.messageId,
     type: fact.type,
     eventId: fact.detail.eventId,

@@ -8,6 +8,7 @@ import {
   canWatchContent,
   companyMemberKey,
   contentKey,
+  endedEnrollmentKey,
   learnerKey,
   memberKey,
   projectAccessEvent,
@@ -423,5 +424,126 @@ describe('a live lecture’s recording', () => {
     expect((await projectAccessEvent(ddb, tableName, recordingSet('active', 2))).outcome).toBe('stale');
     expect(await canWatchContent(ddb, tableName, people.learner, recording.contentId)).toBe(false);
     expect(await canWatchContent(ddb, tableName, people.instructor, recording.contentId)).toBe(true);
+  });
+});
+
+describe('an enrollment that ends (a registration cancelled)', () => {
+  const institutionId = randomUUID();
+  const content = { contentId: randomUUID(), courseId: randomUUID(), institutionId };
+
+  beforeAll(async () => {
+    await projectAccessEvent(ddb, tableName, contentSet(content, 'active', 0));
+  });
+
+  /** A seat's enrollment in an open session (its provision is the session's) and its cancellation. */
+  const seat = (userSub: string, minutes: number, provisionId = randomUUID()) => {
+    const enrollmentId = randomUUID();
+    const created = envelope('enrollment.created', {
+      enrollmentId,
+      provisionId,
+      courseId: content.courseId,
+      userSub,
+      occurredAt: at(minutes),
+    });
+    const cancelled = (later: number) =>
+      envelope('registration.cancelled', {
+        registrationId: randomUUID(),
+        sessionId: provisionId,
+        courseId: content.courseId,
+        userSub,
+        enrollmentId,
+        occurredAt: at(later),
+      });
+    return { enrollmentId, created, cancelled };
+  };
+  const watches = (who: string) => canWatchContent(ddb, tableName, who, content.contentId);
+  const outcome = async (e: unknown) => (await projectAccessEvent(ddb, tableName, e)).outcome;
+
+  it('takes the learner’s access away, and a late or redelivered enrollment brings nothing back', async () => {
+    const learner = sub();
+    const s = seat(learner, 1);
+    await deliver(s.created);
+    expect(await watches(learner)).toBe(true);
+    const cancelled = s.cancelled(2);
+    const { response } = await deliver(cancelled);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await watches(learner)).toBe(false);
+    expect(await item(learnerKey(content.courseId, learner))).toBeUndefined();
+    expect(await item(endedEnrollmentKey(s.enrollmentId))).toMatchObject({
+      courseId: content.courseId,
+      userSub: learner,
+      occurredAt: at(2),
+      eventId: cancelled.detail.eventId,
+    });
+    expect(await outcome(s.created)).toBe('stale');
+    expect(await outcome(cancelled)).toBe('applied');
+    expect(await watches(learner)).toBe(false);
+  });
+
+  it('keeps the enrollment out when its cancellation arrives first, alone or in the same batch', async () => {
+    const first = sub();
+    const a = seat(first, 1);
+    await deliver(a.cancelled(2));
+    expect(await outcome(a.created)).toBe('stale');
+    expect(await watches(first)).toBe(false);
+    // Applied at the same moment: the tombstone is written before the item goes, so either order ends out.
+    for (const order of ['created first', 'cancelled first']) {
+      const learner = sub();
+      const b = seat(learner, 1);
+      const pair = order === 'created first' ? [b.created, b.cancelled(2)] : [b.cancelled(2), b.created];
+      const { response } = await deliver(...pair);
+      expect(response.batchItemFailures).toEqual([]);
+      expect([order, await watches(learner)]).toEqual([order, false]);
+    }
+  });
+
+  it('leaves the learner’s other enrollment in the course, whichever arrives first', async () => {
+    // A company's provision of the same course, enrolled after the seat and before the cancellation.
+    const inOrder = sub();
+    const s = seat(inOrder, 1);
+    const company = enrolled(content.courseId, inOrder, 2);
+    await deliver(s.created);
+    await deliver(company);
+    await deliver(s.cancelled(3));
+    expect(await item(learnerKey(content.courseId, inOrder))).toMatchObject({
+      enrollmentId: company.detail.enrollmentId,
+    });
+    // The cancellation first, then the seat, then the other enrollment older than the cancellation.
+    const reversed = sub();
+    const r = seat(reversed, 1);
+    await deliver(r.cancelled(3));
+    await deliver(r.created);
+    await deliver(enrolled(content.courseId, reversed, 2));
+    expect(await watches(reversed)).toBe(true);
+  });
+
+  it('lets the learner register again: the new seat stays whichever of the two facts comes first', async () => {
+    const learner = sub();
+    const sessionId = randomUUID();
+    const before = seat(learner, 1, sessionId);
+    const again = seat(learner, 3, sessionId);
+    await deliver(before.created);
+    await deliver(again.created);
+    await deliver(before.cancelled(2));
+    expect(await item(learnerKey(content.courseId, learner))).toMatchObject({
+      enrollmentId: again.enrollmentId,
+    });
+    expect(await watches(learner)).toBe(true);
+  });
+
+  it('ignores a place in line given up: it held no enrollment', async () => {
+    const learner = sub();
+    const s = seat(learner, 1);
+    await deliver(s.created);
+    const line = envelope('registration.cancelled', {
+      registrationId: randomUUID(),
+      sessionId: randomUUID(),
+      courseId: content.courseId,
+      userSub: learner,
+      enrollmentId: null,
+      occurredAt: at(2),
+    });
+    expect(await outcome(line)).toBe('ignored');
+    expect(await watches(learner)).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import {
   institutionMemberRemoved,
   institutionMemberSet,
   provisionSet,
+  registrationCancelled,
 } from '#contracts/platform-events';
 import { EVENTS } from '#contracts/resources';
 import type { CoreEventType } from '#service/events/outbox';
@@ -31,6 +32,7 @@ const contracts: Record<Consumed, z.ZodType> = {
   'content.set': contentSet,
   'enrollment.created': enrollmentCreated,
   'provision.set': provisionSet,
+  'registration.cancelled': registrationCancelled,
 };
 
 let f: ServiceFixture;
@@ -221,6 +223,52 @@ describe('access facts in the outbox', () => {
       event('enrollment.created', { enrollmentId, provisionId, courseId, userSub: employee.sub }),
       event('company.member-set', { companyId, userSub: leaving.sub, role: 'employee' }),
       event('company.member-removed', { companyId, userSub: leaving.sub }),
+    ]);
+  });
+
+  it('ends a cancelled seat’s enrollment with the cancellation, and enrolls the learner it promotes', async () => {
+    // The fixture runs on the real clock: a window open now.
+    const hour = 3_600_000;
+    const { id: sessionId } = await as(manager, 'POST', '/sessions', 201, {
+      courseId,
+      capacity: 1,
+      startsOn: '2027-06-01',
+      endsOn: '2027-06-30',
+      opensAt: new Date(Date.now() - hour).toISOString(),
+      closesAt: new Date(Date.now() + 24 * hour).toISOString(),
+      cancelDeadline: new Date(Date.now() + 24 * hour).toISOString(),
+    });
+    const [first, second] = [await f.person(['learner'], 'first'), await f.person(['learner'], 'second')];
+    const seat = await as(first, 'POST', `/sessions/${sessionId}/registrations`, 201, {});
+    const line = await as(second, 'POST', `/sessions/${sessionId}/registrations`, 201, { waitlist: true });
+    await newEvents();
+    await as(first, 'DELETE', `/me/registrations/${sessionId}`, 200);
+    const { enrollmentId: promotedId } = await f.database.db
+      .selectFrom('enrollments')
+      .select('id as enrollmentId')
+      .where('user_sub', '=', second.sub)
+      .executeTakeFirstOrThrow();
+
+    const session = { sessionId, courseId };
+    expect(await newEvents()).toEqual([
+      event('enrollment.created', {
+        enrollmentId: promotedId,
+        provisionId: sessionId,
+        courseId,
+        userSub: second.sub,
+      }),
+      event('waitlist.promoted', {
+        registrationId: line.id,
+        ...session,
+        userSub: second.sub,
+        enrollmentId: promotedId,
+      }),
+      event('registration.cancelled', {
+        registrationId: seat.id,
+        ...session,
+        userSub: first.sub,
+        enrollmentId: seat.enrollmentId,
+      }),
     ]);
   });
 
