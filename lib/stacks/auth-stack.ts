@@ -137,7 +137,8 @@ export class AuthStack extends Stack {
     // pool for the function (its trigger), so the pool's ARN there would make a cycle. Nothing waits for
     // this one, and the trigger runs only when someone confirms a sign-up, never during a deploy.
     new Policy(this, 'ConfirmSignUpGroups', {
-      roles: [confirmSignUp.role],
+      // The token trigger too: it puts a federated person in learner on their first sign-in.
+      roles: [confirmSignUp.role, addTokenClaims.role],
       statements: [
         new PolicyStatement({
           actions: ['cognito-idp:AdminAddUserToGroup'],
