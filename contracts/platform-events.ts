@@ -105,6 +105,33 @@ export const enrollmentCreated = coreFact.extend({
 export type EnrollmentCreated = z.infer<typeof enrollmentCreated>;
 
 /**
+ * A learner completed a course (recorded once, never taken back), with everything a certificate of it says
+ * as the core knows it at that moment, so the certificates domain needs nothing else of the core.
+ */
+export const enrollmentCompleted = coreFact.extend({
+  enrollmentId: z.uuid(),
+  provisionId: z.uuid(),
+  courseId: z.uuid(),
+  institutionId: z.uuid(),
+  /** The company whose provision enrolled them; null for an open session's registration. */
+  companyId: z.uuid().nullable(),
+  userSub: z.string().min(1).max(128),
+  completedAt: z.iso.datetime({ offset: true }),
+  /** The completion day in the compliance profile's time zone: the certificate's date. */
+  certificateOn: z.iso.date(),
+  score: z.number().min(0).max(100).nullable(),
+  courseTitle: z.string().min(1).max(200),
+  institutionName: z.string().min(1).max(200),
+  institutionCertificationNumber: z.string().min(1).max(100),
+  /** The provision's period. */
+  periodStart: z.iso.date(),
+  periodEnd: z.iso.date(),
+  /** Training hours: the course's active video lessons, in hours to one decimal. */
+  hours: z.number().min(0),
+});
+export type EnrollmentCompleted = z.infer<typeof enrollmentCompleted>;
+
+/**
  * A provision as live lectures need it: whose it is, for which course, how many attendees it was granted,
  * and whether it runs (created when requested, sent again when decided or changed).
  */

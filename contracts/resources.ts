@@ -46,6 +46,8 @@ export const ENV = {
   usersTable: 'USERS_TABLE_NAME',
   /** The Cognito user pool the users domain administers (groups, invitations, profiles). */
   userPoolId: 'USER_POOL_ID',
+  /** DynamoDB table of the certificates domain (contracts/certificates.ts). */
+  certificatesTable: 'CERTIFICATES_TABLE_NAME',
 } as const;
 
 /** A DynamoDB table's key layout (string keys), its secondary indexes and its TTL attribute, if any. */
@@ -129,6 +131,20 @@ export const TABLES = {
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: { byCourse: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } },
+  },
+  /**
+   * Certificates of completion, the certificates domain's own: `certificate#<number>` / `meta` (what the
+   * document says, where it is kept, and a revocation) and `enrollment#<id>` / `certificate` (the one number
+   * an enrollment's completion was given, so a redelivered fact finds it). Indexes in CERTIFICATE_INDEXES
+   * (contracts/certificates.ts).
+   */
+  certificates: {
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: {
+      byLearner: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+      byInstitution: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    },
   },
 } as const satisfies Record<string, TableSpec>;
 export type TableName = keyof typeof TABLES;
@@ -231,7 +247,13 @@ export const CORE_SERVICE = {
 export const EVENTS = {
   /** Environment variable holding the bus name, for every publisher. */
   busNameEnv: 'EVENT_BUS_NAME',
-  sources: { core: 'lms.core', vod: 'lms.vod', live: 'lms.live', users: 'lms.users' },
+  sources: {
+    core: 'lms.core',
+    vod: 'lms.vod',
+    live: 'lms.live',
+    users: 'lms.users',
+    certificates: 'lms.certificates',
+  },
   /** What the core service consumes, by source. */
   coreConsumes: {
     'lms.vod': ['video.ready', 'video.failed'],
@@ -263,6 +285,8 @@ export const EVENTS = {
       'company.member-removed',
     ],
   },
+  /** What the certificates domain consumes: completions, each of which is given one certificate. */
+  certificatesConsumes: { 'lms.core': ['enrollment.completed'] },
 } as const;
 
 /**

@@ -4,6 +4,7 @@ import type {
   companyMemberRemoved,
   companyMemberSet,
   contentSet,
+  enrollmentCompleted,
   enrollmentCreated,
   institutionMemberRemoved,
   institutionMemberSet,
@@ -34,6 +35,7 @@ export interface CorePayloads {
   'provision.accepted': ProvisionDecided;
   'provision.rejected': ProvisionDecided;
   'enrollment.created': Fact<typeof enrollmentCreated>;
+  'enrollment.completed': Fact<typeof enrollmentCompleted>;
   'institution.member-set': Fact<typeof institutionMemberSet>;
   'institution.member-removed': Fact<typeof institutionMemberRemoved>;
   'company.member-set': Fact<typeof companyMemberSet>;

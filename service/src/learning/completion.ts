@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { ComplianceProfile } from '#contracts/compliance-profiles';
 import type { Database } from '../db/schema';
+import { emit } from '../events/outbox';
 import { appendAudit } from './audit';
 import { dayIn } from './days';
 
@@ -96,6 +97,7 @@ export async function evaluateCompletion(
     .set({ completed_at: now, certificate_on: certificateOn, score })
     .where('id', '=', enrollmentId)
     .execute();
+  await emitCompleted(trx, enrollmentId, now, certificateOn, score);
   await appendAudit(
     trx,
     { enrollmentId, userSub: enrollment.user_sub, kind: 'completion', contentId: null, at: now },
@@ -110,4 +112,51 @@ export async function evaluateCompletion(
     },
   );
   return true;
+}
+
+/**
+ * `enrollment.completed`, in the completion's transaction: with what a certificate of it says, as it is now
+ * (a course renamed later keeps its certificates as issued). Hours are the course's active video lessons,
+ * the same lessons completion counts (live recordings are not lessons).
+ */
+async function emitCompleted(
+  trx: Transaction<Database>,
+  enrollmentId: string,
+  now: Date,
+  certificateOn: string,
+  score: number | null,
+): Promise<void> {
+  const { rows } = await sql<{
+    provisionId: string;
+    courseId: string;
+    institutionId: string;
+    companyId: string | null;
+    userSub: string;
+    courseTitle: string;
+    institutionName: string;
+    institutionCertificationNumber: string;
+    periodStart: string;
+    periodEnd: string;
+    videoSeconds: number;
+  }>`select e.provision_id as "provisionId", e.course_id as "courseId", p.institution_id as "institutionId",
+        p.company_id as "companyId", e.user_sub as "userSub", c.title as "courseTitle",
+        i.name as "institutionName", i.certification_number as "institutionCertificationNumber",
+        p.starts_on::text as "periodStart", p.ends_on::text as "periodEnd",
+        (select coalesce(sum(x.duration_seconds), 0)::int from contents x
+          where x.course_id = e.course_id and x.kind = 'video' and x.state = 'active' and x.provision_id is null)
+          as "videoSeconds"
+      from enrollments e
+      join provisions p on p.id = e.provision_id
+      join courses c on c.id = e.course_id
+      join institutions i on i.id = p.institution_id
+      where e.id = ${enrollmentId}`.execute(trx);
+  const { videoSeconds, ...facts } = rows[0]!;
+  await emit(trx, 'enrollment.completed', {
+    ...facts,
+    enrollmentId,
+    completedAt: now.toISOString(),
+    certificateOn,
+    score,
+    hours: Math.round(videoSeconds / 360) / 10,
+  });
 }

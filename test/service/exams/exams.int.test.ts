@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Identity } from '#contracts/access-token';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
 import { HttpError } from '#contracts/problem';
+import { enrollmentCompleted } from '#contracts/platform-events';
 import { createExam, deleteExam, getExam, listExams, replaceExam } from '#service/exams/exams';
 import { gradeAnswer, grantRetake, listTakers, submission } from '#service/exams/grading';
 import {
@@ -486,6 +487,41 @@ describe('grading and completion', () => {
       content_id: null,
       detail: expect.objectContaining({ certificateOn: '2026-12-11', score: 94, progressShare: 0.8 }),
     });
+    // One enrollment.completed, in the same transaction, with what the certificate says.
+    const completions = (
+      await t.db.selectFrom('outbox').select('payload').where('type', '=', 'enrollment.completed').execute()
+    )
+      .map((r) => r.payload)
+      .filter((p) => p['enrollmentId'] === enrollmentId);
+    expect(completions).toEqual([
+      {
+        enrollmentId,
+        provisionId,
+        courseId,
+        institutionId: expect.any(String),
+        companyId: expect.any(String),
+        userSub: who.sub,
+        completedAt: gradedAt.toISOString(),
+        certificateOn: '2026-12-11',
+        score: 94,
+        courseTitle: 'Course',
+        institutionName: 'A',
+        institutionCertificationNumber: 'C',
+        periodStart: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+        periodEnd: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+        hours: expect.any(Number),
+      },
+    ]);
+    expect(() =>
+      enrollmentCompleted.parse({ ...completions[0], eventId: 'e', occurredAt: gradedAt.toISOString() }),
+    ).not.toThrow();
+    // Grading again changes nothing and says nothing again.
+    await gradeAnswer(t.db, instructor, courseId, mid.id, mine.attemptId, short, 16, kr, at(500));
+    expect(
+      (await t.db.selectFrom('outbox').select('payload').where('type', '=', 'enrollment.completed').execute())
+        .map((r) => r.payload)
+        .filter((p) => p['enrollmentId'] === enrollmentId),
+    ).toHaveLength(1);
   });
 
   it('does not complete a learner whose weighted score is under 60, or whose progress is under 80%', async () => {
