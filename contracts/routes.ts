@@ -40,6 +40,13 @@ import {
   updateNoteBody,
 } from './notes';
 import { inviteEmployeesBody, inviteInstructorsBody, updateProfileBody } from './users';
+import {
+  CERTIFICATES,
+  certificateNumberParams,
+  institutionIdParams,
+  listCertificatesQuery,
+  revokeCertificateBody,
+} from './certificates';
 
 /**
  * The one list of HTTP routes served by Lambda. The api stack builds API Gateway routes and functions
@@ -77,7 +84,12 @@ export interface RouteDef {
    * Buckets the handler uses; the api stack grants exactly what their handlers need of them: `readWrite`
    * the multipart upload actions, `read` listing and reading materials.
    */
-  readonly buckets?: { readonly upload?: 'readWrite' | 'read' };
+  readonly buckets?: { readonly upload?: 'readWrite' | 'read'; readonly certificates?: 'read' };
+  /**
+   * API Gateway's throttle of this route (requests per second and burst, for all callers together), below the
+   * stage's; the local runner refuses beyond it with 429 as API Gateway does. @default the stage's
+   */
+  readonly throttle?: { readonly rate: number; readonly burst: number };
   /** Signs playback cookies: the api stack hands it the signing key's secret and the distribution's origin. */
   readonly signsPlayback?: boolean;
   /** Signs IVS playback tokens: the api stack hands it the live playback key's secret. */
@@ -451,6 +463,76 @@ export const boardRoutes = {
 /** Notes on videos: a learner's own, read by nobody else (contracts/notes.ts). */
 const notesRoute = { tables: { access: 'read', notes: 'readWrite' } } as const satisfies Partial<RouteDef>;
 
+/** Certificates: each route reads its own table beside the projection (who manages what). */
+const certificateRoute = {
+  tables: { certificates: 'read', access: 'read' },
+} as const satisfies Partial<RouteDef>;
+
+/** The certificates domain's routes (contracts/certificates.ts). */
+export const certificateRoutes = {
+  listMyCertificates: route({
+    method: 'GET',
+    path: '/me/certificates',
+    handler: 'certificates/list-my-certificates',
+    access: 'signed-in',
+    summary: 'The caller’s certificates of completion, newest first, a page at a time',
+    query: listCertificatesQuery,
+    ...certificateRoute,
+  }),
+  listInstitutionCertificates: route({
+    method: 'GET',
+    path: '/institutions/{institutionId}/certificates',
+    handler: 'certificates/list-institution-certificates',
+    access: ['institution-manager', 'instructor'],
+    summary: 'An institution’s certificates, newest first, for its managers and instructors',
+    params: institutionIdParams,
+    query: listCertificatesQuery,
+    ...certificateRoute,
+  }),
+  downloadCertificate: route({
+    method: 'GET',
+    path: '/certificates/{number}/download',
+    handler: 'certificates/download-certificate',
+    access: 'signed-in',
+    summary:
+      'A link, valid for a few minutes, to the certificate’s PDF: for its learner, their company’s manager and its institution',
+    params: certificateNumberParams,
+    ...certificateRoute,
+    buckets: { certificates: 'read' },
+  }),
+  verifyCertificate: route({
+    method: 'GET',
+    path: '/certificates/{number}/verification',
+    handler: 'certificates/verify-certificate',
+    access: 'public',
+    summary: 'Whether a certificate number is valid or revoked, for whom and what; nothing else',
+    params: certificateNumberParams,
+    tables: { certificates: 'read' },
+    throttle: CERTIFICATES.verificationThrottle,
+  }),
+  verificationPage: route({
+    method: 'GET',
+    path: '/verify/{number}',
+    handler: 'certificates/verification-page',
+    access: 'public',
+    summary: 'The verification page a certificate’s QR code opens (HTML)',
+    params: certificateNumberParams,
+    tables: { certificates: 'read' },
+    throttle: CERTIFICATES.verificationThrottle,
+  }),
+  revokeCertificate: route({
+    method: 'POST',
+    path: '/certificates/{number}/revocation',
+    handler: 'certificates/revoke-certificate',
+    access: ['institution-manager'],
+    summary: 'Revokes a certificate with a reason (its institution’s managers, once)',
+    params: certificateNumberParams,
+    body: revokeCertificateBody,
+    tables: { certificates: 'readWrite', access: 'read' },
+    publishes: true,
+  }),
+} as const satisfies Record<string, RouteDef>;
+
 export const notesRoutes = {
   createNote: route({
     method: 'POST',
@@ -697,6 +779,7 @@ export const routes = {
   ...liveRoutes,
   ...boardRoutes,
   ...notesRoutes,
+  ...certificateRoutes,
 } as const satisfies Record<string, RouteDef>;
 
 export type RouteId = keyof typeof routes;

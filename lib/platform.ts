@@ -166,6 +166,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     oauthBaseUrl: auth.oauthBaseUrl,
     identityProviders: auth.clientIdentityProviders,
     tables: data.tables,
+    certificatesBucket: data.certificatesBucket,
     allowedOrigins: config.cors.allowedOrigins,
     domain: config.domain,
     throttle: config.sizing.api,

@@ -5,6 +5,7 @@ import {
   DomainName,
   HttpApi,
   HttpMethod,
+  CfnStage,
   HttpStage,
   LogGroupLogDestination,
   MappingValue,
@@ -34,6 +35,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { LIVE } from '#contracts/live';
 import { CORS_ALLOWED_HEADERS } from '#contracts/origin';
+import { CERTIFICATES } from '#contracts/certificates';
 import {
   CORE_SERVICE,
   type CoreTableName,
@@ -86,6 +88,8 @@ export interface ApiStackProps extends StackProps {
   readonly oauthBaseUrl: string;
   readonly identityProviders: readonly UserPoolClientIdentityProvider[];
   readonly tables: Readonly<Record<CoreTableName, ITable>>;
+  /** The private bucket of certificate documents: download routes presign reads of `certificates/*`. */
+  readonly certificatesBucket: IBucket;
   readonly allowedOrigins: readonly string[];
   /** @default - the API is served on its execute-api URL and cookies are host-only */
   readonly domain?: InstitutionConfig['domain'];
@@ -192,7 +196,7 @@ export class ApiStack extends Stack {
     const apiHost = props.domain ? `api.${props.domain.name}` : undefined;
     const domainName =
       props.domain && apiHost ? this.customDomain(apiHost, props.domain.hostedZoneId) : undefined;
-    new HttpStage(this, 'Stage', {
+    const stage = new HttpStage(this, 'Stage', {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
@@ -295,6 +299,7 @@ export class ApiStack extends Stack {
       }
       if (route.buckets?.upload === 'readWrite' && props.video) this.bindUploadBucket(fn, props.video);
       if (route.buckets?.upload === 'read' && props.video) this.bindMaterialReads(fn, props.video);
+      if (route.buckets?.certificates === 'read') this.bindCertificateReads(fn, props.certificatesBucket);
       if (route.signsPlayback && props.video) {
         this.bindPlayback(fn, props.video.playback, props.domain);
       }
@@ -317,6 +322,23 @@ export class ApiStack extends Stack {
         });
       }
     }
+
+    // Routes with a throttle of their own (public ones that must not be tried at speed), below the stage's.
+    const routeSettings = Object.fromEntries(
+      routeList
+        .filter(enabled)
+        .flatMap((route) =>
+          route.throttle
+            ? [
+                [
+                  `${route.method} ${route.path}`,
+                  { ThrottlingRateLimit: route.throttle.rate, ThrottlingBurstLimit: route.throttle.burst },
+                ],
+              ]
+            : [],
+        ),
+    );
+    (stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
 
     this.coreServiceLinkSecurityGroup = this.routeToCoreService(props, authorizer);
 
@@ -428,6 +450,26 @@ export class ApiStack extends Stack {
     Validations.of(fn.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${this.uploadBucketExport(uploadBucket)}/${prefix}*]`,
       reason: 'Every material has its own key under the materials prefix; no video is readable.',
+    });
+  }
+
+  /** Reads of certificate documents, which the route presigns for its callers; nothing else of the bucket. */
+  private bindCertificateReads(fn: LmsFunction, bucket: IBucket): void {
+    const exportName = `${Stack.of(bucket).stackName}:CertificatesBucketArn`;
+    this.certificatesBucketImport ??= Stack.of(bucket).exportValue(bucket.bucketArn, {
+      name: exportName,
+    }) as string;
+    fn.function.addEnvironment(CERTIFICATES.env.bucket, bucket.bucketName);
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [`${this.certificatesBucketImport}/${CERTIFICATES.keyPrefix}*`],
+      }),
+    );
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${exportName}/${CERTIFICATES.keyPrefix}*]`,
+      reason:
+        'Each certificate has its own key under the certificates prefix; the route presigns one per call.',
     });
   }
 
@@ -544,6 +586,8 @@ export class ApiStack extends Stack {
    * The bucket's ARN through an export named here rather than generated: cdk-nag names a finding by the
    * export it reads, and a generated name (a hash of the producer's logical id) is no name to acknowledge.
    */
+  private certificatesBucketImport: string | undefined;
+
   private uploadBucketArn(bucket: IBucket): string {
     this.uploadBucketImport ??= Stack.of(bucket).exportValue(bucket.bucketArn, {
       name: this.uploadBucketExport(bucket),

@@ -14,9 +14,11 @@ import {
   PostgresEngineVersion,
   StorageType,
 } from 'aws-cdk-lib/aws-rds';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { type CoreTableName, TABLES, type TableName, type TableSpec } from '#contracts/resources';
 import type { InstitutionConfig } from '../config/institution-config';
+import { accessLogBucket, privateBucket } from '../private-bucket';
 import { servicePrincipalFor } from '../service-principal';
 
 export interface DataStackProps extends StackProps {
@@ -43,6 +45,8 @@ export class DataStack extends Stack {
   public readonly appSecret: ISecret;
   public readonly tables: Record<CoreTableName, TableV2>;
   public readonly eventBus: EventBus;
+  /** Certificates of completion (PDF), under `certificates/`; read only through presigned links. */
+  public readonly certificatesBucket: Bucket;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -174,5 +178,13 @@ export class DataStack extends Stack {
     this.tables = tables;
 
     this.eventBus = new EventBus(this, 'EventBus', { description: 'Cross-domain events of the platform' });
+
+    this.certificatesBucket = new Bucket(this, 'Certificates', {
+      ...privateBucket(removalPolicy),
+      serverAccessLogsBucket: accessLogBucket(this, removalPolicy),
+      serverAccessLogsPrefix: 'certificates/',
+      // A certificate's document is written once; versions keep it if a bug ever wrote over it.
+      versioned: true,
+    });
   }
 }

@@ -560,6 +560,7 @@ describe('api stack', () => {
         oauthBaseUrl: platform.auth.oauthBaseUrl,
         identityProviders: platform.auth.clientIdentityProviders,
         tables: platform.data.tables,
+        certificatesBucket: platform.data.certificatesBucket,
         allowedOrigins: ['http://localhost:3000'],
         throttle: { rateLimit: 10, burstLimit: 10 },
         logRetention: 30 as RetentionDays,

@@ -1,0 +1,90 @@
+import * as z from 'zod';
+
+/*
+ * Certificates of completion: one per completed enrollment, a PDF kept in a private bucket, downloaded by a
+ * presigned link, verified by anyone who holds its number, revoked by its institution with a reason.
+ */
+
+export const CERTIFICATES = {
+  env: {
+    /** The private bucket the documents are kept in. */
+    bucket: 'CERTIFICATES_BUCKET_NAME',
+    /** The page a certificate's QR code points to, without the number: `<base>/<number>`. */
+    verifyBaseUrl: 'CERTIFICATE_VERIFY_BASE_URL',
+  },
+  /** How long a download link works, in seconds. */
+  downloadSeconds: 300,
+  /** The documents' keys: `certificates/<number>.pdf`. */
+  keyPrefix: 'certificates/',
+  /**
+   * The public verification route's throttle (API Gateway's, per route, for every caller together): enough
+   * for people checking a document, too little to try numbers at any useful pace against 100 bits.
+   */
+  verificationThrottle: { rate: 5, burst: 10 },
+  /** Who a certificate's events are from. */
+  source: 'lms.certificates',
+} as const;
+
+export const CERTIFICATE_INDEXES = {
+  /** `learner#<sub>` / `<completedOn>#<number>`: a learner's certificates, newest first. */
+  byLearner: 'byLearner',
+  /** `institution#<id>` / `<completedOn>#<number>`: an institution's certificates, newest first. */
+  byInstitution: 'byInstitution',
+} as const;
+
+/** Crockford's base32: no I, L, O or U, so a number read aloud or typed from paper is not misread. */
+export const CERTIFICATE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * `LMS-XXXX-XXXX-XXXX-XXXX-XXXX`: twenty random base32 characters, 100 bits, so a number cannot be guessed;
+ * lower case and missing hyphens are accepted and normalized, as people type them.
+ */
+export const certificateNumber = z
+  .string()
+  .trim()
+  .max(40)
+  .transform((s) => s.toUpperCase().replace(/-/g, ''))
+  .pipe(z.string().regex(/^LMS[0-9A-HJKMNP-TV-Z]{20}$/, 'a certificate number: LMS- and 20 characters'))
+  .transform((s) => `LMS-${s.slice(3).match(/.{4}/g)!.join('-')}`);
+
+export const certificateNumberParams = z.object({ number: certificateNumber });
+
+export const revokeCertificateBody = z.strictObject({
+  reason: z.string().trim().min(1).max(500),
+});
+
+const pageLimit = z.coerce.number().int().min(1).max(100).default(20);
+const cursor = z.string().min(1).max(1024).optional();
+
+export const listCertificatesQuery = z.strictObject({ limit: pageLimit, cursor });
+
+export const institutionIdParams = z.object({ institutionId: z.uuid() });
+
+/** What anyone holding the number learns: whether it is valid, for whom and what, and nothing more. */
+export const certificateVerification = z.object({
+  number: z.string(),
+  status: z.enum(['valid', 'revoked']),
+  learnerName: z.string(),
+  courseTitle: z.string(),
+  institutionName: z.string(),
+  hours: z.number(),
+  completedOn: z.string(),
+  revokedAt: z.string().optional(),
+  revocationReason: z.string().optional(),
+});
+export type CertificateVerification = z.infer<typeof certificateVerification>;
+
+/** A certificate was issued and its document is kept: for notifications. */
+export const certificateIssued = z.object({
+  eventId: z.string().min(1),
+  occurredAt: z.iso.datetime({ offset: true }),
+  number: z.string(),
+  enrollmentId: z.uuid(),
+  userSub: z.string().min(1).max(128),
+  institutionId: z.uuid(),
+  companyId: z.uuid().nullable(),
+  courseTitle: z.string(),
+});
+
+/** An institution revoked a certificate: for notifications. */
+export const certificateRevoked = certificateIssued.extend({ reason: z.string() });
