@@ -32,22 +32,22 @@ export interface CertificateDocument {
 }
 
 const isoDate = z.iso.date();
-const line = z.string().trim().min(1).max(200);
+const line = (max: number) => z.string().trim().min(1).max(max);
 
 // A certificate is a legal record: a blank name or an impossible period must fail loudly, not print.
 const certificateDocumentSchema = z
   .object({
-    number: line,
-    learnerName: line,
-    courseTitle: line,
-    institutionName: line,
-    institutionCertificationNumber: line,
+    number: line(64),
+    learnerName: line(100),
+    courseTitle: line(200),
+    institutionName: line(100),
+    institutionCertificationNumber: line(64),
     hours: z.number().positive().max(10_000),
     periodStart: isoDate,
     periodEnd: isoDate,
     completedOn: isoDate,
     score: z.number().min(0).max(100).nullable(),
-    verificationUrl: z.url({ protocol: /^https?$/ }).max(500),
+    verificationUrl: z.url({ protocol: /^https?$/ }).max(200),
   })
   .refine((d) => d.periodStart <= d.periodEnd, { path: ['periodEnd'], message: 'before periodStart' });
 
@@ -107,7 +107,8 @@ export async function renderCertificate(doc: CertificateDocument, font: Uint8Arr
   const d = certificateDocumentSchema.parse(doc);
   const pdf = new PDFDocument({
     size: 'A4',
-    margin: MARGIN,
+    // Every block is placed; the low bottom margin only keeps pdfkit from breaking to a second page.
+    margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: 16 },
     // The default font: pdfkit would otherwise load Helvetica's metrics, absent from the bundle. pdfkit takes
     // a parsed fontkit font wherever it takes a font; its typings name only the path form.
     font: parsedFont(font) as unknown as string,
@@ -129,13 +130,12 @@ export async function renderCertificate(doc: CertificateDocument, font: Uint8Arr
   });
 
   drawFrame(pdf);
+  const qrTop = drawVerification(pdf, d.verificationUrl);
   const width = PAGE.width - 2 * MARGIN;
 
   // Title block: bold by stroking the glyph outlines too, since one regular weight is embedded.
   pdf.fillColor(ACCENT).strokeColor(ACCENT).lineWidth(0.6);
-  pdf
-    .fontSize(40)
-    .text('수료증', MARGIN, 110, { width, align: 'center', characterSpacing: 14, stroke: true, fill: true });
+  pdf.fontSize(40).text('수료증', MARGIN, 96, { width, align: 'center', stroke: true, fill: true });
   pdf
     .fillColor(INK)
     .fontSize(18)
@@ -145,16 +145,13 @@ export async function renderCertificate(doc: CertificateDocument, font: Uint8Arr
     .fillColor(MUTED)
     .fontSize(10)
     .text(`증서 번호 Certificate No.  ${d.number}`, { width, align: 'center' });
+  const rowsTop = pdf.y + 24;
 
-  // The fields, each a bilingual label and its value.
-  const rows: [string, string, string][] = [
+  const hours = numberText.format(d.hours);
+  const fields: [string, string, string][] = [
     ['성명', 'Name', d.learnerName],
     ['과정명', 'Course', d.courseTitle],
-    [
-      '교육 시간',
-      'Training hours',
-      `${numberText.format(d.hours)}시간 / ${numberText.format(d.hours)} hours`,
-    ],
+    ['교육 시간', 'Training hours', `${hours}시간 / ${hours} hours`],
     ['교육 기간', 'Training period', `${d.periodStart} ~ ${d.periodEnd}`],
     ['수료일', 'Completed on', d.completedOn],
     ...(d.score === null
@@ -163,52 +160,59 @@ export async function renderCertificate(doc: CertificateDocument, font: Uint8Arr
     ['훈련기관', 'Training institution', d.institutionName],
     ['기관 인증번호', 'Institution certification No.', d.institutionCertificationNumber],
   ];
+  const labelX = MARGIN + 20;
   const labelWidth = 150;
-  const valueX = MARGIN + 20 + labelWidth + 12;
-  const valueWidth = PAGE.width - MARGIN - 20 - valueX;
-  let y = 230;
-  for (const [ko, en, value] of rows) {
+  const valueX = labelX + labelWidth + 12;
+  const valueWidth = PAGE.width - labelX - valueX;
+  const rows = fields.map(([ko, en, value]) => {
+    const size = fittedSize(pdf, value, valueWidth, 13, 8, 2);
+    const height = Math.max(
+      measure(pdf, ko, 11, labelWidth) + measure(pdf, en, 8.5, labelWidth),
+      measure(pdf, value, size, valueWidth),
+    );
+    return { ko, en, value, size, height };
+  });
+  const issuerSize = fittedSize(pdf, d.institutionName, width, 20, 11, 1);
+  const closing = [
+    measure(pdf, STATEMENT_KO, 12.5, width),
+    measure(pdf, STATEMENT_EN, 10.5, width),
+    measure(pdf, d.completedOn, 12, width),
+    measure(pdf, d.institutionName, issuerSize, width),
+  ];
+  // Long names and titles take more lines; the space between rows gives way first, so every certificate
+  // stays on one page and clear of the QR code.
+  const spare =
+    qrTop - 16 - rowsTop - rows.reduce((sum, r) => sum + r.height, 0) - closing.reduce((a, b) => a + b, 0);
+  const wantedGaps = rows.length * 14 + 28 + 6 + 24 + 12;
+  const squeeze = Math.max(0.3, Math.min(1, spare / wantedGaps));
+
+  let y = rowsTop;
+  for (const row of rows) {
+    pdf.fillColor(INK).fontSize(11).text(row.ko, labelX, y, { width: labelWidth });
+    pdf.fillColor(MUTED).fontSize(8.5).text(row.en, { width: labelWidth });
+    pdf.fillColor(INK).fontSize(row.size).text(row.value, valueX, y, { width: valueWidth });
+    y += row.height + 7 * squeeze;
     pdf
-      .fillColor(INK)
-      .fontSize(11)
-      .text(ko, MARGIN + 20, y, { width: labelWidth });
-    pdf.fillColor(MUTED).fontSize(8.5).text(en, { width: labelWidth });
-    const labelBottom = pdf.y;
-    pdf.fillColor(INK).fontSize(13).text(value, valueX, y, { width: valueWidth });
-    y = Math.max(labelBottom, pdf.y) + 10;
-    pdf
-      .moveTo(MARGIN + 20, y - 5)
-      .lineTo(PAGE.width - MARGIN - 20, y - 5)
+      .moveTo(labelX, y)
+      .lineTo(PAGE.width - labelX, y)
       .lineWidth(0.4)
       .strokeColor('#d1d5db')
       .stroke();
-    y += 4;
+    y += 7 * squeeze;
   }
 
-  // The statement, in both languages.
-  y += 18;
-  pdf
-    .fillColor(INK)
-    .fontSize(12.5)
-    .text('위 사람은 위 과정을 성실히 이수하였으므로 이 증서를 수여합니다.', MARGIN, y, {
-      width,
-      align: 'center',
-    });
-  pdf.moveDown(0.4);
-  pdf
-    .fillColor(MUTED)
-    .fontSize(10.5)
-    .text('This is to certify that the person named above has completed the course above.', {
-      width,
-      align: 'center',
-    });
-  pdf.moveDown(1.6);
-  pdf.fillColor(INK).fontSize(12).text(d.completedOn, { width, align: 'center' });
-  pdf.moveDown(0.8);
+  // The statement, in both languages, the date and the issuer.
+  y += 28 * squeeze;
+  pdf.fillColor(INK).fontSize(12.5).text(STATEMENT_KO, MARGIN, y, { width, align: 'center' });
+  y += closing[0] + 6 * squeeze;
+  pdf.fillColor(MUTED).fontSize(10.5).text(STATEMENT_EN, MARGIN, y, { width, align: 'center' });
+  y += closing[1] + 24 * squeeze;
+  pdf.fillColor(INK).fontSize(12).text(d.completedOn, MARGIN, y, { width, align: 'center' });
+  y += closing[2] + 12 * squeeze;
   pdf.fillColor(ACCENT).strokeColor(ACCENT).lineWidth(0.4);
-  pdf.fontSize(20).text(d.institutionName, { width, align: 'center', stroke: true, fill: true });
-
-  drawVerification(pdf, d.verificationUrl);
+  pdf
+    .fontSize(issuerSize)
+    .text(d.institutionName, MARGIN, y, { width, align: 'center', stroke: true, fill: true });
 
   pdf.end();
   return done;
@@ -226,8 +230,34 @@ function drawFrame(pdf: PDFKit.PDFDocument): void {
     .stroke();
 }
 
-/** QR code of the verification URL (vector squares, so it stays sharp and small) and the URL beside it. */
-function drawVerification(pdf: PDFKit.PDFDocument, url: string): void {
+const STATEMENT_KO = '위 사람은 위 과정을 성실히 이수하였으므로 이 증서를 수여합니다.';
+const STATEMENT_EN = 'This is to certify that the person named above has completed the course above.';
+
+/** Height of a text block at a size and width. */
+function measure(pdf: PDFKit.PDFDocument, text: string, size: number, width: number): number {
+  return pdf.fontSize(size).heightOfString(text, { width });
+}
+
+/** The largest size, down to `smallest`, at which the text takes at most `lines` lines. */
+function fittedSize(
+  pdf: PDFKit.PDFDocument,
+  text: string,
+  width: number,
+  largest: number,
+  smallest: number,
+  lines: number,
+): number {
+  for (let size = largest; size > smallest; size -= 0.5) {
+    if (measure(pdf, text, size, width) <= lines * pdf.currentLineHeight(true) + 0.5) return size;
+  }
+  return smallest;
+}
+
+/**
+ * QR code of the verification URL (vector squares, so it stays sharp and small) and the URL beside it, at
+ * the foot of the page. Returns the code's top edge.
+ */
+function drawVerification(pdf: PDFKit.PDFDocument, url: string): number {
   const modules = createQrCode(url, { errorCorrectionLevel: 'M' }).modules;
   const size = 86;
   const cell = size / modules.size;
@@ -262,4 +292,5 @@ function drawVerification(pdf: PDFKit.PDFDocument, url: string): void {
     });
   pdf.moveDown(0.3);
   pdf.fillColor(ACCENT).fontSize(8).text(url, { width: textWidth, link: url });
+  return y0;
 }
