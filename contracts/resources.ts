@@ -213,6 +213,7 @@ export const CORE_SERVICE = {
     '/me/memberships',
     '/sessions',
     '/me/registrations',
+    '/admin/membership-facts',
   ],
   /**
    * The request's id, set by whoever stands in front of the service (API Gateway's own request id, or the

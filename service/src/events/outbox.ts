@@ -66,3 +66,17 @@ export async function emit<T extends CoreEventType>(
   await sql`insert into outbox (type, payload, created_at)
     values (${type}, ${JSON.stringify(payload)}::jsonb, clock_timestamp())`.execute(trx);
 }
+
+/**
+ * Records many events of one type in one statement, for jobs that state facts in bulk (a page of them per
+ * round trip instead of one). Each row still takes the clock at its insert, as `emit` explains.
+ */
+export async function emitAll<T extends CoreEventType>(
+  trx: Transaction<Database>,
+  type: T,
+  payloads: readonly CorePayloads[T][],
+): Promise<void> {
+  if (payloads.length === 0) return;
+  const rows = payloads.map((p) => sql`(${type}, ${JSON.stringify(p)}::jsonb, clock_timestamp())`);
+  await sql`insert into outbox (type, payload, created_at) values ${sql.join(rows)}`.execute(trx);
+}

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { leaveCompany } from '../companies/companies';
 import type { RouteContext } from '../http/context';
 import { myMemberships } from './memberships';
+import { replayMembershipFactsAs } from './replay-facts';
 
 const memberships = z.object({
   institution: z
@@ -16,6 +17,10 @@ const memberships = z.object({
       state: z.enum(['requested', 'approved', 'removed']),
     }),
   ),
+});
+const replayed = z.object({
+  institutionMembers: z.number().int().describe('institution.member-set events recorded'),
+  companyMembers: z.number().int().describe('company.member-set events recorded'),
 });
 const tags = ['memberships'];
 
@@ -46,5 +51,19 @@ export const membershipRoutes =
         await leaveCompany(ctx.db, await ctx.caller(req), req.params.companyId);
         return reply.code(204).send();
       },
+    );
+    app.post(
+      '/admin/membership-facts',
+      {
+        schema: {
+          summary:
+            'State every current membership again as member-set events, for consumers deployed after it was made (platform admins)',
+          tags,
+          response: { 202: replayed },
+        },
+      },
+      // 202: the events are in the outbox; the relay publishes them and the consumers apply them after.
+      async (req, reply) =>
+        reply.code(202).send(await replayMembershipFactsAs(ctx.db, await ctx.caller(req))),
     );
   };

@@ -378,6 +378,12 @@ const MATRIX: readonly Row[] = [
     },
     request: (companyId) => ({ method: 'DELETE', url: `/me/memberships/companies/${companyId}` }),
   },
+  {
+    // Platform operations, not a tenant's: only an admin states every membership again (into the outbox).
+    route: 'POST /admin/membership-facts',
+    statuses: [401, 202, 403, 403, 403, 403, 403, 403, 403, 403],
+    request: () => ({ method: 'POST', url: '/admin/membership-facts' }),
+  },
   // Courses
   {
     route: 'POST /courses',

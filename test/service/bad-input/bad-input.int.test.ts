@@ -660,6 +660,8 @@ const ROUTES: readonly Route[] = [
     ],
   },
   { route: 'GET /me/memberships', who: () => w.learner, cases: [] },
+  // No parameters, no body to get wrong: who may call it is the matrix's.
+  { route: 'POST /admin/membership-facts', who: () => w.admin, cases: [] },
   {
     route: 'DELETE /me/memberships/companies/:companyId',
     who: () => f.person(['learner'], 'employee', spare.employeeSub),
