@@ -23,6 +23,17 @@ export const CERTIFICATES = {
   verificationThrottle: { rate: 5, burst: 10 },
   /** Who a certificate's events are from. */
   source: 'lms.certificates',
+  /**
+   * The font documents are set in (Pretendard, SIL Open Font License, Hangul and Latin): in the repository
+   * (`from`) and beside the rendering function's bundle (`to`), its licence travelling with it as the OFL asks.
+   */
+  fontFiles: {
+    font: {
+      from: 'node_modules/pretendard/dist/public/static/alternative/Pretendard-Regular.ttf',
+      to: 'fonts/Pretendard-Regular.ttf',
+    },
+    licence: { from: 'node_modules/pretendard/dist/LICENSE.txt', to: 'fonts/Pretendard-LICENSE.txt' },
+  },
 } as const;
 
 export const CERTIFICATE_INDEXES = {

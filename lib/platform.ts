@@ -13,6 +13,7 @@ import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { PlaybackAlarmStack } from './stacks/playback-alarm-stack';
 import { UsersStack } from './stacks/users-stack';
+import { CertificatesStack } from './stacks/certificates-stack';
 import { VodStack } from './stacks/vod-stack';
 
 export interface Platform {
@@ -24,6 +25,8 @@ export interface Platform {
   readonly users: UsersStack;
   readonly coreService: CoreServiceStack;
   readonly api: ApiStack;
+  /** Certificates of completion: each completion's number and document. */
+  readonly certificates: CertificatesStack;
   readonly monitoring: MonitoringStack;
 }
 
@@ -205,6 +208,16 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
         }
       : {}),
   });
+  const certificates = new CertificatesStack(app, name('certificates'), {
+    ...common,
+    description: `${config.institution.name}: certificates of completion, numbered and rendered as completions happen`,
+    eventBus: data.eventBus,
+    table: data.tables.certificates,
+    bucket: data.certificatesBucket,
+    userPool: auth.userPool,
+    verifyBaseUrl: `${api.url}/verify`,
+    keepStatefulData: config.retention.keepStatefulData,
+  });
   const monitoring = new MonitoringStack(app, name('monitoring'), {
     env,
     description: `${config.institution.name}: dashboard and alarms`,
@@ -216,6 +229,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
       ...auth.functionsForMonitoring,
       ...access.functionsForMonitoring,
       ...users.functionsForMonitoring,
+      ...certificates.functionsForMonitoring,
       ...(vod?.functionsForMonitoring ?? []),
       ...(live?.functionsForMonitoring ?? []),
     ].map((f) => f.function),
@@ -227,6 +241,10 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     groupSync: {
       queue: users.groupSync.queue,
       deadLetterQueue: users.groupSync.deadLetterQueue,
+    },
+    certificateIssuer: {
+      queue: certificates.issuer.queue,
+      deadLetterQueue: certificates.issuer.deadLetterQueue,
     },
     coreService: {
       service: coreService.service,
@@ -271,6 +289,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     users,
     coreService,
     api,
+    certificates,
     monitoring,
     ...(vod ? { vod } : {}),
     ...(edge ? { edge } : {}),

@@ -20,7 +20,7 @@ const optional = (name: string) => process.env[name] ?? '';
  * points the same clients at its stand-ins (AWS_ENDPOINT_URL_S3, _COGNITO_IDENTITY_PROVIDER, _EVENTBRIDGE).
  */
 export function certificateDeps(): CertificateDeps {
-  const { certificatesTable, accessTable } = readEnv('certificatesTable', 'accessTable');
+  const { certificatesTable } = readEnv('certificatesTable');
   const s3 = tracer.captureAWSv3Client(
     new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }),
   );
@@ -32,7 +32,8 @@ export function certificateDeps(): CertificateDeps {
     eventBridge: tracer.captureAWSv3Client(new EventBridgeClient({})),
     busName: process.env[EVENTS.busNameEnv] ? busNameFromEnv() : '',
     certificatesTable,
-    accessTable,
+    // The issuer decides nothing about people, so it is given no projection.
+    accessTable: optional(ENV.accessTable),
     userPoolId: optional(ENV.userPoolId),
     bucket: optional(CERTIFICATES.env.bucket),
     verifyBaseUrl: optional(CERTIFICATES.env.verifyBaseUrl),

@@ -8,6 +8,7 @@ import * as z from 'zod';
 /* eslint-disable @typescript-eslint/no-require-imports -- the only import form esbuild resolves to CommonJS */
 import fontkit = require('fontkit');
 import PDFDocument = require('pdfkit');
+import { CERTIFICATES } from '#contracts/certificates';
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** What one certificate shows; the caller (the certificates domain) owns every value, the number included. */
@@ -51,28 +52,15 @@ const certificateDocumentSchema = z
   })
   .refine((d) => d.periodStart <= d.periodEnd, { path: ['periodEnd'], message: 'before periodStart' });
 
-/** The font beside a Lambda bundle (the stack copies it there, see CERTIFICATE_FONT_FILES). */
-export const CERTIFICATE_FONT_FILE = 'fonts/Pretendard-Regular.ttf';
-/** The same font in the repository (tests, `npm start`) and the source of the bundle's copy. */
-export const CERTIFICATE_FONT_SOURCE =
-  'node_modules/pretendard/dist/public/static/alternative/Pretendard-Regular.ttf';
-/** Pretendard's SIL Open Font License, which must travel with every copy of the font file. */
-export const CERTIFICATE_FONT_LICENSE_FILE = 'fonts/Pretendard-LICENSE.txt';
-export const CERTIFICATE_FONT_LICENSE_SOURCE = 'node_modules/pretendard/dist/LICENSE.txt';
-/** For the stack: `copyFiles: CERTIFICATE_FONT_FILES` on the function that renders certificates. */
-export const CERTIFICATE_FONT_FILES: readonly { readonly from: string; readonly to: string }[] = [
-  { from: CERTIFICATE_FONT_SOURCE, to: CERTIFICATE_FONT_FILE },
-  { from: CERTIFICATE_FONT_LICENSE_SOURCE, to: CERTIFICATE_FONT_LICENSE_FILE },
-];
-
 /**
  * Reads the certificate font: beside the bundle in a Lambda (no node_modules there), from the pretendard
  * package otherwise. Callers read it once at module scope and pass it to every render.
  */
 export function loadCertificateFont(): Uint8Array {
-  const bundled = join(__dirname, CERTIFICATE_FONT_FILE);
+  const { font } = CERTIFICATES.fontFiles;
+  const bundled = join(__dirname, font.to);
   if (existsSync(bundled)) return readFileSync(bundled);
-  return readFileSync(require.resolve(CERTIFICATE_FONT_SOURCE.slice('node_modules/'.length)));
+  return readFileSync(require.resolve(font.from.slice('node_modules/'.length)));
 }
 
 const parsedFonts = new WeakMap<Uint8Array, fontkit.Font>();

@@ -36,6 +36,7 @@ import type { Construct } from 'constructs';
 import { LIVE } from '#contracts/live';
 import { CORS_ALLOWED_HEADERS } from '#contracts/origin';
 import { CERTIFICATES } from '#contracts/certificates';
+import { exportedBucketArn } from '../exported-arn';
 import {
   CORE_SERVICE,
   type CoreTableName,
@@ -455,16 +456,10 @@ export class ApiStack extends Stack {
 
   /** Reads of certificate documents, which the route presigns for its callers; nothing else of the bucket. */
   private bindCertificateReads(fn: LmsFunction, bucket: IBucket): void {
-    const exportName = `${Stack.of(bucket).stackName}:CertificatesBucketArn`;
-    this.certificatesBucketImport ??= Stack.of(bucket).exportValue(bucket.bucketArn, {
-      name: exportName,
-    }) as string;
+    const { arn, exportName } = exportedBucketArn(bucket, 'CertificatesBucketArn');
     fn.function.addEnvironment(CERTIFICATES.env.bucket, bucket.bucketName);
     fn.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [`${this.certificatesBucketImport}/${CERTIFICATES.keyPrefix}*`],
-      }),
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [`${arn}/${CERTIFICATES.keyPrefix}*`] }),
     );
     Validations.of(fn.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${exportName}/${CERTIFICATES.keyPrefix}*]`,
@@ -586,8 +581,6 @@ export class ApiStack extends Stack {
    * The bucket's ARN through an export named here rather than generated: cdk-nag names a finding by the
    * export it reads, and a generated name (a hash of the producer's logical id) is no name to acknowledge.
    */
-  private certificatesBucketImport: string | undefined;
-
   private uploadBucketArn(bucket: IBucket): string {
     this.uploadBucketImport ??= Stack.of(bucket).exportValue(bucket.bucketArn, {
       name: this.uploadBucketExport(bucket),

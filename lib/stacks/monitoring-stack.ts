@@ -110,6 +110,11 @@ export interface MonitoringStackProps extends StackProps {
    */
   readonly groupSync?: { readonly queue: IQueue; readonly deadLetterQueue: IQueue };
   /**
+   * The certificate issuer's queue and its dead-letter queue.
+   * @default - no certificate widgets or alarms
+   */
+  readonly certificateIssuer?: { readonly queue: IQueue; readonly deadLetterQueue: IQueue };
+  /**
    * Live lectures: the live stack's dead-letter queues (its functions are among `functions`).
    * @default - no live widgets or alarms (the institution has `features.liveLectures` off)
    */
@@ -260,6 +265,18 @@ export class MonitoringStack extends Stack {
         deadLetterQueue: props.groupSync.deadLetterQueue,
         alarmFriendlyName: 'GroupSync',
         humanReadableName: 'Cognito group sync',
+        addQueueMaxMessageAgeAlarm: { Critical: { maxAgeInSeconds: EVENTS_MAX_AGE.toSeconds() } },
+        addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: EVENTS_MAX_DEAD_LETTERS } },
+      });
+    }
+
+    if (props.certificateIssuer) {
+      // A completion left without its certificate is a learner who cannot prove it.
+      monitoring.monitorSqsQueueWithDlq({
+        queue: props.certificateIssuer.queue,
+        deadLetterQueue: props.certificateIssuer.deadLetterQueue,
+        alarmFriendlyName: 'CertificateIssuer',
+        humanReadableName: 'Certificate issuer',
         addQueueMaxMessageAgeAlarm: { Critical: { maxAgeInSeconds: EVENTS_MAX_AGE.toSeconds() } },
         addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: EVENTS_MAX_DEAD_LETTERS } },
       });

@@ -6,8 +6,8 @@ import { createCanvas } from '@napi-rs/canvas';
 import { buildSync } from 'esbuild';
 import jsQR from 'jsqr';
 import { REPO_ROOT } from '#lib/paths';
+import { CERTIFICATES } from '#contracts/certificates';
 import {
-  CERTIFICATE_FONT_FILES,
   type CertificateDocument,
   loadCertificateFont,
   renderCertificate,
@@ -218,7 +218,7 @@ describe('the Lambda bundle', () => {
       logLevel: 'error',
       outfile: join(dir, 'index.js'),
     });
-    for (const copy of CERTIFICATE_FONT_FILES) {
+    for (const copy of Object.values(CERTIFICATES.fontFiles)) {
       mkdirSync(dirname(join(dir, copy.to)), { recursive: true });
       cpSync(join(REPO_ROOT, copy.from), join(dir, copy.to));
     }
