@@ -4,6 +4,7 @@ import { emit } from '../events/outbox';
 import { type Caller, notFound, requireRole } from '../http/identity';
 import { HttpError } from '../http/errors';
 import { type RefusalReason, RegistrationRefused } from './refusals';
+import { fillFreeSeats } from './seats';
 import { type Session, sessionFor } from './sessions';
 
 /*
@@ -204,7 +205,12 @@ export async function cancel(
           .execute();
       else {
         await trx.deleteFrom('enrollments').where('id', '=', enrollmentId).execute();
-        await promoteFirstWaiting(trx, session);
+        await trx
+          .updateTable('provisions')
+          .set({ enrolled_count: sql`enrolled_count - 1` })
+          .where('id', '=', sessionId)
+          .execute();
+        await fillFreeSeats(trx, session);
       }
       await emit(trx, 'registration.cancelled', {
         registrationId: before.id,
@@ -228,54 +234,6 @@ export async function cancel(
     .select(registrationColumns)
     .where('r.id', '=', id)
     .executeTakeFirstOrThrow();
-}
-
-/** Called with the seat row locked: the freed seat passes to the first in line, or is counted free. */
-async function promoteFirstWaiting(trx: Transaction<Database>, session: Session) {
-  const first = await trx
-    .selectFrom('registrations')
-    .select(['id', 'user_sub'])
-    .where('session_id', '=', session.id)
-    .where('state', '=', 'waiting')
-    .orderBy('arrival')
-    .limit(1)
-    .executeTakeFirst();
-  if (!first) {
-    await trx
-      .updateTable('provisions')
-      .set({ enrolled_count: sql`enrolled_count - 1` })
-      .where('id', '=', session.id)
-      .execute();
-    return;
-  }
-  const enrollment = await trx
-    .insertInto('enrollments')
-    .values({ provision_id: session.id, course_id: session.courseId, user_sub: first.user_sub })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await trx
-    .updateTable('registrations')
-    .set({ state: 'registered', enrollment_id: enrollment.id, registered_at: sql`clock_timestamp()` })
-    .where('id', '=', first.id)
-    .execute();
-  await trx
-    .updateTable('sessions')
-    .set({ waiting_count: sql`waiting_count - 1` })
-    .where('id', '=', session.id)
-    .execute();
-  await emit(trx, 'enrollment.created', {
-    enrollmentId: enrollment.id,
-    provisionId: session.id,
-    courseId: session.courseId,
-    userSub: first.user_sub,
-  });
-  await emit(trx, 'waitlist.promoted', {
-    registrationId: first.id,
-    sessionId: session.id,
-    courseId: session.courseId,
-    userSub: first.user_sub,
-    enrollmentId: enrollment.id,
-  });
 }
 
 /** The caller's registrations, newest first, with their place in line while waiting. */
