@@ -254,3 +254,66 @@ export async function myRegistrations(
   if (query.state) q = q.where('r.state', '=', query.state);
   return q.execute();
 }
+
+/** Where a roster page ends: the last arrival number it showed, as an opaque token. */
+export const rosterCursor = {
+  encode: (arrival: string) => Buffer.from(`a${arrival}`).toString('base64url'),
+  /** The arrival a cursor names; undefined for anything this listing did not give out. */
+  decode(cursor: string): string | undefined {
+    const m = /^a(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return m?.[1];
+  },
+};
+
+export interface RosterEntry {
+  readonly id: string;
+  readonly userSub: string;
+  /** The learner's address as the core knows it: from an approved company affiliation; null otherwise. */
+  readonly email: string | null;
+  readonly state: 'registered' | 'waiting';
+  /** 1 for the first in line; null unless waiting. */
+  readonly position: number | null;
+  readonly enrollmentId: string | null;
+  readonly createdAt: Date;
+  readonly registeredAt: Date | null;
+}
+
+/**
+ * Who holds a seat in a session and who waits, for the session's institution (its managers and
+ * instructors) and platform admins, in arrival order (the order the server decided them), a page at a
+ * time. Positions are counted in the same statement as the page, so a page is one consistent picture.
+ */
+export async function sessionRoster(
+  db: Kysely<Database>,
+  caller: Caller,
+  sessionId: string,
+  query: { state?: 'registered' | 'waiting' | undefined; limit: number; after?: string | undefined },
+): Promise<{ registrations: RosterEntry[]; cursor?: string }> {
+  const session = await sessionFor(db, caller, sessionId);
+  // A learner the session is open to knows it exists; who else registered is not theirs to learn.
+  if (!caller.has('platform-admin') && caller.institutionId !== session.institutionId)
+    throw new HttpError(403, 'Only the session’s institution sees who registered');
+  const states = query.state ? [query.state] : ['registered', 'waiting'];
+  const after = query.after ?? '0';
+  const { rows } = await sql<RosterEntry & { arrival: string }>`
+    select r.id, r.user_sub as "userSub", r.state, r.enrollment_id as "enrollmentId",
+      r.created_at as "createdAt", r.registered_at as "registeredAt", r.arrival::text as arrival,
+      (select a.email from affiliations a
+        where a.user_sub = r.user_sub and a.state = 'approved' and a.email is not null
+        order by a.decided_at desc nulls last limit 1) as email,
+      case when r.state = 'waiting' then
+        (select count(*)::int from registrations w
+          where w.session_id = ${sessionId} and w.state = 'waiting' and w.arrival <= ${after}::bigint)
+        + (count(*) filter (where r.state = 'waiting') over (order by r.arrival))::int
+      end as position
+    from registrations r
+    where r.session_id = ${sessionId} and r.state = any(${states}::text[]) and r.arrival > ${after}::bigint
+    order by r.arrival
+    limit ${query.limit + 1}`.execute(db);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    registrations: page.map(({ arrival: _, ...entry }) => entry),
+    ...(rows.length > query.limit && last ? { cursor: rosterCursor.encode(last.arrival) } : {}),
+  };
+}
