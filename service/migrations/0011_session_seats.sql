@@ -3,10 +3,13 @@
 -- hundreds of seats holds the seat row for the server-side work only, never for a client's round trips,
 -- and both paths promote in the same order and announce each promotion the same way.
 --
--- It fills every free seat (attendee_count - enrolled_count) from the waitlist in arrival order and
--- returns how many it promoted. Each promotion is an enrollment of the session's provision and two events,
--- `enrollment.created` (as a company's enrollment) then `waitlist.promoted`, in the caller's transaction.
-create function fill_free_seats(p_session_id uuid, p_course_id uuid) returns integer
+-- It fills every free seat from the waitlist in arrival order and returns how many it promoted. Free seats
+-- are attendee_count - enrolled_count plus `p_freed`, the seats the caller gave up in this transaction
+-- without counting them yet: a cancellation whose seat passes straight to the next in line then leaves the
+-- seat counter as it was, and the hot seat row is written only when the count really changes. Each
+-- promotion is an enrollment of the session's provision and two events, `enrollment.created` (as a
+-- company's enrollment) then `waitlist.promoted`, in the caller's transaction.
+create function fill_free_seats(p_session_id uuid, p_course_id uuid, p_freed integer) returns integer
 language plpgsql as $$
 declare
   v_free integer;
@@ -16,16 +19,19 @@ declare
 begin
   -- The seat row's lock: callers take it first (one lock order with register_for_session), and taking it
   -- here again costs nothing and keeps a caller that forgot from promoting beside a concurrent change.
-  select attendee_count - enrolled_count into v_free from provisions where id = p_session_id for update;
-  if v_free is null or v_free <= 0 then
+  select attendee_count - enrolled_count + p_freed into v_free
+    from provisions where id = p_session_id for update;
+  if not found or v_free <= 0 then
     return 0;
   end if;
+  -- No LIMIT: a cached plan cannot know its value and may sort the whole line; a loop that stops once the
+  -- seats are filled reads the line's index from its head, a few rows at a time.
   for v_waiting in
     select id, user_sub from registrations
       where session_id = p_session_id and state = 'waiting'
       order by arrival
-      limit v_free
   loop
+    exit when v_promoted >= v_free;
     insert into enrollments (provision_id, course_id, user_sub)
       values (p_session_id, p_course_id, v_waiting.user_sub)
       returning id into v_enrollment;
@@ -42,8 +48,10 @@ begin
         clock_timestamp());
     v_promoted := v_promoted + 1;
   end loop;
+  if v_promoted <> p_freed then
+    update provisions set enrolled_count = enrolled_count + v_promoted - p_freed where id = p_session_id;
+  end if;
   if v_promoted > 0 then
-    update provisions set enrolled_count = enrolled_count + v_promoted where id = p_session_id;
     update sessions set waiting_count = waiting_count - v_promoted where id = p_session_id;
   end if;
   return v_promoted;

@@ -205,12 +205,7 @@ export async function cancel(
           .execute();
       else {
         await trx.deleteFrom('enrollments').where('id', '=', enrollmentId).execute();
-        await trx
-          .updateTable('provisions')
-          .set({ enrolled_count: sql`enrolled_count - 1` })
-          .where('id', '=', sessionId)
-          .execute();
-        await fillFreeSeats(trx, session);
+        await fillFreeSeats(trx, session, 1);
       }
       await emit(trx, 'registration.cancelled', {
         registrationId: before.id,
