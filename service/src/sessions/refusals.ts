@@ -7,7 +7,9 @@ export type RefusalReason =
   | 'schedule-overlap'
   | 'cancel-deadline-passed'
   | 'learning-started'
-  | 'unknown-companies';
+  | 'unknown-companies'
+  | 'capacity-below-taken'
+  | 'window-inconsistent';
 
 /** A refusal the learner or manager can act on; nothing was changed. */
 export class RegistrationRefused extends Error {

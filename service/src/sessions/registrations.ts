@@ -4,6 +4,7 @@ import { emit } from '../events/outbox';
 import { type Caller, notFound, requireRole } from '../http/identity';
 import { HttpError } from '../http/errors';
 import { type RefusalReason, RegistrationRefused } from './refusals';
+import { fillFreeSeats } from './seats';
 import { type Session, sessionFor } from './sessions';
 
 /*
@@ -204,7 +205,7 @@ export async function cancel(
           .execute();
       else {
         await trx.deleteFrom('enrollments').where('id', '=', enrollmentId).execute();
-        await promoteFirstWaiting(trx, session);
+        await fillFreeSeats(trx, session, 1);
       }
       await emit(trx, 'registration.cancelled', {
         registrationId: before.id,
@@ -230,54 +231,6 @@ export async function cancel(
     .executeTakeFirstOrThrow();
 }
 
-/** Called with the seat row locked: the freed seat passes to the first in line, or is counted free. */
-async function promoteFirstWaiting(trx: Transaction<Database>, session: Session) {
-  const first = await trx
-    .selectFrom('registrations')
-    .select(['id', 'user_sub'])
-    .where('session_id', '=', session.id)
-    .where('state', '=', 'waiting')
-    .orderBy('arrival')
-    .limit(1)
-    .executeTakeFirst();
-  if (!first) {
-    await trx
-      .updateTable('provisions')
-      .set({ enrolled_count: sql`enrolled_count - 1` })
-      .where('id', '=', session.id)
-      .execute();
-    return;
-  }
-  const enrollment = await trx
-    .insertInto('enrollments')
-    .values({ provision_id: session.id, course_id: session.courseId, user_sub: first.user_sub })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await trx
-    .updateTable('registrations')
-    .set({ state: 'registered', enrollment_id: enrollment.id, registered_at: sql`clock_timestamp()` })
-    .where('id', '=', first.id)
-    .execute();
-  await trx
-    .updateTable('sessions')
-    .set({ waiting_count: sql`waiting_count - 1` })
-    .where('id', '=', session.id)
-    .execute();
-  await emit(trx, 'enrollment.created', {
-    enrollmentId: enrollment.id,
-    provisionId: session.id,
-    courseId: session.courseId,
-    userSub: first.user_sub,
-  });
-  await emit(trx, 'waitlist.promoted', {
-    registrationId: first.id,
-    sessionId: session.id,
-    courseId: session.courseId,
-    userSub: first.user_sub,
-    enrollmentId: enrollment.id,
-  });
-}
-
 /** The caller's registrations, newest first, with their place in line while waiting. */
 export async function myRegistrations(
   db: Kysely<Database>,
@@ -295,4 +248,67 @@ export async function myRegistrations(
     .limit(query.limit);
   if (query.state) q = q.where('r.state', '=', query.state);
   return q.execute();
+}
+
+/** Where a roster page ends: the last arrival number it showed, as an opaque token. */
+export const rosterCursor = {
+  encode: (arrival: string) => Buffer.from(`a${arrival}`).toString('base64url'),
+  /** The arrival a cursor names; undefined for anything this listing did not give out. */
+  decode(cursor: string): string | undefined {
+    const m = /^a(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return m?.[1];
+  },
+};
+
+export interface RosterEntry {
+  readonly id: string;
+  readonly userSub: string;
+  /** The learner's address as the core knows it: from an approved company affiliation; null otherwise. */
+  readonly email: string | null;
+  readonly state: 'registered' | 'waiting';
+  /** 1 for the first in line; null unless waiting. */
+  readonly position: number | null;
+  readonly enrollmentId: string | null;
+  readonly createdAt: Date;
+  readonly registeredAt: Date | null;
+}
+
+/**
+ * Who holds a seat in a session and who waits, for the session's institution (its managers and
+ * instructors) and platform admins, in arrival order (the order the server decided them), a page at a
+ * time. Positions are counted in the same statement as the page, so a page is one consistent picture.
+ */
+export async function sessionRoster(
+  db: Kysely<Database>,
+  caller: Caller,
+  sessionId: string,
+  query: { state?: 'registered' | 'waiting' | undefined; limit: number; after?: string | undefined },
+): Promise<{ registrations: RosterEntry[]; cursor?: string }> {
+  const session = await sessionFor(db, caller, sessionId);
+  // A learner the session is open to knows it exists; who else registered is not theirs to learn.
+  if (!caller.has('platform-admin') && caller.institutionId !== session.institutionId)
+    throw new HttpError(403, 'Only the session’s institution sees who registered');
+  const states = query.state ? [query.state] : ['registered', 'waiting'];
+  const after = query.after ?? '0';
+  const { rows } = await sql<RosterEntry & { arrival: string }>`
+    select r.id, r.user_sub as "userSub", r.state, r.enrollment_id as "enrollmentId",
+      r.created_at as "createdAt", r.registered_at as "registeredAt", r.arrival::text as arrival,
+      (select a.email from affiliations a
+        where a.user_sub = r.user_sub and a.state = 'approved' and a.email is not null
+        order by a.decided_at desc nulls last limit 1) as email,
+      case when r.state = 'waiting' then
+        (select count(*)::int from registrations w
+          where w.session_id = ${sessionId} and w.state = 'waiting' and w.arrival <= ${after}::bigint)
+        + (count(*) filter (where r.state = 'waiting') over (order by r.arrival))::int
+      end as position
+    from registrations r
+    where r.session_id = ${sessionId} and r.state = any(${states}::text[]) and r.arrival > ${after}::bigint
+    order by r.arrival
+    limit ${query.limit + 1}`.execute(db);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    registrations: page.map(({ arrival: _, ...entry }) => entry),
+    ...(rows.length > query.limit && last ? { cursor: rosterCursor.encode(last.arrival) } : {}),
+  };
 }

@@ -5,8 +5,15 @@ import type { RouteContext } from '../http/context';
 import { HttpError } from '../http/errors';
 import { LearnerRateLimiter, type RateLimit } from './rate-limit';
 import { type RefusalReason, RegistrationRefused } from './refusals';
-import { cancel, myRegistrations, register, registerCart } from './registrations';
-import { getSession, listSessions, offerSession } from './sessions';
+import {
+  cancel,
+  myRegistrations,
+  register,
+  registerCart,
+  rosterCursor,
+  sessionRoster,
+} from './registrations';
+import { changeSession, getSession, listSessions, offerSession } from './sessions';
 
 // As the provisions' dates: the years PostgreSQL stores as given.
 const day = z.iso
@@ -62,6 +69,9 @@ const STATUS: Record<RefusalReason, number> = {
   'cancel-deadline-passed': 409,
   'learning-started': 409,
   'unknown-companies': 422,
+  'capacity-below-taken': 409,
+  // A change whose window contradicts the session's stored one: bad input, as the same body in one POST.
+  'window-inconsistent': 400,
 };
 
 /** Open registration's refusals as HTTP: domain code knows reasons, this edge knows statuses. */
@@ -169,6 +179,91 @@ export const sessionRoutes =
       '/sessions/:sessionId',
       { schema: { summary: 'An open session', tags, params, response: { 200: session } } },
       async (req) => getSession(ctx.db, await ctx.caller(req), req.params.sessionId),
+    );
+    app.patch(
+      '/sessions/:sessionId',
+      {
+        schema: {
+          summary: 'Change a session’s capacity, registration window or cancellation deadline',
+          description:
+            'For the institution’s managers. Seats a raised capacity adds go to the first in line at once, as ' +
+            'a cancelled seat does (each promotion announced as `enrollment.created` and `waitlist.promoted`); ' +
+            'a capacity below the seats taken answers 409 naming `body.capacity`. The window must stay ' +
+            'consistent with what is not changed: opensAt before closesAt, cancelDeadline not before opensAt.',
+          tags,
+          params,
+          body: z
+            .strictObject({
+              capacity: z.number().int().min(1).max(10000),
+              opensAt: instant,
+              closesAt: instant,
+              cancelDeadline: instant,
+            })
+            .partial()
+            .refine((b) => Object.keys(b).length > 0, 'change at least one field')
+            // Moments given together are compared here; against stored ones, by the service.
+            .refine((b) => !(moment(b.closesAt ?? '') <= moment(b.opensAt ?? '')), {
+              message: 'must be after opensAt',
+              path: ['closesAt'],
+            })
+            .refine((b) => !(moment(b.cancelDeadline ?? '') < moment(b.opensAt ?? '')), {
+              message: 'must not be before opensAt',
+              path: ['cancelDeadline'],
+            }),
+          response: { 200: session },
+        },
+      },
+      async (req) => answering(changeSession(ctx.db, await ctx.caller(req), req.params.sessionId, req.body)),
+    );
+    app.get(
+      '/sessions/:sessionId/registrations',
+      {
+        schema: {
+          summary: 'Who holds a seat in a session and who waits, in arrival order, a page at a time',
+          description:
+            'For the session’s institution (managers and instructors) and platform admins. Seats and places ' +
+            'in line are in the order the server decided them; a waiting learner’s `position` is their place ' +
+            'in line (1 first). `state` narrows to one of them.',
+          tags,
+          params,
+          querystring: z.strictObject({
+            state: z.enum(['registered', 'waiting']).optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+            cursor: z
+              .string()
+              .max(64)
+              .refine((c) => rosterCursor.decode(c) !== undefined, 'not a cursor this listing gave out')
+              .optional(),
+          }),
+          response: {
+            200: z.object({
+              registrations: z.array(
+                z.object({
+                  id: z.uuid(),
+                  userSub: z.string(),
+                  email: z
+                    .string()
+                    .nullable()
+                    .describe('from the learner’s approved company affiliation; null when the core has none'),
+                  state: z.enum(['registered', 'waiting']),
+                  position: z.number().nullable().describe('1 for the first in line; null unless waiting'),
+                  enrollmentId: z.uuid().nullable(),
+                  createdAt: z.date(),
+                  registeredAt: z.date().nullable(),
+                }),
+              ),
+              cursor: z.string().optional().describe('Present when more follow: send it for the next page'),
+            }),
+          },
+        },
+      },
+      async (req) => {
+        const { cursor, ...query } = req.query;
+        return sessionRoster(ctx.db, await ctx.caller(req), req.params.sessionId, {
+          ...query,
+          after: cursor === undefined ? undefined : rosterCursor.decode(cursor),
+        });
+      },
     );
     app.post(
       '/sessions/:sessionId/registrations',

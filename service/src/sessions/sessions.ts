@@ -2,6 +2,7 @@ import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/schema';
 import { type Caller, notFound, requireRole } from '../http/identity';
 import { HttpError } from '../http/errors';
+import { fillFreeSeats } from './seats';
 import { RegistrationRefused } from './refusals';
 
 export interface SessionOffer {
@@ -165,4 +166,101 @@ export async function listSessions(db: Kysely<Database>, caller: Caller, query: 
   if (query.to) q = q.where('p.starts_on', '<=', query.to);
   if (query.seatsLeft) q = q.whereRef('p.enrolled_count', '<', 'p.attendee_count');
   return q.orderBy('s.opens_at').orderBy('s.id').limit(query.limit).execute();
+}
+
+export interface SessionChange {
+  readonly capacity?: number | undefined;
+  readonly opensAt?: string | undefined;
+  readonly closesAt?: string | undefined;
+  readonly cancelDeadline?: string | undefined;
+}
+
+/**
+ * The institution's manager changes a session's capacity, registration window or cancellation deadline.
+ * Everything is decided under the seat row's lock, as registrations and cancellations are: a capacity
+ * below the seats taken at that moment is refused, and seats a raise adds go to the first in line in the
+ * same transaction (fill_free_seats, as a cancellation's seat does).
+ */
+export async function changeSession(
+  db: Kysely<Database>,
+  caller: Caller,
+  id: string,
+  change: SessionChange,
+): Promise<Session> {
+  const session = await sessionFor(db, caller, id);
+  if (caller.institutionId !== session.institutionId || caller.institutionRole !== 'institution-manager')
+    throw new HttpError(403, 'Only the session’s institution’s managers change it');
+  await db.transaction().execute(async (trx) => {
+    const seats = await trx
+      .selectFrom('provisions as p')
+      .innerJoin('sessions as s', 's.id', 'p.id')
+      .select(['p.attendee_count', 'p.enrolled_count', 's.opens_at', 's.closes_at', 's.cancel_deadline'])
+      .where('p.id', '=', id)
+      .forUpdate('p')
+      .executeTakeFirstOrThrow();
+    assertWindow(change, seats);
+    if (change.capacity !== undefined && change.capacity < seats.enrolled_count)
+      throw new RegistrationRefused(
+        'capacity-below-taken',
+        `${seats.enrolled_count} seats are taken; the capacity cannot go below them`,
+        [{ field: 'body.capacity', message: `must be at least the ${seats.enrolled_count} seats taken` }],
+      );
+    if (change.capacity !== undefined && change.capacity !== seats.attendee_count)
+      await trx
+        .updateTable('provisions')
+        .set({ attendee_count: change.capacity })
+        .where('id', '=', id)
+        .execute();
+    const window = {
+      ...(change.opensAt !== undefined ? { opens_at: change.opensAt } : {}),
+      ...(change.closesAt !== undefined ? { closes_at: change.closesAt } : {}),
+      ...(change.cancelDeadline !== undefined ? { cancel_deadline: change.cancelDeadline } : {}),
+    };
+    if (Object.keys(window).length > 0)
+      await trx.updateTable('sessions').set(window).where('id', '=', id).execute();
+    if (change.capacity !== undefined && change.capacity > seats.attendee_count)
+      await fillFreeSeats(trx, session);
+  });
+  return sessionQuery(db).where('s.id', '=', id).executeTakeFirstOrThrow();
+}
+
+/**
+ * The window as it will be, given the stored one: the rules POST /sessions holds a whole body to, here
+ * for a change of part of it. The field named is one the change gave, so the caller knows what to fix.
+ */
+function assertWindow(
+  change: SessionChange,
+  stored: { opens_at: Date; closes_at: Date; cancel_deadline: Date },
+) {
+  const opens = change.opensAt !== undefined ? Date.parse(change.opensAt) : stored.opens_at.getTime();
+  const closes = change.closesAt !== undefined ? Date.parse(change.closesAt) : stored.closes_at.getTime();
+  const deadline =
+    change.cancelDeadline !== undefined
+      ? Date.parse(change.cancelDeadline)
+      : stored.cancel_deadline.getTime();
+  const problems: { field: string; message: string }[] = [];
+  if (closes <= opens)
+    problems.push(
+      change.closesAt !== undefined
+        ? { field: 'body.closesAt', message: 'must be after opensAt' }
+        : {
+            field: 'body.opensAt',
+            message: `must be before the session’s closesAt, ${stored.closes_at.toISOString()}`,
+          },
+    );
+  if (deadline < opens)
+    problems.push(
+      change.cancelDeadline !== undefined
+        ? { field: 'body.cancelDeadline', message: 'must not be before opensAt' }
+        : {
+            field: 'body.opensAt',
+            message: `must not be after the session’s cancelDeadline, ${stored.cancel_deadline.toISOString()}`,
+          },
+    );
+  if (problems.length > 0)
+    throw new RegistrationRefused(
+      'window-inconsistent',
+      `Invalid ${[...new Set(problems.map((p) => p.field))].join(', ')}`,
+      problems,
+    );
 }

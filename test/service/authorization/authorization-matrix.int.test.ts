@@ -705,6 +705,20 @@ const MATRIX: readonly Row[] = [
     request: (id) => ({ method: 'GET', url: `/sessions/${id}` }),
   },
   {
+    route: 'PATCH /sessions/:sessionId',
+    // Its institution's managers only; those who see the session learn they may not (403), others nothing.
+    statuses: [401, 403, 200, 403, 404, 404, 404, 403, 404, 404],
+    target: ownCompanySession,
+    request: (id) => ({ method: 'PATCH', url: `/sessions/${id}`, payload: { capacity: 6 } }),
+  },
+  {
+    route: 'GET /sessions/:sessionId/registrations',
+    // Who registered is for the session's institution and admins; a learner it is open to gets 403.
+    statuses: [401, 200, 200, 200, 404, 404, 404, 403, 404, 404],
+    target: ownCompanySession,
+    request: (id) => ({ method: 'GET', url: `/sessions/${id}/registrations` }),
+  },
+  {
     route: 'POST /sessions/:sessionId/registrations',
     // Only learners take seats (403); a learner the session is not for does not learn it exists (404).
     statuses: [401, 403, 403, 403, 403, 403, 403, 201, 404, 404],

@@ -60,7 +60,7 @@ let spare: {
   submittedId: string;
   /** Open sessions of the own course for anyone: open now, not yet open, closed, full, past cancelling. */
   sessions: { open: string; early: string; closed: string; full: string; pastCancelling: string };
-  /** A learner registered for `open` and `pastCancelling`. */
+  /** A learner registered for `open` (beside another) and `pastCancelling`. */
   registrant: Person;
 };
 
@@ -1574,6 +1574,85 @@ const ROUTES: readonly Route[] = [
     cases: [],
   },
   {
+    route: 'PATCH /sessions/:sessionId',
+    who: () => own().manager,
+    params: () => ({ sessionId: spare.sessions.full }),
+    valid: () => ({ capacity: 3 }),
+    cases: [
+      { name: 'no fields', body: () => ({}), status: 400, fields: ['body'] },
+      { name: 'no seats', body: () => ({ capacity: 0 }), status: 400, fields: ['body.capacity'] },
+      {
+        name: 'more than 10000 seats',
+        body: () => ({ capacity: 10001 }),
+        status: 400,
+        fields: ['body.capacity'],
+      },
+      {
+        name: 'a string for capacity',
+        body: () => ({ capacity: '3' }),
+        status: 400,
+        fields: ['body.capacity'],
+      },
+      {
+        name: 'a field sessions do not change here',
+        body: (b) => ({ ...b, startsOn: '2027-12-02' }),
+        status: 400,
+        fields: ['body.startsOn'],
+      },
+      {
+        name: 'a moment without a time zone',
+        body: () => ({ opensAt: '2027-11-01T09:00:00' }),
+        status: 400,
+        fields: ['body.opensAt'],
+      },
+      {
+        name: 'a window that closes before it opens',
+        body: () => ({ opensAt: '2027-11-02T00:00:00Z', closesAt: '2027-11-01T00:00:00Z' }),
+        status: 400,
+        fields: ['body.closesAt'],
+      },
+      {
+        name: 'a close before the session’s stored opening',
+        body: () => ({ closesAt: '2026-01-01T00:00:00Z' }),
+        status: 400,
+        fields: ['body.closesAt'],
+      },
+      {
+        name: 'a cancellation deadline before the session’s stored opening',
+        body: () => ({ cancelDeadline: '2026-01-01T00:00:00Z' }),
+        status: 400,
+        fields: ['body.cancelDeadline'],
+      },
+      {
+        name: 'a capacity below the seats taken',
+        params: () => ({ sessionId: spare.sessions.open }),
+        body: () => ({ capacity: 1 }),
+        status: 409,
+        fields: ['body.capacity'],
+      },
+      { name: 'an unknown session', params: () => ({ sessionId: unknownId() }), status: 404 },
+      {
+        name: 'a session that is not an id',
+        params: () => ({ sessionId: 's1' }),
+        status: 400,
+        fields: ['path.sessionId'],
+      },
+    ],
+  },
+  {
+    route: 'GET /sessions/:sessionId/registrations',
+    who: () => own().manager,
+    params: () => ({ sessionId: spare.sessions.full }),
+    cases: [
+      { name: 'a state that does not exist', query: 'state=cancelled', status: 400, fields: ['query.state'] },
+      { name: 'a zero limit', query: 'limit=0', status: 400, fields: ['query.limit'] },
+      { name: 'a limit over 200', query: 'limit=201', status: 400, fields: ['query.limit'] },
+      { name: 'a cursor it did not give out', query: 'cursor=bm9wZQ', status: 400, fields: ['query.cursor'] },
+      { name: 'an unknown parameter', query: 'after=1', status: 400, fields: ['query.after'] },
+      { name: 'an unknown session', params: () => ({ sessionId: unknownId() }), status: 404 },
+    ],
+  },
+  {
     route: 'POST /sessions/:sessionId/registrations',
     who: () => w.learner,
     params: () => ({ sessionId: spare.sessions.open }),
@@ -1961,6 +2040,8 @@ async function openSessions(as: (options: CallOptions, status?: number) => Promi
       201,
     );
   await registerAs(registrant, sessions.open);
+  // Two seats taken: a capacity of one is below them.
+  await registerAs(await f.person(['learner']), sessions.open);
   await registerAs(registrant, sessions.pastCancelling);
   await registerAs(await f.person(['learner']), sessions.full);
   return { sessions, registrant };

@@ -23,6 +23,7 @@ describe('migrations', () => {
       ['0008_live_recordings', 'Success'],
       ['0009_people', 'Success'],
       ['0010_open_sessions', 'Success'],
+      ['0011_session_seats', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -86,6 +87,7 @@ describe('migrations', () => {
         '0008_live_recordings',
         '0009_people',
         '0010_open_sessions',
+        '0011_session_seats',
       ]);
     } finally {
       await other.destroy();

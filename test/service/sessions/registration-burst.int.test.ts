@@ -6,7 +6,7 @@ import type { Database } from '#service/db/schema';
 import type { Caller } from '#service/http/identity';
 import { RegistrationRefused } from '#service/sessions/refusals';
 import { cancel, register } from '#service/sessions/registrations';
-import { offerSession } from '#service/sessions/sessions';
+import { changeSession, offerSession } from '#service/sessions/sessions';
 import { seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 
@@ -263,5 +263,77 @@ onPostgres('the registration window, by the server’s clock', () => {
     await expect(cancel(pool, late!, id, DEADLINE)).rejects.toEqual(
       expect.objectContaining({ reason: 'cancel-deadline-passed' }),
     );
+  });
+});
+
+onPostgres('a capacity raise beside cancellations', () => {
+  it.each([1, 2, 3, 4, 5])(
+    'round %i: seats exactly the first 6 in line for 3 new seats and 3 freed ones, each promoted once',
+    async () => {
+      const { id } = await newSession(5);
+      const crowd = learners(15);
+      // One at a time, so arrival order is the crowd's order.
+      for (const c of crowd) await register(pool, c, id, { waitlist: true }, during);
+      const [seated, waiting] = [crowd.slice(0, 5), crowd.slice(5)];
+      await Promise.all([
+        changeSession(pool, manager, id, { capacity: 8 }),
+        ...seated.slice(0, 3).map((c) => cancel(pool, c, id, during)),
+      ]);
+      const after = await rows(id);
+      const registered = after.filter((r) => r.state === 'registered').map((r) => r.user_sub);
+      expect(registered.sort()).toEqual(
+        [...seated.slice(3), ...waiting.slice(0, 6)].map((c) => c.sub).sort(),
+      );
+      expect(after.filter((r) => r.state === 'waiting').map((r) => r.user_sub)).toEqual(
+        waiting.slice(6).map((c) => c.sub),
+      );
+      const seats = await t.db
+        .selectFrom('provisions')
+        .select(['enrolled_count', 'attendee_count'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      expect(seats).toEqual({ enrolled_count: 8, attendee_count: 8 });
+      expect(await waitingCount(id)).toBe(4);
+      const promoted = await sql<{ sub: string }>`
+        select payload->>'userSub' as sub from outbox
+        where type = 'waitlist.promoted' and payload->>'sessionId' = ${id}`.execute(t.db);
+      expect(promoted.rows.map((r) => r.sub).sort()).toEqual(
+        waiting
+          .slice(0, 6)
+          .map((c) => c.sub)
+          .sort(),
+      );
+      const enrolled = await t.db
+        .selectFrom('enrollments')
+        .select('user_sub')
+        .where('provision_id', '=', id)
+        .execute();
+      expect(enrolled.map((e) => e.user_sub).sort()).toEqual([...registered].sort());
+    },
+  );
+
+  it('refuses a cut below the seats taken while registrations race it, never leaving more seats than capacity', async () => {
+    const { id } = await newSession(10);
+    const crowd = learners(12);
+    const outcomes = await Promise.allSettled([
+      ...crowd.map((c) => register(pool, c, id, { waitlist: true }, during)),
+      changeSession(pool, manager, id, { capacity: 6 }),
+    ]);
+    const cut = outcomes.at(-1)!;
+    const seats = await t.db
+      .selectFrom('provisions')
+      .select(['enrolled_count', 'attendee_count'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    // The cut lands only if at most 6 seats were taken when it took the seat row's lock.
+    if (cut.status === 'fulfilled') expect(seats.attendee_count).toBe(6);
+    else {
+      expect(cut.reason).toEqual(expect.objectContaining({ reason: 'capacity-below-taken' }));
+      expect(seats.attendee_count).toBe(10);
+    }
+    const all = await rows(id);
+    expect(all.filter((r) => r.state === 'registered')).toHaveLength(seats.enrolled_count);
+    expect(seats.enrolled_count).toBe(seats.attendee_count);
+    expect(all.filter((r) => r.state === 'waiting')).toHaveLength(12 - seats.attendee_count);
   });
 });
