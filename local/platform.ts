@@ -12,6 +12,7 @@ import type { Kysely } from 'kysely';
 import * as z from 'zod';
 import { LIVE } from '#contracts/live';
 import { CORS_ALLOWED_HEADERS } from '#contracts/origin';
+import { CERTIFICATES } from '#contracts/certificates';
 import { CORE_SERVICE, ENV, EVENTS, ROLES, SESSION, VOD } from '#contracts/resources';
 import { routeList } from '#contracts/routes';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
@@ -145,6 +146,20 @@ export interface LocalPlatform {
 }
 
 type Handler = (event: ApiEvent) => Promise<ApiResult>;
+
+/** A route's throttle as API Gateway applies it: `rate` requests a second on average, `burst` at once. */
+function tokenBucket(limit: { readonly rate: number; readonly burst: number }): () => boolean {
+  let tokens = limit.burst;
+  let at = Date.now();
+  return () => {
+    const now = Date.now();
+    tokens = Math.min(limit.burst, tokens + ((now - at) / 1000) * limit.rate);
+    at = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
 
 async function freePort(host: string): Promise<number> {
   const server = createServer().listen(0, host);
@@ -504,7 +519,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const objects = await LocalObjectStore.start({
     uploadBucket: `${bucketPrefix}vod-uploads`,
     outputBucket: `${bucketPrefix}vod-renditions`,
-    privateBuckets: [`${bucketPrefix}live-recordings`],
+    privateBuckets: [`${bucketPrefix}live-recordings`, `${bucketPrefix}certificates`],
     ...(options.vod?.dir ? { dir: options.vod.dir } : {}),
     // The handlers sign with the local keys, as the DynamoDB client does (DynamoDB Local keeps one database
     // per access key, so they cannot sign with the store's own).
@@ -557,6 +572,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   // The upload routes' S3 client reaches the store as the DynamoDB client reaches DynamoDB Local: through
   // the SDK's per-service endpoint variable, signing with the same local keys.
   process.env.AWS_ENDPOINT_URL_S3 = objects.endpoint;
+  // The certificates domain: its table and bucket as the data stack's, and the verification page here.
+  Object.assign(process.env, {
+    [ENV.certificatesTable]: tables.certificates,
+    [CERTIFICATES.env.bucket]: `${bucketPrefix}certificates`,
+    [CERTIFICATES.env.verifyBaseUrl]: `${url}/verify`,
+  });
 
   // Live lectures, as the live stack provisions them: IVS (here the local one), a playback key pair made at
   // start as the stack's custom resource makes it at the first deploy, the recordings bucket, and the bus
@@ -639,16 +660,43 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   for (const route of routeList) {
     const { handler } = (await import(join(LAMBDA_DIR, route.handler))) as { handler: Handler };
     const routeKey = `${route.method} ${route.path}`;
+    const throttled = route.throttle ? tokenBucket(route.throttle) : undefined;
     app.route({
       method: route.method,
       url: toFastifyPath(route.path),
       handler: async (req, reply) => {
+        // API Gateway's route throttle, before anything else runs, in its words.
+        if (throttled && !throttled()) return reply.code(429).send({ message: 'Too Many Requests' });
         const event =
           route.access === 'public' ? toApiEvent(req, routeKey) : await authorize(req, reply, routeKey);
         return event ? sendApiResult(reply, await handler(event)) : reply;
       },
     });
   }
+
+  // What the certificates stack's rule, queue and issuer do in AWS, through the issuer's own handler: each
+  // completion as one SQS record, a reported failure logged as the dead-letter queue would keep it.
+  const issueCertificates = (
+    (await import(join(LAMBDA_DIR, 'certificates', 'issue-certificates'))) as {
+      handler: (event: unknown) => Promise<{ batchItemFailures: unknown[] }>;
+    }
+  ).handler;
+  for (const [source, types] of Object.entries(EVENTS.certificatesConsumes))
+    bus.subscribe(
+      source,
+      types,
+      Object.fromEntries(
+        types.map((t) => [
+          t,
+          async (e) => {
+            const { batchItemFailures } = await issueCertificates({
+              Records: [{ messageId: e.id, body: JSON.stringify(e) }],
+            });
+            if (batchItemFailures.length > 0) throw new Error(`certificate for ${e.id} not issued`);
+          },
+        ]),
+      ),
+    );
 
   // The live stack's event targets and schedule, loaded after the environment above as the routes are.
   const liveHandler = async (name: string) =>

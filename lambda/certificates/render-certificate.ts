@@ -43,7 +43,8 @@ const certificateDocumentSchema = z
     courseTitle: line(200),
     institutionName: line(100),
     institutionCertificationNumber: line(64),
-    hours: z.number().positive().max(10_000),
+    // A course of exams and materials alone has no video hours: the row is left out then.
+    hours: z.number().min(0).max(10_000),
     periodStart: isoDate,
     periodEnd: isoDate,
     completedOn: isoDate,
@@ -139,7 +140,9 @@ export async function renderCertificate(doc: CertificateDocument, font: Uint8Arr
   const fields: [string, string, string][] = [
     ['성명', 'Name', d.learnerName],
     ['과정명', 'Course', d.courseTitle],
-    ['교육 시간', 'Training hours', `${hours}시간 / ${hours} hours`],
+    ...(d.hours === 0
+      ? []
+      : [['교육 시간', 'Training hours', `${hours}시간 / ${hours} hours`] as [string, string, string]]),
     ['교육 기간', 'Training period', `${d.periodStart} ~ ${d.periodEnd}`],
     ['수료일', 'Completed on', d.completedOn],
     ...(d.score === null

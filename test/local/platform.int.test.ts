@@ -615,6 +615,69 @@ describe('local platform over HTTP', () => {
     await call('learner', 'POST', `/me/enrollments/${enrollmentId}/rating`, { stars: 5 }, 201);
     await call('learner', 'POST', `/me/enrollments/${enrollmentId}/rating`, { stars: 4 }, 409);
 
+    // The completion's certificate: numbered, rendered and kept by the issuer from enrollment.completed.
+    await platform.flushEvents();
+    const { certificates } = await call('learner', 'GET', '/me/certificates');
+    expect(certificates).toEqual([
+      expect.objectContaining({
+        enrollmentId,
+        learnerName: 'Learner',
+        courseTitle: 'Fire safety',
+        institutionName: 'Local Academy',
+        completedOn: '2026-12-10',
+        score: 95,
+        hours: 0,
+        ready: true,
+        status: 'valid',
+      }),
+    ]);
+    const number: string = certificates[0].number;
+    expect(number).toMatch(/^LMS(-[0-9A-HJKMNP-TV-Z]{4}){5}$/);
+    // The learner and their company's manager download it; the document is a PDF.
+    for (const who of ['learner', 'company-manager']) {
+      const link = await call(who, 'GET', `/certificates/${number}/download`);
+      const pdf = await fetch(link.url);
+      expect(pdf.status).toBe(200);
+      expect(
+        Buffer.from(await pdf.arrayBuffer())
+          .subarray(0, 5)
+          .toString(),
+      ).toBe('%PDF-');
+    }
+    // Anyone holding the number: valid, for whom and what; a number that does not exist says nothing more.
+    const verification = await (await get(`/certificates/${number.toLowerCase()}/verification`)).json();
+    expect(verification).toEqual({
+      number,
+      status: 'valid',
+      learnerName: 'Learner',
+      courseTitle: 'Fire safety',
+      institutionName: 'Local Academy',
+      hours: 0,
+      completedOn: '2026-12-10',
+    });
+    const other = `${number.slice(0, -1)}${number.endsWith('0') ? '1' : '0'}`;
+    const unknown = await get(`/certificates/${other}/verification`);
+    expect([unknown.status, await unknown.json()]).toEqual([
+      404,
+      {
+        type: 'about:blank',
+        title: 'Not Found',
+        status: 404,
+        detail: 'No such certificate',
+        requestId: expect.any(String),
+      },
+    ]);
+    expect(await (await get(`/verify/${number}`)).text()).toContain('Valid certificate');
+    // The institution revokes it, once, with a reason; the page then says revoked.
+    await call('learner', 'POST', `/certificates/${number}/revocation`, { reason: 'x' }, 403);
+    await call('institution-manager', 'POST', `/certificates/${number}/revocation`, { reason: 'Exam fraud' });
+    await call('institution-manager', 'POST', `/certificates/${number}/revocation`, { reason: 'Again' }, 409);
+    expect(await (await get(`/certificates/${number}/verification`)).json()).toMatchObject({
+      status: 'revoked',
+      revocationReason: 'Exam fraud',
+    });
+    expect(await (await get(`/verify/${number}`)).text()).toContain('Revoked certificate');
+
     // A live lecture ends: the live domain's report reaches the core through the same local bus.
     const ended = new Date(Date.now() + 60_000);
     const lectureId = crypto.randomUUID();

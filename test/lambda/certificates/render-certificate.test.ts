@@ -146,6 +146,12 @@ describe('renderCertificate', () => {
     expect(withoutScore).not.toContain('/ 100');
   });
 
+  it('leaves the hours out for a course without video lessons', async () => {
+    const withoutHours = await pageText(await renderCertificate({ ...certificate, hours: 0 }, font));
+    expect(withoutHours).toContain(certificate.courseTitle);
+    expect(withoutHours).not.toContain('Training hours');
+  });
+
   it('shows whole hours without decimals and Latin names as they are', async () => {
     const latin = await pageText(
       await renderCertificate({ ...certificate, learnerName: 'Jane Doe', hours: 40, score: 100 }, font),
@@ -187,7 +193,7 @@ describe('renderCertificate', () => {
     ['a period that ends before it starts', { periodEnd: '2026-01-04' }, 'periodEnd'],
     ['a date that is not a date', { completedOn: '2026-02-30' }, 'completedOn'],
     ['a score over 100', { score: 101 }, 'score'],
-    ['no hours', { hours: 0 }, 'hours'],
+    ['negative hours', { hours: -1 }, 'hours'],
     ['a URL that is not a web address', { verificationUrl: 'javascript:alert(1)' }, 'verificationUrl'],
   ])('refuses %s', async (_what, change, field) => {
     await expect(renderCertificate({ ...certificate, ...change }, font)).rejects.toThrow(field);
