@@ -36,6 +36,9 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
+      // Unit tests need no server, but some make keys or synthesize stacks: on a busy two-core machine 5 s
+      // (jest's default) is too tight for that, never for a hang.
+      testTimeout: 30_000,
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$'],
     },

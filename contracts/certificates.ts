@@ -69,7 +69,8 @@ const cursor = z.string().min(1).max(1024).optional();
 
 export const listCertificatesQuery = z.strictObject({ limit: pageLimit, cursor });
 
-export const institutionIdParams = z.object({ institutionId: z.uuid() });
+/** An institution's certificates: the institution named in the query, as other Lambda listings do. */
+export const listInstitutionCertificatesQuery = listCertificatesQuery.extend({ institutionId: z.uuid() });
 
 /** What anyone holding the number learns: whether it is valid, for whom and what, and nothing more. */
 export const certificateVerification = z.object({

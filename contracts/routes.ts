@@ -43,8 +43,8 @@ import { inviteEmployeesBody, inviteInstructorsBody, updateProfileBody } from '.
 import {
   CERTIFICATES,
   certificateNumberParams,
-  institutionIdParams,
   listCertificatesQuery,
+  listInstitutionCertificatesQuery,
   revokeCertificateBody,
 } from './certificates';
 
@@ -481,12 +481,11 @@ export const certificateRoutes = {
   }),
   listInstitutionCertificates: route({
     method: 'GET',
-    path: '/institutions/{institutionId}/certificates',
+    path: '/certificates',
     handler: 'certificates/list-institution-certificates',
     access: ['institution-manager', 'instructor'],
     summary: 'An institution’s certificates, newest first, for its managers and instructors',
-    params: institutionIdParams,
-    query: listCertificatesQuery,
+    query: listInstitutionCertificatesQuery,
     ...certificateRoute,
   }),
   downloadCertificate: route({

@@ -7,8 +7,8 @@ const deps = certificateDeps();
 
 export const handler = httpHandler(
   certificateRoutes.listInstitutionCertificates,
-  async ({ identity, params, query }) => ({
+  async ({ identity, query: { institutionId, ...page } }) => ({
     status: 200,
-    body: await listInstitutionCertificates(deps, identity, params.institutionId, query),
+    body: await listInstitutionCertificates(deps, identity, institutionId, page),
   }),
 );

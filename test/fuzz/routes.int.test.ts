@@ -443,7 +443,13 @@ function schemaVerdict(route: RouteUnderTest, values: RequestValues): string[] |
 }
 
 /** API Gateway's own refusals, in AWS's shape (emulated by the local front door), which no handler writes. */
-const GATEWAY: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+const GATEWAY: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  // A route's own throttle (the public certificate verification), which HTTP APIs answer in this shape.
+  429: 'Too Many Requests',
+};
 const FIELD = /^(body|query|path|headers|token)(\.|$)/;
 
 interface Case {

@@ -64,6 +64,16 @@ async function signInUntilCallback(identity: string, returnTo = '/me') {
 }
 
 describe('local platform over HTTP', () => {
+  it('throttles the public certificate verification as API Gateway does, for every caller together', async () => {
+    const path = '/certificates/LMS-0000-0000-0000-0000-0000/verification';
+    const answers = await Promise.all(Array.from({ length: 15 }, () => get(path)));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(10);
+    expect(statuses.filter((s) => s !== 404)).toEqual(expect.arrayContaining([429]));
+    expect(new Set(statuses)).toEqual(new Set([404, 429]));
+    expect(await answers[statuses.indexOf(429)]!.json()).toEqual({ message: 'Too Many Requests' });
+  });
+
   it('answers /health publicly, with the state of the database', async () => {
     const res = await get('/health');
     expect(res.status).toBe(200);

@@ -304,8 +304,9 @@ describe('api stack', () => {
     const propsOf = (fn: Platform['api']['functions'][number]) =>
       resources[dev.platform.api.getLogicalId(fn.function.node.defaultChild as CfnFunction)]!.Properties;
     const s3Statements = Object.values(api.findResources('AWS::IAM::Policy')).flatMap((p) =>
-      (p.Properties.PolicyDocument.Statement as { Action: unknown }[]).filter((st) =>
-        JSON.stringify(st.Action).includes('s3:'),
+      (p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[]).filter(
+        (st) =>
+          JSON.stringify(st.Action).includes('s3:') && JSON.stringify(st.Resource).includes('UploadBucket'),
       ),
     );
 
@@ -358,6 +359,35 @@ describe('api stack', () => {
         'GET /contents/{contentId}/question-minutes',
       ]);
       expect(off.api.functions).toHaveLength(routeList.length - videoRoutes.length + 1); // + the authorizer
+    });
+
+    it('let the certificate download read certificates/ only, and throttle the public verification', () => {
+      const statements = Object.values(api.findResources('AWS::IAM::Policy')).flatMap((p) =>
+        (p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[]).filter((st) =>
+          JSON.stringify(st.Resource).includes('CertificatesBucketArn'),
+        ),
+      );
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: {
+            'Fn::Join': ['', [{ 'Fn::ImportValue': 'demo-data:CertificatesBucketArn' }, '/certificates/*']],
+          },
+        },
+      ]);
+      const throttle = { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 };
+      api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        RouteSettings: {
+          'GET /certificates/{number}/verification': throttle,
+          'GET /verify/{number}': throttle,
+        },
+      });
+      const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route'));
+      const verification = routes.filter((r) =>
+        ['GET /certificates/{number}/verification', 'GET /verify/{number}'].includes(r.Properties.RouteKey),
+      );
+      expect(verification.map((r) => r.Properties.AuthorizationType)).toEqual(['NONE', 'NONE']);
     });
 
     it('let the material download read materials/ only, and list nothing else', () => {
