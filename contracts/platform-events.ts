@@ -210,3 +210,27 @@ export const waitlistPromoted = coreFact.extend({
   enrollmentId: z.uuid(),
 });
 export type WaitlistPromoted = z.infer<typeof waitlistPromoted>;
+
+/**
+ * A learner is behind the pace their provision's period needs while the gap can still be closed (for
+ * notification): at most one per enrollment per day. `verdict` is `last-chance` when the gap closes only
+ * if the learner does the daily cap today and every day left, `behind` when below an even pace with a day
+ * to spare (service/src/learning/pace.ts).
+ */
+export const paceReminderDue = coreFact.extend({
+  enrollmentId: z.uuid(),
+  provisionId: z.uuid(),
+  courseId: z.uuid(),
+  userSub: z.string().min(1).max(128),
+  /** The company whose provision enrolled them; null for an open session's registration. */
+  companyId: z.uuid().nullable(),
+  /** The day it is due, in the compliance profile's time zone. */
+  day: z.iso.date(),
+  verdict: z.enum(['behind', 'last-chance']),
+  /** Lessons still to complete for the progress rule. */
+  lessonsNeeded: z.number().int().positive(),
+  /** Days of the period left, the due day included. */
+  daysLeft: z.number().int().positive(),
+  courseTitle: z.string().min(1).max(200),
+});
+export type PaceReminderDue = z.infer<typeof paceReminderDue>;

@@ -214,6 +214,7 @@ export const CORE_SERVICE = {
     '/sessions',
     '/me/registrations',
     '/admin/membership-facts',
+    '/admin/pace-reminders',
   ],
   /**
    * The request's id, set by whoever stands in front of the service (API Gateway's own request id, or the

@@ -169,6 +169,15 @@ export interface DailyLessonsTable {
   content_id: string;
 }
 
+/** One pace reminder per enrollment per day (migration 0012). */
+export interface PaceRemindersTable {
+  enrollment_id: string;
+  /** A date, `YYYY-MM-DD` in the profile's time zone; read it as `day::text`. */
+  day: string;
+  verdict: 'behind' | 'last-chance';
+  created_at: CreatedAt;
+}
+
 export interface LearningAuditTable {
   id: Generated<string>;
   enrollment_id: string;
@@ -323,4 +332,5 @@ export interface Database {
   live_attendance: LiveAttendanceTable;
   sessions: SessionsTable;
   registrations: RegistrationsTable;
+  pace_reminders: PaceRemindersTable;
 }

@@ -8,6 +8,7 @@ import type {
   enrollmentCreated,
   institutionMemberRemoved,
   institutionMemberSet,
+  paceReminderDue,
   provisionSet,
   registrationCancelled,
   registrationCreated,
@@ -45,6 +46,7 @@ export interface CorePayloads {
   'registration.created': Fact<typeof registrationCreated>;
   'registration.cancelled': Fact<typeof registrationCancelled>;
   'waitlist.promoted': Fact<typeof waitlistPromoted>;
+  'pace.reminder-due': Fact<typeof paceReminderDue>;
 }
 
 export type CoreEventType = keyof CorePayloads;

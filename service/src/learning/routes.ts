@@ -1,6 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { RouteContext } from '../http/context';
+import { HttpError } from '../http/errors';
+import { requireRole } from '../http/identity';
+import { dayIn } from './days';
+import { recordPaceReminders } from './pace-reminders';
 import { enrollmentProgress, recordHeartbeat } from './progress';
 import { learnerAudit, provisionProgress } from './records';
 
@@ -157,5 +161,42 @@ export const learningRoutes =
       },
       async (req) =>
         learnerAudit(ctx.db, await ctx.caller(req), req.params.provisionId, req.params.enrollmentId),
+    );
+
+    app.post(
+      '/admin/pace-reminders',
+      {
+        schema: {
+          summary:
+            'Record the day’s pace reminders: a pace.reminder-due event for each learner behind the pace their period needs, once a day (platform admins; the scheduler calls it daily)',
+          tags,
+          querystring: z.strictObject({
+            day: z.iso
+              .date()
+              .optional()
+              .describe('the day, in the compliance profile’s time zone; today by default, never later'),
+          }),
+          response: {
+            200: z.object({
+              day: z.iso.date(),
+              enrollments: z.number().int().describe('running, uncompleted enrollments judged'),
+              reminded: z.number().int().describe('reminders recorded by this call (a repeat records none)'),
+              behind: z.number().int(),
+              lastChance: z.number().int(),
+            }),
+          },
+        },
+      },
+      async (req) => {
+        requireRole(await ctx.caller(req), 'platform-admin');
+        const today = dayIn(ctx.now(), ctx.compliance.timeZone);
+        const day = req.query.day ?? today;
+        // A later day would judge learners on progress they may yet make before it comes.
+        if (day > today)
+          throw new HttpError(400, 'The day has not come yet', [
+            { field: 'query.day', message: `at most today (${today}) in ${ctx.compliance.timeZone}` },
+          ]);
+        return recordPaceReminders(ctx.db, ctx.compliance, day);
+      },
     );
   };

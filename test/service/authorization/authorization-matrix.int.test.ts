@@ -384,6 +384,38 @@ const MATRIX: readonly Row[] = [
     statuses: [401, 202, 403, 403, 403, 403, 403, 403, 403, 403],
     request: () => ({ method: 'POST', url: '/admin/membership-facts' }),
   },
+  {
+    // Platform operations: only an admin (the scheduler's caller) records the day's pace reminders. The
+    // target is a learner with nothing done on their provision's last day (by UTC, the default profile's
+    // zone), whom the admin's call reminds.
+    route: 'POST /admin/pace-reminders',
+    statuses: [401, 200, 403, 403, 403, 403, 403, 403, 403, 403],
+    target: async () => {
+      const today = new Date().toISOString().slice(0, 10);
+      const provision = await f.database.db
+        .insertInto('provisions')
+        .values({
+          company_id: ownCompany().id,
+          course_id: own().course.id,
+          institution_id: own().id,
+          starts_on: '2020-01-01',
+          ends_on: today,
+          attendee_count: 1,
+          enrolled_count: 1,
+          deposit_amount: 0,
+          state: 'accepted',
+          requested_by: ownCompany().manager.sub,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await f.database.db
+        .insertInto('enrollments')
+        .values({ provision_id: provision.id, course_id: own().course.id, user_sub: randomUUID() })
+        .execute();
+      return today;
+    },
+    request: (today) => ({ method: 'POST', url: `/admin/pace-reminders?day=${today}` }),
+  },
   // Courses
   {
     route: 'POST /courses',

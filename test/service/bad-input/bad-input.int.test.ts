@@ -663,6 +663,23 @@ const ROUTES: readonly Route[] = [
   // No parameters, no body to get wrong: who may call it is the matrix's.
   { route: 'POST /admin/membership-facts', who: () => w.admin, cases: [] },
   {
+    route: 'POST /admin/pace-reminders',
+    who: () => w.admin,
+    query: 'day=2026-01-15',
+    cases: [
+      { name: 'a day that is no date', query: 'day=2026-02-30', status: 400, fields: ['query.day'] },
+      { name: 'a month for a day', query: 'day=2026-01', status: 400, fields: ['query.day'] },
+      { name: 'two days', query: 'day=2026-01-15&day=2026-01-16', status: 400, fields: ['query.day'] },
+      { name: 'a day not yet come', query: 'day=2999-01-01', status: 400, fields: ['query.day'] },
+      {
+        name: 'an unknown parameter',
+        query: 'day=2026-01-15&companyId=x',
+        status: 400,
+        fields: ['query.companyId'],
+      },
+    ],
+  },
+  {
     route: 'DELETE /me/memberships/companies/:companyId',
     who: () => f.person(['learner'], 'employee', spare.employeeSub),
     params: () => ({ companyId: ownCompany().id }),

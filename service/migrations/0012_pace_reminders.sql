@@ -1,0 +1,11 @@
+-- A pace reminder is due (pace.reminder-due) at most once per enrollment per day: the daily scan inserts
+-- here and emits only for rows it inserted, so running it again the same day, or two runs at once, remind
+-- nobody twice. The verdict is the one that called for it ('behind' or 'last-chance', see pace.ts). An
+-- enrollment a learner gives up (a cancelled registration) takes its reminders with it.
+create table pace_reminders (
+  enrollment_id uuid not null references enrollments (id) on delete cascade,
+  day date not null,
+  verdict text not null check (verdict in ('behind', 'last-chance')),
+  created_at timestamptz not null default now(),
+  primary key (enrollment_id, day)
+);
