@@ -9,3 +9,7 @@ create table pace_reminders (
   created_at timestamptz not null default now(),
   primary key (enrollment_id, day)
 );
+
+-- The scan walks uncompleted enrollments in id order, a page at a time; completed ones pile up over the
+-- years and are never its business.
+create index enrollments_incomplete on enrollments (id) where completed_at is null;

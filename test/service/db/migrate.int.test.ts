@@ -24,6 +24,7 @@ describe('migrations', () => {
       ['0009_people', 'Success'],
       ['0010_open_sessions', 'Success'],
       ['0011_session_seats', 'Success'],
+      ['0012_pace_reminders', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -65,6 +66,7 @@ describe('migrations', () => {
         'live_lectures_provision',
         'live_attendance_enrollment',
         'chapters_live_recordings',
+        'enrollments_incomplete',
       ]),
     );
   });
@@ -88,6 +90,7 @@ describe('migrations', () => {
         '0009_people',
         '0010_open_sessions',
         '0011_session_seats',
+        '0012_pace_reminders',
       ]);
     } finally {
       await other.destroy();
