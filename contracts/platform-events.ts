@@ -234,3 +234,23 @@ export const paceReminderDue = coreFact.extend({
   courseTitle: z.string().min(1).max(200),
 });
 export type PaceReminderDue = z.infer<typeof paceReminderDue>;
+
+/**
+ * A company's weekly pace digest for its managers (for notification): at most one per company per ISO
+ * week, from the first daily scan of the week that finds someone to report. Each running, uncompleted
+ * enrollment of the company's provisions counts once: unreachable first, then not started (nothing
+ * watched yet), then behind (below an even pace, or at their last chance).
+ */
+export const companyPaceDigestDue = coreFact.extend({
+  companyId: z.uuid(),
+  /** The ISO week, `2026-W51`. */
+  week: z.string().regex(/^\d{4}-W\d{2}$/),
+  /** The scan's day, in the compliance profile's time zone. */
+  day: z.iso.date(),
+  /** Running, uncompleted enrollments of the company's provisions. */
+  enrollments: z.number().int().positive(),
+  notStarted: z.number().int().min(0),
+  behind: z.number().int().min(0),
+  unreachable: z.number().int().min(0),
+});
+export type CompanyPaceDigestDue = z.infer<typeof companyPaceDigestDue>;

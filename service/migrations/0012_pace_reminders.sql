@@ -13,3 +13,12 @@ create table pace_reminders (
 -- The scan walks uncompleted enrollments in id order, a page at a time; completed ones pile up over the
 -- years and are never its business.
 create index enrollments_incomplete on enrollments (id) where completed_at is null;
+
+-- A company's weekly pace digest (company.pace-digest-due) at most once per ISO week (`2026-W51`), by the
+-- same insert-then-emit as the reminders.
+create table pace_digests (
+  company_id uuid not null references companies (id),
+  week text not null check (week ~ '^[0-9]{4}-W[0-9]{2}$'),
+  created_at timestamptz not null default now(),
+  primary key (company_id, week)
+);

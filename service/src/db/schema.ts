@@ -178,6 +178,14 @@ export interface PaceRemindersTable {
   created_at: CreatedAt;
 }
 
+/** One pace digest per company per ISO week (migration 0012). */
+export interface PaceDigestsTable {
+  company_id: string;
+  /** `YYYY-Www`. */
+  week: string;
+  created_at: CreatedAt;
+}
+
 export interface LearningAuditTable {
   id: Generated<string>;
   enrollment_id: string;
@@ -333,4 +341,5 @@ export interface Database {
   sessions: SessionsTable;
   registrations: RegistrationsTable;
   pace_reminders: PaceRemindersTable;
+  pace_digests: PaceDigestsTable;
 }

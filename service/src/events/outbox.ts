@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type * as z from 'zod';
 import type {
   companyMemberRemoved,
+  companyPaceDigestDue,
   companyMemberSet,
   contentSet,
   enrollmentCompleted,
@@ -47,6 +48,7 @@ export interface CorePayloads {
   'registration.cancelled': Fact<typeof registrationCancelled>;
   'waitlist.promoted': Fact<typeof waitlistPromoted>;
   'pace.reminder-due': Fact<typeof paceReminderDue>;
+  'company.pace-digest-due': Fact<typeof companyPaceDigestDue>;
 }
 
 export type CoreEventType = keyof CorePayloads;

@@ -183,6 +183,7 @@ export const learningRoutes =
               reminded: z.number().int().describe('reminders recorded by this call (a repeat records none)'),
               behind: z.number().int(),
               lastChance: z.number().int(),
+              digests: z.number().int().describe('company digests recorded (one per company per ISO week)'),
             }),
           },
         },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
-import { paceReminderDue } from '#contracts/platform-events';
+import { companyPaceDigestDue, paceReminderDue } from '#contracts/platform-events';
 import { recordPaceReminders } from '#service/learning/pace-reminders';
 import { seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
@@ -83,6 +83,12 @@ const reminderEvents = async () =>
       select payload from outbox where type = 'pace.reminder-due' order by id`.execute(t.db)
   ).rows.map((r) => paceReminderDue.omit({ eventId: true, occurredAt: true }).strict().parse(r.payload));
 
+const digestEvents = async () =>
+  (
+    await sql<{ payload: Record<string, unknown> }>`
+      select payload from outbox where type = 'company.pace-digest-due' order by id`.execute(t.db)
+  ).rows.map((r) => companyPaceDigestDue.omit({ eventId: true, occurredAt: true }).strict().parse(r.payload));
+
 beforeAll(async () => {
   t = await testDatabase('pace_reminders');
   const seeded = await seedVideoCourse(t.db, { videos: 10, ready: true });
@@ -150,7 +156,7 @@ describe('recordPaceReminders', () => {
   it('reminds exactly the learners behind or at their last chance, once, with the facts a notice needs', async () => {
     // Pages of two: the keyset walks every running enrollment.
     const scan = await recordPaceReminders(t.db, kr, DAY, 2);
-    expect(scan).toEqual({ day: DAY, enrollments: 8, reminded: 4, behind: 3, lastChance: 1 });
+    expect(scan).toEqual({ day: DAY, enrollments: 8, reminded: 4, behind: 3, lastChance: 1, digests: 1 });
 
     const events = await reminderEvents();
     const byLearner = (name: string) => events.find((e) => e.enrollmentId === learners[name]!.enrollmentId);
@@ -187,7 +193,7 @@ describe('recordPaceReminders', () => {
 
   it('emits nothing new when run again the same day', async () => {
     const scan = await recordPaceReminders(t.db, kr, DAY);
-    expect(scan).toEqual({ day: DAY, enrollments: 8, reminded: 0, behind: 0, lastChance: 0 });
+    expect(scan).toEqual({ day: DAY, enrollments: 8, reminded: 0, behind: 0, lastChance: 0, digests: 0 });
     expect(await reminderEvents()).toHaveLength(4);
   });
 
@@ -199,5 +205,29 @@ describe('recordPaceReminders', () => {
     expect(next.map((e) => e.enrollmentId).sort()).toEqual(
       ['none', 'three', 'openSession'].map((n) => learners[n]!.enrollmentId).sort(),
     );
+  });
+
+  it('tells the company once a week who has not started, who is behind and who can no longer complete', async () => {
+    // The 16th's scan: the company's seven running, uncompleted enrollments (the open session is no
+    // company's). Each counts once: the unreachable one, then two with nothing watched (one of them at
+    // their last chance), then one behind.
+    expect(await digestEvents()).toEqual([
+      { companyId, week: '2026-W51', day: DAY, enrollments: 7, notStarted: 2, behind: 1, unreachable: 1 },
+    ]);
+    // The 17th is the same week: nothing more.
+    expect((await digestEvents()).filter((e) => e.day === '2026-12-17')).toEqual([]);
+    // Monday the 21st begins week 52: 5 of 8 lessons expected by now, so the learner with 4 is behind.
+    const scan = await recordPaceReminders(t.db, kr, '2026-12-21');
+    expect(scan.digests).toBe(1);
+    expect((await digestEvents()).at(-1)).toEqual({
+      companyId,
+      week: '2026-W52',
+      day: '2026-12-21',
+      enrollments: 4,
+      notStarted: 1,
+      behind: 2,
+      unreachable: 0,
+    });
+    expect((await recordPaceReminders(t.db, kr, '2026-12-22')).digests).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import { lessonsRequired, paceOf } from '#service/learning/pace';
+import { isoWeekOf } from '#service/learning/pace-reminders';
 
 const kr = COMPLIANCE_PROFILES['kr-employer-training'];
 const standard = COMPLIANCE_PROFILES.standard;
@@ -149,4 +150,19 @@ describe('lessonsRequired', () => {
       }
     }
   });
+});
+
+describe('isoWeekOf', () => {
+  it.each([
+    ['2026-12-14', '2026-W51'],
+    ['2026-12-20', '2026-W51'],
+    ['2026-12-21', '2026-W52'],
+    // 2026 begins on a Thursday: it has 53 weeks, the last reaching into 2027.
+    ['2026-12-31', '2026-W53'],
+    ['2027-01-03', '2026-W53'],
+    ['2027-01-04', '2027-W01'],
+    // A Monday that belongs to the next year's first week.
+    ['2024-12-30', '2025-W01'],
+    ['2026-01-01', '2026-W01'],
+  ])('puts %s in %s', (day, week) => expect(isoWeekOf(day)).toBe(week));
 });
