@@ -66,7 +66,9 @@ export function lessonsRequired(lessonsTotal: number, minProgressShare: number):
  * flagged `last-chance` can still close the gap by doing the cap today and every day after. The
  * reminder therefore comes on the last day the gap is closable at the latest (`last-chance`), and earlier
  * for a learner below an even pace (`behind`). Even pace: `floor(required × daysElapsed / periodDays)`
- * lessons before today, so a learner a fraction of a lesson short is not nagged.
+ * lessons before today, so a learner a fraction of a lesson short is not nagged. The cap counts a lesson
+ * on every day it is credited, so `cap × daysLeft` is what the days left can complete when each remaining
+ * lesson is watched within one day: the most, never a promise.
  */
 export function paceOf(input: PaceInput): Pace {
   const { profile } = input;
