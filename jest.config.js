@@ -31,6 +31,10 @@ const common = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // One worker per core, not jest's cores minus one: integration files spend most of their time waiting on
+  // PostgreSQL and DynamoDB Local, and each has its own database and tables, so they run safely side by side.
+  // On the 2-core build machine the whole suite went from 731 s to 546 s.
+  maxWorkers: '100%',
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
   projects: [
     {
