@@ -7,7 +7,6 @@ import { CERTIFICATES } from '#contracts/certificates';
 import { ENV, EVENTS } from '#contracts/resources';
 import { documentClient } from '../shared/clients';
 import { readEnv } from '../shared/env';
-import { busNameFromEnv } from '../shared/platform-bus';
 import { tracer } from '../shared/tracer';
 import type { CertificateDeps } from './certificates';
 import { loadCertificateFont, renderCertificate } from './render-certificate';
@@ -30,7 +29,7 @@ export function certificateDeps(): CertificateDeps {
     s3,
     cognito: tracer.captureAWSv3Client(new CognitoIdentityProviderClient({})),
     eventBridge: tracer.captureAWSv3Client(new EventBridgeClient({})),
-    busName: process.env[EVENTS.busNameEnv] ? busNameFromEnv() : '',
+    busName: optional(EVENTS.busNameEnv),
     certificatesTable,
     // The issuer decides nothing about people, so it is given no projection.
     accessTable: optional(ENV.accessTable),

@@ -20,6 +20,7 @@ import {
   companyMemberKey,
   isCompanyManager,
   isManager,
+  managesInstitution,
   type MemberItem,
   memberKey,
 } from '../access/access';
@@ -311,10 +312,8 @@ export async function listInstitutionCertificates(
   institutionId: string,
   page: Page,
 ) {
-  const [member] = await getItems(deps.ddb, [
-    { table: deps.accessTable, key: memberKey(institutionId, caller.sub) },
-  ]);
-  if (!isManager(member as MemberItem | undefined)) throw notFound('No such institution');
+  if (!(await managesInstitution(deps.ddb, deps.accessTable, caller.sub, institutionId)))
+    throw notFound('No such institution');
   return queryPage(deps, 'byInstitution', institutionPartition(institutionId), page);
 }
 
@@ -384,12 +383,11 @@ export async function revokeCertificate(
 ) {
   const c = await readCertificate(deps, number);
   if (!c) throw notFound('No such certificate');
-  const [member] = await getItems(deps.ddb, [
+  const [item] = await getItems(deps.ddb, [
     { table: deps.accessTable, key: memberKey(c.institutionId, caller.sub) },
   ]);
-  const role = (member as MemberItem | undefined)?.removed
-    ? undefined
-    : (member as MemberItem | undefined)?.role;
+  const member = item as MemberItem | undefined;
+  const role = member?.removed ? undefined : member?.role;
   if (!role) {
     if (await mayHold(deps, caller, c))
       throw notAllowed('Only the institution’s managers revoke its certificates');

@@ -77,6 +77,8 @@ const IVS_RESOURCE_TYPES: Readonly<Record<IvsAction, readonly IvsResourceType[]>
 type IvsResourceType = 'channel' | 'stream-key' | 'room';
 /** A table's named export, once per table however many api stacks read it (an import is stackless). */
 const TABLE_EXPORTS = new WeakMap<ITable, string>();
+/** The upload bucket's ARN export, read by the upload and material routes (and named in their acknowledgements). */
+const UPLOAD_BUCKET_EXPORT = 'UploadBucketArn';
 /** Actions that may give a channel the recording configuration. */
 const CHANNEL_WRITES: readonly IvsAction[] = ['ivs:CreateChannel', 'ivs:UpdateChannel'];
 
@@ -166,7 +168,6 @@ export class ApiStack extends Stack {
   /** The core service's VPC link's security group: the only source its load balancer admits. */
   public readonly coreServiceLinkSecurityGroup: SecurityGroup;
   /** The upload bucket's ARN as imported here, made once for every upload route. */
-  private uploadBucketImport?: string;
   /** Tables with indexes as imported here (the live table, the board's), each made once for all routes. */
   private readonly indexedTables = new Map<TableName, ITable>();
 
@@ -414,12 +415,12 @@ export class ApiStack extends Stack {
     fn.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
-        resources: prefixes.map((p) => `${this.uploadBucketArn(uploadBucket)}/${p}*`),
+        resources: prefixes.map((p) => `${exportedBucketArn(uploadBucket, UPLOAD_BUCKET_EXPORT).arn}/${p}*`),
       }),
     );
     Validations.of(fn.role).acknowledge(
       ...prefixes.map((p) => ({
-        id: `AwsSolutions-IAM5[Resource::${this.uploadBucketExport(uploadBucket)}/${p}*]`,
+        id: `AwsSolutions-IAM5[Resource::${exportedBucketArn(uploadBucket, UPLOAD_BUCKET_EXPORT).exportName}/${p}*]`,
         reason:
           'Every upload has its own key under its kind; the prefix is the narrowest scope covering them.',
       })),
@@ -438,18 +439,18 @@ export class ApiStack extends Stack {
     fn.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: [`${this.uploadBucketArn(uploadBucket)}/${prefix}*`],
+        resources: [`${exportedBucketArn(uploadBucket, UPLOAD_BUCKET_EXPORT).arn}/${prefix}*`],
       }),
     );
     fn.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['s3:ListBucket'],
-        resources: [this.uploadBucketArn(uploadBucket)],
+        resources: [exportedBucketArn(uploadBucket, UPLOAD_BUCKET_EXPORT).arn],
         conditions: { StringLike: { 's3:prefix': `${prefix}*` } },
       }),
     );
     Validations.of(fn.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${this.uploadBucketExport(uploadBucket)}/${prefix}*]`,
+      id: `AwsSolutions-IAM5[Resource::${exportedBucketArn(uploadBucket, UPLOAD_BUCKET_EXPORT).exportName}/${prefix}*]`,
       reason: 'Every material has its own key under the materials prefix; no video is readable.',
     });
   }
@@ -575,21 +576,6 @@ export class ApiStack extends Stack {
         })),
       );
     }
-  }
-
-  /**
-   * The bucket's ARN through an export named here rather than generated: cdk-nag names a finding by the
-   * export it reads, and a generated name (a hash of the producer's logical id) is no name to acknowledge.
-   */
-  private uploadBucketArn(bucket: IBucket): string {
-    this.uploadBucketImport ??= Stack.of(bucket).exportValue(bucket.bucketArn, {
-      name: this.uploadBucketExport(bucket),
-    }) as string;
-    return this.uploadBucketImport;
-  }
-
-  private uploadBucketExport(bucket: IBucket): string {
-    return `${Stack.of(bucket).stackName}:UploadBucketArn`;
   }
 
   private addFunction(
