@@ -33,8 +33,8 @@ import { verifySignatureV4 } from './s3-signature';
  * In front of it, this file refuses what Cognito refuses and cognito-local lets through: a call not signed
  * with the local keys, an attribute outside the pool's schema or over its length, a change of `sub`, a
  * malformed phone number, a new password outside the pool's policy, a challenge answered without the session
- * it was given. It also does the two calls cognito-local lacks: AdminUserGlobalSignOut (the user's refresh
- * tokens stop working) and AdminCreateUser's RESEND.
+ * it was given, a temporary password past its validity. It also does the two calls cognito-local lacks:
+ * AdminUserGlobalSignOut (the user's refresh tokens stop working) and AdminCreateUser's RESEND.
  */
 
 /** An e-mail Cognito would have sent. */
@@ -121,6 +121,7 @@ const STANDARD_ATTRIBUTES = new Set([
 ]);
 /** Cognito's limit on one attribute's value. */
 const MAX_ATTRIBUTE_LENGTH = 2048;
+const DAY_MS = 24 * 60 * 60 * 1000;
 /** How long Cognito keeps the session of an authentication challenge. */
 const CHALLENGE_SESSION_MS = 3 * 60 * 1000;
 
@@ -403,8 +404,17 @@ export async function startLocalCognito(
       // cognito-local answers an invitee's first sign-in with the new-password challenge whatever the
       // password; Cognito checks the temporary password first, or anyone knowing the address could set one.
       const invitee = await find(email);
-      if (invitee?.UserStatus === 'FORCE_CHANGE_PASSWORD' && invitee.Password !== password)
-        return { kind: 'refused', message: 'Incorrect username or password.' };
+      if (invitee?.UserStatus === 'FORCE_CHANGE_PASSWORD') {
+        if (invitee.Password !== password)
+          return { kind: 'refused', message: 'Incorrect username or password.' };
+        // The pool's temporary passwords last PASSWORD_POLICY.tempPasswordValidityDays; cognito-local's forever.
+        const sentAt = new Date(invitee.UserLastModifiedDate).getTime();
+        if (Date.now() - sentAt > PASSWORD_POLICY.tempPasswordValidityDays * DAY_MS)
+          return {
+            kind: 'refused',
+            message: 'Temporary password has expired and must be reset by an administrator.',
+          };
+      }
       try {
         const answer = await call<{
           ChallengeName?: string;

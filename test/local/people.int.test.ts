@@ -191,6 +191,24 @@ it('refuses a new password outside the pool’s policy and a wrong password, sig
     new_password: 'Str0ng&Long!pw',
   });
   expect(await forged.text()).toContain('Invalid session');
+  // A temporary password lasts the pool's three days, as in Cognito.
+  const late = 'late.invitee@people.local';
+  await call('manager', 'POST', '/invitations/instructors', {
+    institutionId,
+    invitees: [{ email: late, name: 'Late Invitee' }],
+  });
+  const temporary = await temporaryPassword(late);
+  const realNow = Date.now.bind(Date);
+  const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 3 * 86_400_000 + 60_000);
+  try {
+    const expired = await post({ username: late, password: temporary });
+    expect(await expired.text()).toContain('Temporary password has expired');
+  } finally {
+    clock.mockRestore();
+  }
+  expect(await (await post({ username: late, password: temporary })).text()).toContain(
+    'Change your password',
+  );
 });
 
 it('lets an invited employee sign in, read the notice, ask at 1:30, get an answer and keep a note', async () => {
