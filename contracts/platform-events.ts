@@ -101,6 +101,8 @@ export const enrollmentCreated = coreFact.extend({
   provisionId: z.uuid(),
   courseId: z.uuid(),
   userSub: z.string().min(1).max(128),
+  /** For the learner's notification. */
+  courseTitle: z.string().min(1).max(200).optional(),
 });
 export type EnrollmentCreated = z.infer<typeof enrollmentCreated>;
 
@@ -208,6 +210,8 @@ export const waitlistPromoted = coreFact.extend({
   courseId: z.uuid(),
   userSub: z.string().min(1).max(128),
   enrollmentId: z.uuid(),
+  /** For the learner's notification. */
+  courseTitle: z.string().min(1).max(200).optional(),
 });
 export type WaitlistPromoted = z.infer<typeof waitlistPromoted>;
 
@@ -254,3 +258,94 @@ export const companyPaceDigestDue = coreFact.extend({
   unreachable: z.number().int().min(0),
 });
 export type CompanyPaceDigestDue = z.infer<typeof companyPaceDigestDue>;
+
+/*
+ * Facts for notifications: each carries what its message says, so the notifications domain needs nothing
+ * else of its publisher (names and titles as they were when it happened).
+ */
+
+/** A company asked an institution for a course (for the institution's managers). */
+export const provisionRequested = coreFact.extend({
+  provisionId: z.uuid(),
+  institutionId: z.uuid(),
+  companyId: z.uuid(),
+  courseId: z.uuid(),
+  courseTitle: z.string().min(1).max(200),
+  companyName: z.string().min(1).max(200),
+  attendeeCount: z.number().int().min(0),
+  startsOn: z.iso.date(),
+  endsOn: z.iso.date(),
+});
+export type ProvisionRequested = z.infer<typeof provisionRequested>;
+
+/**
+ * The institution accepted or rejected a company's request (for the company's managers): detail-type
+ * `provision.accepted` or `provision.rejected`, the same detail.
+ */
+export const provisionDecided = coreFact.extend({
+  provisionId: z.uuid(),
+  institutionId: z.uuid(),
+  companyId: z.uuid(),
+  courseId: z.uuid(),
+  courseTitle: z.string().min(1).max(200),
+  institutionName: z.string().min(1).max(200),
+  decision: z.enum(['accepted', 'rejected']),
+  /** The manager's reason, if they gave one. */
+  reason: z.string().max(2000).nullable(),
+  startsOn: z.iso.date(),
+  endsOn: z.iso.date(),
+});
+export type ProvisionDecided = z.infer<typeof provisionDecided>;
+
+/**
+ * A learner's exam sitting has its score (for the learner): every answer graded, automatically at the
+ * submission or by the institution's grader. Once per sitting.
+ */
+export const examGraded = coreFact.extend({
+  sittingId: z.uuid(),
+  /** The exam's content. */
+  contentId: z.uuid(),
+  enrollmentId: z.uuid(),
+  courseId: z.uuid(),
+  userSub: z.string().min(1).max(128),
+  courseTitle: z.string().min(1).max(200),
+  examTitle: z.string().min(1).max(200),
+  /** Of 100. */
+  score: z.number().min(0).max(100),
+  /** Whether it reaches the profile's minimum; null when the profile sets none. */
+  passed: z.boolean().nullable(),
+});
+export type ExamGraded = z.infer<typeof examGraded>;
+
+/*
+ * Facts the live domain publishes for notifications (source EVENTS.sources.live): lectures of one
+ * provision, for that provision's learners.
+ */
+const lectureFact = z.object({
+  /** The same for every delivery of one fact: `lecture-scheduled-<lectureId>`, `lecture-started-<…>`. */
+  eventId: z.string().min(1).max(200),
+  occurredAt,
+  lectureId: z.string().min(1).max(128),
+  provisionId: z.uuid(),
+  institutionId: z.uuid(),
+  courseId: z.uuid(),
+  title: z.string().min(1).max(200),
+  startsAt: z.iso.datetime({ offset: true }),
+  endsAt: z.iso.datetime({ offset: true }),
+});
+
+/** A live lecture was scheduled (once per lecture). */
+export const lectureScheduled = lectureFact;
+export type LectureScheduled = z.infer<typeof lectureScheduled>;
+
+/** A live lecture's stream went live for the first time (once per lecture). */
+export const lectureStarted = lectureFact;
+export type LectureStarted = z.infer<typeof lectureStarted>;
+
+/**
+ * The daily pace scan is due (source EVENTS.sources.scheduler; EventBridge Scheduler puts it on the bus at
+ * 00:05 in the compliance profile's time zone). The core runs the scan for the day it is in that zone when
+ * it receives it; a second delivery the same day finds every reminder recorded and emits nothing.
+ */
+export const paceScanDue = z.object({}).loose();
+export type PaceScanDue = z.infer<typeof paceScanDue>;

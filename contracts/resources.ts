@@ -255,12 +255,15 @@ export const EVENTS = {
     live: 'lms.live',
     users: 'lms.users',
     certificates: 'lms.certificates',
+    /** EventBridge Scheduler's schedules (the daily pace scan). */
+    scheduler: 'lms.scheduler',
   },
   /** What the core service consumes, by source. */
   coreConsumes: {
     'lms.vod': ['video.ready', 'video.failed'],
     'lms.live': ['live.ended', 'live.recorded'],
     'lms.users': ['users.invited'],
+    'lms.scheduler': ['pace.scan-due'],
   },
   /** What the access projection consumes, by source (contracts in platform-events.ts). */
   accessConsumes: {
@@ -289,6 +292,24 @@ export const EVENTS = {
   },
   /** What the certificates domain consumes: completions, each of which is given one certificate. */
   certificatesConsumes: { 'lms.core': ['enrollment.completed'] },
+  /**
+   * What the notifications domain consumes: every fact someone is told about, in the app and by e-mail
+   * (contracts in platform-events.ts and certificates.ts). A completion is told by its certificate.
+   */
+  notificationsConsumes: {
+    'lms.core': [
+      'enrollment.created',
+      'waitlist.promoted',
+      'provision.requested',
+      'provision.accepted',
+      'provision.rejected',
+      'exam.graded',
+      'pace.reminder-due',
+      'company.pace-digest-due',
+    ],
+    'lms.certificates': ['certificate.issued', 'certificate.revoked'],
+    'lms.live': ['lecture.scheduled', 'lecture.started'],
+  },
 } as const;
 
 /**
