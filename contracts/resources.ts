@@ -48,6 +48,8 @@ export const ENV = {
   userPoolId: 'USER_POOL_ID',
   /** DynamoDB table of the certificates domain (contracts/certificates.ts). */
   certificatesTable: 'CERTIFICATES_TABLE_NAME',
+  /** DynamoDB table of the notifications domain (contracts/notifications.ts). */
+  notificationsTable: 'NOTIFICATIONS_TABLE_NAME',
 } as const;
 
 /** A DynamoDB table's key layout (string keys), its secondary indexes and its TTL attribute, if any. */
@@ -145,6 +147,18 @@ export const TABLES = {
       byLearner: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
       byInstitution: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
     },
+  },
+  /**
+   * Notifications, the notifications domain's own: `person#<sub>` / `notification#<id>` (one told fact, its
+   * text and its e-mail's state, gone by `expiresAt`) and `preferences` (the kinds e-mailed or not);
+   * `suppressed#<address>` / `meta` (an address SES bounced or a complaint came from: never e-mailed again).
+   * Index in NOTIFICATION_INDEXES (contracts/notifications.ts).
+   */
+  notifications: {
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    timeToLiveAttribute: 'expiresAt',
+    indexes: { unread: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } },
   },
 } as const satisfies Record<string, TableSpec>;
 export type TableName = keyof typeof TABLES;

@@ -47,6 +47,13 @@ import {
   listInstitutionCertificatesQuery,
   revokeCertificateBody,
 } from './certificates';
+import {
+  listNotificationsQuery,
+  markNotificationsReadBody,
+  NOTIFICATIONS,
+  unsubscribeParams,
+  updateNotificationPreferencesBody,
+} from './notifications';
 
 /**
  * The one list of HTTP routes served by Lambda. The api stack builds API Gateway routes and functions
@@ -90,6 +97,8 @@ export interface RouteDef {
    * stage's; the local runner refuses beyond it with 429 as API Gateway does. @default the stage's
    */
   readonly throttle?: { readonly rate: number; readonly burst: number };
+  /** Checks unsubscribe links: the api stack hands it the secret they are signed with. @default false */
+  readonly unsubscribeKey?: boolean;
   /** Signs playback cookies: the api stack hands it the signing key's secret and the distribution's origin. */
   readonly signsPlayback?: boolean;
   /** Signs IVS playback tokens: the api stack hands it the live playback key's secret. */
@@ -532,6 +541,68 @@ export const certificateRoutes = {
   }),
 } as const satisfies Record<string, RouteDef>;
 
+/** Notifications: a person's inbox and e-mail preferences, and the e-mails' unsubscribe link. */
+export const notificationRoutes = {
+  listNotifications: route({
+    method: 'GET',
+    path: '/me/notifications',
+    handler: 'notifications/list-notifications',
+    access: 'signed-in',
+    summary: 'The caller’s notifications, newest first, a page at a time, with how many are unread',
+    query: listNotificationsQuery,
+    tables: { notifications: 'read' },
+  }),
+  markNotificationsRead: route({
+    method: 'POST',
+    path: '/me/notifications/read',
+    handler: 'notifications/mark-notifications-read',
+    access: 'signed-in',
+    summary: 'Marks the caller’s notifications read: those named, or every one up to the newest seen',
+    body: markNotificationsReadBody,
+    tables: { notifications: 'readWrite' },
+  }),
+  getNotificationPreferences: route({
+    method: 'GET',
+    path: '/me/notification-preferences',
+    handler: 'notifications/get-notification-preferences',
+    access: 'signed-in',
+    summary: 'Which kinds of notification the caller gets by e-mail',
+    tables: { notifications: 'read' },
+  }),
+  updateNotificationPreferences: route({
+    method: 'PATCH',
+    path: '/me/notification-preferences',
+    handler: 'notifications/update-notification-preferences',
+    access: 'signed-in',
+    summary: 'Turns e-mail of the kinds named on or off, leaving the others',
+    body: updateNotificationPreferencesBody,
+    tables: { notifications: 'readWrite' },
+  }),
+  unsubscribePage: route({
+    method: 'GET',
+    path: '/unsubscribe/{token}',
+    handler: 'notifications/unsubscribe-page',
+    access: 'public',
+    summary: 'The page an e-mail’s unsubscribe link opens: one button, no sign-in (HTML)',
+    params: unsubscribeParams,
+    tables: { notifications: 'read' },
+    unsubscribeKey: true,
+    throttle: NOTIFICATIONS.unsubscribeThrottle,
+  }),
+  unsubscribe: route({
+    method: 'POST',
+    path: '/unsubscribe/{token}',
+    handler: 'notifications/unsubscribe',
+    access: 'public',
+    summary:
+      'Stops e-mail of the link’s kind to its person: the page’s button, or a mail client’s one-click (RFC 8058)',
+    params: unsubscribeParams,
+    tables: { notifications: 'readWrite' },
+    unsubscribeKey: true,
+    throttle: NOTIFICATIONS.unsubscribeThrottle,
+  }),
+} as const satisfies Record<string, RouteDef>;
+
 export const notesRoutes = {
   createNote: route({
     method: 'POST',
@@ -779,6 +850,7 @@ export const routes = {
   ...boardRoutes,
   ...notesRoutes,
   ...certificateRoutes,
+  ...notificationRoutes,
 } as const satisfies Record<string, RouteDef>;
 
 export type RouteId = keyof typeof routes;

@@ -1,7 +1,12 @@
 import { type App, Aspects, Duration, Tags } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BoundedCustomResources } from './bounded-custom-resources';
-import { complianceOf, type InstitutionConfig, selfSignUpOf } from './config/institution-config';
+import {
+  complianceOf,
+  type InstitutionConfig,
+  notificationSenderOf,
+  selfSignUpOf,
+} from './config/institution-config';
 import { AccessStack } from './stacks/access-stack';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
@@ -14,6 +19,7 @@ import { NetworkStack } from './stacks/network-stack';
 import { PlaybackAlarmStack } from './stacks/playback-alarm-stack';
 import { UsersStack } from './stacks/users-stack';
 import { CertificatesStack } from './stacks/certificates-stack';
+import { NotificationsStack } from './stacks/notifications-stack';
 import { VodStack } from './stacks/vod-stack';
 
 export interface Platform {
@@ -27,6 +33,8 @@ export interface Platform {
   readonly api: ApiStack;
   /** Certificates of completion: each completion's number and document. */
   readonly certificates: CertificatesStack;
+  /** Notifications: the inbox's writer and e-mail through SES. */
+  readonly notifications: NotificationsStack;
   readonly monitoring: MonitoringStack;
 }
 
@@ -170,6 +178,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     identityProviders: auth.clientIdentityProviders,
     tables: data.tables,
     certificatesBucket: data.certificatesBucket,
+    unsubscribeSecret: data.unsubscribeSecret,
     allowedOrigins: config.cors.allowedOrigins,
     domain: config.domain,
     throttle: config.sizing.api,
@@ -218,6 +227,31 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     verifyBaseUrl: `${api.url}/verify`,
     keepStatefulData: config.retention.keepStatefulData,
   });
+  const sender = notificationSenderOf(config);
+  const { timeZone } = complianceOf(config);
+  const notifications = new NotificationsStack(app, name('notifications'), {
+    ...common,
+    description: `${config.institution.name}: notifications in the app and by e-mail (SES)`,
+    eventBus: data.eventBus,
+    table: data.tables.notifications,
+    accessTable: data.tables.access,
+    userPool: auth.userPool,
+    unsubscribeSecret: data.unsubscribeSecret,
+    ...(sender
+      ? {
+          email: {
+            ...sender,
+            configurationSetName: config.notifications.configurationSetName ?? `${namePrefix}-notifications`,
+            unsubscribeBaseUrl: `${api.url}/unsubscribe`,
+            appUrl: config.cors.allowedOrigins[0]!,
+          },
+        }
+      : {}),
+    timeZone,
+    // The platform's language for people who name none: Korean where the profile keeps Korea's time.
+    defaultLocale: timeZone === 'Asia/Seoul' ? 'ko' : 'en',
+    keepStatefulData: config.retention.keepStatefulData,
+  });
   const monitoring = new MonitoringStack(app, name('monitoring'), {
     env,
     description: `${config.institution.name}: dashboard and alarms`,
@@ -230,6 +264,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
       ...access.functionsForMonitoring,
       ...users.functionsForMonitoring,
       ...certificates.functionsForMonitoring,
+      ...notifications.functionsForMonitoring,
       ...(vod?.functionsForMonitoring ?? []),
       ...(live?.functionsForMonitoring ?? []),
     ].map((f) => f.function),
@@ -245,6 +280,10 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     certificateIssuer: {
       queue: certificates.issuer.queue,
       deadLetterQueue: certificates.issuer.deadLetterQueue,
+    },
+    notifier: {
+      queue: notifications.notifier.queue,
+      deadLetterQueue: notifications.notifier.deadLetterQueue,
     },
     coreService: {
       service: coreService.service,
@@ -290,6 +329,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     coreService,
     api,
     certificates,
+    notifications,
     monitoring,
     ...(vod ? { vod } : {}),
     ...(edge ? { edge } : {}),

@@ -1,26 +1,18 @@
 import { certificateRoutes } from '#contracts/routes';
 import { httpHandler } from '../shared/http-handler';
 import { Refused } from '../shared/domain-error';
+import { escapeHtml as escape, HTML_HEADERS, htmlPage as page } from '../shared/html';
 import { verifyCertificate } from './certificates';
 import { certificateDeps } from './certificates-deps';
 
 const deps = certificateDeps();
-
-const escape = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-const page = (title: string, body: string) =>
-  `<!doctype html><html lang="ko"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-  `<meta name="robots" content="noindex"><title>${escape(title)}</title>` +
-  `<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#111}` +
-  `dt{font-weight:600;margin-top:.75rem}.valid{color:#0a6b2d}.revoked{color:#a4161a}</style><body>${body}</body></html>`;
 
 /**
  * The page a certificate's QR code opens: valid or revoked, for whom and what, in Korean and English. The web
  * app shows the same from the JSON route; this page needs no script, so a phone's camera app opens it as is.
  */
 export const handler = httpHandler(certificateRoutes.verificationPage, async ({ params }) => {
-  const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
+  const headers = HTML_HEADERS;
   try {
     const c = await verifyCertificate(deps, params.number);
     const status =

@@ -280,6 +280,24 @@ export const institutionConfigSchema = z
         })
         .default({ oidc: [] }),
     }),
+    /**
+     * Notifications by e-mail (the in-app inbox needs nothing). Sent through Amazon SES from an identity
+     * verified there before the deploy; out of SES's sandbox, or only verified addresses receive them.
+     */
+    notifications: z
+      .strictObject({
+        /** The sender. @default `auth.email`; with neither, notifications stay in the inbox */
+        email: cognitoEmail.omit({ sesRegion: true }).optional(),
+        /**
+         * The SES configuration set the platform creates and every e-mail names (bounces and complaints
+         * suppress addresses through it). @default `lms-<slug>-<stage>-notifications`
+         */
+        configurationSetName: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64 characters')
+          .optional(),
+      })
+      .default({}),
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.account) !== Boolean(c.region)) {
@@ -415,6 +433,20 @@ export type InstitutionConfig = z.infer<typeof institutionConfigSchema>;
  */
 export function selfSignUpOf(config: InstitutionConfig): boolean {
   return config.auth.selfSignUp ?? config.stage !== 'prod';
+}
+
+/** Who notification e-mails are from: the notifications sender, else Cognito's; none means inbox only. */
+export function notificationSenderOf(
+  config: InstitutionConfig,
+): { from: string; fromName?: string; replyTo?: string; sesIdentity: string } | undefined {
+  const email = config.notifications.email ?? config.auth.email;
+  if (!email) return undefined;
+  return {
+    from: email.from,
+    ...(email.fromName ? { fromName: email.fromName } : {}),
+    ...(email.replyTo ? { replyTo: email.replyTo } : {}),
+    sesIdentity: email.sesIdentity ?? email.from,
+  };
 }
 
 /** The profile the core service enforces: the named one with the config's overrides. */

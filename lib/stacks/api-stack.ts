@@ -36,6 +36,7 @@ import type { Construct } from 'constructs';
 import { LIVE } from '#contracts/live';
 import { CORS_ALLOWED_HEADERS } from '#contracts/origin';
 import { CERTIFICATES } from '#contracts/certificates';
+import { NOTIFICATIONS } from '#contracts/notifications';
 import { exportedBucketArn } from '../exported-arn';
 import {
   CORE_SERVICE,
@@ -93,6 +94,8 @@ export interface ApiStackProps extends StackProps {
   readonly tables: Readonly<Record<CoreTableName, ITable>>;
   /** The private bucket of certificate documents: download routes presign reads of `certificates/*`. */
   readonly certificatesBucket: IBucket;
+  /** The key unsubscribe links are signed with: the unsubscribe routes read it. */
+  readonly unsubscribeSecret: ISecret;
   readonly allowedOrigins: readonly string[];
   /** @default - the API is served on its execute-api URL and cookies are host-only */
   readonly domain?: InstitutionConfig['domain'];
@@ -302,6 +305,10 @@ export class ApiStack extends Stack {
       if (route.buckets?.upload === 'readWrite' && props.video) this.bindUploadBucket(fn, props.video);
       if (route.buckets?.upload === 'read' && props.video) this.bindMaterialReads(fn, props.video);
       if (route.buckets?.certificates === 'read') this.bindCertificateReads(fn, props.certificatesBucket);
+      if (route.unsubscribeKey) {
+        fn.function.addEnvironment(NOTIFICATIONS.env.unsubscribeSecretArn, props.unsubscribeSecret.secretArn);
+        props.unsubscribeSecret.grantRead(fn.role);
+      }
       if (route.signsPlayback && props.video) {
         this.bindPlayback(fn, props.video.playback, props.domain);
       }

@@ -4,7 +4,12 @@ import { InstanceType, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { ManagedPolicy, Role } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { type ISecret, SecretRotation, SecretRotationApplication } from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  type ISecret,
+  Secret,
+  SecretRotation,
+  SecretRotationApplication,
+} from 'aws-cdk-lib/aws-secretsmanager';
 import {
   CaCertificate,
   Credentials,
@@ -47,6 +52,8 @@ export class DataStack extends Stack {
   public readonly eventBus: EventBus;
   /** Certificates of completion (PDF), under `certificates/`; read only through presigned links. */
   public readonly certificatesBucket: Bucket;
+  /** The key notification e-mails' unsubscribe links are signed with. */
+  public readonly unsubscribeSecret: Secret;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -185,6 +192,18 @@ export class DataStack extends Stack {
       serverAccessLogsPrefix: 'certificates/',
       // A certificate's document is written once; versions keep it if a bug ever wrote over it.
       versioned: true,
+    });
+
+    this.unsubscribeSecret = new Secret(this, 'UnsubscribeKey', {
+      description: 'Signs the unsubscribe links of notification e-mails',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+    Validations.of(this.unsubscribeSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Not rotated on a schedule: a new key voids the unsubscribe link of every e-mail already sent. It ' +
+        'signs one thing (whose e-mail of which kind to stop); rotate it by hand if it ever leaks.',
     });
   }
 }

@@ -115,6 +115,11 @@ export interface MonitoringStackProps extends StackProps {
    */
   readonly certificateIssuer?: { readonly queue: IQueue; readonly deadLetterQueue: IQueue };
   /**
+   * The notifier's queue and its dead-letter queue.
+   * @default - no notification widgets or alarms
+   */
+  readonly notifier?: { readonly queue: IQueue; readonly deadLetterQueue: IQueue };
+  /**
    * Live lectures: the live stack's dead-letter queues (its functions are among `functions`).
    * @default - no live widgets or alarms (the institution has `features.liveLectures` off)
    */
@@ -277,6 +282,18 @@ export class MonitoringStack extends Stack {
         deadLetterQueue: props.certificateIssuer.deadLetterQueue,
         alarmFriendlyName: 'CertificateIssuer',
         humanReadableName: 'Certificate issuer',
+        addQueueMaxMessageAgeAlarm: { Critical: { maxAgeInSeconds: EVENTS_MAX_AGE.toSeconds() } },
+        addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: EVENTS_MAX_DEAD_LETTERS } },
+      });
+    }
+
+    if (props.notifier) {
+      // A fact left untold is a learner who misses a lecture or a deadline, or a request nobody answers.
+      monitoring.monitorSqsQueueWithDlq({
+        queue: props.notifier.queue,
+        deadLetterQueue: props.notifier.deadLetterQueue,
+        alarmFriendlyName: 'Notifier',
+        humanReadableName: 'Notifications',
         addQueueMaxMessageAgeAlarm: { Critical: { maxAgeInSeconds: EVENTS_MAX_AGE.toSeconds() } },
         addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: EVENTS_MAX_DEAD_LETTERS } },
       });

@@ -591,6 +591,7 @@ describe('api stack', () => {
         identityProviders: platform.auth.clientIdentityProviders,
         tables: platform.data.tables,
         certificatesBucket: platform.data.certificatesBucket,
+        unsubscribeSecret: platform.data.unsubscribeSecret,
         allowedOrigins: ['http://localhost:3000'],
         throttle: { rateLimit: 10, burstLimit: 10 },
         logRetention: 30 as RetentionDays,
