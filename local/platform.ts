@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import * as z from 'zod';
 import { LIVE } from '#contracts/live';
 import { CORS_ALLOWED_HEADERS } from '#contracts/origin';
 import { CERTIFICATES } from '#contracts/certificates';
+import { NOTIFICATIONS } from '#contracts/notifications';
 import { CORE_SERVICE, ENV, EVENTS, ROLES, SESSION, VOD } from '#contracts/resources';
 import { routeList } from '#contracts/routes';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
@@ -53,6 +54,10 @@ const LAMBDA_DIR = join(__dirname, '..', 'lambda');
 const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
 /** `video.playbackCookieMinutes`'s default. */
 const DEFAULT_PLAYBACK_COOKIE_MINUTES = 10;
+
+// The local SES's verified sender and configuration set (until local/ses.ts exports them).
+const LOCAL_SES_SENDER = 'no-reply@lms.local';
+const LOCAL_SES_CONFIGURATION_SET = 'lms-local-notifications';
 
 export interface LocalPlatformOptions {
   /** DynamoDB Local (or any DynamoDB-compatible endpoint). */
@@ -578,6 +583,21 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     [CERTIFICATES.env.bucket]: `${bucketPrefix}certificates`,
     [CERTIFICATES.env.verifyBaseUrl]: `${url}/verify`,
   });
+  // The notifications domain: its table, the key its unsubscribe links are signed with (made for this run, as
+  // the data stack's secret is made at the first deploy), and the local SES's verified sender.
+  const unsubscribeSecretArn = `arn:aws:secretsmanager:${LOCAL_AWS.region}:000000000000:secret:lms-local-unsubscribe-key`;
+  localSecrets.set(unsubscribeSecretArn, randomBytes(48).toString('base64url'));
+  const timeZone = (options.compliance ?? COMPLIANCE_PROFILES.standard).timeZone;
+  Object.assign(process.env, {
+    [ENV.notificationsTable]: tables.notifications,
+    [NOTIFICATIONS.env.unsubscribeSecretArn]: unsubscribeSecretArn,
+    [NOTIFICATIONS.env.sender]: `"LMS local" <${LOCAL_SES_SENDER}>`,
+    [NOTIFICATIONS.env.configurationSet]: LOCAL_SES_CONFIGURATION_SET,
+    [NOTIFICATIONS.env.unsubscribeBaseUrl]: `${url}/unsubscribe`,
+    [NOTIFICATIONS.env.appUrl]: appOrigins[0] ?? url,
+    [NOTIFICATIONS.env.timeZone]: timeZone,
+    [NOTIFICATIONS.env.defaultLocale]: timeZone === 'Asia/Seoul' ? 'ko' : 'en',
+  });
 
   // Live lectures, as the live stack provisions them: IVS (here the local one), a playback key pair made at
   // start as the stack's custom resource makes it at the first deploy, the recordings bucket, and the bus
@@ -693,6 +713,29 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
               Records: [{ messageId: e.id, body: JSON.stringify(e) }],
             });
             if (batchItemFailures.length > 0) throw new Error(`certificate for ${e.id} not issued`);
+          },
+        ]),
+      ),
+    );
+
+  // What the notifications stack's rule, queue and notifier do in AWS, through the notifier's own handler.
+  const notify = (
+    (await import(join(LAMBDA_DIR, 'notifications', 'notify'))) as {
+      handler: (event: unknown) => Promise<{ batchItemFailures: unknown[] }>;
+    }
+  ).handler;
+  for (const [source, types] of Object.entries(EVENTS.notificationsConsumes))
+    bus.subscribe(
+      source,
+      types,
+      Object.fromEntries(
+        types.map((t) => [
+          t,
+          async (e) => {
+            const { batchItemFailures } = await notify({
+              Records: [{ messageId: e.id, body: JSON.stringify(e) }],
+            });
+            if (batchItemFailures.length > 0) throw new Error(`${t} ${e.id} not told`);
           },
         ]),
       ),
