@@ -151,7 +151,7 @@ export class Notifier extends Construct {
         'SES publishes here and holds no grant on a customer key; the messages are bounce and complaint ' +
         'notices (an address and a message id), and the topic admits TLS only.',
     });
-    new ConfigurationSetEventDestination(this, 'Feedback', {
+    new ConfigurationSetEventDestination(this, 'FeedbackDestination', {
       configurationSet,
       destination: EventDestination.snsTopic(feedbackTopic),
       events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
