@@ -488,8 +488,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     warn: (message: string, fields: object) => log(`${message} ${JSON.stringify(fields)}`),
   };
   const bus = new LocalEventBus(log);
+  const coreHandlers = coreEventHandlers(options.database, workerLog, {
+    compliance: options.compliance ?? COMPLIANCE_PROFILES.standard,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   for (const [source, types] of Object.entries(EVENTS.coreConsumes))
-    bus.subscribe(source, types, coreEventHandlers(options.database, workerLog));
+    bus.subscribe(source, types, coreHandlers);
   // What the access stack's rule, queue and projector do in AWS, with the projector's own apply function.
   // Not lambda/shared/clients: importing it statically would create the handlers' tracer before the
   // environment above is set.

@@ -42,6 +42,7 @@ import { CORE_SERVICE, ENV, EVENTS } from '#contracts/resources';
 import { COMPLIANCE_PROFILE_ENV, type ComplianceProfile } from '#contracts/compliance-profiles';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
+import { PaceSchedule } from '../constructs/pace-schedule';
 import { REPO_ROOT } from '../paths';
 import { ACCESS_LOG_DAYS } from '../private-bucket';
 
@@ -105,6 +106,8 @@ export class CoreServiceStack extends Stack {
   /** The events the service consumes, filled by a rule on the platform bus. */
   public readonly eventsQueue: Queue;
   public readonly eventsDeadLetterQueue: Queue;
+  /** The daily pace scan's trigger, which the rule above queues for the service like any event. */
+  public readonly paceSchedule: PaceSchedule;
 
   constructor(scope: Construct, id: string, props: CoreServiceStackProps) {
     super(scope, id, props);
@@ -169,6 +172,11 @@ export class CoreServiceStack extends Stack {
         targets: [new SqsQueue(this.eventsQueue, { deadLetterQueue: this.eventsDeadLetterQueue })],
       });
     }
+    this.paceSchedule = new PaceSchedule(this, 'PaceSchedule', {
+      eventBus: props.eventBus,
+      timeZone: props.compliance.timeZone,
+      deadLetterQueue: this.eventsDeadLetterQueue,
+    });
 
     // --- The service.
     this.cluster = new Cluster(this, 'Cluster', {

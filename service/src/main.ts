@@ -69,7 +69,13 @@ async function main() {
       db,
       ...(busName ? { publish: eventBridgePublisher(new EventBridgeClient({}), busName) } : {}),
       ...(busName && queueUrl
-        ? { queue: { sqs: new SQSClient({}), url: queueUrl, handlers: coreEventHandlers(db, log) } }
+        ? {
+            queue: {
+              sqs: new SQSClient({}),
+              url: queueUrl,
+              handlers: coreEventHandlers(db, log, { compliance: profile }),
+            },
+          }
         : {}),
       log,
     }),

@@ -44,9 +44,14 @@ describe.each(['default', 'example-academy'])('service roles with config %s', (c
   const trusts = serviceTrusts(configName);
   const guarded = trusts.filter((t) => !EXEMPT.has(t.service));
 
-  it('finds the platform’s service roles: MediaConvert’s, the flow log’s and enhanced monitoring’s', () => {
+  it('finds the platform’s service roles: MediaConvert’s, the flow log’s, enhanced monitoring’s and the scheduler’s', () => {
     expect(new Set(guarded.map((t) => t.service))).toEqual(
-      new Set(['mediaconvert.amazonaws.com', 'vpc-flow-logs.amazonaws.com', 'monitoring.rds.amazonaws.com']),
+      new Set([
+        'mediaconvert.amazonaws.com',
+        'vpc-flow-logs.amazonaws.com',
+        'monitoring.rds.amazonaws.com',
+        'scheduler.amazonaws.com',
+      ]),
     );
   });
 
@@ -72,5 +77,7 @@ describe.each(['default', 'example-academy'])('service roles with config %s', (c
     expect(sourceArn('mediaconvert.amazonaws.com')).toMatch(/TranscodeQueue.*"Arn"/);
     expect(sourceArn('vpc-flow-logs.amazonaws.com')).toMatch(/:ec2:.*:vpc-flow-log\/\*/);
     expect(sourceArn('monitoring.rds.amazonaws.com')).toMatch(/:rds:.*:db:\*/);
+    // The scheduler names the schedule group of the schedule it runs.
+    expect(sourceArn('scheduler.amazonaws.com')).toMatch(/:scheduler:.*:schedule-group\/default"/);
   });
 });

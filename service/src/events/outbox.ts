@@ -7,9 +7,12 @@ import type {
   contentSet,
   enrollmentCompleted,
   enrollmentCreated,
+  examGraded,
   institutionMemberRemoved,
   institutionMemberSet,
   paceReminderDue,
+  provisionDecided,
+  provisionRequested,
   provisionSet,
   registrationCancelled,
   registrationCreated,
@@ -20,22 +23,16 @@ import type { Database } from '../db/schema';
 /** A contract's detail as the core writes it: the relay adds `eventId` and `occurredAt` on publishing. */
 type Fact<Contract extends z.ZodType> = Omit<z.input<Contract>, 'eventId' | 'occurredAt'>;
 
-interface ProvisionDecided {
-  provisionId: string;
-  companyId: string;
-  reason: string | null;
-}
-
 /**
- * Every event the core service publishes (`<domain>.<what happened>`) with its payload. The ones other
- * domains consume are derived from their contracts, so a payload cannot drift from its schema unnoticed;
- * `provision.requested|accepted|rejected` have no consumer yet, hence no contract; `provision.set` is
- * the whole provision as the access projection keeps it.
+ * Every event the core service publishes (`<domain>.<what happened>`) with its payload, each derived from
+ * the contract its consumers parse, so a payload cannot drift from its schema unnoticed. `provision.set` is
+ * the whole provision as the access projection keeps it; `provision.requested|accepted|rejected` say what
+ * the other party is told, with the names and title as they were then.
  */
 export interface CorePayloads {
-  'provision.requested': { provisionId: string; companyId: string; courseId: string; institutionId: string };
-  'provision.accepted': ProvisionDecided;
-  'provision.rejected': ProvisionDecided;
+  'provision.requested': Fact<typeof provisionRequested>;
+  'provision.accepted': Fact<typeof provisionDecided> & { decision: 'accepted' };
+  'provision.rejected': Fact<typeof provisionDecided> & { decision: 'rejected' };
   'enrollment.created': Fact<typeof enrollmentCreated>;
   'enrollment.completed': Fact<typeof enrollmentCompleted>;
   'institution.member-set': Fact<typeof institutionMemberSet>;
@@ -49,6 +46,7 @@ export interface CorePayloads {
   'waitlist.promoted': Fact<typeof waitlistPromoted>;
   'pace.reminder-due': Fact<typeof paceReminderDue>;
   'company.pace-digest-due': Fact<typeof companyPaceDigestDue>;
+  'exam.graded': Fact<typeof examGraded>;
 }
 
 export type CoreEventType = keyof CorePayloads;

@@ -2,6 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Identity } from '#contracts/access-token';
 import type { ComplianceProfile } from '#contracts/compliance-profiles';
 import type { Database } from '../db/schema';
+import { emit } from '../events/outbox';
 import { HttpError } from '../http/errors';
 import { notFound } from '../http/identity';
 import { appendAudit } from '../learning/audit';
@@ -97,7 +98,9 @@ export async function auditGrade(
 
 /**
  * Once every answer of a submitted sitting is graded: its score (of 100, rounded down), and the course's
- * completion, which the score may bring.
+ * completion, which the score may bring. The first time a sitting has its score, `exam.graded` tells the
+ * learner; a regrade changes the score and says nothing again (one fact per sitting, as its contract says).
+ * Every caller holds the sitting's row lock, so the score read before the update is the one committed.
  */
 export async function settleScore(
   trx: Transaction<Database>,
@@ -108,13 +111,44 @@ export async function settleScore(
   const { points, pending } = await tally(trx, attempt.id);
   if (pending > 0) return;
   const score = Math.floor((100 * points) / attempt.max_points);
+  const before = await trx
+    .selectFrom('exam_attempts')
+    .select('score')
+    .where('id', '=', attempt.id)
+    .executeTakeFirstOrThrow();
   await trx
     .updateTable('exam_attempts')
     .set({ score, graded_at: now })
     .where('id', '=', attempt.id)
     .execute();
   await auditGrade(trx, attempt, now, { points, maxPoints: attempt.max_points, score });
+  if (before.score === null) await emitGraded(trx, attempt, score, profile);
   await evaluateCompletion(trx, attempt.enrollment_id, profile, now);
+}
+
+/** `exam.graded`, with the course's and the exam's titles as they are now. */
+async function emitGraded(
+  trx: Transaction<Database>,
+  attempt: Attempt,
+  score: number,
+  profile: ComplianceProfile,
+): Promise<void> {
+  const titles = await trx
+    .selectFrom('contents as x')
+    .innerJoin('courses as c', 'c.id', 'x.course_id')
+    .select(['x.course_id as courseId', 'c.title as courseTitle', 'x.title as examTitle'])
+    .where('x.id', '=', attempt.exam_id)
+    .executeTakeFirstOrThrow();
+  const { minScore } = profile.courseCompletion;
+  await emit(trx, 'exam.graded', {
+    sittingId: attempt.id,
+    contentId: attempt.exam_id,
+    enrollmentId: attempt.enrollment_id,
+    userSub: attempt.user_sub,
+    ...titles,
+    score,
+    passed: minScore === null ? null : score >= minScore,
+  });
 }
 
 /** Submits a sitting: fixes its answers, grades multiple choice, and scores it if nothing waits. */

@@ -168,7 +168,7 @@ export const learningRoutes =
       {
         schema: {
           summary:
-            'Record the day’s pace reminders: a pace.reminder-due event for each learner behind the pace their period needs, once a day (platform admins; the scheduler calls it daily)',
+            'Record the day’s pace reminders: a pace.reminder-due event for each learner behind the pace their period needs, once a day (platform admins; the scheduler’s daily pace.scan-due runs the same scan, so this is for a day missed or a run by hand)',
           tags,
           querystring: z.strictObject({
             day: z.iso

@@ -76,11 +76,16 @@ export async function requestProvision(db: Kysely<Database>, caller: Caller, inp
   if (!caller.managedCompanyIds.includes(input.companyId)) throw notFound('Company');
   const course = await db
     .selectFrom('courses')
-    .select(['id', 'institution_id'])
+    .select(['id', 'institution_id', 'title'])
     .where('id', '=', input.courseId)
     .where('state', '=', 'published')
     .executeTakeFirst();
   if (!course) throw notFound('Course');
+  const company = await db
+    .selectFrom('companies')
+    .select('name')
+    .where('id', '=', input.companyId)
+    .executeTakeFirstOrThrow();
   return db.transaction().execute(async (trx) => {
     const p = await trx
       .insertInto('provisions')
@@ -99,9 +104,14 @@ export async function requestProvision(db: Kysely<Database>, caller: Caller, inp
       .executeTakeFirstOrThrow();
     await emit(trx, 'provision.requested', {
       provisionId: p.id,
+      institutionId: p.institutionId,
       companyId: p.companyId,
       courseId: p.courseId,
-      institutionId: p.institutionId,
+      courseTitle: course.title,
+      companyName: company.name,
+      attendeeCount: p.attendeeCount,
+      startsOn: p.startsOn,
+      endsOn: p.endsOn,
     });
     await emit(trx, 'provision.set', provisionSetOf(p));
     return p;
@@ -150,11 +160,26 @@ export async function decideProvision(
       .$narrowType<{ companyId: string }>()
       .executeTakeFirst();
     if (!updated) throw new HttpError(409, 'This provision was decided already');
-    await emit(trx, decision.decision === 'accepted' ? 'provision.accepted' : 'provision.rejected', {
+    // The names as they are at the decision, for the company's managers to read.
+    const names = await trx
+      .selectFrom('courses as c')
+      .innerJoin('institutions as i', 'i.id', 'c.institution_id')
+      .select(['c.title as courseTitle', 'i.name as institutionName'])
+      .where('c.id', '=', updated.courseId)
+      .executeTakeFirstOrThrow();
+    const decided = {
       provisionId: id,
+      institutionId: updated.institutionId,
       companyId: updated.companyId,
+      courseId: updated.courseId,
+      ...names,
       reason: decision.reason ?? null,
-    });
+      startsOn: updated.startsOn,
+      endsOn: updated.endsOn,
+    };
+    if (decision.decision === 'accepted')
+      await emit(trx, 'provision.accepted', { ...decided, decision: 'accepted' });
+    else await emit(trx, 'provision.rejected', { ...decided, decision: 'rejected' });
     await emit(trx, 'provision.set', provisionSetOf(updated));
     return updated;
   });
@@ -221,12 +246,18 @@ export async function submitAttendees(
         .set({ enrolled_count: sql`enrolled_count + ${inserted.length}` })
         .where('id', '=', id)
         .execute();
+      const course = await trx
+        .selectFrom('courses')
+        .select('title')
+        .where('id', '=', p.courseId)
+        .executeTakeFirstOrThrow();
       for (const e of inserted) {
         await emit(trx, 'enrollment.created', {
           enrollmentId: e.id,
           provisionId: id,
           courseId: p.courseId,
           userSub: e.user_sub,
+          courseTitle: course.title,
         });
       }
     }

@@ -1,3 +1,4 @@
+import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CORE_SERVICE, ENV, EVENTS } from '#contracts/resources';
@@ -230,6 +231,75 @@ describe('core-service stack', () => {
         ]),
       );
       expect(JSON.stringify(statements)).not.toMatch(/"Resource":"\*"/);
+    });
+
+    it('puts pace.scan-due on the bus daily at 00:05 in the profile’s time zone, and queues it for the service', () => {
+      for (const [fixture, timeZone] of [
+        [dev, COMPLIANCE_PROFILES.standard.timeZone],
+        [prod, COMPLIANCE_PROFILES['kr-employer-training'].timeZone],
+      ] as const) {
+        const template = fixture.template('coreService');
+        const stack = fixture.platform.coreService;
+        template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+        template.hasResourceProperties('AWS::Scheduler::Schedule', {
+          ScheduleExpression: 'cron(5 0 * * ? *)',
+          ScheduleExpressionTimezone: timeZone,
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          State: 'ENABLED',
+          Target: {
+            Arn: stack.resolve(fixture.platform.data.eventBus.eventBusArn),
+            RoleArn: Match.anyValue(),
+            Input: '{}',
+            EventBridgeParameters: { Source: EVENTS.sources.scheduler, DetailType: 'pace.scan-due' },
+            // A put the scheduler gives up on lands where the alarm on the service's dead letters sees it.
+            DeadLetterConfig: { Arn: stack.resolve(stack.eventsDeadLetterQueue.queueArn) },
+            RetryPolicy: Match.anyValue(),
+          },
+        });
+      }
+      expect(EVENTS.coreConsumes[EVENTS.sources.scheduler]).toEqual(['pace.scan-due']);
+      t.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: resolve(data.eventBus.eventBusName),
+        EventPattern: { source: [EVENTS.sources.scheduler], 'detail-type': ['pace.scan-due'] },
+        Targets: [Match.objectLike({ Arn: queueArn(), DeadLetterConfig: { Arn: deadLetterArn() } })],
+      });
+    });
+
+    it('lets the scheduler, for this account’s schedules only, put events on the bus and dead-letter, nothing more', () => {
+      const roleId = coreService.getLogicalId(
+        coreService.paceSchedule.role.node.defaultChild as unknown as CfnElement,
+      );
+      t.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Target: Match.objectLike({ RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } }),
+      });
+      expect(
+        t.findResources('AWS::IAM::Role')[roleId]!.Properties.AssumeRolePolicyDocument.Statement,
+      ).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': resolve(coreService.account) },
+            ArnLike: {
+              'aws:SourceArn': resolve(
+                coreService.formatArn({
+                  service: 'scheduler',
+                  resource: 'schedule-group',
+                  resourceName: 'default',
+                }),
+              ),
+            },
+          },
+        },
+      ]);
+      const statements = resourcesOf('AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+      expect(statements).toEqual([
+        { Effect: 'Allow', Action: 'events:PutEvents', Resource: resolve(data.eventBus.eventBusArn) },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: deadLetterArn() },
+      ]);
     });
 
     it('tells the container the bus and the queue', () => {

@@ -25,6 +25,7 @@ describe('migrations', () => {
       ['0010_open_sessions', 'Success'],
       ['0011_session_seats', 'Success'],
       ['0012_pace_reminders', 'Success'],
+      ['0013_course_titles_in_facts', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -91,6 +92,7 @@ describe('migrations', () => {
         '0010_open_sessions',
         '0011_session_seats',
         '0012_pace_reminders',
+        '0013_course_titles_in_facts',
       ]);
     } finally {
       await other.destroy();

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Identity } from '#contracts/access-token';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
 import { HttpError } from '#contracts/problem';
-import { enrollmentCompleted } from '#contracts/platform-events';
+import { enrollmentCompleted, examGraded } from '#contracts/platform-events';
 import { createExam, deleteExam, getExam, listExams, replaceExam } from '#service/exams/exams';
 import { gradeAnswer, grantRetake, listTakers, submission } from '#service/exams/grading';
 import {
@@ -561,5 +561,87 @@ describe('grading and completion', () => {
     expect(await complete(seven.enrollmentId)).toBe(false);
     expect(await complete(eight.enrollmentId)).toBe(true);
     expect(await enrollment(eight.enrollmentId)).toMatchObject({ certificate_on: '2026-12-10', score: null });
+  });
+});
+
+describe('exam.graded', () => {
+  /** A choice of 10 points and two short answers of 10 (weight 10), written by the first test. */
+  let essay: typeof mid;
+  /** The sitting's facts from the outbox, with what the relay adds, each parsed by the contract. */
+  const gradedFacts = async (sittingId: string) => {
+    const { rows } = await sql<{ id: string; payload: Record<string, unknown>; created_at: Date }>`
+      select id, payload, created_at from outbox
+      where type = 'exam.graded' and payload->>'sittingId' = ${sittingId} order by id`.execute(t.db);
+    return rows.map((r) => {
+      const detail = { ...r.payload, eventId: `core-${r.id}`, occurredAt: r.created_at.toISOString() };
+      // Equal to what it parsed: the detail carries nothing the contract lacks.
+      expect(examGraded.parse(detail)).toEqual(detail);
+      return detail;
+    });
+  };
+
+  it('tells the learner once, when the grader grades the last short answer, not on each one', async () => {
+    essay = await createExam(t.db, instructor, courseId, {
+      chapterId,
+      title: 'Essay exam',
+      stage: 'final',
+      weight: 10,
+      questions: [
+        { kind: 'choice', prompt: 'Which hitch?', choices: ['Clove', 'Granny'], answer: 0, points: 10 },
+        { kind: 'short', prompt: 'Describe a lift plan.', points: 10 },
+        { kind: 'short', prompt: 'Describe a tag line.', points: 10 },
+      ],
+    });
+    const [, plan, tag] = essay.questions;
+    const { who, enrollmentId } = await learner(10);
+    const { sitting } = await startSitting(t.db, who, enrollmentId, essay.id, kr, at(0));
+    await answerAll(who, enrollmentId, essay, false, at(60));
+    await submitSitting(t.db, who, enrollmentId, essay.id, kr, at(120));
+    expect(await gradedFacts(sitting.id)).toEqual([]);
+    await gradeAnswer(t.db, instructor, courseId, essay.id, sitting.id, plan!.id, 10, kr, at(200));
+    expect(await gradedFacts(sitting.id)).toEqual([]);
+    await gradeAnswer(t.db, instructor, courseId, essay.id, sitting.id, tag!.id, 5, kr, at(300));
+    // 0 + 10 + 5 of 30: 50, under kr's minimum of 60.
+    const graded = {
+      sittingId: sitting.id,
+      contentId: essay.id,
+      enrollmentId,
+      courseId,
+      userSub: who.sub,
+      courseTitle: 'Course',
+      examTitle: 'Essay exam',
+      score: 50,
+      passed: false,
+      eventId: expect.stringMatching(/^core-\d+$/),
+      occurredAt: expect.any(String),
+    };
+    expect(await gradedFacts(sitting.id)).toEqual([graded]);
+    // A regrade changes the sitting's score, and says nothing again.
+    await gradeAnswer(t.db, instructor, courseId, essay.id, sitting.id, tag!.id, 10, kr, at(400));
+    expect(await submission(t.db, manager, courseId, essay.id, sitting.id)).toMatchObject({ score: 66 });
+    expect(await gradedFacts(sitting.id)).toEqual([graded]);
+  });
+
+  it('tells the learner at submission when nothing waits for a grader, with no verdict where the profile sets no minimum', async () => {
+    const { who, enrollmentId } = await learner(10);
+    const { sitting } = await startSitting(t.db, who, enrollmentId, essay.id, standard, at(0));
+    const [hitch] = essay.questions;
+    // The short answers left blank: graded 0 at submission, nothing for a grader.
+    await saveAnswer(t.db, who, enrollmentId, essay.id, hitch!.id, { choice: 0 }, standard, at(60));
+    await submitSitting(t.db, who, enrollmentId, essay.id, standard, at(120));
+    expect(await gradedFacts(sitting.id)).toEqual([
+      expect.objectContaining({ sittingId: sitting.id, score: 33, passed: null }),
+    ]);
+  });
+
+  it('has told exactly the sittings with a score, once each, however they were submitted and graded', async () => {
+    const { rows } = await sql<{ id: string; score: number | null; facts: number }>`
+      select a.id, a.score, (select count(*)::int from outbox o
+        where o.type = 'exam.graded' and o.payload->>'sittingId' = a.id::text) as facts
+      from exam_attempts a`.execute(t.db);
+    // Sittings submitted by the timer, by the learner, graded at submission or by a grader, or still open.
+    expect(rows.filter((r) => r.score !== null).length).toBeGreaterThan(5);
+    expect(rows.filter((r) => r.score === null).length).toBeGreaterThan(0);
+    for (const r of rows) expect([r.id, r.facts]).toEqual([r.id, r.score === null ? 0 : 1]);
   });
 });

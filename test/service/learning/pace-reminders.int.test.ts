@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
 import { sql } from 'kysely';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import { companyPaceDigestDue, paceReminderDue } from '#contracts/platform-events';
+import { EVENTS } from '#contracts/resources';
+import { coreEventHandlers } from '#service/events/handlers';
+import { consumeBatch } from '#service/events/queue-consumer';
 import { recordPaceReminders } from '#service/learning/pace-reminders';
 import { seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
@@ -229,5 +234,92 @@ describe('recordPaceReminders', () => {
       unreachable: 0,
     });
     expect((await recordPaceReminders(t.db, kr, '2026-12-22')).digests).toBe(0);
+  });
+});
+
+describe('pace.scan-due from the scheduler', () => {
+  const QUEUE = 'https://sqs.ap-northeast-2.amazonaws.com/123456789012/core-events';
+  const sqs = mockClient(SQSClient);
+  const warnings: string[] = [];
+  const log = { warn: (message: string) => void warnings.push(message) };
+  afterAll(() => sqs.restore());
+
+  /** Five past midnight on the 24th in Seoul, when the schedule fires: still the 23rd in UTC. */
+  const FIRED = new Date('2026-12-23T15:05:00Z');
+  const handlers = () => coreEventHandlers(t.db, log, { compliance: kr, clock: () => FIRED });
+  const scanDue = (detail: unknown = {}) =>
+    JSON.stringify({
+      version: '0',
+      id: randomUUID(),
+      source: EVENTS.sources.scheduler,
+      'detail-type': 'pace.scan-due',
+      account: '123456789012',
+      time: FIRED.toISOString(),
+      region: 'ap-northeast-2',
+      resources: [],
+      detail,
+    });
+
+  /** One ReceiveMessage answer with these bodies, through the core's own handler map; what it deleted. */
+  async function deliver(bodies: string[]) {
+    sqs.reset();
+    sqs.on(ReceiveMessageCommand).resolves({
+      Messages: bodies.map((Body, i) => ({ MessageId: `m${i}`, ReceiptHandle: `r${i}`, Body })),
+    });
+    sqs.on(DeleteMessageBatchCommand).resolves({});
+    await consumeBatch(new SQSClient({}), QUEUE, handlers(), log, { waitSeconds: 0 });
+    expect(sqs.commandCalls(ReceiveMessageCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: QUEUE, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 },
+    ]);
+    return sqs.commandCalls(DeleteMessageBatchCommand).map((c) => c.args[0].input);
+  }
+
+  const dayOf = async (day: string) => ({
+    reminders: (
+      await t.db.selectFrom('pace_reminders').select('enrollment_id').where('day', '=', day).execute()
+    )
+      .map((r) => r.enrollment_id)
+      .sort(),
+    events: (await reminderEvents())
+      .filter((e) => e.day === day)
+      .map((e) => e.enrollmentId)
+      .sort(),
+  });
+
+  it('has a handler for every type the core consumes, the scheduler’s included', () => {
+    expect(EVENTS.coreConsumes[EVENTS.sources.scheduler]).toEqual(['pace.scan-due']);
+    expect(Object.keys(handlers()).sort()).toEqual(Object.values(EVENTS.coreConsumes).flat().sort());
+  });
+
+  it('keeps a scan-due whose detail is not an object on the queue, and scans nothing', async () => {
+    expect(await deliver([scanDue('now')])).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(await dayOf('2026-12-24')).toEqual({ reminders: [], events: [] });
+  });
+
+  it('scans the day it is in the profile’s time zone, and a second delivery reminds nobody twice', async () => {
+    // The 24th: the December provision's learners below an even pace (about 6 of 8 lessons by now) and the
+    // open session's; the others' periods have ended or met the rule.
+    const behind = ['none', 'three', 'onPace', 'openSession'].map((n) => learners[n]!.enrollmentId).sort();
+    const digestsBefore = (await digestEvents()).length;
+    expect(await deliver([scanDue()])).toEqual([
+      { QueueUrl: QUEUE, Entries: [{ Id: '0', ReceiptHandle: 'r0' }] },
+    ]);
+    expect(await dayOf('2026-12-24')).toEqual({ reminders: behind, events: behind });
+    // Delivered again (SQS promises at least once), and twice in one batch: taken off the queue, no more.
+    expect(await deliver([scanDue(), scanDue()])).toEqual([
+      {
+        QueueUrl: QUEUE,
+        Entries: [
+          { Id: '0', ReceiptHandle: 'r0' },
+          { Id: '1', ReceiptHandle: 'r1' },
+        ],
+      },
+    ]);
+    expect(await dayOf('2026-12-24')).toEqual({ reminders: behind, events: behind });
+    // Week 52's digest went out on the 21st.
+    expect(await digestEvents()).toHaveLength(digestsBefore);
+    // The UTC day was never scanned.
+    expect(await dayOf('2026-12-23')).toEqual({ reminders: [], events: [] });
   });
 });

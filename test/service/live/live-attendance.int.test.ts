@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import type { LiveEnded } from '#contracts/live';
 import { EVENTS } from '#contracts/resources';
 import { coreEventHandlers } from '#service/events/handlers';
@@ -117,9 +118,15 @@ async function deliver(bodies: unknown[]) {
     })),
   });
   sqs.on(DeleteMessageBatchCommand).resolves({});
-  const result = await consumeBatch(new SQSClient({}), QUEUE, coreEventHandlers(db(), log), log, {
-    waitSeconds: 0,
-  });
+  const result = await consumeBatch(
+    new SQSClient({}),
+    QUEUE,
+    coreEventHandlers(db(), log, { compliance: COMPLIANCE_PROFILES.standard }),
+    log,
+    {
+      waitSeconds: 0,
+    },
+  );
   const deleted = sqs
     .commandCalls(DeleteMessageBatchCommand)
     .flatMap((c) => c.args[0].input.Entries!.map((e) => e.ReceiptHandle));
@@ -149,9 +156,9 @@ const liveState = async () => {
 describe('live.ended from the queue', () => {
   it('has a handler for every type the core consumes, and for no other', () => {
     // The stack's rules, the queue consumer and the local bus all derive from EVENTS.coreConsumes.
-    expect(Object.keys(coreEventHandlers(db(), log)).sort()).toEqual(
-      Object.values(EVENTS.coreConsumes).flat().sort(),
-    );
+    expect(
+      Object.keys(coreEventHandlers(db(), log, { compliance: COMPLIANCE_PROFILES.standard })).sort(),
+    ).toEqual(Object.values(EVENTS.coreConsumes).flat().sort());
   });
 
   it('records the lecture and its attendees, and takes the message off the queue', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import type { LiveRecorded } from '#contracts/live';
 import { coreEventHandlers } from '#service/events/handlers';
 import { consumeBatch } from '#service/events/queue-consumer';
@@ -105,9 +106,15 @@ async function deliver(bodies: unknown[]) {
     Messages: bodies.map((b, i) => ({ MessageId: `m${i}`, ReceiptHandle: `r${i}`, Body: JSON.stringify(b) })),
   });
   sqs.on(DeleteMessageBatchCommand).resolves({});
-  const result = await consumeBatch(new SQSClient({}), QUEUE, coreEventHandlers(db(), log), log, {
-    waitSeconds: 0,
-  });
+  const result = await consumeBatch(
+    new SQSClient({}),
+    QUEUE,
+    coreEventHandlers(db(), log, { compliance: COMPLIANCE_PROFILES.standard }),
+    log,
+    {
+      waitSeconds: 0,
+    },
+  );
   const deleted = sqs
     .commandCalls(DeleteMessageBatchCommand)
     .flatMap((c) => c.args[0].input.Entries!.map((e) => e.ReceiptHandle));

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import { EVENTS } from '#contracts/resources';
 import type { EventEnvelope } from '#contracts/platform-events';
 import { coreEventHandlers } from '#service/events/handlers';
@@ -53,9 +54,11 @@ beforeAll(async () => {
       contactPhone: '02-1234-5678',
     })
   ).id;
-  const handlers = coreEventHandlers(f.database.db, {
-    warn: (message, fields) => warnings.push({ message, fields }),
-  });
+  const handlers = coreEventHandlers(
+    f.database.db,
+    { warn: (message, fields) => warnings.push({ message, fields }) },
+    { compliance: COMPLIANCE_PROFILES.standard },
+  );
   handle = (detail) =>
     handlers['users.invited']!({
       id: randomUUID(),

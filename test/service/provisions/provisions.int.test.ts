@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type * as z from 'zod';
+import { enrollmentCreated, provisionDecided, provisionRequested } from '#contracts/platform-events';
+import type { CoreEventType } from '#service/events/outbox';
 import { businessNumberFrom, serviceFixture, type Person, type ServiceFixture } from '../service-fixture';
 
 let f: ServiceFixture;
@@ -6,6 +10,7 @@ let institutionManager: Person;
 let companyManager: Person;
 let companyId: string;
 let courseId: string;
+let institutionId: string;
 
 async function ok(res: Promise<{ statusCode: number; body: string; json(): unknown }>, status = 200) {
   const r = await res;
@@ -67,10 +72,30 @@ const count = async (table: 'enrollments' | 'outbox') =>
     ).n,
   );
 
+/**
+ * One provision's facts of a type from the outbox, with the id and time the relay adds, each parsed by
+ * its contract: equal to what it parsed, so the detail carries nothing the contract lacks either.
+ */
+async function facts<T extends z.ZodType>(type: CoreEventType, contract: T, provisionId: string) {
+  const rows = await f.database.db
+    .selectFrom('outbox')
+    .select(['id', 'payload', 'created_at'])
+    .where('type', '=', type)
+    .where(sql<string>`payload->>'provisionId'`, '=', provisionId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => {
+    const detail = { ...r.payload, eventId: `core-${r.id}`, occurredAt: r.created_at.toISOString() };
+    const parsed = contract.parse(detail);
+    expect(parsed).toEqual(detail);
+    return parsed as z.output<T>;
+  });
+}
+
 beforeAll(async () => {
   f = await serviceFixture('provisions');
   institutionManager = await f.person(['institution-manager']);
-  await ok(
+  ({ id: institutionId } = await ok(
     f.call(institutionManager, {
       method: 'POST',
       url: '/institutions',
@@ -84,7 +109,7 @@ beforeAll(async () => {
       },
     }),
     201,
-  );
+  ));
   companyManager = await f.person(['company-manager']);
   companyId = (
     await ok(
@@ -293,6 +318,82 @@ describe('provisions and enrollments', () => {
       (await f.call(institutionManager, { method: 'POST', url, payload: { decision: 'accepted' } }))
         .statusCode,
     ).toBe(409);
+  });
+
+  it('tells each party what the other did, with the names, seats and period their notices need', async () => {
+    const [learnerSub] = await employees(1);
+    const provisionId = await acceptedProvision(3);
+    await ok(
+      f.call(companyManager, {
+        method: 'POST',
+        url: `/provisions/${provisionId}/attendees`,
+        payload: { userSubs: [learnerSub] },
+      }),
+    );
+    const sent = { eventId: expect.stringMatching(/^core-\d+$/), occurredAt: expect.any(String) };
+    const provision = {
+      provisionId,
+      institutionId,
+      companyId,
+      courseId,
+      courseTitle: 'Forklift safety',
+      startsOn: '2026-12-01',
+      endsOn: '2027-02-28',
+    };
+    expect(await facts('provision.requested', provisionRequested, provisionId)).toEqual([
+      { ...provision, companyName: 'Hanbit', attendeeCount: 3, ...sent },
+    ]);
+    expect(await facts('provision.accepted', provisionDecided, provisionId)).toEqual([
+      { ...provision, institutionName: 'Academy', decision: 'accepted', reason: null, ...sent },
+    ]);
+    expect(await facts('provision.rejected', provisionDecided, provisionId)).toEqual([]);
+    expect(await facts('enrollment.created', enrollmentCreated, provisionId)).toEqual([
+      {
+        enrollmentId: expect.any(String),
+        provisionId,
+        courseId,
+        userSub: learnerSub,
+        courseTitle: 'Forklift safety',
+        ...sent,
+      },
+    ]);
+
+    const refused = await ok(
+      f.call(companyManager, {
+        method: 'POST',
+        url: '/provisions',
+        payload: {
+          companyId,
+          courseId,
+          startsOn: '2027-03-01',
+          endsOn: '2027-03-31',
+          attendeeCount: 12,
+          depositAmount: 0,
+        },
+      }),
+      201,
+    );
+    await ok(
+      f.call(institutionManager, {
+        method: 'POST',
+        url: `/provisions/${refused.id}/decision`,
+        payload: { decision: 'rejected', reason: 'No trainer free in March' },
+      }),
+    );
+    const march = { ...provision, provisionId: refused.id, startsOn: '2027-03-01', endsOn: '2027-03-31' };
+    expect(await facts('provision.requested', provisionRequested, refused.id)).toEqual([
+      { ...march, companyName: 'Hanbit', attendeeCount: 12, ...sent },
+    ]);
+    expect(await facts('provision.rejected', provisionDecided, refused.id)).toEqual([
+      {
+        ...march,
+        institutionName: 'Academy',
+        decision: 'rejected',
+        reason: 'No trainer free in March',
+        ...sent,
+      },
+    ]);
+    expect(await facts('provision.accepted', provisionDecided, refused.id)).toEqual([]);
   });
 
   it('keeps provisions between their two parties', async () => {

@@ -371,5 +371,24 @@ describe('events', () => {
         ['courseId', 'institutionId', 'position', 'registrationId', 'sessionId', 'state', 'userSub'].join(),
       ]),
     );
+    // A seat taken, at registration or from the line, names its course for the learner's notice.
+    const keysOf = (type: string) =>
+      new Set(rows.filter((r) => r.type === type).map((r) => Object.keys(r.payload).sort().join()));
+    expect(keysOf('enrollment.created')).toEqual(
+      new Set([['courseId', 'courseTitle', 'enrollmentId', 'provisionId', 'userSub'].join()]),
+    );
+    expect(keysOf('waitlist.promoted')).toEqual(
+      new Set([['courseId', 'courseTitle', 'enrollmentId', 'registrationId', 'sessionId', 'userSub'].join()]),
+    );
+    const titles = new Map(
+      (await f.database.db.selectFrom('courses').select(['id', 'title']).execute()).map((c) => [
+        c.id,
+        c.title,
+      ]),
+    );
+    const seats = rows.filter((r) => r.type === 'enrollment.created' || r.type === 'waitlist.promoted');
+    expect(seats.map((r) => r.payload.courseTitle)).toEqual(
+      seats.map((r) => titles.get(r.payload.courseId as string)),
+    );
   });
 });
