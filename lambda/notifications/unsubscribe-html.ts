@@ -10,3 +10,7 @@ export const invalidLinkPage = () => ({
       `Open the link exactly as the e-mail gave it.</p>`,
   ),
 });
+
+/** Whether the caller is a browser that asked for a page. */
+export const wantsHtml = (headers: Readonly<Record<string, string | undefined>>) =>
+  (headers.accept ?? '').includes('text/html');

@@ -5,7 +5,7 @@ import { httpHandler } from '../shared/http-handler';
 import { unsubscribeTarget } from './inbox';
 import { KIND_NAMES } from './messages';
 import { inboxDeps } from './notifications-deps';
-import { invalidLinkPage } from './unsubscribe-html';
+import { invalidLinkPage, wantsHtml } from './unsubscribe-html';
 
 const deps = inboxDeps();
 
@@ -13,7 +13,7 @@ const deps = inboxDeps();
  * What an e-mail's unsubscribe link opens: a button that posts to the same address. Opening the link
  * changes nothing, since mail scanners open links too; the button, or a mail client's one-click POST, does.
  */
-export const handler = httpHandler(notificationRoutes.unsubscribePage, async ({ params }) => {
+export const handler = httpHandler(notificationRoutes.unsubscribePage, async ({ params, headers }) => {
   try {
     const { kind } = await unsubscribeTarget(deps, params.token);
     const name = KIND_NAMES[kind];
@@ -29,7 +29,8 @@ export const handler = httpHandler(notificationRoutes.unsubscribePage, async ({ 
       ),
     };
   } catch (e) {
-    if (!(e instanceof Refused)) throw e;
+    // A browser gets a page; an API client (or a mail client's one-click POST) the problem+json.
+    if (!(e instanceof Refused) || !wantsHtml(headers)) throw e;
     return invalidLinkPage();
   }
 });

@@ -4,7 +4,7 @@ import { escapeHtml, HTML_HEADERS, htmlPage } from '../shared/html';
 import { httpHandler } from '../shared/http-handler';
 import { unsubscribe } from './inbox';
 import { inboxDeps } from './notifications-deps';
-import { invalidLinkPage } from './unsubscribe-html';
+import { invalidLinkPage, wantsHtml } from './unsubscribe-html';
 
 const deps = inboxDeps();
 
@@ -13,7 +13,7 @@ const deps = inboxDeps();
  * unsubscribe (RFC 8058: a POST whose body is `List-Unsubscribe=One-Click`, which needs no reading: the
  * signed link says everything). Answered as a page, which the button's browser shows.
  */
-export const handler = httpHandler(notificationRoutes.unsubscribe, async ({ params }) => {
+export const handler = httpHandler(notificationRoutes.unsubscribe, async ({ params, headers }) => {
   try {
     const { kindName } = await unsubscribe(deps, params.token);
     return {
@@ -27,7 +27,8 @@ export const handler = httpHandler(notificationRoutes.unsubscribe, async ({ para
       ),
     };
   } catch (e) {
-    if (!(e instanceof Refused)) throw e;
+    // A browser gets a page; an API client (or a mail client's one-click POST) the problem+json.
+    if (!(e instanceof Refused) || !wantsHtml(headers)) throw e;
     return invalidLinkPage();
   }
 });
