@@ -1,5 +1,10 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { sql } from 'kysely';
 import { mediaEventHandlers } from '#service/courses/media-events';
@@ -241,5 +246,45 @@ describe('video events from the queue', () => {
     expect(deleted).toEqual([]);
     expect(warnings).toHaveLength(3);
     expect(await media()).toEqual(before);
+  });
+
+  it('keeps a batch hidden while a long handler runs, all but the failed, until it is deleted', async () => {
+    sqs.on(ReceiveMessageCommand).resolves({
+      Messages: ['slow', 'broken', 'quick'].map((type, i) => ({
+        MessageId: `m${i}`,
+        ReceiptHandle: `r${i}`,
+        Body: JSON.stringify({ ...ready(`ev-h${i}`, '2026-11-23T14:00:00Z'), 'detail-type': type }),
+      })),
+    });
+    sqs.on(DeleteMessageBatchCommand).resolves({});
+    let extended!: () => void;
+    const extension = new Promise<void>((resolve) => (extended = resolve));
+    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(() => {
+      extended();
+      return {};
+    });
+    const result = await consumeBatch(
+      new SQSClient({}),
+      QUEUE,
+      {
+        // Runs until the visibility was extended once: the handler outlives a heartbeat.
+        slow: () => extension,
+        quick: async () => undefined,
+      },
+      log,
+      { waitSeconds: 0, heartbeatMs: 5 },
+    );
+    expect(result).toEqual({ received: 3, handled: 2 });
+    expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand)[0]!.args[0].input).toEqual({
+      QueueUrl: QUEUE,
+      Entries: ['0', '1', '2'].map((Id) => ({ Id, ReceiptHandle: `r${Id}`, VisibilityTimeout: 60 })),
+    });
+    expect(sqs).toHaveReceivedCommandWith(DeleteMessageBatchCommand, {
+      QueueUrl: QUEUE,
+      Entries: [
+        { Id: '0', ReceiptHandle: 'r0' },
+        { Id: '2', ReceiptHandle: 'r2' },
+      ],
+    });
   });
 });
