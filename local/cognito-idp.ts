@@ -21,6 +21,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PASSWORD_POLICY, ROLES, type Role } from '#contracts/resources';
 import type { DemoIdentity } from './demo-identities';
 import { LOCAL_AWS } from './dynamodb-local';
+import type { LocalMailbox } from './mailbox';
 import { verifySignatureV4 } from './s3-signature';
 
 /*
@@ -28,7 +29,8 @@ import { verifySignatureV4 } from './s3-signature';
  * new-password challenge), run in this process on a scratch directory and seeded with the demo people. The
  * users domain's real SDK client reaches it through `path` (AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER), and
  * the local sign-in page signs people in with it, so an invitee signs in with the password the invitation
- * e-mail gave them. The e-mails Cognito would send are kept in an outbox (`GET /local/mail`) and printed.
+ * e-mail gave them. The e-mails Cognito would send are delivered to the local mailbox (`GET /local/mail`, shared
+ * with the local SES) and printed.
  *
  * In front of it, this file refuses what Cognito refuses and cognito-local lets through: a call not signed
  * with the local keys, an attribute outside the pool's schema or over its length, a change of `sub`, a
@@ -66,6 +68,8 @@ export interface LocalCognitoOptions {
   readonly log: (line: string) => void;
   /** Where the e-mails point people: the platform's sign-in. */
   readonly signInUrl: string;
+  /** Where the e-mails are delivered, for people and tests to read. */
+  readonly mailbox: LocalMailbox;
 }
 
 /** The local Cognito, for the runner, its sign-in page and tests. */
@@ -95,6 +99,8 @@ class LocalRefusal extends Error {
   }
 }
 
+/** Cognito's default sender (COGNITO_DEFAULT e-mail sending). */
+const COGNITO_SENDER = 'no-reply@verificationemail.com';
 const E164 = /^\+[0-9]{4,15}$/;
 /** The auth stack's pool has Cognito's standard attributes and no custom ones. */
 const STANDARD_ATTRIBUTES = new Set([
@@ -172,6 +178,17 @@ export async function startLocalCognito(
           }
         : { to: destination, subject: 'Your verification code', text: `Your code is ${code}.`, code };
       outbox.push(mail);
+      // The pool sends with Cognito's own address, as a pool without an SES configuration does.
+      options.mailbox.deliver({
+        source: 'cognito',
+        from: COGNITO_SENDER,
+        to: mail.to,
+        recipients: [mail.to],
+        subject: mail.subject,
+        text: mail.text,
+        headers: [],
+        code: mail.code,
+      });
       options.log(`cognito: e-mail to ${mail.to}: ${mail.text}`);
     },
     async sendSms() {
@@ -361,7 +378,6 @@ export async function startLocalCognito(
   };
   app.post(path, handler);
   app.post(`${path}/`, handler);
-  app.get('/local/mail', async () => ({ mail: outbox }));
 
   const personOf = async (sub: string): Promise<LocalPerson | undefined> => {
     const user = await find(sub);

@@ -36,9 +36,17 @@ import { createTables, LOCAL_AWS } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
 import { registerLocalEventBridge } from './eventbridge';
 import { type IvsEvent, type LocalIvs, startLocalIvs } from './ivs';
+import { LocalMailbox } from './mailbox';
 import { LocalObjectStore } from './object-store';
 import { LocalPlaybackCdn } from './playback-cdn';
 import { registerLocalSecrets } from './secrets-manager';
+import {
+  LOCAL_SES_CONFIGURATION_SET,
+  LOCAL_SES_DOMAIN,
+  LOCAL_SES_SENDER,
+  type LocalSes,
+  registerLocalSes,
+} from './ses';
 import {
   sendApiResult,
   toApiEvent,
@@ -145,6 +153,10 @@ export interface LocalPlatform {
   readonly live: LocalLive;
   /** Cognito as the users domain and the sign-in page use it: cognito-local (see cognito-idp.ts). */
   readonly cognito: LocalCognito;
+  /** SES v2 for the notifications domain (see ses.ts): subscribe to its configuration set's events here. */
+  readonly ses: LocalSes;
+  /** What Cognito and SES delivered, as `GET /local/mail` shows it. */
+  readonly mailbox: LocalMailbox;
   /** Relays every outbox event now and waits for their deliveries (the worker does it within a moment). */
   flushEvents(): Promise<void>;
   close(): Promise<void>;
@@ -251,7 +263,7 @@ function signInPage(reply: FastifyReply, requestUrl: string, q: AuthorizeQuery, 
         `<form method="post" action="/local/oauth2/authorize">${hiddenFields(q)}` +
         `<label>E-mail <input name="username" type="email" autocomplete="username" required></label> ` +
         `<label>Password <input name="password" type="password" autocomplete="current-password" required></label> ` +
-        `<button>Sign in</button></form><p>The e-mails Cognito would send (invitations with a temporary password) are at <a href="/local/mail">/local/mail</a>. Or sign in as a demo person:</p><ul>${links}</ul>`,
+        `<button>Sign in</button></form><p>The e-mails Cognito and SES would send (invitations with a temporary password, notifications) are in the local mailbox at <a href="/local/mail">/local/mail</a>. Or sign in as a demo person:</p><ul>${links}</ul>`,
     );
 }
 
@@ -436,11 +448,23 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   // from it at every sign-in and refresh.
   const userPoolId = `${LOCAL_AWS.region}_local`;
   const cognitoPath = '/local/cognito-idp';
+  // Cognito's and SES's mail in one mailbox (GET /local/mail); SES as the notifications domain's SESv2Client
+  // reaches it, with the local sender verified and the local configuration set publishing its events.
+  const mailbox = new LocalMailbox();
+  mailbox.register(app);
+  const ses = registerLocalSes(app, '/local/ses', {
+    mailbox,
+    verifiedIdentities: [LOCAL_SES_SENDER, LOCAL_SES_DOMAIN],
+    configurationSets: [LOCAL_SES_CONFIGURATION_SET],
+    log,
+  });
+  process.env.AWS_ENDPOINT_URL_SESV2 = `${url}/local/ses`;
   const cognito = await startLocalCognito(app, cognitoPath, {
     userPoolId,
     people: DEMO_IDENTITIES,
     log,
     signInUrl: `${url}/auth/login`,
+    mailbox,
   });
   issuer.lookUpPeopleWith((sub) => cognito.personOf(sub));
   cognito.onGlobalSignOut((sub) => issuer.signOutEverywhere(sub));
@@ -814,7 +838,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     reply
       .type('text/html')
       .send(
-        `<!doctype html><title>LMS local</title><h1>LMS platform, local</h1><ul><li><a href="/auth/login">Sign in</a></li><li><a href="/me">Who am I (GET /me)</a></li><li><a href="/health">Health</a></li></ul>`,
+        `<!doctype html><title>LMS local</title><h1>LMS platform, local</h1><ul><li><a href="/auth/login">Sign in</a></li><li><a href="/me">Who am I (GET /me)</a></li><li><a href="/health">Health</a></li><li><a href="/local/mail">Local mailbox</a> (what Cognito and SES sent)</li></ul>`,
       ),
   );
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ message: 'Not Found' }));
@@ -834,12 +858,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     },
     live: { ivs, rtmpUrl: ivs.rtmpUrl, recordingBucket, sweep, releaseChannels, settled: liveSettled },
     cognito,
+    ses,
+    mailbox,
     async flushEvents() {
       while ((await relayOutbox(options.database, bus.publish)) > 0);
       await bus.settled();
     },
     async close() {
       await app.close();
+      await ses.settled();
       if (sweeper) clearInterval(sweeper);
       await liveSettled();
       await ivs.close();

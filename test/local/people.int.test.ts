@@ -74,9 +74,13 @@ async function as(session: Session, method: string, path: string, body?: unknown
 /** The temporary password of the latest invitation e-mail to `email`, read from the local outbox. */
 async function temporaryPassword(email: string): Promise<string> {
   const res = await fetch(`${local.platform.url}/local/mail`);
-  const { mail } = (await res.json()) as { mail: { to: string; code: string; text: string }[] };
+  const { mail } = (await res.json()) as {
+    mail: { to: string; code: string; text: string; source: string; recipients: string[] }[];
+  };
   const latest = mail.filter((m) => m.to === email).at(-1);
   expect(latest?.text).toContain(`Your username is ${email} and temporary password is`);
+  // The mailbox SES shares: Cognito's mail in it, told apart by its source.
+  expect(latest).toMatchObject({ source: 'cognito', recipients: [email] });
   return latest!.code;
 }
 
