@@ -182,6 +182,8 @@ export const liveRoutes = {
     summary: 'Schedules a live lecture for a provision: an IVS channel and chat room of its own',
     body: createLectureBody,
     ...liveRoute,
+    // lecture.scheduled, for the notifications domain.
+    publishes: true,
     ivs: [
       'ivs:CreateChannel',
       'ivs:DeleteChannel',

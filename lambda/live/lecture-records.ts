@@ -43,10 +43,18 @@ export interface Lecture {
   readonly endedAt?: string;
   /** When its channel and room were given back to IVS (a day after it ended): nothing streams to it again. */
   readonly channelReleasedAt?: string;
+  /**
+   * Whether `lecture.scheduled` and `lecture.started` went out: `due` from the write that made the fact until
+   * it is on the bus (lecture-facts.ts). Absent on a lecture that never started, or made before they existed.
+   */
+  readonly scheduledFact?: FactState;
+  readonly startedFact?: FactState;
   readonly createdBy: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+export type FactState = 'due' | 'published';
 
 export const lectureKey = (lectureId: string) => ({ pk: `lecture#${lectureId}`, sk: 'meta' });
 export const seatKey = (lectureId: string, sub: string) => ({

@@ -19,8 +19,10 @@ import {
   undo,
 } from './ivs-resources';
 import { getLecture, type Lecture, lectureKey, provisionIndexKeys, sweepStateOf } from './lecture-records';
+import { publishLectureFact } from './lecture-facts';
 import { accessLecture, type LiveAccessDeps, provisionForStaff } from './live-access';
 import { derivedUuid } from '../shared/derived-id';
+import type { BusDeps } from '../shared/platform-bus';
 
 /*
  * Scheduling lectures: each has an IVS channel and chat room of its own, created with it and deleted when
@@ -33,8 +35,8 @@ export interface LectureReadDeps extends LiveAccessDeps, IvsDeps {
   readonly now: () => Date;
 }
 
-/** Creating one also takes the channel settings. */
-export interface LectureDeps extends LectureReadDeps, ChannelSettings {}
+/** Creating one also takes the channel settings, and the bus its lecture.scheduled goes on. */
+export interface LectureDeps extends LectureReadDeps, ChannelSettings, BusDeps {}
 
 type Caller = Pick<Identity, 'sub'>;
 
@@ -53,8 +55,11 @@ export interface LectureSummary {
   readonly endedAt?: string;
 }
 
-/** What staff see: everything but the index attributes (and never a stream key, which is not stored). */
-export type StaffLecture = Omit<Lecture, 'stateChangedAt'>;
+/**
+ * What staff see: everything but the index attributes and the bus bookkeeping (and never a stream key,
+ * which is not stored).
+ */
+export type StaffLecture = Omit<Lecture, 'stateChangedAt' | 'scheduledFact' | 'startedFact'>;
 
 export function lectureView(lecture: Lecture, as: 'staff' | 'learner'): LectureSummary | StaffLecture {
   const { lectureId, provisionId, courseId, title, startsAt, endsAt, capacity, joinedCount, state } = lecture;
@@ -66,7 +71,10 @@ export function lectureView(lecture: Lecture, as: 'staff' | 'learner'): LectureS
     };
   }
   const staff = { ...lecture } as Record<string, unknown>;
-  for (const internal of ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'sweepState', 'stateChangedAt']) {
+  for (const internal of [
+    ...['pk', 'sk', 'gsi1pk', 'gsi1sk', 'sweepState', 'stateChangedAt'],
+    ...['scheduledFact', 'startedFact'],
+  ]) {
     delete staff[internal];
   }
   return staff as unknown as StaffLecture;
@@ -100,7 +108,9 @@ function capacityAbove(attendeeCount: number): HttpError {
 /**
  * Schedules a lecture: channel and room first, then the lecture item that names them. The item is written
  * only if no lecture has its id, so of two concurrent identical requests one writes and the other deletes
- * the channel and room it made and answers the first's lecture; a failed write deletes them too.
+ * the channel and room it made and answers the first's lecture; a failed write deletes them too. The writer
+ * then publishes lecture.scheduled; if that fails the request fails, and its retry (which finds the lecture,
+ * still owing the fact) publishes it.
  */
 export async function createLecture(
   deps: LectureDeps,
@@ -116,7 +126,9 @@ export async function createLecture(
 
   const lectureId = lectureIdFor(caller.sub, body);
   const existing = await getLecture(deps.ddb, deps.liveTable, lectureId);
-  if (existing) return { lecture: sameOrRefused(existing), created: false };
+  if (existing) {
+    return { lecture: await announced(deps, sameOrRefused(existing)), created: false };
+  }
 
   const record = body.record !== false && Boolean(deps.recordingConfigurationArn);
   const resources = await createLectureResources(deps, deps, {
@@ -151,6 +163,7 @@ export async function createLecture(
     createdBy: caller.sub,
     createdAt: now,
     updatedAt: now,
+    scheduledFact: 'due',
   };
   try {
     await deps.ddb.send(
@@ -170,9 +183,16 @@ export async function createLecture(
     if (!(e instanceof ConditionalCheckFailedException)) throw e;
     const winner = await getLecture(deps.ddb, deps.liveTable, lectureId);
     if (!winner) throw e;
+    // The winner publishes lecture.scheduled (or its client's retry does, if that fails).
     return { lecture: sameOrRefused(winner), created: false };
   }
-  return { lecture, created: true };
+  return { lecture: await announced(deps, lecture), created: true };
+}
+
+/** Publishes lecture.scheduled if the lecture still owes it; the lecture as it is then. */
+async function announced(deps: LectureDeps, lecture: Lecture): Promise<Lecture> {
+  const published = await publishLectureFact(deps, lecture, 'scheduled');
+  return published ? { ...lecture, scheduledFact: 'published' } : lecture;
 }
 
 /** A repeated create answers the lecture it made, unless that was cancelled since. */

@@ -61,13 +61,14 @@ function accessDeps(): LiveAccessDeps {
   };
 }
 
-/** Lecture routes that read or call IVS: create, list, get, update, cancel, stream key, attendance. */
+/** The create route: channel settings, and the bus its lecture.scheduled goes on (the route `publishes`). */
 export function lectureDeps(): LectureDeps {
   return {
     ...accessDeps(),
     ...ivsDeps(),
     namePrefix: required('namePrefix'),
     recordingConfigurationArn: optional('recordingConfigurationArn'),
+    ...busDeps(),
     now: () => new Date(),
   };
 }

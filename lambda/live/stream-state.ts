@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { LIVE } from '#contracts/live';
 import { logger } from '../shared/observability';
 import { type IvsDeps, streamOf } from './ivs-resources';
+import { publishLectureFact } from './lecture-facts';
 import { getLecture, type Lecture, lectureKey } from './lecture-records';
 import { publishLiveEnded, type PublishDeps } from './live-ended';
 import { countLiveMetric } from './live-metrics';
@@ -82,7 +83,8 @@ export async function onStreamStateChange(
  * Moves a lecture to `to` as of `at` (UTC ISO, the same form everywhere so times compare as strings), unless
  * it knows something newer or is cancelled. On reaching `ended` it publishes live.ended; the same end seen
  * again publishes the same detail again (the previous publish may have failed after the write), a stale end
- * publishes nothing.
+ * publishes nothing. The first time it reaches `live` it publishes lecture.started, once: a repeated start
+ * or a reconnect finds it published already.
  */
 export async function applyTransition(
   deps: StreamStateDeps,
@@ -104,12 +106,17 @@ export async function applyTransition(
         ...common,
         ...(to === 'live'
           ? {
+              // The first write that takes it live leaves lecture.started owed, and no later one does (a
+              // reconnect finds it published). Publishing before the write could announce a lecture whose
+              // cancel wins the race; publishing after it with nothing recorded would lose a failed publish,
+              // since the redelivered start is stale by then.
               UpdateExpression:
-                'SET #state = :live, sweepState = :live, stateChangedAt = :at, startedAt = if_not_exists(startedAt, :at), updatedAt = :now',
+                'SET #state = :live, sweepState = :live, stateChangedAt = :at, startedAt = if_not_exists(startedAt, :at), startedFact = if_not_exists(startedFact, :due), updatedAt = :now',
               ExpressionAttributeValues: {
                 ':cancelled': 'cancelled',
                 ':at': at,
                 ':live': 'live',
+                ':due': 'due',
                 ':now': now,
               },
             }
@@ -130,6 +137,7 @@ export async function applyTransition(
     const lecture = Attributes as Lecture;
     logger.info('Lecture state changed', { lectureId, state: to, at });
     if (to === 'ended') await finishEnd(deps, lecture);
+    else await publishLectureFact(deps, lecture, 'started');
     return 'applied';
   } catch (e) {
     if (!(e instanceof ConditionalCheckFailedException)) throw e;
@@ -137,6 +145,9 @@ export async function applyTransition(
   const lecture = await getLecture(deps.ddb, deps.liveTable, lectureId);
   if (!lecture || lecture.state === 'cancelled') return 'cancelled';
   if (to === 'live') {
+    // This very start, redelivered after its lecture.started failed to go out: publish it now. (Or a
+    // duplicate racing the first writer's publish: the same eventId, one fact to consumers.)
+    await publishLectureFact(deps, lecture, 'started');
     // A start older than what the lecture knows still tells when it first started, which a lecture whose
     // end arrived first lacks (and cannot report without).
     if (await backdateStart(deps, lectureId, at)) {
@@ -220,7 +231,10 @@ export interface SweepReport {
   readonly checked: number;
   readonly started: number;
   readonly ended: number;
-  /** Ended lectures whose live.ended had not gone out yet (a publish failed before). */
+  /**
+   * Facts that had not gone out yet (a publish failed before): live.ended of ended lectures, lecture.started
+   * of live ones.
+   */
   readonly published: number;
   readonly unchanged: number;
   /** Lectures that could not be reconciled this time (logged one by one); the stack alarms on it. */
@@ -278,6 +292,7 @@ export async function sweepLectures(deps: StreamStateDeps): Promise<SweepReport>
   let reconcileErrors = 0;
   for (const [i, lecture] of lectures.entries()) {
     try {
+      if (await publishLectureFact(deps, lecture, 'started')) published++;
       if (lecture.state === 'ended') {
         if (await finishEnd(deps, lecture)) published++;
         else unchanged++;

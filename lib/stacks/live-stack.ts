@@ -39,7 +39,7 @@ const RELEASE_RETRIES: EventRetryPolicy = {
 };
 
 export interface LiveStackProps extends StackProps {
-  /** The platform bus: the live handlers publish `live.ended` there. */
+  /** The platform bus: the live handlers publish `live.ended` and `lecture.started` there. */
   readonly eventBus: IEventBus;
   /**
    * Prefix of the names of IVS resources (channels, rooms, the key pair, the recording configuration), so
@@ -133,7 +133,8 @@ export class LiveStack extends Stack {
     this.onStreamState = new EventHandler(this, 'OnStreamState', {
       ...handlerDefaults,
       handler: 'live/on-stream-state',
-      description: 'A lecture’s IVS stream started or ended: its state, and live.ended at the end',
+      description:
+        'A lecture’s IVS stream started or ended: its state, lecture.started at its first start, live.ended at the end',
       deadLetters: 'stream state changes no lecture learned of',
       eventPattern: {
         source: ['aws.ivs'],

@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateChannelCommand, IvsClient, ListChannelsCommand } from '@aws-sdk/client-ivs';
 import { CreateRoomCommand, IvschatClient, ListRoomsCommand } from '@aws-sdk/client-ivschat';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { lectureScheduled, lectureStarted } from '#contracts/platform-events';
 import { platformTags, resourceName } from '#lambda/live/ivs-resources';
 import { LOCAL_AWS } from '#local/dynamodb-local';
 import { businessNumberFrom } from '../service/service-fixture';
@@ -180,6 +181,22 @@ it('runs a lecture from its schedule to the learning record and a recording lear
   });
   const attendance = await call('manager', 'GET', `/lectures/${lectureId}/attendance`);
   expect(JSON.stringify(attendance)).toContain(learners[1]!);
+  // The facts the notifications domain tells learners of reached the bus: the schedule, and the start once.
+  const lectureFacts = local.platform.bus.published.filter(
+    (e) =>
+      e.source === 'lms.live' &&
+      e['detail-type'].startsWith('lecture.') &&
+      (e.detail as { lectureId?: string }).lectureId === lectureId,
+  );
+  expect(
+    lectureFacts.map((e) => [
+      e['detail-type'],
+      (e['detail-type'] === 'lecture.scheduled' ? lectureScheduled : lectureStarted).parse(e.detail).eventId,
+    ]),
+  ).toEqual([
+    ['lecture.scheduled', `lecture-scheduled-${lectureId}`],
+    ['lecture.started', `lecture-started-${lectureId}`],
+  ]);
 
   // The report reached the core: the company's dashboard and the institution's audit export show it.
   await local.platform.live.settled();

@@ -7,14 +7,17 @@ import {
   ListStreamKeysCommand,
 } from '@aws-sdk/client-ivs';
 import { CreateRoomCommand, DeleteRoomCommand, IvschatClient } from '@aws-sdk/client-ivschat';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { liveRoutes } from '#contracts/routes';
+import { lectureScheduled } from '#contracts/platform-events';
 import { HttpError } from '#contracts/problem';
 import {
   cancelLecture,
   createLecture,
   lectureIdFor,
+  lectureView,
   listLectures,
   readLecture,
   streamKeyFor,
@@ -32,6 +35,7 @@ import {
   ddb,
   depsFor,
   dropWorld,
+  NOW,
   roomAnswer,
   setLecture,
   snapshot,
@@ -39,12 +43,14 @@ import {
 } from './live-fixture';
 
 /*
- * Scheduling lectures against DynamoDB Local, with IVS and IVS chat mocked at the SDK boundary: what is
- * asked of IVS, what is cleaned up when half of it fails, throttling, and the lecture items written.
+ * Scheduling lectures against DynamoDB Local, with IVS, IVS chat and EventBridge mocked at the SDK boundary:
+ * what is asked of IVS, what is cleaned up when half of it fails, throttling, the lecture items written and
+ * the lecture.scheduled put on the bus.
  */
 
 const ivs = mockClient(IvsClient);
 const chat = mockClient(IvschatClient);
+const bus = mockClient(EventBridgeClient);
 let world: World;
 let deps: AllDeps;
 let clock: Clock;
@@ -56,6 +62,8 @@ afterAll(() => dropWorld(world));
 beforeEach(() => {
   ivs.reset();
   chat.reset();
+  bus.reset();
+  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
   clock = new Clock();
   deps = depsFor(world, clock);
 });
@@ -75,6 +83,15 @@ async function refusal(p: Promise<unknown>): Promise<HttpError> {
   );
   expect(e).toBeInstanceOf(HttpError);
   return e as HttpError;
+}
+
+/** Each PutEvents call's one entry, its detail parsed by the lecture.scheduled contract. */
+function scheduledFacts() {
+  return bus.commandCalls(PutEventsCommand).map((c) => {
+    const entries = c.args[0].input.Entries ?? [];
+    expect(entries).toHaveLength(1);
+    return { ...entries[0]!, detail: lectureScheduled.parse(JSON.parse(entries[0]!.Detail!)) };
+  });
 }
 
 function answerCreation() {
@@ -133,6 +150,31 @@ describe('createLecture', () => {
     });
     // The stream key is IVS's alone.
     expect(JSON.stringify(stored)).not.toContain('sk_secret');
+    // Once written, the lecture is announced for the notifications domain, and marked so.
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    const [fact] = scheduledFacts();
+    expect(fact).toEqual({
+      EventBusName: 'lms-platform',
+      Source: 'lms.live',
+      DetailType: 'lecture.scheduled',
+      Time: NOW,
+      Detail: expect.any(String),
+      detail: {
+        eventId: `lecture-scheduled-${lectureId}`,
+        occurredAt: NOW.toISOString(),
+        lectureId,
+        provisionId: world.provisionId,
+        institutionId: world.institutionId,
+        courseId: world.courseId,
+        title: input.title,
+        startsAt: '2026-12-02T01:00:00.000Z',
+        endsAt: '2026-12-02T03:00:00.000Z',
+      },
+    });
+    expect(stored).toMatchObject({ scheduledFact: 'published' });
+    // Bookkeeping, not something staff see.
+    expect(lectureView(stored!, 'staff')).not.toHaveProperty('scheduledFact');
+    expect(lectureView(lecture, 'staff')).toEqual(lectureView(stored!, 'staff'));
   });
 
   it('records only when asked and configured; capacity defaults to the provision’s attendees', async () => {
@@ -151,6 +193,57 @@ describe('createLecture', () => {
     const again = await createLecture(deps, { sub: world.people.manager }, input);
     expect(again).toEqual({ lecture: expect.objectContaining(first.lecture), created: false });
     expect(ivs).toHaveReceivedCommandTimes(CreateChannelCommand, 1);
+    // Announced by the first, not again.
+    expect(scheduledFacts().map((f) => f.detail.lectureId)).toEqual([first.lecture.lectureId]);
+  });
+
+  it('announces the lecture on the retry when its announcement failed after the write', async () => {
+    answerCreation();
+    bus
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'x' }] })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e2' }] });
+    const input = body();
+    const lectureId = lectureIdFor(world.people.manager, input);
+    await expect(createLecture(deps, { sub: world.people.manager }, input)).rejects.toThrow(
+      /PutEvents refused lecture.scheduled: InternalFailure/,
+    );
+    // The lecture stands, still owing its announcement.
+    expect(await getLecture(ddb, world.tables.live!, lectureId)).toMatchObject({
+      state: 'scheduled',
+      scheduledFact: 'due',
+    });
+    clock.advance(5_000);
+    const retry = await createLecture(deps, { sub: world.people.manager }, input);
+    expect(retry).toMatchObject({ created: false, lecture: { lectureId, scheduledFact: 'published' } });
+    const again = await createLecture(deps, { sub: world.people.manager }, input);
+    expect(again.created).toBe(false);
+    // The failed attempt and the retry's, the same fact (consumers dedupe on eventId); none for the third.
+    const facts = scheduledFacts();
+    expect(facts).toHaveLength(2);
+    expect(facts[1]!.Detail).toBe(facts[0]!.Detail);
+    expect(facts[1]!.detail).toMatchObject({
+      eventId: `lecture-scheduled-${lectureId}`,
+      occurredAt: NOW.toISOString(),
+    });
+    expect(ivs).toHaveReceivedCommandTimes(CreateChannelCommand, 1);
+    expect(await getLecture(ddb, world.tables.live!, lectureId)).toMatchObject({
+      scheduledFact: 'published',
+    });
+  });
+
+  it('never announces a lecture cancelled before its announcement went out', async () => {
+    answerCreation();
+    bus.on(PutEventsCommand).rejectsOnce(awsError('InternalFailure', 500));
+    const input = body();
+    const lectureId = lectureIdFor(world.people.manager, input);
+    await expect(createLecture(deps, { sub: world.people.manager }, input)).rejects.toMatchObject({
+      name: 'InternalFailure',
+    });
+    await setLecture(world.tables.live!, lectureId, { state: 'cancelled' });
+    const e = await refusal(createLecture(deps, { sub: world.people.manager }, input));
+    expect(e.status).toBe(409);
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 1);
   });
 
   it('deletes the channel and room of the loser when two identical requests race', async () => {
@@ -171,6 +264,11 @@ describe('createLecture', () => {
     expect(ivs.commandCalls(DeleteChannelCommand).map((c) => c.args[0].input.arn)).toEqual(
       made === 2 ? [expect.not.stringMatching(kept)] : [],
     );
+    // One fact: the winner's, or also the loser's if it found the lecture before the winner marked it
+    // published, with the same eventId.
+    const ids = scheduledFacts().map((f) => f.detail.eventId);
+    expect(ids.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(ids)).toEqual(new Set([`lecture-scheduled-${a.lecture.lectureId}`]));
   });
 
   it('deletes the channel when the room cannot be created, and writes nothing', async () => {
@@ -207,6 +305,7 @@ describe('createLecture', () => {
     expect(await snapshot(world.tables.live!)).toBe(before);
     expect(ivs).toHaveReceivedCommandWith(DeleteChannelCommand, { arn: channel.arn });
     expect(chat).toHaveReceivedCommandWith(DeleteRoomCommand, { identifier: room.arn });
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 
   it('retries a throttled CreateChannel with growing, jittered waits, then succeeds', async () => {
@@ -266,6 +365,7 @@ describe('createLecture', () => {
     expect(e.status).toBe(status);
     expect(e.errors?.map((x) => x.field)).toEqual([field]);
     expect(ivs).toHaveReceivedCommandTimes(CreateChannelCommand, 0);
+    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 
   it.each([

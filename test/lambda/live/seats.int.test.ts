@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateChannelCommand, IvsClient } from '@aws-sdk/client-ivs';
 import { CreateChatTokenCommand, CreateRoomCommand, IvschatClient } from '@aws-sdk/client-ivschat';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -32,6 +33,8 @@ import {
 
 const ivs = mockClient(IvsClient);
 const chat = mockClient(IvschatClient);
+// Creating a lecture announces it; these tests are about seats, not the bus (lectures.int.test.ts is).
+const bus = mockClient(EventBridgeClient);
 let world: World;
 let deps: AllDeps;
 let clock: Clock;
@@ -43,6 +46,8 @@ afterAll(() => dropWorld(world));
 beforeEach(() => {
   ivs.reset();
   chat.reset();
+  bus.reset();
+  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
   clock = new Clock();
   deps = depsFor(world, clock);
 });

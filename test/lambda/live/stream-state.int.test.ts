@@ -5,6 +5,7 @@ import { CreateRoomCommand, IvschatClient } from '@aws-sdk/client-ivschat';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LIVE_ENDED_PART_SIZE, liveEnded } from '#contracts/live';
+import { lectureStarted } from '#contracts/platform-events';
 import { getLecture, type Lecture } from '#lambda/live/lecture-records';
 import { createLecture } from '#lambda/live/lectures';
 import { liveEndedParts } from '#lambda/live/live-ended';
@@ -26,8 +27,8 @@ import {
 
 /*
  * Stream state from IVS's best-effort events and from the sweep, against DynamoDB Local: repeated and
- * out-of-order events end in the right state, a lost end is found by the sweep, and live.ended leaves
- * (valid against its contract) once per end.
+ * out-of-order events end in the right state, a lost end is found by the sweep, live.ended leaves (valid
+ * against its contract) once per end, and lecture.started once per lecture.
  */
 
 const ivs = mockClient(IvsClient);
@@ -82,15 +83,43 @@ const ivsEvent = (channelArn: string, name: string, time: string) => ({
   detail: { event_name: name, channel_name: 'lms-test-x', stream_id: 'st-1' },
 });
 
+/** Ends a lecture, so the sweeps of later tests in the same world find nothing live to ask IVS about. */
+async function endForGood(lecture: Lecture) {
+  const end = ivsEvent(lecture.channelArn, 'Stream End', '2026-12-01T12:00:00Z');
+  expect(await onStreamStateChange(deps, end)).toBe('applied');
+}
+
 const stateOf = async (lectureId: string) => (await getLecture(ddb, active.tables.live!, lectureId))!;
 
+/**
+ * PutEvents set up afresh for answers in order (a `*Once` answer counts the calls made before it, such as a
+ * create's lecture.scheduled); the history starts again too.
+ */
+function failingBus() {
+  bus.reset();
+  return bus.on(PutEventsCommand);
+}
+
+/** PutEvents calls (failed ones too) of one detail type; creating a lecture puts lecture.scheduled. */
+const callsOf = (detailType: string) =>
+  bus.commandCalls(PutEventsCommand).filter((c) => c.args[0].input.Entries?.[0]?.DetailType === detailType);
+
 function published() {
-  return bus.commandCalls(PutEventsCommand).flatMap((c) =>
+  return callsOf('live.ended').flatMap((c) =>
     (c.args[0].input.Entries ?? []).map((e) => ({
       ...e,
       detail: liveEnded.parse(JSON.parse(e.Detail!)),
     })),
   );
+}
+
+/** The lecture.started entries put, each call's one entry, its detail parsed by the contract. */
+function startedFacts() {
+  return callsOf('lecture.started').map((c) => {
+    const entries = c.args[0].input.Entries ?? [];
+    expect(entries).toHaveLength(1);
+    return { ...entries[0]!, detail: lectureStarted.parse(JSON.parse(entries[0]!.Detail!)) };
+  });
 }
 
 describe('onStreamStateChange', () => {
@@ -105,7 +134,28 @@ describe('onStreamStateChange', () => {
       state: 'live',
       sweepState: 'live',
       startedAt: '2026-12-01T09:00:00.000Z',
+      startedFact: 'published',
     });
+    expect(startedFacts()).toEqual([
+      {
+        EventBusName: 'lms-platform',
+        Source: 'lms.live',
+        DetailType: 'lecture.started',
+        Time: new Date('2026-12-01T09:00:00Z'),
+        Detail: expect.any(String),
+        detail: {
+          eventId: `lecture-started-${lecture.lectureId}`,
+          occurredAt: '2026-12-01T09:00:00.000Z',
+          lectureId: lecture.lectureId,
+          provisionId: world.provisionId,
+          institutionId: world.institutionId,
+          courseId: world.courseId,
+          title: lecture.title,
+          startsAt: '2026-12-01T09:05:00.000Z',
+          endsAt: '2026-12-01T11:05:00.000Z',
+        },
+      },
+    ]);
     clock.advance(50_000);
     await recordPresence(deps, me, lecture.lectureId);
     await expect(
@@ -114,7 +164,7 @@ describe('onStreamStateChange', () => {
     const ended = await stateOf(lecture.lectureId);
     expect(ended).toMatchObject({ state: 'ended', endedAt: '2026-12-01T09:01:40.000Z' });
     expect(ended).not.toHaveProperty('sweepState');
-    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    expect(callsOf('live.ended')).toHaveLength(1);
     const [entry] = published();
     expect(entry).toMatchObject({
       EventBusName: 'lms-platform',
@@ -164,7 +214,7 @@ describe('onStreamStateChange', () => {
       startedAt: '2026-12-01T09:00:00.000Z',
       stateChangedAt: '2026-12-01T09:31:00.000Z',
     });
-    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+    expect(callsOf('live.ended')).toHaveLength(0);
     const end2 = ivsEvent(lecture.channelArn, 'Stream End', '2026-12-01T10:00:00Z');
     expect(await onStreamStateChange(deps, end2)).toBe('applied');
     expect(await onStreamStateChange(deps, end2)).toBe('stale');
@@ -175,6 +225,51 @@ describe('onStreamStateChange', () => {
     });
     // Once, for the one end that applied.
     expect(published().map((e) => e.detail.occurredAt)).toEqual(['2026-12-01T10:00:00.000Z']);
+    // Once, at the first start that took it live (the older one arrived later).
+    expect(startedFacts().map((e) => e.detail.occurredAt)).toEqual(['2026-12-01T09:31:00.000Z']);
+  });
+
+  it('publishes lecture.started once: not for a redelivered start, nor when the stream reconnects', async () => {
+    const lecture = await newLecture();
+    const start = ivsEvent(lecture.channelArn, 'Stream Start', '2026-12-01T09:00:00Z');
+    expect(await onStreamStateChange(deps, start)).toBe('applied');
+    expect(await onStreamStateChange(deps, start)).toBe('stale');
+    // The broadcaster's encoder drops and connects again.
+    expect(
+      await onStreamStateChange(deps, ivsEvent(lecture.channelArn, 'Stream End', '2026-12-01T09:10:00Z')),
+    ).toBe('applied');
+    const again = ivsEvent(lecture.channelArn, 'Stream Start', '2026-12-01T09:11:00Z');
+    expect(await onStreamStateChange(deps, again)).toBe('applied');
+    expect(await onStreamStateChange(deps, again)).toBe('stale');
+    expect(await stateOf(lecture.lectureId)).toMatchObject({
+      state: 'live',
+      startedAt: '2026-12-01T09:00:00.000Z',
+      startedFact: 'published',
+    });
+    expect(startedFacts().map((e) => [e.detail.eventId, e.detail.occurredAt])).toEqual([
+      [`lecture-started-${lecture.lectureId}`, '2026-12-01T09:00:00.000Z'],
+    ]);
+    await endForGood(lecture);
+  });
+
+  it('publishes lecture.started when the start is redelivered after its publish failed', async () => {
+    const lecture = await newLecture();
+    failingBus()
+      .rejectsOnce(awsError('InternalFailure', 500))
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e2' }] });
+    const start = ivsEvent(lecture.channelArn, 'Stream Start', '2026-12-01T09:00:00Z');
+    await expect(onStreamStateChange(deps, start)).rejects.toMatchObject({ name: 'InternalFailure' });
+    // The transition stands, and the lecture still owes its fact.
+    expect(await stateOf(lecture.lectureId)).toMatchObject({ state: 'live', startedFact: 'due' });
+    expect(await onStreamStateChange(deps, start)).toBe('stale');
+    expect(await stateOf(lecture.lectureId)).toMatchObject({ startedFact: 'published' });
+    expect(await onStreamStateChange(deps, start)).toBe('stale');
+    // The failed put and the redelivery's, the same fact; nothing for the third delivery.
+    const facts = startedFacts();
+    expect(facts).toHaveLength(2);
+    expect(facts[1]!.Detail).toBe(facts[0]!.Detail);
+    expect(facts[1]!.detail.eventId).toBe(`lecture-started-${lecture.lectureId}`);
+    await endForGood(lecture);
   });
 
   it('reports an end that arrived before its start once the start arrives', async () => {
@@ -182,7 +277,7 @@ describe('onStreamStateChange', () => {
     expect(
       await onStreamStateChange(deps, ivsEvent(lecture.channelArn, 'Stream End', '2026-12-01T09:40:00Z')),
     ).toBe('applied');
-    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+    expect(callsOf('live.ended')).toHaveLength(0);
     expect(
       await onStreamStateChange(deps, ivsEvent(lecture.channelArn, 'Stream Start', '2026-12-01T09:00:00Z')),
     ).toBe('stale');
@@ -193,14 +288,15 @@ describe('onStreamStateChange', () => {
     expect(published().map((e) => [e.detail.startedAt, e.detail.endedAt])).toEqual([
       ['2026-12-01T09:00:00.000Z', '2026-12-01T09:40:00.000Z'],
     ]);
+    // It was never live: no one is told to join a lecture that is over.
+    expect(startedFacts()).toEqual([]);
     expect(await stateOf(lecture.lectureId)).not.toHaveProperty('sweepState');
   });
 
   it('leaves an end reported late by its start to the sweep when that publish fails', async () => {
     const lecture = await newLecture();
     await onStreamStateChange(deps, ivsEvent(lecture.channelArn, 'Stream End', '2026-12-01T09:40:00Z'));
-    bus
-      .on(PutEventsCommand)
+    failingBus()
       .rejectsOnce(awsError('InternalFailure', 500))
       .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e2' }] });
     await expect(
@@ -208,15 +304,14 @@ describe('onStreamStateChange', () => {
     ).rejects.toMatchObject({ name: 'InternalFailure' });
     expect(await stateOf(lecture.lectureId)).toMatchObject({ state: 'ended', sweepState: 'live' });
     await expect(sweepLectures(deps)).resolves.toMatchObject({ published: 1, reconcileErrors: 0 });
-    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 2);
+    expect(callsOf('live.ended')).toHaveLength(2);
     expect(await stateOf(lecture.lectureId)).not.toHaveProperty('sweepState');
   });
 
   it('publishes again when the same end is redelivered after its publish failed', async () => {
     const lecture = await newLecture();
     await onStreamStateChange(deps, ivsEvent(lecture.channelArn, 'Stream Start', '2026-12-01T09:00:00Z'));
-    bus
-      .on(PutEventsCommand)
+    failingBus()
       .resolvesOnce({
         FailedEntryCount: 1,
         Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
@@ -225,10 +320,10 @@ describe('onStreamStateChange', () => {
     const end = ivsEvent(lecture.channelArn, 'Stream End', '2026-12-01T09:20:00Z');
     await expect(onStreamStateChange(deps, end)).rejects.toThrow(/InternalFailure/);
     expect(await onStreamStateChange(deps, end)).toBe('stale');
-    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 2);
+    expect(callsOf('live.ended')).toHaveLength(2);
     expect(await stateOf(lecture.lectureId)).not.toHaveProperty('sweepState');
     expect(await onStreamStateChange(deps, end)).toBe('stale');
-    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 2);
+    expect(callsOf('live.ended')).toHaveLength(2);
   });
 
   it('leaves a cancelled lecture cancelled, ignores other events and unknown channels', async () => {
@@ -238,6 +333,7 @@ describe('onStreamStateChange', () => {
       await onStreamStateChange(deps, ivsEvent(lecture.channelArn, 'Stream Start', '2026-12-01T09:00:00Z')),
     ).toBe('cancelled');
     expect((await stateOf(lecture.lectureId)).state).toBe('cancelled');
+    expect(startedFacts()).toEqual([]);
     expect(
       await onStreamStateChange(
         deps,
@@ -302,16 +398,21 @@ describe('sweepLectures', () => {
       startedAt: '2026-12-01T08:58:00.000Z',
     });
     expect(published().map((e) => e.detail.lectureId)).toEqual([lost.lectureId]);
+    expect(startedFacts().map((e) => [e.detail.lectureId, e.detail.occurredAt])).toEqual([
+      [lost.lectureId, '2026-12-01T08:00:00.000Z'],
+      [early.lectureId, '2026-12-01T08:58:00.000Z'],
+    ]);
     // The next run finds nothing to fix and publishes nothing more.
     clock.advance(60_000);
     const next = await sweepLectures(deps);
     expect(next).toMatchObject({ checked: 1, started: 0, ended: 0, unchanged: 1 });
-    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    expect(callsOf('live.ended')).toHaveLength(1);
+    expect(startedFacts()).toHaveLength(2);
     // The lost end event, arriving hours late, changes nothing either.
     expect(
       await onStreamStateChange(deps, ivsEvent(lost.channelArn, 'Stream End', '2026-12-01T08:50:00Z')),
     ).toBe('stale');
-    expect(bus).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    expect(callsOf('live.ended')).toHaveLength(1);
   });
 
   it('retries throttled GetStream calls, paces them, and counts what it cannot reconcile', async () => {
@@ -330,11 +431,36 @@ describe('sweepLectures', () => {
     expect((await stateOf(b.lectureId)).state).toBe('scheduled');
   });
 
+  it('publishes lecture.started for a live lecture whose publish failed and whose start retries ran out', async () => {
+    const lecture = await newLecture();
+    failingBus()
+      .rejectsOnce(awsError('InternalFailure', 500))
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e2' }] });
+    await expect(
+      onStreamStateChange(deps, ivsEvent(lecture.channelArn, 'Stream Start', '2026-12-01T08:59:00Z')),
+    ).rejects.toMatchObject({ name: 'InternalFailure' });
+    ivs.on(GetStreamCommand).resolves({
+      stream: { channelArn: lecture.channelArn, state: 'LIVE', startTime: new Date('2026-12-01T08:59:00Z') },
+    });
+    expect(await sweepLectures(deps)).toMatchObject({
+      checked: 1,
+      published: 1,
+      unchanged: 1,
+      reconcileErrors: 0,
+    });
+    expect(await stateOf(lecture.lectureId)).toMatchObject({ state: 'live', startedFact: 'published' });
+    clock.advance(60_000);
+    expect(await sweepLectures(deps)).toMatchObject({ checked: 1, published: 0, unchanged: 1 });
+    expect(startedFacts().map((e) => e.detail.occurredAt)).toEqual([
+      '2026-12-01T08:59:00.000Z',
+      '2026-12-01T08:59:00.000Z',
+    ]);
+  });
+
   it('publishes live.ended for an ended lecture whose publish failed before', async () => {
     const lecture = await newLecture();
     await onStreamStateChange(deps, ivsEvent(lecture.channelArn, 'Stream Start', '2026-12-01T08:00:00Z'));
-    bus
-      .on(PutEventsCommand)
+    failingBus()
       .rejectsOnce(awsError('InternalFailure', 500))
       .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e2' }] });
     await expect(

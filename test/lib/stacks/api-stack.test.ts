@@ -541,9 +541,17 @@ describe('api stack', () => {
       expect(dynamo.flatMap(actionsOf)).toEqual(
         expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:Query']),
       );
-      // Nothing else: logs, tables, IVS and the key are all a lecture route may touch.
+      // The platform bus, named and put to, for a route that publishes (the create's lecture.scheduled); its
+      // ARN is checked with every served route's above.
+      const bus = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('events:')));
+      expect([route.id, bus.flatMap(actionsOf), EVENTS.busNameEnv in env]).toEqual([
+        route.id,
+        route.publishes ? ['events:PutEvents'] : [],
+        Boolean(route.publishes),
+      ]);
+      // Nothing else: logs, tables, IVS, the key and the bus are all a lecture route may touch.
       const others = statements.filter(
-        (st) => !actionsOf(st).every((a) => /^(logs|dynamodb|ivs|ivschat|secretsmanager):/.test(a)),
+        (st) => !actionsOf(st).every((a) => /^(logs|dynamodb|ivs|ivschat|secretsmanager|events):/.test(a)),
       );
       expect(others).toEqual([]);
     }
