@@ -63,10 +63,6 @@ const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
 /** `video.playbackCookieMinutes`'s default. */
 const DEFAULT_PLAYBACK_COOKIE_MINUTES = 10;
 
-// The local SES's verified sender and configuration set (until local/ses.ts exports them).
-const LOCAL_SES_SENDER = 'no-reply@lms.local';
-const LOCAL_SES_CONFIGURATION_SET = 'lms-local-notifications';
-
 export interface LocalPlatformOptions {
   /** DynamoDB Local (or any DynamoDB-compatible endpoint). */
   readonly dynamoEndpoint: string;
@@ -432,6 +428,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const app = Fastify({
     logger: errorLog,
     bodyLimit: 10 * 1024 * 1024,
+    // Fastify answers 414 past 100 characters in one path parameter; API Gateway takes a path up to its 8 KB
+    // request line, and an unsubscribe link's token is longer than 100. The route's schema bounds each one.
+    maxParamLength: 2048,
     genReqId: () => randomUUID(),
     frameworkErrors: problemHandler,
     clientErrorHandler: answerClientError,
@@ -768,6 +767,19 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         ]),
       ),
     );
+
+  // What the configuration set's SNS destination does in AWS: bounces and complaints to the feedback handler.
+  const recordEmailFeedback = (
+    (await import(join(LAMBDA_DIR, 'notifications', 'record-email-feedback'))) as {
+      handler: (event: unknown) => Promise<void>;
+    }
+  ).handler;
+  ses.onEmailEvent(async (event) => {
+    if (event.eventType !== 'Bounce' && event.eventType !== 'Complaint') return;
+    await recordEmailFeedback({
+      Records: [{ EventSource: 'aws:sns', Sns: { MessageId: randomUUID(), Message: JSON.stringify(event) } }],
+    });
+  });
 
   // The live stack's event targets and schedule, loaded after the environment above as the routes are.
   const liveHandler = async (name: string) =>

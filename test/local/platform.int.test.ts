@@ -687,6 +687,25 @@ describe('local platform over HTTP', () => {
       revocationReason: 'Exam fraud',
     });
     expect(await (await get(`/verify/${number}`)).text()).toContain('Revoked certificate');
+    // The mail catcher holds the completion's e-mail and the revocation's, in Korean (the profile keeps Korea's
+    // time and the learner names no language), each with its unsubscribe link.
+    await platform.flushEvents();
+    const { mail } = (await (await get('/local/mail')).json()) as {
+      mail: {
+        source: string;
+        recipients: string[];
+        subject: string;
+        text: string;
+        headers: { name: string }[];
+      }[];
+    };
+    const learnerMail = mail.filter(
+      (m) => m.source === 'ses' && m.recipients.includes('learner@company.local'),
+    );
+    const completionMail = learnerMail.find((m) => m.subject === 'Fire safety 과정을 수료했습니다');
+    expect(completionMail?.text).toContain(`수료증 ${number}을 내려받을 수 있습니다.`);
+    expect(completionMail?.headers.map((h) => h.name)).toContain('List-Unsubscribe');
+    expect(learnerMail.map((m) => m.subject)).toContain(`수료증 ${number}이 취소되었습니다`);
 
     // A live lecture ends: the live domain's report reaches the core through the same local bus.
     const ended = new Date(Date.now() + 60_000);
