@@ -105,6 +105,8 @@ export interface NotificationPreferences {
  */
 export const unsubscribeToken = z
   .string()
+  // The shortest a signed token can be: `v1.`, a character, `.`, a letter, `.` and the 43 of the signature.
+  .min(50)
   .max(400)
   .regex(/^v1\.[A-Za-z0-9_-]{1,200}\.[a-z-]{1,40}\.[A-Za-z0-9_-]{43}$/, 'an unsubscribe link’s token');
 export const unsubscribeParams = z.object({ token: unsubscribeToken });

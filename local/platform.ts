@@ -430,7 +430,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     bodyLimit: 10 * 1024 * 1024,
     // Fastify answers 414 past 100 characters in one path parameter; API Gateway takes a path up to its 8 KB
     // request line, and an unsubscribe link's token is longer than 100. The route's schema bounds each one.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     genReqId: () => randomUUID(),
     frameworkErrors: problemHandler,
     clientErrorHandler: answerClientError,
@@ -721,52 +721,33 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     });
   }
 
-  // What the certificates stack's rule, queue and issuer do in AWS, through the issuer's own handler: each
-  // completion as one SQS record, a reported failure logged as the dead-letter queue would keep it.
-  const issueCertificates = (
-    (await import(join(LAMBDA_DIR, 'certificates', 'issue-certificates'))) as {
+  // What the certificates and notifications stacks' rules, queues and functions do in AWS, through the
+  // functions' own handlers: each event as one SQS record, a reported failure thrown for the bus to log, as
+  // the dead-letter queue would keep it.
+  const queued = async (consumes: Readonly<Record<string, readonly string[]>>, ...handlerPath: string[]) => {
+    const { handler } = (await import(join(LAMBDA_DIR, ...handlerPath))) as {
       handler: (event: unknown) => Promise<{ batchItemFailures: unknown[] }>;
-    }
-  ).handler;
-  for (const [source, types] of Object.entries(EVENTS.certificatesConsumes))
-    bus.subscribe(
-      source,
-      types,
-      Object.fromEntries(
-        types.map((t) => [
-          t,
-          async (e) => {
-            const { batchItemFailures } = await issueCertificates({
-              Records: [{ messageId: e.id, body: JSON.stringify(e) }],
-            });
-            if (batchItemFailures.length > 0) throw new Error(`certificate for ${e.id} not issued`);
-          },
-        ]),
-      ),
-    );
-
-  // What the notifications stack's rule, queue and notifier do in AWS, through the notifier's own handler.
-  const notify = (
-    (await import(join(LAMBDA_DIR, 'notifications', 'notify'))) as {
-      handler: (event: unknown) => Promise<{ batchItemFailures: unknown[] }>;
-    }
-  ).handler;
-  for (const [source, types] of Object.entries(EVENTS.notificationsConsumes))
-    bus.subscribe(
-      source,
-      types,
-      Object.fromEntries(
-        types.map((t) => [
-          t,
-          async (e) => {
-            const { batchItemFailures } = await notify({
-              Records: [{ messageId: e.id, body: JSON.stringify(e) }],
-            });
-            if (batchItemFailures.length > 0) throw new Error(`${t} ${e.id} not told`);
-          },
-        ]),
-      ),
-    );
+    };
+    for (const [source, types] of Object.entries(consumes))
+      bus.subscribe(
+        source,
+        types,
+        Object.fromEntries(
+          types.map((t) => [
+            t,
+            async (e) => {
+              const { batchItemFailures } = await handler({
+                Records: [{ messageId: e.id, body: JSON.stringify(e) }],
+              });
+              if (batchItemFailures.length > 0)
+                throw new Error(`${t} ${e.id} not handled by ${handlerPath.join('/')}`);
+            },
+          ]),
+        ),
+      );
+  };
+  await queued(EVENTS.certificatesConsumes, 'certificates', 'issue-certificates');
+  await queued(EVENTS.notificationsConsumes, 'notifications', 'notify');
 
   // What the configuration set's SNS destination does in AWS: bounces and complaints to the feedback handler.
   const recordEmailFeedback = (
