@@ -164,7 +164,7 @@ describe('unsubscribe links', () => {
       else expect(res.body).toContain('This link is not valid');
     }
     const malformed = await h['unsubscribe']!(anonymous({ method: 'POST', params: { token: 'v1.x' } }));
-    expect([malformed.statusCode, fieldsOf(malformed)]).toEqual([400, ['path.token']]);
+    expect([malformed.statusCode, [...new Set(fieldsOf(malformed))]]).toEqual([400, ['path.token']]);
     expect(await snapshot(ddb, tables.notifications!)).toEqual(before);
 
     const done = await h['unsubscribe']!(anonymous({ method: 'POST', params: { token } }));
