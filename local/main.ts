@@ -36,6 +36,7 @@ async function main() {
     `  Tokens:   POST ${platform.url}/local/token {"role":"learner"}  (demo identities: ${DEMO_IDENTITIES.map((d) => d.id).join(', ')})`,
   );
   console.log(`  Browser:  ${platform.url}/auth/login`);
+  console.log(`  Mail:     ${platform.url}/local/mail  (what Cognito and SES sent)`);
   console.log(
     `  Videos:   ${platform.vod.playbackOrigin} (signed cookies from POST /contents/{id}/playback)`,
   );
