@@ -30,6 +30,8 @@ interface Attempt {
   readonly attempt_no: number;
   readonly max_points: number;
   readonly deadline_at: Date | null;
+  /** As read under the row lock: null until the sitting was first scored. */
+  readonly score: number | null;
 }
 
 /** What grading and submitting need of a sitting (joined with its enrollment as `e`). */
@@ -41,6 +43,7 @@ export const attemptColumns = [
   'a.attempt_no',
   'a.max_points',
   'a.deadline_at',
+  'a.score',
 ] as const;
 
 /** The caller's own enrollment with its provision period; anyone else's does not exist for them. */
@@ -100,7 +103,7 @@ export async function auditGrade(
  * Once every answer of a submitted sitting is graded: its score (of 100, rounded down), and the course's
  * completion, which the score may bring. The first time a sitting has its score, `exam.graded` tells the
  * learner; a regrade changes the score and says nothing again (one fact per sitting, as its contract says).
- * Every caller holds the sitting's row lock, so the score read before the update is the one committed.
+ * Every caller read the sitting (its score too) under its row lock, so that score is the one committed.
  */
 export async function settleScore(
   trx: Transaction<Database>,
@@ -111,18 +114,13 @@ export async function settleScore(
   const { points, pending } = await tally(trx, attempt.id);
   if (pending > 0) return;
   const score = Math.floor((100 * points) / attempt.max_points);
-  const before = await trx
-    .selectFrom('exam_attempts')
-    .select('score')
-    .where('id', '=', attempt.id)
-    .executeTakeFirstOrThrow();
   await trx
     .updateTable('exam_attempts')
     .set({ score, graded_at: now })
     .where('id', '=', attempt.id)
     .execute();
   await auditGrade(trx, attempt, now, { points, maxPoints: attempt.max_points, score });
-  if (before.score === null) await emitGraded(trx, attempt, score, profile);
+  if (attempt.score === null) await emitGraded(trx, attempt, score, profile);
   await evaluateCompletion(trx, attempt.enrollment_id, profile, now);
 }
 
