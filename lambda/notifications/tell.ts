@@ -208,8 +208,34 @@ const setEmailState = (deps: TellDeps, key: Record<string, string>, state: Told 
   );
 
 /**
+ * Decides a notification's e-mail once: `sending` (a claim) or a state that sends nothing, written only if no
+ * delivery decided it before (or the last one failed). False when another delivery had.
+ */
+async function decideEmail(
+  deps: TellDeps,
+  key: Record<string, string>,
+  state: 'sending' | 'email-off' | 'no-address' | 'suppressed',
+): Promise<boolean> {
+  try {
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.notificationsTable,
+        Key: key,
+        UpdateExpression: 'SET emailState = :state, emailDecidedAt = :now',
+        ConditionExpression: 'attribute_not_exists(emailState) OR emailState = :failed',
+        ExpressionAttributeValues: { ':state': state, ':failed': 'failed', ':now': deps.now().toISOString() },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false;
+    throw e;
+  }
+}
+
+/**
  * The e-mail of one notification, at most once: the notification is claimed (`sending`) by a conditional
- * write before SES is called, so a concurrent or later delivery of the fact finds it claimed and sends
+ * write before SES is called, so a concurrent or later delivery of the fact finds it decided and sends
  * nothing. A refusal SES would repeat ends it (`rejected`); any other failure releases the claim
  * (`failed`) and throws, so the queue retries. A function that dies between the claim and SES's answer
  * leaves `sending`: that e-mail is lost rather than perhaps sent twice.
@@ -226,51 +252,25 @@ async function emailPerson(
   },
 ): Promise<Told> {
   const key = notificationKey(n.sub, n.id);
-  const { Item: current } = await deps.ddb.send(
-    new GetCommand({ TableName: deps.notificationsTable, Key: key, ConsistentRead: true }),
-  );
-  if (current?.emailState && current.emailState !== 'failed') return 'already-handled';
   const { Item: preferences } = await deps.ddb.send(
     new GetCommand({ TableName: deps.notificationsTable, Key: preferencesKey(n.sub) }),
   );
-  if (preferences?.[emailPreferenceAttribute(n.fact.kind)] === false) {
-    await setEmailState(deps, key, 'email-off');
-    return 'email-off';
-  }
-  if (!n.person.email) {
-    await setEmailState(deps, key, 'no-address');
-    return 'no-address';
-  }
-  const { Item: suppressed } = await deps.ddb.send(
-    new GetCommand({ TableName: deps.notificationsTable, Key: suppressionKey(n.person.email) }),
-  );
-  if (suppressed) {
-    await setEmailState(deps, key, 'suppressed');
-    return 'suppressed';
-  }
-  try {
-    await deps.ddb.send(
-      new UpdateCommand({
-        TableName: deps.notificationsTable,
-        Key: key,
-        UpdateExpression: 'SET emailState = :sending, emailClaimedAt = :now',
-        ConditionExpression: 'attribute_not_exists(emailState) OR emailState = :failed',
-        ExpressionAttributeValues: {
-          ':sending': 'sending',
-          ':failed': 'failed',
-          ':now': deps.now().toISOString(),
-        },
-      }),
-    );
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return 'already-handled';
-    throw e;
-  }
+  const to = n.person.email;
+  const off = preferences?.[emailPreferenceAttribute(n.fact.kind)] === false;
+  const suppressed =
+    to && !off
+      ? (await deps.ddb.send(new GetCommand({ TableName: deps.notificationsTable, Key: suppressionKey(to) })))
+          .Item
+      : undefined;
+  const decision = off ? 'email-off' : !to ? 'no-address' : suppressed ? 'suppressed' : 'sending';
+  if (!(await decideEmail(deps, key, decision))) return 'already-handled';
+  if (decision !== 'sending') return decision;
   try {
     const messageId = await sendEmail(
       { ses: deps.ses, email, unsubscribeKey: deps.unsubscribeKey },
       {
-        to: n.person.email,
+        // Sending only when there is an address.
+        to: to!,
         sub: n.sub,
         kind: n.fact.kind,
         locale: n.person.locale,
