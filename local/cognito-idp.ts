@@ -20,9 +20,8 @@ import { UserPoolServiceFactoryImpl, type User } from 'cognito-local/lib/service
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PASSWORD_POLICY, ROLES, type Role } from '#contracts/resources';
 import type { DemoIdentity } from './demo-identities';
-import { LOCAL_AWS } from './dynamodb-local';
 import type { LocalMailbox } from './mailbox';
-import { verifySignatureV4 } from './s3-signature';
+import { verifyLocalSignature } from './local-signature';
 
 /*
  * Cognito on one machine: the npm package `cognito-local` (users, groups, temporary passwords, the
@@ -337,13 +336,10 @@ export async function startLocalCognito(
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const body = typeof req.body === 'string' ? req.body : '';
     // Admin calls are signed with IAM credentials in AWS; an unsigned or wrongly signed one is refused.
-    const verdict = verifySignatureV4(
+    const verdict = verifyLocalSignature(
       { method: req.method, url: req.url, headers: req.headers },
-      (key) =>
-        key === LOCAL_AWS.credentials.accessKeyId ? LOCAL_AWS.credentials.secretAccessKey : undefined,
-      LOCAL_AWS.region,
-      new Date(),
-      { service: 'cognito-idp', body: Buffer.from(body, 'utf8') },
+      'cognito-idp',
+      Buffer.from(body, 'utf8'),
     );
     if (!verdict.ok)
       return reply.code(403).headers(json).send({ __type: verdict.code, message: verdict.message });

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
 import type { EventPublisher } from '#service/events/publisher';
-import { LOCAL_AWS } from './dynamodb-local';
-import { verifySignatureV4 } from './s3-signature';
+import { verifyLocalSignature } from './local-signature';
 
 /**
  * EventBridge's PutEvents on one machine, for Lambda handlers that publish with the real SDK client (pointed
@@ -51,15 +50,10 @@ export function registerLocalEventBridge(
     reply.code(status).headers(json).send({ __type: type, message });
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const body = typeof req.body === 'string' ? req.body : '';
-    const verdict = verifySignatureV4(
+    const verdict = verifyLocalSignature(
       { method: req.method, url: req.url, headers: req.headers },
-      (key) =>
-        key === LOCAL_AWS.credentials.accessKeyId ? LOCAL_AWS.credentials.secretAccessKey : undefined,
-      LOCAL_AWS.region,
-      // The SDK signs with the machine's clock, as AWS checks against its own: never the platform's business
-      // clock, which tests move days ahead.
-      new Date(),
-      { service: 'events', body: Buffer.from(body, 'utf8') },
+      'events',
+      Buffer.from(body, 'utf8'),
     );
     if (!verdict.ok) return fail(reply, 403, verdict.code, verdict.message);
     const action = String(req.headers['x-amz-target'] ?? '');

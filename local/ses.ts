@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
 import { LOCAL_AWS } from './dynamodb-local';
 import type { LocalMailbox } from './mailbox';
-import { verifySignatureV4 } from './s3-signature';
+import { verifyLocalSignature } from './local-signature';
 
 /*
  * Amazon SES v2's SendEmail on one machine, for the notifications Lambda's real SESv2Client (pointed here by
@@ -580,14 +580,10 @@ export function registerLocalSes(app: FastifyInstance, path: string, options: Lo
 
   /** The signature SES checks before anything else; undefined when it holds. */
   const refusal = (req: FastifyRequest, body: Buffer): SesError | undefined => {
-    const verdict = verifySignatureV4(
+    const verdict = verifyLocalSignature(
       { method: req.method, url: req.url, headers: req.headers },
-      (key) =>
-        key === LOCAL_AWS.credentials.accessKeyId ? LOCAL_AWS.credentials.secretAccessKey : undefined,
-      LOCAL_AWS.region,
-      // The SDK signs with the machine's clock, as AWS checks against its own.
-      new Date(),
-      { service: 'ses', body },
+      'ses',
+      body,
     );
     return verdict.ok ? undefined : new SesError(verdict.code, 403, verdict.message);
   };
