@@ -48,6 +48,9 @@ export const NOTIFICATIONS = {
   unsubscribeThrottle: { rate: 5, burst: 10 },
 } as const;
 
+/** The language of people whose profile names none: Korean where the profile keeps Korea's time. */
+export const defaultLocaleFor = (timeZone: string): 'ko' | 'en' => (timeZone === 'Asia/Seoul' ? 'ko' : 'en');
+
 export const NOTIFICATION_INDEXES = {
   /** `unread#<sub>` / `<notificationId>`: a person's unread notifications, newest last (sparse). */
   unread: 'unread',

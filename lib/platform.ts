@@ -1,5 +1,6 @@
 import { type App, Aspects, Duration, Tags } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { defaultLocaleFor } from '#contracts/notifications';
 import { BoundedCustomResources } from './bounded-custom-resources';
 import {
   complianceOf,
@@ -248,8 +249,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
         }
       : {}),
     timeZone,
-    // The platform's language for people who name none: Korean where the profile keeps Korea's time.
-    defaultLocale: timeZone === 'Asia/Seoul' ? 'ko' : 'en',
+    defaultLocale: defaultLocaleFor(timeZone),
     keepStatefulData: config.retention.keepStatefulData,
   });
   const monitoring = new MonitoringStack(app, name('monitoring'), {

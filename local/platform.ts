@@ -13,7 +13,7 @@ import * as z from 'zod';
 import { LIVE } from '#contracts/live';
 import { CORS_ALLOWED_HEADERS } from '#contracts/origin';
 import { CERTIFICATES } from '#contracts/certificates';
-import { NOTIFICATIONS } from '#contracts/notifications';
+import { defaultLocaleFor, NOTIFICATIONS } from '#contracts/notifications';
 import { CORE_SERVICE, ENV, EVENTS, ROLES, SESSION, VOD } from '#contracts/resources';
 import { routeList } from '#contracts/routes';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
@@ -623,7 +623,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     [NOTIFICATIONS.env.unsubscribeBaseUrl]: `${url}/unsubscribe`,
     [NOTIFICATIONS.env.appUrl]: appOrigins[0] ?? url,
     [NOTIFICATIONS.env.timeZone]: timeZone,
-    [NOTIFICATIONS.env.defaultLocale]: timeZone === 'Asia/Seoul' ? 'ko' : 'en',
+    [NOTIFICATIONS.env.defaultLocale]: defaultLocaleFor(timeZone),
   });
 
   // Live lectures, as the live stack provisions them: IVS (here the local one), a playback key pair made at

@@ -72,8 +72,14 @@ export function lectureView(lecture: Lecture, as: 'staff' | 'learner'): LectureS
   }
   const staff = { ...lecture } as Record<string, unknown>;
   for (const internal of [
-    ...['pk', 'sk', 'gsi1pk', 'gsi1sk', 'sweepState', 'stateChangedAt'],
-    ...['scheduledFact', 'startedFact'],
+    'pk',
+    'sk',
+    'gsi1pk',
+    'gsi1sk',
+    'sweepState',
+    'stateChangedAt',
+    'scheduledFact',
+    'startedFact',
   ]) {
     delete staff[internal];
   }

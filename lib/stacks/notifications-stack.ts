@@ -1,25 +1,9 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { LmsFunction } from '../constructs/lms-function';
-import { Notifier, type NotifierEmailProps } from '../constructs/notifier';
+import { Notifier, type NotifierProps } from '../constructs/notifier';
 
-export interface NotificationsStackProps extends StackProps {
-  readonly eventBus: IEventBus;
-  /** The notifications table and the access projection, created (stateful) by the data stack. */
-  readonly table: ITable;
-  readonly accessTable: ITable;
-  readonly userPool: IUserPool;
-  readonly unsubscribeSecret: ISecret;
-  /** @default none: notifications stay in the inbox */
-  readonly email?: NotifierEmailProps;
-  readonly timeZone: string;
-  readonly defaultLocale: 'ko' | 'en';
-  readonly logRetention: RetentionDays;
+export interface NotificationsStackProps extends StackProps, Omit<NotifierProps, 'logRemovalPolicy'> {
   /** Keep the functions' log groups when the stack is deleted. */
   readonly keepStatefulData: boolean;
 }
@@ -34,17 +18,10 @@ export class NotificationsStack extends Stack {
 
   constructor(scope: Construct, id: string, props: NotificationsStackProps) {
     super(scope, id, props);
+    const { keepStatefulData, ...notifier } = props;
     this.notifier = new Notifier(this, 'Notifier', {
-      eventBus: props.eventBus,
-      table: props.table,
-      accessTable: props.accessTable,
-      userPool: props.userPool,
-      unsubscribeSecret: props.unsubscribeSecret,
-      ...(props.email ? { email: props.email } : {}),
-      timeZone: props.timeZone,
-      defaultLocale: props.defaultLocale,
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.keepStatefulData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      ...notifier,
+      logRemovalPolicy: keepStatefulData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.functionsForMonitoring = [
       this.notifier.notifier,
