@@ -76,7 +76,7 @@ const boundaries = layers.map(({ files, may, why, cdk }) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.local/', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.local/', 'web/dist/', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -84,7 +84,7 @@ export default tseslint.config(
     rules: {
       'import/no-extraneous-dependencies': [
         'error',
-        { devDependencies: ['test/**', 'bench/**', 'local/**', 'bin/**', 'lib/**', 'tools/**'] },
+        { devDependencies: ['test/**', 'bench/**', 'local/**', 'bin/**', 'lib/**', 'tools/**', 'web/**'] },
       ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
