@@ -20,3 +20,33 @@ export interface WebAppConfig {
   /** The language when neither the profile nor the browser names one the app speaks. */
   readonly defaultLocale: 'ko' | 'en';
 }
+
+export interface ContentSecurityPolicyProps {
+  /** Origins the app's script may call besides its own: the API's, when it has one of its own. */
+  readonly apiOrigins: readonly string[];
+  /** The video distribution's origin (playlists and segments, fetched by hls.js with the signed cookies). */
+  readonly videoOrigins: readonly string[];
+}
+
+/**
+ * The app's Content-Security-Policy, the same from CloudFront and from `npm start`: script and style from
+ * the app alone, calls to the API and the video origin and nowhere else, media from the video origin (and
+ * the `blob:` URLs Media Source Extensions play from), no framing.
+ */
+export function contentSecurityPolicy(p: ContentSecurityPolicyProps): string {
+  const connect = ["'self'", ...p.apiOrigins, ...p.videoOrigins];
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    `connect-src ${connect.join(' ')}`,
+    `media-src 'self' blob: ${p.videoOrigins.join(' ')}`.trim(),
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    `form-action 'self' ${p.apiOrigins.join(' ')}`.trim(),
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
