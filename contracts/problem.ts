@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from 'zod';
 
 /** One offending input field, named by its path (`body.email`, `query.state`). */
 export interface FieldProblem {
@@ -112,3 +112,22 @@ export function parseInput<S extends z.ZodType>(schema: S, where: string, input:
   if (!result.success) throw validationError(where, result.error);
   return result.data;
 }
+
+/** The problem+json body as a schema, for the OpenAPI document: what every screen reads a refusal from. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    errors: z
+      .array(
+        z.object({
+          field: z.string().describe('the input’s path: body.email, query.state, path.courseId'),
+          message: z.string(),
+        }),
+      )
+      .optional(),
+    requestId: z.string().optional(),
+  })
+  .describe('RFC 9457 problem details');

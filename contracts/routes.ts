@@ -39,7 +39,7 @@ import {
   noteIdParams,
   updateNoteBody,
 } from './notes';
-import { inviteEmployeesBody, inviteInstructorsBody, updateProfileBody } from './users';
+import { inviteEmployeesBody, inviteInstructorsBody, meView, updateProfileBody } from './users';
 import {
   CERTIFICATES,
   certificateNumberParams,
@@ -76,6 +76,12 @@ export interface RouteDef {
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
   readonly body?: z.ZodType;
+  /**
+   * What a success answers, by status: the body's schema, or null for none. The OpenAPI document and the web
+   * app's typed client are generated from it, and the local runner checks every answer against it.
+   * @default a 200 whose body is not described
+   */
+  readonly responses?: Readonly<Partial<Record<200 | 201 | 202 | 204 | 302, z.ZodType | null>>>;
   /** Tables the handler reads or writes; the api stack grants exactly these. */
   readonly tables?: Readonly<Partial<Record<TableName, 'read' | 'readWrite'>>>;
   /** Needs the OAuth client settings (the browser sign-in routes). */
@@ -691,6 +697,7 @@ export const routes = {
     handler: 'users/get-me',
     access: 'signed-in',
     summary: 'The signed-in user: sub, e-mail and roles',
+    responses: { 200: meView },
   }),
   getProfile: route({
     method: 'GET',
@@ -767,6 +774,7 @@ export const routes = {
     handler: 'auth/refresh-session',
     access: 'public',
     summary: 'Renews the access cookie from the refresh cookie',
+    responses: { 204: null },
     oauth: true,
   }),
   endSession: route({

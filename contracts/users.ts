@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ROLES } from './resources';
 
 /*
  * The users domain's requests: profiles on Cognito attributes and invitations by e-mail. Shared by the route
@@ -64,3 +65,10 @@ export interface InvitationOutcome {
   readonly sub?: string;
   readonly errors?: readonly { readonly field: string; readonly message: string }[];
 }
+
+/** `GET /me`: who the session belongs to, as the token says. */
+export const meView = z.object({
+  sub: z.string(),
+  email: z.string().nullable(),
+  roles: z.array(z.enum(ROLES)),
+});

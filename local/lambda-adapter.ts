@@ -1,5 +1,7 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodType } from 'zod';
+import type { RouteDef } from '#contracts/routes';
 import type { ApiEvent, ApiResult, AuthorizerContext } from '#lambda/shared/http-handler';
 
 type Headers = Record<string, string>;
@@ -93,4 +95,38 @@ export function sendApiResult(reply: FastifyReply, result: ApiResult): FastifyRe
   if (result.cookies?.length) reply.header('set-cookie', result.cookies);
   const body = result.body ?? '';
   return reply.send(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+/**
+ * Holds a handler's success to the route's documented `responses` (the OpenAPI document and the web app's
+ * client are made from them): an answer the document does not describe is the handler's bug, shown here as a
+ * 500 that names the mismatch, so tests and `npm start` find it before a screen does.
+ */
+export function documentedResult(route: RouteDef, result: ApiResult): ApiResult {
+  const status = result.statusCode ?? 200;
+  if (!route.responses || status >= 300) return result;
+  const declared = route.responses as Readonly<Record<number, ZodType | null | undefined>>;
+  const schema = declared[status];
+  const mismatch = (detail: string): ApiResult => ({
+    statusCode: 500,
+    headers: { 'content-type': 'application/problem+json' },
+    body: JSON.stringify({
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: `${route.method} ${route.path} answered what its documented responses do not describe: ${detail}`,
+    }),
+  });
+  if (schema === undefined) return mismatch(`status ${status}`);
+  if (schema === null) return result.body ? mismatch(`a body with ${status}`) : result;
+  let body: unknown;
+  try {
+    body = JSON.parse(result.body ?? '');
+  } catch {
+    return mismatch('a body that is not JSON');
+  }
+  const parsed = schema.safeParse(body);
+  return parsed.success
+    ? result
+    : mismatch(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
 }

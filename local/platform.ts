@@ -31,7 +31,10 @@ import { startExamTimer } from '#service/exams/exam-timer';
 import type { Database } from '#service/db/schema';
 import { answerClientError, problemHandler } from '#service/http/errors';
 import { type LocalCognito, startLocalCognito } from './cognito-idp';
+import { escapeHtml, HTML_HEADERS } from '#lambda/shared/html';
+import { apiReferencePage } from './api-reference';
 import { DEMO_IDENTITIES } from './demo-identities';
+import { openApiDocument, type OpenApiDocument } from './openapi';
 import { createTables, LOCAL_AWS } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
 import { registerLocalEventBridge } from './eventbridge';
@@ -48,6 +51,7 @@ import {
   registerLocalSes,
 } from './ses';
 import {
+  documentedResult,
   sendApiResult,
   toApiEvent,
   toAuthorizerEvent,
@@ -213,9 +217,6 @@ function problem(reply: FastifyReply, status: number, detail: string, errors?: u
       errors,
     });
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 type AuthorizeQuery = z.infer<typeof authorizeQuery>;
 
@@ -716,7 +717,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         if (throttled && !throttled()) return reply.code(429).send({ message: 'Too Many Requests' });
         const event =
           route.access === 'public' ? toApiEvent(req, routeKey) : await authorize(req, reply, routeKey);
-        return event ? sendApiResult(reply, await handler(event)) : reply;
+        return event ? sendApiResult(reply, documentedResult(route, await handler(event))) : reply;
       },
     });
   }
@@ -833,6 +834,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       .send(
         `<!doctype html><title>LMS local</title><h1>LMS platform, local</h1><ul><li><a href="/auth/login">Sign in</a></li><li><a href="/me">Who am I (GET /me)</a></li><li><a href="/health">Health</a></li><li><a href="/local/mail">Local mailbox</a> (what Cognito and SES sent)</li></ul>`,
       ),
+  );
+  // The whole API's document, made once on first ask (it builds the core service's routes to read them).
+  let document: Promise<OpenApiDocument> | undefined;
+  const apiDocument = () => (document ??= openApiDocument());
+  app.get('/openapi.json', async () => apiDocument());
+  app.get('/docs', async (_req, reply) =>
+    reply.headers(HTML_HEADERS).send(apiReferencePage(await apiDocument())),
   );
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ message: 'Not Found' }));
 

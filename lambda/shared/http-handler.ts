@@ -51,6 +51,17 @@ export interface Reply {
   readonly cookies?: string[];
 }
 
+/**
+ * What a route's handler may answer: when the route declares its `responses`, one of those statuses with its
+ * body's shape, so a handler cannot drift from the OpenAPI document (and the web app's client) built from them.
+ */
+export type RouteReply<R extends RouteDef> = R extends {
+  readonly responses: infer M extends Readonly<Partial<Record<number, z.ZodType | null>>>;
+}
+  ? Omit<Reply, 'body'> & { readonly body?: BodyOf<M[keyof M]> }
+  : Reply;
+type BodyOf<S> = S extends z.ZodType ? z.input<S> : undefined;
+
 export const redirect = (location: string, cookies?: string[]): Reply => ({
   status: 302,
   headers: { location, 'cache-control': 'no-store' },
@@ -124,7 +135,10 @@ function appOrigins(): readonly string[] {
  * Wraps a route's domain call: authorizes against the route's roles, validates path, query and body against its
  * schemas, and shapes every refusal as problem+json. Nothing reaches `fn` unvalidated.
  */
-export function httpHandler<R extends RouteDef>(route: R, fn: (req: ApiRequest<R>) => Promise<Reply>) {
+export function httpHandler<R extends RouteDef>(
+  route: R,
+  fn: (req: ApiRequest<R>) => Promise<RouteReply<R>>,
+) {
   return async (event: ApiEvent): Promise<ApiResult> => {
     try {
       const identity = identityFrom(event);
@@ -143,7 +157,7 @@ export function httpHandler<R extends RouteDef>(route: R, fn: (req: ApiRequest<R
         cookies: readCookies(event.cookies, event.headers.cookie),
         headers: event.headers,
       } as ApiRequest<R>;
-      const reply = await fn(request);
+      const reply: Reply = await fn(request);
       const hasBody = reply.body !== undefined;
       return {
         statusCode: reply.status,
