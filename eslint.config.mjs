@@ -76,7 +76,18 @@ const boundaries = layers.map(({ files, may, why, cdk }) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.local/', 'web/dist/', 'web/src/api/schema.d.ts', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdk.out/',
+      'coverage/',
+      '.local/',
+      'web/dist/',
+      'web/src/api/schema.d.ts',
+      '**/*.js',
+      '**/*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
