@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import importPlugin from 'eslint-plugin-import';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /*
@@ -108,6 +109,15 @@ export default tseslint.config(
           message: "Use `import * as z from 'zod'`: the named export bundles every locale.",
         },
       ],
+    },
+  },
+  {
+    // The rules of hooks, and the effects' dependencies, in the browser app.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
     },
   },
   ...boundaries,

@@ -1,18 +1,68 @@
-import { useMemo, useState } from 'react';
+import { lazy, Suspense, useMemo, useState } from 'react';
 import { Route, Routes } from 'react-router';
 import type { WebAppConfig } from '#contracts/web-app';
-import { browserLocale, LocaleContext, type Locale } from './i18n';
+import { browserLocale, LocaleContext, useT, type Locale, type Messages } from './i18n';
+import { RequireSignIn } from './session/require-sign-in';
+import { SessionProvider, useSession } from './session/session';
+import { Layout } from './ui/layout';
+
+// Each screen is its own chunk: the first screen loads only what it shows (the player's hls.js never, until a
+// video is opened).
+const MyCourses = lazy(() => import('./screens/my-courses'));
+
+const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
+  ko: {
+    signedOut: '로그아웃되었습니다.',
+    signInAgain: '다시 로그인',
+    notFound: '없는 페이지입니다.',
+    loading: '불러오는 중…',
+  },
+  en: {
+    signedOut: 'You are signed out.',
+    signInAgain: 'Sign in again',
+    notFound: 'There is no such page.',
+    loading: 'Loading…',
+  },
+};
+
+/** Every screen of the app, by path (WEB_APP.screens in contracts/web-app.ts lists their prefixes). */
+function Screens() {
+  const t = useT(messages);
+  const guarded = (element: React.ReactNode) => <RequireSignIn>{element}</RequireSignIn>;
+  return (
+    <Suspense fallback={<p aria-live="polite">{t('loading')}</p>}>
+      <Routes>
+        <Route path="/" element={guarded(<MyCourses />)} />
+        <Route path="/signed-out" element={<SignedOut />} />
+        <Route path="*" element={<h1>{t('notFound')}</h1>} />
+      </Routes>
+    </Suspense>
+  );
+}
+
+function SignedOut() {
+  const t = useT(messages);
+  const { signIn } = useSession();
+  return (
+    <>
+      <h1>{t('signedOut')}</h1>
+      <button type="button" onClick={() => signIn(`${window.location.origin}/`)}>
+        {t('signInAgain')}
+      </button>
+    </>
+  );
+}
 
 export function App({ config }: { config: WebAppConfig }) {
   const [locale, setLocale] = useState<Locale>(() => browserLocale(config.defaultLocale));
   const localeValue = useMemo(() => ({ locale, setLocale }), [locale]);
   return (
     <LocaleContext.Provider value={localeValue}>
-      <main>
-        <Routes>
-          <Route path="/" element={<h1>{config.institutionName}</h1>} />
-        </Routes>
-      </main>
+      <SessionProvider apiUrl={config.apiUrl}>
+        <Layout institutionName={config.institutionName}>
+          <Screens />
+        </Layout>
+      </SessionProvider>
     </LocaleContext.Provider>
   );
 }

@@ -1,0 +1,87 @@
+import type { ReactNode } from 'react';
+import { NavLink } from 'react-router';
+import { LOCALES, useLocale, useT, type Messages } from '../i18n';
+import { useSession } from '../session/session';
+
+const messages: Messages<
+  'skip' | 'myCourses' | 'catalog' | 'cart' | 'inbox' | 'settings' | 'signOut' | 'signIn' | 'language' | 'nav'
+> = {
+  ko: {
+    skip: '본문으로 건너뛰기',
+    myCourses: '내 강의',
+    catalog: '수강 신청',
+    cart: '신청 내역',
+    inbox: '알림',
+    settings: '설정',
+    signOut: '로그아웃',
+    signIn: '로그인',
+    language: '언어',
+    nav: '주 메뉴',
+  },
+  en: {
+    skip: 'Skip to content',
+    myCourses: 'My courses',
+    catalog: 'Catalog',
+    cart: 'My registrations',
+    inbox: 'Notifications',
+    settings: 'Settings',
+    signOut: 'Sign out',
+    signIn: 'Sign in',
+    language: 'Language',
+    nav: 'Main',
+  },
+};
+
+/** The frame of every screen: a skip link, the institution's name, the menu, the language and the session. */
+export function Layout({ institutionName, children }: { institutionName: string; children: ReactNode }) {
+  const t = useT(messages);
+  const { locale, setLocale } = useLocale();
+  const { state, signIn, signOut } = useSession();
+  return (
+    <>
+      <a className="skip" href="#main">
+        {t('skip')}
+      </a>
+      <header className="top">
+        <NavLink to="/" className="brand">
+          {institutionName}
+        </NavLink>
+        {state.status === 'signed-in' ? (
+          <nav aria-label={t('nav')}>
+            <NavLink to="/" end>
+              {t('myCourses')}
+            </NavLink>
+            <NavLink to="/catalog">{t('catalog')}</NavLink>
+            <NavLink to="/cart">{t('cart')}</NavLink>
+            <NavLink to="/inbox">{t('inbox')}</NavLink>
+            <NavLink to="/settings">{t('settings')}</NavLink>
+          </nav>
+        ) : null}
+        <div className="session">
+          <label>
+            <span className="visually-hidden">{t('language')}</span>
+            <select value={locale} onChange={(e) => setLocale(e.target.value as (typeof LOCALES)[number])}>
+              {LOCALES.map((l) => (
+                <option key={l} value={l}>
+                  {l === 'ko' ? '한국어' : 'English'}
+                </option>
+              ))}
+            </select>
+          </label>
+          {state.status === 'signed-in' ? (
+            <button type="button" onClick={() => void signOut()}>
+              {t('signOut')}
+            </button>
+          ) : state.status === 'signed-out' ? (
+            <button type="button" onClick={() => signIn()}>
+              {t('signIn')}
+            </button>
+          ) : null}
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}
