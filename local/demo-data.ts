@@ -120,6 +120,18 @@ export async function uploadFile(
   await client.call(who, 'POST', `/uploads/${id}/complete`, { parts });
 }
 
+/** Whether `who` gets playback cookies for a video and the CDN answers its playlist to them. */
+async function canWatch(client: LocalClient, who: string, videoId: string): Promise<boolean> {
+  const res = await client.send(who, 'POST', `/contents/${videoId}/playback`);
+  if (!res.ok) return false;
+  const { playlistUrl } = (await res.json()) as { playlistUrl: string };
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  return (await fetch(playlistUrl, { headers: { cookie } })).ok;
+}
+
 /** A font drawtext can use, if the machine has one of the usual ones. */
 const FONT = [
   '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
@@ -145,12 +157,32 @@ async function makeClip(path: string, title: string, seconds: number, hz: number
     : [];
   await promisify(execFile)(ffmpeg.path, [
     ...['-hide_banner', '-loglevel', 'error', '-y'],
-    ...['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25'],
+    ...['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=15'],
     ...['-f', 'lavfi', '-i', `sine=frequency=${hz}:sample_rate=44100`],
     ...['-t', String(seconds), ...text],
     ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path],
   ]);
   return readFile(path);
+}
+
+interface Clips {
+  /** Empty when the lecture's course is there already. */
+  readonly lecture: Buffer;
+  readonly recap: Buffer;
+}
+
+/** The demo's clips, made side by side in a scratch directory. */
+async function makeClips(lecture: boolean): Promise<Clips> {
+  const work = await mkdtemp(join(tmpdir(), 'lms-demo-'));
+  try {
+    const [long, short] = await Promise.all([
+      lecture ? makeClip(join(work, 'lecture.mp4'), 'Forklift safety - Lecture 1', 45, 440) : Buffer.alloc(0),
+      makeClip(join(work, 'recap.mp4'), 'Recap', 8, 660),
+    ]);
+    return { lecture: long, recap: short };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 /** A one-page PDF with a few lines of text: the course's downloadable checklist. */
@@ -245,6 +277,19 @@ export async function seedDemoData(
     institution: { id: string } | null;
   };
   let institutionId = managerOf.institution?.id;
+  // The demo courses, found by their titles; the clips the missing ones need are made meanwhile.
+  const published = institutionId
+    ? ((await call(manager.id, 'GET', '/courses?state=published&limit=200')) as Course[])
+    : [];
+  const findCourse = async (title: string) => {
+    const found = published.find((c) => c.title === title);
+    return found ? ((await call(manager.id, 'GET', `/courses/${found.id}`)) as Course) : undefined;
+  };
+  let course = await findCourse(DEMO_COURSE_TITLE);
+  let sessionCourse = await findCourse(DEMO_SESSION_COURSE_TITLE);
+  const clips = course && sessionCourse ? undefined : makeClips(!course);
+  // Awaited below; until then a failure must not go unhandled.
+  clips?.catch(() => undefined);
   if (!institutionId) {
     institutionId = (
       await call(
@@ -300,13 +345,6 @@ export async function seedDemoData(
   }
   step(`company ${companyId} with ${company.id} and ${learners.map((l) => l.id).join(', ')}`);
 
-  const published = (await call(manager.id, 'GET', '/courses?state=published&limit=200')) as Course[];
-  const findCourse = async (title: string) => {
-    const found = published.find((c) => c.title === title);
-    return found ? ((await call(manager.id, 'GET', `/courses/${found.id}`)) as Course) : undefined;
-  };
-  let course = await findCourse(DEMO_COURSE_TITLE);
-  let sessionCourse = await findCourse(DEMO_SESSION_COURSE_TITLE);
   if (!course || !sessionCourse) {
     created = true;
     const made = await makeCourses(platform, {
@@ -315,6 +353,7 @@ export async function seedDemoData(
       instructorSub: instructor.sub,
       course: !course,
       sessionCourse: !sessionCourse,
+      clips: clips!,
       step,
       timeoutMs: options.timeoutMs ?? 120_000,
     });
@@ -402,6 +441,14 @@ export async function seedDemoData(
 
   // What the steps published (enrollments, memberships) reaches the projections playback decides by.
   await platform.flushEvents();
+  // Found in a database kept from an earlier run: the access projection and the video files are this run's
+  // (DynamoDB Local and the object store start empty unless pointed elsewhere), so say if they are missing.
+  if (!created && !(await canWatch(client, learners[0]!.id, videoIds[0]!)))
+    log(
+      `demo: warning: the demo course is in the database, but ${learners[0]!.id} cannot watch it in this run: ` +
+        'its access and video files were made in an earlier run’s DynamoDB Local and object store, gone now. ' +
+        'Start from an empty database to seed it again.',
+    );
   const ms = Date.now() - started;
   log(`demo: ${created ? 'seeded' : 'already there, nothing seeded'} in ${ms} ms`);
   return {
@@ -426,6 +473,7 @@ interface MakeCourses {
   /** Which of the two to make. */
   readonly course: boolean;
   readonly sessionCourse: boolean;
+  readonly clips: Promise<Clips>;
   readonly step: (what: string) => void;
   readonly timeoutMs: number;
 }
@@ -434,167 +482,149 @@ interface MakeCourses {
 async function makeCourses(platform: LocalPlatform, m: MakeCourses) {
   const { manager } = m;
   const { call } = m.client;
-  const work = await mkdtemp(join(tmpdir(), 'lms-demo-'));
-  try {
-    const [lecture, recap] = await Promise.all([
-      m.course
-        ? makeClip(join(work, 'lecture.mp4'), 'Forklift safety - Lecture 1', 45, 440)
-        : Buffer.alloc(0),
-      makeClip(join(work, 'recap.mp4'), 'Recap', 8, 660),
-    ]);
-    m.step('videos generated with ffmpeg');
+  const newCourse = async (title: string, introduction: string) => {
+    const course = await call(
+      manager,
+      'POST',
+      '/courses',
+      { title, introduction, instructorSub: m.instructorSub },
+      201,
+    );
+    return course.id as string;
+  };
+  const addContent = async (courseId: string, chapterId: string, kind: string, title: string) =>
+    (await call(manager, 'POST', `/courses/${courseId}/chapters/${chapterId}/contents`, { kind, title }, 201))
+      .id as string;
+  const addChapter = async (courseId: string, title: string) =>
+    (await call(manager, 'POST', `/courses/${courseId}/chapters`, { title }, 201)).id as string;
 
-    const newCourse = async (title: string, introduction: string) => {
-      const course = await call(
-        manager,
-        'POST',
-        '/courses',
-        { title, introduction, instructorSub: m.instructorSub },
-        201,
-      );
-      return course.id as string;
-    };
-    const addContent = async (courseId: string, chapterId: string, kind: string, title: string) =>
-      (
-        await call(
-          manager,
-          'POST',
-          `/courses/${courseId}/chapters/${chapterId}/contents`,
-          { kind, title },
-          201,
-        )
-      ).id as string;
-    const addChapter = async (courseId: string, title: string) =>
-      (await call(manager, 'POST', `/courses/${courseId}/chapters`, { title }, 201)).id as string;
-
-    const ids: string[] = [];
-    // The upload routes decide by the access projection, which learns of new contents from events.
-    const uploads: (() => Promise<void>)[] = [];
-    if (m.course) {
-      const courseId = await newCourse(
-        DEMO_COURSE_TITLE,
-        'A short demo course: watch the lecture, download the checklist, then take the final exam.',
-      );
-      ids.push(courseId);
-      const chapterId = await addChapter(courseId, 'Week 1: Before you drive');
-      const lectureId = await addContent(courseId, chapterId, 'video', 'Lecture 1: The pre-use check');
-      const recapId = await addContent(courseId, chapterId, 'video', 'Recap in 8 seconds');
-      const materialId = await addContent(courseId, chapterId, 'material', 'Pre-use checklist (PDF)');
-      await call(
-        manager,
-        'POST',
-        `/courses/${courseId}/exams`,
-        {
-          chapterId,
-          title: 'Final exam',
-          stage: 'final',
-          weight: 100,
-          questions: [
-            {
-              kind: 'choice',
-              prompt: 'When do you do the pre-use check?',
-              choices: ['At the start of every shift', 'Once a month', 'Only after a repair'],
-              answer: 0,
-              points: 30,
-            },
-            {
-              kind: 'choice',
-              prompt: 'How do you carry a load on a slope?',
-              choices: ['Load facing downhill', 'Load facing uphill', 'Either way'],
-              answer: 1,
-              points: 30,
-            },
-            {
-              kind: 'choice',
-              prompt: 'Who may ride on a forklift besides the driver?',
-              choices: ['A trained colleague', 'Nobody', 'A supervisor'],
-              answer: 1,
-              points: 40,
-            },
-          ],
-        },
-        201,
-      );
-      uploads.push(
-        () =>
-          uploadFile(
-            m.client,
-            manager,
-            { id: lectureId, fileName: 'lecture-1.mp4', contentType: 'video/mp4' },
-            lecture,
-          ),
-        () =>
-          uploadFile(
-            m.client,
-            manager,
-            { id: recapId, fileName: 'recap.mp4', contentType: 'video/mp4' },
-            recap,
-          ),
-        () =>
-          uploadFile(
-            m.client,
-            manager,
-            { id: materialId, fileName: 'pre-use-checklist.pdf', contentType: 'application/pdf' },
-            simplePdf([
-              'Forklift pre-use checklist',
-              '',
-              '1. Tyres, forks and chains: no cracks or wear',
-              '2. Horn, lights and brakes work',
-              '3. Hydraulic hoses: no leaks',
-              '4. Seat belt fastens',
-            ]),
-          ),
-      );
-    }
-    if (m.sessionCourse) {
-      const courseId = await newCourse(
-        DEMO_SESSION_COURSE_TITLE,
-        'An open session: register for a seat from the catalog.',
-      );
-      ids.push(courseId);
-      const chapterId = await addChapter(courseId, 'Loading and unloading');
-      const videoId = await addContent(courseId, chapterId, 'video', 'Dock safety in 8 seconds');
-      uploads.push(() =>
+  const ids: string[] = [];
+  // The upload routes decide by the access projection, which learns of new contents from events.
+  const uploads: ((clips: Clips) => Promise<void>)[] = [];
+  if (m.course) {
+    const courseId = await newCourse(
+      DEMO_COURSE_TITLE,
+      'A short demo course: watch the lecture, download the checklist, then take the final exam.',
+    );
+    ids.push(courseId);
+    const chapterId = await addChapter(courseId, 'Week 1: Before you drive');
+    const lectureId = await addContent(courseId, chapterId, 'video', 'Lecture 1: The pre-use check');
+    const recapId = await addContent(courseId, chapterId, 'video', 'Recap in 8 seconds');
+    const materialId = await addContent(courseId, chapterId, 'material', 'Pre-use checklist (PDF)');
+    await call(
+      manager,
+      'POST',
+      `/courses/${courseId}/exams`,
+      {
+        chapterId,
+        title: 'Final exam',
+        stage: 'final',
+        weight: 100,
+        questions: [
+          {
+            kind: 'choice',
+            prompt: 'When do you do the pre-use check?',
+            choices: ['At the start of every shift', 'Once a month', 'Only after a repair'],
+            answer: 0,
+            points: 30,
+          },
+          {
+            kind: 'choice',
+            prompt: 'How do you carry a load on a slope?',
+            choices: ['Load facing downhill', 'Load facing uphill', 'Either way'],
+            answer: 1,
+            points: 30,
+          },
+          {
+            kind: 'choice',
+            prompt: 'Who may ride on a forklift besides the driver?',
+            choices: ['A trained colleague', 'Nobody', 'A supervisor'],
+            answer: 1,
+            points: 40,
+          },
+        ],
+      },
+      201,
+    );
+    uploads.push(
+      (clips) =>
         uploadFile(
           m.client,
           manager,
-          { id: videoId, fileName: 'dock-safety.mp4', contentType: 'video/mp4' },
-          recap,
+          { id: lectureId, fileName: 'lecture-1.mp4', contentType: 'video/mp4' },
+          clips.lecture,
         ),
-      );
-    }
-    m.step('courses, chapters, contents and the exam created');
-    await platform.flushEvents();
-    await Promise.all(uploads.map((u) => u()));
-    m.step('videos and the checklist uploaded in presigned parts');
-
-    // The transcoder runs on each upload's object event; its video.ready facts reach the core by the bus.
-    const deadline = Date.now() + m.timeoutMs;
-    const pages = new Map<string, Course>();
-    for (;;) {
-      await platform.vod.idle();
-      await platform.flushEvents();
-      for (const id of ids) pages.set(id, (await call(manager, 'GET', `/courses/${id}`)) as Course);
-      const videos = [...pages.values()].flatMap((c) =>
-        c.chapters.flatMap((ch) => ch.contents.filter((x) => x.kind === 'video')),
-      );
-      const failed = videos.find((v) => v.mediaState === 'failed');
-      if (failed) throw new Error(`The demo video “${failed.title}” failed to transcode (see the log above)`);
-      if (videos.every((v) => v.mediaState === 'ready')) break;
-      if (Date.now() > deadline) throw new Error('The demo videos were not transcoded in time');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    m.step('videos transcoded to HLS');
-    for (const id of ids) await call(manager, 'POST', `/courses/${id}/publish`);
-    const published = await Promise.all(
-      ids.map(async (id) => (await call(manager, 'GET', `/courses/${id}`)) as Course),
+      (clips) =>
+        uploadFile(
+          m.client,
+          manager,
+          { id: recapId, fileName: 'recap.mp4', contentType: 'video/mp4' },
+          clips.recap,
+        ),
+      () =>
+        uploadFile(
+          m.client,
+          manager,
+          { id: materialId, fileName: 'pre-use-checklist.pdf', contentType: 'application/pdf' },
+          simplePdf([
+            'Forklift pre-use checklist',
+            '',
+            '1. Tyres, forks and chains: no cracks or wear',
+            '2. Horn, lights and brakes work',
+            '3. Hydraulic hoses: no leaks',
+            '4. Seat belt fastens',
+          ]),
+        ),
     );
-    m.step('courses published');
-    return {
-      course: published.find((c) => c.title === DEMO_COURSE_TITLE),
-      sessionCourse: published.find((c) => c.title === DEMO_SESSION_COURSE_TITLE),
-    };
-  } finally {
-    await rm(work, { recursive: true, force: true });
   }
+  if (m.sessionCourse) {
+    const courseId = await newCourse(
+      DEMO_SESSION_COURSE_TITLE,
+      'An open session: register for a seat from the catalog.',
+    );
+    ids.push(courseId);
+    const chapterId = await addChapter(courseId, 'Loading and unloading');
+    const videoId = await addContent(courseId, chapterId, 'video', 'Dock safety in 8 seconds');
+    uploads.push((clips) =>
+      uploadFile(
+        m.client,
+        manager,
+        { id: videoId, fileName: 'dock-safety.mp4', contentType: 'video/mp4' },
+        clips.recap,
+      ),
+    );
+  }
+  m.step('courses, chapters, contents and the exam created');
+  await platform.flushEvents();
+  const clips = await m.clips;
+  m.step('videos generated with ffmpeg');
+  await Promise.all(uploads.map((u) => u(clips)));
+  m.step('videos and the checklist uploaded in presigned parts');
+
+  // The transcoder runs on each upload's object event; its video.ready facts reach the core by the bus.
+  const deadline = Date.now() + m.timeoutMs;
+  const pages = new Map<string, Course>();
+  for (;;) {
+    await platform.vod.idle();
+    await platform.flushEvents();
+    for (const id of ids) pages.set(id, (await call(manager, 'GET', `/courses/${id}`)) as Course);
+    const videos = [...pages.values()].flatMap((c) =>
+      c.chapters.flatMap((ch) => ch.contents.filter((x) => x.kind === 'video')),
+    );
+    const failed = videos.find((v) => v.mediaState === 'failed');
+    if (failed) throw new Error(`The demo video “${failed.title}” failed to transcode (see the log above)`);
+    if (videos.every((v) => v.mediaState === 'ready')) break;
+    if (Date.now() > deadline) throw new Error('The demo videos were not transcoded in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  m.step('videos transcoded to HLS');
+  for (const id of ids) await call(manager, 'POST', `/courses/${id}/publish`);
+  const published = await Promise.all(
+    ids.map(async (id) => (await call(manager, 'GET', `/courses/${id}`)) as Course),
+  );
+  m.step('courses published');
+  return {
+    course: published.find((c) => c.title === DEMO_COURSE_TITLE),
+    sessionCourse: published.find((c) => c.title === DEMO_SESSION_COURSE_TITLE),
+  };
 }
