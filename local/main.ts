@@ -45,6 +45,7 @@ ${config.institution.name} (local): open ${platform.url}/ and sign in as the dem
   People:   ${DEMO_IDENTITIES.map((d) => `${d.id} (${d.roles.join(', ')})`).join(', ')}
             one click each on the sign-in page; or POST ${platform.url}/local/token {"identity":"learner"}
   Demo:     ${demo ? 'a published course with two videos, a checklist and a final exam the learners are enrolled in; an open session in the catalog' : 'off (LMS_DEMO=0)'}
+  API:      ${platform.url}/docs  (the reference; the document is /openapi.json)
   Mail:     ${platform.url}/local/mail  (what Cognito and SES sent)
   Videos:   ${platform.vod.playbackOrigin} (signed cookies from POST /contents/{id}/playback)
   Live:     local IVS; stream to ${platform.live.rtmpUrl}<stream key> (POST /lectures/{id}/stream-key)

@@ -56,7 +56,7 @@ import {
 } from './lambda-adapter';
 import { LOCAL_CLIENT_ID, LocalTokenIssuer, OAuthError, type TokenSubject } from './token-issuer';
 import { LocalTranscoder } from './transcoder';
-import { registerLocalWebApp } from './web-app';
+import { buildLocalWebApp, registerLocalWebApp } from './web-app';
 
 const LAMBDA_DIR = join(__dirname, '..', 'lambda');
 /** `video.maxUploadGiB`'s default in the institution config. */
@@ -406,6 +406,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const port = options.port === 0 ? await freePort(host) : (options.port ?? 3000);
   const url = `http://${host}:${port}`;
   const log = options.log ?? ((line: string) => console.log(line));
+  // The web app builds in a child process while everything below starts; awaited where it is served.
+  const webAppBuild = options.webApp ? buildLocalWebApp() : undefined;
+  webAppBuild?.catch(() => undefined);
   const appOrigins = [url, ...(options.appOrigins ?? [])];
   const issuer = await LocalTokenIssuer.create(`${url}/local`, [`${url}/auth/callback`]);
   const tables = await createTables(options.dynamoEndpoint, options.tablePrefix ?? 'lms-local-');
@@ -836,16 +839,18 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   }
   // As the api stack routes it: the service's health, with no authorizer in front.
   app.get(CORE_SERVICE.healthPath, (req, reply) => forward(req, reply, { public: true }));
-  if (options.webApp)
-    await registerLocalWebApp(app, {
+  if (webAppBuild) {
+    const build = await webAppBuild;
+    log(`web app built in ${build.ms} ms`);
+    await registerLocalWebApp(app, build, {
       config: {
         apiUrl: '',
         institutionName: options.institutionName ?? 'LMS (local)',
         defaultLocale: defaultLocaleFor(timeZone),
       },
       videoOrigin: cdn.url,
-      log,
     });
+  }
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ message: 'Not Found' }));
 
   await app.listen({ port, host });

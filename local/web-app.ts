@@ -19,12 +19,15 @@ export interface LocalWebAppOptions {
   readonly config: WebAppConfig;
   /** The playback distribution's origin: the app's policy lets hls.js and <video> reach it. */
   readonly videoOrigin: string;
-  readonly log?: (line: string) => void;
 }
 
-export interface LocalWebApp {
+/** A build of the app, held in memory. */
+export interface LocalWebAppBuild {
+  readonly indexHtml: Buffer;
+  /** Every other file, by URL path. */
+  readonly files: ReadonlyMap<string, { readonly type: string; readonly body: Buffer }>;
   /** Milliseconds the build took. */
-  readonly buildMs: number;
+  readonly ms: number;
 }
 
 /**
@@ -96,26 +99,28 @@ function securityHeaders(videoOrigin: string): Record<string, string> {
 export const screenRoutes = (): string[] => ['/', ...WEB_APP.screens.flatMap((s) => [s, `${s}/*`])];
 
 /**
- * Builds the app and registers it on the platform's server. Call it before the server listens: each file
- * of the build is a route of its own.
+ * Builds the app (see buildApp) and reads the build into memory; the directory goes at once. Start it early:
+ * it runs beside the platform's own start.
  */
-export async function registerLocalWebApp(
-  app: FastifyInstance,
-  options: LocalWebAppOptions,
-): Promise<LocalWebApp> {
+export async function buildLocalWebApp(): Promise<LocalWebAppBuild> {
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'lms-web-app-'));
-  let indexHtml: Buffer;
-  let files: Awaited<ReturnType<typeof readBuild>>;
   try {
     await buildApp(dir);
-    indexHtml = await readFile(join(dir, 'index.html'));
-    files = await readBuild(dir);
+    const indexHtml = await readFile(join(dir, 'index.html'));
+    return { indexHtml, files: await readBuild(dir), ms: Date.now() - started };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const buildMs = Date.now() - started;
-  options.log?.(`web app built in ${buildMs} ms`);
+}
+
+/** Serves a build on the platform's server. Call it before the server listens: each file is a route. */
+export async function registerLocalWebApp(
+  app: FastifyInstance,
+  build: LocalWebAppBuild,
+  options: LocalWebAppOptions,
+): Promise<void> {
+  const { indexHtml, files } = build;
   const headers = securityHeaders(options.videoOrigin);
 
   // In a scope of its own: these headers are the app's, not the API's.
@@ -135,6 +140,4 @@ export async function registerLocalWebApp(
       reply.header('cache-control', 'no-cache').send(options.config),
     );
   });
-
-  return { buildMs };
 }
