@@ -45,13 +45,13 @@ async function buildApp(outDir: string): Promise<void> {
   try {
     await promisify(execFile)(
       process.execPath,
-      ['--input-type=module', '-e', script, '--', join(REPO, 'web', 'vite.config.ts'), outDir],
+      ['--input-type=module', '-e', script, '--', join(REPO, 'web', 'vite.config.mts'), outDir],
       // From the repository, so the script's `vite` resolves to the project's own.
       { cwd: REPO, env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' } },
     );
   } catch (e) {
     const { stderr } = e as { stderr?: string };
-    throw new Error(`The web app did not build (web/vite.config.ts): ${stderr?.trim() || String(e)}`);
+    throw new Error(`The web app did not build (web/vite.config.mts): ${stderr?.trim() || String(e)}`);
   }
 }
 

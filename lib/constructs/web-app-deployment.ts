@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../paths';
 const WEB_ROOT = join(REPO_ROOT, 'web');
 /** Vite's CLI run by this process's Node, not through npx, whose start-up alone takes most of a second. */
 const VITE_CLI = join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-/** Where the build puts its content-hashed files (web/vite.config.ts `assetsDir`). */
+/** Where the build puts its content-hashed files (web/vite.config.mts `assetsDir`). */
 export const WEB_ASSETS_DIR = 'assets';
 /** A hashed file never changes under its name, so browsers and CloudFront may keep it for a year. */
 export const IMMUTABLE_MAX_AGE = Duration.days(365);
@@ -97,7 +97,7 @@ function webAppBuild(): ISource {
               VITE_CLI,
               'build',
               '--config',
-              join(WEB_ROOT, 'vite.config.ts'),
+              join(WEB_ROOT, 'vite.config.mts'),
               '--outDir',
               outputDir,
               // The output directory is outside web/, which Vite empties only when told to.
