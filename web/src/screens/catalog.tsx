@@ -325,7 +325,7 @@ function SessionCard({
           />{' '}
           {t(full ? 'pickWaitlist' : 'pick')}
           <span className="visually-hidden">
-            : {s.courseTitle}, {dates}
+            ({s.courseTitle}, {dates})
           </span>
         </label>
       )}

@@ -240,8 +240,8 @@ function InboxItem({
   const unread = n.readAt === null;
   return (
     <li className={unread ? 'inbox-item inbox-unread' : 'inbox-item'}>
+      {unread ? <span className="inbox-flag">{t('unread')}</span> : null}
       <h2 id={titleId} className="inbox-title">
-        {unread ? <span className="inbox-flag">{t('unread')}</span> : null}
         {isAppPath(n.link) ? (
           // Following it is reading it: marked read on the way, without holding the navigation up.
           <Link to={n.link} onClick={unread ? onRead : undefined}>

@@ -24,6 +24,9 @@ const messages: Messages<
   | 'name'
   | 'phone'
   | 'phoneHint'
+  | 'nameInvalid'
+  | 'phoneInvalid'
+  | 'localeInvalid'
   | 'locale'
   | 'localeNone'
   | 'saveProfile'
@@ -43,6 +46,9 @@ const messages: Messages<
     name: '이름',
     phone: '휴대전화 번호',
     phoneHint: '국가 번호를 포함해 입력하세요. 예: +821012345678',
+    nameInvalid: '이름을 1자 이상 100자 이하로 입력하세요.',
+    phoneInvalid: '+와 국가 번호로 시작하는 번호를 숫자만 입력하세요. 예: +821012345678',
+    localeInvalid: '목록에 있는 언어를 고르세요.',
     locale: '사용 언어',
     localeNone: '지정 안 함 (브라우저 언어)',
     saveProfile: '프로필 저장',
@@ -62,6 +68,9 @@ const messages: Messages<
     name: 'Name',
     phone: 'Mobile phone number',
     phoneHint: 'With the country code, e.g. +821012345678',
+    nameInvalid: 'Enter a name of 1 to 100 characters.',
+    phoneInvalid: 'Enter + and the country code, then digits only, e.g. +821012345678.',
+    localeInvalid: 'Choose a language from the list.',
     locale: 'Language',
     localeNone: 'Not set (the browser’s language)',
     saveProfile: 'Save profile',
@@ -174,20 +183,25 @@ function ProfileForm({ profile: loaded }: { profile: Profile }) {
     }
   };
 
-  const nameError = fieldError(problem, 'body.name');
-  const phoneError = fieldError(problem, 'body.phone');
-  const localeError = fieldError(problem, 'body.locale');
+  // Each field's refusal is said in the app's language: the API refuses these fields for their shape alone,
+  // and words it (in English) for developers.
+  const nameError = fieldError(problem, 'body.name') && t('nameInvalid');
+  const phoneError = fieldError(problem, 'body.phone') && t('phoneInvalid');
+  const localeError = fieldError(problem, 'body.locale') && t('localeInvalid');
   // A refusal no field explains (another field, or none) is said above the button.
   const otherProblem = problem && !nameError && !phoneError && !localeError ? problem : undefined;
   return (
     <form className="settings-form" onSubmit={(e) => void submit(e)} noValidate>
       <p>
-        <span className="settings-label">{t('email')}</span>
+        <span className="settings-label">{t('email')}</span>{' '}
         {profile.email ?? <span className="muted">{t('noEmail')}</span>}
       </p>
-      <label className="settings-field">
-        <span className="settings-label">{t('name')}</span>
+      <div className="settings-field">
+        <label htmlFor="settings-name" className="settings-label">
+          {t('name')}
+        </label>
         <input
+          id="settings-name"
           name="name"
           autoComplete="name"
           value={name}
@@ -197,10 +211,13 @@ function ProfileForm({ profile: loaded }: { profile: Profile }) {
           aria-describedby={nameError ? 'settings-name-error' : undefined}
         />
         <FieldError id="settings-name-error" message={nameError} />
-      </label>
-      <label className="settings-field">
-        <span className="settings-label">{t('phone')}</span>
+      </div>
+      <div className="settings-field">
+        <label htmlFor="settings-phone" className="settings-label">
+          {t('phone')}
+        </label>
         <input
+          id="settings-phone"
           name="phone"
           type="tel"
           autoComplete="tel"
@@ -214,10 +231,13 @@ function ProfileForm({ profile: loaded }: { profile: Profile }) {
           {t('phoneHint')}
         </span>
         <FieldError id="settings-phone-error" message={phoneError} />
-      </label>
-      <label className="settings-field">
-        <span className="settings-label">{t('locale')}</span>
+      </div>
+      <div className="settings-field">
+        <label htmlFor="settings-locale" className="settings-label">
+          {t('locale')}
+        </label>
         <select
+          id="settings-locale"
           name="locale"
           value={locale}
           onChange={(e) => setProfileLocale(appLocale(e.target.value) ?? '')}
@@ -234,7 +254,7 @@ function ProfileForm({ profile: loaded }: { profile: Profile }) {
           </option>
         </select>
         <FieldError id="settings-locale-error" message={localeError} />
-      </label>
+      </div>
       <ProblemAlert problem={otherProblem} />
       <div className="settings-actions">
         <button type="submit" disabled={save === 'saving'}>
