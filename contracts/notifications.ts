@@ -77,16 +77,30 @@ export const markNotificationsReadBody = z.union([
 export type MarkNotificationsReadBody = z.infer<typeof markNotificationsReadBody>;
 
 /** A notification as the inbox shows it: its text in the person's language, and where it leads. */
-export interface NotificationView {
-  readonly notificationId: string;
-  readonly kind: NotificationKind;
-  readonly title: string;
-  readonly body: string;
-  /** A path of the web app (`/courses/<id>`). */
-  readonly link: string;
-  readonly occurredAt: string;
-  readonly readAt: string | null;
-}
+export const notificationView = z.object({
+  notificationId: z.string(),
+  kind: notificationKind,
+  title: z.string(),
+  body: z.string(),
+  /** A path of the web app (`/learn/<enrollmentId>`), under WEB_APP.screens or `/`. */
+  link: z.string().describe('a path of the web app'),
+  occurredAt: z.string(),
+  readAt: z.string().nullable(),
+});
+export type NotificationView = Readonly<z.infer<typeof notificationView>>;
+
+/** `GET /me/notifications`: a page of the inbox, newest first, and how many are unread in all. */
+export const notificationPage = z.object({
+  notifications: z.array(notificationView),
+  unreadCount: z.number().int().describe('counted up to 1000'),
+  cursor: z.string().optional().describe('present when more follow: send it for the next page'),
+});
+
+/** `POST /me/notifications/read`: how many this call marked, and how many stay unread. */
+export const markedRead = z.object({
+  marked: z.number().int(),
+  unreadCount: z.number().int(),
+});
 
 /** E-mail on or off, per kind. Every kind is on until its person turns it off. */
 export const emailPreferences = z.partialRecord(notificationKind, z.boolean());
@@ -98,9 +112,19 @@ export const updateNotificationPreferencesBody = z
     path: ['email'],
   });
 
-export interface NotificationPreferences {
-  readonly email: Readonly<Record<NotificationKind, boolean>>;
-}
+/**
+ * A person's e-mail preferences as answered: every kind named, each its own property, so the web app's client
+ * knows the kinds (a new kind is a type error in the settings screen until it is named there).
+ */
+export const notificationPreferences = z.object({
+  email: z.object(
+    Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, z.boolean()])) as Record<
+      NotificationKind,
+      z.ZodBoolean
+    >,
+  ),
+});
+export type NotificationPreferences = Readonly<z.infer<typeof notificationPreferences>>;
 
 /**
  * An unsubscribe link's token: `v1.<sub as base64url>.<kind>.<HMAC-SHA256 as base64url>`. Its shape only:

@@ -39,7 +39,7 @@ import {
   noteIdParams,
   updateNoteBody,
 } from './notes';
-import { inviteEmployeesBody, inviteInstructorsBody, meView, updateProfileBody } from './users';
+import { inviteEmployeesBody, inviteInstructorsBody, meView, profileView, updateProfileBody } from './users';
 import {
   CERTIFICATES,
   certificateNumberParams,
@@ -49,8 +49,11 @@ import {
 } from './certificates';
 import {
   listNotificationsQuery,
+  markedRead,
   markNotificationsReadBody,
   NOTIFICATIONS,
+  notificationPage,
+  notificationPreferences,
   unsubscribeParams,
   updateNotificationPreferencesBody,
 } from './notifications';
@@ -559,6 +562,7 @@ export const notificationRoutes = {
     summary: 'The caller’s notifications, newest first, a page at a time, with how many are unread',
     query: listNotificationsQuery,
     tables: { notifications: 'read' },
+    responses: { 200: notificationPage },
   }),
   markNotificationsRead: route({
     method: 'POST',
@@ -568,6 +572,7 @@ export const notificationRoutes = {
     summary: 'Marks the caller’s notifications read: those named, or every one up to the newest seen',
     body: markNotificationsReadBody,
     tables: { notifications: 'readWrite' },
+    responses: { 200: markedRead },
   }),
   getNotificationPreferences: route({
     method: 'GET',
@@ -576,6 +581,7 @@ export const notificationRoutes = {
     access: 'signed-in',
     summary: 'Which kinds of notification the caller gets by e-mail',
     tables: { notifications: 'read' },
+    responses: { 200: notificationPreferences },
   }),
   updateNotificationPreferences: route({
     method: 'PATCH',
@@ -585,6 +591,7 @@ export const notificationRoutes = {
     summary: 'Turns e-mail of the kinds named on or off, leaving the others',
     body: updateNotificationPreferencesBody,
     tables: { notifications: 'readWrite' },
+    responses: { 200: notificationPreferences },
   }),
   unsubscribePage: route({
     method: 'GET',
@@ -706,6 +713,7 @@ export const routes = {
     access: 'signed-in',
     summary: 'The caller’s profile: name, phone and locale as their account holds them',
     cognito: ['cognito-idp:AdminGetUser'],
+    responses: { 200: profileView },
   }),
   updateProfile: route({
     method: 'PATCH',
@@ -715,6 +723,7 @@ export const routes = {
     summary: 'Changes the caller’s name, phone (E.164) or locale (ko, en)',
     body: updateProfileBody,
     cognito: ['cognito-idp:AdminUpdateUserAttributes', 'cognito-idp:AdminGetUser'],
+    responses: { 200: profileView },
   }),
   inviteEmployees: route({
     method: 'POST',

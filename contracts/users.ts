@@ -72,3 +72,16 @@ export const meView = z.object({
   email: z.string().nullable(),
   roles: z.array(z.enum(ROLES)),
 });
+
+/**
+ * `GET` and `PATCH /me/profile`: the caller's profile as their account holds it. `locale` is whatever the
+ * account says (another client may have written one the platform does not speak).
+ */
+export const profileView = z.object({
+  sub: z.string(),
+  email: z.string().nullable(),
+  name: z.string().nullable(),
+  phone: z.string().nullable(),
+  locale: z.string().nullable(),
+});
+export type ProfileView = z.infer<typeof profileView>;

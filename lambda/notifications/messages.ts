@@ -32,6 +32,15 @@ const str = (p: MessageParams, key: string): string => {
   return v === null || v === undefined ? '' : String(v);
 };
 
+/*
+ * Links are paths of the web app (WEB_APP.screens), never of the API: the learner's course page by the
+ * enrollment the fact names; a lecture's learners are many enrollments, so their link is their courses.
+ * The staff kinds' `/console/...` pages are not built yet.
+ */
+const learnPage = (p: MessageParams) => `/learn/${encodeURIComponent(str(p, 'enrollmentId'))}`;
+const CERTIFICATES_PAGE = '/learn/certificates';
+const MY_COURSES_PAGE = '/';
+
 /**
  * The words of one notification. Titles fall back to a general phrase where a fact may lack a name (an
  * enrollment announced before titles were carried).
@@ -56,24 +65,24 @@ export function messageFor(
         ? {
             title: `${course} 수강이 등록되었습니다`,
             body: '지금 학습을 시작할 수 있습니다.',
-            link: `/courses/${str(p, 'courseId')}`,
+            link: learnPage(p),
           }
         : {
             title: `You are enrolled in ${course}`,
             body: 'You can start learning now.',
-            link: `/courses/${str(p, 'courseId')}`,
+            link: learnPage(p),
           };
     case 'waitlist-promoted':
       return ko
         ? {
             title: `${course} 좌석이 배정되었습니다`,
             body: '대기 순서가 되어 수강이 등록되었습니다.',
-            link: `/courses/${str(p, 'courseId')}`,
+            link: learnPage(p),
           }
         : {
             title: `A seat in ${course} is yours`,
             body: 'Your turn on the waitlist came: you are enrolled.',
-            link: `/courses/${str(p, 'courseId')}`,
+            link: learnPage(p),
           };
     case 'provision-requested':
       return ko
@@ -117,12 +126,12 @@ export function messageFor(
         ? {
             title: `${str(p, 'examTitle')} 채점 결과`,
             body: `${course}: ${str(p, 'score')}점${verdict}`,
-            link: `/courses/${str(p, 'courseId')}`,
+            link: learnPage(p),
           }
         : {
             title: `Your result in ${str(p, 'examTitle')}`,
             body: `${course}: ${str(p, 'score')} of 100${verdict}`,
-            link: `/courses/${str(p, 'courseId')}`,
+            link: learnPage(p),
           };
     }
     case 'pace-reminder': {
@@ -133,14 +142,14 @@ export function messageFor(
               ? `${course}: 오늘부터 매일 학습해야 수료할 수 있습니다`
               : `${course} 학습이 늦어지고 있습니다`,
             body: `남은 기간 ${str(p, 'daysLeft')}일 동안 ${str(p, 'lessonsNeeded')}개 차시를 더 들어야 합니다.`,
-            link: `/courses/${str(p, 'courseId')}`,
+            link: learnPage(p),
           }
         : {
             title: lastChance
               ? `${course}: study every day from today to complete it`
               : `You are falling behind in ${course}`,
             body: `${str(p, 'lessonsNeeded')} more lessons to complete in the ${str(p, 'daysLeft')} days left.`,
-            link: `/courses/${str(p, 'courseId')}`,
+            link: learnPage(p),
           };
     }
     case 'pace-digest':
@@ -160,48 +169,48 @@ export function messageFor(
         ? {
             title: `${course} 과정을 수료했습니다`,
             body: `수료증 ${str(p, 'number')}을 내려받을 수 있습니다.`,
-            link: '/certificates',
+            link: CERTIFICATES_PAGE,
           }
         : {
             title: `You completed ${course}`,
             body: `Your certificate ${str(p, 'number')} is ready to download.`,
-            link: '/certificates',
+            link: CERTIFICATES_PAGE,
           };
     case 'certificate-revoked':
       return ko
         ? {
             title: `수료증 ${str(p, 'number')}이 취소되었습니다`,
             body: `${course}: ${str(p, 'reason')}`,
-            link: '/certificates',
+            link: CERTIFICATES_PAGE,
           }
         : {
             title: `Certificate ${str(p, 'number')} was revoked`,
             body: `${course}: ${str(p, 'reason')}`,
-            link: '/certificates',
+            link: CERTIFICATES_PAGE,
           };
     case 'lecture-scheduled':
       return ko
         ? {
             title: `실시간 강의 예정: ${str(p, 'title')}`,
             body: `${when(str(p, 'startsAt'))}에 시작합니다.`,
-            link: `/lectures/${str(p, 'lectureId')}`,
+            link: MY_COURSES_PAGE,
           }
         : {
             title: `Live lecture scheduled: ${str(p, 'title')}`,
             body: `It starts ${when(str(p, 'startsAt'))}.`,
-            link: `/lectures/${str(p, 'lectureId')}`,
+            link: MY_COURSES_PAGE,
           };
     case 'lecture-started':
       return ko
         ? {
             title: `실시간 강의가 시작되었습니다: ${str(p, 'title')}`,
             body: '지금 입장할 수 있습니다.',
-            link: `/lectures/${str(p, 'lectureId')}`,
+            link: MY_COURSES_PAGE,
           }
         : {
             title: `Live now: ${str(p, 'title')}`,
             body: 'You can join now.',
-            link: `/lectures/${str(p, 'lectureId')}`,
+            link: MY_COURSES_PAGE,
           };
   }
 }

@@ -50,7 +50,11 @@ export function toldFact(detailType: string, detail: unknown): ToldFact {
         ...at(f),
         kind: 'enrollment-created',
         audience: { learner: f.userSub },
-        params: { courseId: f.courseId, courseTitle: f.courseTitle ?? null },
+        params: {
+          courseId: f.courseId,
+          enrollmentId: f.enrollmentId,
+          courseTitle: f.courseTitle ?? null,
+        },
       };
     }
     case 'waitlist.promoted': {
@@ -59,7 +63,12 @@ export function toldFact(detailType: string, detail: unknown): ToldFact {
         ...at(f),
         kind: 'waitlist-promoted',
         audience: { learner: f.userSub },
-        params: { courseId: f.courseId, sessionId: f.sessionId, courseTitle: f.courseTitle ?? null },
+        params: {
+          courseId: f.courseId,
+          sessionId: f.sessionId,
+          enrollmentId: f.enrollmentId,
+          courseTitle: f.courseTitle ?? null,
+        },
       };
     }
     case 'provision.requested': {
@@ -104,6 +113,7 @@ export function toldFact(detailType: string, detail: unknown): ToldFact {
         audience: { learner: f.userSub },
         params: {
           courseId: f.courseId,
+          enrollmentId: f.enrollmentId,
           contentId: f.contentId,
           courseTitle: f.courseTitle,
           examTitle: f.examTitle,
@@ -120,6 +130,7 @@ export function toldFact(detailType: string, detail: unknown): ToldFact {
         audience: { learner: f.userSub },
         params: {
           courseId: f.courseId,
+          enrollmentId: f.enrollmentId,
           courseTitle: f.courseTitle,
           verdict: f.verdict,
           lessonsNeeded: f.lessonsNeeded,

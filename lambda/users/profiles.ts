@@ -5,7 +5,7 @@ import {
   type CognitoIdentityProviderClient,
   UserNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
-import type { UpdateProfileBody } from '#contracts/users';
+import type { ProfileView, UpdateProfileBody } from '#contracts/users';
 
 /*
  * A person's own profile, kept where sign-in keeps it: on their Cognito attributes (`name`,
@@ -17,13 +17,8 @@ export interface ProfileDeps {
   readonly userPoolId: string;
 }
 
-export interface Profile {
-  readonly sub: string;
-  readonly email: string | null;
-  readonly name: string | null;
-  readonly phone: string | null;
-  readonly locale: string | null;
-}
+/** As `GET /me/profile` answers it (contracts/users.ts). */
+export type Profile = Readonly<ProfileView>;
 
 /** The signed-in person has no account in this pool (it was deleted since their token was issued). */
 export class NoSuchAccount extends Error {

@@ -79,7 +79,7 @@ it('tells a learner of their seat and that they are behind, in the inbox and the
     },
     201,
   );
-  await call('learner2', 'POST', `/sessions/${session.id}/registrations`, {}, 201);
+  const seat = await call('learner2', 'POST', `/sessions/${session.id}/registrations`, {}, 201);
 
   const address = 'second.learner@company.local';
   const [enrolled] = await until('the enrollment e-mail', async () => {
@@ -111,6 +111,11 @@ it('tells a learner of their seat and that they are behind, in the inbox and the
   expect(inbox.notifications.map((n: { kind: string }) => n.kind)).toEqual([
     'pace-reminder',
     'enrollment-created',
+  ]);
+  // Both lead to the learner's course page in the web app, by the seat's enrollment.
+  expect(inbox.notifications.map((n: { link: string }) => n.link)).toEqual([
+    `/learn/${seat.enrollmentId}`,
+    `/learn/${seat.enrollmentId}`,
   ]);
   expect(await call('learner', 'GET', '/me/notifications')).toMatchObject({ unreadCount: 0 });
   expect(

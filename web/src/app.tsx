@@ -2,13 +2,19 @@ import { lazy, Suspense, useMemo, useState } from 'react';
 import { Route, Routes } from 'react-router';
 import type { WebAppConfig } from '#contracts/web-app';
 import { browserLocale, LocaleContext, useT, type Locale, type Messages } from './i18n';
+import { ProfileLocale } from './session/profile-locale';
 import { RequireSignIn } from './session/require-sign-in';
 import { SessionProvider, useSession } from './session/session';
 import { Layout } from './ui/layout';
+import { UnreadProvider } from './ui/unread';
 
 // Each screen is its own chunk: the first screen loads only what it shows (the player's hls.js never, until a
 // video is opened).
 const MyCourses = lazy(() => import('./screens/my-courses'));
+const Inbox = lazy(() => import('./screens/inbox'));
+const Settings = lazy(() => import('./screens/settings'));
+const Catalog = lazy(() => import('./screens/catalog'));
+const Cart = lazy(() => import('./screens/cart'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -33,6 +39,10 @@ function Screens() {
     <Suspense fallback={<p aria-live="polite">{t('loading')}</p>}>
       <Routes>
         <Route path="/" element={guarded(<MyCourses />)} />
+        <Route path="/inbox" element={guarded(<Inbox />)} />
+        <Route path="/settings" element={guarded(<Settings />)} />
+        <Route path="/catalog" element={guarded(<Catalog />)} />
+        <Route path="/cart" element={guarded(<Cart />)} />
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />
       </Routes>
@@ -59,9 +69,12 @@ export function App({ config }: { config: WebAppConfig }) {
   return (
     <LocaleContext.Provider value={localeValue}>
       <SessionProvider apiUrl={config.apiUrl}>
-        <Layout institutionName={config.institutionName}>
-          <Screens />
-        </Layout>
+        <ProfileLocale />
+        <UnreadProvider>
+          <Layout institutionName={config.institutionName}>
+            <Screens />
+          </Layout>
+        </UnreadProvider>
       </SessionProvider>
     </LocaleContext.Provider>
   );

@@ -162,7 +162,9 @@ describe('telling a fact', () => {
     expect(input.Content!.Simple!.Body!.Text!.Data).toContain(
       '수료증 LMS-ABCD-EFGH-JKMN-PQRS-TVWX을 내려받을 수 있습니다.',
     );
-    expect(input.Content!.Simple!.Body!.Text!.Data).toContain('https://academy.example.com/certificates');
+    expect(input.Content!.Simple!.Body!.Text!.Data).toContain(
+      'https://academy.example.com/learn/certificates',
+    );
     expect(cognitoMock).toHaveReceivedCommandWith(AdminGetUserCommand, {
       UserPoolId: 'ap-northeast-2_POOL',
       Username: sub,
@@ -395,7 +397,7 @@ describe('the inbox', () => {
       kind: 'certificate-issued',
       title: '산업안전보건 교육 과정을 수료했습니다',
       body: '수료증 LMS-ABCD-EFGH-JKMN-PQRS-TVWX을 내려받을 수 있습니다.',
-      link: '/certificates',
+      link: '/learn/certificates',
       occurredAt: facts[2]!.occurredAt,
       readAt: null,
     });

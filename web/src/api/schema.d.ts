@@ -6377,7 +6377,23 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        email: {
+                            "certificate-issued": boolean;
+                            "certificate-revoked": boolean;
+                            "enrollment-created": boolean;
+                            "exam-graded": boolean;
+                            "lecture-scheduled": boolean;
+                            "lecture-started": boolean;
+                            "pace-digest": boolean;
+                            "pace-reminder": boolean;
+                            "provision-decided": boolean;
+                            "provision-requested": boolean;
+                            "waitlist-promoted": boolean;
+                        };
+                    };
+                };
             };
         };
     };
@@ -6412,7 +6428,23 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        email: {
+                            "certificate-issued": boolean;
+                            "certificate-revoked": boolean;
+                            "enrollment-created": boolean;
+                            "exam-graded": boolean;
+                            "lecture-scheduled": boolean;
+                            "lecture-started": boolean;
+                            "pace-digest": boolean;
+                            "pace-reminder": boolean;
+                            "provision-decided": boolean;
+                            "provision-requested": boolean;
+                            "waitlist-promoted": boolean;
+                        };
+                    };
+                };
             };
         };
     };
@@ -6443,7 +6475,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description present when more follow: send it for the next page */
+                        cursor?: string;
+                        notifications: {
+                            body: string;
+                            /** @enum {string} */
+                            kind: "enrollment-created" | "waitlist-promoted" | "provision-requested" | "provision-decided" | "exam-graded" | "pace-reminder" | "pace-digest" | "certificate-issued" | "certificate-revoked" | "lecture-scheduled" | "lecture-started";
+                            /** @description a path of the web app */
+                            link: string;
+                            notificationId: string;
+                            occurredAt: string;
+                            readAt: string | null;
+                            title: string;
+                        }[];
+                        /** @description counted up to 1000 */
+                        unreadCount: number;
+                    };
+                };
             };
         };
     };
@@ -6479,7 +6529,12 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        marked: number;
+                        unreadCount: number;
+                    };
+                };
             };
         };
     };
@@ -6506,7 +6561,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        email: string | null;
+                        locale: string | null;
+                        name: string | null;
+                        phone: string | null;
+                        sub: string;
+                    };
+                };
             };
         };
     };
@@ -6542,7 +6605,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        email: string | null;
+                        locale: string | null;
+                        name: string | null;
+                        phone: string | null;
+                        sub: string;
+                    };
+                };
             };
         };
     };

@@ -2,9 +2,20 @@ import type { ReactNode } from 'react';
 import { NavLink } from 'react-router';
 import { LOCALES, useLocale, useT, type Messages } from '../i18n';
 import { useSession } from '../session/session';
+import { useUnread } from './unread';
 
 const messages: Messages<
-  'skip' | 'myCourses' | 'catalog' | 'cart' | 'inbox' | 'settings' | 'signOut' | 'signIn' | 'language' | 'nav'
+  | 'skip'
+  | 'myCourses'
+  | 'catalog'
+  | 'cart'
+  | 'inbox'
+  | 'inboxUnread'
+  | 'settings'
+  | 'signOut'
+  | 'signIn'
+  | 'language'
+  | 'nav'
 > = {
   ko: {
     skip: '본문으로 건너뛰기',
@@ -12,6 +23,7 @@ const messages: Messages<
     catalog: '수강 신청',
     cart: '신청 내역',
     inbox: '알림',
+    inboxUnread: '{n}건 읽지 않음',
     settings: '설정',
     signOut: '로그아웃',
     signIn: '로그인',
@@ -24,6 +36,7 @@ const messages: Messages<
     catalog: 'Catalog',
     cart: 'My registrations',
     inbox: 'Notifications',
+    inboxUnread: '{n} unread',
     settings: 'Settings',
     signOut: 'Sign out',
     signIn: 'Sign in',
@@ -37,6 +50,7 @@ export function Layout({ institutionName, children }: { institutionName: string;
   const t = useT(messages);
   const { locale, setLocale } = useLocale();
   const { state, signIn, signOut } = useSession();
+  const { count: unread } = useUnread();
   return (
     <>
       <a className="skip" href="#main">
@@ -53,7 +67,20 @@ export function Layout({ institutionName, children }: { institutionName: string;
             </NavLink>
             <NavLink to="/catalog">{t('catalog')}</NavLink>
             <NavLink to="/cart">{t('cart')}</NavLink>
-            <NavLink to="/inbox">{t('inbox')}</NavLink>
+            <NavLink to="/inbox">
+              {t('inbox')}
+              {unread ? (
+                // The link's name is its own text, "알림 3건 읽지 않음": the badge is for the eye, the hidden words
+                // for screen readers (an aria-label would not match the text seen, which axe flags).
+                <>
+                  {' '}
+                  <span className="unread-badge" aria-hidden="true">
+                    {unread > 99 ? '99+' : unread}
+                  </span>
+                  <span className="visually-hidden">{t('inboxUnread', { n: unread })}</span>
+                </>
+              ) : null}
+            </NavLink>
             <NavLink to="/settings">{t('settings')}</NavLink>
           </nav>
         ) : null}
