@@ -81,7 +81,8 @@ const lambdaRoutes: RouteUnderTest[] = routeList.map((r) => ({
 /**
  * The core service's routes as its Fastify instance registers them: every Fastify instance announces itself
  * on this channel when created, before any route exists, so an onRoute hook sees each route with its zod
- * schemas. The service is the instance serving `/openapi.json`.
+ * schemas. The service is the instance with @fastify/swagger serving `/openapi.json` (the local runner serves
+ * the whole API's document at that path too, without swagger).
  */
 const registered = new Map<FastifyInstance, RouteOptions[]>();
 const onInstance = (message: unknown) => {
@@ -92,7 +93,11 @@ const onInstance = (message: unknown) => {
 };
 
 function coreRoutesOf(): RouteUnderTest[] {
-  const [service, options] = [...registered].find(([, list]) => list.some((r) => r.url === '/openapi.json'))!;
+  const [service, options] = [...registered].find(
+    ([fastify, list]) =>
+      typeof (fastify as { swagger?: unknown }).swagger === 'function' &&
+      list.some((r) => r.url === '/openapi.json'),
+  )!;
   const routes = options.flatMap((r) =>
     (Array.isArray(r.method) ? r.method : [r.method])
       .filter((m) => m !== 'HEAD')
