@@ -9,6 +9,8 @@ import { Layout } from './ui/layout';
 // Each screen is its own chunk: the first screen loads only what it shows (the player's hls.js never, until a
 // video is opened).
 const MyCourses = lazy(() => import('./screens/my-courses'));
+const Exam = lazy(() => import('./screens/exam'));
+const Certificates = lazy(() => import('./screens/certificates'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -33,6 +35,8 @@ function Screens() {
     <Suspense fallback={<p aria-live="polite">{t('loading')}</p>}>
       <Routes>
         <Route path="/" element={guarded(<MyCourses />)} />
+        <Route path="/learn/:enrollmentId/exams/:examId" element={guarded(<Exam />)} />
+        <Route path="/learn/certificates" element={guarded(<Certificates />)} />
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />
       </Routes>

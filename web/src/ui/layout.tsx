@@ -4,11 +4,22 @@ import { LOCALES, useLocale, useT, type Messages } from '../i18n';
 import { useSession } from '../session/session';
 
 const messages: Messages<
-  'skip' | 'myCourses' | 'catalog' | 'cart' | 'inbox' | 'settings' | 'signOut' | 'signIn' | 'language' | 'nav'
+  | 'skip'
+  | 'myCourses'
+  | 'certificates'
+  | 'catalog'
+  | 'cart'
+  | 'inbox'
+  | 'settings'
+  | 'signOut'
+  | 'signIn'
+  | 'language'
+  | 'nav'
 > = {
   ko: {
     skip: '본문으로 건너뛰기',
     myCourses: '내 강의',
+    certificates: '수료증',
     catalog: '수강 신청',
     cart: '신청 내역',
     inbox: '알림',
@@ -21,6 +32,7 @@ const messages: Messages<
   en: {
     skip: 'Skip to content',
     myCourses: 'My courses',
+    certificates: 'Certificates',
     catalog: 'Catalog',
     cart: 'My registrations',
     inbox: 'Notifications',
@@ -51,6 +63,7 @@ export function Layout({ institutionName, children }: { institutionName: string;
             <NavLink to="/" end>
               {t('myCourses')}
             </NavLink>
+            <NavLink to="/learn/certificates">{t('certificates')}</NavLink>
             <NavLink to="/catalog">{t('catalog')}</NavLink>
             <NavLink to="/cart">{t('cart')}</NavLink>
             <NavLink to="/inbox">{t('inbox')}</NavLink>
