@@ -148,8 +148,8 @@ function CertificateCard({ certificate: c }: { certificate: Certificate }) {
     try {
       const r = await api.GET('/certificates/{number}/download', { params: { path: { number: c.number } } });
       // The link works for a few minutes: followed at once, never kept.
-      if (r.data) return window.location.assign(r.data.url);
-      setProblem(asProblem(r.error, r.response));
+      if (r.data) window.location.assign(r.data.url);
+      else setProblem(asProblem(r.error, r.response));
     } catch (e) {
       setProblem(asProblem(e));
     }

@@ -308,7 +308,7 @@ export function ExamSitting({
         ) : (
           <p>{t('untimed')}</p>
         )}
-        <p aria-live="polite">{t('answered', { n: answeredCount, total })}</p>
+        <p>{t('answered', { n: answeredCount, total })}</p>
       </div>
       <form
         className="exam-questions"
@@ -351,7 +351,6 @@ export function ExamSitting({
         <div className="exam-actions">
           <button
             type="button"
-            autoFocus
             onClick={() => {
               dialog.current?.close();
               void handIn();

@@ -318,7 +318,8 @@ function GateText({ info, enrollment }: { info: ExamInfo; enrollment: Enrollment
   const text =
     info.gate === 'progress'
       ? t('gateProgress', {
-          stage: t(info.stage),
+          // Mid-sentence in English; Korean has no case.
+          stage: t(info.stage).toLowerCase(),
           required: Math.round(info.requiredShare * 100),
           progress: Math.floor(info.progressShare * 100),
         })
