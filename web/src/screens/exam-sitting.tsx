@@ -116,8 +116,8 @@ export interface ExamSittingProps {
   readonly sitting: Sitting;
   /** Server time minus client time, narrowed by every answer of the API. */
   readonly clock: RefObject<ClockOffset>;
-  /** The learner (or the clock) handed the sitting in: its submitted view. */
-  readonly onSubmitted: (sitting: Sitting) => void;
+  /** The learner (or, at the deadline, the clock) handed the sitting in: its submitted view. */
+  readonly onSubmitted: (sitting: Sitting, byClock: boolean) => void;
   /** The server says the sitting is no longer open (its time ran out, or another tab submitted it). */
   readonly onClosed: () => void;
 }
@@ -247,7 +247,7 @@ export function ExamSitting({
       );
   };
 
-  const handIn = async () => {
+  const handIn = async (byClock: boolean) => {
     if (over.current || handingIn.current) return;
     handingIn.current = true;
     setSubmitting(true);
@@ -258,7 +258,7 @@ export function ExamSitting({
       const r = await api.POST('/me/enrollments/{enrollmentId}/exams/{examId}/sitting/submit', { params });
       if (r.data) {
         over.current = true;
-        onSubmitted(r.data);
+        onSubmitted(r.data, byClock);
         return;
       }
       // Closed already: the server submitted it at the deadline (or another tab did).
@@ -303,7 +303,7 @@ export function ExamSitting({
             deadlineAt={sitting.deadlineAt}
             clock={clock}
             onFlush={() => void flush()}
-            onExpire={() => void handIn()}
+            onExpire={() => void handIn(true)}
           />
         ) : (
           <p>{t('untimed')}</p>
@@ -353,7 +353,7 @@ export function ExamSitting({
             type="button"
             onClick={() => {
               dialog.current?.close();
-              void handIn();
+              void handIn(false);
             }}
           >
             {t('confirm')}
@@ -501,7 +501,9 @@ function Countdown(props: {
         ? t('oneMinuteLeft')
         : mark !== undefined
           ? t('minutesLeft', { n: mark / 60 })
-          : t('minutesLeft', { n: Math.ceil(startSeconds / 60) });
+          : Math.ceil(startSeconds / 60) === 1
+            ? t('oneMinuteLeft')
+            : t('minutesLeft', { n: Math.ceil(startSeconds / 60) });
   return (
     <>
       <p role="timer" className={seconds <= 60 ? 'exam-clock exam-clock-low' : 'exam-clock'}>

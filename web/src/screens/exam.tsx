@@ -16,7 +16,7 @@ type Enrollment = paths['/me/enrollments']['get']['responses'][200]['content']['
 type Phase =
   | { readonly kind: 'before' }
   | { readonly kind: 'sitting'; readonly sitting: Sitting }
-  | { readonly kind: 'result'; readonly sitting: Sitting }
+  | { readonly kind: 'result'; readonly sitting: Sitting; readonly byClock?: boolean }
   | { readonly kind: 'failed'; readonly problem: Problem };
 
 const messages: Messages<
@@ -30,6 +30,7 @@ const messages: Messages<
   | 'questionCount'
   | 'timeLimit'
   | 'minutes'
+  | 'oneMinute'
   | 'untimed'
   | 'attemptsLeft'
   | 'unlimited'
@@ -69,6 +70,7 @@ const messages: Messages<
     questionCount: '{n}문항 ({points}점 만점)',
     timeLimit: '제한 시간',
     minutes: '{n}분',
+    oneMinute: '1분',
     untimed: '없음',
     attemptsLeft: '남은 응시 기회',
     unlimited: '제한 없음',
@@ -110,6 +112,7 @@ const messages: Messages<
     questionCount: '{n} ({points} points)',
     timeLimit: 'Time limit',
     minutes: '{n} minutes',
+    oneMinute: '1 minute',
     untimed: 'None',
     attemptsLeft: 'Attempts left',
     unlimited: 'Unlimited',
@@ -268,8 +271,8 @@ export default function Exam() {
           examId={examId}
           sitting={current.sitting}
           clock={clock}
-          onSubmitted={(s) => {
-            setPhase({ kind: 'result', sitting: s });
+          onSubmitted={(s, byClock) => {
+            setPhase({ kind: 'result', sitting: s, byClock });
             reload();
           }}
           onClosed={() => void settle()}
@@ -277,8 +280,11 @@ export default function Exam() {
       ) : null}
       {current?.kind === 'result' ? (
         <>
-          <ExamResult sitting={current.sitting} minScore={info.minScore} />
-          {canStart ? (
+          <ExamResult sitting={current.sitting} byClock={current.byClock} minScore={info.minScore} />
+          {/* What comes next is decided on the list as it stands after this sitting, not before it. */}
+          {info.latest?.attemptNo !== current.sitting.attemptNo ||
+          info.latest.state === 'open' ||
+          info.latest.state === 'due' ? null : canStart ? (
             <section className="exam-again">
               <ExamFacts info={info} />
               {startButton(true)}
@@ -302,7 +308,13 @@ function ExamFacts({ info }: { info: ExamInfo }) {
       <dt>{t('questions')}</dt>
       <dd>{t('questionCount', { n: info.questions, points: info.maxPoints })}</dd>
       <dt>{t('timeLimit')}</dt>
-      <dd>{info.minutes === null ? t('untimed') : t('minutes', { n: info.minutes })}</dd>
+      <dd>
+        {info.minutes === null
+          ? t('untimed')
+          : info.minutes === 1
+            ? t('oneMinute')
+            : t('minutes', { n: info.minutes })}
+      </dd>
       <dt>{t('attemptsLeft')}</dt>
       <dd>{left === null ? t('unlimited') : t('attemptsOf', { left, total: info.attemptsAllowed! })}</dd>
       <dt>{t('passMark')}</dt>
@@ -332,7 +344,8 @@ function GateText({ info, enrollment }: { info: ExamInfo; enrollment: Enrollment
 }
 
 /** A submitted sitting: the score against the pass mark, and each answer with its points or its wait. */
-function ExamResult({ sitting, minScore }: { sitting: Sitting; minScore: number | null }) {
+function ExamResult(props: { sitting: Sitting; byClock?: boolean | undefined; minScore: number | null }) {
+  const { sitting, minScore } = props;
   const t = useT(messages);
   const pending = sitting.questions.filter((q) => q.awardedPoints === null).length;
   return (
@@ -340,7 +353,8 @@ function ExamResult({ sitting, minScore }: { sitting: Sitting; minScore: number 
       <h2 id="exam-result-title">
         {t('result')} <span className="muted">({t('attempt', { n: sitting.attemptNo })})</span>
       </h2>
-      {sitting.submittedBy === 'timer' ? <p>{t('byTimer')}</p> : null}
+      {/* The page's clock may hand it in a moment before the server's would: automatic all the same. */}
+      {sitting.submittedBy === 'timer' || props.byClock ? <p>{t('byTimer')}</p> : null}
       {sitting.score !== null ? (
         <p className="exam-score">
           <strong>{t('score', { score: sitting.score })}</strong>
