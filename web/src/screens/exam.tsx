@@ -13,6 +13,8 @@ type ExamInfo =
   paths['/me/enrollments/{enrollmentId}/exams']['get']['responses'][200]['content']['application/json'][number];
 type Enrollment = paths['/me/enrollments']['get']['responses'][200]['content']['application/json'][number];
 
+const sittingPath = '/me/enrollments/{enrollmentId}/exams/{examId}/sitting' as const;
+
 type Phase =
   | { readonly kind: 'before' }
   | { readonly kind: 'sitting'; readonly sitting: Sitting }
@@ -165,7 +167,6 @@ export default function Exam() {
   const enrollment =
     enrollments.status === 'ready' ? enrollments.data.find((e) => e.id === enrollmentId) : undefined;
   const { reload } = exams;
-  const sittingPath = '/me/enrollments/{enrollmentId}/exams/{examId}/sitting' as const;
 
   /** Shows the latest sitting as the server has it now: still running, or its result. */
   const settle = useCallback(async () => {
