@@ -72,6 +72,44 @@ export const listCertificatesQuery = z.strictObject({ limit: pageLimit, cursor }
 /** An institution's certificates: the institution named in the query, as other Lambda listings do. */
 export const listInstitutionCertificatesQuery = listCertificatesQuery.extend({ institutionId: z.uuid() });
 
+/** What the learner, and the people responsible for them, see of a certificate. */
+export const certificateView = z.object({
+  number: z.string(),
+  enrollmentId: z.string(),
+  provisionId: z.string(),
+  courseId: z.string(),
+  institutionId: z.string(),
+  companyId: z.string().nullable(),
+  userSub: z.string(),
+  learnerName: z.string(),
+  courseTitle: z.string(),
+  institutionName: z.string(),
+  hours: z.number(),
+  periodStart: z.string(),
+  periodEnd: z.string(),
+  completedOn: z.string(),
+  score: z.number().nullable(),
+  issuedAt: z.string(),
+  ready: z.boolean().describe('whether its document is kept: one still being made cannot be downloaded yet'),
+  status: z.enum(['valid', 'revoked']),
+  revokedAt: z.string().optional(),
+  revocationReason: z.string().optional(),
+});
+export type CertificateView = z.infer<typeof certificateView>;
+
+/** A page of certificates, newest completion first; the cursor asks for the next one. */
+export const certificatePage = z.object({
+  certificates: z.array(certificateView),
+  cursor: z.string().optional(),
+});
+
+/** A short-lived link to a certificate's PDF. */
+export const certificateDownload = z.object({
+  url: z.string(),
+  expiresAt: z.string(),
+  certificate: certificateView,
+});
+
 /** What anyone holding the number learns: whether it is valid, for whom and what, and nothing more. */
 export const certificateVerification = z.object({
   number: z.string(),

@@ -42,7 +42,9 @@ import {
 import { inviteEmployeesBody, inviteInstructorsBody, meView, profileView, updateProfileBody } from './users';
 import {
   CERTIFICATES,
+  certificateDownload,
   certificateNumberParams,
+  certificatePage,
   listCertificatesQuery,
   listInstitutionCertificatesQuery,
   revokeCertificateBody,
@@ -498,6 +500,7 @@ export const certificateRoutes = {
     summary: 'The caller’s certificates of completion, newest first, a page at a time',
     query: listCertificatesQuery,
     ...certificateRoute,
+    responses: { 200: certificatePage },
   }),
   listInstitutionCertificates: route({
     method: 'GET',
@@ -518,6 +521,7 @@ export const certificateRoutes = {
     params: certificateNumberParams,
     ...certificateRoute,
     buckets: { certificates: 'read' },
+    responses: { 200: certificateDownload },
   }),
   verifyCertificate: route({
     method: 'GET',

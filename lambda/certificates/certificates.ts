@@ -12,6 +12,7 @@ import {
   CERTIFICATE_INDEXES,
   CERTIFICATES,
   type CertificateVerification,
+  type CertificateView,
   type listCertificatesQuery,
 } from '#contracts/certificates';
 import type { EnrollmentCompleted } from '#contracts/platform-events';
@@ -246,7 +247,7 @@ export const documentOf = (
 });
 
 /** What the owner and the people responsible for them see of a certificate. */
-export function certificateView(c: CertificateItem) {
+export function certificateView(c: CertificateItem): CertificateView {
   return {
     number: c.number,
     enrollmentId: c.enrollmentId,

@@ -15,6 +15,8 @@ const Inbox = lazy(() => import('./screens/inbox'));
 const Settings = lazy(() => import('./screens/settings'));
 const Catalog = lazy(() => import('./screens/catalog'));
 const Cart = lazy(() => import('./screens/cart'));
+const Exam = lazy(() => import('./screens/exam'));
+const Certificates = lazy(() => import('./screens/certificates'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -43,6 +45,8 @@ function Screens() {
         <Route path="/settings" element={guarded(<Settings />)} />
         <Route path="/catalog" element={guarded(<Catalog />)} />
         <Route path="/cart" element={guarded(<Cart />)} />
+        <Route path="/learn/:enrollmentId/exams/:examId" element={guarded(<Exam />)} />
+        <Route path="/learn/certificates" element={guarded(<Certificates />)} />
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />
       </Routes>

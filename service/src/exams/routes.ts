@@ -301,6 +301,13 @@ export const examRoutes =
                 title: z.string(),
                 stage: z.enum(['mid', 'final']),
                 weight: z.number(),
+                questions: z.number(),
+                maxPoints: z.number(),
+                minutes: z
+                  .number()
+                  .nullable()
+                  .describe('minutes from the start to the automatic submission; none when untimed'),
+                minScore: z.number().nullable().describe('the pass mark of 100; none when there is none'),
                 open: z.boolean(),
                 gate: z.enum(['outside-period', 'progress', 'no-attempts-left']).nullable(),
                 requiredShare: z.number(),

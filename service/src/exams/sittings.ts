@@ -345,7 +345,16 @@ export async function learnerExams(
     .selectFrom('contents as x')
     .innerJoin('exams as e', 'e.content_id', 'x.id')
     .innerJoin('chapters as c', 'c.id', 'x.chapter_id')
-    .select(['x.id', 'x.title', 'e.stage', 'e.weight'])
+    .select([
+      'x.id',
+      'x.title',
+      'e.stage',
+      'e.weight',
+      sql<number>`(select count(*)::int from exam_questions q where q.exam_id = x.id)`.as('questions'),
+      sql<number>`(select coalesce(sum(q.points), 0)::int from exam_questions q where q.exam_id = x.id)`.as(
+        'maxPoints',
+      ),
+    ])
     .where('x.course_id', '=', enrollment.courseId)
     .where('x.state', '=', 'active')
     .orderBy('c.position')
@@ -377,6 +386,11 @@ export async function learnerExams(
         title: exam.title,
         stage: exam.stage,
         weight: exam.weight,
+        questions: exam.questions,
+        maxPoints: exam.maxPoints,
+        // What the learner agrees to before starting: the clock and the pass mark are the profile's.
+        minutes: profile.examMinutes,
+        minScore: profile.courseCompletion.minScore,
         // An open sitting is resumed whatever the gates say now.
         open: g.gate === null || state === 'open',
         gate: g.gate,

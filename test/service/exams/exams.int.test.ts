@@ -263,6 +263,11 @@ describe('gates of kr-employer-training', () => {
       ['mid', true, null, 0.5, 0.7],
       ['final', false, 'progress', 0.8, 0.7],
     ]);
+    // What they agree to before starting: the questions, the clock and the pass mark.
+    expect(listed.map((e) => [e.questions, e.maxPoints, e.minutes, e.minScore])).toEqual([
+      [3, 40, 60, 60],
+      [2, 100, 60, 60],
+    ]);
     expect((await audit(eight.enrollmentId)).at(-1)).toEqual({
       kind: 'gate',
       content_id: final.id,

@@ -2634,7 +2634,36 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        certificate: {
+                            companyId: string | null;
+                            completedOn: string;
+                            courseId: string;
+                            courseTitle: string;
+                            enrollmentId: string;
+                            hours: number;
+                            institutionId: string;
+                            institutionName: string;
+                            issuedAt: string;
+                            learnerName: string;
+                            number: string;
+                            periodEnd: string;
+                            periodStart: string;
+                            provisionId: string;
+                            /** @description whether its document is kept: one still being made cannot be downloaded yet */
+                            ready: boolean;
+                            revocationReason?: string;
+                            revokedAt?: string;
+                            score: number | null;
+                            /** @enum {string} */
+                            status: "valid" | "revoked";
+                            userSub: string;
+                        };
+                        expiresAt: string;
+                        url: string;
+                    };
+                };
             };
         };
     };
@@ -5731,7 +5760,35 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        certificates: {
+                            companyId: string | null;
+                            completedOn: string;
+                            courseId: string;
+                            courseTitle: string;
+                            enrollmentId: string;
+                            hours: number;
+                            institutionId: string;
+                            institutionName: string;
+                            issuedAt: string;
+                            learnerName: string;
+                            number: string;
+                            periodEnd: string;
+                            periodStart: string;
+                            provisionId: string;
+                            /** @description whether its document is kept: one still being made cannot be downloaded yet */
+                            ready: boolean;
+                            revocationReason?: string;
+                            revokedAt?: string;
+                            score: number | null;
+                            /** @enum {string} */
+                            status: "valid" | "revoked";
+                            userSub: string;
+                        }[];
+                        cursor?: string;
+                    };
+                };
             };
         };
     };
@@ -5827,8 +5884,14 @@ export interface operations {
                             /** Format: date-time */
                             submittedAt: string | null;
                         } | null;
+                        maxPoints: number;
+                        /** @description the pass mark of 100; none when there is none */
+                        minScore: number | null;
+                        /** @description minutes from the start to the automatic submission; none when untimed */
+                        minutes: number | null;
                         open: boolean;
                         progressShare: number;
+                        questions: number;
                         requiredShare: number;
                         /** @enum {string} */
                         stage: "mid" | "final";

@@ -7,6 +7,7 @@ import { useUnread } from './unread';
 const messages: Messages<
   | 'skip'
   | 'myCourses'
+  | 'certificates'
   | 'catalog'
   | 'cart'
   | 'inbox'
@@ -20,6 +21,7 @@ const messages: Messages<
   ko: {
     skip: '본문으로 건너뛰기',
     myCourses: '내 강의',
+    certificates: '수료증',
     catalog: '수강 신청',
     cart: '신청 내역',
     inbox: '알림',
@@ -33,6 +35,7 @@ const messages: Messages<
   en: {
     skip: 'Skip to content',
     myCourses: 'My courses',
+    certificates: 'Certificates',
     catalog: 'Catalog',
     cart: 'My registrations',
     inbox: 'Notifications',
@@ -65,6 +68,7 @@ export function Layout({ institutionName, children }: { institutionName: string;
             <NavLink to="/" end>
               {t('myCourses')}
             </NavLink>
+            <NavLink to="/learn/certificates">{t('certificates')}</NavLink>
             <NavLink to="/catalog">{t('catalog')}</NavLink>
             <NavLink to="/cart">{t('cart')}</NavLink>
             <NavLink to="/inbox">
