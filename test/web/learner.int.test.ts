@@ -1,0 +1,129 @@
+import { DEMO_COURSE_TITLE, seedDemoData, type DemoData } from '#local/demo-data';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { useLocalPlatform } from '../local/local-platform-fixture';
+import { eventually, launchChromium, screenshot, seriousViolations } from './browser';
+
+/*
+ * The demo learner's journey in Debian's chromium, on the local platform as `npm start` runs it (the web app on
+ * the API's origin, the demo seeded through the API): sign in through the local sign-in page, open the course,
+ * watch until the server credits 30 seconds, see the progress move, sit the exam, visit every other screen,
+ * sign out. Each screen is photographed (artifacts/web/) and checked by axe. The video plays in real time: the
+ * server credits only what real time allows, and the demo lecture is 45 seconds long, so no fast path is needed.
+ */
+
+// Cookies are Secure and SameSite=Lax: browsers keep them on http://localhost, not on http://127.0.0.1.
+const local = useLocalPlatform('weblearner', {
+  webApp: true,
+  host: 'localhost',
+  institutionName: 'Demo Academy',
+});
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let demo: DemoData;
+let enrollmentId: string;
+
+beforeAll(async () => {
+  demo = await seedDemoData(local.platform, { log: () => undefined });
+  enrollmentId = ((await local.call('learner', 'GET', '/me/enrollments')) as { id: string }[])[0]!.id;
+  browser = await launchChromium();
+  context = await browser.newContext({ locale: 'en-US', viewport: { width: 1024, height: 800 } });
+  page = await context.newPage();
+}, 240_000);
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+});
+
+/** Photographs the screen and holds it to axe: no serious or critical violation. */
+async function checkScreen(name: string) {
+  await screenshot(page, name);
+  expect(await seriousViolations(page)).toEqual([]);
+}
+
+const covered = async () =>
+  (
+    (await local.call('learner', 'GET', `/me/enrollments/${enrollmentId}/progress`)) as {
+      contentId: string;
+      coveredSeconds: number;
+    }[]
+  ).find((p) => p.contentId === demo.videoIds[0])?.coveredSeconds ?? 0;
+
+describe('the demo learner in the browser', () => {
+  it('signs in through the local sign-in page and lands on their courses', async () => {
+    await page.goto(`${local.platform.url}/`);
+    // Not signed in: the app sends the browser to /auth/login, which leads to the local Cognito's page.
+    await page.getByRole('link', { name: 'Learner', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'My courses' }).waitFor();
+    await page.getByText(DEMO_COURSE_TITLE).first().waitFor();
+    await checkScreen('1-my-courses');
+  });
+
+  it('opens the course: its curriculum, with the lecture, the checklist and the exam', async () => {
+    await page
+      .getByRole('link', { name: new RegExp(DEMO_COURSE_TITLE.replace(/[()]/g, '\\$&')) })
+      .first()
+      .click();
+    await page.getByRole('heading', { level: 1, name: DEMO_COURSE_TITLE }).waitFor();
+    await checkScreen('2-course');
+  });
+
+  it('plays the lecture until the server credits 30 seconds, and shows the progress move', async () => {
+    await page.goto(`${local.platform.url}/learn/${enrollmentId}/watch/${demo.videoIds[0]}`);
+    const video = page.locator('video');
+    await video.waitFor();
+    await page.waitForFunction("(document.querySelector('video')?.readyState ?? 0) >= 2");
+    await video.evaluate((v: { muted: boolean; play(): Promise<void> }) => {
+      v.muted = true;
+      return v.play();
+    });
+    await checkScreen('3-player');
+    // Real time: the server credits at most what elapsed between beats.
+    await page.waitForFunction("(document.querySelector('video')?.currentTime ?? 0) >= 32", undefined, {
+      timeout: 60_000,
+      polling: 1000,
+    });
+    await video.evaluate((v: { pause(): void }) => v.pause());
+    // The pause sends its beat; the server's answer is what the progress shows.
+    expect(await eventually(covered, (s) => s >= 30)).toBeGreaterThanOrEqual(30);
+    await screenshot(page, '3-player-credited');
+  });
+
+  it('sits the final exam and sees the result', async () => {
+    await page.goto(`${local.platform.url}/learn/${enrollmentId}/exams/${demo.examId}`);
+    await page.getByRole('button', { name: 'Start the exam' }).click();
+    await page.getByRole('radio', { name: 'At the start of every shift' }).check();
+    await page.getByRole('radio', { name: 'Load facing uphill' }).check();
+    await page.getByRole('radio', { name: 'Nobody' }).check();
+    expect(
+      await eventually(
+        () => page.getByText(/^Saved/).count(),
+        (n) => n === 3,
+      ),
+    ).toBe(3);
+    await checkScreen('4-exam');
+    await page.getByRole('button', { name: 'Submit answers' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Submit now' }).click();
+    await page.getByText('Score: 100 out of 100').waitFor();
+    await checkScreen('5-exam-result');
+  });
+
+  it.each([
+    ['6-certificates', '/learn/certificates', 'My certificates'],
+    ['7-inbox', '/inbox', 'Notifications'],
+    ['8-settings', '/settings', 'Settings'],
+    ['9-catalog', '/catalog', 'Catalog'],
+    ['10-cart', '/cart', 'My registrations'],
+  ])('shows %s', async (name, path, heading) => {
+    await page.goto(`${local.platform.url}${path}`);
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await checkScreen(name);
+  });
+
+  it('signs out: the session is gone for the API too', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'You are signed out.' }).waitFor();
+    await checkScreen('11-signed-out');
+    expect(await page.evaluate(async () => (await fetch('/me')).status)).toBe(401);
+  });
+});
