@@ -3,7 +3,9 @@ import type { Role, TableName } from './resources';
 import {
   completeUploadBody,
   contentIdParams,
+  materialDownloadView,
   partUrlsQueryString,
+  playbackView,
   startUploadBody,
   uploadIdParams,
 } from './vod-requests';
@@ -844,6 +846,7 @@ export const routes = {
     tables: { access: 'read' },
     signsPlayback: true,
     feature: 'video',
+    responses: { 200: playbackView },
   }),
   getMaterialDownload: route({
     method: 'GET',
@@ -855,6 +858,7 @@ export const routes = {
     tables: { access: 'read' },
     buckets: { upload: 'read' },
     feature: 'video',
+    responses: { 200: materialDownloadView },
   }),
   ...liveRoutes,
   ...boardRoutes,

@@ -102,7 +102,7 @@ export async function recordHeartbeat(
 }
 
 /**
- * The caller's progress in one enrollment: each content's watched seconds and completion, live lecture
+ * The caller's progress in one enrollment: each content's watched seconds, completion and resume position, live lecture
  * recordings of the enrollment's provision included and other provisions' left out (as the course page).
  */
 export async function enrollmentProgress(db: Kysely<Database>, caller: Identity, enrollmentId: string) {
@@ -125,6 +125,22 @@ export async function enrollmentProgress(db: Kysely<Database>, caller: Identity,
       'x.duration_seconds as durationSeconds',
       sql<number>`coalesce(p.covered_seconds, 0)`.as('coveredSeconds'),
       'p.completed_at as completedAt',
+      // Where the learner's latest beat left the playhead, so a player resumes there in any tab or device;
+      // the covered intervals cannot tell it (a learner may have sought back and replayed).
+      (eb) =>
+        eb.fn
+          .coalesce(
+            eb
+              .selectFrom('playback_sessions as s')
+              .select('s.last_position')
+              .whereRef('s.content_id', '=', 'x.id')
+              .where('s.enrollment_id', '=', enrollmentId)
+              .orderBy('s.last_beat_at', 'desc')
+              .orderBy('s.last_sequence', 'desc')
+              .limit(1),
+            sql<number>`0`,
+          )
+          .as('resumeSeconds'),
     ])
     .where('x.course_id', '=', enrollment.course_id)
     .where('x.state', '=', 'active')

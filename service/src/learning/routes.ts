@@ -69,6 +69,7 @@ export const learningRoutes =
                 durationSeconds: z.number().nullable(),
                 coveredSeconds: z.number(),
                 completedAt: z.date().nullable(),
+                resumeSeconds: z.number().describe('where the latest beat left the playhead; 0 before any'),
               }),
             ),
           },

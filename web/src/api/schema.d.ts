@@ -3203,7 +3203,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        expiresAt: string;
+                        fileName: string;
+                        size: number;
+                        url: string;
+                    };
+                };
             };
         };
     };
@@ -3232,7 +3240,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        expiresAt: string;
+                        playlistUrl: string;
+                    };
+                };
             };
         };
     };
@@ -5774,6 +5788,8 @@ export interface operations {
                         id: string;
                         lessonsCompleted: number;
                         lessonsTotal: number;
+                        /** @description the learner’s rating of the course, once given */
+                        ratingStars: number | null;
                         /** @description the weighted exam score of 100, once completed */
                         score: number | null;
                         startsOn: string;
@@ -6229,6 +6245,8 @@ export interface operations {
                         durationSeconds: number | null;
                         /** @enum {string} */
                         kind: "video" | "material" | "exam";
+                        /** @description where the latest beat left the playhead; 0 before any */
+                        resumeSeconds: number;
                     }[];
                 };
             };
