@@ -9,6 +9,8 @@ import { Layout } from './ui/layout';
 // Each screen is its own chunk: the first screen loads only what it shows (the player's hls.js never, until a
 // video is opened).
 const MyCourses = lazy(() => import('./screens/my-courses'));
+const CoursePage = lazy(() => import('./screens/course-page'));
+const Player = lazy(() => import('./screens/player'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -33,6 +35,8 @@ function Screens() {
     <Suspense fallback={<p aria-live="polite">{t('loading')}</p>}>
       <Routes>
         <Route path="/" element={guarded(<MyCourses />)} />
+        <Route path="/learn/:enrollmentId" element={guarded(<CoursePage />)} />
+        <Route path="/learn/:enrollmentId/watch/:contentId" element={guarded(<Player />)} />
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />
       </Routes>
