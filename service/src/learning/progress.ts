@@ -46,6 +46,8 @@ export interface BeatResult {
   readonly completed: boolean;
   /** Why nothing could be credited, when a compliance rule said so. */
   readonly gate: Gate | null;
+  /** With the daily-lesson-cap gate: the cap, and the time zone whose midnight lifts it, for the player to say. */
+  readonly dailyLessonCap?: { readonly lessons: number; readonly timeZone: string };
 }
 
 // record_heartbeat refuses with its own SQLSTATEs (migrations/0006_heartbeat_function.sql, as replaced by
@@ -72,7 +74,7 @@ export async function recordHeartbeat(
   now: Date,
 ): Promise<BeatResult> {
   return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<BeatResult & { completedNow: boolean }>`
+    const { rows } = await sql<Omit<BeatResult, 'dailyLessonCap'> & { completedNow: boolean }>`
       select * from record_heartbeat(
         p_enrollment_id => ${enrollmentId}::uuid,
         p_user_sub => ${caller.sub},
@@ -97,7 +99,9 @@ export async function recordHeartbeat(
     const { completedNow, ...result } = rows[0]!;
     // A completed lesson can complete the course.
     if (completedNow) await evaluateCompletion(trx, enrollmentId, profile, now);
-    return result;
+    return result.gate === 'daily-lesson-cap' && profile.dailyLessonCap !== null
+      ? { ...result, dailyLessonCap: { lessons: profile.dailyLessonCap, timeZone: profile.timeZone } }
+      : result;
   });
 }
 

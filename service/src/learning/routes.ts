@@ -40,6 +40,12 @@ export const learningRoutes =
               durationSeconds: z.number(),
               completed: z.boolean(),
               gate: z.enum(['outside-period', 'daily-lesson-cap']).nullable(),
+              dailyLessonCap: z
+                .object({ lessons: z.number().int(), timeZone: z.string() })
+                .optional()
+                .describe(
+                  'with the daily-lesson-cap gate: the cap, and the time zone its days are counted in',
+                ),
             }),
           },
         },

@@ -6202,6 +6202,11 @@ export interface operations {
                         completed: boolean;
                         coveredSeconds: number;
                         creditedSeconds: number;
+                        /** @description with the daily-lesson-cap gate: the cap, and the time zone its days are counted in */
+                        dailyLessonCap?: {
+                            lessons: number;
+                            timeZone: string;
+                        };
                         durationSeconds: number;
                         /** @enum {string|null} */
                         gate: "outside-period" | "daily-lesson-cap" | null;

@@ -46,8 +46,6 @@ type Key =
   | 'latestScore'
   | 'stageMid'
   | 'stageFinal'
-  | 'noInstructor'
-  | 'instructorSet'
   | 'ratingTitle'
   | 'ratingLegend'
   | 'star'
@@ -85,8 +83,6 @@ const messages: Messages<Key> = {
     latestScore: '최근 점수: {score}점',
     stageMid: '중간고사',
     stageFinal: '기말고사',
-    noInstructor: '담당 강사가 아직 정해지지 않았습니다.',
-    instructorSet: '담당 강사가 배정된 강의입니다.',
     ratingTitle: '강의 평가',
     ratingLegend: '이 강의는 어땠나요? (별 1~5개)',
     star: '별 {n}개',
@@ -123,8 +119,6 @@ const messages: Messages<Key> = {
     latestScore: 'Latest score: {score}',
     stageMid: 'Midterm',
     stageFinal: 'Final',
-    noInstructor: 'No instructor has been assigned yet.',
-    instructorSet: 'This course has an assigned instructor.',
     ratingTitle: 'Rate this course',
     ratingLegend: 'How was this course? (1 to 5 stars)',
     star: '{n} of 5',
@@ -196,7 +190,6 @@ function EnrolledCourse({
         </p>
       ) : null}
       <p>{t('progress', { done: enrollment.lessonsCompleted, total: enrollment.lessonsTotal })}</p>
-      <p className="muted">{c.instructorSub ? t('instructorSet') : t('noInstructor')}</p>
       {c.introduction ? <p className="course-page-intro">{c.introduction}</p> : null}
 
       {enrollment.completedAt ? <Rating enrollment={enrollment} onRated={reloadEnrollment} /> : null}

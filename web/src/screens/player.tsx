@@ -4,7 +4,7 @@ import { useApi } from '../api/api-context';
 import type { ApiClient } from '../api/client';
 import type { Problem } from '../api/problem';
 import type { paths } from '../api/schema';
-import { useT, type Messages } from '../i18n';
+import { useLocale, useT, type Locale, type Messages } from '../i18n';
 import { ProblemAlert } from '../ui/problem-alert';
 import { asProblem, useLoad } from '../ui/use-load';
 import { clock, coursePath, type Content } from './learn-common';
@@ -36,6 +36,7 @@ const messages: Messages<
   | 'completed'
   | 'gateOutside'
   | 'gateCap'
+  | 'gateCapOf'
   | 'resumed'
   | 'unsupported'
   | 'videoFailed'
@@ -48,7 +49,9 @@ const messages: Messages<
     completed: '이 차시를 완료했습니다.',
     gateOutside: '수강 기간이 아니어서 학습 시간이 인정되지 않습니다. 영상은 계속 볼 수 있습니다.',
     gateCap:
-      '오늘 학습할 수 있는 차시 수(하루 상한)를 모두 채워 이 차시의 학습 시간은 인정되지 않습니다. 내일(한국 시간 기준) 다시 인정됩니다.',
+      '오늘 학습할 수 있는 차시 수(하루 상한)를 모두 채워 이 차시의 학습 시간은 인정되지 않습니다. 내일 다시 인정됩니다.',
+    gateCapOf:
+      '하루에 학습할 수 있는 차시는 {n}개({zone} 기준)까지이며 오늘은 모두 채웠습니다. 이 차시의 학습 시간은 내일 0시({zone})부터 다시 인정됩니다.',
     resumed: '{at}부터 이어서 재생합니다.',
     unsupported: '이 브라우저는 HLS 영상을 재생할 수 없습니다.',
     videoFailed: '영상을 불러오지 못했습니다. 페이지를 새로 고쳐 주세요.',
@@ -61,7 +64,9 @@ const messages: Messages<
     completed: 'You have completed this lesson.',
     gateOutside: 'You are outside your period: no study time is credited, though you may keep watching.',
     gateCap:
-      'You have reached today’s cap of lessons: this lesson earns no credit today. Credit resumes tomorrow (Korea time).',
+      'You have reached today’s cap of lessons: this lesson earns no credit today. Credit resumes tomorrow.',
+    gateCapOf:
+      'You have reached today’s cap of {n} lessons (days by {zone}): this lesson earns no credit today. Credit resumes at midnight, {zone}.',
     resumed: 'Resuming at {at}.',
     unsupported: 'This browser cannot play HLS video.',
     videoFailed: 'The video could not be loaded. Please reload the page.',
@@ -152,10 +157,11 @@ function Video({
 }) {
   const api = useApi();
   const t = useT(messages);
+  const { locale } = useLocale();
   const video = useRef<HTMLVideoElement>(null);
   const [credit, setCredit] =
     useState<Pick<Beat, 'coveredSeconds' | 'durationSeconds' | 'completed'>>(initial);
-  const [gate, setGate] = useState<Beat['gate']>(null);
+  const [gate, setGate] = useState<Pick<Beat, 'gate' | 'dailyLessonCap'>>({ gate: null });
   const [beatProblem, setBeatProblem] = useState<Problem>();
   const [videoProblem, setVideoProblem] = useState<Problem | string>();
   const [resumedAt, setResumedAt] = useState<number>();
@@ -189,7 +195,7 @@ function Video({
             latestAnswered.current = sequence;
             if (data) {
               setCredit(data);
-              setGate(data.gate);
+              setGate(data);
               setBeatProblem(undefined);
             } else setBeatProblem(asProblem(error, response));
           },
@@ -349,11 +355,32 @@ function Video({
           />
         ) : null}
         {resumedAt !== undefined ? <p className="muted">{t('resumed', { at: clock(resumedAt) })}</p> : null}
-        {gate ? (
-          <p className="player-gate">{gate === 'outside-period' ? t('gateOutside') : t('gateCap')}</p>
+        {gate.gate ? (
+          <p className="player-gate">
+            {gate.gate === 'outside-period'
+              ? t('gateOutside')
+              : gate.dailyLessonCap
+                ? t('gateCapOf', {
+                    n: gate.dailyLessonCap.lessons,
+                    zone: zoneName(gate.dailyLessonCap.timeZone, locale),
+                  })
+                : t('gateCap')}
+          </p>
         ) : null}
       </div>
       <ProblemAlert problem={beatProblem} />
     </>
   );
+}
+
+/** `Asia/Seoul` as the reader says it: 한국 표준시, Korean Standard Time. */
+function zoneName(timeZone: string, locale: Locale): string {
+  try {
+    const parts = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'long' }).formatToParts(
+      new Date(),
+    );
+    return parts.find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+  } catch {
+    return timeZone;
+  }
 }
