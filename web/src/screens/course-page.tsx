@@ -348,7 +348,10 @@ function ExamGate({
     exam.gate === 'outside-period'
       ? t('gateOutside')
       : exam.gate === 'progress'
-        ? t('gateProgress', { required: percent(exam.requiredShare), progress: percent(exam.progressShare) })
+        ? t('gateProgress', {
+            required: Math.round(exam.requiredShare * 100),
+            progress: percent(exam.progressShare),
+          })
         : exam.gate === 'no-attempts-left'
           ? t('gateAttempts', { allowed: exam.attemptsAllowed ?? 0 })
           : null;
