@@ -11,11 +11,13 @@ export const CDK_PROVIDER_SERVICE_TIMEOUT = Duration.minutes(20);
 
 /**
  * Custom resources CDK adds on its own behalf, whose construct this app cannot pass a timeout to: emptying
- * a disposable bucket, setting RDS log groups' retention, locking the VPC's default security group, and the
- * exports behind cross-region references. The platform's own custom resources set theirs where they are made.
+ * a disposable bucket, copying the web app into its bucket, setting RDS log groups' retention, locking the
+ * VPC's default security group, and the exports behind cross-region references. The platform's own custom
+ * resources set theirs where they are made.
  */
 const CDK_PROVIDER_TYPES: ReadonlySet<string> = new Set([
   'Custom::S3AutoDeleteObjects',
+  'Custom::CDKBucketDeployment',
   'Custom::LogRetention',
   'Custom::VpcRestrictDefaultSG',
   'Custom::CrossRegionExportWriter',

@@ -22,6 +22,7 @@ import { UsersStack } from './stacks/users-stack';
 import { CertificatesStack } from './stacks/certificates-stack';
 import { NotificationsStack } from './stacks/notifications-stack';
 import { VodStack } from './stacks/vod-stack';
+import { WebStack } from './stacks/web-stack';
 
 export interface Platform {
   readonly auth: AuthStack;
@@ -37,6 +38,8 @@ export interface Platform {
   /** Notifications: the inbox's writer and e-mail through SES. */
   readonly notifications: NotificationsStack;
   readonly monitoring: MonitoringStack;
+  /** The browser app on CloudFront, at `app.<domain>` with a domain. */
+  readonly web: WebStack;
 }
 
 /**
@@ -46,7 +49,7 @@ export interface Platform {
 export interface FeatureStacks {
   /** `features.video`: uploads, transcoding and playback. */
   readonly vod?: VodStack;
-  /** `features.video` with a `domain`: the playback certificate, in us-east-1 for CloudFront. */
+  /** A `domain`: the app's and (with `features.video`) the playback's certificates, in us-east-1 for CloudFront. */
   readonly edge?: EdgeStack;
   /** `features.video` on a platform bound to a region other than us-east-1: the playback 5xx alarm. */
   readonly playbackAlarm?: PlaybackAlarmStack;
@@ -63,6 +66,13 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
   const name = (stack: string) => `${slug}-${stack}`;
   // Tells one account's forks and stages apart in names that must be unique in an account and region.
   const namePrefix = `lms-${slug}-${config.stage}`;
+  // With a domain the app is served at app.<domain>, and its origin leads the browser origins every stack
+  // allows: the API's CORS, its sign-in return URLs and cookie-write Origin checks, the video's CORS. First,
+  // because the first origin is where sign-in returns by default and what the notification e-mails link to.
+  const appHost = config.domain ? `app.${config.domain.name}` : undefined;
+  const allowedOrigins = appHost
+    ? [`https://${appHost}`, ...config.cors.allowedOrigins.filter((o) => o !== `https://${appHost}`)]
+    : config.cors.allowedOrigins;
 
   const auth = new AuthStack(app, name('auth'), {
     ...common,
@@ -118,17 +128,18 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     userPoolProviderName: auth.userPool.userPoolProviderName,
     eventBus: data.eventBus,
     compliance: complianceOf(config),
-    allowedOrigins: config.cors.allowedOrigins,
+    allowedOrigins,
   });
-  // Signed playback cookies are set by the API for the parent domain, so the distribution must be served
-  // under it; CloudFront takes that host's certificate only from us-east-1.
+  // The API's session cookies and the signed playback cookies are set for the parent domain, so the app and
+  // the video distribution must be served under it; CloudFront takes their certificates only from us-east-1.
   const edge =
-    config.features.video && config.domain
+    config.domain && appHost
       ? new EdgeStack(app, name('edge'), {
           env: { account: config.account, region: CLOUDFRONT_CERTIFICATE_REGION },
           crossRegionReferences: true,
-          description: `${config.institution.name}: the video playback certificate (CloudFront reads us-east-1)`,
-          playbackHost: `video.${config.domain.name}`,
+          description: `${config.institution.name}: the web app's and video playback's certificates (CloudFront reads us-east-1)`,
+          appHost,
+          ...(config.features.video ? { playbackHost: `video.${config.domain.name}` } : {}),
           zone: { zoneName: config.domain.name, hostedZoneId: config.domain.hostedZoneId },
         })
       : undefined;
@@ -143,10 +154,10 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
         eventBus: data.eventBus,
         idempotencyTable: data.tables.idempotency,
         accessTable: data.tables.access,
-        allowedOrigins: config.cors.allowedOrigins,
+        allowedOrigins,
         keepStatefulData: config.retention.keepStatefulData,
         video: config.video,
-        ...(edge ? { playbackDomain: edge.playbackDomain } : {}),
+        ...(edge?.playbackDomain ? { playbackDomain: edge.playbackDomain } : {}),
         // Read by, or reading from, a us-east-1 stack: the edge stack's certificate, the playback alarm.
         ...(edge || playbackAlarmElsewhere ? { crossRegionReferences: true } : {}),
       })
@@ -180,7 +191,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     tables: data.tables,
     certificatesBucket: data.certificatesBucket,
     unsubscribeSecret: data.unsubscribeSecret,
-    allowedOrigins: config.cors.allowedOrigins,
+    allowedOrigins,
     domain: config.domain,
     throttle: config.sizing.api,
     vpc: network.vpc,
@@ -210,7 +221,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
             playbackKeySecret: live.playbackKeySecret,
             namePrefix: live.namePrefix,
             // Players on the web apps' origins; a token names them as `aws:access-control-allow-origin`.
-            playbackOrigins: config.cors.allowedOrigins,
+            playbackOrigins: allowedOrigins,
             ...(live.recordingConfigurationArn
               ? { recordingConfigurationArn: live.recordingConfigurationArn }
               : {}),
@@ -244,13 +255,25 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
             ...sender,
             configurationSetName: config.notifications.configurationSetName ?? `${namePrefix}-notifications`,
             unsubscribeBaseUrl: `${api.url}/unsubscribe`,
-            appUrl: config.cors.allowedOrigins[0]!,
+            appUrl: allowedOrigins[0]!,
           },
         }
       : {}),
     timeZone,
     defaultLocale: defaultLocaleFor(timeZone),
     keepStatefulData: config.retention.keepStatefulData,
+  });
+  // After the api and vod stacks, whose origins it names; neither depends on it.
+  const web = new WebStack(app, name('web'), {
+    ...common,
+    description: `${config.institution.name}: the web app on CloudFront`,
+    app: {
+      apiUrl: api.url,
+      institutionName: config.institution.name,
+      defaultLocale: defaultLocaleFor(timeZone),
+    },
+    ...(vod ? { videoOrigin: vod.playbackUrl } : {}),
+    ...(edge ? { domain: edge.appDomain, crossRegionReferences: true } : {}),
   });
   const monitoring = new MonitoringStack(app, name('monitoring'), {
     env,
@@ -331,6 +354,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     certificates,
     notifications,
     monitoring,
+    web,
     ...(vod ? { vod } : {}),
     ...(edge ? { edge } : {}),
     ...(playbackAlarm ? { playbackAlarm } : {}),

@@ -2,12 +2,14 @@ import { complianceOf } from '#lib/config/institution-config';
 import { loadConfig } from '#lib/config/load-config';
 import { connectEmbedded, connectPostgres } from '#service/db/connect';
 import { migrateToLatest } from '#service/db/migrate';
+import { seedDemoData } from './demo-data';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { startLocalPlatform } from './platform';
 
 /** `npm start`: the whole platform on this machine, with no AWS account. */
 async function main() {
+  const booting = Date.now();
   const config = loadConfig(process.env.INSTITUTION ?? 'default');
   let dynamo: DynamoDbLocal | undefined;
   const endpoint = process.env.DYNAMODB_ENDPOINT ?? (dynamo = await startDynamoDbLocal()).endpoint;
@@ -20,6 +22,8 @@ async function main() {
     dynamoEndpoint: endpoint,
     port: Number(process.env.PORT ?? 3000),
     appOrigins: config.cors.allowedOrigins,
+    webApp: true,
+    institutionName: config.institution.name,
     vod: {
       maxUploadBytes: config.video.maxUploadGiB * 1024 ** 3,
       playbackCookieMinutes: config.video.playbackCookieMinutes,
@@ -27,23 +31,29 @@ async function main() {
     },
     live: { rtmpPort: Number(process.env.RTMP_PORT ?? 1935), record: config.live.recording },
   });
-  console.log(`${config.institution.name} (local) on ${platform.url}`);
-  console.log(`  DynamoDB: ${endpoint}${dynamo ? ' (DynamoDB Local, in memory)' : ''}`);
-  console.log(
-    `  Postgres: ${databaseUrl ? databaseUrl.replace(/:[^:@/]*@/, ':***@') : 'embedded PGlite, in memory'}`,
-  );
-  console.log(
-    `  Tokens:   POST ${platform.url}/local/token {"role":"learner"}  (demo identities: ${DEMO_IDENTITIES.map((d) => d.id).join(', ')})`,
-  );
-  console.log(`  Browser:  ${platform.url}/auth/login`);
-  console.log(`  Mail:     ${platform.url}/local/mail  (what Cognito and SES sent)`);
-  console.log(
-    `  Videos:   ${platform.vod.playbackOrigin} (signed cookies from POST /contents/{id}/playback)`,
-  );
-  console.log(
-    `  Live:     local IVS; stream to ${platform.live.rtmpUrl}<stream key> (POST /lectures/{id}/stream-key)`,
-  );
-  console.log(`  Rules:    compliance profile ${config.compliance.profile}`);
+  console.log(`listening on ${platform.url} after ${Date.now() - booting} ms`);
+  // LMS_DEMO=0: an empty platform, for trying a first sign-up or an import by hand.
+  const demo = process.env.LMS_DEMO !== '0';
+  // A demo that could not be made leaves the platform running, empty, with the reason above the banner.
+  if (demo)
+    await seedDemoData(platform, { institutionName: config.institution.name }).catch((e: Error) =>
+      console.error(`demo: not seeded: ${e.message}`),
+    );
+  const learner = DEMO_IDENTITIES.find((d) => d.id === 'learner')!;
+  console.log(`
+${config.institution.name} (local): open ${platform.url}/ and sign in as the demo learner (${learner.name}).
+  People:   ${DEMO_IDENTITIES.map((d) => `${d.id} (${d.roles.join(', ')})`).join(', ')}
+            one click each on the sign-in page; or POST ${platform.url}/local/token {"identity":"learner"}
+  Demo:     ${demo ? 'a published course with two videos, a checklist and a final exam the learners are enrolled in; an open session in the catalog' : 'off (LMS_DEMO=0)'}
+  API:      ${platform.url}/docs  (the reference; the document is /openapi.json)
+  Mail:     ${platform.url}/local/mail  (what Cognito and SES sent)
+  Videos:   ${platform.vod.playbackOrigin} (signed cookies from POST /contents/{id}/playback)
+  Live:     local IVS; stream to ${platform.live.rtmpUrl}<stream key> (POST /lectures/{id}/stream-key)
+  Health:   ${platform.url}/health
+  DynamoDB: ${endpoint}${dynamo ? ' (DynamoDB Local, in memory)' : ''}
+  Postgres: ${databaseUrl ? databaseUrl.replace(/:[^:@/]*@/, ':***@') : 'embedded PGlite, in memory'}
+  Rules:    compliance profile ${config.compliance.profile}
+`);
 
   const stop = async () => {
     await platform.close();

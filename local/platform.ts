@@ -60,6 +60,7 @@ import {
 } from './lambda-adapter';
 import { LOCAL_CLIENT_ID, LocalTokenIssuer, OAuthError, type TokenSubject } from './token-issuer';
 import { LocalTranscoder } from './transcoder';
+import { buildLocalWebApp, registerLocalWebApp } from './web-app';
 
 const LAMBDA_DIR = join(__dirname, '..', 'lambda');
 /** `video.maxUploadGiB`'s default in the institution config. */
@@ -82,6 +83,14 @@ export interface LocalPlatformOptions {
   readonly log?: (line: string) => void;
   /** The core service's database, migrated; the platform does not close it. */
   readonly database: Kysely<Database>;
+  /**
+   * Serve the browser app (web/) on the runner's origin, built at start (see web-app.ts). Off by default:
+   * tests of the API need no build.
+   * @default false
+   */
+  readonly webApp?: boolean;
+  /** The institution's name, as the web app's `/config.json` tells it. @default 'LMS (local)' */
+  readonly institutionName?: string;
   /** The institution's compliance profile. @default the `standard` profile */
   readonly compliance?: ComplianceProfile;
   /** The core service's clock, which tests move instead of waiting. @default the system clock */
@@ -398,6 +407,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const port = options.port === 0 ? await freePort(host) : (options.port ?? 3000);
   const url = `http://${host}:${port}`;
   const log = options.log ?? ((line: string) => console.log(line));
+  // The web app builds in a child process while everything below starts; awaited where it is served.
+  const webAppBuild = options.webApp ? buildLocalWebApp() : undefined;
+  webAppBuild?.catch(() => undefined);
   const appOrigins = [url, ...(options.appOrigins ?? [])];
   const issuer = await LocalTokenIssuer.create(`${url}/local`, [`${url}/auth/callback`]);
   const tables = await createTables(options.dynamoEndpoint, options.tablePrefix ?? 'lms-local-');
@@ -828,13 +840,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   }
   // As the api stack routes it: the service's health, with no authorizer in front.
   app.get(CORE_SERVICE.healthPath, (req, reply) => forward(req, reply, { public: true }));
-  app.get('/', async (_req, reply) =>
-    reply
-      .type('text/html')
-      .send(
-        `<!doctype html><title>LMS local</title><h1>LMS platform, local</h1><ul><li><a href="/auth/login">Sign in</a></li><li><a href="/me">Who am I (GET /me)</a></li><li><a href="/health">Health</a></li><li><a href="/local/mail">Local mailbox</a> (what Cognito and SES sent)</li></ul>`,
-      ),
-  );
   // The whole API's document, made once on first ask (it builds the core service's routes to read them).
   let document: Promise<OpenApiDocument> | undefined;
   const apiDocument = () => (document ??= openApiDocument());
@@ -842,6 +847,18 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   app.get('/docs', async (_req, reply) =>
     reply.headers(HTML_HEADERS).send(apiReferencePage(await apiDocument())),
   );
+  if (webAppBuild) {
+    const build = await webAppBuild;
+    log(`web app built in ${build.ms} ms`);
+    await registerLocalWebApp(app, build, {
+      config: {
+        apiUrl: '',
+        institutionName: options.institutionName ?? 'LMS (local)',
+        defaultLocale: defaultLocaleFor(timeZone),
+      },
+      videoOrigin: cdn.url,
+    });
+  }
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ message: 'Not Found' }));
 
   await app.listen({ port, host });

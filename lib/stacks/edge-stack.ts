@@ -1,29 +1,39 @@
 import { CrossStackReferences, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
 import { Certificate, CertificateValidation, type ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
-import { HostedZone } from 'aws-cdk-lib/aws-route53';
+import { HostedZone, type IHostedZone } from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import type { PlaybackDomain } from './vod-stack';
+import type { AppDomain } from './web-stack';
 
 /** The only region whose ACM certificates CloudFront can use. */
 export const CLOUDFRONT_CERTIFICATE_REGION = 'us-east-1';
 
 export interface EdgeStackProps extends StackProps {
-  /** The host learners play video from, e.g. `video.academy.example.com`. */
-  readonly playbackHost: string;
-  /** The parent domain's Route 53 hosted zone, which holds `playbackHost`'s validation record. */
+  /** The host the web app is served on, e.g. `app.academy.example.com`. */
+  readonly appHost: string;
+  /**
+   * The host learners play video from, e.g. `video.academy.example.com`.
+   * @default - video is off: no playback certificate
+   */
+  readonly playbackHost?: string;
+  /** The parent domain's Route 53 hosted zone, which holds the hosts' validation records. */
   readonly zone: { readonly zoneName: string; readonly hostedZoneId: string };
 }
 
 /**
- * What the platform must keep in us-east-1: the certificate of the playback distribution's custom domain.
- * The distribution itself lives in the vod stack, in the platform's region, and reads the certificate's ARN
- * across regions.
+ * What the platform must keep in us-east-1: the certificates of its CloudFront distributions' custom
+ * domains, the web app's and the video playback's. The distributions themselves live in the web and vod
+ * stacks, in the platform's region, and read the certificates' ARNs across regions.
  */
 export class EdgeStack extends Stack {
-  /** DNS-validated certificate for the playback host. */
-  public readonly playbackCertificate: ICertificate;
-  /** The playback host, its zone and certificate, as the vod stack takes them. */
-  public readonly playbackDomain: PlaybackDomain;
+  /** DNS-validated certificate for the app host. */
+  public readonly appCertificate: ICertificate;
+  /** The app host, its zone and certificate, as the web stack takes them. */
+  public readonly appDomain: AppDomain;
+  /** DNS-validated certificate for the playback host, when video is on. */
+  public readonly playbackCertificate?: ICertificate;
+  /** The playback host, its zone and certificate, as the vod stack takes them, when video is on. */
+  public readonly playbackDomain?: PlaybackDomain;
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
@@ -33,17 +43,26 @@ export class EdgeStack extends Stack {
 
     // Imported from its id and name rather than looked up, so synth needs no AWS credentials.
     const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', props.zone);
-    this.playbackCertificate = new Certificate(this, 'PlaybackCertificate', {
-      domainName: props.playbackHost,
+    this.appCertificate = this.certificate('AppCertificate', props.appHost, zone);
+    this.appDomain = { hostName: props.appHost, zone: props.zone, certificate: this.appCertificate };
+    if (props.playbackHost) {
+      this.playbackCertificate = this.certificate('PlaybackCertificate', props.playbackHost, zone);
+      this.playbackDomain = {
+        hostName: props.playbackHost,
+        zone: props.zone,
+        certificate: this.playbackCertificate,
+      };
+    }
+  }
+
+  private certificate(id: string, host: string, zone: IHostedZone): ICertificate {
+    const certificate = new Certificate(this, id, {
+      domainName: host,
       validation: CertificateValidation.fromDns(zone),
     });
-    // Read by the vod stack in another region through Fn::GetStackOutput: the app's references are strong
+    // Read by a stack in another region through Fn::GetStackOutput: the app's references are strong
     // (cdk.json), but a strong one across regions adds a Lambda-backed export writer and reader per region.
-    CrossStackReferences.of(this.playbackCertificate).produce(ReferenceStrength.WEAK);
-    this.playbackDomain = {
-      hostName: props.playbackHost,
-      zone: props.zone,
-      certificate: this.playbackCertificate,
-    };
+    CrossStackReferences.of(certificate).produce(ReferenceStrength.WEAK);
+    return certificate;
   }
 }

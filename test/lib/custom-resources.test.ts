@@ -29,6 +29,7 @@ describe.each([
   [
     'default',
     [
+      'Custom::CDKBucketDeployment',
       'Custom::CloudFrontSigningKey',
       'Custom::IvsPlaybackKeyPair',
       'Custom::LogRetention',
@@ -40,9 +41,12 @@ describe.each([
   [
     'example-academy',
     [
+      'Custom::CDKBucketDeployment',
       'Custom::CloudFrontSigningKey',
       'Custom::IvsPlaybackKeyPair',
       'Custom::LogRetention',
+      // The web app's bucket, which is rebuilt on every deploy, even where stateful data is kept.
+      'Custom::S3AutoDeleteObjects',
       'Custom::Trigger',
       'Custom::VpcRestrictDefaultSG',
     ],

@@ -4,7 +4,7 @@ import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { InstitutionConfig } from '#lib/config/institution-config';
 import { loadConfig } from '#lib/config/load-config';
-import { buildPlatform, type Platform } from '#lib/platform';
+import { buildPlatform, type FeatureStacks, type Platform } from '#lib/platform';
 import { REPO_ROOT } from '#lib/paths';
 
 /** One resource of a synthesized template, with the stack whose template holds it. */
@@ -20,7 +20,7 @@ export interface ResourceIn {
  */
 export function platformFor(config: string | InstitutionConfig = 'default'): {
   app: App;
-  platform: Platform;
+  platform: Platform & FeatureStacks;
   template: (s: keyof Platform) => Template;
   /** Every resource of a type in any stack: for rules between stacks, which may land in either. */
   resourcesAnywhere: (type: string) => ResourceIn[];

@@ -1,4 +1,5 @@
-import { startLocalPlatform, type LocalPlatform } from '#local/platform';
+import { localClient, type LocalClient } from '#local/demo-data';
+import { startLocalPlatform, type LocalPlatform, type LocalPlatformOptions } from '#local/platform';
 import { testDatabase, type TestDatabase } from '../service/test-database';
 
 /** A local platform for one test file, with its people's tokens and calls as a client makes them. */
@@ -18,8 +19,12 @@ export interface LocalPlatformFixture {
  * Starts the local platform for the file that calls it (its own database and table prefix, the lecture
  * sweeper off) and closes it after the file.
  */
-export function useLocalPlatform(name: string): LocalPlatformFixture {
+export function useLocalPlatform(
+  name: string,
+  options: Partial<LocalPlatformOptions> = {},
+): LocalPlatformFixture {
   let platform: LocalPlatform | undefined;
+  let client: LocalClient | undefined;
   let database: TestDatabase;
   beforeAll(async () => {
     database = await testDatabase(`local_${name}`);
@@ -31,7 +36,9 @@ export function useLocalPlatform(name: string): LocalPlatformFixture {
       tablePrefix: `${name}-${process.pid}-`,
       log: () => undefined,
       live: { sweepEveryMs: 0 },
+      ...options,
     });
+    client = localClient(platform.url);
   });
   afterAll(async () => {
     await platform?.close();
@@ -42,25 +49,13 @@ export function useLocalPlatform(name: string): LocalPlatformFixture {
     if (!platform) throw new Error('The local platform starts in beforeAll');
     return platform;
   };
-  const tokens = new Map<string, string>();
-  async function tokenFor(identity: string) {
-    if (!tokens.has(identity)) {
-      const res = await fetch(`${started().url}/local/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ identity }),
-      });
-      tokens.set(identity, ((await res.json()) as { access_token: string }).access_token);
-    }
-    return tokens.get(identity)!;
-  }
-  async function send(who: string, method: string, path: string, body?: unknown) {
-    return fetch(`${started().url}${path}`, {
-      method,
-      headers: { cookie: `lms_access=${await tokenFor(who)}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  }
+  const clientOf = () => {
+    started();
+    return client!;
+  };
+  const tokenFor = (identity: string) => clientOf().tokenFor(identity);
+  const send = (who: string, method: string, path: string, body?: unknown) =>
+    clientOf().send(who, method, path, body);
   return {
     get platform() {
       return started();

@@ -639,10 +639,15 @@ describe('api stack', () => {
     });
   });
 
-  it('allows credentialed CORS from the configured origins only', () => {
+  it('allows credentialed CORS from the web app and the configured origins only', () => {
     prod.template('api').hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: Match.objectLike({
-        AllowOrigins: ['https://academy.example.com', 'https://admin.academy.example.com'],
+        // The app at app.<domain> first: the platform derives it from the domain.
+        AllowOrigins: [
+          'https://app.academy.example.com',
+          'https://academy.example.com',
+          'https://admin.academy.example.com',
+        ],
         AllowCredentials: true,
       }),
     });

@@ -29,51 +29,72 @@ describe('edge stack', () => {
     expect(platform.vod!.region).toBe('ap-northeast-2');
   });
 
-  it('holds a DNS-validated certificate for video.<domain>, validated in the configured zone', () => {
-    t.resourceCountIs('AWS::CertificateManager::Certificate', 1);
-    t.hasResourceProperties('AWS::CertificateManager::Certificate', {
-      DomainName: 'video.academy.example.com',
-      ValidationMethod: 'DNS',
-      DomainValidationOptions: [
-        { DomainName: 'video.academy.example.com', HostedZoneId: 'Z0123456789ABCDEFGHIJ' },
-      ],
-    });
+  it('holds DNS-validated certificates for app.<domain> and video.<domain>, validated in the configured zone', () => {
+    t.resourceCountIs('AWS::CertificateManager::Certificate', 2);
+    for (const host of ['app.academy.example.com', 'video.academy.example.com']) {
+      t.hasResourceProperties('AWS::CertificateManager::Certificate', {
+        DomainName: host,
+        ValidationMethod: 'DNS',
+        DomainValidationOptions: [{ DomainName: host, HostedZoneId: 'Z0123456789ABCDEFGHIJ' }],
+      });
+    }
     expect(edge.playbackDomain).toMatchObject({
       hostName: 'video.academy.example.com',
       zone: { zoneName: 'academy.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
     });
+    expect(edge.appDomain).toMatchObject({
+      hostName: 'app.academy.example.com',
+      zone: { zoneName: 'academy.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
+    });
   });
 
-  it('hands the certificate to the vod stack as a stack output, with no export-writer Lambda', () => {
-    const vod = Template.fromStack(platform.vod!);
-    const distribution = Object.values(vod.findResources('AWS::CloudFront::Distribution'))[0]!;
-    const arn = distribution.Properties.DistributionConfig.ViewerCertificate.AcmCertificateArn;
-    expect(arn).toEqual({
-      'Fn::GetStackOutput': {
-        StackName: 'example-academy-edge',
-        Region: 'us-east-1',
-        OutputName: expect.any(String),
-      },
-    });
-    expect(t.toJSON().Outputs[arn['Fn::GetStackOutput'].OutputName].Value).toEqual(
-      edge.resolve(edge.playbackCertificate.certificateArn),
-    );
-    expect(platform.vod!.dependencies).toContain(edge);
-    t.resourceCountIs('AWS::Lambda::Function', 0);
-    vod.resourceCountIs('Custom::CrossRegionExportReader', 0);
-  });
+  it.each([
+    ['vod', 'playbackCertificate'],
+    ['web', 'appCertificate'],
+  ] as const)(
+    'hands its certificate to the %s stack as a stack output, with no export-writer Lambda',
+    (consumer, certificate) => {
+      const stack = platform[consumer]!;
+      const template = Template.fromStack(stack);
+      const distribution = Object.values(template.findResources('AWS::CloudFront::Distribution'))[0]!;
+      const arn = distribution.Properties.DistributionConfig.ViewerCertificate.AcmCertificateArn;
+      expect(arn).toEqual({
+        'Fn::GetStackOutput': {
+          StackName: 'example-academy-edge',
+          Region: 'us-east-1',
+          OutputName: expect.any(String),
+        },
+      });
+      expect(t.toJSON().Outputs[arn['Fn::GetStackOutput'].OutputName].Value).toEqual(
+        edge.resolve(edge[certificate]!.certificateArn),
+      );
+      expect(stack.dependencies).toContain(edge);
+      t.resourceCountIs('AWS::Lambda::Function', 0);
+      template.resourceCountIs('Custom::CrossRegionExportReader', 0);
+    },
+  );
 
   it('passes cdk-nag AwsSolutions checks', () => {
     expect(new AwsSolutionsChecks().validateScope(edge).violations).toEqual([]);
   });
 
-  it('is absent without a domain, and without video', () => {
-    expect('edge' in platformOf(loadConfig('default')).platform).toBe(false);
+  it('is absent without a domain', () => {
+    const { app, platform: without } = platformOf(loadConfig('default'));
+    expect('edge' in without).toBe(false);
+    expect(app.node.children.map((c) => c.node.id)).not.toContain('demo-edge');
+  });
+
+  it('holds only the app’s certificate without video', () => {
     const noVideo = raw('example-academy');
     noVideo.features.video = false;
-    const { app, platform: without } = platformOf(parseConfig(noVideo));
-    expect('edge' in without).toBe(false);
-    expect(app.node.children.map((c) => c.node.id)).not.toContain('example-academy-edge');
+    const { platform: without } = platformOf(parseConfig(noVideo));
+    const template = Template.fromStack(without.edge!);
+    template.resourceCountIs('AWS::CertificateManager::Certificate', 1);
+    template.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'app.academy.example.com',
+    });
+    expect(without.edge!.playbackDomain).toBeUndefined();
+    expect(without.web.dependencies).toContain(without.edge);
   });
 
   it('refuses a region other than us-east-1, where CloudFront reads certificates', () => {
@@ -81,6 +102,7 @@ describe('edge stack', () => {
       () =>
         new EdgeStack(new App(), 'Edge', {
           env: { account: '123456789012', region: 'eu-west-1' },
+          appHost: 'app.academy.example.com',
           playbackHost: 'video.academy.example.com',
           zone: { zoneName: 'academy.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
         }),

@@ -67,7 +67,8 @@ describe('notifications stack', () => {
             [NOTIFICATIONS.env.replyTo]: 'support@academy.example.com',
             [NOTIFICATIONS.env.configurationSet]: 'lms-example-academy-prod-notifications',
             [NOTIFICATIONS.env.unsubscribeBaseUrl]: 'https://api.academy.example.com/unsubscribe',
-            [NOTIFICATIONS.env.appUrl]: 'https://academy.example.com',
+            // The web app at app.<domain>, which the platform puts first among the allowed origins.
+            [NOTIFICATIONS.env.appUrl]: 'https://app.academy.example.com',
             [NOTIFICATIONS.env.timeZone]: 'Asia/Seoul',
             [NOTIFICATIONS.env.defaultLocale]: 'ko',
             [NOTIFICATIONS.env.unsubscribeSecretArn]: refIn(notifications, data.unsubscribeSecret.secretArn),

@@ -764,7 +764,7 @@ describe('vod stack', () => {
       it('serves video.<domain> with the edge stack’s certificate and TLS 1.2 (2021) at least', () => {
         expect(distributionConfig().Aliases).toEqual(['video.academy.example.com']);
         expect(distributionConfig().ViewerCertificate).toEqual({
-          AcmCertificateArn: withDomain.resolve(prod.edge!.playbackCertificate.certificateArn),
+          AcmCertificateArn: withDomain.resolve(prod.edge!.playbackCertificate!.certificateArn),
           MinimumProtocolVersion: 'TLSv1.2_2021',
           SslSupportMethod: 'sni-only',
         });
