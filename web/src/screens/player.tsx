@@ -195,7 +195,9 @@ function Video({
             latestAnswered.current = sequence;
             if (data) {
               setCredit(data);
-              setGate(data);
+              // The server names a gate only on a beat that had seconds to credit; a beat with nothing to
+              // credit (after a seek, at a pause) says nothing of it, so the message stays until credit flows.
+              if (data.gate !== null || data.creditedSeconds > 0) setGate(data);
               setBeatProblem(undefined);
             } else setBeatProblem(asProblem(error, response));
           },
@@ -214,7 +216,9 @@ function Video({
     let renewal: ReturnType<typeof setTimeout> | undefined;
     let hls: { destroy(): void } | undefined;
     const scheduleRenewal = (expiresAt: string) => {
-      const wait = Math.max(5_000, new Date(expiresAt).getTime() - Date.now() - RENEW_BEFORE_MS);
+      // A minute before expiry; for cookies that live barely longer (a short configured lifetime), halfway.
+      const lifetime = new Date(expiresAt).getTime() - Date.now();
+      const wait = Math.max(5_000, lifetime - RENEW_BEFORE_MS, lifetime / 2);
       renewal = setTimeout(() => {
         startPlayback(api, content.id).then(
           (p) => !stopped && scheduleRenewal(p.expiresAt),
