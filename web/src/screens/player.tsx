@@ -66,7 +66,7 @@ const messages: Messages<
     gateCap:
       'You have reached today’s cap of lessons: this lesson earns no credit today. Credit resumes tomorrow.',
     gateCapOf:
-      'You have reached today’s cap of {n} lessons (days by {zone}): this lesson earns no credit today. Credit resumes at midnight, {zone}.',
+      'You have reached today’s cap on new lessons ({n} a day, by {zone}): this lesson earns no credit today. Credit resumes at midnight, {zone}.',
     resumed: 'Resuming at {at}.',
     unsupported: 'This browser cannot play HLS video.',
     videoFailed: 'The video could not be loaded. Please reload the page.',
