@@ -3,7 +3,9 @@ import type { Role, TableName } from './resources';
 import {
   completeUploadBody,
   contentIdParams,
+  materialDownloadView,
   partUrlsQueryString,
+  playbackView,
   startUploadBody,
   uploadIdParams,
 } from './vod-requests';
@@ -857,6 +859,7 @@ export const routes = {
     tables: { access: 'read' },
     signsPlayback: true,
     feature: 'video',
+    responses: { 200: playbackView },
   }),
   getMaterialDownload: route({
     method: 'GET',
@@ -868,6 +871,7 @@ export const routes = {
     tables: { access: 'read' },
     buckets: { upload: 'read' },
     feature: 'video',
+    responses: { 200: materialDownloadView },
   }),
   ...liveRoutes,
   ...boardRoutes,

@@ -39,3 +39,20 @@ export const partUrlsQueryString = z.strictObject({
   from: z.coerce.number().int(),
   to: z.coerce.number().int(),
 });
+
+/**
+ * `POST /contents/{contentId}/playback`: the HLS master playlist (every rendition lives beside it, under the
+ * signed cookies' path) and when the cookies stop opening it, so the player asks again before then.
+ */
+export const playbackView = z.object({
+  playlistUrl: z.string(),
+  expiresAt: z.iso.datetime(),
+});
+
+/** `GET /contents/{contentId}/download`: a presigned URL for the material's file, valid until `expiresAt`. */
+export const materialDownloadView = z.object({
+  url: z.string(),
+  fileName: z.string(),
+  size: z.number().int().nonnegative(),
+  expiresAt: z.iso.datetime(),
+});

@@ -2,12 +2,13 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { getSignedCookies } from '@aws-sdk/cloudfront-signer';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type * as z from 'zod';
 import { watchableContent, type ContentItem } from '../access/access';
 import { VOD } from '#contracts/resources';
 import type { Identity } from '#contracts/access-token';
 import { sessionCookie } from '#contracts/cookies';
 import { HttpError, parseInput } from '#contracts/problem';
-import { contentIdParams } from '#contracts/vod-requests';
+import { contentIdParams, type materialDownloadView, type playbackView } from '#contracts/vod-requests';
 
 /*
  * Playback and downloads for whoever may watch a content (access.ts decides, from the projection): a
@@ -47,18 +48,9 @@ export interface DownloadDeps extends WatchDeps {
 
 export type Viewer = Pick<Identity, 'sub'>;
 
-export interface Playback {
-  /** The HLS master playlist; every rendition lives beside it, under the cookies' path. */
-  readonly playlistUrl: string;
-  readonly expiresAt: string;
-}
-
-export interface Download {
-  readonly url: string;
-  readonly fileName: string;
-  readonly size: number;
-  readonly expiresAt: string;
-}
+/** The answers' shapes are the routes' declared responses (contracts/vod-requests.ts). */
+export type Playback = z.infer<typeof playbackView>;
+export type Download = z.infer<typeof materialDownloadView>;
 
 /**
  * One answer for a content that does not exist and one the caller may not watch, so content ids reveal

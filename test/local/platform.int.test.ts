@@ -512,8 +512,14 @@ describe('local platform over HTTP', () => {
     });
     const progress = await call('learner', 'GET', `/me/enrollments/${enrollmentId}/progress`);
     expect(progress).toEqual([
-      expect.objectContaining({ contentId: videoId, coveredSeconds: 80, completedAt: expect.any(String) }),
-      expect.objectContaining({ contentId: exam.id, kind: 'exam', completedAt: null }),
+      // The player resumes where the latest beat left the playhead.
+      expect.objectContaining({
+        contentId: videoId,
+        coveredSeconds: 80,
+        completedAt: expect.any(String),
+        resumeSeconds: 80,
+      }),
+      expect.objectContaining({ contentId: exam.id, kind: 'exam', completedAt: null, resumeSeconds: 0 }),
     ]);
 
     // Watched, but not completed: the profile wants an exam score of 60 too.
@@ -622,8 +628,15 @@ describe('local platform over HTTP', () => {
     ]);
 
     // Completed, the learner rates the course once.
+    expect(await call('learner', 'GET', '/me/enrollments')).toEqual([
+      expect.objectContaining({ ratingStars: null }),
+    ]);
     await call('learner', 'POST', `/me/enrollments/${enrollmentId}/rating`, { stars: 5 }, 201);
     await call('learner', 'POST', `/me/enrollments/${enrollmentId}/rating`, { stars: 4 }, 409);
+    // The app shows the given rating instead of the form.
+    expect(await call('learner', 'GET', '/me/enrollments')).toEqual([
+      expect.objectContaining({ ratingStars: 5 }),
+    ]);
 
     // The completion's certificate: numbered, rendered and kept by the issuer from enrollment.completed.
     await platform.flushEvents();

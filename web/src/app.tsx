@@ -17,6 +17,8 @@ const Catalog = lazy(() => import('./screens/catalog'));
 const Cart = lazy(() => import('./screens/cart'));
 const Exam = lazy(() => import('./screens/exam'));
 const Certificates = lazy(() => import('./screens/certificates'));
+const CoursePage = lazy(() => import('./screens/course-page'));
+const Player = lazy(() => import('./screens/player'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -47,6 +49,8 @@ function Screens() {
         <Route path="/cart" element={guarded(<Cart />)} />
         <Route path="/learn/:enrollmentId/exams/:examId" element={guarded(<Exam />)} />
         <Route path="/learn/certificates" element={guarded(<Certificates />)} />
+        <Route path="/learn/:enrollmentId" element={guarded(<CoursePage />)} />
+        <Route path="/learn/:enrollmentId/watch/:contentId" element={guarded(<Player />)} />
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />
       </Routes>

@@ -46,6 +46,8 @@ export interface BeatResult {
   readonly completed: boolean;
   /** Why nothing could be credited, when a compliance rule said so. */
   readonly gate: Gate | null;
+  /** With the daily-lesson-cap gate: the cap, and the time zone whose midnight lifts it, for the player to say. */
+  readonly dailyLessonCap?: { readonly lessons: number; readonly timeZone: string };
 }
 
 // record_heartbeat refuses with its own SQLSTATEs (migrations/0006_heartbeat_function.sql, as replaced by
@@ -72,7 +74,7 @@ export async function recordHeartbeat(
   now: Date,
 ): Promise<BeatResult> {
   return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<BeatResult & { completedNow: boolean }>`
+    const { rows } = await sql<Omit<BeatResult, 'dailyLessonCap'> & { completedNow: boolean }>`
       select * from record_heartbeat(
         p_enrollment_id => ${enrollmentId}::uuid,
         p_user_sub => ${caller.sub},
@@ -97,12 +99,14 @@ export async function recordHeartbeat(
     const { completedNow, ...result } = rows[0]!;
     // A completed lesson can complete the course.
     if (completedNow) await evaluateCompletion(trx, enrollmentId, profile, now);
-    return result;
+    return result.gate === 'daily-lesson-cap' && profile.dailyLessonCap !== null
+      ? { ...result, dailyLessonCap: { lessons: profile.dailyLessonCap, timeZone: profile.timeZone } }
+      : result;
   });
 }
 
 /**
- * The caller's progress in one enrollment: each content's watched seconds and completion, live lecture
+ * The caller's progress in one enrollment: each content's watched seconds, completion and resume position, live lecture
  * recordings of the enrollment's provision included and other provisions' left out (as the course page).
  */
 export async function enrollmentProgress(db: Kysely<Database>, caller: Identity, enrollmentId: string) {
@@ -125,6 +129,22 @@ export async function enrollmentProgress(db: Kysely<Database>, caller: Identity,
       'x.duration_seconds as durationSeconds',
       sql<number>`coalesce(p.covered_seconds, 0)`.as('coveredSeconds'),
       'p.completed_at as completedAt',
+      // Where the learner's latest beat left the playhead, so a player resumes there in any tab or device;
+      // the covered intervals cannot tell it (a learner may have sought back and replayed).
+      (eb) =>
+        eb.fn
+          .coalesce(
+            eb
+              .selectFrom('playback_sessions as s')
+              .select('s.last_position')
+              .whereRef('s.content_id', '=', 'x.id')
+              .where('s.enrollment_id', '=', enrollmentId)
+              .orderBy('s.last_beat_at', 'desc')
+              .orderBy('s.last_sequence', 'desc')
+              .limit(1),
+            sql<number>`0`,
+          )
+          .as('resumeSeconds'),
     ])
     .where('x.course_id', '=', enrollment.course_id)
     .where('x.state', '=', 'active')

@@ -40,6 +40,12 @@ export const learningRoutes =
               durationSeconds: z.number(),
               completed: z.boolean(),
               gate: z.enum(['outside-period', 'daily-lesson-cap']).nullable(),
+              dailyLessonCap: z
+                .object({ lessons: z.number().int(), timeZone: z.string() })
+                .optional()
+                .describe(
+                  'with the daily-lesson-cap gate: the cap, and the time zone its days are counted in',
+                ),
             }),
           },
         },
@@ -69,6 +75,7 @@ export const learningRoutes =
                 durationSeconds: z.number().nullable(),
                 coveredSeconds: z.number(),
                 completedAt: z.date().nullable(),
+                resumeSeconds: z.number().describe('where the latest beat left the playhead; 0 before any'),
               }),
             ),
           },

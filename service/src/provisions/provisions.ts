@@ -292,6 +292,10 @@ export async function myEnrollments(db: Kysely<Database>, caller: Caller) {
       'e.completed_at as completedAt',
       sql<string | null>`e.certificate_on::text`.as('certificateOn'),
       'e.score',
+      // A course is rated once: the app shows the given rating instead of the form.
+      sql<number | null>`(select r.stars from course_ratings r where r.enrollment_id = e.id)`.as(
+        'ratingStars',
+      ),
     ])
     .where('e.user_sub', '=', caller.sub)
     .orderBy('e.created_at', 'desc')

@@ -142,6 +142,7 @@ export const provisionRoutes =
                 completedAt: z.date().nullable(),
                 certificateOn: z.string().nullable().describe('the certificate’s date, once completed'),
                 score: z.number().nullable().describe('the weighted exam score of 100, once completed'),
+                ratingStars: z.number().nullable().describe('the learner’s rating of the course, once given'),
               }),
             ),
           },

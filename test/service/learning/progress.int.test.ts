@@ -233,9 +233,16 @@ describe('kr-employer-training', () => {
     const ninth = player(learner, enrollmentId, videos[8], kr);
     await ninth(0, midnight - 10);
     expect(dayIn(at(midnight - 1), kr.timeZone)).toBe('2026-12-10');
-    expect(await ninth(9, midnight - 1)).toMatchObject({ creditedSeconds: 0, gate: 'daily-lesson-cap' });
+    // The player is told which cap, and by which day's midnight, to say when credit resumes.
+    expect(await ninth(9, midnight - 1)).toMatchObject({
+      creditedSeconds: 0,
+      gate: 'daily-lesson-cap',
+      dailyLessonCap: { lessons: 8, timeZone: 'Asia/Seoul' },
+    });
     expect(dayIn(at(midnight), kr.timeZone)).toBe('2026-12-11');
-    expect(await ninth(10, midnight)).toMatchObject({ creditedSeconds: 1, gate: null });
+    const credited = await ninth(10, midnight);
+    expect(credited).toMatchObject({ creditedSeconds: 1, gate: null });
+    expect(credited).not.toHaveProperty('dailyLessonCap');
     const gates = await t.db
       .selectFrom('learning_audit')
       .select('detail')

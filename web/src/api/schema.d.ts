@@ -3232,7 +3232,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        expiresAt: string;
+                        fileName: string;
+                        size: number;
+                        url: string;
+                    };
+                };
             };
         };
     };
@@ -3261,7 +3269,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        expiresAt: string;
+                        playlistUrl: string;
+                    };
+                };
             };
         };
     };
@@ -5831,6 +5845,8 @@ export interface operations {
                         id: string;
                         lessonsCompleted: number;
                         lessonsTotal: number;
+                        /** @description the learner’s rating of the course, once given */
+                        ratingStars: number | null;
                         /** @description the weighted exam score of 100, once completed */
                         score: number | null;
                         startsOn: string;
@@ -6249,6 +6265,11 @@ export interface operations {
                         completed: boolean;
                         coveredSeconds: number;
                         creditedSeconds: number;
+                        /** @description with the daily-lesson-cap gate: the cap, and the time zone its days are counted in */
+                        dailyLessonCap?: {
+                            lessons: number;
+                            timeZone: string;
+                        };
                         durationSeconds: number;
                         /** @enum {string|null} */
                         gate: "outside-period" | "daily-lesson-cap" | null;
@@ -6292,6 +6313,8 @@ export interface operations {
                         durationSeconds: number | null;
                         /** @enum {string} */
                         kind: "video" | "material" | "exam";
+                        /** @description where the latest beat left the playhead; 0 before any */
+                        resumeSeconds: number;
                     }[];
                 };
             };
