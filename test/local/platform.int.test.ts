@@ -1,4 +1,5 @@
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
+import { CERTIFICATES } from '#contracts/certificates';
 import { REVOCATION_CACHE_MS } from '#lambda/auth/session-revocation';
 import { SESSION } from '#contracts/resources';
 import { startLocalPlatform, type LocalPlatform } from '#local/platform';
@@ -66,9 +67,14 @@ async function signInUntilCallback(identity: string, returnTo = '/me') {
 describe('local platform over HTTP', () => {
   it('throttles the public certificate verification as API Gateway does, for every caller together', async () => {
     const path = '/certificates/LMS-0000-0000-0000-0000-0000/verification';
-    const answers = await Promise.all(Array.from({ length: 15 }, () => get(path)));
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 30 }, () => get(path)));
+    const seconds = (Date.now() - started) / 1000;
     const statuses = answers.map((r) => r.status);
-    expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(10);
+    // The bucket holds the burst and refills at the rate while the requests arrive: on a busy machine they
+    // may take a second or two, and a few more pass.
+    const { rate, burst } = CERTIFICATES.verificationThrottle;
+    expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(burst + Math.floor(rate * seconds));
     expect(statuses.filter((s) => s !== 404)).toEqual(expect.arrayContaining([429]));
     expect(new Set(statuses)).toEqual(new Set([404, 429]));
     expect(await answers[statuses.indexOf(429)]!.json()).toEqual({ message: 'Too Many Requests' });

@@ -15,6 +15,9 @@ const check = (dir: string) =>
     cwd: ROOT,
   });
 
+// Each check builds the document and the types in a process of its own: seconds, more on a busy machine.
+jest.setTimeout(120_000);
+
 describe('the web app’s typed client', () => {
   it('is generated from the API’s schemas as they are now (else: npm run openapi)', async () => {
     await expect(check(API_DIR)).resolves.toBeDefined();
