@@ -1,7 +1,8 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { NotificationKind } from '#contracts/notifications';
 import { escapeHtml as escape } from '../shared/html';
-import { KIND_NAMES, type Locale, type Message } from './messages';
+import { KIND_NAMES } from '#contracts/notification-names';
+import type { Locale, Message } from './messages';
 import { unsubscribeTokenFor } from './unsubscribe-token';
 
 /** The institution's sender, from its config. */

@@ -19,7 +19,8 @@ import {
 } from '#contracts/notifications';
 import { invalid } from '../shared/domain-error';
 import { cursorShape, decodeCursor, encodeCursor } from '../shared/page-cursor';
-import { KIND_NAMES, type Locale } from './messages';
+import { KIND_NAMES } from '#contracts/notification-names';
+import type { Locale } from './messages';
 import {
   emailPreferenceAttribute,
   notificationKey,

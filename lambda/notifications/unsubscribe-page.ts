@@ -3,7 +3,7 @@ import { Refused } from '../shared/domain-error';
 import { escapeHtml, HTML_HEADERS, htmlPage } from '../shared/html';
 import { httpHandler } from '../shared/http-handler';
 import { unsubscribeTarget } from './inbox';
-import { KIND_NAMES } from './messages';
+import { KIND_NAMES } from '#contracts/notification-names';
 import { inboxDeps } from './notifications-deps';
 import { invalidLinkPage, wantsHtml } from './unsubscribe-html';
 

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { KIND_NAMES } from '#contracts/notification-names';
 import { useApi } from '../api/api-context';
 import { fieldError, type Problem } from '../api/problem';
 import type { paths } from '../api/schema';
@@ -82,21 +83,6 @@ const messages: Messages<
       'Choose which notifications reach you by e-mail. The inbox shows every one all the same.',
     savePreferences: 'Save e-mail preferences',
   },
-};
-
-/** What each kind is called (the notifier's KIND_NAMES, lambda/notifications/messages.ts, as UI text). */
-const KIND_NAMES: Record<Kind, Record<Locale, string>> = {
-  'enrollment-created': { ko: '수강 등록', en: 'Enrollments' },
-  'waitlist-promoted': { ko: '대기자 좌석 배정', en: 'Seats from a waitlist' },
-  'provision-requested': { ko: '기업의 과정 신청', en: 'Course requests from companies' },
-  'provision-decided': { ko: '과정 신청 결과', en: 'Answers to course requests' },
-  'exam-graded': { ko: '시험 채점 결과', en: 'Exam results' },
-  'pace-reminder': { ko: '학습 진도 알림', en: 'Pace reminders' },
-  'pace-digest': { ko: '주간 학습 현황', en: 'Weekly progress digest' },
-  'certificate-issued': { ko: '수료증 발급', en: 'Certificates issued' },
-  'certificate-revoked': { ko: '수료증 취소', en: 'Certificates revoked' },
-  'lecture-scheduled': { ko: '실시간 강의 일정', en: 'Live lectures scheduled' },
-  'lecture-started': { ko: '실시간 강의 시작', en: 'Live lectures starting' },
 };
 
 /** Who each kind is told to (lambda/notifications/told-facts.ts): a person sees the kinds that reach them. */
