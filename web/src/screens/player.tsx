@@ -313,24 +313,20 @@ function Video({
       if (document.visibilityState === 'hidden' && !v.paused) beat({ keepalive: true });
     };
     const onPageHide = () => beat({ keepalive: true });
-    v.addEventListener('playing', onPlaying);
-    v.addEventListener('pause', onPause);
-    v.addEventListener('ended', onPause);
-    v.addEventListener('timeupdate', onTimeUpdate);
-    v.addEventListener('seeking', onSeeking);
-    v.addEventListener('seeked', onSeeked);
-    document.addEventListener('visibilitychange', onHidden);
-    window.addEventListener('pagehide', onPageHide);
+    // One signal takes every listener off again when the screen goes.
+    const listening = new AbortController();
+    const on = { signal: listening.signal };
+    v.addEventListener('playing', onPlaying, on);
+    v.addEventListener('pause', onPause, on);
+    v.addEventListener('ended', onPause, on);
+    v.addEventListener('timeupdate', onTimeUpdate, on);
+    v.addEventListener('seeking', onSeeking, on);
+    v.addEventListener('seeked', onSeeked, on);
+    document.addEventListener('visibilitychange', onHidden, on);
+    window.addEventListener('pagehide', onPageHide, on);
     return () => {
       stopTicker();
-      v.removeEventListener('playing', onPlaying);
-      v.removeEventListener('pause', onPause);
-      v.removeEventListener('ended', onPause);
-      v.removeEventListener('timeupdate', onTimeUpdate);
-      v.removeEventListener('seeking', onSeeking);
-      v.removeEventListener('seeked', onSeeked);
-      document.removeEventListener('visibilitychange', onHidden);
-      window.removeEventListener('pagehide', onPageHide);
+      listening.abort();
       // Leaving the screen while playing: the last seconds still count.
       if (!v.paused) beat({ keepalive: true });
     };
