@@ -4,7 +4,7 @@
  */
 export const WEB_APP = {
   /** The app's own top-level paths; a navigation to any of them (or below) is answered with index.html. */
-  screens: ['/learn', '/catalog', '/cart', '/inbox', '/settings', '/signed-out'],
+  screens: ['/learn', '/live', '/console', '/catalog', '/cart', '/inbox', '/settings', '/signed-out'],
   /**
    * The runtime settings the app reads at start (`GET /config.json`): the web stack writes them next to the
    * app at deploy, the local runner answers them.

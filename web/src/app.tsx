@@ -19,6 +19,8 @@ const Exam = lazy(() => import('./screens/exam'));
 const Certificates = lazy(() => import('./screens/certificates'));
 const CoursePage = lazy(() => import('./screens/course-page'));
 const Player = lazy(() => import('./screens/player'));
+const ConsoleFrame = lazy(() => import('./console/console-frame'));
+const ConsoleHome = lazy(() => import('./console/console-home'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -51,6 +53,9 @@ function Screens() {
         <Route path="/learn/certificates" element={guarded(<Certificates />)} />
         <Route path="/learn/:enrollmentId" element={guarded(<CoursePage />)} />
         <Route path="/learn/:enrollmentId/watch/:contentId" element={guarded(<Player />)} />
+        <Route path="/console" element={guarded(<ConsoleFrame />)}>
+          <Route index element={<ConsoleHome />} />
+        </Route>
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />
       </Routes>

@@ -13,6 +13,7 @@ const messages: Messages<
   | 'inbox'
   | 'inboxUnread'
   | 'settings'
+  | 'console'
   | 'signOut'
   | 'signIn'
   | 'language'
@@ -27,6 +28,7 @@ const messages: Messages<
     inbox: '알림',
     inboxUnread: '{n}건 읽지 않음',
     settings: '설정',
+    console: '관리',
     signOut: '로그아웃',
     signIn: '로그인',
     language: '언어',
@@ -41,12 +43,16 @@ const messages: Messages<
     inbox: 'Notifications',
     inboxUnread: '{n} unread',
     settings: 'Settings',
+    console: 'Console',
     signOut: 'Sign out',
     signIn: 'Sign in',
     language: 'Language',
     nav: 'Main',
   },
 };
+
+/** Roles that run something: they see the console in the menu. */
+const STAFF_ROLES = new Set(['platform-admin', 'institution-manager', 'instructor', 'company-manager']);
 
 /** The frame of every screen: a skip link, the institution's name, the menu, the language and the session. */
 export function Layout({ institutionName, children }: { institutionName: string; children: ReactNode }) {
@@ -86,6 +92,9 @@ export function Layout({ institutionName, children }: { institutionName: string;
               ) : null}
             </NavLink>
             <NavLink to="/settings">{t('settings')}</NavLink>
+            {state.me.roles.some((r) => STAFF_ROLES.has(r)) ? (
+              <NavLink to="/console">{t('console')}</NavLink>
+            ) : null}
           </nav>
         ) : null}
         <div className="session">

@@ -1,0 +1,30 @@
+/**
+ * Rows as CSV text for a spreadsheet: RFC 4180 quoting, CRLF line ends, and a leading byte order mark so
+ * Excel reads Korean as UTF-8. A cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or
+ * carriage return first) is prefixed with an apostrophe: a learner's name must not become a formula in a
+ * manager's export (OWASP's CSV injection).
+ */
+export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  const lines = [header, ...rows].map((row) => row.map(csvCell).join(','));
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = typeof value === 'string' ? value : String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Offers `csv` as a download named `fileName`. */
+export function downloadCsv(fileName: string, csv: string): void {
+  const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The click has started the download; the object URL is not needed after this turn.
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
