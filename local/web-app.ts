@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -98,20 +98,71 @@ function securityHeaders(videoOrigin: string): Record<string, string> {
 /** The screens' paths as routes: each prefix itself and everything under it. */
 export const screenRoutes = (): string[] => ['/', ...WEB_APP.screens.flatMap((s) => [s, `${s}/*`])];
 
+/** Where builds are kept by their inputs' fingerprint (see buildLocalWebApp). */
+const BUILD_CACHE = join(REPO, 'node_modules', '.cache', 'lms-web-app');
+
 /**
- * Builds the app (see buildApp) and reads the build into memory; the directory goes at once. Start it early:
- * it runs beside the platform's own start.
+ * A fingerprint of everything a build reads: web/ (but its own output and modules), the contracts it
+ * imports, and the lock file that pins Vite and the app's packages.
+ */
+async function inputsFingerprint(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const root of ['web', 'contracts']) {
+    const names = (await readdir(join(REPO, root), { recursive: true }))
+      .filter((n) => !/^(dist|node_modules)([/\\]|$)/.test(n))
+      .sort();
+    for (const name of names) {
+      const path = join(REPO, root, name);
+      if (!(await stat(path)).isFile()) continue;
+      hash
+        .update(`${root}/${name}\0`)
+        .update(await readFile(path))
+        .update('\0');
+    }
+  }
+  hash.update(await readFile(join(REPO, 'package-lock.json')));
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** Keeps the newest few builds: enough for switching branches, not a growing pile. */
+async function pruneBuilds(keep = 3): Promise<void> {
+  const entries = await Promise.all(
+    (await readdir(BUILD_CACHE))
+      .filter((n) => !n.startsWith('building-'))
+      .map(async (n) => ({ n, at: (await stat(join(BUILD_CACHE, n))).mtimeMs })),
+  );
+  const old = entries.sort((a, b) => b.at - a.at).slice(keep);
+  await Promise.all(old.map(({ n }) => rm(join(BUILD_CACHE, n), { recursive: true, force: true })));
+}
+
+/**
+ * Builds the app (see buildApp) and reads the build into memory. A build is kept under node_modules/.cache by
+ * its inputs' fingerprint: a second `npm start`, and every browser test file after the first, serve the same
+ * bytes without building again, and any change to the app's inputs builds anew. Start it early: it runs
+ * beside the platform's own start.
  */
 export async function buildLocalWebApp(): Promise<LocalWebAppBuild> {
   const started = Date.now();
-  const dir = await mkdtemp(join(tmpdir(), 'lms-web-app-'));
-  try {
-    await buildApp(dir);
-    const indexHtml = await readFile(join(dir, 'index.html'));
-    return { indexHtml, files: await readBuild(dir), ms: Date.now() - started };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  const cached = join(BUILD_CACHE, await inputsFingerprint());
+  const done = await stat(join(cached, 'index.html')).then(
+    () => true,
+    () => false,
+  );
+  if (!done) {
+    await mkdir(BUILD_CACHE, { recursive: true });
+    const dir = await mkdtemp(join(BUILD_CACHE, 'building-'));
+    try {
+      await buildApp(dir);
+      // A rename is atomic: a reader sees a whole build or none. When two processes built the same inputs at
+      // once, the second rename fails on the first one's directory, which holds the same build.
+      await rename(dir, cached).catch(() => undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    await pruneBuilds();
   }
+  const indexHtml = await readFile(join(cached, 'index.html'));
+  return { indexHtml, files: await readBuild(cached), ms: Date.now() - started };
 }
 
 /** Serves a build on the platform's server. Call it before the server listens: each file is a route. */

@@ -1,6 +1,7 @@
 import { useId, useMemo, useState, type ReactNode } from 'react';
 import { useT, type Messages } from '../i18n';
-import { downloadCsv, toCsv } from './csv';
+import { toCsv } from './csv';
+import { downloadText } from './download';
 import './data-table.css';
 
 /** One column: its heading, the value it sorts, filters and exports by, and how a cell shows it. */
@@ -70,12 +71,13 @@ export function DataTable<T>({ caption, columns, rows, rowKey, fileName, empty }
     return kept.sort((a, b) => compare(column.value(a), column.value(b), sort.direction));
   }, [rows, columns, filter, sort]);
   const exportShown = () =>
-    downloadCsv(
+    downloadText(
       `${fileName ?? 'export'}.csv`,
       toCsv(
         columns.map((c) => c.header),
         shown.map((r) => columns.map((c) => c.value(r))),
       ),
+      'text/csv;charset=utf-8',
     );
   return (
     <div className="data-table">
