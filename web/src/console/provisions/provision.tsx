@@ -6,6 +6,7 @@ import { useLocale, useT, type Messages } from '../../i18n';
 import { FieldError, ProblemAlert } from '../../ui/problem-alert';
 import { asProblem, useLoad } from '../../ui/use-load';
 import { formatMoment } from '../../ui/when';
+import { ProgressTable } from '../companies/progress-table';
 import { managedCompanies, useMemberships } from '../memberships';
 import { DecisionForm, period, StateBadge, type Provision } from './provision-common';
 
@@ -38,6 +39,9 @@ const messages: Messages<
   | 'progressLink'
   | 'employeesLink'
   | 'requestOf'
+  | 'progress'
+  | 'progressCaption'
+  | 'noEnrolled'
 > = {
   ko: {
     loading: '불러오는 중…',
@@ -68,6 +72,9 @@ const messages: Messages<
     progressLink: '학습 현황',
     employeesLink: '직원',
     requestOf: '{company}의 {course} 신청',
+    progress: '수강자 학습 현황',
+    progressCaption: '이 신청의 수강자별 진도와 수료',
+    noEnrolled: '아직 등록된 수강자가 없습니다.',
   },
   en: {
     loading: 'Loading…',
@@ -98,6 +105,9 @@ const messages: Messages<
     progressLink: 'Progress',
     employeesLink: 'Employees',
     requestOf: 'the request of {company} for {course}',
+    progress: 'Attendees’ progress',
+    progressCaption: 'Each attendee’s progress and completion in this request',
+    noEnrolled: 'No attendee is enrolled yet.',
   },
 };
 
@@ -184,7 +194,40 @@ export default function ProvisionScreen() {
           )}
         </section>
       ) : null}
+      {p.state === 'accepted' ? (
+        <section aria-labelledby="provision-progress">
+          <h2 id="provision-progress">{t('progress')}</h2>
+          <AttendeeProgress provision={p} audit={institution?.id === p.institutionId} />
+        </section>
+      ) : null}
     </>
+  );
+}
+
+/** The provision's attendees as the dashboard shows them; the institution also downloads audit records. */
+function AttendeeProgress({ provision: p, audit }: { provision: Provision; audit: boolean }) {
+  const api = useApi();
+  const t = useT(messages);
+  const rows = useLoad(
+    () => api.GET('/provisions/{provisionId}/progress', { params: { path: { provisionId: p.id } } }),
+    [api, p.id, p.enrolledCount],
+  );
+  if (rows.status === 'loading') return <p aria-live="polite">{t('loading')}</p>;
+  if (rows.status === 'failed') return <ProblemAlert problem={rows.problem} />;
+  return (
+    <ProgressTable
+      rows={rows.data.map((r) => ({
+        ...r,
+        provisionId: p.id,
+        courseTitle: p.courseTitle,
+        startsOn: p.startsOn,
+        endsOn: p.endsOn,
+      }))}
+      audit={audit}
+      caption={t('progressCaption')}
+      fileName={`attendees-${p.id}`}
+      empty={t('noEnrolled')}
+    />
   );
 }
 
