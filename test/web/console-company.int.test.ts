@@ -7,7 +7,7 @@ import { launchChromium, screenshot, seriousViolations } from './browser';
 
 /*
  * A company's course request from both sides of the console, in Debian's chromium on the local platform: the
- * company's manager sees the employees and invites from a CSV file, requests the demo course for one seat,
+ * company's manager sees the employees, invites from a CSV file and removes one, requests the demo course for one seat,
  * the institution's manager (a second browser context) accepts it, the company's manager submits an employee
  * (a refusal over the seats first), the employee learns (heartbeats through the API, the server's clock moved
  * rather than waited for) and the company's dashboard shows it and exports it; the institution's manager downloads the
@@ -61,7 +61,7 @@ async function checkScreen(page: Page, name: string) {
 const downloaded = async (download: Download) => readFile((await download.path())!, 'utf8');
 
 describe('a company’s course request in the console', () => {
-  it('lists the company’s employees and invites from a CSV file, row by row', async () => {
+  it('lists the company’s employees, invites from a CSV file row by row, and removes one', async () => {
     const { page } = company;
     await page.getByRole('link', { name: 'Employees', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: /^Employees: / }).waitFor();
@@ -92,6 +92,16 @@ describe('a company’s course request in the console', () => {
     }[];
     expect(invited).toContainEqual(
       expect.objectContaining({ email: 'minji.kim@company.local', state: 'approved' }),
+    );
+
+    // Removing someone takes a second click.
+    await employees.getByRole('button', { name: 'Remove minji.kim@company.local' }).click();
+    await employees.getByRole('button', { name: 'Confirm the removal of minji.kim@company.local' }).click();
+    await employees
+      .getByRole('cell', { name: 'minji.kim@company.local', exact: true })
+      .waitFor({ state: 'detached' });
+    expect(await local.call('company', 'GET', `/companies/${demo.companyId}/employees`)).toContainEqual(
+      expect.objectContaining({ email: 'minji.kim@company.local', state: 'removed' }),
     );
   }, 60_000);
 
@@ -149,7 +159,7 @@ describe('a company’s course request in the console', () => {
     await page.getByLabel(learner2.email, { exact: true }).check();
     await page.getByLabel(person('learner').email, { exact: true }).check();
     await page.getByRole('button', { name: 'Submit attendees' }).click();
-    await page.getByText('2 chosen, but only 1 seats are left.').waitFor();
+    await page.getByText('2 chosen, but the seats left are 1.').waitFor();
     expect(await page.getByRole('group', { name: 'Attendees' }).getAttribute('aria-invalid')).toBe('true');
     await checkScreen(page, '6-over-seats');
 

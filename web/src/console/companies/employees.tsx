@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useApi } from '../../api/api-context';
 import type { Problem } from '../../api/problem';
@@ -14,6 +14,10 @@ import './companies.css';
 
 type Employee =
   paths['/companies/{companyId}/employees']['get']['responses'][200]['content']['application/json'][number];
+
+/** How often, and how many times, the list is asked again for people just invited. */
+const AWAIT_EVERY_MS = 1000;
+const AWAIT_TRIES = 15;
 
 const messages: Messages<
   | 'title'
@@ -126,6 +130,20 @@ export default function CompanyEmployees() {
   const [busy, setBusy] = useState<string | undefined>();
   const [confirming, setConfirming] = useState<string | undefined>();
   const [status, setStatus] = useState('');
+  // People just invited: the core affiliates them when the users domain's fact reaches it, a moment later.
+  const [awaited, setAwaited] = useState<{ subs: readonly string[]; tries: number } | undefined>();
+  useEffect(() => {
+    if (!awaited || employees.status !== 'ready') return;
+    const listed = new Set(employees.data.filter((e) => e.state === 'approved').map((e) => e.userSub));
+    if (awaited.subs.every((s) => listed.has(s)) || awaited.tries >= AWAIT_TRIES) return;
+    const timer = setTimeout(() => {
+      setAwaited({ ...awaited, tries: awaited.tries + 1 });
+      employees.reload();
+    }, AWAIT_EVERY_MS);
+    return () => clearTimeout(timer);
+    // `employees` is a new object every render; its data is what the list depends on.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [awaited, employees.status === 'ready' ? employees.data : undefined]);
 
   const who = (e: Employee) => e.email ?? e.userSub;
   const act = async (e: Employee, action: 'approve' | 'remove') => {
@@ -274,7 +292,13 @@ export default function CompanyEmployees() {
           </section>
         </>
       ) : null}
-      <InviteEmployees companyId={companyId} onInvited={employees.reload} />
+      <InviteEmployees
+        companyId={companyId}
+        onInvited={(subs) => {
+          setAwaited({ subs, tries: 0 });
+          employees.reload();
+        }}
+      />
     </>
   );
 }

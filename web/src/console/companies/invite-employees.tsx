@@ -1,4 +1,3 @@
-import Papa from 'papaparse';
 import { useState, type FormEvent } from 'react';
 import type { InvitationOutcome } from '#contracts/users';
 import { useApi } from '../../api/api-context';
@@ -7,6 +6,7 @@ import { useT, type Messages } from '../../i18n';
 import { DataTable, type Column } from '../../ui/data-table';
 import { FieldError, ProblemAlert } from '../../ui/problem-alert';
 import { asProblem } from '../../ui/use-load';
+import { inviteeCsv, readInviteeFile } from './invitee-file';
 
 /** The invitation routes' answer (lambda/users/invite-people.ts); the route table declares no response schema. */
 interface InvitationAnswer {
@@ -121,33 +121,14 @@ const messages: Messages<
   },
 };
 
-const EMAIL_HEADING = /^(e-?mail( address)?|이메일)$/i;
-const NAME_HEADING = /^(name|full name|이름|성명)$/i;
-
-/**
- * The file's rows by line, read with papaparse: quoted fields, a byte order mark, either column order when a
- * heading names them. A row without both values is answered here; the rest go to the API, which judges each.
- */
-export function readInviteeFile(text: string): { line: number; email: string; name: string }[] {
-  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: false });
-  const lines = parsed.data;
-  const first = (lines[0] ?? []).map((c) => c.trim());
-  const emailAt = first.findIndex((c) => EMAIL_HEADING.test(c));
-  const heading = emailAt >= 0;
-  const nameAt = heading ? first.findIndex((c) => NAME_HEADING.test(c)) : 1;
-  return lines
-    .map((cells, i) => ({
-      line: i + 1,
-      email: (cells[heading ? emailAt : 0] ?? '').trim(),
-      name: nameAt >= 0 ? (cells[nameAt] ?? '').trim() : '',
-      blank: cells.every((c) => c.trim() === ''),
-    }))
-    .filter((r) => !r.blank && !(heading && r.line === 1))
-    .map(({ line, email, name }) => ({ line, email, name }));
-}
-
 /** Invites one person by e-mail, or many from a CSV file, and says what became of each. */
-export function InviteEmployees({ companyId, onInvited }: { companyId: string; onInvited: () => void }) {
+export function InviteEmployees({
+  companyId,
+  onInvited,
+}: {
+  companyId: string;
+  onInvited: (subs: readonly string[]) => void;
+}) {
   const t = useT(messages);
   return (
     <section aria-labelledby="invite-employees" className="invite-employees">
@@ -170,7 +151,13 @@ function useInvite(companyId: string) {
   };
 }
 
-function InviteOne({ companyId, onInvited }: { companyId: string; onInvited: () => void }) {
+function InviteOne({
+  companyId,
+  onInvited,
+}: {
+  companyId: string;
+  onInvited: (subs: readonly string[]) => void;
+}) {
   const t = useT(messages);
   const invite = useInvite(companyId);
   const [email, setEmail] = useState('');
@@ -193,7 +180,7 @@ function InviteOne({ companyId, onInvited }: { companyId: string; onInvited: () 
       if (outcome === 'invited' || outcome === 'existing') {
         setEmail('');
         setName('');
-        onInvited();
+        onInvited(answer.rows.flatMap((r) => (r.sub ? [r.sub] : [])));
       }
     } catch (err) {
       setProblem(asProblem(err));
@@ -248,7 +235,13 @@ function InviteOne({ companyId, onInvited }: { companyId: string; onInvited: () 
   );
 }
 
-function InviteFile({ companyId, onInvited }: { companyId: string; onInvited: () => void }) {
+function InviteFile({
+  companyId,
+  onInvited,
+}: {
+  companyId: string;
+  onInvited: (subs: readonly string[]) => void;
+}) {
   const t = useT(messages);
   const invite = useInvite(companyId);
   const [file, setFile] = useState<File | undefined>();
@@ -278,17 +271,15 @@ function InviteFile({ companyId, onInvited }: { companyId: string; onInvited: ()
       outcome: 'invalid',
       problems: [t('missing')],
     }));
+    const subs: string[] = [];
     setSending(true);
     try {
       for (let at = 0; at < complete.length; at += CHUNK) {
         const chunk = complete.slice(at, at + CHUNK);
-        // One line per row and no heading: the API numbers rows by line, so its row n is the chunk's nth.
-        const csv = Papa.unparse(
-          chunk.map((r) => [r.email.replace(/[\r\n]+/g, ' '), r.name.replace(/[\r\n]+/g, ' ')]),
-          { newline: '\n' },
-        );
+        const csv = inviteeCsv(chunk);
         const answer = await invite({ csv });
         for (const o of answer.rows) {
+          if (o.sub && (o.outcome === 'invited' || o.outcome === 'existing')) subs.push(o.sub);
           const row = chunk[o.row - 1];
           if (!row) continue;
           outcomes.push({
@@ -310,7 +301,7 @@ function InviteFile({ companyId, onInvited }: { companyId: string; onInvited: ()
     for (const r of complete)
       if (!answered.has(r.line)) outcomes.push({ ...r, outcome: 'skipped', problems: [] });
     setResults(outcomes.sort((a, b) => a.line - b.line));
-    if (outcomes.some((o) => o.outcome === 'invited' || o.outcome === 'existing')) onInvited();
+    if (subs.length > 0) onInvited(subs);
   };
 
   const outcomeText = (o: FileRow['outcome']) => t(o);

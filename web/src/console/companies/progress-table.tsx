@@ -196,14 +196,17 @@ export function ProgressTable({
   return (
     <>
       <ProblemAlert problem={problem} />
-      <DataTable
-        caption={caption}
-        columns={columns}
-        rows={rows}
-        rowKey={(r) => r.enrollmentId}
-        fileName={fileName}
-        empty={empty}
-      />
+      {/* Eleven columns outgrow a laptop's width: the table scrolls sideways, by keyboard too. */}
+      <div className="table-scroll" role="region" aria-label={caption} tabIndex={0}>
+        <DataTable
+          caption={caption}
+          columns={columns}
+          rows={rows}
+          rowKey={(r) => r.enrollmentId}
+          fileName={fileName}
+          empty={empty}
+        />
+      </div>
     </>
   );
 }
