@@ -69,6 +69,18 @@ describe('a company’s course request in the console', () => {
     await employees.getByRole('cell', { name: learner2.email, exact: true }).waitFor();
     await checkScreen(page, '1-employees');
 
+    // One person by e-mail: a bad address is refused beside its field, a good one invited.
+    const email = page.getByLabel('E-mail', { exact: true });
+    await email.fill('not-an-address');
+    await page.getByLabel('Name', { exact: true }).fill('Park Jisu');
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.getByText('Enter a valid e-mail address.').waitFor();
+    expect(await email.getAttribute('aria-invalid')).toBe('true');
+    await email.fill('jisu.park@company.local');
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.getByText('jisu.park@company.local is invited;').waitFor();
+    await employees.getByRole('cell', { name: 'jisu.park@company.local', exact: true }).waitFor();
+
     await page.getByLabel('CSV file', { exact: true }).setInputFiles({
       name: 'hires.csv',
       mimeType: 'text/csv',
