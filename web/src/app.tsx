@@ -21,6 +21,10 @@ const CoursePage = lazy(() => import('./screens/course-page'));
 const Player = lazy(() => import('./screens/player'));
 const ConsoleFrame = lazy(() => import('./console/console-frame'));
 const ConsoleHome = lazy(() => import('./console/console-home'));
+const CompanyEmployees = lazy(() => import('./console/companies/employees'));
+const CompanyProgress = lazy(() => import('./console/companies/progress'));
+const Provisions = lazy(() => import('./console/provisions/provisions'));
+const Provision = lazy(() => import('./console/provisions/provision'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -55,6 +59,10 @@ function Screens() {
         <Route path="/learn/:enrollmentId/watch/:contentId" element={guarded(<Player />)} />
         <Route path="/console" element={guarded(<ConsoleFrame />)}>
           <Route index element={<ConsoleHome />} />
+          <Route path="companies/:companyId" element={<CompanyEmployees />} />
+          <Route path="companies/:companyId/progress" element={<CompanyProgress />} />
+          <Route path="provisions" element={<Provisions />} />
+          <Route path="provisions/:provisionId" element={<Provision />} />
         </Route>
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />

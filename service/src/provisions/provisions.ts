@@ -29,6 +29,10 @@ const columns = [
   'decision_reason as decisionReason',
   'created_at as createdAt',
   'decided_at as decidedAt',
+  // The names both sides read the request by (an institution sees no company's profile otherwise); as
+  // subqueries, so inserts and updates return them too.
+  sql<string>`(select c.title from courses c where c.id = provisions.course_id)`.as('courseTitle'),
+  sql<string>`(select c.name from companies c where c.id = provisions.company_id)`.as('companyName'),
 ] as const;
 
 type ProvisionRow = Pick<

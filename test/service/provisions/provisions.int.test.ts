@@ -166,6 +166,14 @@ describe('provisions and enrollments', () => {
       f.call(institutionManager, { method: 'GET', url: '/provisions?state=accepted' }),
     );
     expect(institutionSide.map((p: { id: string }) => p.id)).toContain(provisionId);
+    // Both sides read the request by its course's and company's names, the institution included.
+    expect(institutionSide.find((p: { id: string }) => p.id === provisionId)).toMatchObject({
+      courseTitle: 'Forklift safety',
+      companyName: 'Hanbit',
+    });
+    expect(
+      await ok(f.call(companyManager, { method: 'GET', url: `/provisions/${provisionId}` })),
+    ).toMatchObject({ courseTitle: 'Forklift safety', companyName: 'Hanbit' });
 
     const res = await ok(
       f.call(companyManager, {

@@ -7154,8 +7154,10 @@ export interface operations {
                         attendeeCount: number;
                         /** Format: uuid */
                         companyId: string;
+                        companyName: string;
                         /** Format: uuid */
                         courseId: string;
+                        courseTitle: string;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -7220,8 +7222,10 @@ export interface operations {
                         attendeeCount: number;
                         /** Format: uuid */
                         companyId: string;
+                        companyName: string;
                         /** Format: uuid */
                         courseId: string;
+                        courseTitle: string;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -7273,8 +7277,10 @@ export interface operations {
                         attendeeCount: number;
                         /** Format: uuid */
                         companyId: string;
+                        companyName: string;
                         /** Format: uuid */
                         courseId: string;
+                        courseTitle: string;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -7378,8 +7384,10 @@ export interface operations {
                         attendeeCount: number;
                         /** Format: uuid */
                         companyId: string;
+                        companyName: string;
                         /** Format: uuid */
                         courseId: string;
+                        courseTitle: string;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
