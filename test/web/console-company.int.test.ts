@@ -220,8 +220,13 @@ describe('a company’s course request in the console', () => {
     );
     expect(text).toContain(`${learner2.email},${DEMO_COURSE_TITLE},`);
 
-    // The audit record is the institution's, for its auditors: the company's dashboard offers none.
-    expect(await ours.getByRole('button', { name: /audit record/ }).count()).toBe(0);
+    // The company answers for the training it claims: it downloads the learner's audit record too.
+    const [audit] = await Promise.all([
+      page.waitForEvent('download'),
+      ours.getByRole('button', { name: /^Download the audit record of / }).click(),
+    ]);
+    const record = JSON.parse(await downloaded(audit)) as { userSub: string };
+    expect(record.userSub).toBe(learner2.sub);
   }, 60_000);
 
   it('gives the institution’s manager the attendee’s progress and audit record on the request', async () => {

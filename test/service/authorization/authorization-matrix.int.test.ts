@@ -627,9 +627,9 @@ const MATRIX: readonly Row[] = [
     request: () => ({ method: 'GET', url: `/provisions/${ownCompany().provisionId}/progress` }),
   },
   {
-    // The audit trail is the institution's record for its auditors, not the company's.
+    // The audit trail is the institution's record for its auditors, and the sending company's for its claims.
     route: 'GET /provisions/:provisionId/enrollments/:enrollmentId/audit',
-    statuses: [401, 200, 200, 200, 404, 404, 404, 404, 404, 404],
+    statuses: [401, 200, 200, 200, 404, 200, 404, 404, 404, 404],
     target: ownEnrollmentWithReadyVideo,
     request: (enrollmentId) => ({
       method: 'GET',

@@ -4,6 +4,7 @@ import type { Problem } from '../../api/problem';
 import type { paths } from '../../api/schema';
 import { useLocale, useT, type Messages } from '../../i18n';
 import { DataTable, type Column } from '../../ui/data-table';
+import { downloadText } from '../../ui/download';
 import { ProblemAlert } from '../../ui/problem-alert';
 import { asProblem } from '../../ui/use-load';
 import { formatDay } from '../../ui/when';
@@ -73,33 +74,18 @@ const messages: Messages<
 export const percentOf = (r: Progress) =>
   r.lessonsTotal > 0 ? Math.round((100 * r.lessonsCompleted) / r.lessonsTotal) : 0;
 
-/** Offers a JSON document as a download named `fileName`. */
-function downloadJson(fileName: string, value: unknown) {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // The click has started the download; the object URL is not needed after this turn.
-  setTimeout(() => URL.revokeObjectURL(url), 0);
-}
-
 /**
- * Employees' progress, live attendance and completion, one row per enrollment, exportable as CSV. With
- * `audit`, each row offers the learner's audit record as a download: the API gives it to the institution
- * (its record for its auditors), not to the company.
+ * Employees' progress, live attendance and completion, one row per enrollment, exportable as CSV; each row
+ * offers the learner's audit record as a download (the institution's record for its auditors, and the
+ * company's for its training claims).
  */
 export function ProgressTable({
   rows,
-  audit,
   caption,
   fileName,
   empty,
 }: {
   rows: readonly ProgressRow[];
-  audit: boolean;
   caption: string;
   fileName: string;
   empty: string;
@@ -121,7 +107,8 @@ export function ProgressTable({
       );
       if (!data) throw asProblem(error, response);
       const name = `audit-${who(r).replace(/[^\w.@-]+/g, '_')}-${r.enrollmentId}.json`;
-      downloadJson(name, { employee: r.email, course: r.courseTitle, provisionId: r.provisionId, ...data });
+      const record = { employee: r.email, course: r.courseTitle, provisionId: r.provisionId, ...data };
+      downloadText(name, JSON.stringify(record, null, 2), 'application/json');
     } catch (err) {
       setProblem(asProblem(err));
     } finally {
@@ -135,23 +122,20 @@ export function ProgressTable({
       header: t('employee'),
       value: (r) => who(r),
       // The audit button sits beside the name, so the CSV export has no empty column for it.
-      render: (r) =>
-        audit ? (
-          <span className="employee-cell">
-            {who(r)}{' '}
-            <button
-              type="button"
-              className="secondary"
-              disabled={auditing === r.enrollmentId}
-              aria-label={t('auditOf', { who: who(r), course: r.courseTitle })}
-              onClick={() => void download(r)}
-            >
-              {auditing === r.enrollmentId ? t('auditing') : t('audit')}
-            </button>
-          </span>
-        ) : (
-          who(r)
-        ),
+      render: (r) => (
+        <span className="employee-cell">
+          {who(r)}{' '}
+          <button
+            type="button"
+            className="secondary"
+            disabled={auditing === r.enrollmentId}
+            aria-label={t('auditOf', { who: who(r), course: r.courseTitle })}
+            onClick={() => void download(r)}
+          >
+            {auditing === r.enrollmentId ? t('auditing') : t('audit')}
+          </button>
+        </span>
+      ),
     },
     { key: 'course', header: t('course'), value: (r) => r.courseTitle },
     {

@@ -115,13 +115,7 @@ export default function CompanyProgress() {
               <strong>{data.length ? `${mean}%` : t('none')}</strong> {t('meanPercent')}
             </li>
           </ul>
-          <ProgressTable
-            rows={data}
-            audit={false}
-            caption={t('caption')}
-            fileName="employee-progress"
-            empty={t('empty')}
-          />
+          <ProgressTable rows={data} caption={t('caption')} fileName="employee-progress" empty={t('empty')} />
         </>
       ) : null}
     </>

@@ -197,15 +197,15 @@ export default function ProvisionScreen() {
       {p.state === 'accepted' ? (
         <section aria-labelledby="provision-progress">
           <h2 id="provision-progress">{t('progress')}</h2>
-          <AttendeeProgress provision={p} audit={institution?.id === p.institutionId} />
+          <AttendeeProgress provision={p} />
         </section>
       ) : null}
     </>
   );
 }
 
-/** The provision's attendees as the dashboard shows them; the institution also downloads audit records. */
-function AttendeeProgress({ provision: p, audit }: { provision: Provision; audit: boolean }) {
+/** The provision's attendees as the dashboard shows them, with their audit records. */
+function AttendeeProgress({ provision: p }: { provision: Provision }) {
   const api = useApi();
   const t = useT(messages);
   const rows = useLoad(
@@ -223,7 +223,6 @@ function AttendeeProgress({ provision: p, audit }: { provision: Provision; audit
         startsOn: p.startsOn,
         endsOn: p.endsOn,
       }))}
-      audit={audit}
       caption={t('progressCaption')}
       fileName={`attendees-${p.id}`}
       empty={t('noEnrolled')}
