@@ -20,7 +20,7 @@ const str = (p: MessageParams, key: string): string => {
 /*
  * Links are paths of the web app (WEB_APP.screens), never of the API: the learner's course page by the
  * enrollment the fact names; a lecture's learners are many enrollments, so their link is their courses.
- * The staff kinds' `/console/...` pages are not built yet.
+ * Staff kinds lead to the console's request page and the company's progress dashboard.
  */
 const learnPage = (p: MessageParams) => `/learn/${encodeURIComponent(str(p, 'enrollmentId'))}`;
 const CERTIFICATES_PAGE = '/learn/certificates';

@@ -61,7 +61,7 @@ const PAGE_SIZE = 20;
 
 /**
  * Only a path of this app becomes a link: notifications written before the notifier linked into the app
- * (`/courses/<id>`), and the staff kinds whose console is not built yet, lead nowhere the app can show.
+ * (`/courses/<id>`) lead nowhere the app can show.
  */
 const isAppPath = (link: string) =>
   link === '/' || WEB_APP.screens.some((s) => link === s || link.startsWith(`${s}/`));
