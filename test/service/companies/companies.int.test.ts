@@ -60,6 +60,28 @@ describe('companies', () => {
     expect(await affiliations()).toEqual(before);
   });
 
+  it('lets a platform admin register a company for others, with no manager until they name one', async () => {
+    const admin = await f.person(['platform-admin']);
+    const before = await affiliations();
+    const res = await f.call(admin, {
+      method: 'POST',
+      url: '/companies',
+      payload: input('201810007', 'hr@admin-made.example.com'),
+    });
+    expect(res.statusCode).toBe(201);
+    const id = res.json().id as string;
+    expect(await affiliations()).toEqual(before);
+    const named = await f.person(['company-manager']);
+    const put = await f.call(admin, { method: 'PUT', url: `/companies/${id}/managers/${named.sub}` });
+    expect(put.json()).toMatchObject({ userSub: named.sub, role: 'company-manager', state: 'approved' });
+    const second = await f.call(admin, {
+      method: 'POST',
+      url: '/companies',
+      payload: input('201810008', 'hr@admin-made-2.example.com'),
+    });
+    expect(second.statusCode).toBe(201);
+  });
+
   it('walks an employee from request to approval to removal', async () => {
     const learner = await f.person(['learner']);
     const join = await f.call(learner, { method: 'POST', url: `/companies/${companyId}/join-requests` });
