@@ -21,6 +21,10 @@ const CoursePage = lazy(() => import('./screens/course-page'));
 const Player = lazy(() => import('./screens/player'));
 const ConsoleFrame = lazy(() => import('./console/console-frame'));
 const ConsoleHome = lazy(() => import('./console/console-home'));
+const Analytics = lazy(() => import('./console/analytics/analytics'));
+const InstitutionProfile = lazy(() => import('./console/institution/institution'));
+const IssuedCertificates = lazy(() => import('./console/institution/certificates'));
+const PlatformAdmin = lazy(() => import('./console/admin/admin'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -55,6 +59,10 @@ function Screens() {
         <Route path="/learn/:enrollmentId/watch/:contentId" element={guarded(<Player />)} />
         <Route path="/console" element={guarded(<ConsoleFrame />)}>
           <Route index element={<ConsoleHome />} />
+          <Route path="analytics" element={<Analytics />} />
+          <Route path="institution" element={<InstitutionProfile />} />
+          <Route path="certificates" element={<IssuedCertificates />} />
+          <Route path="admin" element={<PlatformAdmin />} />
         </Route>
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />
