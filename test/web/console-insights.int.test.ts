@@ -218,22 +218,111 @@ describe('the institution console in the browser', () => {
     await invite.getByLabel('E-mail', { exact: true }).fill('not-an-address');
     await invite.getByRole('button', { name: 'Send invitation' }).click();
     await expectAttribute(invite.getByLabel('E-mail', { exact: true }), 'aria-invalid', 'true');
+    // A good one: the local Cognito makes the account, and the core affiliates them once the fact arrives.
+    await invite.getByLabel('E-mail', { exact: true }).fill('new.instructor@institute.local');
+    await invite.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByText('An invitation was sent to new.instructor@institute.local.').waitFor();
+    await local.platform.flushEvents();
+    await local.platform.flushEvents();
+    await page.reload();
+    await eventually(
+      async () => (await tableRows(page, 'Members')).length,
+      (n) => n === members.length + 1,
+    );
+    const after = (await local.call('manager', 'GET', `/institutions/${demo.institutionId}/members`)) as {
+      userSub: string;
+      role: string;
+    }[];
+    expect(after.filter((m) => !members.some((b) => b.userSub === m.userSub))).toEqual([
+      expect.objectContaining({ role: 'instructor' }),
+    ]);
   }, 60_000);
 
-  it('lists the certificates the institution issued (none in the demo yet)', async () => {
+  it('lists the certificates the institution issued and revokes one behind a confirm step, with a reason', async () => {
     await page.goto(`${local.platform.url}/console/certificates`);
     await page.getByRole('heading', { level: 1, name: 'Certificates issued' }).waitFor();
-    const listed = (await local.call(
+    await page.getByText('No certificate has been issued yet.', { exact: false }).waitFor();
+    await checkScreen(page, '3-certificates-none');
+
+    // Completing the demo course takes its lecture's real time; the core's completion fact, published on the
+    // platform bus as the core does, has the certificates domain issue both learners' certificates instead.
+    for (const learner of ['learner', 'learner2']) {
+      const [enrollment] = (await local.call(learner, 'GET', '/me/enrollments')) as { id: string }[];
+      await local.platform.bus.publish([
+        {
+          source: 'lms.core',
+          detailType: 'enrollment.completed',
+          time: new Date(),
+          detail: {
+            eventId: `completed-${enrollment!.id}`,
+            occurredAt: new Date().toISOString(),
+            enrollmentId: enrollment!.id,
+            provisionId: demo.provisionId,
+            courseId: demo.courseId,
+            institutionId: demo.institutionId,
+            companyId: demo.companyId,
+            userSub: sub(learner),
+            completedAt: new Date().toISOString(),
+            certificateOn: now.toISOString().slice(0, 10),
+            score: 90,
+            courseTitle: DEMO_COURSE_TITLE,
+            institutionName: 'Demo Academy',
+            institutionCertificationNumber: 'DEMO-1',
+            periodStart: now.toISOString().slice(0, 10),
+            periodEnd: now.toISOString().slice(0, 10),
+            hours: 0.1,
+          },
+        },
+      ]);
+    }
+    await local.platform.flushEvents();
+    const { certificates } = (await local.call(
       'manager',
       'GET',
       `/certificates?institutionId=${demo.institutionId}`,
-    )) as {
-      certificates: unknown[];
-    };
-    expect(listed.certificates).toEqual([]);
-    await page.getByText('No certificate has been issued yet.', { exact: false }).waitFor();
-    await checkScreen(page, '3-certificates');
-  }, 30_000);
+    )) as { certificates: { number: string; learnerName: string; status: string }[] };
+    expect(certificates).toHaveLength(2);
+    await page.reload();
+    const rows = await tableRows(page, 'Certificates issued');
+    expect(rows.map((r) => [r[0], r[1], r[5]])).toEqual(
+      certificates.map((c) => [c.number, c.learnerName, 'Valid']),
+    );
+
+    // The confirm step refuses an empty reason beside the reason field, before asking the API.
+    const [first, second] = certificates;
+    await page.getByRole('button', { name: `Revoke certificate ${first!.number}…` }).click();
+    const confirm = page.getByRole('form', { name: `Revoke certificate ${first!.number}` });
+    const reason = confirm.getByLabel('Reason');
+    await confirm.getByRole('button', { name: 'Revoke certificate' }).click();
+    await expectAttribute(reason, 'aria-invalid', 'true');
+    expect(await page.locator('#revocation-reason-error').textContent()).toBe(
+      'Give a reason for the revocation.',
+    );
+    await checkScreen(page, '3-certificates-confirm');
+    await reason.fill('Issued in error');
+    await confirm.getByRole('button', { name: 'Revoke certificate' }).click();
+    await page.getByText(`Certificate ${first!.number} was revoked.`).waitFor();
+    expect(await local.call('manager', 'GET', `/certificates/${first!.number}/verification`)).toMatchObject({
+      status: 'revoked',
+      revocationReason: 'Issued in error',
+    });
+    expect((await tableRows(page, 'Certificates issued')).find((r) => r[0] === first!.number)?.[5]).toBe(
+      'Revoked',
+    );
+
+    // Revoked meanwhile by someone else: the API's refusal is said beside the reason field.
+    await page.getByRole('button', { name: `Revoke certificate ${second!.number}…` }).click();
+    await local.call('manager', 'POST', `/certificates/${second!.number}/revocation`, {
+      reason: 'Duplicate',
+    });
+    const again = page.getByRole('form', { name: `Revoke certificate ${second!.number}` });
+    await again.getByLabel('Reason').fill('Also in error');
+    await again.getByRole('button', { name: 'Revoke certificate' }).click();
+    await expectAttribute(again.getByLabel('Reason'), 'aria-invalid', 'true');
+    expect(await page.locator('#revocation-reason-error').textContent()).toBe(
+      'The certificate is already revoked',
+    );
+  }, 60_000);
 
   it('has the platform admin register a company and name its manager', async () => {
     const admin = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
