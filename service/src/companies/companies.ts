@@ -298,6 +298,26 @@ const memberColumns = [
   'decided_at as decidedAt',
 ] as const;
 
+/** A company's managers, for platform admins, who name and unassign them: the first named first. */
+export async function listCompanyManagers(db: Kysely<Database>, caller: Caller, companyId: string) {
+  requireRole(caller, 'platform-admin');
+  const company = await db
+    .selectFrom('companies')
+    .select('id')
+    .where('id', '=', companyId)
+    .executeTakeFirst();
+  if (!company) throw notFound('Company');
+  return db
+    .selectFrom('affiliations')
+    .select(memberColumns)
+    .where('company_id', '=', companyId)
+    .where('role', '=', 'company-manager')
+    .where('state', '=', 'approved')
+    .orderBy('decided_at')
+    .orderBy('user_sub')
+    .execute();
+}
+
 /**
  * A platform admin makes a person a manager of a company (an employee of it is promoted). Setting a manager
  * again changes nothing but states the fact again.

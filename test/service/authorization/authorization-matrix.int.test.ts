@@ -340,6 +340,12 @@ const MATRIX: readonly Row[] = [
     }),
   },
   {
+    // Platform admins alone see who manages a company (its managers see themselves on /me/memberships).
+    route: 'GET /companies/:companyId/managers',
+    statuses: [401, 200, 403, 403, 403, 403, 403, 403, 403, 403],
+    request: () => ({ method: 'GET', url: `/companies/${ownCompany().id}/managers` }),
+  },
+  {
     // Platform admins alone assign a company's managers.
     route: 'PUT /companies/:companyId/managers/:userSub',
     statuses: [401, 200, 403, 403, 403, 403, 403, 403, 403, 403],

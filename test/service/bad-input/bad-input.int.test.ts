@@ -662,6 +662,12 @@ const ROUTES: readonly Route[] = [
     ],
   },
   {
+    route: 'GET /companies/:companyId/managers',
+    who: () => w.admin,
+    params: () => ({ companyId: ownCompany().id }),
+    cases: [],
+  },
+  {
     route: 'PUT /companies/:companyId/managers/:userSub',
     who: () => w.admin,
     params: () => ({ companyId: ownCompany().id, userSub: randomUUID() }),

@@ -74,6 +74,20 @@ describe('companies', () => {
     const named = await f.person(['company-manager']);
     const put = await f.call(admin, { method: 'PUT', url: `/companies/${id}/managers/${named.sub}` });
     expect(put.json()).toMatchObject({ userSub: named.sub, role: 'company-manager', state: 'approved' });
+    const managers = await f.call(admin, { method: 'GET', url: `/companies/${id}/managers` });
+    expect(managers.json()).toEqual([
+      expect.objectContaining({ userSub: named.sub, role: 'company-manager' }),
+    ]);
+    // Only platform admins see who manages a company; one that does not exist is not found.
+    expect((await f.call(named, { method: 'GET', url: `/companies/${id}/managers` })).statusCode).toBe(403);
+    expect(
+      (
+        await f.call(admin, {
+          method: 'GET',
+          url: '/companies/00000000-0000-4000-8000-000000000000/managers',
+        })
+      ).statusCode,
+    ).toBe(404);
     const second = await f.call(admin, {
       method: 'POST',
       url: '/companies',

@@ -419,6 +419,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/companies/{companyId}/managers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company’s managers (platform admins) */
+        get: operations["getCompaniesCompanyIdManagers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/companies/{companyId}/managers/{userSub}": {
         parameters: {
             query?: never;
@@ -3184,6 +3201,48 @@ export interface operations {
                         state: "requested" | "approved" | "removed";
                         userSub: string;
                     };
+                };
+            };
+        };
+    };
+    getCompaniesCompanyIdManagers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Refused: the problem names the offending fields */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        email: string | null;
+                        /** Format: date-time */
+                        requestedAt: string;
+                        /** @enum {string} */
+                        role: "company-manager" | "employee";
+                        /** @enum {string} */
+                        state: "requested" | "approved" | "removed";
+                        userSub: string;
+                    }[];
                 };
             };
         };
