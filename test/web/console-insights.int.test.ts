@@ -362,6 +362,8 @@ describe('the institution console in the browser', () => {
       await managers.getByLabel('User id', { exact: true }).fill(sub('company'));
       await managers.getByRole('button', { name: 'Make manager' }).click();
       await adminPage.getByText(`${sub('company')} now manages “Hanbit Logistics”.`).waitFor();
+      // Read again from GET /companies/{id}/managers: the one just named.
+      await managers.getByRole('list', { name: 'Managers now' }).getByText(sub('company')).waitFor();
       const theirs = (await local.call('company', 'GET', '/me/memberships')) as {
         companies: { name: string; role: string; state: string }[];
       };

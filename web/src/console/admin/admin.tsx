@@ -44,6 +44,8 @@ const messages: Messages<
   | 'registered'
   | 'managersOf'
   | 'find'
+  | 'current'
+  | 'noManager'
   | 'institution'
   | 'company'
   | 'choose'
@@ -81,6 +83,8 @@ const messages: Messages<
     registered: '“{name}”을 등록했습니다. 이제 관리자를 지정하세요.',
     managersOf: '{kind} 관리자 지정',
     find: '찾기',
+    current: '지금 관리자',
+    noManager: '아직 관리자가 없습니다.',
     institution: '교육기관',
     company: '회사',
     choose: '선택하세요',
@@ -118,6 +122,8 @@ const messages: Messages<
     registered: '“{name}” is registered. Now name its manager.',
     managersOf: '{kind} managers',
     find: 'Find',
+    current: 'Managers now',
+    noManager: 'No manager yet.',
     institution: 'Institution',
     company: 'Company',
     choose: 'Choose one',
@@ -253,6 +259,15 @@ function InstitutionsSection() {
             params: { path: { institutionId: id, userSub } },
           })
         }
+        managers={async (id) => {
+          const r = await api.GET('/institutions/{institutionId}/members', {
+            params: { path: { institutionId: id } },
+          });
+          return {
+            ...r,
+            data: r.data?.filter((m) => m.role === 'institution-manager').map((m) => m.userSub),
+          };
+        }}
         onChanged={reload}
       />
       <RegistrationForm<InstitutionInput>
@@ -364,6 +379,10 @@ function CompaniesSection() {
             params: { path: { companyId: id, userSub } },
           })
         }
+        managers={async (id) => {
+          const r = await api.GET('/companies/{companyId}/managers', { params: { path: { companyId: id } } });
+          return { ...r, data: r.data?.map((m) => m.userSub) };
+        }}
         onChanged={reload}
       />
       <RegistrationForm<CompanyInput>
@@ -389,6 +408,7 @@ function ManagerForm({
   selected,
   assign,
   unassign,
+  managers,
   onChanged,
 }: {
   kind: 'institution' | 'company';
@@ -397,6 +417,8 @@ function ManagerForm({
   selected: string | undefined;
   assign: (id: string, userSub: string) => Call;
   unassign: (id: string, userSub: string) => Call;
+  /** The chosen one's managers, as the API has them now. */
+  managers: (id: string) => Promise<{ data?: string[]; error?: unknown; response: Response }>;
   onChanged: () => void;
 }) {
   const t = useT(messages);
@@ -407,6 +429,10 @@ function ManagerForm({
   const [busy, setBusy] = useState(false);
   const orgId = chosen ?? selected ?? '';
   const prefix = `admin-${kind}-manager`;
+  const current = useLoad(
+    () => (orgId ? managers(orgId) : Promise.resolve({ data: [], response: new Response(null) })),
+    [orgId],
+  );
   const act = async (call: typeof assign, message: 'assigned' | 'unassigned') => {
     setProblem(undefined);
     setDone('');
@@ -416,6 +442,7 @@ function ManagerForm({
       if (!r.response.ok) throw asProblem(r.error, r.response);
       const name = options.find((o) => o.id === orgId)?.name ?? orgId;
       setDone(t(message, { sub: userSub.trim(), name }));
+      current.reload();
       onChanged();
     } catch (e) {
       setProblem(asProblem(e));
@@ -461,6 +488,25 @@ function ManagerForm({
           </span>
         ) : null}
       </div>
+      {orgId ? (
+        <div className="insights-field" aria-live="polite">
+          <span id={`${prefix}-current`}>{t('current')}</span>
+          {current.status === 'ready' ? (
+            current.data.length === 0 ? (
+              <span className="muted">{t('noManager')}</span>
+            ) : (
+              <ul aria-labelledby={`${prefix}-current`} className="admin-subs">
+                {current.data.map((s) => (
+                  <li key={s}>
+                    <code>{s}</code>
+                  </li>
+                ))}
+              </ul>
+            )
+          ) : null}
+          {current.status === 'failed' ? <ProblemAlert problem={current.problem} /> : null}
+        </div>
+      ) : null}
       <TextField
         id={`${prefix}-sub`}
         label={t('userSub')}
