@@ -233,9 +233,21 @@ describe('the institution console in the browser', () => {
       userSub: string;
       role: string;
     }[];
-    expect(after.filter((m) => !members.some((b) => b.userSub === m.userSub))).toEqual([
-      expect.objectContaining({ role: 'instructor' }),
-    ]);
+    const invited = after.filter((m) => !members.some((b) => b.userSub === m.userSub));
+    expect(invited).toEqual([expect.objectContaining({ role: 'instructor' })]);
+
+    // Removing takes a second click that says whom it removes.
+    const newSub = invited[0]!.userSub;
+    await page.getByRole('button', { name: `Remove ${newSub}` }).click();
+    await page.getByRole('button', { name: `Yes, remove ${newSub}` }).click();
+    await page.getByText(`${newSub} was removed.`).waitFor();
+    expect(
+      (
+        (await local.call('manager', 'GET', `/institutions/${demo.institutionId}/members`)) as {
+          userSub: string;
+        }[]
+      ).map((m) => m.userSub),
+    ).toEqual(members.map((m) => m.userSub));
   }, 60_000);
 
   it('lists the certificates the institution issued and revokes one behind a confirm step, with a reason', async () => {

@@ -57,6 +57,8 @@ const messages: Messages<
   | 'roleOf'
   | 'remove'
   | 'removeOf'
+  | 'confirmRemove'
+  | 'keep'
   | 'you'
   | 'noMembers'
   | 'addMember'
@@ -97,6 +99,8 @@ const messages: Messages<
     roleOf: '{sub}의 역할',
     remove: '내보내기',
     removeOf: '{sub} 내보내기',
+    confirmRemove: '{sub}을 정말 내보내기',
+    keep: '그대로 두기',
     you: '(나)',
     noMembers: '구성원이 없습니다.',
     addMember: '사용자 ID로 구성원 추가',
@@ -137,6 +141,8 @@ const messages: Messages<
     roleOf: 'Role of {sub}',
     remove: 'Remove',
     removeOf: 'Remove {sub}',
+    confirmRemove: 'Yes, remove {sub}',
+    keep: 'Keep',
     you: '(you)',
     noMembers: 'There are no members.',
     addMember: 'Add a member by user id',
@@ -275,6 +281,7 @@ function MembersSection({ institutionId }: { institutionId: string }) {
   const [problem, setProblem] = useState<Problem>();
   const [done, setDone] = useState('');
   const [busy, setBusy] = useState(false);
+  const [removing, setRemoving] = useState<string>();
 
   /** One change of a member; the list is read again afterwards, as the server now has it. */
   const act = async (
@@ -362,16 +369,31 @@ function MembersSection({ institutionId }: { institutionId: string }) {
               key: 'actions',
               header: t('actions'),
               value: () => null,
-              render: (m) => (
-                <button
-                  type="button"
-                  disabled={busy}
-                  aria-label={t('removeOf', { sub: m.userSub })}
-                  onClick={() => void remove(m.userSub)}
-                >
-                  {t('remove')}
-                </button>
-              ),
+              // Removing is a second click on a button that says what it does: a slip removes nobody.
+              render: (m) =>
+                removing === m.userSub ? (
+                  <span className="insights-row-actions">
+                    <button
+                      type="button"
+                      disabled={busy}
+                      onClick={() => void remove(m.userSub).then(() => setRemoving(undefined))}
+                    >
+                      {t('confirmRemove', { sub: m.userSub })}
+                    </button>
+                    <button type="button" className="secondary" onClick={() => setRemoving(undefined)}>
+                      {t('keep')}
+                    </button>
+                  </span>
+                ) : (
+                  <button
+                    type="button"
+                    disabled={busy}
+                    aria-label={t('removeOf', { sub: m.userSub })}
+                    onClick={() => setRemoving(m.userSub)}
+                  >
+                    {t('remove')}
+                  </button>
+                ),
             },
           ]}
         />
