@@ -47,6 +47,7 @@ import {
   certificateDownload,
   certificateNumberParams,
   certificatePage,
+  certificateView,
   listCertificatesQuery,
   listInstitutionCertificatesQuery,
   revokeCertificateBody,
@@ -512,6 +513,7 @@ export const certificateRoutes = {
     summary: 'An institution’s certificates, newest first, for its managers and instructors',
     query: listInstitutionCertificatesQuery,
     ...certificateRoute,
+    responses: { 200: certificatePage },
   }),
   downloadCertificate: route({
     method: 'GET',
@@ -555,6 +557,7 @@ export const certificateRoutes = {
     body: revokeCertificateBody,
     tables: { certificates: 'readWrite', access: 'read' },
     publishes: true,
+    responses: { 200: certificateView },
   }),
 } as const satisfies Record<string, RouteDef>;
 

@@ -25,6 +25,10 @@ const CompanyEmployees = lazy(() => import('./console/companies/employees'));
 const CompanyProgress = lazy(() => import('./console/companies/progress'));
 const Provisions = lazy(() => import('./console/provisions/provisions'));
 const Provision = lazy(() => import('./console/provisions/provision'));
+const Analytics = lazy(() => import('./console/analytics/analytics'));
+const InstitutionProfile = lazy(() => import('./console/institution/institution'));
+const IssuedCertificates = lazy(() => import('./console/institution/certificates'));
+const PlatformAdmin = lazy(() => import('./console/admin/admin'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -63,6 +67,10 @@ function Screens() {
           <Route path="companies/:companyId/progress" element={<CompanyProgress />} />
           <Route path="provisions" element={<Provisions />} />
           <Route path="provisions/:provisionId" element={<Provision />} />
+          <Route path="analytics" element={<Analytics />} />
+          <Route path="institution" element={<InstitutionProfile />} />
+          <Route path="certificates" element={<IssuedCertificates />} />
+          <Route path="admin" element={<PlatformAdmin />} />
         </Route>
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />

@@ -35,10 +35,15 @@ const employeeColumns = [
 
 const manages = (caller: Caller, companyId: string) => caller.managedCompanyIds.includes(companyId);
 
-/** A company manager registers their company and becomes its first manager. */
+/**
+ * A company manager registers their company and becomes its first manager. A platform admin registers one
+ * for others: it has no manager until the admin names one (PUT .../managers/{sub}).
+ */
 export async function registerCompany(db: Kysely<Database>, caller: Caller, input: CompanyInput) {
-  requireRole(caller, 'company-manager');
-  if (caller.managedCompanyIds.length > 0) throw new HttpError(409, 'You already manage a company');
+  requireRole(caller, 'company-manager', 'platform-admin');
+  const forOthers = caller.has('platform-admin');
+  if (!forOthers && caller.managedCompanyIds.length > 0)
+    throw new HttpError(409, 'You already manage a company');
   try {
     return await db.transaction().execute(async (trx) => {
       const company = await trx
@@ -53,6 +58,7 @@ export async function registerCompany(db: Kysely<Database>, caller: Caller, inpu
         })
         .returning(columns)
         .executeTakeFirstOrThrow();
+      if (forOthers) return company;
       await trx
         .insertInto('affiliations')
         .values({
@@ -291,6 +297,26 @@ const memberColumns = [
   'requested_at as requestedAt',
   'decided_at as decidedAt',
 ] as const;
+
+/** A company's managers, for platform admins, who name and unassign them: the first named first. */
+export async function listCompanyManagers(db: Kysely<Database>, caller: Caller, companyId: string) {
+  requireRole(caller, 'platform-admin');
+  const company = await db
+    .selectFrom('companies')
+    .select('id')
+    .where('id', '=', companyId)
+    .executeTakeFirst();
+  if (!company) throw notFound('Company');
+  return db
+    .selectFrom('affiliations')
+    .select(memberColumns)
+    .where('company_id', '=', companyId)
+    .where('role', '=', 'company-manager')
+    .where('state', '=', 'approved')
+    .orderBy('decided_at')
+    .orderBy('user_sub')
+    .execute();
+}
 
 /**
  * A platform admin makes a person a manager of a company (an employee of it is promoted). Setting a manager

@@ -7,6 +7,7 @@ import {
   affiliateEmployee,
   decideEmployee,
   getCompany,
+  listCompanyManagers,
   listEmployees,
   putCompanyManager,
   registerCompany,
@@ -158,6 +159,18 @@ export const companyRoutes =
           req.params.userSub,
           req.body.email,
         ),
+    );
+    app.get(
+      '/companies/:companyId/managers',
+      {
+        schema: {
+          summary: 'The company’s managers (platform admins)',
+          tags,
+          params: companyParams,
+          response: { 200: z.array(manager) },
+        },
+      },
+      async (req) => listCompanyManagers(ctx.db, await ctx.caller(req), req.params.companyId),
     );
     app.put(
       '/companies/:companyId/managers/:userSub',

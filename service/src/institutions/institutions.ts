@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import * as z from 'zod';
 import { isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/schema';
 import { emit } from '../events/outbox';
@@ -26,10 +27,14 @@ const columns = [
   'updated_at as updatedAt',
 ] as const;
 
-/** An institution manager registers their institution and becomes its first manager. */
+/**
+ * An institution manager registers their institution and becomes its first manager. A platform admin
+ * registers one for others: it has no member until the admin names its manager (PUT .../managers/{sub}).
+ */
 export async function registerInstitution(db: Kysely<Database>, caller: Caller, input: InstitutionInput) {
-  requireRole(caller, 'institution-manager');
-  if (caller.institutionId) throw new HttpError(409, 'You already belong to an institution');
+  requireRole(caller, 'institution-manager', 'platform-admin');
+  const forOthers = caller.has('platform-admin');
+  if (!forOthers && caller.institutionId) throw new HttpError(409, 'You already belong to an institution');
   try {
     return await db.transaction().execute(async (trx) => {
       const institution = await trx
@@ -45,6 +50,7 @@ export async function registerInstitution(db: Kysely<Database>, caller: Caller, 
         })
         .returning(columns)
         .executeTakeFirstOrThrow();
+      if (forOthers) return institution;
       await trx
         .insertInto('institution_members')
         .values({ institution_id: institution.id, user_sub: caller.sub, role: 'institution-manager' })
@@ -64,6 +70,73 @@ export async function registerInstitution(db: Kysely<Database>, caller: Caller, 
       );
     throw e;
   }
+}
+
+/**
+ * The platform's institutions for its admins, in name order a page at a time, each with its managers' user
+ * ids (who the admin has named, or who registered it).
+ */
+export async function listInstitutions(
+  db: Kysely<Database>,
+  caller: Caller,
+  query: { limit: number; cursor?: string | undefined },
+) {
+  requireRole(caller, 'platform-admin');
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  let q = db
+    .selectFrom('institutions as i')
+    .select((eb) => [
+      ...columns.map((c) => `i.${c}` as const),
+      eb.fn
+        .coalesce(
+          eb
+            .selectFrom('institution_members as m')
+            .select(sql<string[]>`array_agg(m.user_sub order by m.created_at)`.as('subs'))
+            .whereRef('m.institution_id', '=', 'i.id')
+            .where('m.role', '=', 'institution-manager'),
+          sql<string[]>`'{}'::text[]`,
+        )
+        .as('managerSubs'),
+    ])
+    .orderBy('i.name')
+    .orderBy('i.id')
+    .limit(query.limit + 1);
+  if (after) q = q.where((eb) => eb(eb.refTuple('i.name', 'i.id'), '>', eb.tuple(after[0], after[1])));
+  const rows = await q.execute();
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    institutions: page,
+    ...(rows.length > query.limit && last
+      ? { cursor: Buffer.from(JSON.stringify([last.name, last.id])).toString('base64url') }
+      : {}),
+  };
+}
+
+// A name PostgreSQL's text can hold (no NUL), so a forged cursor is refused here, not by the database.
+const pageCursor = z.tuple([
+  z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((name) => !name.includes('\u0000')),
+  z.uuid(),
+]);
+
+function decodeCursor(cursor: string): z.infer<typeof pageCursor> {
+  const bad = () =>
+    new HttpError(400, 'Invalid query.cursor', [
+      { field: 'query.cursor', message: 'not a cursor this listing gave out' },
+    ]);
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const parsed = pageCursor.safeParse(json);
+  if (!parsed.success) throw bad();
+  return parsed.data;
 }
 
 /** Its own people and platform admins see an institution; for anyone else it does not exist. */

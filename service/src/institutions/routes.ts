@@ -7,6 +7,7 @@ import {
   getInstitution,
   getPublicProfile,
   inviteInstructor,
+  listInstitutions,
   listMembers,
   putInstitutionManager,
   putMember,
@@ -44,6 +45,17 @@ const publicProfile = z.object({
   contactPhone: z.string(),
   publishedCourseCount: z.number().int(),
 });
+const institutionListing = institution.extend({
+  managerSubs: z.array(z.string()).describe('its managers’ user ids, the first named first'),
+});
+const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().min(1).max(1024).optional(),
+});
+const listPage = z.object({
+  institutions: z.array(institutionListing),
+  cursor: z.string().optional().describe('Present when more institutions follow: send it for the next page'),
+});
 const params = z.strictObject({ institutionId: z.uuid() });
 const memberParams = z.strictObject({ institutionId: z.uuid(), userSub: z.string().min(1).max(128) });
 const memberRole = z.enum(['institution-manager', 'instructor']);
@@ -65,6 +77,19 @@ export const institutionRoutes =
       },
       async (req, reply) =>
         reply.code(201).send(await registerInstitution(ctx.db, await ctx.caller(req), req.body)),
+    );
+    app.get(
+      '/institutions',
+      {
+        schema: {
+          summary:
+            'The platform’s institutions and their managers, in name order, a page at a time (platform admins)',
+          tags,
+          querystring: listQuery,
+          response: { 200: listPage },
+        },
+      },
+      async (req) => listInstitutions(ctx.db, await ctx.caller(req), req.query),
     );
     app.get(
       '/institutions/:institutionId',

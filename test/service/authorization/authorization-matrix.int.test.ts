@@ -126,8 +126,8 @@ const MATRIX: readonly Row[] = [
   // Institutions
   {
     route: 'POST /institutions',
-    // Managers already in an institution may not register a second one.
-    statuses: [401, 403, 409, 403, 409, 403, 403, 403, 403, 403],
+    // Managers already in an institution may not register a second one; platform admins register for others.
+    statuses: [401, 201, 409, 403, 409, 403, 403, 403, 403, 403],
     request: () => ({
       method: 'POST',
       url: '/institutions',
@@ -138,6 +138,11 @@ const MATRIX: readonly Row[] = [
         contactPhone: '02-999-0000',
       },
     }),
+  },
+  {
+    route: 'GET /institutions',
+    statuses: [401, 200, 403, 403, 403, 403, 403, 403, 403, 403],
+    request: () => ({ method: 'GET', url: '/institutions?limit=5' }),
   },
   {
     route: 'GET /institutions/:institutionId',
@@ -252,7 +257,7 @@ const MATRIX: readonly Row[] = [
   // Companies
   {
     route: 'POST /companies',
-    statuses: [401, 403, 403, 403, 403, 409, 409, 403, 403, 403],
+    statuses: [401, 201, 403, 403, 403, 409, 409, 403, 403, 403],
     request: () => {
       const { name, ownerName, businessNumber } = freshRegistration();
       return {
@@ -333,6 +338,12 @@ const MATRIX: readonly Row[] = [
       url: `/companies/${ownCompany().id}/employees/${randomUUID()}`,
       payload: { email: 'invited@example.com' },
     }),
+  },
+  {
+    // Platform admins alone see who manages a company (its managers see themselves on /me/memberships).
+    route: 'GET /companies/:companyId/managers',
+    statuses: [401, 200, 403, 403, 403, 403, 403, 403, 403, 403],
+    request: () => ({ method: 'GET', url: `/companies/${ownCompany().id}/managers` }),
   },
   {
     // Platform admins alone assign a company's managers.

@@ -231,6 +231,31 @@ const ROUTES: readonly Route[] = [
     ],
   },
   {
+    route: 'GET /institutions',
+    who: () => w.admin,
+    query: 'limit=10',
+    cases: [
+      { name: 'a zero limit', query: 'limit=0', status: 400, fields: ['query.limit'] },
+      { name: 'a limit over 100', query: 'limit=101', status: 400, fields: ['query.limit'] },
+      { name: 'a limit that is not a number', query: 'limit=all', status: 400, fields: ['query.limit'] },
+      { name: 'a cursor it never gave out', query: 'cursor=abc', status: 400, fields: ['query.cursor'] },
+      {
+        name: 'a cursor of the right shape naming no uuid',
+        query: `cursor=${Buffer.from('["Academy 0","42"]').toString('base64url')}`,
+        status: 400,
+        fields: ['query.cursor'],
+      },
+      {
+        name: 'a cursor whose name PostgreSQL cannot hold',
+        query: `cursor=${Buffer.from(JSON.stringify(['a\u0000', randomUUID()])).toString('base64url')}`,
+        status: 400,
+        fields: ['query.cursor'],
+      },
+      { name: 'an empty cursor', query: 'cursor=', status: 400, fields: ['query.cursor'] },
+      { name: 'an unknown parameter', query: 'search=x', status: 400, fields: ['query.search'] },
+    ],
+  },
+  {
     route: 'GET /institutions/:institutionId',
     who: () => own().manager,
     params: () => ({ institutionId: own().id }),
@@ -635,6 +660,12 @@ const ROUTES: readonly Route[] = [
         status: 409,
       },
     ],
+  },
+  {
+    route: 'GET /companies/:companyId/managers',
+    who: () => w.admin,
+    params: () => ({ companyId: ownCompany().id }),
+    cases: [],
   },
   {
     route: 'PUT /companies/:companyId/managers/:userSub',

@@ -60,6 +60,42 @@ describe('companies', () => {
     expect(await affiliations()).toEqual(before);
   });
 
+  it('lets a platform admin register a company for others, with no manager until they name one', async () => {
+    const admin = await f.person(['platform-admin']);
+    const before = await affiliations();
+    const res = await f.call(admin, {
+      method: 'POST',
+      url: '/companies',
+      payload: input('201810007', 'hr@admin-made.example.com'),
+    });
+    expect(res.statusCode).toBe(201);
+    const id = res.json().id as string;
+    expect(await affiliations()).toEqual(before);
+    const named = await f.person(['company-manager']);
+    const put = await f.call(admin, { method: 'PUT', url: `/companies/${id}/managers/${named.sub}` });
+    expect(put.json()).toMatchObject({ userSub: named.sub, role: 'company-manager', state: 'approved' });
+    const managers = await f.call(admin, { method: 'GET', url: `/companies/${id}/managers` });
+    expect(managers.json()).toEqual([
+      expect.objectContaining({ userSub: named.sub, role: 'company-manager' }),
+    ]);
+    // Only platform admins see who manages a company; one that does not exist is not found.
+    expect((await f.call(named, { method: 'GET', url: `/companies/${id}/managers` })).statusCode).toBe(403);
+    expect(
+      (
+        await f.call(admin, {
+          method: 'GET',
+          url: '/companies/00000000-0000-4000-8000-000000000000/managers',
+        })
+      ).statusCode,
+    ).toBe(404);
+    const second = await f.call(admin, {
+      method: 'POST',
+      url: '/companies',
+      payload: input('201810008', 'hr@admin-made-2.example.com'),
+    });
+    expect(second.statusCode).toBe(201);
+  });
+
   it('walks an employee from request to approval to removal', async () => {
     const learner = await f.person(['learner']);
     const join = await f.call(learner, { method: 'POST', url: `/companies/${companyId}/join-requests` });

@@ -74,7 +74,6 @@ describe('institutions', () => {
     ['learner', 403],
     ['instructor', 403],
     ['company-manager', 403],
-    ['platform-admin', 403],
   ] as const)('refuses registration by a %s', async (role, status) => {
     const before = await count();
     const res = await f.call(await f.person([role]), {
@@ -84,6 +83,52 @@ describe('institutions', () => {
     });
     expect(res.statusCode).toBe(status);
     expect(await count()).toBe(before);
+  });
+
+  it('lets a platform admin register an institution for others, with no member until they name its manager', async () => {
+    const admin = await f.person(['platform-admin']);
+    const res = await f.call(admin, { method: 'POST', url: '/institutions', payload: input('444444444') });
+    expect(res.statusCode).toBe(201);
+    const id = res.json().id as string;
+    const members = () => f.call(admin, { method: 'GET', url: `/institutions/${id}/members` });
+    expect((await members()).json()).toEqual([]);
+    const named = await f.person(['institution-manager']);
+    const put = await f.call(admin, { method: 'PUT', url: `/institutions/${id}/managers/${named.sub}` });
+    expect(put.statusCode).toBe(200);
+    expect((await members()).json()).toEqual([expect.objectContaining({ userSub: named.sub })]);
+    // The admin registers for others as often as needed: they belong to none of them.
+    const again = await f.call(admin, { method: 'POST', url: '/institutions', payload: input('555555555') });
+    expect(again.statusCode).toBe(201);
+  });
+
+  it('lists the institutions and their managers for platform admins only, a page at a time', async () => {
+    const admin = await f.person(['platform-admin']);
+    const all: { id: string; name: string; managerSubs: string[] }[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await f.call(admin, {
+        method: 'GET',
+        url: `/institutions?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      });
+      expect(res.statusCode).toBe(200);
+      const page = res.json() as { institutions: typeof all; cursor?: string };
+      expect(page.institutions.length).toBeLessThanOrEqual(1);
+      all.push(...page.institutions);
+      cursor = page.cursor;
+    } while (cursor);
+    expect(all.length).toBe(await count());
+    expect(all.map((i) => i.name)).toEqual([...all.map((i) => i.name)].sort());
+    expect(all.find((i) => i.id === institutionId)?.managerSubs).toEqual([manager.sub]);
+    for (const role of ['institution-manager', 'instructor', 'company-manager', 'learner'] as const) {
+      expect((await f.call(await f.person([role]), { method: 'GET', url: '/institutions' })).statusCode).toBe(
+        403,
+      );
+    }
+    const bad = await f.call(admin, { method: 'GET', url: '/institutions?cursor=bm90LWEtY3Vyc29y' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('query.cursor');
+    const tooMany = await f.call(admin, { method: 'GET', url: '/institutions?limit=101' });
+    expect(tooMany.json().errors[0].field).toBe('query.limit');
   });
 
   it('answers 401 to a caller without a valid token before looking at the input', async () => {

@@ -419,6 +419,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/companies/{companyId}/managers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company’s managers (platform admins) */
+        get: operations["getCompaniesCompanyIdManagers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/companies/{companyId}/managers/{userSub}": {
         parameters: {
             query?: never;
@@ -766,7 +783,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The platform’s institutions and their managers, in name order, a page at a time (platform admins) */
+        get: operations["getInstitutions"];
         put?: never;
         /** Register an institution */
         post: operations["postInstitutions"];
@@ -2605,7 +2623,35 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        certificates: {
+                            companyId: string | null;
+                            completedOn: string;
+                            courseId: string;
+                            courseTitle: string;
+                            enrollmentId: string;
+                            hours: number;
+                            institutionId: string;
+                            institutionName: string;
+                            issuedAt: string;
+                            learnerName: string;
+                            number: string;
+                            periodEnd: string;
+                            periodStart: string;
+                            provisionId: string;
+                            /** @description whether its document is kept: one still being made cannot be downloaded yet */
+                            ready: boolean;
+                            revocationReason?: string;
+                            revokedAt?: string;
+                            score: number | null;
+                            /** @enum {string} */
+                            status: "valid" | "revoked";
+                            userSub: string;
+                        }[];
+                        cursor?: string;
+                    };
+                };
             };
         };
     };
@@ -2698,7 +2744,32 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        companyId: string | null;
+                        completedOn: string;
+                        courseId: string;
+                        courseTitle: string;
+                        enrollmentId: string;
+                        hours: number;
+                        institutionId: string;
+                        institutionName: string;
+                        issuedAt: string;
+                        learnerName: string;
+                        number: string;
+                        periodEnd: string;
+                        periodStart: string;
+                        provisionId: string;
+                        /** @description whether its document is kept: one still being made cannot be downloaded yet */
+                        ready: boolean;
+                        revocationReason?: string;
+                        revokedAt?: string;
+                        score: number | null;
+                        /** @enum {string} */
+                        status: "valid" | "revoked";
+                        userSub: string;
+                    };
+                };
             };
         };
     };
@@ -3130,6 +3201,48 @@ export interface operations {
                         state: "requested" | "approved" | "removed";
                         userSub: string;
                     };
+                };
+            };
+        };
+    };
+    getCompaniesCompanyIdManagers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Refused: the problem names the offending fields */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        email: string | null;
+                        /** Format: date-time */
+                        requestedAt: string;
+                        /** @enum {string} */
+                        role: "company-manager" | "employee";
+                        /** @enum {string} */
+                        state: "requested" | "approved" | "removed";
+                        userSub: string;
+                    }[];
                 };
             };
         };
@@ -4499,6 +4612,57 @@ export interface operations {
                         };
                         /** @enum {string} */
                         status: "ok" | "degraded";
+                    };
+                };
+            };
+        };
+    };
+    getInstitutions: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Refused: the problem names the offending fields */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Present when more institutions follow: send it for the next page */
+                        cursor?: string;
+                        institutions: {
+                            businessNumber: string;
+                            certificationNumber: string;
+                            contactEmail: string;
+                            contactPhone: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description its managers’ user ids, the first named first */
+                            managerSubs: string[];
+                            name: string;
+                            ownerName: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
                     };
                 };
             };
