@@ -1,12 +1,16 @@
 import * as z from 'zod';
 import type { Role, TableName } from './resources';
 import {
+  completedUploadView,
   completeUploadBody,
   contentIdParams,
   materialDownloadView,
   partUrlsQueryString,
+  partUrlsView,
   playbackView,
+  startedUploadView,
   startUploadBody,
+  uploadedPartsView,
   uploadIdParams,
 } from './vod-requests';
 import {
@@ -809,6 +813,7 @@ export const routes = {
     access: uploaders,
     summary: 'Starts a multipart upload of a video or material file for a content the caller manages',
     body: startUploadBody,
+    responses: { 201: startedUploadView },
     ...uploadRoute,
   }),
   presignUploadParts: route({
@@ -819,6 +824,7 @@ export const routes = {
     params: uploadIdParams,
     summary: 'Presigned PUT URLs for a range of the upload’s parts',
     query: partUrlsQueryString,
+    responses: { 200: partUrlsView },
     ...uploadRoute,
   }),
   listUploadParts: route({
@@ -828,6 +834,7 @@ export const routes = {
     access: uploaders,
     params: uploadIdParams,
     summary: 'The parts S3 already holds, to resume an interrupted upload',
+    responses: { 200: uploadedPartsView },
     ...uploadRoute,
   }),
   completeUpload: route({
@@ -838,6 +845,7 @@ export const routes = {
     params: uploadIdParams,
     summary: 'Assembles the file from its parts; refused parts abort the upload',
     body: completeUploadBody,
+    responses: { 200: completedUploadView },
     ...uploadRoute,
   }),
   abortUpload: route({
@@ -847,6 +855,7 @@ export const routes = {
     access: uploaders,
     params: uploadIdParams,
     summary: 'Abandons an upload and deletes its parts',
+    responses: { 204: null },
     ...uploadRoute,
   }),
   startPlayback: route({

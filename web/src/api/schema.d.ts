@@ -3447,6 +3447,7 @@ export interface operations {
                                 id: string;
                                 /** @enum {string} */
                                 kind: "video" | "material" | "exam";
+                                mediaError: string | null;
                                 /** @enum {string|null} */
                                 mediaState: "pending" | "ready" | "failed" | null;
                                 position: number;
@@ -8080,11 +8081,18 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        key: string;
+                        partCount: number;
+                        partSize: number;
+                        uploadId: string;
+                    };
+                };
             };
         };
     };
@@ -8109,7 +8117,7 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8151,7 +8159,12 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        key: string;
+                        size: number;
+                    };
+                };
             };
         };
     };
@@ -8183,7 +8196,12 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        partNumber: number;
+                        url: string;
+                    }[];
+                };
             };
         };
     };
@@ -8212,7 +8230,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        etag: string;
+                        partNumber: number;
+                        size: number;
+                    }[];
+                };
             };
         };
     };
