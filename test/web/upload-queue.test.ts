@@ -253,6 +253,21 @@ describe('upload queue', () => {
     expect(second.snapshot().has('c2')).toBe(false);
   });
 
+  it('asks again while the upload routes do not know the content yet', async () => {
+    const api = new FakeUploads();
+    let refusals = 2;
+    const start = api.start.bind(api);
+    api.start = (input) =>
+      refusals-- > 0
+        ? Promise.reject(new UploadProblem({ type: 'about:blank', title: 'Content not found', status: 404 }))
+        : start(input);
+    const waits: number[] = [];
+    const queue = new UploadQueue(api, memoryStore(), undefined, async (ms) => void waits.push(ms));
+    await queue.add('c1', file());
+    expect(waits).toEqual([500, 1000]);
+    expect(api.completed).toHaveLength(1);
+  });
+
   it('names a content type the browser left empty from the file’s extension', () => {
     expect(contentTypeOf(new File(['x'], 'Week 1.MKV'))).toBe('video/x-matroska');
     expect(contentTypeOf(new File(['x'], 'guide.hwp'))).toBe('application/x-hwp');

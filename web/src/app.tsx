@@ -21,6 +21,8 @@ const CoursePage = lazy(() => import('./screens/course-page'));
 const Player = lazy(() => import('./screens/player'));
 const ConsoleFrame = lazy(() => import('./console/console-frame'));
 const ConsoleHome = lazy(() => import('./console/console-home'));
+const CourseList = lazy(() => import('./console/courses/course-list'));
+const CourseBuilder = lazy(() => import('./console/courses/course-builder'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -55,6 +57,8 @@ function Screens() {
         <Route path="/learn/:enrollmentId/watch/:contentId" element={guarded(<Player />)} />
         <Route path="/console" element={guarded(<ConsoleFrame />)}>
           <Route index element={<ConsoleHome />} />
+          <Route path="courses" element={<CourseList />} />
+          <Route path="courses/:courseId" element={<CourseBuilder />} />
         </Route>
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />

@@ -1,6 +1,6 @@
 import type { ApiClient } from '../../api/client';
 import { isProblem } from '../../api/problem';
-import { isSavedUpload, UploadProblem, type UploadApi, type UploadStore } from './upload-queue';
+import { isSavedUpload, UploadProblem, UploadQueue, type UploadApi, type UploadStore } from './upload-queue';
 
 /* The upload queue's browser side: localStorage, XMLHttpRequest and the typed API client. */
 
@@ -82,4 +82,19 @@ export function uploadApi(client: ApiClient): UploadApi {
     },
     putPart: xhrPutPart,
   };
+}
+
+const queues = new WeakMap<ApiClient, UploadQueue>();
+
+/**
+ * The page's one upload queue: uploads go on while the manager moves between screens, and a screen that
+ * comes back shows them where they are.
+ */
+export function uploadQueueFor(client: ApiClient): UploadQueue {
+  let queue = queues.get(client);
+  if (!queue) {
+    queue = new UploadQueue(uploadApi(client), localUploadStore());
+    queues.set(client, queue);
+  }
+  return queue;
 }

@@ -122,6 +122,8 @@ export function contentTypeOf(file: File): string {
 const CONCURRENCY = 3;
 /** URLs asked for at once (the API gives at most 100); they expire in 15 minutes, so not far ahead. */
 const URL_BATCH = 20;
+/** A content the upload routes do not know yet is asked for again this many times, half a second more each. */
+const START_ATTEMPTS = 6;
 /** A failed PUT is tried again this many times (a dropped connection) before the upload stops as failed. */
 const PUT_ATTEMPTS = 3;
 
@@ -191,6 +193,8 @@ export class UploadQueue {
     private readonly store: UploadStore,
     /** Called once an upload's file is whole on the server (a video's transcoding starts then). */
     private readonly onComplete: (contentId: string) => void = () => undefined,
+    private readonly wait: (ms: number) => Promise<void> = (ms) =>
+      new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
     for (const saved of store.load())
       this.uploads.set(saved.contentId, new Upload(saved.contentId, undefined, saved));
@@ -312,12 +316,7 @@ export class UploadQueue {
       }
       if (!upload.session) {
         const contentType = contentTypeOf(file);
-        const started = await this.api.start({
-          contentId: upload.contentId,
-          fileName: file.name,
-          size: file.size,
-          contentType,
-        });
+        const started = await this.startSession(upload.contentId, file, contentType);
         upload.session = {
           contentId: upload.contentId,
           uploadId: started.uploadId,
@@ -364,6 +363,21 @@ export class UploadQueue {
     } finally {
       upload.inFlight.clear();
       if (upload.controller === controller) upload.controller = undefined;
+    }
+  }
+
+  /**
+   * Starts the session. The upload routes learn of a content from the core's events a moment after it is
+   * added, so a file picked right away may find the content unknown (404) for a beat: asked again then.
+   */
+  private async startSession(contentId: string, file: File, contentType: string) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.api.start({ contentId, fileName: file.name, size: file.size, contentType });
+      } catch (e) {
+        if (!(e instanceof UploadProblem && e.problem.status === 404) || attempt >= START_ATTEMPTS) throw e;
+        await this.wait(attempt * 500);
+      }
     }
   }
 
