@@ -121,7 +121,7 @@ describe('the institution manager’s course builder', () => {
     expect((await courseNow()).state).toBe('draft');
   });
 
-  it('builds the curriculum, shows a refused publish, and reorders by keyboard with the move announced', async () => {
+  it('builds the curriculum, shows a refused publish, and reorders by keyboard and by drag, the move announced', async () => {
     // Nothing to learn yet: the API refuses, and the page says why.
     await page.getByRole('button', { name: 'Publish the course' }).click();
     await page.getByRole('alert').filter({ hasText: 'Add at least one content before publishing' }).waitFor();
@@ -164,6 +164,17 @@ describe('the institution manager’s course builder', () => {
       ['Week 1', ['Handout', 'Lecture 1']],
     ]);
     await checkScreen('3-builder');
+
+    // And by mouse: the lecture dragged onto the handout takes its place.
+    const item = (title: string) => page.locator('li.builder-content').filter({ hasText: title });
+    await item('Lecture 1').locator('[draggable="true"]').dragTo(item('Handout'));
+    await expect_(announcement, 'Moved “Lecture 1” to position 1 of 2.');
+    expect(
+      outline(await eventually(courseNow, (c) => c.chapters[1]?.contents[0]?.title === 'Lecture 1')),
+    ).toEqual([
+      ['Week 2', []],
+      ['Week 1', ['Lecture 1', 'Handout']],
+    ]);
   });
 
   it('uploads a real video in parts, shows it transcoded, and publishes', async () => {
@@ -251,6 +262,18 @@ describe('the institution manager’s course builder', () => {
     expect(long).toMatchObject({ title: 'Long lecture', mediaState: 'failed' });
     await checkScreen('7-resumed-upload-failed-transcode');
   }, 120_000);
+
+  it('archives the course only after a second, deliberate click, and then offers no more changes', async () => {
+    await page.getByRole('button', { name: 'Archive the course' }).click();
+    await page.getByRole('button', { name: 'Keep it' }).click();
+    expect((await courseNow()).state).toBe('published');
+    await page.getByRole('button', { name: 'Archive the course' }).click();
+    await page.getByRole('button', { name: 'Archive for good' }).click();
+    await page.getByText('State: Archived').waitFor();
+    expect((await courseNow()).state).toBe('archived');
+    expect(await page.getByRole('button', { name: /^Move up/ }).count()).toBe(0);
+    await checkScreen('8-archived');
+  });
 });
 
 /** The browser's globals this file reads; the test code itself is compiled without the DOM's types. */

@@ -38,6 +38,9 @@ const messages: Messages<
   | 'archived'
   | 'archivedNote'
   | 'publishHint'
+  | 'archiveConfirm'
+  | 'archiveForGood'
+  | 'keep'
 > = {
   ko: {
     loading: '불러오는 중…',
@@ -58,6 +61,9 @@ const messages: Messages<
     archived: '강좌를 보관했습니다.',
     archivedNote: '보관한 강좌는 바꿀 수 없습니다.',
     publishHint: '게시하면 회사들이 카탈로그에서 이 강좌를 신청할 수 있습니다.',
+    archiveConfirm: '보관한 강좌는 다시 바꾸거나 게시할 수 없습니다. 수강생의 기록은 남습니다.',
+    archiveForGood: '보관하기',
+    keep: '그대로 두기',
   },
   en: {
     loading: 'Loading…',
@@ -78,6 +84,9 @@ const messages: Messages<
     archived: 'The course is archived.',
     archivedNote: 'An archived course cannot change.',
     publishHint: 'Once published, companies can request the course from the catalog.',
+    archiveConfirm: 'An archived course can never change or be published again. Learners’ records stay.',
+    archiveForGood: 'Archive for good',
+    keep: 'Keep it',
   },
 };
 
@@ -274,6 +283,7 @@ function StateActions({ course, onChanged }: { course: CoursePage; onChanged: ()
   const t = useT(messages);
   const [problem, setProblem] = useState<Problem | undefined>();
   const [done, setDone] = useState('');
+  const [confirming, setConfirming] = useState(false);
   const change = async (verb: 'publish' | 'archive') => {
     setProblem(undefined);
     setDone('');
@@ -298,10 +308,26 @@ function StateActions({ course, onChanged }: { course: CoursePage; onChanged: ()
             {t('publish')}
           </button>
         ) : null}
-        <button type="button" className="secondary" onClick={() => void change('archive')}>
-          {t('archive')}
-        </button>
+        {!confirming ? (
+          <button type="button" className="secondary" onClick={() => setConfirming(true)}>
+            {t('archive')}
+          </button>
+        ) : null}
       </div>
+      {/* Archiving cannot be undone: it takes a second, deliberate click. */}
+      {confirming ? (
+        <div role="group" aria-labelledby="builder-archive-confirm" className="builder-confirm">
+          <p id="builder-archive-confirm">{t('archiveConfirm')}</p>
+          <div className="builder-buttons">
+            <button type="button" onClick={() => void change('archive')}>
+              {t('archiveForGood')}
+            </button>
+            <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+              {t('keep')}
+            </button>
+          </div>
+        </div>
+      ) : null}
     </section>
   );
 }

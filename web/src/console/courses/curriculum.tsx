@@ -51,7 +51,6 @@ const messages: Messages<
   | 'ready'
   | 'failed'
   | 'recordings'
-  | 'dropHere'
 > = {
   ko: {
     heading: '차시 구성',
@@ -83,7 +82,6 @@ const messages: Messages<
     ready: '재생 가능 ({duration})',
     failed: '변환 실패: {reason}',
     recordings: '실시간 강의 녹화',
-    dropHere: '여기에 놓기',
   },
   en: {
     heading: 'Curriculum',
@@ -115,7 +113,6 @@ const messages: Messages<
     ready: 'Ready ({duration})',
     failed: 'Transcoding failed: {reason}',
     recordings: 'Live lecture recordings',
-    dropHere: 'Drop here',
   },
 };
 
@@ -253,9 +250,13 @@ export function Curriculum({ course, reload, queue, transcoding, editable }: Cur
           },
         }
       : {};
-  const dropProps = (accepts: Dragged['type'], targetKey: string, drop: (d: Dragged) => void) => ({
+  /**
+   * A drop target: it takes what it has a handler for. Nothing appears or moves while dragging (a drop
+   * zone that showed up would shift the very items being aimed at).
+   */
+  const dropProps = (targetKey: string, on: { [T in Dragged['type']]?: (d: Dragged) => void }) => ({
     onDragOver: (e: DragEvent) => {
-      if (dragged?.type !== accepts || dragged.id === targetKey) return;
+      if (!dragged || !on[dragged.type] || dragged.id === targetKey) return;
       e.preventDefault();
       e.stopPropagation();
       e.dataTransfer.dropEffect = 'move';
@@ -263,7 +264,8 @@ export function Curriculum({ course, reload, queue, transcoding, editable }: Cur
     },
     onDragLeave: () => setDropTarget((t) => (t === targetKey ? undefined : t)),
     onDrop: (e: DragEvent) => {
-      if (dragged?.type !== accepts) return;
+      const drop = dragged && on[dragged.type];
+      if (!dragged || !drop || dragged.id === targetKey) return;
       e.preventDefault();
       e.stopPropagation();
       setDropTarget(undefined);
@@ -304,9 +306,19 @@ export function Curriculum({ course, reload, queue, transcoding, editable }: Cur
               className={`builder-chapter${dropTarget === chapter.id ? ' drop-target' : ''}`}
               aria-labelledby={`${chapterItem}-title`}
               onKeyDown={(e) => onItemKey(e, (d, focused) => stepChapter(chapter, d, focused))}
-              {...dropProps('chapter', chapter.id, (d) => {
-                const from = course.chapters.find((c) => c.id === d.id);
-                if (from) void moveChapter(from, chapter.position, `chapter-${from.id}`);
+              {...dropProps(chapter.id, {
+                chapter: (d) => {
+                  const from = course.chapters.find((c) => c.id === d.id);
+                  if (from) void moveChapter(from, chapter.position, `chapter-${from.id}`);
+                },
+                // A content dropped on a chapter but not on one of its contents goes to its end.
+                content: (d) => {
+                  const from = contentById(d.id);
+                  if (!from) return;
+                  const to =
+                    from.chapterId === chapter.id ? chapter.contents.length - 1 : chapter.contents.length;
+                  void moveContent(from, chapter, to, `content-${from.id}`);
+                },
               })}
             >
               <div
@@ -375,9 +387,11 @@ export function Curriculum({ course, reload, queue, transcoding, editable }: Cur
                       onKeyDown={(e) =>
                         onItemKey(e, (d, focused) => stepContent(content, chapter, d, focused))
                       }
-                      {...dropProps('content', content.id, (d) => {
-                        const from = contentById(d.id);
-                        if (from) void moveContent(from, chapter, xi, `content-${from.id}`);
+                      {...dropProps(content.id, {
+                        content: (d) => {
+                          const from = contentById(d.id);
+                          if (from) void moveContent(from, chapter, xi, `content-${from.id}`);
+                        },
                       })}
                     >
                       <div className="builder-row" {...dragProps({ type: 'content', id: content.id })}>
@@ -459,20 +473,6 @@ export function Curriculum({ course, reload, queue, transcoding, editable }: Cur
                   );
                 })}
               </ol>
-              {editable && dragged?.type === 'content' ? (
-                <div
-                  className={`builder-drop-end${dropTarget === `end-${chapter.id}` ? ' drop-target' : ''}`}
-                  {...dropProps('content', `end-${chapter.id}`, (d) => {
-                    const from = contentById(d.id);
-                    if (!from) return;
-                    const to =
-                      from.chapterId === chapter.id ? chapter.contents.length - 1 : chapter.contents.length;
-                    void moveContent(from, chapter, to, `content-${from.id}`);
-                  })}
-                >
-                  {t('dropHere')}
-                </div>
-              ) : null}
               {editable ? <AddContent courseId={courseId} chapter={chapter} onAdded={reload} /> : null}
             </li>
           );
