@@ -34,6 +34,7 @@ const messages: Messages<
   | 'createButton'
   | 'creating'
   | 'titleInvalid'
+  | 'list'
 > = {
   ko: {
     title: '강좌',
@@ -53,6 +54,7 @@ const messages: Messages<
     createButton: '강좌 만들기',
     creating: '만드는 중…',
     titleInvalid: '제목을 1자 이상 200자 이하로 입력하세요.',
+    list: '강좌 목록',
   },
   en: {
     title: 'Courses',
@@ -72,6 +74,7 @@ const messages: Messages<
     createButton: 'Create the course',
     creating: 'Creating…',
     titleInvalid: 'Enter a title of 1 to 200 characters.',
+    list: 'Course list',
   },
 };
 
@@ -109,6 +112,7 @@ function Courses({ institutionName }: { institutionName: string }) {
   return (
     <>
       <NewCourse />
+      <h2 id="courses-list">{t('list')}</h2>
       <div className="courses-filter">
         <label htmlFor="courses-state">{t('filterState')}</label>
         <select
