@@ -1,12 +1,16 @@
 import * as z from 'zod';
 import type { Role, TableName } from './resources';
 import {
+  completedUploadView,
   completeUploadBody,
   contentIdParams,
   materialDownloadView,
   partUrlsQueryString,
+  partUrlsView,
   playbackView,
+  startedUploadView,
   startUploadBody,
+  uploadedPartsView,
   uploadIdParams,
 } from './vod-requests';
 import {
@@ -812,6 +816,7 @@ export const routes = {
     access: uploaders,
     summary: 'Starts a multipart upload of a video or material file for a content the caller manages',
     body: startUploadBody,
+    responses: { 201: startedUploadView },
     ...uploadRoute,
   }),
   presignUploadParts: route({
@@ -822,6 +827,7 @@ export const routes = {
     params: uploadIdParams,
     summary: 'Presigned PUT URLs for a range of the upload’s parts',
     query: partUrlsQueryString,
+    responses: { 200: partUrlsView },
     ...uploadRoute,
   }),
   listUploadParts: route({
@@ -831,6 +837,7 @@ export const routes = {
     access: uploaders,
     params: uploadIdParams,
     summary: 'The parts S3 already holds, to resume an interrupted upload',
+    responses: { 200: uploadedPartsView },
     ...uploadRoute,
   }),
   completeUpload: route({
@@ -841,6 +848,7 @@ export const routes = {
     params: uploadIdParams,
     summary: 'Assembles the file from its parts; refused parts abort the upload',
     body: completeUploadBody,
+    responses: { 200: completedUploadView },
     ...uploadRoute,
   }),
   abortUpload: route({
@@ -850,6 +858,7 @@ export const routes = {
     access: uploaders,
     params: uploadIdParams,
     summary: 'Abandons an upload and deletes its parts',
+    responses: { 204: null },
     ...uploadRoute,
   }),
   startPlayback: route({

@@ -31,6 +31,25 @@ export const completeUploadBody = z.strictObject({
     .max(MAX_PARTS),
 });
 
+/** `POST /uploads`: the session, and how the browser cuts the file (every part `partSize` bytes but the last). */
+export const startedUploadView = z.object({
+  uploadId: z.string(),
+  key: z.string(),
+  partSize: z.number().int().positive(),
+  partCount: z.number().int().positive(),
+});
+
+/** `GET /uploads/{uploadId}/part-urls`: one presigned PUT URL per part number asked for. */
+export const partUrlsView = z.array(z.object({ partNumber, url: z.string() }));
+
+/** `GET /uploads/{uploadId}/parts`: the parts the bucket holds, so a resumed upload sends only the others. */
+export const uploadedPartsView = z.array(
+  z.object({ partNumber, etag: z.string(), size: z.number().int().nonnegative() }),
+);
+
+/** `POST /uploads/{uploadId}/complete`: the assembled object. */
+export const completedUploadView = z.object({ key: z.string(), size: z.number().int().nonnegative() });
+
 /**
  * Query values arrive as strings; the domain checks the numbers against partUrlsQuery and the upload's
  * own part count, naming `query.from` and `query.to` as here.

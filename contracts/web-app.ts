@@ -26,15 +26,20 @@ export interface ContentSecurityPolicyProps {
   readonly apiOrigins: readonly string[];
   /** The video distribution's origin (playlists and segments, fetched by hls.js with the signed cookies). */
   readonly videoOrigins: readonly string[];
+  /**
+   * The upload bucket's origin: the console PUTs a content's file parts straight to presigned URLs there.
+   * @default none
+   */
+  readonly uploadOrigins?: readonly string[];
 }
 
 /**
  * The app's Content-Security-Policy, the same from CloudFront and from `npm start`: script and style from
- * the app alone, calls to the API and the video origin and nowhere else, media from the video origin (and
+ * the app alone, calls to the API, the video origin and the upload bucket and nowhere else, media from the video origin (and
  * the `blob:` URLs Media Source Extensions play from), no framing.
  */
 export function contentSecurityPolicy(p: ContentSecurityPolicyProps): string {
-  const connect = ["'self'", ...p.apiOrigins, ...p.videoOrigins];
+  const connect = ["'self'", ...p.apiOrigins, ...p.videoOrigins, ...(p.uploadOrigins ?? [])];
   return [
     "default-src 'self'",
     "script-src 'self'",

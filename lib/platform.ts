@@ -272,7 +272,13 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
       institutionName: config.institution.name,
       defaultLocale: defaultLocaleFor(timeZone),
     },
-    ...(vod ? { videoOrigin: vod.playbackUrl } : {}),
+    ...(vod
+      ? {
+          videoOrigin: vod.playbackUrl,
+          // Presigned URLs name the bucket's virtual-hosted regional endpoint.
+          uploadOrigin: `https://${vod.uploadBucket.bucketRegionalDomainName}`,
+        }
+      : {}),
     ...(edge ? { domain: edge.appDomain, crossRegionReferences: true } : {}),
   });
   const monitoring = new MonitoringStack(app, name('monitoring'), {

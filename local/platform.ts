@@ -857,6 +857,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         defaultLocale: defaultLocaleFor(timeZone),
       },
       videoOrigin: cdn.url,
+      uploadOrigin: new URL(objects.endpoint).origin,
     });
   }
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ message: 'Not Found' }));

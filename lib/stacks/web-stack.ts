@@ -67,6 +67,12 @@ export interface WebStackProps extends StackProps {
    */
   readonly videoOrigin?: string;
   /**
+   * The upload bucket's origin (`https://<bucket>.s3.<region>.amazonaws.com`, where presigned URLs point),
+   * which the CSP lets the console PUT file parts to.
+   * @default - video is off: no upload origin
+   */
+  readonly uploadOrigin?: string;
+  /**
    * Serve the app at this host instead of the distribution's cloudfront.net name. The session cookies the
    * API sets are for the parent domain, so only an app under it can sign in.
    * @default - the distribution's `*.cloudfront.net` name
@@ -106,6 +112,7 @@ export class WebStack extends Stack {
     this.contentSecurityPolicy = contentSecurityPolicy({
       apiOrigins: [props.app.apiUrl],
       videoOrigins: props.videoOrigin ? [props.videoOrigin] : [],
+      uploadOrigins: props.uploadOrigin ? [props.uploadOrigin] : [],
     });
     const origin = S3BucketOrigin.withOriginAccessControl(this.bucket);
     const common = {

@@ -101,7 +101,11 @@ describe('the web app on the API’s origin', () => {
   const page = (path: string, headers: Record<string, string> = { accept: 'text/html' }) =>
     fetch(`${local.platform.url}${path}`, { headers });
   const csp = () =>
-    contentSecurityPolicy({ apiOrigins: [], videoOrigins: [local.platform.vod.playbackOrigin] });
+    contentSecurityPolicy({
+      apiOrigins: [],
+      videoOrigins: [local.platform.vod.playbackOrigin],
+      uploadOrigins: [new URL(local.platform.vod.s3Endpoint).origin],
+    });
 
   it('answers index.html for / and for any screen path, with the security headers, never cached', async () => {
     const index = await page('/');

@@ -29,6 +29,8 @@ const Analytics = lazy(() => import('./console/analytics/analytics'));
 const InstitutionProfile = lazy(() => import('./console/institution/institution'));
 const IssuedCertificates = lazy(() => import('./console/institution/certificates'));
 const PlatformAdmin = lazy(() => import('./console/admin/admin'));
+const CourseList = lazy(() => import('./console/courses/course-list'));
+const CourseBuilder = lazy(() => import('./console/courses/course-builder'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -71,6 +73,8 @@ function Screens() {
           <Route path="institution" element={<InstitutionProfile />} />
           <Route path="certificates" element={<IssuedCertificates />} />
           <Route path="admin" element={<PlatformAdmin />} />
+          <Route path="courses" element={<CourseList />} />
+          <Route path="courses/:courseId" element={<CourseBuilder />} />
         </Route>
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />

@@ -107,6 +107,9 @@ export async function updateCourse(
  * the provision of their enrollment shown here, the institution's people and platform admins see all, and
  * a company manager reading the catalogue sees none. The recordings chapter is left out for a reader who
  * would find it empty.
+ *
+ * Why a video failed to transcode (`mediaError`) is for the people who can upload it again: the pipeline's
+ * wording means nothing to a learner, who sees only that the video is not there.
  */
 export async function getCourse(db: Kysely<Database>, caller: Identity, id: string): Promise<string> {
   const admin = caller.roles.includes('platform-admin');
@@ -129,6 +132,7 @@ export async function getCourse(db: Kysely<Database>, caller: Identity, id: stri
               select json_agg(json_build_object(
                 'id', x.id, 'chapterId', x.chapter_id, 'kind', x.kind, 'title', x.title,
                 'position', x.position, 'mediaState', x.media_state, 'durationSeconds', x.duration_seconds,
+                'mediaError', case when a.author or ${admin}::boolean then x.media_error end,
                 'provisionId', x.provision_id
               ) order by x.position)
               from contents x where x.chapter_id = ch.id and x.state = 'active' and ${visible('x')}),

@@ -106,7 +106,13 @@ export const courseRoutes =
               enrollment: z.object({ id: z.uuid(), provisionId: z.uuid(), enrolledAt: z.date() }).nullable(),
               chapters: z.array(
                 chapter.extend({
-                  contents: z.array(content.extend({ durationSeconds: z.number().nullable() })),
+                  contents: z.array(
+                    content.extend({
+                      durationSeconds: z.number().nullable(),
+                      /** Why the video failed to transcode; null for learners and for videos that did not fail. */
+                      mediaError: z.string().nullable(),
+                    }),
+                  ),
                 }),
               ),
             }),

@@ -222,16 +222,18 @@ describe('web stack', () => {
       const expected = contentSecurityPolicy({
         apiOrigins: [dev.platform.api.url],
         videoOrigins: [dev.platform.vod!.playbackUrl],
+        uploadOrigins: [`https://${dev.platform.vod!.uploadBucket.bucketRegionalDomainName}`],
       });
       expect(security.ContentSecurityPolicy).toEqual({
         ContentSecurityPolicy: web.resolve(expected),
         Override: true,
       });
-      // With a domain every origin is a literal.
+      // With a domain the API and video origins are literals; the upload bucket's is its regional name.
       const prodCsp = distributionConfigHeaders(prodT);
       expect(prodCsp).toContain(
-        "connect-src 'self' https://api.academy.example.com https://video.academy.example.com;",
+        "connect-src 'self' https://api.academy.example.com https://video.academy.example.com https://",
       );
+      expect(prodCsp).toMatch(/"Fn::ImportValue":"[^"]*vod:[^"]*Uploads[^"]*RegionalDomainName/);
       expect(prodCsp).toContain("media-src 'self' blob: https://video.academy.example.com;");
       expect(prodCsp).toContain("frame-ancestors 'none'");
       expect(prodCsp).toContain("script-src 'self';");
@@ -430,11 +432,13 @@ describe('web stack', () => {
     expect(t.toJSON()).toMatchSnapshot();
   });
 
-  /** The CSP of a template whose origins are all literals. */
+  /** A template's CSP: the text itself, or the JSON of the join that builds it from imported origins. */
   function distributionConfigHeaders(template: Template): string {
     const [, p] = only(template, 'AWS::CloudFront::ResponseHeadersPolicy');
-    return p.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy
-      .ContentSecurityPolicy as string;
+    const csp: unknown =
+      p.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy
+        .ContentSecurityPolicy;
+    return typeof csp === 'string' ? csp : JSON.stringify(csp);
   }
 });
 

@@ -260,10 +260,36 @@ describe('course page', () => {
         title: 'Chapter 0',
         position: 0,
         purpose: null,
-        contents: [{ ...content, durationSeconds: null }],
+        contents: [{ ...content, durationSeconds: null, mediaError: null }],
       },
       { id: c.chapters[1]!.chapter, title: 'Chapter 1', position: 1, purpose: null, contents: [] },
     ]);
+  });
+
+  it('tells the course’s authors why a video failed to transcode, and nobody else', async () => {
+    const c = await course([['notes']]);
+    const video = await ok(
+      manager,
+      {
+        method: 'POST',
+        url: `/courses/${c.id}/chapters/${c.chapters[0]!.chapter}/contents`,
+        payload: { kind: 'video', title: 'Lecture' },
+      },
+      201,
+    );
+    // As the vod domain's video.failed event leaves it (service/src/courses/media.ts).
+    await f.database.db
+      .updateTable('contents')
+      .set({ media_state: 'failed', media_error: 'not a video stream' })
+      .where('id', '=', video.id)
+      .execute();
+    await ok(manager, { method: 'POST', url: `/courses/${c.id}/publish` });
+    const lecture = async (who: Person) =>
+      (await ok(who, { method: 'GET', url: `/courses/${c.id}` })).chapters[0].contents[1];
+    expect(await lecture(manager)).toMatchObject({ mediaState: 'failed', mediaError: 'not a video stream' });
+    expect(await lecture(instructor)).toMatchObject({ mediaError: 'not a video stream' });
+    const companyManager = await f.person(['company-manager']);
+    expect(await lecture(companyManager)).toMatchObject({ mediaState: 'failed', mediaError: null });
   });
 });
 

@@ -3560,6 +3560,7 @@ export interface operations {
                                 id: string;
                                 /** @enum {string} */
                                 kind: "video" | "material" | "exam";
+                                mediaError: string | null;
                                 /** @enum {string|null} */
                                 mediaState: "pending" | "ready" | "failed" | null;
                                 position: number;
@@ -8252,11 +8253,18 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        key: string;
+                        partCount: number;
+                        partSize: number;
+                        uploadId: string;
+                    };
+                };
             };
         };
     };
@@ -8281,7 +8289,7 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8323,7 +8331,12 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        key: string;
+                        size: number;
+                    };
+                };
             };
         };
     };
@@ -8355,7 +8368,12 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        partNumber: number;
+                        url: string;
+                    }[];
+                };
             };
         };
     };
@@ -8384,7 +8402,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        etag: string;
+                        partNumber: number;
+                        size: number;
+                    }[];
+                };
             };
         };
     };
