@@ -94,51 +94,53 @@ export function DataTable<T>({ caption, columns, rows, rowKey, fileName, empty }
       {shown.length === 0 ? (
         <p className="muted">{empty ?? t('none')}</p>
       ) : (
-        <table>
-          <caption>{caption}</caption>
-          <thead>
-            <tr>
-              {columns.map((c) => {
-                const direction = sort?.key === c.key ? sort.direction : undefined;
-                return (
-                  <th
-                    key={c.key}
-                    scope="col"
-                    aria-sort={direction ?? 'none'}
-                    className={c.numeric ? 'num' : undefined}
-                  >
-                    <button
-                      type="button"
-                      title={t('sortBy', { column: c.header })}
-                      onClick={() =>
-                        setSort({
-                          key: c.key,
-                          direction: direction === 'ascending' ? 'descending' : 'ascending',
-                        })
-                      }
+        <div className="data-table-scroll">
+          <table>
+            <caption>{caption}</caption>
+            <thead>
+              <tr>
+                {columns.map((c) => {
+                  const direction = sort?.key === c.key ? sort.direction : undefined;
+                  return (
+                    <th
+                      key={c.key}
+                      scope="col"
+                      aria-sort={direction ?? 'none'}
+                      className={c.numeric ? 'num' : undefined}
                     >
-                      {c.header}
-                      <span aria-hidden="true">
-                        {direction === 'ascending' ? ' ▲' : direction === 'descending' ? ' ▼' : ''}
-                      </span>
-                    </button>
-                  </th>
-                );
-              })}
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((r) => (
-              <tr key={rowKey(r)}>
-                {columns.map((c) => (
-                  <td key={c.key} className={c.numeric ? 'num' : undefined}>
-                    {c.render ? c.render(r) : (c.value(r) ?? '')}
-                  </td>
-                ))}
+                      <button
+                        type="button"
+                        title={t('sortBy', { column: c.header })}
+                        onClick={() =>
+                          setSort({
+                            key: c.key,
+                            direction: direction === 'ascending' ? 'descending' : 'ascending',
+                          })
+                        }
+                      >
+                        {c.header}
+                        <span aria-hidden="true">
+                          {direction === 'ascending' ? ' ▲' : direction === 'descending' ? ' ▼' : ''}
+                        </span>
+                      </button>
+                    </th>
+                  );
+                })}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {shown.map((r) => (
+                <tr key={rowKey(r)}>
+                  {columns.map((c) => (
+                    <td key={c.key} className={c.numeric ? 'num' : undefined}>
+                      {c.render ? c.render(r) : (c.value(r) ?? '')}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </div>
   );
