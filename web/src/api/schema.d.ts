@@ -5845,6 +5845,8 @@ export interface operations {
                         id: string;
                         lessonsCompleted: number;
                         lessonsTotal: number;
+                        /** Format: uuid */
+                        provisionId: string;
                         /** @description the learner’s rating of the course, once given */
                         ratingStars: number | null;
                         /** @description the weighted exam score of 100, once completed */
