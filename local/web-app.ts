@@ -19,6 +19,8 @@ export interface LocalWebAppOptions {
   readonly config: WebAppConfig;
   /** The playback distribution's origin: the app's policy lets hls.js and <video> reach it. */
   readonly videoOrigin: string;
+  /** The local IVS's origins (HLS, metadata events, chat's socket): the live pages reach them. @default none */
+  readonly liveOrigins?: readonly string[];
 }
 
 /** A build of the app, held in memory. */
@@ -86,9 +88,13 @@ async function readBuild(dir: string) {
 }
 
 /** Headers CloudFront's response headers policy adds to every answer of the web distribution. */
-function securityHeaders(videoOrigin: string): Record<string, string> {
+function securityHeaders(videoOrigin: string, liveOrigins: readonly string[]): Record<string, string> {
   return {
-    'content-security-policy': contentSecurityPolicy({ apiOrigins: [], videoOrigins: [videoOrigin] }),
+    'content-security-policy': contentSecurityPolicy({
+      apiOrigins: [],
+      videoOrigins: [videoOrigin],
+      liveOrigins,
+    }),
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
     'referrer-policy': 'strict-origin-when-cross-origin',
@@ -121,7 +127,7 @@ export async function registerLocalWebApp(
   options: LocalWebAppOptions,
 ): Promise<void> {
   const { indexHtml, files } = build;
-  const headers = securityHeaders(options.videoOrigin);
+  const headers = securityHeaders(options.videoOrigin, options.liveOrigins ?? []);
 
   // In a scope of its own: these headers are the app's, not the API's.
   await app.register(async (scope) => {
