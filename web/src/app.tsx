@@ -2,6 +2,7 @@ import { lazy, Suspense, useMemo, useState } from 'react';
 import { Route, Routes } from 'react-router';
 import type { WebAppConfig } from '#contracts/web-app';
 import { browserLocale, LocaleContext, useT, type Locale, type Messages } from './i18n';
+import { LiveConfigContext } from './screens/live/live-config';
 import { ProfileLocale } from './session/profile-locale';
 import { RequireSignIn } from './session/require-sign-in';
 import { SessionProvider, useSession } from './session/session';
@@ -21,6 +22,10 @@ const CoursePage = lazy(() => import('./screens/course-page'));
 const Player = lazy(() => import('./screens/player'));
 const ConsoleFrame = lazy(() => import('./console/console-frame'));
 const ConsoleHome = lazy(() => import('./console/console-home'));
+const ConsoleLectures = lazy(() => import('./console/lectures/lectures'));
+const LectureRoom = lazy(() => import('./console/lectures/lecture-room'));
+const LiveLectures = lazy(() => import('./screens/live/live-lectures'));
+const LiveLecture = lazy(() => import('./screens/live/live-lecture'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -55,7 +60,11 @@ function Screens() {
         <Route path="/learn/:enrollmentId/watch/:contentId" element={guarded(<Player />)} />
         <Route path="/console" element={guarded(<ConsoleFrame />)}>
           <Route index element={<ConsoleHome />} />
+          <Route path="lectures" element={<ConsoleLectures />} />
+          <Route path="lectures/:lectureId" element={<LectureRoom />} />
         </Route>
+        <Route path="/live" element={guarded(<LiveLectures />)} />
+        <Route path="/live/:lectureId" element={guarded(<LiveLecture />)} />
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />
       </Routes>
@@ -81,14 +90,16 @@ export function App({ config }: { config: WebAppConfig }) {
   const localeValue = useMemo(() => ({ locale, setLocale }), [locale]);
   return (
     <LocaleContext.Provider value={localeValue}>
-      <SessionProvider apiUrl={config.apiUrl}>
-        <ProfileLocale />
-        <UnreadProvider>
-          <Layout institutionName={config.institutionName}>
-            <Screens />
-          </Layout>
-        </UnreadProvider>
-      </SessionProvider>
+      <LiveConfigContext.Provider value={config.live}>
+        <SessionProvider apiUrl={config.apiUrl}>
+          <ProfileLocale />
+          <UnreadProvider>
+            <Layout institutionName={config.institutionName}>
+              <Screens />
+            </Layout>
+          </UnreadProvider>
+        </SessionProvider>
+      </LiveConfigContext.Provider>
     </LocaleContext.Provider>
   );
 }
