@@ -71,7 +71,7 @@ export function eventSourceFeed(url: string): QuizFeed {
       source.addEventListener('metadata', (e) => {
         let record: unknown;
         try {
-          record = JSON.parse((e as { data: string }).data);
+          record = JSON.parse((e as unknown as { data: string }).data);
         } catch {
           return;
         }
