@@ -5194,7 +5194,48 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description Present when more lectures follow: send it for the next page */
+                        cursor?: string;
+                        readonly lectures: {
+                            capacity: number;
+                            /** @description staff only */
+                            channelArn?: string;
+                            /** @description staff only: the channel was given back to IVS */
+                            channelReleasedAt?: string;
+                            /** @description staff only */
+                            companyId?: string;
+                            courseId: string;
+                            /** @description staff only */
+                            createdAt?: string;
+                            /** @description staff only */
+                            createdBy?: string;
+                            endedAt?: string;
+                            endsAt: string;
+                            /** @description staff only: where the broadcaster’s encoder streams */
+                            ingestEndpoint?: string;
+                            /** @description staff only */
+                            institutionId?: string;
+                            joinedCount: number;
+                            lectureId: string;
+                            /** @description staff only: the channel’s, without a token */
+                            playbackUrl?: string;
+                            provisionId: string;
+                            /** @description staff only */
+                            record?: boolean;
+                            /** @description staff only */
+                            roomArn?: string;
+                            startedAt?: string;
+                            startsAt: string;
+                            /** @enum {string} */
+                            state: "scheduled" | "live" | "ended" | "cancelled";
+                            title: string;
+                            /** @description staff only */
+                            updatedAt?: string;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -5235,7 +5276,88 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        capacity: number;
+                        /** @description staff only */
+                        channelArn?: string;
+                        /** @description staff only: the channel was given back to IVS */
+                        channelReleasedAt?: string;
+                        /** @description staff only */
+                        companyId?: string;
+                        courseId: string;
+                        /** @description staff only */
+                        createdAt?: string;
+                        /** @description staff only */
+                        createdBy?: string;
+                        endedAt?: string;
+                        endsAt: string;
+                        /** @description staff only: where the broadcaster’s encoder streams */
+                        ingestEndpoint?: string;
+                        /** @description staff only */
+                        institutionId?: string;
+                        joinedCount: number;
+                        lectureId: string;
+                        /** @description staff only: the channel’s, without a token */
+                        playbackUrl?: string;
+                        provisionId: string;
+                        /** @description staff only */
+                        record?: boolean;
+                        /** @description staff only */
+                        roomArn?: string;
+                        startedAt?: string;
+                        startsAt: string;
+                        /** @enum {string} */
+                        state: "scheduled" | "live" | "ended" | "cancelled";
+                        title: string;
+                        /** @description staff only */
+                        updatedAt?: string;
+                    };
+                };
+            };
+            /** @description Done */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        capacity: number;
+                        /** @description staff only */
+                        channelArn?: string;
+                        /** @description staff only: the channel was given back to IVS */
+                        channelReleasedAt?: string;
+                        /** @description staff only */
+                        companyId?: string;
+                        courseId: string;
+                        /** @description staff only */
+                        createdAt?: string;
+                        /** @description staff only */
+                        createdBy?: string;
+                        endedAt?: string;
+                        endsAt: string;
+                        /** @description staff only: where the broadcaster’s encoder streams */
+                        ingestEndpoint?: string;
+                        /** @description staff only */
+                        institutionId?: string;
+                        joinedCount: number;
+                        lectureId: string;
+                        /** @description staff only: the channel’s, without a token */
+                        playbackUrl?: string;
+                        provisionId: string;
+                        /** @description staff only */
+                        record?: boolean;
+                        /** @description staff only */
+                        roomArn?: string;
+                        startedAt?: string;
+                        startsAt: string;
+                        /** @enum {string} */
+                        state: "scheduled" | "live" | "ended" | "cancelled";
+                        title: string;
+                        /** @description staff only */
+                        updatedAt?: string;
+                    };
+                };
             };
         };
     };
@@ -5264,7 +5386,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        capacity: number;
+                        /** @description staff only */
+                        channelArn?: string;
+                        /** @description staff only: the channel was given back to IVS */
+                        channelReleasedAt?: string;
+                        /** @description staff only */
+                        companyId?: string;
+                        courseId: string;
+                        /** @description staff only */
+                        createdAt?: string;
+                        /** @description staff only */
+                        createdBy?: string;
+                        endedAt?: string;
+                        endsAt: string;
+                        /** @description staff only: where the broadcaster’s encoder streams */
+                        ingestEndpoint?: string;
+                        /** @description staff only */
+                        institutionId?: string;
+                        joinedCount: number;
+                        lectureId: string;
+                        /** @description staff only: the channel’s, without a token */
+                        playbackUrl?: string;
+                        provisionId: string;
+                        /** @description staff only */
+                        record?: boolean;
+                        /** @description staff only */
+                        roomArn?: string;
+                        startedAt?: string;
+                        startsAt: string;
+                        /** @enum {string} */
+                        state: "scheduled" | "live" | "ended" | "cancelled";
+                        title: string;
+                        /** @description staff only */
+                        updatedAt?: string;
+                    };
+                };
             };
         };
     };
@@ -5362,7 +5521,28 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        readonly attendees: {
+                            attendanceRate: number;
+                            /** Format: uuid */
+                            enrollmentId: string;
+                            /** Format: date-time */
+                            joinedAt: string;
+                            /** @description left, and not joined again */
+                            left: boolean;
+                            presenceSeconds: number;
+                            quizzesAnswered: number;
+                            quizzesCorrect: number;
+                            userSub: string;
+                        }[];
+                        lectureId: string;
+                        quizzesSent: number;
+                        /** @enum {string} */
+                        state: "scheduled" | "live" | "ended" | "cancelled";
+                        streamedSeconds: number;
+                    };
+                };
             };
         };
     };
@@ -5397,7 +5577,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        readonly capabilities: string[];
+                        sessionExpiresAt?: string;
+                        token: string;
+                        tokenExpiresAt?: string;
+                    };
+                };
             };
         };
     };
@@ -5426,7 +5613,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * @description seat: a learner counted present; watch: staff, no seat
+                         * @enum {string}
+                         */
+                        as: "seat" | "watch";
+                        expiresAt: string;
+                        /** @description the channel’s playback URL with a token for this viewer */
+                        playbackUrl: string;
+                    };
+                };
             };
         };
     };
@@ -5455,7 +5653,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description whether this beat was credited (only while live) */
+                        counting: boolean;
+                        leftAt?: string;
+                        presenceSeconds: number;
+                    };
+                };
             };
         };
     };
@@ -5488,7 +5693,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description whether this beat was credited (only while live) */
+                        counting: boolean;
+                        leftAt?: string;
+                        presenceSeconds: number;
+                    };
+                };
             };
         };
     };
@@ -5517,7 +5729,33 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        readonly quizzes: {
+                            /** @description staff always; learners once closed */
+                            answer?: number;
+                            /** @description staff only */
+                            createdAt?: string;
+                            /** @description staff only */
+                            createdBy?: string;
+                            deadline?: string;
+                            explanation?: string;
+                            readonly options: string[];
+                            question: string;
+                            quizId: string;
+                            sentAt?: string;
+                            /** @enum {string} */
+                            state: "prepared" | "open" | "closed";
+                            timeLimitSeconds: number;
+                            /** @description learners: their own answer; whether right once closed */
+                            yourAnswer?: {
+                                answeredAt: string;
+                                correct?: boolean;
+                                option: number;
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -5552,11 +5790,37 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description staff always; learners once closed */
+                        answer?: number;
+                        /** @description staff only */
+                        createdAt?: string;
+                        /** @description staff only */
+                        createdBy?: string;
+                        deadline?: string;
+                        explanation?: string;
+                        /** @description the size of its payload on the channel, of IVS’s 1024 */
+                        metadataBytes: number;
+                        readonly options: string[];
+                        question: string;
+                        quizId: string;
+                        sentAt?: string;
+                        /** @enum {string} */
+                        state: "prepared" | "open" | "closed";
+                        timeLimitSeconds: number;
+                        /** @description learners: their own answer; whether right once closed */
+                        yourAnswer?: {
+                            answeredAt: string;
+                            correct?: boolean;
+                            option: number;
+                        };
+                    };
+                };
             };
         };
     };
@@ -5588,11 +5852,19 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        answeredAt: string;
+                        option: number;
+                        quizId: string;
+                        /** @enum {boolean} */
+                        received: true;
+                    };
+                };
             };
         };
     };
@@ -5622,7 +5894,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        answer: number;
+                        correct: number;
+                        /** @description null before the first answer */
+                        correctRate: number | null;
+                        /** @description answers per option, by index */
+                        readonly counts: number[];
+                        deadline?: string;
+                        quizId: string;
+                        sentAt?: string;
+                        /** @enum {string} */
+                        state: "prepared" | "open" | "closed";
+                        total: number;
+                    };
+                };
             };
         };
     };
@@ -5652,7 +5939,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        deadline: string;
+                        quizId: string;
+                        sentAt: string;
+                    };
+                };
             };
         };
     };
@@ -5681,7 +5974,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description the encoder’s server URL */
+                        ingestUrl: string;
+                        streamKey: string;
+                    };
+                };
             };
         };
     };

@@ -7,15 +7,7 @@ import { DataTable, type Column } from '../../ui/data-table';
 import { ProblemAlert } from '../../ui/problem-alert';
 import { useLoad } from '../../ui/use-load';
 import { formatMoment } from '../../ui/when';
-import {
-  liveCall,
-  typed,
-  type Attendance,
-  type AttendanceRow,
-  type Joined,
-  type Lecture,
-  type StreamKey,
-} from '../../screens/live/live-api';
+import { liveCall, type AttendanceRow, type Joined } from '../../screens/live/live-api';
 import { LiveChat } from '../../screens/live/live-chat';
 import { LiveVideo } from '../../screens/live/live-video';
 import { QuizPanel } from './quiz-panel';
@@ -133,11 +125,11 @@ export default function LectureRoom() {
   const api = useApi();
   const id = useId();
   const lecture = useLoad(
-    typed<Lecture>(() => api.GET('/lectures/{lectureId}', { params: { path: { lectureId } } })),
+    () => api.GET('/lectures/{lectureId}', { params: { path: { lectureId } } }),
     [api, lectureId],
   );
   const attendance = useLoad(
-    typed<Attendance>(() => api.GET('/lectures/{lectureId}/attendance', { params: { path: { lectureId } } })),
+    () => api.GET('/lectures/{lectureId}/attendance', { params: { path: { lectureId } } }),
     [api, lectureId],
   );
   const [copy, setCopy] = useState<{ ok: true; server: string } | { ok: false; message: string } | Problem>();
@@ -161,10 +153,9 @@ export default function LectureRoom() {
   useEffect(() => {
     if (state !== 'live') return setPreview(undefined);
     let current = true;
-    void liveCall<Joined>(
-      (a) => a.POST('/lectures/{lectureId}/join', { params: { path: { lectureId } } }),
-      api,
-    ).then((r) => current && r.data && setPreview(r.data));
+    void liveCall((a) => a.POST('/lectures/{lectureId}/join', { params: { path: { lectureId } } }), api).then(
+      (r) => current && r.data && setPreview(r.data),
+    );
     return () => {
       current = false;
     };
@@ -172,7 +163,7 @@ export default function LectureRoom() {
 
   const copyKey = async () => {
     setCopy(undefined);
-    const r = await liveCall<StreamKey>(
+    const r = await liveCall(
       (a) => a.POST('/lectures/{lectureId}/stream-key', { params: { path: { lectureId } } }),
       api,
     );

@@ -7,7 +7,7 @@ import { DataTable, type Column } from '../../ui/data-table';
 import { FieldError, ProblemAlert } from '../../ui/problem-alert';
 import { asProblem, useLoad } from '../../ui/use-load';
 import { formatDay, formatMoment } from '../../ui/when';
-import { liveCall, type Lecture, type LecturePage } from '../../screens/live/live-api';
+import { liveCall, type Lecture } from '../../screens/live/live-api';
 import { useMemberships } from '../memberships';
 import './lectures.css';
 
@@ -128,7 +128,7 @@ export default function ConsoleLectures() {
     const titles = new Map(courses.data.map((c) => [c.id, c.title]));
     const pages = await Promise.all(
       provisions.data.map(async (p) => {
-        const page = await liveCall<LecturePage>(
+        const page = await liveCall(
           (a) => a.GET('/lectures', { params: { query: { provisionId: p.id, limit: 100 } } }),
           api,
         );
@@ -168,8 +168,8 @@ export default function ConsoleLectures() {
           ...(form.capacity ? { capacity: Number(form.capacity) } : {}),
         },
       });
-      if (!response.ok) return setProblem(asProblem(error, response));
-      await navigate(`/console/lectures/${(data as unknown as Lecture).lectureId}`);
+      if (!data) return setProblem(asProblem(error, response));
+      await navigate(`/console/lectures/${data.lectureId}`);
     } catch (err) {
       setProblem(asProblem(err));
     } finally {

@@ -4,7 +4,7 @@ import { fieldError, type Problem } from '../../api/problem';
 import { useT, type Messages } from '../../i18n';
 import { FieldError, ProblemAlert } from '../../ui/problem-alert';
 import { useLoad } from '../../ui/use-load';
-import { liveCall, typed, type Quiz, type QuizResults } from '../../screens/live/live-api';
+import { liveCall, type Quiz, type QuizResults } from '../../screens/live/live-api';
 
 /** How often an open quiz's answers are counted again while the room watches them come in. */
 const RESULTS_EVERY_MS = 2_000;
@@ -85,9 +85,7 @@ export function QuizPanel({ lectureId, live }: { lectureId: string; live: boolea
   const t = useT(messages);
   const api = useApi();
   const quizzes = useLoad(
-    typed<{ quizzes: Quiz[] }>(() =>
-      api.GET('/lectures/{lectureId}/quizzes', { params: { path: { lectureId } } }),
-    ),
+    () => api.GET('/lectures/{lectureId}/quizzes', { params: { path: { lectureId } } }),
     [api, lectureId],
   );
   const id = useId();
@@ -136,7 +134,7 @@ function QuizCard({
     let timer: ReturnType<typeof setTimeout> | undefined;
     let current = true;
     const count = async () => {
-      const r = await liveCall<QuizResults>(
+      const r = await liveCall(
         (a) =>
           a.GET('/lectures/{lectureId}/quizzes/{quizId}/results', {
             params: { path: { lectureId, quizId: quiz.quizId } },
@@ -157,7 +155,7 @@ function QuizCard({
   const send = async () => {
     setSending(true);
     setProblem(undefined);
-    const r = await liveCall<unknown>(
+    const r = await liveCall(
       (a) =>
         a.POST('/lectures/{lectureId}/quizzes/{quizId}/send', {
           params: { path: { lectureId, quizId: quiz.quizId } },
@@ -226,7 +224,7 @@ function QuizWriter({ lectureId, onCreated }: { lectureId: string; onCreated: ()
     e.preventDefault();
     setBusy(true);
     setProblem(undefined);
-    const r = await liveCall<Quiz>(
+    const r = await liveCall(
       (a) =>
         a.POST('/lectures/{lectureId}/quizzes', {
           params: { path: { lectureId } },

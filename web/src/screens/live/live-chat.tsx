@@ -10,7 +10,7 @@ import { useApi } from '../../api/api-context';
 import { problemText } from '../../api/problem';
 import { useT, type Messages } from '../../i18n';
 import { useSession } from '../../session/session';
-import { liveCall, type ChatGrant } from './live-api';
+import { liveCall } from './live-api';
 import { useLiveConfig } from './live-config';
 
 const messages: Messages<
@@ -101,7 +101,7 @@ export function LiveChat({
     const r = new ChatRoom({
       regionOrUrl: config.chat,
       tokenProvider: async () => {
-        const grant = await liveCall<ChatGrant>(
+        const grant = await liveCall(
           (a) => a.POST('/lectures/{lectureId}/chat-token', { params: { path: { lectureId } }, body: {} }),
           api,
         );

@@ -7,7 +7,7 @@ import { useLocale, useT, type Messages } from '../../i18n';
 import { ProblemAlert } from '../../ui/problem-alert';
 import { useLoad } from '../../ui/use-load';
 import { formatMoment } from '../../ui/when';
-import { liveCall, typed, type Joined, type Lecture, type Quiz } from './live-api';
+import { liveCall, type Joined } from './live-api';
 import { LiveChat } from './live-chat';
 import { useLiveConfig } from './live-config';
 import type { LivePlayer } from './live-player';
@@ -60,7 +60,7 @@ export default function LiveLecture() {
   const apiUrl = useApiUrl();
   const config = useLiveConfig();
   const lecture = useLoad(
-    typed<Lecture>(() => api.GET('/lectures/{lectureId}', { params: { path: { lectureId } } })),
+    () => api.GET('/lectures/{lectureId}', { params: { path: { lectureId } } }),
     [api, lectureId],
   );
   const [joined, setJoined] = useState<Joined>();
@@ -86,7 +86,7 @@ export default function LiveLecture() {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let current = true;
     const join = async () => {
-      const r = await liveCall<Joined>(
+      const r = await liveCall(
         (a) => a.POST('/lectures/{lectureId}/join', { params: { path: { lectureId } } }),
         api,
       );
@@ -123,7 +123,7 @@ export default function LiveLecture() {
   useEffect(() => {
     if (!seated) return;
     const beat = async () => {
-      const r = await liveCall<{ presenceSeconds: number }>(
+      const r = await liveCall(
         (a) => a.POST('/lectures/{lectureId}/presence', { params: { path: { lectureId } }, body: {} }),
         api,
       );
@@ -136,7 +136,7 @@ export default function LiveLecture() {
 
   // The learner's answers so far (a reload must not offer a second answer).
   useEffect(() => {
-    void liveCall<{ quizzes: Quiz[] }>(
+    void liveCall(
       (a) => a.GET('/lectures/{lectureId}/quizzes', { params: { path: { lectureId } } }),
       api,
     ).then((r) => {

@@ -4,7 +4,7 @@ import { useLocale, useT, type Messages } from '../../i18n';
 import { ProblemAlert } from '../../ui/problem-alert';
 import { useLoad } from '../../ui/use-load';
 import { formatMoment } from '../../ui/when';
-import { liveCall, type Lecture, type LecturePage } from './live-api';
+import { liveCall, type Lecture } from './live-api';
 import './live.css';
 
 const messages: Messages<
@@ -48,7 +48,7 @@ export default function LiveLectures() {
     if (!enrollments.data) return { error: enrollments.error, response: enrollments.response };
     const pages = await Promise.all(
       enrollments.data.map(async (e) => {
-        const page = await liveCall<LecturePage>(
+        const page = await liveCall(
           (a) => a.GET('/lectures', { params: { query: { provisionId: e.provisionId, upcoming: 'true' } } }),
           api,
         );

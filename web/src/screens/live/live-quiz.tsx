@@ -74,7 +74,7 @@ export function LiveQuiz({
     if (choice === undefined) return setMissing(true);
     setSending(true);
     setProblem(undefined);
-    const r = await liveCall<{ option: number }>(
+    const r = await liveCall(
       (a) =>
         a.POST('/lectures/{lectureId}/quizzes/{quizId}/answers', {
           params: { path: { lectureId, quizId: quiz.id } },
