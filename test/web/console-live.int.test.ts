@@ -4,7 +4,7 @@ import { DEMO_COURSE_TITLE, seedDemoData } from '#local/demo-data';
 import { DEMO_IDENTITIES } from '#local/demo-identities';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { useLocalPlatform } from '../local/local-platform-fixture';
-import { eventually, launchChromium, screenshot, seriousViolations } from './browser';
+import { launchChromium, screenshot, seriousViolations } from './browser';
 
 /*
  * A live lecture in two browsers on the local platform as `npm start` runs it: the instructor schedules one
@@ -195,11 +195,25 @@ describe('a live lecture, instructor and learner', () => {
     await staff.getByRole('button', { name: 'Delete the message of learner' }).click();
     await learner.locator('.live-chat-messages').getByText(message).waitFor({ state: 'detached' });
     await staff.getByText('No messages yet.').waitFor();
-    expect(
-      await eventually(
-        async () => (await local.call('instructor', 'GET', `/lectures/${lectureId}/attendance`)).attendees,
-        (a: { userSub: string }[]) => a.some((r) => r.userSub === learnerSub),
-      ),
-    ).toEqual([expect.objectContaining({ userSub: learnerSub, quizzesAnswered: 1 })]);
+    // …and the person from the chat: their page says so and stops.
+    await learner.getByLabel('Message').fill('Me again');
+    await learner.getByRole('button', { name: 'Send', exact: true }).click();
+    await staff.getByRole('button', { name: 'Remove learner from the chat' }).click();
+    await learner.getByText('The host removed you from the chat.').waitFor();
+    expect(await learner.getByLabel('Message').isDisabled()).toBe(true);
+    await checkScreen(learner, 'live-4-removed-from-chat');
   }, 90_000);
+
+  it('stops counting the learner when they leave the page, and lists the lecture in the console', async () => {
+    await learner.getByRole('link', { name: 'Live lectures' }).first().click();
+    await learner.getByRole('heading', { level: 1, name: 'Live lectures' }).waitFor();
+    const attendance = staff.locator('section', { has: staff.getByRole('heading', { name: 'Attendance' }) });
+    await attendance.getByRole('cell', { name: 'Left', exact: true }).waitFor({ timeout: 15_000 });
+    expect((await local.call('instructor', 'GET', `/lectures/${lectureId}/attendance`)).attendees).toEqual([
+      expect.objectContaining({ userSub: learnerSub, quizzesAnswered: 1, quizzesCorrect: 1, left: true }),
+    ]);
+    await staff.getByRole('link', { name: 'Live lectures' }).first().click();
+    await staff.getByRole('link', { name: 'Forklift checks, live' }).waitFor();
+    await checkScreen(staff, 'console-live-5-lectures');
+  }, 60_000);
 });

@@ -117,8 +117,8 @@ export function LiveChat({
     // The SDK logs every frame at debug level by default.
     r.logLevel = 'error';
     const off = [
-      r.addListener('connecting', () => setState('connecting')),
-      r.addListener('connect', () => setState('connected')),
+      r.addListener('connecting', () => setState((s) => (s === 'removed' ? s : 'connecting'))),
+      r.addListener('connect', () => setState((s) => (s === 'removed' ? s : 'connected'))),
       r.addListener('disconnect', () => setState((s) => (s === 'removed' ? s : 'disconnected'))),
       r.addListener('message', (m) => {
         senders.current?.(m.sender.userId, senderName(m));
@@ -126,8 +126,12 @@ export function LiveChat({
       }),
       r.addListener('messageDelete', (e) => setChat((c) => c.filter((m) => m.id !== e.messageId))),
       r.addListener('userDisconnect', (e) => {
-        // Their messages stay, as IVS keeps them; only the removed person is told.
-        if (e.userId === me) setState('removed');
+        // Their messages stay, as IVS keeps them. The removed person is told, and this page does not connect
+        // again by itself (the SDK would, with a fresh token): coming back takes reloading the page.
+        if (e.userId === me) {
+          setState('removed');
+          r.disconnect();
+        }
       }),
     ];
     r.connect();
