@@ -176,6 +176,12 @@ describe('a live lecture, instructor and learner', () => {
       409,
     );
     await checkScreen(learner, 'live-3-quiz-answered');
+    // A reload offers no second answer either: the page knows the answer the server recorded.
+    await learner.reload();
+    await quiz.getByText('Your answer was sent.', { exact: false }).waitFor();
+    expect(await quiz.getByRole('radio', { name: 'Yes' }).isChecked()).toBe(true);
+    expect(await quiz.getByRole('button', { name: 'Send answer' }).count()).toBe(0);
+    await learner.getByText('Connected to the chat.').waitFor();
 
     const message = 'Is the recap recorded?';
     await learner.getByLabel('Message').fill(message);

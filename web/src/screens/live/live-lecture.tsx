@@ -127,25 +127,47 @@ export default function LiveLecture() {
         (a) => a.POST('/lectures/{lectureId}/presence', { params: { path: { lectureId } }, body: {} }),
         api,
       );
-      if (r.data) setPresence(r.data.presenceSeconds);
+      if (r.data) return setPresence(r.data.presenceSeconds);
+      // Counted as left while still here: the leave of a page this tab just unloaded (a reload) landed after
+      // this page's join. Joining again is idempotent and keeps the seat; the next beat counts.
+      if (r.problem.status === 409)
+        await api.POST('/lectures/{lectureId}/join', { params: { path: { lectureId } } });
     };
     void beat();
     const timer = setInterval(() => void beat(), BEAT_EVERY_MS);
     return () => clearInterval(timer);
   }, [api, lectureId, seated]);
 
-  // The learner's answers so far (a reload must not offer a second answer).
+  // The learner's answers so far (a reload must not offer a second answer), and a quiz still open when they
+  // arrive: a player joining late never sees the cue of a quiz sent before, which is behind its live edge.
   useEffect(() => {
+    let current = true;
     void liveCall(
       (a) => a.GET('/lectures/{lectureId}/quizzes', { params: { path: { lectureId } } }),
       api,
     ).then((r) => {
-      if (!r.data) return;
+      if (!r.data || !current) return;
       const mine = r.data.quizzes.flatMap((q) =>
         q.yourAnswer ? [[q.quizId, q.yourAnswer.option] as const] : [],
       );
       setAnswers((a) => new Map([...mine, ...a]));
+      const open = r.data.quizzes.filter((q) => q.state === 'open' && q.deadline).at(-1);
+      if (open)
+        setQuiz(
+          (shown) =>
+            shown ?? {
+              v: 1,
+              t: 'quiz',
+              id: open.quizId,
+              q: open.question,
+              o: open.options,
+              d: Math.floor(Date.parse(open.deadline!) / 1000),
+            },
+        );
     });
+    return () => {
+      current = false;
+    };
   }, [api, lectureId]);
 
   // Quizzes as they arrive on the stream (or the local IVS's events); one past its deadline is not shown.
