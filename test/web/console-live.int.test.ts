@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import { DEMO_COURSE_TITLE, seedDemoData } from '#local/demo-data';
 import { DEMO_IDENTITIES } from '#local/demo-identities';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { useLocalPlatform } from '../local/local-platform-fixture';
-import { launchChromium, screenshot, seriousViolations } from './browser';
+import { eventually, launchChromium, screenshot, seriousViolations } from './browser';
 
 /*
  * A live lecture in two browsers on the local platform as `npm start` runs it: the instructor schedules one
@@ -221,5 +222,23 @@ describe('a live lecture, instructor and learner', () => {
     await staff.getByRole('link', { name: 'Live lectures' }).first().click();
     await staff.getByRole('link', { name: 'Forklift checks, live' }).waitFor();
     await checkScreen(staff, 'console-live-5-lectures');
+  }, 60_000);
+
+  it('ends the lecture when the encoder stops, and keeps its attendance for the room', async () => {
+    encoder!.kill('SIGINT');
+    await once(encoder!, 'close');
+    encoder = undefined;
+    expect(
+      await eventually(
+        async () => (await local.call('instructor', 'GET', `/lectures/${lectureId}`)).state,
+        (state) => state === 'ended',
+      ),
+    ).toBe('ended');
+    await local.platform.live.settled();
+    await staff.getByRole('link', { name: 'Forklift checks, live' }).click();
+    await staff.getByText('State: Ended').waitFor();
+    const attendance = staff.locator('section', { has: staff.getByRole('heading', { name: 'Attendance' }) });
+    await attendance.getByRole('cell', { name: 'Left', exact: true }).waitFor();
+    await checkScreen(staff, 'console-live-6-room-ended');
   }, 60_000);
 });
