@@ -176,6 +176,13 @@ export default function LectureRoom() {
     }
   };
 
+  const freshUrl = useCallback(
+    async () =>
+      (await liveCall((a) => a.POST('/lectures/{lectureId}/join', { params: { path: { lectureId } } }), api))
+        .data?.playbackUrl,
+    [api, lectureId],
+  );
+
   const onSender = useCallback(
     (userId: string, name: string) =>
       setNames((n) => (n.get(userId) === name ? n : new Map(n).set(userId, name))),
@@ -255,7 +262,11 @@ export default function LectureRoom() {
           ) : null}
           <section aria-labelledby={`${id}-preview`}>
             <h2 id={`${id}-preview`}>{t('preview')}</h2>
-            {preview ? <LiveVideo url={preview.playbackUrl} /> : <p className="muted">{t('notLive')}</p>}
+            {preview ? (
+              <LiveVideo url={preview.playbackUrl} refresh={freshUrl} />
+            ) : (
+              <p className="muted">{t('notLive')}</p>
+            )}
           </section>
           <QuizPanel lectureId={lectureId} live={l.state === 'live'} />
         </div>

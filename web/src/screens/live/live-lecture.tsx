@@ -24,8 +24,6 @@ import './live.css';
 const BEAT_EVERY_MS = 30_000;
 /** How often a lecture that has not started is looked at again, to start the picture when it goes live. */
 const WAIT_POLL_MS = 5_000;
-/** The playback token lives ten minutes (IVS_LIMITS.playbackTokenSeconds): a new one this long before. */
-const REJOIN_BEFORE_MS = 60_000;
 
 const messages: Messages<
   'loading' | 'back' | 'when' | 'scheduled' | 'live' | 'ended' | 'cancelled' | 'presence'
@@ -79,11 +77,11 @@ export default function LiveLecture() {
     return () => clearInterval(timer);
   }, [state, reload]);
 
-  // Join (a seat, and a playback URL), again before the token runs out; leave when the page goes.
+  // Join (a seat, and a playback URL); leave when the page goes. The player asks for a fresh URL (joining
+  // again keeps the seat) only if its token is refused.
   const open = state === 'scheduled' || state === 'live';
   useEffect(() => {
     if (!open) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     let current = true;
     const join = async () => {
       const r = await liveCall(
@@ -93,14 +91,7 @@ export default function LiveLecture() {
       if (!current) return;
       if (r.problem) return setJoinProblem(r.problem);
       setJoinProblem(undefined);
-      // The same URL but for its token: keep the one playing (a new URL would restart the player).
-      setJoined((old) =>
-        old && old.playbackUrl.split('?')[0] === r.data.playbackUrl.split('?')[0] ? old : r.data,
-      );
-      timer = setTimeout(
-        () => void join(),
-        Math.max(WAIT_POLL_MS, Date.parse(r.data.expiresAt) - Date.now() - REJOIN_BEFORE_MS),
-      );
+      setJoined(r.data);
     };
     void join();
     // A closing tab cannot wait for an answer: the request is sent with keepalive and left to finish.
@@ -112,7 +103,6 @@ export default function LiveLecture() {
     window.addEventListener('pagehide', onPageHide);
     return () => {
       current = false;
-      clearTimeout(timer);
       window.removeEventListener('pagehide', onPageHide);
       void api.POST('/lectures/{lectureId}/leave', { params: { path: { lectureId } } });
     };
@@ -180,6 +170,13 @@ export default function LiveLecture() {
     });
   }, [config, playbackUrl, player, state]);
 
+  const freshUrl = useCallback(
+    async () =>
+      (await liveCall((a) => a.POST('/lectures/{lectureId}/join', { params: { path: { lectureId } } }), api))
+        .data?.playbackUrl,
+    [api, lectureId],
+  );
+
   const answered = useCallback(
     (quizId: string) => (option: number) => setAnswers((a) => new Map(a).set(quizId, option)),
     [],
@@ -204,7 +201,9 @@ export default function LiveLecture() {
       <ProblemAlert problem={joinProblem} />
       <div className="live-stage">
         <div className="live-main">
-          {l.state === 'live' && playbackUrl ? <LiveVideo url={playbackUrl} onPlayer={setPlayer} /> : null}
+          {l.state === 'live' && playbackUrl ? (
+            <LiveVideo url={playbackUrl} onPlayer={setPlayer} refresh={freshUrl} />
+          ) : null}
           {presence !== undefined ? (
             <p className="muted">{t('presence', { m: Math.floor(presence / 60), s: presence % 60 })}</p>
           ) : null}

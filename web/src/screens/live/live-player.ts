@@ -10,6 +10,8 @@ export interface LivePlayer extends CueSource {
   /** Whether the browser can run the player at all (WebAssembly, MSE). */
   readonly supported: boolean;
   play(): void;
+  /** Plays another URL of the same stream (a fresh playback token). */
+  load(url: string): void;
   destroy(): void;
 }
 
@@ -35,6 +37,7 @@ export async function createLivePlayer(
     return {
       supported: false,
       play: () => undefined,
+      load: () => undefined,
       destroy: () => undefined,
       addEventListener: () => undefined,
       removeEventListener: () => undefined,
@@ -53,6 +56,7 @@ export async function createLivePlayer(
   return {
     supported: true,
     play: () => player.play(),
+    load: (next) => player.load(next),
     destroy: () => player.delete(),
     addEventListener: (type, listener) =>
       player.addEventListener(type as typeof ivs.PlayerEventType.TEXT_METADATA_CUE, listener),

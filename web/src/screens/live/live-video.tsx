@@ -2,6 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import { useT, type Messages } from '../../i18n';
 import { createLivePlayer, type LivePlayer } from './live-player';
 
+const RENEW_AT_MOST_EVERY_MS = 30_000;
+
 const messages: Messages<'video' | 'unsupported' | 'failed' | 'waiting'> = {
   ko: {
     video: '실시간 영상',
@@ -21,9 +23,15 @@ const messages: Messages<'video' | 'unsupported' | 'failed' | 'waiting'> = {
 export function LiveVideo({
   url,
   onPlayer,
+  refresh,
 }: {
   url: string;
   onPlayer?: (player: LivePlayer | undefined) => void;
+  /**
+   * A new playback URL (a fresh token) when the player fails: the local IVS checks the token's expiry on
+   * every request, so a picture outlives its ten-minute token only by loading a fresh one.
+   */
+  refresh?: () => Promise<string | undefined>;
 }) {
   const t = useT(messages);
   const video = useRef<HTMLVideoElement>(null);
@@ -31,13 +39,26 @@ export function LiveVideo({
   // The parent's callback may change every render; the player is made once per URL.
   const handOver = useRef(onPlayer);
   handOver.current = onPlayer;
+  const renew = useRef(refresh);
+  renew.current = refresh;
   useEffect(() => {
     let live: LivePlayer | undefined;
     let current = true;
+    // One fresh URL per failure, and not more often than this: a stream that is gone stays failed.
+    let renewedAt = 0;
     setState('waiting');
+    const onError = async (message: string) => {
+      if (!current) return;
+      if (live && renew.current && Date.now() - renewedAt > RENEW_AT_MOST_EVERY_MS) {
+        renewedAt = Date.now();
+        const next = await renew.current().catch(() => undefined);
+        if (next && current && live) return live.load(next);
+      }
+      if (current) setState({ failed: message });
+    };
     void createLivePlayer(video.current!, url, {
       onPlaying: () => current && setState('playing'),
-      onError: (message) => current && setState({ failed: message }),
+      onError: (message) => void onError(message),
     }).then(
       (player) => {
         if (!current) return player.destroy();
