@@ -195,7 +195,8 @@ describe('a live lecture, instructor and learner', () => {
     const attendance = staff.locator('section', { has: staff.getByRole('heading', { name: 'Attendance' }) });
     await attendance.getByRole('cell', { name: 'learner', exact: true }).waitFor({ timeout: 15_000 });
     const row = attendance.getByRole('row', { name: /learner/ });
-    expect(await row.getByRole('cell').nth(4).innerText()).toBe('1');
+    // The table is read again every few seconds: the answer shows in the next one.
+    await row.getByRole('cell').nth(4).filter({ hasText: /^1$/ }).waitFor({ timeout: 10_000 });
     await checkScreen(staff, 'console-live-4-answers-chat-attendance');
 
     // Moderation: the message goes from both screens.
@@ -239,6 +240,9 @@ describe('a live lecture, instructor and learner', () => {
     await staff.getByText('State: Ended').waitFor();
     const attendance = staff.locator('section', { has: staff.getByRole('heading', { name: 'Attendance' }) });
     await attendance.getByRole('cell', { name: 'Left', exact: true }).waitFor();
+    // The quiz's results stay; no new quiz is offered for an ended lecture.
+    await staff.locator('article.quiz-card').getByText('Answers: 1').waitFor();
+    expect(await staff.getByRole('heading', { name: 'Write a quiz' }).count()).toBe(0);
     await checkScreen(staff, 'console-live-6-room-ended');
   }, 60_000);
 });

@@ -268,7 +268,7 @@ export default function LectureRoom() {
               <p className="muted">{t('notLive')}</p>
             )}
           </section>
-          <QuizPanel lectureId={lectureId} live={l.state === 'live'} />
+          <QuizPanel lectureId={lectureId} live={l.state === 'live'} open={open} />
         </div>
         {open ? <LiveChat lectureId={lectureId} moderate onSender={onSender} /> : null}
       </div>

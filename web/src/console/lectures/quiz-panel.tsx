@@ -80,8 +80,11 @@ const messages: Messages<
   },
 };
 
-/** Write a quiz, send it on the stream, and watch its answers come in. */
-export function QuizPanel({ lectureId, live }: { lectureId: string; live: boolean }) {
+/**
+ * Write a quiz, send it on the stream, and watch its answers come in. Quizzes are prepared while the lecture
+ * is scheduled or live (`open`) and sent while it is live.
+ */
+export function QuizPanel({ lectureId, live, open }: { lectureId: string; live: boolean; open: boolean }) {
   const t = useT(messages);
   const api = useApi();
   const quizzes = useLoad(
@@ -103,7 +106,7 @@ export function QuizPanel({ lectureId, live }: { lectureId: string; live: boolea
           <QuizCard key={q.quizId} lectureId={lectureId} quiz={q} live={live} onSent={quizzes.reload} />
         ))
       )}
-      <QuizWriter lectureId={lectureId} onCreated={quizzes.reload} />
+      {open ? <QuizWriter lectureId={lectureId} onCreated={quizzes.reload} /> : null}
     </section>
   );
 }
