@@ -204,3 +204,123 @@ export const liveRecorded = lectureFacts.extend({
   manifestPath: z.string().min(1).max(1024),
 });
 export type LiveRecorded = z.infer<typeof liveRecorded>;
+
+/*
+ * What the live routes answer (their `responses` in contracts/routes.ts): the OpenAPI document and the web
+ * app's typed client are made from these, and the local runner holds every answer to them.
+ */
+
+const count = z.number().int().min(0);
+
+/** A lecture: what its enrolled learners see, and what only its institution's staff see besides. */
+export const lectureView = z.object({
+  lectureId: z.string(),
+  provisionId: z.string(),
+  courseId: z.string(),
+  title: z.string(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  capacity: count,
+  joinedCount: count,
+  state: z.enum(LECTURE_STATES),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  institutionId: z.string().optional().describe('staff only'),
+  companyId: z.string().optional().describe('staff only'),
+  record: z.boolean().optional().describe('staff only'),
+  channelArn: z.string().optional().describe('staff only'),
+  roomArn: z.string().optional().describe('staff only'),
+  playbackUrl: z.string().optional().describe('staff only: the channel’s, without a token'),
+  ingestEndpoint: z.string().optional().describe('staff only: where the broadcaster’s encoder streams'),
+  channelReleasedAt: z.string().optional().describe('staff only: the channel was given back to IVS'),
+  createdBy: z.string().optional().describe('staff only'),
+  createdAt: z.string().optional().describe('staff only'),
+  updatedAt: z.string().optional().describe('staff only'),
+});
+
+export const lecturePage = z.object({
+  lectures: z.array(lectureView).readonly(),
+  cursor: z.string().optional().describe('Present when more lectures follow: send it for the next page'),
+});
+
+export const streamKeyView = z.object({
+  ingestUrl: z.string().describe('the encoder’s server URL'),
+  streamKey: z.string(),
+});
+
+export const joinedView = z.object({
+  as: z.enum(['seat', 'watch']).describe('seat: a learner counted present; watch: staff, no seat'),
+  playbackUrl: z.string().describe('the channel’s playback URL with a token for this viewer'),
+  expiresAt: z.string(),
+});
+
+export const presenceView = z.object({
+  presenceSeconds: count,
+  counting: z.boolean().describe('whether this beat was credited (only while live)'),
+  leftAt: z.string().optional(),
+});
+
+export const chatTokenView = z.object({
+  token: z.string(),
+  sessionExpiresAt: z.string().optional(),
+  tokenExpiresAt: z.string().optional(),
+  capabilities: z.array(z.string()).readonly(),
+});
+
+const quizState = z.enum(['prepared', 'open', 'closed']);
+
+/** A quiz: staff see all of it; learners see sent ones, the answer once closed, and their own answer. */
+export const quizView = z.object({
+  quizId: z.string(),
+  question: z.string(),
+  options: z.array(z.string()).readonly(),
+  timeLimitSeconds: z.number().int(),
+  state: quizState,
+  sentAt: z.string().optional(),
+  deadline: z.string().optional(),
+  answer: z.number().int().optional().describe('staff always; learners once closed'),
+  explanation: z.string().optional(),
+  createdBy: z.string().optional().describe('staff only'),
+  createdAt: z.string().optional().describe('staff only'),
+  yourAnswer: z
+    .object({ option: z.number().int(), answeredAt: z.string(), correct: z.boolean().optional() })
+    .optional()
+    .describe('learners: their own answer; whether right once closed'),
+});
+
+export const createdQuizView = quizView.extend({
+  metadataBytes: count.describe('the size of its payload on the channel, of IVS’s 1024'),
+});
+
+export const quizList = z.object({ quizzes: z.array(quizView).readonly() });
+
+export const quizSentView = z.object({ quizId: z.string(), sentAt: z.string(), deadline: z.string() });
+
+export const answerView = z.object({
+  received: z.literal(true),
+  quizId: z.string(),
+  option: z.number().int(),
+  answeredAt: z.string(),
+});
+
+export const quizResultsView = z.object({
+  quizId: z.string(),
+  state: quizState,
+  sentAt: z.string().optional(),
+  deadline: z.string().optional(),
+  answer: z.number().int(),
+  counts: z.array(count).readonly().describe('answers per option, by index'),
+  total: count,
+  correct: count,
+  correctRate: z.number().min(0).max(1).nullable().describe('null before the first answer'),
+});
+
+export const attendanceView = z.object({
+  lectureId: z.string(),
+  state: z.enum(LECTURE_STATES),
+  streamedSeconds: count,
+  quizzesSent: count,
+  attendees: z
+    .array(liveAttendee.extend({ left: z.boolean().describe('left, and not joined again') }))
+    .readonly(),
+});

@@ -15,13 +15,25 @@ import {
 } from './vod-requests';
 import {
   answerQuizBody,
+  answerView,
+  attendanceView,
   chatTokenBody,
+  chatTokenView,
+  createdQuizView,
   createLectureBody,
   createQuizBody,
+  joinedView,
   lectureIdParams,
+  lecturePage,
+  lectureView,
   listLecturesQuery,
   presenceBody,
+  presenceView,
   quizIdParams,
+  quizList,
+  quizResultsView,
+  quizSentView,
+  streamKeyView,
   updateLectureBody,
 } from './live';
 import {
@@ -200,6 +212,7 @@ export const liveRoutes = {
     summary: 'Schedules a live lecture for a provision: an IVS channel and chat room of its own',
     body: createLectureBody,
     ...liveRoute,
+    responses: { 200: lectureView, 201: lectureView },
     // lecture.scheduled, for the notifications domain.
     publishes: true,
     ivs: [
@@ -219,6 +232,7 @@ export const liveRoutes = {
     summary: 'A provision’s lectures by planned start, a page at a time',
     query: listLecturesQuery,
     ...liveRoute,
+    responses: { 200: lecturePage },
   }),
   getLecture: route({
     method: 'GET',
@@ -228,6 +242,7 @@ export const liveRoutes = {
     params: lectureIdParams,
     summary: 'One lecture: its schedule, state and seats',
     ...liveRoute,
+    responses: { 200: lectureView },
   }),
   updateLecture: route({
     method: 'PATCH',
@@ -257,6 +272,7 @@ export const liveRoutes = {
     params: lectureIdParams,
     summary: 'The ingest endpoint and stream key, read from IVS when going live and never stored',
     ...liveRoute,
+    responses: { 200: streamKeyView },
     ivs: ['ivs:GetStreamKey', 'ivs:ListStreamKeys'],
   }),
   joinLecture: route({
@@ -267,6 +283,7 @@ export const liveRoutes = {
     params: lectureIdParams,
     summary: 'Takes (or keeps) the caller’s seat and answers a playback URL with a short-lived token',
     ...liveRoute,
+    responses: { 200: joinedView },
     signsLivePlayback: true,
   }),
   recordPresence: route({
@@ -278,6 +295,7 @@ export const liveRoutes = {
     summary: 'A heartbeat while watching: adds the time since the last one to the learner’s presence',
     body: presenceBody,
     ...liveRoute,
+    responses: { 200: presenceView },
   }),
   leaveLecture: route({
     method: 'POST',
@@ -287,6 +305,7 @@ export const liveRoutes = {
     params: lectureIdParams,
     summary: 'Stops counting the learner’s presence (the seat stays theirs)',
     ...liveRoute,
+    responses: { 200: presenceView },
   }),
   createChatToken: route({
     method: 'POST',
@@ -297,6 +316,7 @@ export const liveRoutes = {
     summary: 'An IVS chat token for the lecture’s room: learners send, staff also moderate',
     body: chatTokenBody,
     ...liveRoute,
+    responses: { 200: chatTokenView },
     ivs: ['ivschat:CreateChatToken'],
   }),
   createQuiz: route({
@@ -308,6 +328,7 @@ export const liveRoutes = {
     summary: 'Prepares a quiz; refused when its form on the channel would pass IVS’s 1 KB',
     body: createQuizBody,
     ...liveRoute,
+    responses: { 201: createdQuizView },
   }),
   listQuizzes: route({
     method: 'GET',
@@ -317,6 +338,7 @@ export const liveRoutes = {
     params: lectureIdParams,
     summary: 'The lecture’s quizzes: all of them with answers for staff, the sent ones without for learners',
     ...liveRoute,
+    responses: { 200: quizList },
   }),
   sendQuiz: route({
     method: 'POST',
@@ -326,6 +348,7 @@ export const liveRoutes = {
     params: quizIdParams,
     summary: 'Puts the quiz on the live channel as timed metadata, within IVS’s 5 calls a second',
     ...liveRoute,
+    responses: { 200: quizSentView },
     ivs: ['ivs:PutMetadata'],
   }),
   answerQuiz: route({
@@ -337,6 +360,7 @@ export const liveRoutes = {
     summary: 'A learner’s one answer, before the deadline by the server’s clock',
     body: answerQuizBody,
     ...liveRoute,
+    responses: { 201: answerView },
   }),
   getQuizResults: route({
     method: 'GET',
@@ -346,6 +370,7 @@ export const liveRoutes = {
     params: quizIdParams,
     summary: 'Answers per option and the correct rate, as they come in',
     ...liveRoute,
+    responses: { 200: quizResultsView },
   }),
   getAttendance: route({
     method: 'GET',
@@ -355,6 +380,7 @@ export const liveRoutes = {
     params: lectureIdParams,
     summary: 'Who joined, their presence time and attendance rate, and their quiz scores',
     ...liveRoute,
+    responses: { 200: attendanceView },
   }),
 } as const satisfies Record<string, RouteDef>;
 

@@ -19,7 +19,33 @@ export interface WebAppConfig {
   readonly institutionName: string;
   /** The language when neither the profile nor the browser names one the app speaks. */
   readonly defaultLocale: 'ko' | 'en';
+  /** Live lectures' client settings; absent when the platform runs none. */
+  readonly live?: LiveClientConfig;
 }
+
+/**
+ * Where a live lecture's page finds IVS. In AWS a quiz travels inside the stream as IVS timed metadata, which
+ * the player hands over as a cue; the local IVS publishes it as server-sent events instead (local/ivs.ts).
+ */
+export interface LiveClientConfig {
+  /** IVS Chat's messaging endpoint for `ChatRoom`'s `regionOrUrl`: the AWS region, or a `ws://` URL. */
+  readonly chat: string;
+  /**
+   * How quizzes reach the page: `timed-metadata` from the player's cues, or `server-sent-events` from `url`
+   * with `{channelId}` replaced by the id in the lecture's playback URL, and that URL's token added.
+   */
+  readonly quizFeed:
+    { readonly kind: 'timed-metadata' } | { readonly kind: 'server-sent-events'; readonly url: string };
+}
+
+/**
+ * What a live page reaches in AWS (Amazon IVS's "Working With Content Security Policy": connect to
+ * *.live-video.net; the player's media is MSE `blob:`), and IVS Chat's messaging socket in the region.
+ */
+export const ivsOrigins = (region: string): string[] => [
+  'https://*.live-video.net',
+  `wss://edge.ivschat.${region}.amazonaws.com`,
+];
 
 export interface ContentSecurityPolicyProps {
   /** Origins the app's script may call besides its own: the API's, when it has one of its own. */
@@ -31,23 +57,27 @@ export interface ContentSecurityPolicyProps {
    * @default none
    */
   readonly uploadOrigins?: readonly string[];
+  /** Live lectures' playback and chat origins (`ivsOrigins`, or the local IVS's). @default none */
+  readonly liveOrigins?: readonly string[];
 }
 
 /**
  * The app's Content-Security-Policy, the same from CloudFront and from `npm start`: script and style from
- * the app alone, calls to the API, the video origin and the upload bucket and nowhere else, media from the video origin (and
- * the `blob:` URLs Media Source Extensions play from), no framing.
+ * the app alone, calls to the API, the video, upload and live origins and nowhere else, media from the video
+ * and live origins (and the `blob:` URLs Media Source Extensions play from), no framing. `'wasm-unsafe-eval'`
+ * lets the IVS player's worker compile its WebAssembly (served by the app itself); it allows no string `eval`.
  */
 export function contentSecurityPolicy(p: ContentSecurityPolicyProps): string {
-  const connect = ["'self'", ...p.apiOrigins, ...p.videoOrigins, ...(p.uploadOrigins ?? [])];
+  const live = p.liveOrigins ?? [];
+  const connect = ["'self'", ...p.apiOrigins, ...p.videoOrigins, ...(p.uploadOrigins ?? []), ...live];
   return [
     "default-src 'self'",
-    "script-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
     "img-src 'self' data: blob:",
     "font-src 'self'",
     `connect-src ${connect.join(' ')}`,
-    `media-src 'self' blob: ${p.videoOrigins.join(' ')}`.trim(),
+    `media-src 'self' blob: ${[...p.videoOrigins, ...live.filter((o) => o.startsWith('http'))].join(' ')}`.trim(),
     "worker-src 'self' blob:",
     "object-src 'none'",
     "base-uri 'self'",

@@ -1,4 +1,4 @@
-import { type App, Aspects, Duration, Tags } from 'aws-cdk-lib';
+import { type App, Aspects, Aws, Duration, Tags } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { defaultLocaleFor } from '#contracts/notifications';
 import { BoundedCustomResources } from './bounded-custom-resources';
@@ -271,6 +271,10 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
       apiUrl: api.url,
       institutionName: config.institution.name,
       defaultLocale: defaultLocaleFor(timeZone),
+      // IVS Chat's socket is in the live stack's region; quizzes arrive inside the stream.
+      ...(live
+        ? { live: { chat: config.region ?? Aws.REGION, quizFeed: { kind: 'timed-metadata' as const } } }
+        : {}),
     },
     ...(vod
       ? {

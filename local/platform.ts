@@ -855,9 +855,17 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         apiUrl: '',
         institutionName: options.institutionName ?? 'LMS (local)',
         defaultLocale: defaultLocaleFor(timeZone),
+        live: {
+          chat: ivs.chatMessagingUrl,
+          quizFeed: {
+            kind: 'server-sent-events',
+            url: `${ivs.endpoint}/local/ivs/channels/{channelId}/metadata`,
+          },
+        },
       },
       videoOrigin: cdn.url,
       uploadOrigin: new URL(objects.endpoint).origin,
+      liveOrigins: [ivs.endpoint, new URL(ivs.chatMessagingUrl).origin],
     });
   }
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ message: 'Not Found' }));

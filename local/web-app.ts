@@ -21,6 +21,8 @@ export interface LocalWebAppOptions {
   readonly videoOrigin: string;
   /** The S3 stand-in's origin: the policy lets the console PUT upload parts to it. */
   readonly uploadOrigin: string;
+  /** The local IVS's origins (HLS, metadata events, chat's socket): the live pages reach them. @default none */
+  readonly liveOrigins?: readonly string[];
 }
 
 /** A build of the app, held in memory. */
@@ -88,12 +90,17 @@ async function readBuild(dir: string) {
 }
 
 /** Headers CloudFront's response headers policy adds to every answer of the web distribution. */
-function securityHeaders(videoOrigin: string, uploadOrigin: string): Record<string, string> {
+function securityHeaders(
+  videoOrigin: string,
+  uploadOrigin: string,
+  liveOrigins: readonly string[],
+): Record<string, string> {
   return {
     'content-security-policy': contentSecurityPolicy({
       apiOrigins: [],
       videoOrigins: [videoOrigin],
       uploadOrigins: [uploadOrigin],
+      liveOrigins,
     }),
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
@@ -178,7 +185,7 @@ export async function registerLocalWebApp(
   options: LocalWebAppOptions,
 ): Promise<void> {
   const { indexHtml, files } = build;
-  const headers = securityHeaders(options.videoOrigin, options.uploadOrigin);
+  const headers = securityHeaders(options.videoOrigin, options.uploadOrigin, options.liveOrigins ?? []);
 
   // In a scope of its own: these headers are the app's, not the API's.
   await app.register(async (scope) => {

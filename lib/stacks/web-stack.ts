@@ -28,7 +28,7 @@ import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-r
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { contentSecurityPolicy, type WebAppConfig } from '#contracts/web-app';
+import { contentSecurityPolicy, ivsOrigins, type WebAppConfig } from '#contracts/web-app';
 import { IMMUTABLE_MAX_AGE, WEB_ASSETS_DIR, WebAppDeployment } from '../constructs/web-app-deployment';
 import { WebSpaRouting } from '../constructs/web-spa-routing';
 import { nagResource } from '../nag-resource';
@@ -113,6 +113,8 @@ export class WebStack extends Stack {
       apiOrigins: [props.app.apiUrl],
       videoOrigins: props.videoOrigin ? [props.videoOrigin] : [],
       uploadOrigins: props.uploadOrigin ? [props.uploadOrigin] : [],
+      // IVS playback and chat are in the platform's region, as the live stack's channels and rooms.
+      liveOrigins: props.app.live ? ivsOrigins(this.region) : [],
     });
     const origin = S3BucketOrigin.withOriginAccessControl(this.bucket);
     const common = {

@@ -100,11 +100,14 @@ describe('demo data', () => {
 describe('the web app on the API’s origin', () => {
   const page = (path: string, headers: Record<string, string> = { accept: 'text/html' }) =>
     fetch(`${local.platform.url}${path}`, { headers });
+  // The platform starts in beforeAll: read it when asked.
+  const ivs = () => local.platform.live.ivs;
   const csp = () =>
     contentSecurityPolicy({
       apiOrigins: [],
       videoOrigins: [local.platform.vod.playbackOrigin],
       uploadOrigins: [new URL(local.platform.vod.s3Endpoint).origin],
+      liveOrigins: [ivs().endpoint, new URL(ivs().chatMessagingUrl).origin],
     });
 
   it('answers index.html for / and for any screen path, with the security headers, never cached', async () => {
@@ -141,7 +144,19 @@ describe('the web app on the API’s origin', () => {
     const res = await page(WEB_APP.configPath, {});
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-cache');
-    expect(await res.json()).toEqual({ apiUrl: '', institutionName: 'Demo Academy', defaultLocale: 'en' });
+    expect(await res.json()).toEqual({
+      apiUrl: '',
+      institutionName: 'Demo Academy',
+      defaultLocale: 'en',
+      // The local IVS: chat's socket, and quizzes as server-sent events rather than inside the stream.
+      live: {
+        chat: ivs().chatMessagingUrl,
+        quizFeed: {
+          kind: 'server-sent-events',
+          url: `${ivs().endpoint}/local/ivs/channels/{channelId}/metadata`,
+        },
+      },
+    });
   });
 
   it('leaves the API’s paths to the API', async () => {

@@ -2,6 +2,7 @@ import { lazy, Suspense, useMemo, useState } from 'react';
 import { Route, Routes } from 'react-router';
 import type { WebAppConfig } from '#contracts/web-app';
 import { browserLocale, LocaleContext, useT, type Locale, type Messages } from './i18n';
+import { LiveConfigContext } from './screens/live/live-config';
 import { ProfileLocale } from './session/profile-locale';
 import { RequireSignIn } from './session/require-sign-in';
 import { SessionProvider, useSession } from './session/session';
@@ -31,6 +32,10 @@ const IssuedCertificates = lazy(() => import('./console/institution/certificates
 const PlatformAdmin = lazy(() => import('./console/admin/admin'));
 const CourseList = lazy(() => import('./console/courses/course-list'));
 const CourseBuilder = lazy(() => import('./console/courses/course-builder'));
+const ConsoleLectures = lazy(() => import('./console/lectures/lectures'));
+const LectureRoom = lazy(() => import('./console/lectures/lecture-room'));
+const LiveLectures = lazy(() => import('./screens/live/live-lectures'));
+const LiveLecture = lazy(() => import('./screens/live/live-lecture'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -75,7 +80,11 @@ function Screens() {
           <Route path="admin" element={<PlatformAdmin />} />
           <Route path="courses" element={<CourseList />} />
           <Route path="courses/:courseId" element={<CourseBuilder />} />
+          <Route path="lectures" element={<ConsoleLectures />} />
+          <Route path="lectures/:lectureId" element={<LectureRoom />} />
         </Route>
+        <Route path="/live" element={guarded(<LiveLectures />)} />
+        <Route path="/live/:lectureId" element={guarded(<LiveLecture />)} />
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />
       </Routes>
@@ -101,14 +110,16 @@ export function App({ config }: { config: WebAppConfig }) {
   const localeValue = useMemo(() => ({ locale, setLocale }), [locale]);
   return (
     <LocaleContext.Provider value={localeValue}>
-      <SessionProvider apiUrl={config.apiUrl}>
-        <ProfileLocale />
-        <UnreadProvider>
-          <Layout institutionName={config.institutionName}>
-            <Screens />
-          </Layout>
-        </UnreadProvider>
-      </SessionProvider>
+      <LiveConfigContext.Provider value={config.live}>
+        <SessionProvider apiUrl={config.apiUrl}>
+          <ProfileLocale />
+          <UnreadProvider>
+            <Layout institutionName={config.institutionName}>
+              <Screens />
+            </Layout>
+          </UnreadProvider>
+        </SessionProvider>
+      </LiveConfigContext.Provider>
     </LocaleContext.Provider>
   );
 }

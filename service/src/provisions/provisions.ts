@@ -282,6 +282,8 @@ export async function myEnrollments(db: Kysely<Database>, caller: Caller) {
     .select([
       'e.id',
       'e.course_id as courseId',
+      // The live lectures a learner may join are listed by provision.
+      'e.provision_id as provisionId',
       'c.title as courseTitle',
       sql<string>`p.starts_on::text`.as('startsOn'),
       sql<string>`p.ends_on::text`.as('endsOn'),

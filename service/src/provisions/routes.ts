@@ -135,6 +135,7 @@ export const provisionRoutes =
               z.object({
                 id: z.uuid(),
                 courseId: z.uuid(),
+                provisionId: z.uuid(),
                 courseTitle: z.string(),
                 startsOn: z.string(),
                 endsOn: z.string(),

@@ -5,7 +5,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { NOTIFICATIONS } from '#contracts/notifications';
 import { ENV } from '#contracts/resources';
-import { contentSecurityPolicy, WEB_APP } from '#contracts/web-app';
+import { contentSecurityPolicy, ivsOrigins, WEB_APP } from '#contracts/web-app';
 import { SPA_ROUTING_CODE } from '#lib/constructs/web-spa-routing';
 import type { WebStack } from '#lib/stacks/web-stack';
 import { platformFor } from '../platform-fixture';
@@ -223,6 +223,7 @@ describe('web stack', () => {
         apiOrigins: [dev.platform.api.url],
         videoOrigins: [dev.platform.vod!.playbackUrl],
         uploadOrigins: [`https://${dev.platform.vod!.uploadBucket.bucketRegionalDomainName}`],
+        liveOrigins: ivsOrigins(web.region),
       });
       expect(security.ContentSecurityPolicy).toEqual({
         ContentSecurityPolicy: web.resolve(expected),
@@ -230,13 +231,17 @@ describe('web stack', () => {
       });
       // With a domain the API and video origins are literals; the upload bucket's is its regional name.
       const prodCsp = distributionConfigHeaders(prodT);
+      // Live lectures: IVS playback and its player's WebAssembly, and IVS Chat's socket in the region.
       expect(prodCsp).toContain(
         "connect-src 'self' https://api.academy.example.com https://video.academy.example.com https://",
       );
       expect(prodCsp).toMatch(/"Fn::ImportValue":"[^"]*vod:[^"]*Uploads[^"]*RegionalDomainName/);
-      expect(prodCsp).toContain("media-src 'self' blob: https://video.academy.example.com;");
+      expect(prodCsp).toContain(' https://*.live-video.net wss://edge.ivschat.ap-northeast-2.amazonaws.com;');
+      expect(prodCsp).toContain(
+        "media-src 'self' blob: https://video.academy.example.com https://*.live-video.net;",
+      );
       expect(prodCsp).toContain("frame-ancestors 'none'");
-      expect(prodCsp).toContain("script-src 'self';");
+      expect(prodCsp).toContain("script-src 'self' 'wasm-unsafe-eval';");
     });
 
     it('reads the execute-api and cloudfront.net origins from the api and vod stacks without a domain', () => {
@@ -295,14 +300,17 @@ describe('web stack', () => {
     });
 
     it('writes config.json with the API URL, the institution and its default language', () => {
-      // Without a domain the API URL is the api stack's, filled in at deploy.
-      expect(entry.Properties.SourceMarkers[1]).toEqual({
-        [Object.keys(entry.Properties.SourceMarkers[1])[0]!]: web.resolve(dev.platform.api.url),
-      });
+      // Without a domain the API URL is the api stack's, and (environment-agnostic) the region the stack's,
+      // filled in at deploy.
+      const markers = entry.Properties.SourceMarkers[1] as Record<string, unknown>;
+      const markerOf = (value: unknown) =>
+        Object.keys(markers).find((k) => JSON.stringify(markers[k]) === JSON.stringify(value));
+      expect(Object.keys(markers)).toHaveLength(2);
       expect(configJsonOf(dev.app.outdir, entry)).toEqual({
-        apiUrl: Object.keys(entry.Properties.SourceMarkers[1])[0],
+        apiUrl: markerOf(web.resolve(dev.platform.api.url)),
         institutionName: 'Demo Training Institute',
         defaultLocale: 'en',
+        live: { chat: markerOf({ Ref: 'AWS::Region' }), quizFeed: { kind: 'timed-metadata' } },
       });
       const [, prodEntry] = (
         Object.entries(prodT.findResources('Custom::CDKBucketDeployment')) as [string, Resource][]
@@ -311,6 +319,7 @@ describe('web stack', () => {
         apiUrl: 'https://api.academy.example.com',
         institutionName: 'Example Academy',
         defaultLocale: 'ko',
+        live: { chat: 'ap-northeast-2', quizFeed: { kind: 'timed-metadata' } },
       });
     });
 

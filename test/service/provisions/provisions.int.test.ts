@@ -189,6 +189,7 @@ describe('provisions and enrollments', () => {
     expect(mine).toEqual([
       expect.objectContaining({
         courseId,
+        provisionId,
         courseTitle: 'Forklift safety',
         startsOn: '2026-12-01',
         endsOn: '2027-02-28',

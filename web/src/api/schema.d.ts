@@ -5359,7 +5359,48 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description Present when more lectures follow: send it for the next page */
+                        cursor?: string;
+                        readonly lectures: {
+                            capacity: number;
+                            /** @description staff only */
+                            channelArn?: string;
+                            /** @description staff only: the channel was given back to IVS */
+                            channelReleasedAt?: string;
+                            /** @description staff only */
+                            companyId?: string;
+                            courseId: string;
+                            /** @description staff only */
+                            createdAt?: string;
+                            /** @description staff only */
+                            createdBy?: string;
+                            endedAt?: string;
+                            endsAt: string;
+                            /** @description staff only: where the broadcaster’s encoder streams */
+                            ingestEndpoint?: string;
+                            /** @description staff only */
+                            institutionId?: string;
+                            joinedCount: number;
+                            lectureId: string;
+                            /** @description staff only: the channel’s, without a token */
+                            playbackUrl?: string;
+                            provisionId: string;
+                            /** @description staff only */
+                            record?: boolean;
+                            /** @description staff only */
+                            roomArn?: string;
+                            startedAt?: string;
+                            startsAt: string;
+                            /** @enum {string} */
+                            state: "scheduled" | "live" | "ended" | "cancelled";
+                            title: string;
+                            /** @description staff only */
+                            updatedAt?: string;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -5400,7 +5441,88 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        capacity: number;
+                        /** @description staff only */
+                        channelArn?: string;
+                        /** @description staff only: the channel was given back to IVS */
+                        channelReleasedAt?: string;
+                        /** @description staff only */
+                        companyId?: string;
+                        courseId: string;
+                        /** @description staff only */
+                        createdAt?: string;
+                        /** @description staff only */
+                        createdBy?: string;
+                        endedAt?: string;
+                        endsAt: string;
+                        /** @description staff only: where the broadcaster’s encoder streams */
+                        ingestEndpoint?: string;
+                        /** @description staff only */
+                        institutionId?: string;
+                        joinedCount: number;
+                        lectureId: string;
+                        /** @description staff only: the channel’s, without a token */
+                        playbackUrl?: string;
+                        provisionId: string;
+                        /** @description staff only */
+                        record?: boolean;
+                        /** @description staff only */
+                        roomArn?: string;
+                        startedAt?: string;
+                        startsAt: string;
+                        /** @enum {string} */
+                        state: "scheduled" | "live" | "ended" | "cancelled";
+                        title: string;
+                        /** @description staff only */
+                        updatedAt?: string;
+                    };
+                };
+            };
+            /** @description Done */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        capacity: number;
+                        /** @description staff only */
+                        channelArn?: string;
+                        /** @description staff only: the channel was given back to IVS */
+                        channelReleasedAt?: string;
+                        /** @description staff only */
+                        companyId?: string;
+                        courseId: string;
+                        /** @description staff only */
+                        createdAt?: string;
+                        /** @description staff only */
+                        createdBy?: string;
+                        endedAt?: string;
+                        endsAt: string;
+                        /** @description staff only: where the broadcaster’s encoder streams */
+                        ingestEndpoint?: string;
+                        /** @description staff only */
+                        institutionId?: string;
+                        joinedCount: number;
+                        lectureId: string;
+                        /** @description staff only: the channel’s, without a token */
+                        playbackUrl?: string;
+                        provisionId: string;
+                        /** @description staff only */
+                        record?: boolean;
+                        /** @description staff only */
+                        roomArn?: string;
+                        startedAt?: string;
+                        startsAt: string;
+                        /** @enum {string} */
+                        state: "scheduled" | "live" | "ended" | "cancelled";
+                        title: string;
+                        /** @description staff only */
+                        updatedAt?: string;
+                    };
+                };
             };
         };
     };
@@ -5429,7 +5551,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        capacity: number;
+                        /** @description staff only */
+                        channelArn?: string;
+                        /** @description staff only: the channel was given back to IVS */
+                        channelReleasedAt?: string;
+                        /** @description staff only */
+                        companyId?: string;
+                        courseId: string;
+                        /** @description staff only */
+                        createdAt?: string;
+                        /** @description staff only */
+                        createdBy?: string;
+                        endedAt?: string;
+                        endsAt: string;
+                        /** @description staff only: where the broadcaster’s encoder streams */
+                        ingestEndpoint?: string;
+                        /** @description staff only */
+                        institutionId?: string;
+                        joinedCount: number;
+                        lectureId: string;
+                        /** @description staff only: the channel’s, without a token */
+                        playbackUrl?: string;
+                        provisionId: string;
+                        /** @description staff only */
+                        record?: boolean;
+                        /** @description staff only */
+                        roomArn?: string;
+                        startedAt?: string;
+                        startsAt: string;
+                        /** @enum {string} */
+                        state: "scheduled" | "live" | "ended" | "cancelled";
+                        title: string;
+                        /** @description staff only */
+                        updatedAt?: string;
+                    };
+                };
             };
         };
     };
@@ -5527,7 +5686,28 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        readonly attendees: {
+                            attendanceRate: number;
+                            /** Format: uuid */
+                            enrollmentId: string;
+                            /** Format: date-time */
+                            joinedAt: string;
+                            /** @description left, and not joined again */
+                            left: boolean;
+                            presenceSeconds: number;
+                            quizzesAnswered: number;
+                            quizzesCorrect: number;
+                            userSub: string;
+                        }[];
+                        lectureId: string;
+                        quizzesSent: number;
+                        /** @enum {string} */
+                        state: "scheduled" | "live" | "ended" | "cancelled";
+                        streamedSeconds: number;
+                    };
+                };
             };
         };
     };
@@ -5562,7 +5742,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        readonly capabilities: string[];
+                        sessionExpiresAt?: string;
+                        token: string;
+                        tokenExpiresAt?: string;
+                    };
+                };
             };
         };
     };
@@ -5591,7 +5778,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * @description seat: a learner counted present; watch: staff, no seat
+                         * @enum {string}
+                         */
+                        as: "seat" | "watch";
+                        expiresAt: string;
+                        /** @description the channel’s playback URL with a token for this viewer */
+                        playbackUrl: string;
+                    };
+                };
             };
         };
     };
@@ -5620,7 +5818,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description whether this beat was credited (only while live) */
+                        counting: boolean;
+                        leftAt?: string;
+                        presenceSeconds: number;
+                    };
+                };
             };
         };
     };
@@ -5653,7 +5858,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description whether this beat was credited (only while live) */
+                        counting: boolean;
+                        leftAt?: string;
+                        presenceSeconds: number;
+                    };
+                };
             };
         };
     };
@@ -5682,7 +5894,33 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        readonly quizzes: {
+                            /** @description staff always; learners once closed */
+                            answer?: number;
+                            /** @description staff only */
+                            createdAt?: string;
+                            /** @description staff only */
+                            createdBy?: string;
+                            deadline?: string;
+                            explanation?: string;
+                            readonly options: string[];
+                            question: string;
+                            quizId: string;
+                            sentAt?: string;
+                            /** @enum {string} */
+                            state: "prepared" | "open" | "closed";
+                            timeLimitSeconds: number;
+                            /** @description learners: their own answer; whether right once closed */
+                            yourAnswer?: {
+                                answeredAt: string;
+                                correct?: boolean;
+                                option: number;
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -5717,11 +5955,37 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description staff always; learners once closed */
+                        answer?: number;
+                        /** @description staff only */
+                        createdAt?: string;
+                        /** @description staff only */
+                        createdBy?: string;
+                        deadline?: string;
+                        explanation?: string;
+                        /** @description the size of its payload on the channel, of IVS’s 1024 */
+                        metadataBytes: number;
+                        readonly options: string[];
+                        question: string;
+                        quizId: string;
+                        sentAt?: string;
+                        /** @enum {string} */
+                        state: "prepared" | "open" | "closed";
+                        timeLimitSeconds: number;
+                        /** @description learners: their own answer; whether right once closed */
+                        yourAnswer?: {
+                            answeredAt: string;
+                            correct?: boolean;
+                            option: number;
+                        };
+                    };
+                };
             };
         };
     };
@@ -5753,11 +6017,19 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        answeredAt: string;
+                        option: number;
+                        quizId: string;
+                        /** @enum {boolean} */
+                        received: true;
+                    };
+                };
             };
         };
     };
@@ -5787,7 +6059,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        answer: number;
+                        correct: number;
+                        /** @description null before the first answer */
+                        correctRate: number | null;
+                        /** @description answers per option, by index */
+                        readonly counts: number[];
+                        deadline?: string;
+                        quizId: string;
+                        sentAt?: string;
+                        /** @enum {string} */
+                        state: "prepared" | "open" | "closed";
+                        total: number;
+                    };
+                };
             };
         };
     };
@@ -5817,7 +6104,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        deadline: string;
+                        quizId: string;
+                        sentAt: string;
+                    };
+                };
             };
         };
     };
@@ -5846,7 +6139,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description the encoder’s server URL */
+                        ingestUrl: string;
+                        streamKey: string;
+                    };
+                };
             };
         };
     };
@@ -6010,6 +6309,8 @@ export interface operations {
                         id: string;
                         lessonsCompleted: number;
                         lessonsTotal: number;
+                        /** Format: uuid */
+                        provisionId: string;
                         /** @description the learner’s rating of the course, once given */
                         ratingStars: number | null;
                         /** @description the weighted exam score of 100, once completed */

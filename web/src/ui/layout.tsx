@@ -9,6 +9,7 @@ const messages: Messages<
   | 'myCourses'
   | 'certificates'
   | 'catalog'
+  | 'live'
   | 'cart'
   | 'inbox'
   | 'inboxUnread'
@@ -24,6 +25,7 @@ const messages: Messages<
     myCourses: '내 강의',
     certificates: '수료증',
     catalog: '수강 신청',
+    live: '실시간 강의',
     cart: '신청 내역',
     inbox: '알림',
     inboxUnread: '{n}건 읽지 않음',
@@ -39,6 +41,7 @@ const messages: Messages<
     myCourses: 'My courses',
     certificates: 'Certificates',
     catalog: 'Catalog',
+    live: 'Live lectures',
     cart: 'My registrations',
     inbox: 'Notifications',
     inboxUnread: '{n} unread',
@@ -76,6 +79,7 @@ export function Layout({ institutionName, children }: { institutionName: string;
             </NavLink>
             <NavLink to="/learn/certificates">{t('certificates')}</NavLink>
             <NavLink to="/catalog">{t('catalog')}</NavLink>
+            {state.me.roles.includes('learner') ? <NavLink to="/live">{t('live')}</NavLink> : null}
             <NavLink to="/cart">{t('cart')}</NavLink>
             <NavLink to="/inbox">
               {t('inbox')}
