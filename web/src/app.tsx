@@ -25,6 +25,11 @@ const CompanyEmployees = lazy(() => import('./console/companies/employees'));
 const CompanyProgress = lazy(() => import('./console/companies/progress'));
 const Provisions = lazy(() => import('./console/provisions/provisions'));
 const Provision = lazy(() => import('./console/provisions/provision'));
+const Exams = lazy(() => import('./console/exams/exams'));
+const ExamScreen = lazy(() => import('./console/exams/exam'));
+const ExamAttempt = lazy(() => import('./console/exams/attempt'));
+const Sessions = lazy(() => import('./console/sessions/sessions'));
+const SessionScreen = lazy(() => import('./console/sessions/session'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -63,6 +68,12 @@ function Screens() {
           <Route path="companies/:companyId/progress" element={<CompanyProgress />} />
           <Route path="provisions" element={<Provisions />} />
           <Route path="provisions/:provisionId" element={<Provision />} />
+          <Route path="exams" element={<Exams />} />
+          <Route path="courses/:courseId/exams/new" element={<ExamScreen />} />
+          <Route path="courses/:courseId/exams/:examId" element={<ExamScreen />} />
+          <Route path="courses/:courseId/exams/:examId/attempts/:attemptId" element={<ExamAttempt />} />
+          <Route path="sessions" element={<Sessions />} />
+          <Route path="sessions/:sessionId" element={<SessionScreen />} />
         </Route>
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />
