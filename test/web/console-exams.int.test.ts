@@ -91,6 +91,10 @@ describe('exams in the console', () => {
       { kind: 'choice', choices: ['Nobody', 'A trained colleague'], answer: 0, points: 10 },
       { kind: 'short', choices: null, points: 20 },
     ]);
+    // The profile's rules, as the platform runs them: one attempt, untimed, open from the start.
+    const facts = page.locator('dl');
+    await facts.getByText('1 per learner').waitFor();
+    expect(await facts.innerText()).toMatch(/Time limit\s+none/);
     await checkScreen('3-exam');
   });
 

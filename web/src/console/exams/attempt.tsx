@@ -6,6 +6,7 @@ import type { paths } from '../../api/schema';
 import { useLocale, useT, type Messages } from '../../i18n';
 import { FieldError, ProblemAlert } from '../../ui/problem-alert';
 import { asProblem, useLoad } from '../../ui/use-load';
+import { useSession } from '../../session/session';
 import { formatMoment } from '../../ui/when';
 import { useMemberships } from '../memberships';
 import { learnerOf } from './exam-common';
@@ -41,6 +42,7 @@ const messages: Messages<
   | 'ungraded'
   | 'gradedBy'
   | 'automatic'
+  | 'you'
   | 'pointsOf'
   | 'saveGrade'
   | 'saving'
@@ -80,6 +82,7 @@ const messages: Messages<
     ungraded: '아직 채점하지 않았습니다.',
     gradedBy: '채점: {who}, {at}',
     automatic: '자동',
+    you: '나',
     pointsOf: '문항 {n} 점수 (0~{max})',
     saveGrade: '점수 저장',
     saving: '저장하는 중…',
@@ -119,6 +122,7 @@ const messages: Messages<
     ungraded: 'Not graded yet.',
     gradedBy: 'Graded by {who}, {at}',
     automatic: 'automatic grading',
+    you: 'you',
     pointsOf: 'Points for question {n} (0 to {max})',
     saveGrade: 'Save the grade',
     saving: 'Saving…',
@@ -234,6 +238,8 @@ function Answer({
 }) {
   const t = useT(messages);
   const { locale } = useLocale();
+  const { state } = useSession();
+  const mySub = state.status === 'signed-in' ? state.me.sub : undefined;
   const [points, setPoints] = useState(q.awardedPoints === null ? '' : String(q.awardedPoints));
   const [problem, setProblem] = useState<Problem | undefined>();
   const [saving, setSaving] = useState(false);
@@ -275,7 +281,7 @@ function Answer({
             {' '}
             (
             {t('gradedBy', {
-              who: q.gradedBy === 'automatic' ? t('automatic') : q.gradedBy,
+              who: q.gradedBy === 'automatic' ? t('automatic') : q.gradedBy === mySub ? t('you') : q.gradedBy,
               at: formatMoment(String(q.gradedAt), locale),
             })}
             )

@@ -52,6 +52,7 @@ const messages: Messages<
   | 'answerInvalid'
   | 'pointsInvalid'
   | 'total'
+  | 'choicesHint'
 > = {
   ko: {
     title: '시험 제목',
@@ -87,6 +88,7 @@ const messages: Messages<
     answerInvalid: '보기 중 하나를 정답으로 고르세요.',
     pointsInvalid: '1에서 100 사이의 정수를 입력하세요.',
     total: '총 배점: {n}점',
+    choicesHint: '정답인 보기의 단추를 누르세요.',
   },
   en: {
     title: 'Exam title',
@@ -122,6 +124,7 @@ const messages: Messages<
     answerInvalid: 'Mark one of the choices as the right one.',
     pointsInvalid: 'Enter a whole number from 1 to 100.',
     total: 'Total: {n} points',
+    choicesHint: 'Mark the right choice with the button before it.',
   },
 };
 
@@ -359,14 +362,10 @@ export function ExamForm({ exam, chapters, onSave }: ExamFormProps) {
             </div>
             {q.kind === 'choice' ? (
               <div className="cx-field">
-                <ul
-                  className="cx-choices"
-                  aria-describedby={
-                    [e.choices ? `${id}-choices-error` : '', e.answer ? `${id}-answer-error` : '']
-                      .filter(Boolean)
-                      .join(' ') || undefined
-                  }
-                >
+                <span id={`${id}-choices-hint`} className="muted">
+                  {t('choicesHint')}
+                </span>
+                <ul className="cx-choices" aria-describedby={e.choices ? `${id}-choices-error` : undefined}>
                   {q.choices.map((c, j) => {
                     const cid = `${id}-c${j}`;
                     return (
@@ -378,6 +377,9 @@ export function ExamForm({ exam, chapters, onSave }: ExamFormProps) {
                           checked={q.answer === j}
                           onChange={() => change(i, { answer: j })}
                           aria-label={t('rightN', { n: j + 1 })}
+                          aria-describedby={[`${id}-choices-hint`, e.answer ? `${id}-answer-error` : '']
+                            .filter(Boolean)
+                            .join(' ')}
                         />
                         <label htmlFor={cid}>{t('choiceN', { n: j + 1 })}</label>
                         <input

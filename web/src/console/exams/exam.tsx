@@ -45,6 +45,18 @@ const messages: Messages<
   | 'removing'
   | 'removeHint'
   | 'noChapter'
+  | 'opensAt'
+  | 'opensAtValue'
+  | 'timeLimit'
+  | 'untimed'
+  | 'minutes'
+  | 'attemptsAllowed'
+  | 'unlimited'
+  | 'attemptsValue'
+  | 'passMark'
+  | 'noPassMark'
+  | 'passMarkValue'
+  | 'rulesNote'
 > = {
   ko: {
     newTitle: '새 시험',
@@ -78,6 +90,19 @@ const messages: Messages<
     removing: '삭제하는 중…',
     removeHint: '응시 기록이 없는 시험만 삭제할 수 있습니다.',
     noChapter: '과정에 차시가 없습니다. 과정 편집에서 차시를 먼저 만드세요.',
+    opensAt: '열리는 시점',
+    opensAtValue: '진도율 {n}%부터',
+    timeLimit: '제한 시간',
+    untimed: '없음',
+    minutes: '{n}분 (지나면 자동 제출)',
+    attemptsAllowed: '응시 횟수',
+    unlimited: '제한 없음',
+    attemptsValue: '학습자당 {n}회 (재응시 허용으로 추가)',
+    passMark: '수료 기준 점수',
+    noPassMark: '없음',
+    passMarkValue: '과정 점수 {n}점 / 100점',
+    rulesNote:
+      '열리는 시점, 제한 시간, 응시 횟수, 기준 점수는 기관의 훈련 규정(컴플라이언스 프로필)을 따르며 모든 시험에 같습니다.',
   },
   en: {
     newTitle: 'New exam',
@@ -111,6 +136,19 @@ const messages: Messages<
     removing: 'Deleting…',
     removeHint: 'Only an exam nobody has sat can be deleted.',
     noChapter: 'The course has no chapter yet: add one in the course builder first.',
+    opensAt: 'Opens',
+    opensAtValue: 'at {n}% course progress',
+    timeLimit: 'Time limit',
+    untimed: 'none',
+    minutes: '{n} minutes, then submitted automatically',
+    attemptsAllowed: 'Attempts',
+    unlimited: 'unlimited',
+    attemptsValue: '{n} per learner (more by granting a retake)',
+    passMark: 'Pass mark',
+    noPassMark: 'none',
+    passMarkValue: 'a course score of {n} of 100',
+    rulesNote:
+      'When it opens, the time limit, the attempts and the pass mark are the institution’s compliance profile’s, the same for every exam.',
   },
 };
 
@@ -249,7 +287,16 @@ function ExistingExam({
         <dd>{e.weight}</dd>
         <dt>{t('maxPoints')}</dt>
         <dd>{e.maxPoints}</dd>
+        <dt>{t('opensAt')}</dt>
+        <dd>{t('opensAtValue', { n: Math.round(e.rules.opensAtProgress * 100) })}</dd>
+        <dt>{t('timeLimit')}</dt>
+        <dd>{e.rules.minutes === null ? t('untimed') : t('minutes', { n: e.rules.minutes })}</dd>
+        <dt>{t('attemptsAllowed')}</dt>
+        <dd>{e.rules.attempts === null ? t('unlimited') : t('attemptsValue', { n: e.rules.attempts })}</dd>
+        <dt>{t('passMark')}</dt>
+        <dd>{e.rules.passMark === null ? t('noPassMark') : t('passMarkValue', { n: e.rules.passMark })}</dd>
       </dl>
+      <p className="muted">{t('rulesNote')}</p>
       {saved ? (
         <p role="status" className="cx-notice">
           {t('saved')}
