@@ -18,6 +18,8 @@ const messages: Messages<
   | 'loading'
   | 'back'
   | 'write'
+  | 'edit'
+  | 'details'
   | 'fixed'
   | 'saved'
   | 'questions'
@@ -63,6 +65,8 @@ const messages: Messages<
     loading: '불러오는 중…',
     back: '과정의 시험 목록',
     write: '시험 문항',
+    edit: '시험 고치기',
+    details: '시험 작성',
     fixed: '학습자가 이미 응시해서 문항을 바꿀 수 없습니다.',
     saved: '시험을 저장했습니다.',
     questions: '문항',
@@ -109,6 +113,8 @@ const messages: Messages<
     loading: 'Loading…',
     back: 'The course’s exams',
     write: 'Questions',
+    edit: 'Edit the exam',
+    details: 'Write the exam',
     fixed: 'Learners have sat this exam: its questions can no longer change.',
     saved: 'The exam is saved.',
     questions: 'Questions',
@@ -180,6 +186,7 @@ export default function Exam() {
         {course.status === 'ready' ? (
           <>
             <p className="muted">{course.data.title}</p>
+            <h2>{t('details')}</h2>
             {course.data.chapters.length === 0 ? <p>{t('noChapter')}</p> : null}
             <ExamForm
               chapters={course.data.chapters.filter((c) => c.purpose === null)}
@@ -303,7 +310,7 @@ function ExistingExam({
         </p>
       ) : null}
       <section aria-labelledby="exam-questions">
-        <h2 id="exam-questions">{t('write')}</h2>
+        <h2 id="exam-questions">{sat || attempts.status !== 'ready' ? t('write') : t('edit')}</h2>
         {attempts.status === 'loading' ? <p aria-live="polite">{t('loading')}</p> : null}
         {sat ? (
           <>

@@ -271,21 +271,23 @@ function OfferForm({
     value: string,
     set: (v: string) => void,
     error: string | false | undefined,
-    hint?: string,
+    timesHint?: boolean,
   ) => (
     <div className="cx-field">
       <label htmlFor={id}>{label}</label>
       <input
-        {...field(id, error, Boolean(hint))}
+        {...field(id, error)}
+        {...(timesHint
+          ? {
+              'aria-describedby': ['session-times-hint', error ? `${id}-error` : '']
+                .filter(Boolean)
+                .join(' '),
+            }
+          : {})}
         type={type}
         value={value}
         onChange={(e) => set(e.target.value)}
       />
-      {hint ? (
-        <span id={`${id}-hint`} className="muted">
-          {hint}
-        </span>
-      ) : null}
       <FieldError id={`${id}-error`} message={error || undefined} />
     </div>
   );
@@ -333,17 +335,12 @@ function OfferForm({
           {input('session-ends', t('endsOn'), 'date', endsOn, setEndsOn, endsError)}
         </div>
         <div className="cx-row">
-          {input(
-            'session-start-time',
-            t('startTime'),
-            'time',
-            startTime,
-            setStartTime,
-            startTimeError,
-            t('timesHint'),
-          )}
-          {input('session-end-time', t('endTime'), 'time', endTime, setEndTime, endTimeError)}
+          {input('session-start-time', t('startTime'), 'time', startTime, setStartTime, startTimeError, true)}
+          {input('session-end-time', t('endTime'), 'time', endTime, setEndTime, endTimeError, true)}
         </div>
+        <span id="session-times-hint" className="muted">
+          {t('timesHint')}
+        </span>
         <div className="cx-row">
           {input('session-opens', t('opensAt'), 'datetime-local', opensAt, setOpensAt, opensError)}
           {input('session-closes', t('closesAt'), 'datetime-local', closesAt, setClosesAt, closesError)}
