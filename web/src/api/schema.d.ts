@@ -7599,6 +7599,8 @@ export interface operations {
                 courseId?: string;
                 /** @description starting on or after this day */
                 from?: string;
+                /** @description sessions of this institution only */
+                institutionId?: string;
                 limit?: number;
                 /** @description words of the course title */
                 q?: string;

@@ -384,6 +384,7 @@ function SessionList({
         params: {
           query: {
             limit: 200,
+            institutionId,
             ...(courseId ? { courseId } : {}),
             ...(from ? { from } : {}),
             ...(to ? { to } : {}),
@@ -391,11 +392,10 @@ function SessionList({
           },
         },
       }),
-    [api, courseId, from, to, seatsLeft],
+    [api, institutionId, courseId, from, to, seatsLeft],
   );
-  // Learners' listing shows every institution's public sessions; the console keeps its own.
-  const rows =
-    sessions.status === 'ready' ? sessions.data.filter((s) => s.institutionId === institutionId) : [];
+  // Learners' listing shows every institution's public sessions; the console asks for its own.
+  const rows = sessions.status === 'ready' ? sessions.data : [];
   const columns: Column<Session>[] = [
     {
       key: 'course',
