@@ -212,6 +212,7 @@ describe('open sessions in the console', () => {
     await page.getByLabel('Seats', { exact: true }).fill('2');
     await page.getByRole('button', { name: 'Save the changes' }).click();
     await page.getByText('2 taken of 2 (0 left)').waitFor();
+    await page.getByText('The changes are saved.').waitFor();
     await row(person('learner').email).getByText('Registered', { exact: true }).waitFor();
     const session = await local.call('manager', 'GET', `/sessions/${sessionId}`);
     expect(session).toMatchObject({ capacity: 2, seatsTaken: 2, waiting: 0 });

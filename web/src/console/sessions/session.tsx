@@ -213,8 +213,8 @@ export default function SessionScreen() {
         <dd>{s.eligibleCompanyIds ? t('companies', { n: s.eligibleCompanyIds.length }) : t('anyone')}</dd>
       </dl>
       {manages ? (
+        // Not remounted by the reload after a save: what was typed is what is stored, and the note stays.
         <ChangeForm
-          key={String(s.opensAt) + String(s.closesAt) + String(s.cancelDeadline) + s.capacity}
           session={s}
           onSave={async (body) => {
             const { data, error, response } = await api.PATCH('/sessions/{sessionId}', {
