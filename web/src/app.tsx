@@ -36,6 +36,11 @@ const ConsoleLectures = lazy(() => import('./console/lectures/lectures'));
 const LectureRoom = lazy(() => import('./console/lectures/lecture-room'));
 const LiveLectures = lazy(() => import('./screens/live/live-lectures'));
 const LiveLecture = lazy(() => import('./screens/live/live-lecture'));
+const Exams = lazy(() => import('./console/exams/exams'));
+const ExamScreen = lazy(() => import('./console/exams/exam'));
+const ExamAttempt = lazy(() => import('./console/exams/attempt'));
+const Sessions = lazy(() => import('./console/sessions/sessions'));
+const SessionScreen = lazy(() => import('./console/sessions/session'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -82,6 +87,12 @@ function Screens() {
           <Route path="courses/:courseId" element={<CourseBuilder />} />
           <Route path="lectures" element={<ConsoleLectures />} />
           <Route path="lectures/:lectureId" element={<LectureRoom />} />
+          <Route path="exams" element={<Exams />} />
+          <Route path="courses/:courseId/exams/new" element={<ExamScreen />} />
+          <Route path="courses/:courseId/exams/:examId" element={<ExamScreen />} />
+          <Route path="courses/:courseId/exams/:examId/attempts/:attemptId" element={<ExamAttempt />} />
+          <Route path="sessions" element={<Sessions />} />
+          <Route path="sessions/:sessionId" element={<SessionScreen />} />
         </Route>
         <Route path="/live" element={guarded(<LiveLectures />)} />
         <Route path="/live/:lectureId" element={guarded(<LiveLecture />)} />

@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import type { ComplianceProfile } from '#contracts/compliance-profiles';
 import type { Database } from '../db/schema';
 import { HttpError } from '../http/errors';
 import { type Caller, notFound } from '../http/identity';
@@ -29,6 +30,19 @@ export interface ExamInput {
   readonly stage: 'mid' | 'final';
   readonly weight: number;
   readonly questions: readonly Question[];
+}
+
+/**
+ * The rules an exam runs under, which are its institution's compliance profile's rather than the exam's:
+ * the clock, attempts, the pass mark (of the course's score) and the progress at which its stage opens.
+ */
+export function examRules(profile: ComplianceProfile, stage: 'mid' | 'final') {
+  return {
+    minutes: profile.examMinutes,
+    attempts: profile.examAttempts,
+    passMark: profile.courseCompletion.minScore,
+    opensAtProgress: profile.examGates?.[stage] ?? 0,
+  };
 }
 
 /** An exam's readers: its institution's people, and platform admins (who change nothing). */

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { RouteContext } from '../http/context';
 import { text } from '../http/schemas';
-import { createExam, deleteExam, getExam, listExams, replaceExam } from './exams';
+import { createExam, deleteExam, examRules, getExam, listExams, replaceExam } from './exams';
 import { gradeAnswer, grantRetake, listTakers, submission } from './grading';
 import { latestSitting, learnerExams, saveAnswer, startSitting, submitSitting } from './sittings';
 
@@ -143,13 +143,38 @@ export const examRoutes =
       '/courses/:courseId/exams/:examId',
       {
         schema: {
-          summary: 'An exam with its questions and answers',
+          summary: 'An exam with its questions and answers, and the rules it runs under',
           tags,
           params: examParams,
-          response: { 200: exam },
+          response: {
+            200: exam.extend({
+              rules: z
+                .object({
+                  minutes: z
+                    .number()
+                    .nullable()
+                    .describe('from the start to the automatic submission; none: untimed'),
+                  attempts: z
+                    .number()
+                    .nullable()
+                    .describe('sittings per learner before a retake; none: unlimited'),
+                  passMark: z
+                    .number()
+                    .nullable()
+                    .describe('the course score of 100 that passes; none: no pass mark'),
+                  opensAtProgress: z
+                    .number()
+                    .describe('the share of the course learned at which the exam opens'),
+                })
+                .describe('the institution’s compliance profile’s, the same for every exam of its stage'),
+            }),
+          },
         },
       },
-      async (req) => getExam(ctx.db, await ctx.caller(req), req.params.courseId, req.params.examId),
+      async (req) => {
+        const found = await getExam(ctx.db, await ctx.caller(req), req.params.courseId, req.params.examId);
+        return { ...found, rules: examRules(ctx.compliance, found.stage) };
+      },
     );
     app.put(
       '/courses/:courseId/exams/:examId',

@@ -160,6 +160,7 @@ export const sessionRoutes =
           tags,
           querystring: z.strictObject({
             courseId: z.uuid().optional(),
+            institutionId: z.uuid().optional().describe('sessions of this institution only'),
             q: z.string().trim().min(1).max(200).optional().describe('words of the course title'),
             from: day.optional().describe('starting on or after this day'),
             to: day.optional().describe('starting on or before this day'),

@@ -22,6 +22,7 @@ export interface SessionOffer {
 
 export interface SessionQuery {
   readonly courseId?: string | undefined;
+  readonly institutionId?: string | undefined;
   /** Words of the course's title, in any case and any order. */
   readonly q?: string | undefined;
   /** Sessions starting on or after this day. */
@@ -159,6 +160,7 @@ export const getSession = sessionFor;
 export async function listSessions(db: Kysely<Database>, caller: Caller, query: SessionQuery) {
   let q = sessionQuery(db).where(visibleTo(caller));
   if (query.courseId) q = q.where('s.course_id', '=', query.courseId);
+  if (query.institutionId) q = q.where('s.institution_id', '=', query.institutionId);
   // Each word must appear in the title; LIKE's wildcards in what the learner typed are literal.
   for (const word of query.q?.split(/\s+/).filter(Boolean) ?? [])
     q = q.where('c.title', 'ilike', `%${word.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);

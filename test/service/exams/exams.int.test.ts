@@ -4,7 +4,7 @@ import type { Identity } from '#contracts/access-token';
 import { COMPLIANCE_PROFILES, type ComplianceProfile } from '#contracts/compliance-profiles';
 import { HttpError } from '#contracts/problem';
 import { enrollmentCompleted, examGraded } from '#contracts/platform-events';
-import { createExam, deleteExam, getExam, listExams, replaceExam } from '#service/exams/exams';
+import { createExam, deleteExam, examRules, getExam, listExams, replaceExam } from '#service/exams/exams';
 import { gradeAnswer, grantRetake, listTakers, submission } from '#service/exams/grading';
 import {
   learnerExams,
@@ -233,6 +233,19 @@ describe('writing exams', () => {
       'Learners have sat this exam: archive it instead',
     ]);
     expect(await refusal(deleteExam(t.db, stranger, courseId, final.id))).toEqual([404, 'Course not found']);
+  });
+});
+
+describe('the rules an exam runs under', () => {
+  it('are the profile’s: the clock, the attempts, the pass mark and the progress its stage opens at', () => {
+    expect(examRules(kr, 'mid')).toEqual({ minutes: 60, attempts: 1, passMark: 60, opensAtProgress: 0.5 });
+    expect(examRules(kr, 'final')).toEqual({ minutes: 60, attempts: 1, passMark: 60, opensAtProgress: 0.8 });
+    expect(examRules(standard, 'final')).toEqual({
+      minutes: null,
+      attempts: null,
+      passMark: null,
+      opensAtProgress: 0,
+    });
   });
 });
 

@@ -108,6 +108,8 @@ describe('offering and listing sessions', () => {
         )) as unknown as Json[]
       ).map((s) => s.id);
     expect(await list(`courseId=${w.institutions[1].course.id}`)).toEqual([other.id]);
+    // An institution's console keeps to its own sessions among the public ones of others.
+    expect(await list(`institutionId=${w.institutions[1].id}&from=2027-04-01`)).toEqual([other.id]);
     expect(await list('q=%20cOURSE%20%201%20')).toEqual([other.id]);
     expect((await list('q=course&from=2027-04-01')).sort()).toEqual([april.id, other.id].sort());
     // LIKE's wildcards are what they look like.

@@ -679,7 +679,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An exam with its questions and answers */
+        /** An exam with its questions and answers, and the rules it runs under */
         get: operations["getCoursesCourseIdExamsExamId"];
         /** Replace an exam’s title, stage, weight and questions, while nobody has sat it */
         put: operations["putCoursesCourseIdExamsExamId"];
@@ -4191,6 +4191,17 @@ export interface operations {
                             points: number;
                             prompt: string;
                         }[];
+                        /** @description the institution’s compliance profile’s, the same for every exam of its stage */
+                        rules: {
+                            /** @description sittings per learner before a retake; none: unlimited */
+                            attempts: number | null;
+                            /** @description from the start to the automatic submission; none: untimed */
+                            minutes: number | null;
+                            /** @description the share of the course learned at which the exam opens */
+                            opensAtProgress: number;
+                            /** @description the course score of 100 that passes; none: no pass mark */
+                            passMark: number | null;
+                        };
                         /** @enum {string} */
                         stage: "mid" | "final";
                         /** @enum {string} */
@@ -8054,6 +8065,8 @@ export interface operations {
                 courseId?: string;
                 /** @description starting on or after this day */
                 from?: string;
+                /** @description sessions of this institution only */
+                institutionId?: string;
                 limit?: number;
                 /** @description words of the course title */
                 q?: string;

@@ -15,6 +15,8 @@ const messages: Messages<
   | 'profileMembers'
   | 'courses'
   | 'provisions'
+  | 'exams'
+  | 'sessions'
   | 'analytics'
   | 'certificates'
   | 'lectures'
@@ -33,6 +35,8 @@ const messages: Messages<
     profileMembers: '기관 정보와 구성원',
     courses: '강좌',
     provisions: '과정 신청',
+    exams: '시험과 채점',
+    sessions: '공개 수강 신청 차수',
     analytics: '통계',
     certificates: '발급한 수료증',
     lectures: '실시간 강의',
@@ -51,6 +55,8 @@ const messages: Messages<
     profileMembers: 'Profile and members',
     courses: 'Courses',
     provisions: 'Course requests',
+    exams: 'Exams and grading',
+    sessions: 'Open sessions',
     analytics: 'Analytics',
     certificates: 'Certificates issued',
     lectures: 'Live lectures',
@@ -106,6 +112,9 @@ export default function ConsoleHome() {
                     <Link to="/console/provisions">{t('provisions')}</Link>
                   </li>
                   <li>
+                    <Link to="/console/sessions">{t('sessions')}</Link>
+                  </li>
+                  <li>
                     <Link to="/console/certificates">{t('certificates')}</Link>
                   </li>
                   <li>
@@ -113,6 +122,9 @@ export default function ConsoleHome() {
                   </li>
                 </>
               ) : null}
+              <li>
+                <Link to="/console/exams">{t('exams')}</Link>
+              </li>
               <li>
                 <Link to="/console/lectures">{t('lectures')}</Link>
               </li>
