@@ -281,6 +281,8 @@ export async function myEnrollments(db: Kysely<Database>, caller: Caller) {
     .innerJoin('provisions as p', 'p.id', 'e.provision_id')
     .select([
       'e.id',
+      // The boards are per provision (lambda/board): the course page links to them with it.
+      'e.provision_id as provisionId',
       'e.course_id as courseId',
       'c.title as courseTitle',
       sql<string>`p.starts_on::text`.as('startsOn'),

@@ -134,6 +134,7 @@ export const provisionRoutes =
             200: z.array(
               z.object({
                 id: z.uuid(),
+                provisionId: z.uuid(),
                 courseId: z.uuid(),
                 courseTitle: z.string(),
                 startsOn: z.string(),

@@ -188,6 +188,7 @@ describe('provisions and enrollments', () => {
     const mine = await ok(f.call(learner, { method: 'GET', url: '/me/enrollments' }));
     expect(mine).toEqual([
       expect.objectContaining({
+        provisionId,
         courseId,
         courseTitle: 'Forklift safety',
         startsOn: '2026-12-01',

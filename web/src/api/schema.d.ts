@@ -2268,7 +2268,37 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        cursor?: string;
+                        posts: {
+                            /** Format: uuid */
+                            acceptedCommentId?: string | null;
+                            answered?: boolean;
+                            /** @enum {string} */
+                            authorRole: "staff" | "learner" | "company-manager";
+                            authorSub: string;
+                            /** @enum {string} */
+                            board: "notice" | "qna";
+                            body: string;
+                            commentCount: number;
+                            createdAt: string;
+                            mine: boolean;
+                            /** Format: uuid */
+                            postId: string;
+                            /** Format: uuid */
+                            provisionId: string;
+                            title: string;
+                            updatedAt: string;
+                            videoAt?: {
+                                /** Format: uuid */
+                                contentId: string;
+                                second: number;
+                            };
+                            viewCount: number;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -2307,11 +2337,38 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        acceptedCommentId?: string | null;
+                        answered?: boolean;
+                        /** @enum {string} */
+                        authorRole: "staff" | "learner" | "company-manager";
+                        authorSub: string;
+                        /** @enum {string} */
+                        board: "notice" | "qna";
+                        body: string;
+                        commentCount: number;
+                        createdAt: string;
+                        mine: boolean;
+                        /** Format: uuid */
+                        postId: string;
+                        /** Format: uuid */
+                        provisionId: string;
+                        title: string;
+                        updatedAt: string;
+                        videoAt?: {
+                            /** Format: uuid */
+                            contentId: string;
+                            second: number;
+                        };
+                        viewCount: number;
+                    };
+                };
             };
         };
     };
@@ -2340,7 +2397,34 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        acceptedCommentId?: string | null;
+                        answered?: boolean;
+                        /** @enum {string} */
+                        authorRole: "staff" | "learner" | "company-manager";
+                        authorSub: string;
+                        /** @enum {string} */
+                        board: "notice" | "qna";
+                        body: string;
+                        commentCount: number;
+                        createdAt: string;
+                        mine: boolean;
+                        /** Format: uuid */
+                        postId: string;
+                        /** Format: uuid */
+                        provisionId: string;
+                        title: string;
+                        updatedAt: string;
+                        videoAt?: {
+                            /** Format: uuid */
+                            contentId: string;
+                            second: number;
+                        };
+                        viewCount: number;
+                    };
+                };
             };
         };
     };
@@ -2365,7 +2449,7 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2405,7 +2489,34 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        acceptedCommentId?: string | null;
+                        answered?: boolean;
+                        /** @enum {string} */
+                        authorRole: "staff" | "learner" | "company-manager";
+                        authorSub: string;
+                        /** @enum {string} */
+                        board: "notice" | "qna";
+                        body: string;
+                        commentCount: number;
+                        createdAt: string;
+                        mine: boolean;
+                        /** Format: uuid */
+                        postId: string;
+                        /** Format: uuid */
+                        provisionId: string;
+                        title: string;
+                        updatedAt: string;
+                        videoAt?: {
+                            /** Format: uuid */
+                            contentId: string;
+                            second: number;
+                        };
+                        viewCount: number;
+                    };
+                };
             };
         };
     };
@@ -2441,7 +2552,34 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        acceptedCommentId?: string | null;
+                        answered?: boolean;
+                        /** @enum {string} */
+                        authorRole: "staff" | "learner" | "company-manager";
+                        authorSub: string;
+                        /** @enum {string} */
+                        board: "notice" | "qna";
+                        body: string;
+                        commentCount: number;
+                        createdAt: string;
+                        mine: boolean;
+                        /** Format: uuid */
+                        postId: string;
+                        /** Format: uuid */
+                        provisionId: string;
+                        title: string;
+                        updatedAt: string;
+                        videoAt?: {
+                            /** Format: uuid */
+                            contentId: string;
+                            second: number;
+                        };
+                        viewCount: number;
+                    };
+                };
             };
         };
     };
@@ -2473,7 +2611,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        comments: {
+                            accepted: boolean;
+                            /** @enum {string} */
+                            authorRole: "staff" | "learner" | "company-manager";
+                            authorSub: string;
+                            body: string;
+                            /** Format: uuid */
+                            commentId: string;
+                            createdAt: string;
+                            mine: boolean;
+                            /** Format: uuid */
+                            postId: string;
+                            updatedAt: string;
+                        }[];
+                        cursor?: string;
+                    };
+                };
             };
         };
     };
@@ -2504,11 +2660,26 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        accepted: boolean;
+                        /** @enum {string} */
+                        authorRole: "staff" | "learner" | "company-manager";
+                        authorSub: string;
+                        body: string;
+                        /** Format: uuid */
+                        commentId: string;
+                        createdAt: string;
+                        mine: boolean;
+                        /** Format: uuid */
+                        postId: string;
+                        updatedAt: string;
+                    };
+                };
             };
         };
     };
@@ -2534,7 +2705,7 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2574,7 +2745,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        accepted: boolean;
+                        /** @enum {string} */
+                        authorRole: "staff" | "learner" | "company-manager";
+                        authorSub: string;
+                        body: string;
+                        /** Format: uuid */
+                        commentId: string;
+                        createdAt: string;
+                        mine: boolean;
+                        /** Format: uuid */
+                        postId: string;
+                        updatedAt: string;
+                    };
+                };
             };
         };
     };
@@ -3306,7 +3492,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contentId: string;
+                        minutes: {
+                            minute: number;
+                            questions: number;
+                        }[];
+                        questions: number;
+                    };
+                };
             };
         };
     };
@@ -5744,7 +5940,37 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        cursor?: string;
+                        posts: {
+                            /** Format: uuid */
+                            acceptedCommentId?: string | null;
+                            answered?: boolean;
+                            /** @enum {string} */
+                            authorRole: "staff" | "learner" | "company-manager";
+                            authorSub: string;
+                            /** @enum {string} */
+                            board: "notice" | "qna";
+                            body: string;
+                            commentCount: number;
+                            createdAt: string;
+                            mine: boolean;
+                            /** Format: uuid */
+                            postId: string;
+                            /** Format: uuid */
+                            provisionId: string;
+                            title: string;
+                            updatedAt: string;
+                            videoAt?: {
+                                /** Format: uuid */
+                                contentId: string;
+                                second: number;
+                            };
+                            viewCount: number;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -5845,6 +6071,8 @@ export interface operations {
                         id: string;
                         lessonsCompleted: number;
                         lessonsTotal: number;
+                        /** Format: uuid */
+                        provisionId: string;
                         /** @description the learner’s rating of the course, once given */
                         ratingStars: number | null;
                         /** @description the weighted exam score of 100, once completed */
@@ -6913,7 +7141,47 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        cursor?: string;
+                        notes: ({
+                            /** Format: uuid */
+                            contentId: string;
+                            /** Format: uuid */
+                            courseId: string;
+                            createdAt: string;
+                            /** @enum {boolean} */
+                            deleted: false;
+                            drawing?: {
+                                strokes: {
+                                    color: string;
+                                    points: (number)[][];
+                                    width: number;
+                                }[];
+                            };
+                            /** Format: uuid */
+                            noteId: string;
+                            second: number;
+                            text: string;
+                            updatedAt: string;
+                            version: number;
+                        } | {
+                            /** Format: uuid */
+                            contentId: string;
+                            /** Format: uuid */
+                            courseId: string;
+                            createdAt: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                            deletedAt: string;
+                            /** Format: uuid */
+                            noteId: string;
+                            second: number;
+                            updatedAt: string;
+                            version: number;
+                        })[];
+                    };
+                };
             };
         };
     };
@@ -6952,11 +7220,48 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contentId: string;
+                        /** Format: uuid */
+                        courseId: string;
+                        createdAt: string;
+                        /** @enum {boolean} */
+                        deleted: false;
+                        drawing?: {
+                            strokes: {
+                                color: string;
+                                points: (number)[][];
+                                width: number;
+                            }[];
+                        };
+                        /** Format: uuid */
+                        noteId: string;
+                        second: number;
+                        text: string;
+                        updatedAt: string;
+                        version: number;
+                    } | {
+                        /** Format: uuid */
+                        contentId: string;
+                        /** Format: uuid */
+                        courseId: string;
+                        createdAt: string;
+                        /** @enum {boolean} */
+                        deleted: true;
+                        deletedAt: string;
+                        /** Format: uuid */
+                        noteId: string;
+                        second: number;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
             };
         };
     };
@@ -6985,7 +7290,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contentId: string;
+                        /** Format: uuid */
+                        courseId: string;
+                        createdAt: string;
+                        /** @enum {boolean} */
+                        deleted: false;
+                        drawing?: {
+                            strokes: {
+                                color: string;
+                                points: (number)[][];
+                                width: number;
+                            }[];
+                        };
+                        /** Format: uuid */
+                        noteId: string;
+                        second: number;
+                        text: string;
+                        updatedAt: string;
+                        version: number;
+                    } | {
+                        /** Format: uuid */
+                        contentId: string;
+                        /** Format: uuid */
+                        courseId: string;
+                        createdAt: string;
+                        /** @enum {boolean} */
+                        deleted: true;
+                        deletedAt: string;
+                        /** Format: uuid */
+                        noteId: string;
+                        second: number;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
             };
         };
     };
@@ -7010,7 +7352,7 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7058,7 +7400,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contentId: string;
+                        /** Format: uuid */
+                        courseId: string;
+                        createdAt: string;
+                        /** @enum {boolean} */
+                        deleted: false;
+                        drawing?: {
+                            strokes: {
+                                color: string;
+                                points: (number)[][];
+                                width: number;
+                            }[];
+                        };
+                        /** Format: uuid */
+                        noteId: string;
+                        second: number;
+                        text: string;
+                        updatedAt: string;
+                        version: number;
+                    } | {
+                        /** Format: uuid */
+                        contentId: string;
+                        /** Format: uuid */
+                        courseId: string;
+                        createdAt: string;
+                        /** @enum {boolean} */
+                        deleted: true;
+                        deletedAt: string;
+                        /** Format: uuid */
+                        noteId: string;
+                        second: number;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
             };
         };
     };
@@ -7090,7 +7469,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        cursor?: string;
+                        versions: {
+                            drawing?: {
+                                strokes: {
+                                    color: string;
+                                    points: (number)[][];
+                                    width: number;
+                                }[];
+                            };
+                            /** Format: uuid */
+                            noteId: string;
+                            replacedAt: string;
+                            savedAt: string;
+                            second: number;
+                            text: string;
+                            version: number;
+                        }[];
+                    };
+                };
             };
         };
     };
