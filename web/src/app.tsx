@@ -19,12 +19,15 @@ const Exam = lazy(() => import('./screens/exam'));
 const Certificates = lazy(() => import('./screens/certificates'));
 const CoursePage = lazy(() => import('./screens/course-page'));
 const Player = lazy(() => import('./screens/player'));
+const CourseBoard = lazy(() => import('./screens/course-board'));
+const BoardPost = lazy(() => import('./screens/board-post'));
 const ConsoleFrame = lazy(() => import('./console/console-frame'));
 const ConsoleHome = lazy(() => import('./console/console-home'));
 const CompanyEmployees = lazy(() => import('./console/companies/employees'));
 const CompanyProgress = lazy(() => import('./console/companies/progress'));
 const Provisions = lazy(() => import('./console/provisions/provisions'));
 const Provision = lazy(() => import('./console/provisions/provision'));
+const Questions = lazy(() => import('./console/questions/questions'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -57,12 +60,15 @@ function Screens() {
         <Route path="/learn/certificates" element={guarded(<Certificates />)} />
         <Route path="/learn/:enrollmentId" element={guarded(<CoursePage />)} />
         <Route path="/learn/:enrollmentId/watch/:contentId" element={guarded(<Player />)} />
+        <Route path="/learn/:enrollmentId/board" element={guarded(<CourseBoard />)} />
+        <Route path="/learn/:enrollmentId/board/:postId" element={guarded(<BoardPost />)} />
         <Route path="/console" element={guarded(<ConsoleFrame />)}>
           <Route index element={<ConsoleHome />} />
           <Route path="companies/:companyId" element={<CompanyEmployees />} />
           <Route path="companies/:companyId/progress" element={<CompanyProgress />} />
           <Route path="provisions" element={<Provisions />} />
           <Route path="provisions/:provisionId" element={<Provision />} />
+          <Route path="questions" element={<Questions />} />
         </Route>
         <Route path="/signed-out" element={<SignedOut />} />
         <Route path="*" element={<h1>{t('notFound')}</h1>} />
