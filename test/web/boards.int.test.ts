@@ -118,6 +118,22 @@ describe('course boards and notes in the browser', () => {
     const markdown = await readFile((await download.path())!, 'utf8');
     expect(markdown).toContain(`## Video ${demo.videoIds[0]}`);
     expect(markdown).toContain('- **[0:12]** Check the tilt and the load before lifting.');
+
+    // A note's time jumps the video back to it.
+    const video = page.locator('video');
+    await video.evaluate((v: { currentTime: number }) => {
+      v.currentTime = 30;
+    });
+    await page.getByLabel('Note at 0:30').waitFor();
+    await edited.getByRole('button', { name: 'Jump to 0:12' }).click();
+    await page.getByLabel('Note at 0:12').waitFor();
+    expect(await video.evaluate((v: { currentTime: number }) => Math.floor(v.currentTime))).toBe(12);
+
+    // "Ask about this moment" opens the board's form with the video and the moment filled in.
+    await page.getByRole('link', { name: 'Ask a question about this moment (0:12)' }).click();
+    await page.getByRole('heading', { level: 1, name: `Board: ${DEMO_COURSE_TITLE}` }).waitFor();
+    expect(await page.getByLabel('About a video (optional)').inputValue()).toBe(demo.videoIds[0]);
+    expect(await page.getByLabel('Moment in the video (m:ss)').inputValue()).toBe('0:12');
   }, 60_000);
 
   it('the instructor sees the question and its minute in the console, answers, accepts and posts a notice', async () => {

@@ -16,12 +16,11 @@ export type QuestionMinutes = Json<paths['/contents/{contentId}/question-minutes
 export const boardPath = (enrollmentId: string) => `/learn/${enrollmentId}/board`;
 export const postPath = (enrollmentId: string, postId: string) => `/learn/${enrollmentId}/board/${postId}`;
 
-/** `m:ss` or `h:mm:ss` back to seconds; undefined when it is not one. */
+/** `m:ss`, `h:mm:ss` or plain seconds back to seconds; undefined when it is none of them. */
 export function parseClock(text: string): number | undefined {
-  const parts = text.trim().split(':');
-  if (parts.length < 1 || parts.length > 3 || parts.some((p) => !/^\d{1,2}$/.test(p))) return undefined;
-  const [a = 0, b = 0, c = 0] = parts.map(Number).reverse();
-  if (parts.length > 1 && a > 59) return undefined;
-  if (parts.length > 2 && b > 59) return undefined;
-  return a + b * 60 + c * 3600;
+  const [first = '', ...rest] = text.trim().split(':');
+  if (rest.length > 2 || !/^\d{1,5}$/.test(first) || rest.some((p) => !/^\d{2}$/.test(p))) return undefined;
+  const later = rest.map(Number);
+  if (later.some((n) => n > 59)) return undefined;
+  return later.reduce((total, n) => total * 60 + n, Number(first));
 }

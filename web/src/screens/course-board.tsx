@@ -149,7 +149,9 @@ function Board({ enrollment }: { enrollment: Enrollment }) {
             videos={videos}
           />
         ) : null}
-        <AskForm enrollment={enrollment} videos={videos} />
+        {/* Once the videos are known: a select keeps the value it first had options for (the player's link). */}
+        {course.status === 'loading' ? null : <AskForm enrollment={enrollment} videos={videos} />}
+        {course.status === 'failed' ? <ProblemAlert problem={course.problem} /> : null}
       </section>
     </article>
   );
