@@ -194,7 +194,20 @@ describe('course boards and notes in the browser', () => {
       .click();
     await page.getByText('Thank you, that helps.').waitFor({ state: 'detached' });
 
+    // Twenty newer notices push the console's one onto the board's second page.
+    for (let i = 1; i <= 20; i++) {
+      await local.call(
+        'instructor',
+        'POST',
+        '/board-posts',
+        { provisionId: demo.provisionId, board: 'notice', title: `Reminder ${i}`, body: 'Stay safe.' },
+        201,
+      );
+    }
     await page.getByRole('link', { name: 'Back to the board' }).click();
+    await page.getByRole('link', { name: 'Reminder 20', exact: true }).waitFor();
+    expect(await page.getByRole('link', { name: 'Practical session on Friday' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Show older posts' }).click();
     await page.getByRole('link', { name: 'Practical session on Friday' }).waitFor();
     await page
       .getByRole('listitem')

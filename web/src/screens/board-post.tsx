@@ -28,7 +28,7 @@ const messages: Messages<
     question: 'Question',
     answered: 'Answered',
     waiting: 'Awaiting an answer',
-    views: '{n} views',
+    views: 'Views: {n}',
     atVideo: 'Watch the video at {at}',
   },
 };

@@ -59,7 +59,7 @@ const messages: Messages<Key> = {
   },
   en: {
     loading: 'Loading…',
-    answers: '{n} answers and comments',
+    answers: 'Answers and comments ({n})',
     none: 'No answers yet.',
     you: 'You',
     staff: 'Instructor',

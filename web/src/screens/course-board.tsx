@@ -33,7 +33,8 @@ type Key =
   | 'waiting'
   | 'comments'
   | 'views'
-  | 'atVideo';
+  | 'atVideo'
+  | 'more';
 
 const messages: Messages<Key> = {
   ko: {
@@ -60,6 +61,7 @@ const messages: Messages<Key> = {
     comments: '댓글 {n}',
     views: '조회 {n}',
     atVideo: '{video} {at}',
+    more: '더 보기',
   },
   en: {
     loading: 'Loading…',
@@ -82,9 +84,10 @@ const messages: Messages<Key> = {
     sending: 'Sending…',
     answered: 'Answered',
     waiting: 'Awaiting an answer',
-    comments: '{n} comments',
-    views: '{n} views',
+    comments: 'Comments: {n}',
+    views: 'Views: {n}',
     atVideo: '{video} at {at}',
+    more: 'Show older posts',
   },
 };
 
@@ -108,12 +111,6 @@ function Board({ enrollment }: { enrollment: Enrollment }) {
     () => api.GET('/courses/{courseId}', { params: { path: { courseId: enrollment.courseId } } }),
     [api, enrollment.courseId],
   );
-  const list = (board: 'notice' | 'qna') =>
-    api.GET('/board-posts', {
-      params: { query: { provisionId: enrollment.provisionId, board, limit: 50 } },
-    });
-  const notices = useLoad(() => list('notice'), [api, enrollment.provisionId]);
-  const questions = useLoad(() => list('qna'), [api, enrollment.provisionId]);
   const videos =
     course.status === 'ready'
       ? course.data.chapters.flatMap((c) => c.contents).filter((c) => c.kind === 'video')
@@ -126,34 +123,72 @@ function Board({ enrollment }: { enrollment: Enrollment }) {
       <h1>{t('title', { course: enrollment.courseTitle })}</h1>
       <section aria-labelledby="board-notices">
         <h2 id="board-notices">{t('notices')}</h2>
-        {notices.status === 'loading' ? <p aria-live="polite">{t('loading')}</p> : null}
-        {notices.status === 'failed' ? <ProblemAlert problem={notices.problem} /> : null}
-        {notices.status === 'ready' ? (
-          <PostList
-            enrollmentId={enrollment.id}
-            posts={notices.data.posts}
-            empty={t('noNotices')}
-            videos={videos}
-          />
-        ) : null}
+        <BoardPosts enrollment={enrollment} board="notice" empty={t('noNotices')} videos={videos} />
       </section>
       <section aria-labelledby="board-qna">
         <h2 id="board-qna">{t('qna')}</h2>
-        {questions.status === 'loading' ? <p aria-live="polite">{t('loading')}</p> : null}
-        {questions.status === 'failed' ? <ProblemAlert problem={questions.problem} /> : null}
-        {questions.status === 'ready' ? (
-          <PostList
-            enrollmentId={enrollment.id}
-            posts={questions.data.posts}
-            empty={t('noQuestions')}
-            videos={videos}
-          />
-        ) : null}
+        <BoardPosts enrollment={enrollment} board="qna" empty={t('noQuestions')} videos={videos} />
         {/* Once the videos are known: a select keeps the value it first had options for (the player's link). */}
         {course.status === 'loading' ? null : <AskForm enrollment={enrollment} videos={videos} />}
         {course.status === 'failed' ? <ProblemAlert problem={course.problem} /> : null}
       </section>
     </article>
+  );
+}
+
+const PAGE = 20;
+
+/** One board's posts, newest first, a page at a time: the first page on load, the next ones on request. */
+function BoardPosts({
+  enrollment,
+  board,
+  empty,
+  videos,
+}: {
+  enrollment: Enrollment;
+  board: 'notice' | 'qna';
+  empty: string;
+  videos: readonly Content[];
+}) {
+  const api = useApi();
+  const t = useT(messages);
+  const page = (cursor?: string) =>
+    api.GET('/board-posts', {
+      params: {
+        query: { provisionId: enrollment.provisionId, board, limit: PAGE, ...(cursor ? { cursor } : {}) },
+      },
+    });
+  const first = useLoad(() => page(), [api, enrollment.provisionId, board]);
+  const [later, setLater] = useState<{ posts: Post[]; cursor?: string | undefined }>();
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem>();
+  if (first.status === 'loading') return <p aria-live="polite">{t('loading')}</p>;
+  if (first.status === 'failed') return <ProblemAlert problem={first.problem} />;
+  const posts = [...first.data.posts, ...(later?.posts ?? [])];
+  const cursor = later ? later.cursor : first.data.cursor;
+  const more = async () => {
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      const { data, error, response } = await page(cursor);
+      if (!data) return setProblem(asProblem(error, response));
+      setLater({ posts: [...(later?.posts ?? []), ...data.posts], cursor: data.cursor });
+    } catch (e) {
+      setProblem(asProblem(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <PostList enrollmentId={enrollment.id} posts={posts} empty={empty} videos={videos} />
+      {cursor ? (
+        <button type="button" className="secondary" onClick={() => void more()} disabled={busy}>
+          {t('more')}
+        </button>
+      ) : null}
+      <ProblemAlert problem={problem} />
+    </>
   );
 }
 
