@@ -78,3 +78,50 @@ export const questionMinutesQuery = z.strictObject({
   /** Only this provision's questions. @default every provision of the institution */
   provisionId: z.uuid().optional(),
 });
+
+/*
+ * What the board routes answer (lambda/board/board-records.ts shapes them): the OpenAPI document and the web
+ * app's typed client come from these, and the local runner holds every answer to them.
+ */
+const provisionRole = z.enum(['staff', 'learner', 'company-manager']);
+
+export const postView = z.object({
+  postId: z.uuid(),
+  provisionId: z.uuid(),
+  board: z.enum(BOARDS),
+  authorSub: z.string(),
+  authorRole: provisionRole,
+  mine: z.boolean(),
+  title: z.string(),
+  body: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  viewCount: z.number(),
+  commentCount: z.number(),
+  videoAt: videoMoment.optional(),
+  /** Questions only: whether staff have answered, and the answer staff accepted. */
+  answered: z.boolean().optional(),
+  acceptedCommentId: z.uuid().nullable().optional(),
+});
+
+export const postPage = z.object({ posts: z.array(postView), cursor: z.string().optional() });
+
+export const commentView = z.object({
+  commentId: z.uuid(),
+  postId: z.uuid(),
+  authorSub: z.string(),
+  authorRole: provisionRole,
+  body: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  mine: z.boolean(),
+  accepted: z.boolean(),
+});
+
+export const commentPage = z.object({ comments: z.array(commentView), cursor: z.string().optional() });
+
+export const questionMinutesView = z.object({
+  contentId: z.uuid(),
+  minutes: z.array(z.object({ minute: z.number().int(), questions: z.number().int() })),
+  questions: z.number().int(),
+});

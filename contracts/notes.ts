@@ -76,3 +76,40 @@ export const listNotesQuery = z.strictObject({ contentId: z.uuid(), ...page });
 export const listNoteVersionsQuery = z.strictObject(page);
 
 export const exportNotesQuery = z.strictObject({ courseId: z.uuid() });
+
+/*
+ * What the notes routes answer (lambda/notes/notes.ts shapes them): the OpenAPI document and the web app's
+ * typed client come from these, and the local runner holds every answer to them.
+ */
+const noteBase = {
+  noteId: z.uuid(),
+  contentId: z.uuid(),
+  courseId: z.uuid(),
+  second: z.number().int(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+};
+
+/** A note, or the tombstone of a deleted one (its text and drawing gone). */
+export const noteView = z.discriminatedUnion('deleted', [
+  z.object({ ...noteBase, text: z.string(), drawing: drawing.optional(), deleted: z.literal(false) }),
+  z.object({ ...noteBase, deleted: z.literal(true), deletedAt: z.string() }),
+]);
+
+export const notePage = z.object({ notes: z.array(noteView), cursor: z.string().optional() });
+
+export const noteVersionPage = z.object({
+  versions: z.array(
+    z.object({
+      noteId: z.uuid(),
+      version: z.number().int(),
+      second: z.number().int(),
+      text: z.string(),
+      drawing: drawing.optional(),
+      savedAt: z.string(),
+      replacedAt: z.string(),
+    }),
+  ),
+  cursor: z.string().optional(),
+});

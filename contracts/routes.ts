@@ -40,13 +40,18 @@ import {
   acceptAnswerBody,
   commentBodySchema,
   commentIdParams,
+  commentPage,
+  commentView,
   createPostBody,
   listCommentsQuery,
   listMyPostsQuery,
   listPostsQuery,
   postIdParams,
+  postPage,
+  postView,
   questionMinutesParams,
   questionMinutesQuery,
+  questionMinutesView,
   updatePostBody,
 } from './board';
 import {
@@ -55,6 +60,9 @@ import {
   listNotesQuery,
   listNoteVersionsQuery,
   noteIdParams,
+  notePage,
+  noteVersionPage,
+  noteView,
   updateNoteBody,
 } from './notes';
 import { inviteEmployeesBody, inviteInstructorsBody, meView, profileView, updateProfileBody } from './users';
@@ -407,6 +415,7 @@ export const boardRoutes = {
     summary: 'Writes a notice (staff) or asks a question (learners, optionally at a moment of a video)',
     body: createPostBody,
     ...boardRoute,
+    responses: { 201: postView },
   }),
   listPosts: route({
     method: 'GET',
@@ -416,6 +425,7 @@ export const boardRoutes = {
     summary: 'A provision’s notice or Q&A board, newest first, a page at a time',
     query: listPostsQuery,
     ...boardReadRoute,
+    responses: { 200: postPage },
   }),
   listMyPosts: route({
     method: 'GET',
@@ -425,6 +435,7 @@ export const boardRoutes = {
     summary: 'The caller’s own posts across provisions, newest first',
     query: listMyPostsQuery,
     ...boardReadRoute,
+    responses: { 200: postPage },
   }),
   getPost: route({
     method: 'GET',
@@ -434,6 +445,7 @@ export const boardRoutes = {
     params: postIdParams,
     summary: 'One post, counting the caller’s first read of it',
     ...boardRoute,
+    responses: { 200: postView },
   }),
   updatePost: route({
     method: 'PATCH',
@@ -444,6 +456,7 @@ export const boardRoutes = {
     summary: 'Its author changes a post’s title or text',
     body: updatePostBody,
     ...boardRoute,
+    responses: { 200: postView },
   }),
   deletePost: route({
     method: 'DELETE',
@@ -453,6 +466,7 @@ export const boardRoutes = {
     params: postIdParams,
     summary: 'Removes a post: its author, or the institution’s staff',
     ...boardRoute,
+    responses: { 204: null },
   }),
   createComment: route({
     method: 'POST',
@@ -463,6 +477,7 @@ export const boardRoutes = {
     summary: 'Answers a question: the provision’s learners and staff',
     body: commentBodySchema,
     ...boardRoute,
+    responses: { 201: commentView },
   }),
   listComments: route({
     method: 'GET',
@@ -473,6 +488,7 @@ export const boardRoutes = {
     summary: 'A question’s answers, oldest first, a page at a time',
     query: listCommentsQuery,
     ...boardReadRoute,
+    responses: { 200: commentPage },
   }),
   updateComment: route({
     method: 'PATCH',
@@ -483,6 +499,7 @@ export const boardRoutes = {
     summary: 'Its author changes a comment’s text',
     body: commentBodySchema,
     ...boardRoute,
+    responses: { 200: commentView },
   }),
   deleteComment: route({
     method: 'DELETE',
@@ -492,6 +509,7 @@ export const boardRoutes = {
     params: commentIdParams,
     summary: 'Removes a comment: its author, or the institution’s staff',
     ...boardRoute,
+    responses: { 204: null },
   }),
   acceptAnswer: route({
     method: 'PUT',
@@ -502,6 +520,7 @@ export const boardRoutes = {
     summary: 'Staff mark a comment as the question’s accepted answer',
     body: acceptAnswerBody,
     ...boardRoute,
+    responses: { 200: postView },
   }),
   getQuestionMinutes: route({
     method: 'GET',
@@ -512,6 +531,7 @@ export const boardRoutes = {
     summary: 'Questions pinned to a video, counted per minute of it, so staff see where learners get stuck',
     query: questionMinutesQuery,
     ...boardReadRoute,
+    responses: { 200: questionMinutesView },
   }),
 } as const satisfies Record<string, RouteDef>;
 
@@ -666,6 +686,7 @@ export const notesRoutes = {
     summary: 'Keeps a private note (text, a drawing or both) at a second of a video the learner watches',
     body: createNoteBody,
     ...notesRoute,
+    responses: { 201: noteView },
   }),
   listNotes: route({
     method: 'GET',
@@ -675,6 +696,7 @@ export const notesRoutes = {
     summary: 'The caller’s notes on a video, in time order, a page at a time',
     query: listNotesQuery,
     tables: { access: 'read', notes: 'read' },
+    responses: { 200: notePage },
   }),
   exportNotes: route({
     method: 'GET',
@@ -693,6 +715,7 @@ export const notesRoutes = {
     params: noteIdParams,
     summary: 'One of the caller’s notes (a deleted one as its tombstone)',
     tables: { notes: 'read' },
+    responses: { 200: noteView },
   }),
   updateNote: route({
     method: 'PATCH',
@@ -703,6 +726,7 @@ export const notesRoutes = {
     summary: 'Edits a note, keeping the version it replaces',
     body: updateNoteBody,
     tables: { notes: 'readWrite' },
+    responses: { 200: noteView },
   }),
   deleteNote: route({
     method: 'DELETE',
@@ -712,6 +736,7 @@ export const notesRoutes = {
     params: noteIdParams,
     summary: 'Deletes a note, leaving a tombstone and its versions',
     tables: { notes: 'readWrite' },
+    responses: { 204: null },
   }),
   listNoteVersions: route({
     method: 'GET',
@@ -722,6 +747,7 @@ export const notesRoutes = {
     summary: 'The versions a note’s edits and delete replaced, oldest first, a page at a time',
     query: listNoteVersionsQuery,
     tables: { notes: 'read' },
+    responses: { 200: noteVersionPage },
   }),
 } as const satisfies Record<string, RouteDef>;
 /**

@@ -20,6 +20,8 @@ const Exam = lazy(() => import('./screens/exam'));
 const Certificates = lazy(() => import('./screens/certificates'));
 const CoursePage = lazy(() => import('./screens/course-page'));
 const Player = lazy(() => import('./screens/player'));
+const CourseBoard = lazy(() => import('./screens/course-board'));
+const BoardPost = lazy(() => import('./screens/board-post'));
 const ConsoleFrame = lazy(() => import('./console/console-frame'));
 const ConsoleHome = lazy(() => import('./console/console-home'));
 const CompanyEmployees = lazy(() => import('./console/companies/employees'));
@@ -41,6 +43,7 @@ const ExamScreen = lazy(() => import('./console/exams/exam'));
 const ExamAttempt = lazy(() => import('./console/exams/attempt'));
 const Sessions = lazy(() => import('./console/sessions/sessions'));
 const SessionScreen = lazy(() => import('./console/sessions/session'));
+const Questions = lazy(() => import('./console/questions/questions'));
 
 const messages: Messages<'signedOut' | 'signInAgain' | 'notFound' | 'loading'> = {
   ko: {
@@ -73,6 +76,8 @@ function Screens() {
         <Route path="/learn/certificates" element={guarded(<Certificates />)} />
         <Route path="/learn/:enrollmentId" element={guarded(<CoursePage />)} />
         <Route path="/learn/:enrollmentId/watch/:contentId" element={guarded(<Player />)} />
+        <Route path="/learn/:enrollmentId/board" element={guarded(<CourseBoard />)} />
+        <Route path="/learn/:enrollmentId/board/:postId" element={guarded(<BoardPost />)} />
         <Route path="/console" element={guarded(<ConsoleFrame />)}>
           <Route index element={<ConsoleHome />} />
           <Route path="companies/:companyId" element={<CompanyEmployees />} />
@@ -93,6 +98,7 @@ function Screens() {
           <Route path="courses/:courseId/exams/:examId/attempts/:attemptId" element={<ExamAttempt />} />
           <Route path="sessions" element={<Sessions />} />
           <Route path="sessions/:sessionId" element={<SessionScreen />} />
+          <Route path="questions" element={<Questions />} />
         </Route>
         <Route path="/live" element={guarded(<LiveLectures />)} />
         <Route path="/live/:lectureId" element={guarded(<LiveLecture />)} />

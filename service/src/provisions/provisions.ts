@@ -282,7 +282,7 @@ export async function myEnrollments(db: Kysely<Database>, caller: Caller) {
     .select([
       'e.id',
       'e.course_id as courseId',
-      // The live lectures a learner may join are listed by provision.
+      // Live lectures and boards are per provision: the learner's pages find theirs with it.
       'e.provision_id as provisionId',
       'c.title as courseTitle',
       sql<string>`p.starts_on::text`.as('startsOn'),

@@ -2286,7 +2286,37 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        cursor?: string;
+                        posts: {
+                            /** Format: uuid */
+                            acceptedCommentId?: string | null;
+                            answered?: boolean;
+                            /** @enum {string} */
+                            authorRole: "staff" | "learner" | "company-manager";
+                            authorSub: string;
+                            /** @enum {string} */
+                            board: "notice" | "qna";
+                            body: string;
+                            commentCount: number;
+                            createdAt: string;
+                            mine: boolean;
+                            /** Format: uuid */
+                            postId: string;
+                            /** Format: uuid */
+                            provisionId: string;
+                            title: string;
+                            updatedAt: string;
+                            videoAt?: {
+                                /** Format: uuid */
+                                contentId: string;
+                                second: number;
+                            };
+                            viewCount: number;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -2325,11 +2355,38 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        acceptedCommentId?: string | null;
+                        answered?: boolean;
+                        /** @enum {string} */
+                        authorRole: "staff" | "learner" | "company-manager";
+                        authorSub: string;
+                        /** @enum {string} */
+                        board: "notice" | "qna";
+                        body: string;
+                        commentCount: number;
+                        createdAt: string;
+                        mine: boolean;
+                        /** Format: uuid */
+                        postId: string;
+                        /** Format: uuid */
+                        provisionId: string;
+                        title: string;
+                        updatedAt: string;
+                        videoAt?: {
+                            /** Format: uuid */
+                            contentId: string;
+                            second: number;
+                        };
+                        viewCount: number;
+                    };
+                };
             };
         };
     };
@@ -2358,7 +2415,34 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        acceptedCommentId?: string | null;
+                        answered?: boolean;
+                        /** @enum {string} */
+                        authorRole: "staff" | "learner" | "company-manager";
+                        authorSub: string;
+                        /** @enum {string} */
+                        board: "notice" | "qna";
+                        body: string;
+                        commentCount: number;
+                        createdAt: string;
+                        mine: boolean;
+                        /** Format: uuid */
+                        postId: string;
+                        /** Format: uuid */
+                        provisionId: string;
+                        title: string;
+                        updatedAt: string;
+                        videoAt?: {
+                            /** Format: uuid */
+                            contentId: string;
+                            second: number;
+                        };
+                        viewCount: number;
+                    };
+                };
             };
         };
     };
@@ -2383,7 +2467,7 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2423,7 +2507,34 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        acceptedCommentId?: string | null;
+                        answered?: boolean;
+                        /** @enum {string} */
+                        authorRole: "staff" | "learner" | "company-manager";
+                        authorSub: string;
+                        /** @enum {string} */
+                        board: "notice" | "qna";
+                        body: string;
+                        commentCount: number;
+                        createdAt: string;
+                        mine: boolean;
+                        /** Format: uuid */
+                        postId: string;
+                        /** Format: uuid */
+                        provisionId: string;
+                        title: string;
+                        updatedAt: string;
+                        videoAt?: {
+                            /** Format: uuid */
+                            contentId: string;
+                            second: number;
+                        };
+                        viewCount: number;
+                    };
+                };
             };
         };
     };
@@ -2459,7 +2570,34 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        acceptedCommentId?: string | null;
+                        answered?: boolean;
+                        /** @enum {string} */
+                        authorRole: "staff" | "learner" | "company-manager";
+                        authorSub: string;
+                        /** @enum {string} */
+                        board: "notice" | "qna";
+                        body: string;
+                        commentCount: number;
+                        createdAt: string;
+                        mine: boolean;
+                        /** Format: uuid */
+                        postId: string;
+                        /** Format: uuid */
+                        provisionId: string;
+                        title: string;
+                        updatedAt: string;
+                        videoAt?: {
+                            /** Format: uuid */
+                            contentId: string;
+                            second: number;
+                        };
+                        viewCount: number;
+                    };
+                };
             };
         };
     };
@@ -2491,7 +2629,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        comments: {
+                            accepted: boolean;
+                            /** @enum {string} */
+                            authorRole: "staff" | "learner" | "company-manager";
+                            authorSub: string;
+                            body: string;
+                            /** Format: uuid */
+                            commentId: string;
+                            createdAt: string;
+                            mine: boolean;
+                            /** Format: uuid */
+                            postId: string;
+                            updatedAt: string;
+                        }[];
+                        cursor?: string;
+                    };
+                };
             };
         };
     };
@@ -2522,11 +2678,26 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        accepted: boolean;
+                        /** @enum {string} */
+                        authorRole: "staff" | "learner" | "company-manager";
+                        authorSub: string;
+                        body: string;
+                        /** Format: uuid */
+                        commentId: string;
+                        createdAt: string;
+                        mine: boolean;
+                        /** Format: uuid */
+                        postId: string;
+                        updatedAt: string;
+                    };
+                };
             };
         };
     };
@@ -2552,7 +2723,7 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2592,7 +2763,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        accepted: boolean;
+                        /** @enum {string} */
+                        authorRole: "staff" | "learner" | "company-manager";
+                        authorSub: string;
+                        body: string;
+                        /** Format: uuid */
+                        commentId: string;
+                        createdAt: string;
+                        mine: boolean;
+                        /** Format: uuid */
+                        postId: string;
+                        updatedAt: string;
+                    };
+                };
             };
         };
     };
@@ -3419,7 +3605,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contentId: string;
+                        minutes: {
+                            minute: number;
+                            questions: number;
+                        }[];
+                        questions: number;
+                    };
+                };
             };
         };
     };
@@ -6219,7 +6415,37 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        cursor?: string;
+                        posts: {
+                            /** Format: uuid */
+                            acceptedCommentId?: string | null;
+                            answered?: boolean;
+                            /** @enum {string} */
+                            authorRole: "staff" | "learner" | "company-manager";
+                            authorSub: string;
+                            /** @enum {string} */
+                            board: "notice" | "qna";
+                            body: string;
+                            commentCount: number;
+                            createdAt: string;
+                            mine: boolean;
+                            /** Format: uuid */
+                            postId: string;
+                            /** Format: uuid */
+                            provisionId: string;
+                            title: string;
+                            updatedAt: string;
+                            videoAt?: {
+                                /** Format: uuid */
+                                contentId: string;
+                                second: number;
+                            };
+                            viewCount: number;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -7390,7 +7616,47 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        cursor?: string;
+                        notes: ({
+                            /** Format: uuid */
+                            contentId: string;
+                            /** Format: uuid */
+                            courseId: string;
+                            createdAt: string;
+                            /** @enum {boolean} */
+                            deleted: false;
+                            drawing?: {
+                                strokes: {
+                                    color: string;
+                                    points: (number)[][];
+                                    width: number;
+                                }[];
+                            };
+                            /** Format: uuid */
+                            noteId: string;
+                            second: number;
+                            text: string;
+                            updatedAt: string;
+                            version: number;
+                        } | {
+                            /** Format: uuid */
+                            contentId: string;
+                            /** Format: uuid */
+                            courseId: string;
+                            createdAt: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                            deletedAt: string;
+                            /** Format: uuid */
+                            noteId: string;
+                            second: number;
+                            updatedAt: string;
+                            version: number;
+                        })[];
+                    };
+                };
             };
         };
     };
@@ -7429,11 +7695,48 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contentId: string;
+                        /** Format: uuid */
+                        courseId: string;
+                        createdAt: string;
+                        /** @enum {boolean} */
+                        deleted: false;
+                        drawing?: {
+                            strokes: {
+                                color: string;
+                                points: (number)[][];
+                                width: number;
+                            }[];
+                        };
+                        /** Format: uuid */
+                        noteId: string;
+                        second: number;
+                        text: string;
+                        updatedAt: string;
+                        version: number;
+                    } | {
+                        /** Format: uuid */
+                        contentId: string;
+                        /** Format: uuid */
+                        courseId: string;
+                        createdAt: string;
+                        /** @enum {boolean} */
+                        deleted: true;
+                        deletedAt: string;
+                        /** Format: uuid */
+                        noteId: string;
+                        second: number;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
             };
         };
     };
@@ -7462,7 +7765,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contentId: string;
+                        /** Format: uuid */
+                        courseId: string;
+                        createdAt: string;
+                        /** @enum {boolean} */
+                        deleted: false;
+                        drawing?: {
+                            strokes: {
+                                color: string;
+                                points: (number)[][];
+                                width: number;
+                            }[];
+                        };
+                        /** Format: uuid */
+                        noteId: string;
+                        second: number;
+                        text: string;
+                        updatedAt: string;
+                        version: number;
+                    } | {
+                        /** Format: uuid */
+                        contentId: string;
+                        /** Format: uuid */
+                        courseId: string;
+                        createdAt: string;
+                        /** @enum {boolean} */
+                        deleted: true;
+                        deletedAt: string;
+                        /** Format: uuid */
+                        noteId: string;
+                        second: number;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
             };
         };
     };
@@ -7487,7 +7827,7 @@ export interface operations {
                 };
             };
             /** @description Done */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7535,7 +7875,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contentId: string;
+                        /** Format: uuid */
+                        courseId: string;
+                        createdAt: string;
+                        /** @enum {boolean} */
+                        deleted: false;
+                        drawing?: {
+                            strokes: {
+                                color: string;
+                                points: (number)[][];
+                                width: number;
+                            }[];
+                        };
+                        /** Format: uuid */
+                        noteId: string;
+                        second: number;
+                        text: string;
+                        updatedAt: string;
+                        version: number;
+                    } | {
+                        /** Format: uuid */
+                        contentId: string;
+                        /** Format: uuid */
+                        courseId: string;
+                        createdAt: string;
+                        /** @enum {boolean} */
+                        deleted: true;
+                        deletedAt: string;
+                        /** Format: uuid */
+                        noteId: string;
+                        second: number;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
             };
         };
     };
@@ -7567,7 +7944,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        cursor?: string;
+                        versions: {
+                            drawing?: {
+                                strokes: {
+                                    color: string;
+                                    points: (number)[][];
+                                    width: number;
+                                }[];
+                            };
+                            /** Format: uuid */
+                            noteId: string;
+                            replacedAt: string;
+                            savedAt: string;
+                            second: number;
+                            text: string;
+                            version: number;
+                        }[];
+                    };
+                };
             };
         };
     };

@@ -20,6 +20,7 @@ const messages: Messages<
   | 'analytics'
   | 'certificates'
   | 'lectures'
+  | 'questions'
   | 'company'
   | 'employees'
   | 'requests'
@@ -40,6 +41,7 @@ const messages: Messages<
     analytics: '통계',
     certificates: '발급한 수료증',
     lectures: '실시간 강의',
+    questions: '질문과 답변, 공지',
     company: '회사: {name}',
     employees: '직원',
     requests: '과정 신청과 수강자',
@@ -60,6 +62,7 @@ const messages: Messages<
     analytics: 'Analytics',
     certificates: 'Certificates issued',
     lectures: 'Live lectures',
+    questions: 'Q&A and notices',
     company: 'Company: {name}',
     employees: 'Employees',
     requests: 'Course requests and attendees',
@@ -127,6 +130,9 @@ export default function ConsoleHome() {
               </li>
               <li>
                 <Link to="/console/lectures">{t('lectures')}</Link>
+              </li>
+              <li>
+                <Link to="/console/questions">{t('questions')}</Link>
               </li>
             </ul>
           </section>

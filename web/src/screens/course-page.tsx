@@ -5,6 +5,7 @@ import type { Problem } from '../api/problem';
 import { useLocale, useT, type Messages } from '../i18n';
 import { ProblemAlert } from '../ui/problem-alert';
 import { asProblem, useLoad } from '../ui/use-load';
+import { boardPath } from './board-common';
 import {
   clock,
   day,
@@ -52,7 +53,8 @@ type Key =
   | 'rate'
   | 'rated'
   | 'saving'
-  | 'emptyChapter';
+  | 'emptyChapter'
+  | 'board';
 
 const messages: Messages<Key> = {
   ko: {
@@ -90,6 +92,7 @@ const messages: Messages<Key> = {
     rated: '이 강의에 별 {n}개(5개 만점)를 주셨습니다.',
     saving: '보내는 중…',
     emptyChapter: '이 장에는 아직 내용이 없습니다.',
+    board: '공지사항과 질문 게시판',
   },
   en: {
     loading: 'Loading…',
@@ -126,6 +129,7 @@ const messages: Messages<Key> = {
     rated: 'You rated this course {n} of 5 stars.',
     saving: 'Sending…',
     emptyChapter: 'This chapter has no content yet.',
+    board: 'Notices and Q&A board',
   },
 };
 
@@ -191,6 +195,9 @@ function EnrolledCourse({
       ) : null}
       <p>{t('progress', { done: enrollment.lessonsCompleted, total: enrollment.lessonsTotal })}</p>
       {c.introduction ? <p className="course-page-intro">{c.introduction}</p> : null}
+      <p>
+        <Link to={boardPath(enrollmentId)}>{t('board')}</Link>
+      </p>
 
       {enrollment.completedAt ? <Rating enrollment={enrollment} onRated={reloadEnrollment} /> : null}
 

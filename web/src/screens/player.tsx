@@ -8,6 +8,7 @@ import { useLocale, useT, type Locale, type Messages } from '../i18n';
 import { ProblemAlert } from '../ui/problem-alert';
 import { asProblem, useLoad } from '../ui/use-load';
 import { clock, coursePath, type Content } from './learn-common';
+import { VideoNotes } from './video-notes';
 
 type Beat =
   paths['/me/enrollments/{enrollmentId}/heartbeats']['post']['responses'][200]['content']['application/json'];
@@ -78,6 +79,8 @@ export default function Player() {
   const { enrollmentId = '', contentId = '' } = useParams();
   const api = useApi();
   const t = useT(messages);
+  // Shared with the notes panel, which reads the playhead and jumps it.
+  const videoRef = useRef<HTMLVideoElement>(null);
   const facts = useLoad(async () => {
     const enrollments = await api.GET('/me/enrollments');
     if (!enrollments.data) return { error: enrollments.error, response: enrollments.response };
@@ -117,6 +120,7 @@ export default function Player() {
       <h1>{content.title}</h1>
       <Video
         key={content.id}
+        videoRef={videoRef}
         enrollmentId={enrollmentId}
         content={content}
         initial={{
@@ -125,6 +129,13 @@ export default function Player() {
           completed: Boolean(progress?.completedAt),
           resumeSeconds: progress?.resumeSeconds ?? 0,
         }}
+      />
+      <VideoNotes
+        key={`notes-${content.id}`}
+        enrollmentId={enrollmentId}
+        courseId={course.id}
+        contentId={content.id}
+        video={videoRef}
       />
     </article>
   );
@@ -147,10 +158,12 @@ async function startPlayback(api: ApiClient, contentId: string) {
 }
 
 function Video({
+  videoRef: video,
   enrollmentId,
   content,
   initial,
 }: {
+  videoRef: React.RefObject<HTMLVideoElement | null>;
   enrollmentId: string;
   content: Content;
   initial: Initial;
@@ -158,7 +171,6 @@ function Video({
   const api = useApi();
   const t = useT(messages);
   const { locale } = useLocale();
-  const video = useRef<HTMLVideoElement>(null);
   const [credit, setCredit] =
     useState<Pick<Beat, 'coveredSeconds' | 'durationSeconds' | 'completed'>>(initial);
   const [gate, setGate] = useState<Pick<Beat, 'gate' | 'dailyLessonCap'>>({ gate: null });
@@ -204,7 +216,7 @@ function Video({
           (e: unknown) => setBeatProblem(asProblem(e)),
         );
     },
-    [api, enrollmentId, content.id],
+    [api, enrollmentId, content.id, video],
   );
 
   // Load the stream: natively where the browser plays HLS (Safari), else with hls.js, loaded only here.
@@ -330,7 +342,7 @@ function Video({
       // Leaving the screen while playing: the last seconds still count.
       if (!v.paused) beat({ keepalive: true });
     };
-  }, [beat]);
+  }, [beat, video]);
 
   return (
     <>
