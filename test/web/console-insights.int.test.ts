@@ -61,9 +61,29 @@ async function tableRows(on: Page, caption: string): Promise<string[][]> {
 }
 
 describe('the institution console in the browser', () => {
+  it('signs the manager in to the console’s home: one card for the institution, with every screen of its role', async () => {
+    await page.goto(`${local.platform.url}/console`);
+    await page.getByRole('link', { name: 'Institution Manager', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Console' }).waitFor();
+    const card = page.getByRole('region', { name: /^Institution: / });
+    expect(await card.getByRole('link').allInnerTexts()).toEqual([
+      'Profile and members',
+      'Courses',
+      'Course requests',
+      'Open sessions',
+      'Certificates issued',
+      'Analytics',
+      'Exams and grading',
+      'Live lectures',
+      'Q&A and notices',
+    ]);
+    // The manager runs no company and is no platform admin: no other card.
+    expect(await page.getByRole('region').count()).toBe(1);
+    await checkScreen(page, '0-home');
+  });
+
   it('shows the manager the analytics: a chart per figure set, drawn as SVG, with the API’s figures in tables', async () => {
     await page.goto(`${local.platform.url}/console/analytics`);
-    await page.getByRole('link', { name: 'Institution Manager', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Analytics' }).waitFor();
     const charts = [
       'Enrollments per course and month (bar chart)',

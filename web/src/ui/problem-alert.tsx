@@ -19,3 +19,12 @@ export function FieldError({ id, message }: { id: string; message: string | unde
     </span>
   ) : null;
 }
+
+/**
+ * The attributes that tie an input to its message (`<id>-error`, see FieldError) and, with `hint`, to the hint
+ * beside it (`<id>-hint`): screen readers read both, and an invalid input says so.
+ */
+export function fieldProps(id: string, error: string | false | undefined, hint = false) {
+  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy || undefined };
+}

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { fieldError, type Problem } from '../../api/problem';
 import type { paths } from '../../api/schema';
 import { useT, type Messages } from '../../i18n';
-import { FieldError, ProblemAlert } from '../../ui/problem-alert';
+import { FieldError, fieldProps, ProblemAlert } from '../../ui/problem-alert';
 import './exams.css';
 
 export type Exam =
@@ -241,12 +241,6 @@ export function ExamForm({ exam, chapters, onSave }: ExamFormProps) {
     };
   });
   const unplaced = problem && !(problem.errors ?? []).some((e) => shown.has(e.field));
-  const field = (id: string, error: string | undefined, hint?: boolean) => ({
-    id,
-    'aria-invalid': error ? true : undefined,
-    'aria-describedby':
-      [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined,
-  });
   const total = questions.reduce(
     (sum, q) => sum + (Number.isFinite(asNumber(q.points)) ? Number(q.points) : 0),
     0,
@@ -257,7 +251,7 @@ export function ExamForm({ exam, chapters, onSave }: ExamFormProps) {
       <div className="cx-field">
         <label htmlFor="exam-title">{t('title')}</label>
         <input
-          {...field('exam-title', titleError)}
+          {...fieldProps('exam-title', titleError)}
           value={title}
           onChange={(e) => setTitle(e.target.value)}
         />
@@ -267,7 +261,7 @@ export function ExamForm({ exam, chapters, onSave }: ExamFormProps) {
         <div className="cx-field">
           <label htmlFor="exam-chapter">{t('chapter')}</label>
           <select
-            {...field('exam-chapter', chapterError)}
+            {...fieldProps('exam-chapter', chapterError)}
             value={chapterId}
             onChange={(e) => setChapterId(e.target.value)}
           >
@@ -285,7 +279,7 @@ export function ExamForm({ exam, chapters, onSave }: ExamFormProps) {
         <div className="cx-field">
           <label htmlFor="exam-stage">{t('stage')}</label>
           <select
-            {...field('exam-stage', undefined, true)}
+            {...fieldProps('exam-stage', undefined, true)}
             value={stage}
             onChange={(e) => setStage(e.target.value === 'mid' ? 'mid' : 'final')}
           >
@@ -299,7 +293,7 @@ export function ExamForm({ exam, chapters, onSave }: ExamFormProps) {
         <div className="cx-field">
           <label htmlFor="exam-weight">{t('weight')}</label>
           <input
-            {...field('exam-weight', weightError, true)}
+            {...fieldProps('exam-weight', weightError, true)}
             type="number"
             inputMode="numeric"
             min={1}
@@ -338,7 +332,7 @@ export function ExamForm({ exam, chapters, onSave }: ExamFormProps) {
               <div className="cx-field">
                 <label htmlFor={`${id}-points`}>{t('points')}</label>
                 <input
-                  {...field(`${id}-points`, e.points)}
+                  {...fieldProps(`${id}-points`, e.points)}
                   type="number"
                   inputMode="numeric"
                   min={1}
@@ -353,7 +347,7 @@ export function ExamForm({ exam, chapters, onSave }: ExamFormProps) {
             <div className="cx-field">
               <label htmlFor={`${id}-prompt`}>{t('prompt')}</label>
               <textarea
-                {...field(`${id}-prompt`, e.prompt)}
+                {...fieldProps(`${id}-prompt`, e.prompt)}
                 rows={2}
                 value={q.prompt}
                 onChange={(ev) => change(i, { prompt: ev.target.value })}
@@ -383,7 +377,7 @@ export function ExamForm({ exam, chapters, onSave }: ExamFormProps) {
                         />
                         <label htmlFor={cid}>{t('choiceN', { n: j + 1 })}</label>
                         <input
-                          {...field(cid, e.choice[j])}
+                          {...fieldProps(cid, e.choice[j])}
                           type="text"
                           value={c}
                           onChange={(ev) =>

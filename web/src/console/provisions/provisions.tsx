@@ -5,7 +5,7 @@ import { fieldError, type Problem } from '../../api/problem';
 import type { paths } from '../../api/schema';
 import { useLocale, useT, type Messages } from '../../i18n';
 import { DataTable, type Column } from '../../ui/data-table';
-import { FieldError, ProblemAlert } from '../../ui/problem-alert';
+import { FieldError, fieldProps, ProblemAlert } from '../../ui/problem-alert';
 import { asProblem, useLoad } from '../../ui/use-load';
 import { formatMoment } from '../../ui/when';
 import { managedCompanies, useMemberships } from '../memberships';
@@ -313,12 +313,6 @@ function RequestForm({ companyId }: { companyId: string }) {
   const seatsError = fieldError(problem, 'body.attendeeCount') && t('seatsInvalid');
   const depositError = fieldError(problem, 'body.depositAmount') && t('depositInvalid');
   const shown = courseError || startsError || endsError || seatsError || depositError;
-  const field = (id: string, error: string | undefined, hint?: boolean) => ({
-    id,
-    'aria-invalid': error ? true : undefined,
-    'aria-describedby':
-      [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined,
-  });
   const courses: (Course & { institutionName?: string | undefined })[] =
     catalogue.status === 'ready' ? catalogue.data : [];
   return (
@@ -330,7 +324,7 @@ function RequestForm({ companyId }: { companyId: string }) {
         <div className="console-field">
           <label htmlFor="request-course">{t('course')}</label>
           <select
-            {...field('request-course', courseError)}
+            {...fieldProps('request-course', courseError)}
             value={courseId}
             onChange={(e) => setCourseId(e.target.value)}
             disabled={catalogue.status !== 'ready'}
@@ -349,7 +343,7 @@ function RequestForm({ companyId }: { companyId: string }) {
         <div className="console-field">
           <label htmlFor="request-starts">{t('startsOn')}</label>
           <input
-            {...field('request-starts', startsError)}
+            {...fieldProps('request-starts', startsError)}
             type="date"
             value={startsOn}
             onChange={(e) => setStartsOn(e.target.value)}
@@ -359,7 +353,7 @@ function RequestForm({ companyId }: { companyId: string }) {
         <div className="console-field">
           <label htmlFor="request-ends">{t('endsOn')}</label>
           <input
-            {...field('request-ends', endsError)}
+            {...fieldProps('request-ends', endsError)}
             type="date"
             value={endsOn}
             onChange={(e) => setEndsOn(e.target.value)}
@@ -369,7 +363,7 @@ function RequestForm({ companyId }: { companyId: string }) {
         <div className="console-field">
           <label htmlFor="request-seats">{t('seats')}</label>
           <input
-            {...field('request-seats', seatsError, true)}
+            {...fieldProps('request-seats', seatsError, true)}
             type="number"
             inputMode="numeric"
             min={1}
@@ -386,7 +380,7 @@ function RequestForm({ companyId }: { companyId: string }) {
         <div className="console-field">
           <label htmlFor="request-deposit">{t('deposit')}</label>
           <input
-            {...field('request-deposit', depositError, true)}
+            {...fieldProps('request-deposit', depositError, true)}
             type="number"
             inputMode="numeric"
             min={0}

@@ -4,7 +4,7 @@ import { useApi } from '../../api/api-context';
 import { fieldError, type Problem } from '../../api/problem';
 import { useLocale, useT, type Messages } from '../../i18n';
 import { DataTable, type Column } from '../../ui/data-table';
-import { FieldError, ProblemAlert } from '../../ui/problem-alert';
+import { FieldError, fieldProps, ProblemAlert } from '../../ui/problem-alert';
 import { asProblem, useLoad } from '../../ui/use-load';
 import { formatMoment, sessionDates } from '../../ui/when';
 import { useMemberships } from '../memberships';
@@ -258,12 +258,6 @@ function OfferForm({
     opensError ||
     closesError ||
     deadlineError;
-  const field = (id: string, error: string | false | undefined, hint?: boolean) => ({
-    id,
-    'aria-invalid': error ? true : undefined,
-    'aria-describedby':
-      [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined,
-  });
   const input = (
     id: string,
     label: string,
@@ -276,7 +270,7 @@ function OfferForm({
     <div className="cx-field">
       <label htmlFor={id}>{label}</label>
       <input
-        {...field(id, error)}
+        {...fieldProps(id, error)}
         {...(timesHint
           ? {
               'aria-describedby': ['session-times-hint', error ? `${id}-error` : '']
@@ -299,7 +293,7 @@ function OfferForm({
         <div className="cx-field">
           <label htmlFor="session-course">{t('course')}</label>
           <select
-            {...field('session-course', courseError)}
+            {...fieldProps('session-course', courseError)}
             value={courseId}
             onChange={(e) => setCourseId(e.target.value)}
             disabled={loading}
@@ -316,7 +310,7 @@ function OfferForm({
         <div className="cx-field">
           <label htmlFor="session-capacity">{t('capacity')}</label>
           <input
-            {...field('session-capacity', capacityError, true)}
+            {...fieldProps('session-capacity', capacityError, true)}
             type="number"
             inputMode="numeric"
             min={1}
