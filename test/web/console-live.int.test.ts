@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
-import { DEMO_COURSE_TITLE, seedDemoData } from '#local/demo-data';
+import { DEMO_COURSE_TITLE, seedDemoData, type DemoData } from '#local/demo-data';
 import { DEMO_IDENTITIES } from '#local/demo-identities';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { useLocalPlatform } from '../local/local-platform-fixture';
@@ -29,9 +29,10 @@ let staff: Page;
 let learner: Page;
 let encoder: ChildProcess | undefined;
 let lectureId: string;
+let demo: DemoData;
 
 beforeAll(async () => {
-  await seedDemoData(local.platform, { log: () => undefined });
+  demo = await seedDemoData(local.platform, { log: () => undefined });
   browser = await launchChromium();
   const options = { locale: 'en-US', viewport: { width: 1200, height: 900 } };
   staffContext = await browser.newContext({ ...options, permissions: ['clipboard-read', 'clipboard-write'] });
@@ -244,5 +245,35 @@ describe('a live lecture, instructor and learner', () => {
     await staff.locator('article.quiz-card').getByText('Answers: 1').waitFor();
     expect(await staff.getByRole('heading', { name: 'Write a quiz' }).count()).toBe(0);
     await checkScreen(staff, 'console-live-6-room-ended');
+  }, 60_000);
+
+  it('shows the lecture attended on the company manager’s progress dashboard', async () => {
+    const attended = async () =>
+      (
+        (await local.call('company', 'GET', `/provisions/${demo.provisionId}/progress`)) as {
+          userSub: string;
+          liveLecturesAttended: number;
+        }[]
+      ).find((r) => r.userSub === learnerSub)?.liveLecturesAttended ?? 0;
+    // The core takes the lecture's end from the bus: the record follows it, not the request.
+    expect(await eventually(attended, (n) => n >= 1)).toBe(1);
+    const companyContext = await browser.newContext({
+      locale: 'en-US',
+      viewport: { width: 1200, height: 900 },
+    });
+    try {
+      const company = await companyContext.newPage();
+      await signIn(company, 'Company Manager');
+      await company.goto(`${local.platform.url}/console/companies/${demo.companyId}/progress`);
+      const row = company
+        .getByRole('table', { name: 'Each employee’s progress and completion by course' })
+        .getByRole('row')
+        .filter({ hasText: /^learner@company\.local/ })
+        .filter({ hasText: DEMO_COURSE_TITLE });
+      await row.getByRole('cell', { name: '1/1', exact: true }).waitFor();
+      await checkScreen(company, 'console-live-7-company-attendance');
+    } finally {
+      await companyContext.close();
+    }
   }, 60_000);
 });
