@@ -1,3 +1,5 @@
+const { availableParallelism } = require('node:os');
+
 /** Unit tests need nothing running; integration tests get one DynamoDB Local for the whole run. */
 const common = {
   testEnvironment: 'node',
@@ -36,7 +38,7 @@ module.exports = {
   // tables, so they run safely side by side. On the 2-core build machine one worker per core left a third of
   // the CPU idle (user+sys 28 min in 19.7 min of wall time, 2026-12-06); 731 s with one worker became 546 s
   // with two.
-  maxWorkers: '150%',
+  maxWorkers: Math.ceil(1.5 * availableParallelism()),
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
   projects: [
     {
