@@ -27,7 +27,7 @@ beforeAll(async () => {
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-}, 30_000); // PGlite's start on a busy machine
+}, 60_000); // PGlite's start on a busy machine
 afterAll(async () => {
   await app.close();
   await db.destroy();
