@@ -19,12 +19,12 @@ const str = (p: MessageParams, key: string): string => {
 
 /*
  * Links are paths of the web app (WEB_APP.screens), never of the API: the learner's course page by the
- * enrollment the fact names; a lecture's learners are many enrollments, so their link is their courses.
+ * enrollment the fact names; a lecture's learners are many enrollments, so theirs is the lecture's live page.
  * Staff kinds lead to the console's request page and the company's progress dashboard.
  */
 const learnPage = (p: MessageParams) => `/learn/${encodeURIComponent(str(p, 'enrollmentId'))}`;
 const CERTIFICATES_PAGE = '/learn/certificates';
-const MY_COURSES_PAGE = '/';
+const livePage = (p: MessageParams) => `/live/${encodeURIComponent(str(p, 'lectureId'))}`;
 
 /**
  * The words of one notification. Titles fall back to a general phrase where a fact may lack a name (an
@@ -178,24 +178,24 @@ export function messageFor(
         ? {
             title: `실시간 강의 예정: ${str(p, 'title')}`,
             body: `${when(str(p, 'startsAt'))}에 시작합니다.`,
-            link: MY_COURSES_PAGE,
+            link: livePage(p),
           }
         : {
             title: `Live lecture scheduled: ${str(p, 'title')}`,
             body: `It starts ${when(str(p, 'startsAt'))}.`,
-            link: MY_COURSES_PAGE,
+            link: livePage(p),
           };
     case 'lecture-started':
       return ko
         ? {
             title: `실시간 강의가 시작되었습니다: ${str(p, 'title')}`,
             body: '지금 입장할 수 있습니다.',
-            link: MY_COURSES_PAGE,
+            link: livePage(p),
           }
         : {
             title: `Live now: ${str(p, 'title')}`,
             body: 'You can join now.',
-            link: MY_COURSES_PAGE,
+            link: livePage(p),
           };
   }
 }

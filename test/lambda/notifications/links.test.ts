@@ -53,7 +53,7 @@ describe('a learner’s notification links', () => {
     }
   });
 
-  it('a certificate’s lead to the learner’s certificates, a lecture’s to their courses', () => {
+  it('a certificate’s lead to the learner’s certificates, a lecture’s to its live page', () => {
     const certificate = {
       number: 'LMS-ABCD-EFGH-JKMN-PQRS-TVWX',
       enrollmentId,
@@ -63,7 +63,11 @@ describe('a learner’s notification links', () => {
     expect(linkOf('certificate.issued', certificate, 'ko')).toBe('/learn/certificates');
     for (const kind of ['lecture-scheduled', 'lecture-started'] as const) {
       const params = { lectureId: randomUUID(), title: 'Q&A', startsAt: base.occurredAt, endsAt: null };
-      expect(messageFor(kind, params, 'en', 'Asia/Seoul').link).toBe('/');
+      for (const locale of ['ko', 'en'] as const) {
+        const link = messageFor(kind, params, locale, 'Asia/Seoul').link;
+        expect(link).toBe(`/live/${params.lectureId}`);
+        expect(isAppPath(link)).toBe(true);
+      }
     }
   });
 });
