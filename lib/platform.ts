@@ -69,6 +69,9 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
   // With a domain the app is served at app.<domain>, and its origin leads the browser origins every stack
   // allows: the API's CORS, its sign-in return URLs and cookie-write Origin checks, the video's CORS. First,
   // because the first origin is where sign-in returns by default and what the notification e-mails link to.
+  // Cost allocation tags: a shared account's bill splits by institution and stage (the budget counts what
+  // carries both) and, within a platform, by stack.
+  const platformTags = { 'lms:institution': slug, 'lms:stage': config.stage };
   const appHost = config.domain ? `app.${config.domain.name}` : undefined;
   const allowedOrigins = appHost
     ? [`https://${appHost}`, ...config.cors.allowedOrigins.filter((o) => o !== `https://${appHost}`)]
@@ -290,6 +293,12 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     description: `${config.institution.name}: dashboard and alarms`,
     namePrefix: slug,
     alarmEmail: config.alarmEmail,
+    budget: {
+      // Budgets' names are account-wide: the region tells apart one slug's platforms in two regions.
+      budgetName: `${namePrefix}-${config.region ?? Aws.REGION}-monthly`,
+      monthlyLimitUsd: config.cost.monthlyBudgetUsd,
+      tags: platformTags,
+    },
     httpApi: api.httpApi,
     functions: [
       ...api.functions,
@@ -351,9 +360,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
 
   // CloudFormation waits an hour for a custom resource that never answers; CDK's own ones get a bound here.
   Aspects.of(app).add(new BoundedCustomResources());
-  Tags.of(app).add('lms:institution', slug);
-  Tags.of(app).add('lms:stage', config.stage);
-  return {
+  const stacks = {
     auth,
     network,
     data,
@@ -370,4 +377,14 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     ...(playbackAlarm ? { playbackAlarm } : {}),
     ...(live ? { live } : {}),
   };
+  for (const stack of Object.values(stacks)) {
+    const tags = { ...platformTags, 'lms:stack': stack.node.id.slice(slug.length + 1) };
+    for (const [key, value] of Object.entries(tags)) {
+      // On the stack, CloudFormation tags every resource that takes tags, also those CDK's aspect cannot
+      // reach; on the resources, the templates show them (cdk.json's explicitStackTags keeps the two apart).
+      stack.tags.setTag(key, value);
+      Tags.of(stack).add(key, value);
+    }
+  }
+  return stacks;
 }

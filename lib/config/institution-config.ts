@@ -5,6 +5,7 @@ import {
   complianceProfile,
   type ComplianceProfileName,
 } from '#contracts/compliance-profiles';
+import { HEARTBEATS } from '#contracts/heartbeats';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -90,6 +91,71 @@ const origin = z.url({ protocol: /^https?$/ }).refine((u) => new URL(u).origin =
   message: 'an origin only: scheme, host and port, no path or trailing slash',
 });
 
+/**
+ * The most concurrent viewers `apiThrottleOf` can serve within API Gateway's default regional quota of 10,000
+ * requests a second.
+ */
+const MAX_CONCURRENT_VIEWERS = 75_000;
+
+const sizingSchema = z.strictObject({
+  database: z.strictObject({
+    instanceType: z.string().regex(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, 'an RDS instance type such as t4g.micro'),
+    allocatedStorageGiB: z.number().int().min(20).max(65536),
+    maxAllocatedStorageGiB: z.number().int().min(20).max(65536),
+    multiAz: z.boolean(),
+  }),
+  service: z.strictObject({
+    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
+    memoryMiB: z.number().int().positive(),
+    /** The floor auto scaling keeps, and the count a new service starts at. */
+    minTasks: z.number().int().min(1),
+    /**
+     * The ceiling auto scaling may reach. Defaults to 4, the ceiling of the video service this platform
+     * replaces, which carried the same institutions' traffic: a known bound on what a surge may cost.
+     */
+    maxTasks: z.number().int().min(1).default(4),
+    /**
+     * Average CPU (percent) auto scaling keeps the tasks at. Lower than the replaced service's 75: Node
+     * serves on one thread, so latency climbs well before a task's CPU is used up, and a new task takes a
+     * minute or two (image pull, start, two health checks) before it takes traffic.
+     */
+    targetCpuPercent: z.number().int().min(20).max(90).default(60),
+  }),
+  /** The VPC's way out to AWS's APIs and the internet. */
+  network: z.strictObject({
+    /** One NAT gateway (in one zone) saves money; two keep egress up in the zone that survives. */
+    natGateways: z.union([z.literal(1), z.literal(2)]),
+    /**
+     * Interface endpoints in both zones for the AWS APIs the core service and the VPC's Lambdas call
+     * (ECR, CloudWatch Logs, Secrets Manager, SQS, EventBridge): they keep working when a NAT gateway's
+     * zone fails, and their traffic costs less per GB than the NAT's; each costs an hourly fee per zone.
+     */
+    interfaceEndpoints: z.boolean().default(false),
+  }),
+  /**
+   * Stage-wide API throttling: steady requests per second and the burst allowed above it.
+   * @default derived from `scale.concurrentViewers` (`apiThrottleOf`)
+   */
+  api: z
+    .strictObject({
+      rateLimit: z.number().int().min(1).max(10000),
+      burstLimit: z.number().int().min(1).max(5000),
+    })
+    .optional(),
+});
+
+/** The smallest sizing that runs the platform: what a dev config without `sizing` gets. */
+export const DEV_SIZING: z.output<typeof sizingSchema> = {
+  database: {
+    instanceType: 't4g.micro',
+    allocatedStorageGiB: 20,
+    maxAllocatedStorageGiB: 100,
+    multiAz: false,
+  },
+  service: { cpu: 256, memoryMiB: 512, minTasks: 1, maxTasks: 2, targetCpuPercent: 60 },
+  network: { natGateways: 1, interfaceEndpoints: false },
+};
+
 export const institutionConfigSchema = z
   .strictObject({
     institution: z.strictObject({
@@ -125,51 +191,42 @@ export const institutionConfigSchema = z
       /** Browser origins of the institution's web apps; the first is where sign-in returns by default. */
       allowedOrigins: z.array(origin).min(1),
     }),
-    sizing: z.strictObject({
-      database: z.strictObject({
-        instanceType: z
-          .string()
-          .regex(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, 'an RDS instance type such as t4g.micro'),
-        allocatedStorageGiB: z.number().int().min(20).max(65536),
-        maxAllocatedStorageGiB: z.number().int().min(20).max(65536),
-        multiAz: z.boolean(),
-      }),
-      service: z.strictObject({
-        cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
-        memoryMiB: z.number().int().positive(),
-        /** The floor auto scaling keeps, and the count a new service starts at. */
-        minTasks: z.number().int().min(1),
+    /**
+     * The capacity the platform runs with. Optional in dev, where it defaults to `DEV_SIZING` (the smallest
+     * that runs: one NAT gateway, a single-AZ t4g.micro database, one 0.25 vCPU task); required in prod, whose
+     * capacity is a decision to make with `npm run cost`.
+     */
+    sizing: sizingSchema.optional(),
+    /** What the platform is expected to carry; the defaults of its limits are derived from it. */
+    scale: z
+      .strictObject({
         /**
-         * The ceiling auto scaling may reach. Defaults to 4, the ceiling of the video service this platform
-         * replaces, which carried the same institutions' traffic: a known bound on what a surge may cost.
+         * Learners watching a video or a live lecture at the busiest moment of a month. The API throttle and
+         * the monthly transcoding budget derive from it (`apiThrottleOf`, `monthlyTranscodeMinutesOf`).
          */
-        maxTasks: z.number().int().min(1).default(4),
+        concurrentViewers: z
+          .number()
+          .int()
+          .min(1)
+          .max(
+            MAX_CONCURRENT_VIEWERS,
+            `at most ${MAX_CONCURRENT_VIEWERS}: more would need an API throttle above API Gateway's regional quota of 10,000 requests a second; ask AWS to raise it and set sizing.api`,
+          )
+          .default(250),
+      })
+      .prefault({}),
+    /** Guardrails on the bill. */
+    cost: z
+      .strictObject({
         /**
-         * Average CPU (percent) auto scaling keeps the tasks at. Lower than the replaced service's 75: Node
-         * serves on one thread, so latency climbs well before a task's CPU is used up, and a new task takes a
-         * minute or two (image pull, start, two health checks) before it takes traffic.
+         * The platform's expected monthly bill in US dollars. An AWS Budgets budget over the resources tagged
+         * with this platform's `lms:institution` and `lms:stage` e-mails `alarmEmail` at 80% and 100% of it,
+         * and when the month's forecast passes it. `npm run cost` estimates it. @default 200 in dev, required
+         * in prod
          */
-        targetCpuPercent: z.number().int().min(20).max(90).default(60),
-      }),
-      /** The VPC's way out to AWS's APIs and the internet. */
-      network: z.strictObject({
-        /** One NAT gateway (in one zone) saves money; two keep egress up in the zone that survives. */
-        natGateways: z.union([z.literal(1), z.literal(2)]),
-        /**
-         * Interface endpoints in both zones for the AWS APIs the core service and the VPC's Lambdas call
-         * (ECR, CloudWatch Logs, Secrets Manager, SQS, EventBridge): they keep working when a NAT gateway's
-         * zone fails, and their traffic costs less per GB than the NAT's; each costs an hourly fee per zone.
-         */
-        interfaceEndpoints: z.boolean().default(false),
-      }),
-      /** Stage-wide API throttling: steady requests per second and the burst allowed above it. */
-      api: z
-        .strictObject({
-          rateLimit: z.number().int().min(1).max(10000),
-          burstLimit: z.number().int().min(1).max(5000),
-        })
-        .default({ rateLimit: 100, burstLimit: 200 }),
-    }),
+        monthlyBudgetUsd: z.number().int().min(1).max(10_000_000).optional(),
+      })
+      .prefault({}),
     features: z.strictObject({
       liveLectures: z.boolean(),
       video: z.boolean(),
@@ -191,7 +248,14 @@ export const institutionConfigSchema = z
          * Minutes of source video the institution may have transcoded per calendar month. MediaConvert
          * bills every output rendition per minute, so this bounds the bill; uploads past it are refused.
          */
-        monthlyTranscodeMinutes: z.number().int().min(1).max(10_000_000).default(6000),
+        monthlyTranscodeMinutes: z.number().int().min(1).max(10_000_000).optional(),
+        /**
+         * Days after which an uploaded source video moves to S3 Glacier Instant Retrieval. Sources are read
+         * again only to transcode anew, and that storage class still serves a read at once (MediaConvert reads
+         * it like any object) at about a fifth of Standard's price; it bills at least 90 days per object.
+         * Materials stay in Standard: learners download them.
+         */
+        archiveSourcesAfterDays: z.number().int().min(1).max(3650).default(30),
         /**
          * How long a signed playback cookie stays valid, in minutes. Short, so that a cookie copied out of
          * a browser, or kept after an enrolment ends, is soon useless; players renew it while a learner
@@ -323,7 +387,26 @@ export const institutionConfigSchema = z
         message: `zones must be in the configured region (${c.region ?? 'none set'})`,
       });
     }
-    const svc = c.sizing.service;
+    if (c.stage === 'prod' && !c.sizing) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sizing'],
+        message:
+          'required in prod: the database, service and network capacity your learners need (npm run cost ' +
+          'estimates what a choice costs); only dev falls back to the smallest sizing',
+      });
+    }
+    if (c.stage === 'prod' && c.cost.monthlyBudgetUsd === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cost', 'monthlyBudgetUsd'],
+        message:
+          'required in prod: the monthly bill in US dollars you expect (npm run cost estimates it); an AWS ' +
+          'budget e-mails alarmEmail at 80% and 100% of it',
+      });
+    }
+    const sizing = c.sizing ?? DEV_SIZING;
+    const svc = sizing.service;
     if (svc.minTasks > svc.maxTasks) {
       ctx.addIssue({
         code: 'custom',
@@ -338,7 +421,7 @@ export const institutionConfigSchema = z
         message: `${svc.memoryMiB} MiB is not a valid Fargate memory size for ${svc.cpu} CPU units`,
       });
     }
-    const db = c.sizing.database;
+    const db = sizing.database;
     if (db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
       ctx.addIssue({
         code: 'custom',
@@ -353,8 +436,8 @@ export const institutionConfigSchema = z
         message: 'must be true in prod: deleting a stack must never delete learners’ records',
       });
     }
-    const network = c.sizing.network;
-    if (c.stage === 'prod' && network.natGateways === 1 && !network.interfaceEndpoints) {
+    const network = sizing.network;
+    if (c.stage === 'prod' && c.sizing && network.natGateways === 1 && !network.interfaceEndpoints) {
       ctx.addIssue({
         code: 'custom',
         path: ['sizing', 'network'],
@@ -419,9 +502,59 @@ export const institutionConfigSchema = z
         message: `provider name ${duplicate} is used twice`,
       });
     }
+  })
+  // The defaults that follow from other fields, resolved once so every reader sees the same numbers.
+  .transform((c) => {
+    const sizing = c.sizing ?? DEV_SIZING;
+    return {
+      ...c,
+      sizing: { ...sizing, api: sizing.api ?? apiThrottleFor(c.scale.concurrentViewers) },
+      video: {
+        ...c.video,
+        monthlyTranscodeMinutes:
+          c.video.monthlyTranscodeMinutes ?? monthlyTranscodeMinutesFor(c.scale.concurrentViewers),
+      },
+      cost: { ...c.cost, monthlyBudgetUsd: c.cost.monthlyBudgetUsd ?? DEV_MONTHLY_BUDGET_USD },
+    };
   });
 
-export type InstitutionConfig = z.infer<typeof institutionConfigSchema>;
+export type InstitutionConfig = z.output<typeof institutionConfigSchema>;
+
+/**
+ * A dev platform's budget when the config names none: its fixed baseline (`npm run cost`, about $110 with the
+ * dev sizing) plus room for trying video and live lectures, so the 80% alert means something changed.
+ */
+export const DEV_MONTHLY_BUDGET_USD = 200;
+
+/**
+ * The stage's API throttle for a peak of `viewers` learners watching at once.
+ * - Each sends a heartbeat every `HEARTBEATS.videoSeconds` (15 s): viewers / 15 requests a second.
+ * - Watching pages call other routes too (the playback cookie's renewal, the course page, notes, the board):
+ *   as many again, so the steady rate is 2 × viewers / 15.
+ * - Beats clump when a class presses play together: the burst is twice the rate, within API Gateway's cap of
+ *   5,000.
+ * - Floors of 100 and 200 for the staff screens' traffic when few watch.
+ * 250 viewers: 100 a second (the floor); 5,000 viewers: 667, burst 1,334; 75,000: 10,000, API Gateway's
+ * default regional quota.
+ */
+export function apiThrottleFor(viewers: number): { rateLimit: number; burstLimit: number } {
+  const rateLimit = Math.max(100, Math.ceil((2 * viewers) / HEARTBEATS.videoSeconds));
+  return { rateLimit, burstLimit: Math.min(5000, 2 * rateLimit) };
+}
+
+/**
+ * The monthly transcoding budget (minutes of source video) for a peak of `viewers` learners watching at once.
+ * - Self-paced training peaks at about a tenth of the month's active learners watching at once: 10 × viewers
+ *   active learners.
+ * - An institution adds about an hour of new video a month per 30 active learners (issue 20's medium
+ *   institution: 3,000 learners, 100 new hours).
+ * - Doubled for re-uploads and replaced versions, with a floor of 6,000 minutes (100 hours).
+ * 250 viewers: 10,000 minutes; 5,000 viewers: 200,000.
+ */
+export function monthlyTranscodeMinutesFor(viewers: number): number {
+  const newHours = (10 * viewers) / 30;
+  return Math.max(6000, Math.ceil(2 * newHours * 60));
+}
 
 /**
  * Whether the user pool takes sign-ups, the config's choice or the stage's default. Dev: yes, so a new

@@ -21,6 +21,7 @@ import {
 } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import { createAlarmTopic } from '../constructs/alarm-topic';
+import { CostBudget, type CostBudgetProps } from '../constructs/cost-budget';
 import { LiveMonitoring } from '../constructs/live-monitoring';
 
 // 2 of 3 five-minute periods: a single blip stays quiet, a real incident pages within 10-15 minutes.
@@ -124,6 +125,11 @@ export interface MonitoringStackProps extends StackProps {
    * @default - no live widgets or alarms (the institution has `features.liveLectures` off)
    */
   readonly live?: LiveMonitoringTarget;
+  /**
+   * A monthly cost budget over the platform's tagged resources, e-mailing `alarmEmail`.
+   * @default - no budget
+   */
+  readonly budget?: Omit<CostBudgetProps, 'emails'>;
 }
 
 /** What the monitoring stack needs of the live stack. */
@@ -169,6 +175,7 @@ export class MonitoringStack extends Stack {
     }
 
     this.alarmTopic = createAlarmTopic(this, props.alarmEmail);
+    if (props.budget) new CostBudget(this, 'CostBudget', { ...props.budget, emails: [props.alarmEmail] });
 
     const dashboards = new DefaultDashboardFactory(this, 'Dashboards', {
       dashboardNamePrefix: props.namePrefix,

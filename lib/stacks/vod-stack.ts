@@ -22,7 +22,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
-import { Bucket, type CfnBucket, HttpMethods } from 'aws-cdk-lib/aws-s3';
+import { Bucket, type CfnBucket, HttpMethods, StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -144,6 +144,16 @@ export class VodStack extends Stack {
         {
           id: 'abort-incomplete-multipart-uploads',
           abortIncompleteMultipartUploadAfter: Duration.days(props.video.abortIncompleteUploadDays),
+        },
+        {
+          id: 'archive-source-videos',
+          prefix: VOD.uploadPrefixes.video,
+          transitions: [
+            {
+              storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: Duration.days(props.video.archiveSourcesAfterDays),
+            },
+          ],
         },
       ],
       // Browsers PUT the parts to presigned URLs and must read each part's ETag to complete the upload.

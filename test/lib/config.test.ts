@@ -2,16 +2,18 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
-import { complianceOf, selfSignUpOf } from '#lib/config/institution-config';
+import { apiThrottleFor, complianceOf, DEV_SIZING, selfSignUpOf } from '#lib/config/institution-config';
 import { CONFIG_DIR, InvalidConfigError, loadConfig, parseConfig } from '#lib/config/load-config';
 
 // Raw JSON as a fork would write it; the tests break it on purpose, so it stays loosely typed.
 type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const raw = (name: string): RawConfig => JSON.parse(readFileSync(join(CONFIG_DIR, `${name}.json`), 'utf8'));
+/** The default config with its sizing written out, as a fork that tunes a dev platform's capacity would. */
+const rawDefault = (): RawConfig => ({ ...raw('default'), sizing: structuredClone(DEV_SIZING) });
 
 /** Applies an edit to a copy of the default config and returns the validation message. */
 function problemsOf(edit: (c: RawConfig) => void): string {
-  const config = raw('default');
+  const config = rawDefault();
   edit(config);
   try {
     parseConfig(config, 'test.json');
@@ -26,7 +28,7 @@ describe('institution config', () => {
   it.each(['default', 'example-academy'])('accepts config/%s.json', (name) => {
     const config = loadConfig(name);
     expect(config.institution.slug).toMatch(/^[a-z]/);
-    expect(config.sizing.api).toEqual({ rateLimit: 100, burstLimit: 200 });
+    expect(config.sizing.api).toEqual(apiThrottleFor(config.scale.concurrentViewers));
   });
 
   it('fills in defaults a fork may leave out', () => {
@@ -42,7 +44,7 @@ describe('institution config', () => {
       maxTasks: 2,
       targetCpuPercent: 60,
     });
-    const config = raw('default');
+    const config = rawDefault();
     delete config.sizing.service.maxTasks;
     expect(parseConfig(config, 'test.json').sizing.service).toMatchObject({
       maxTasks: 4,
@@ -67,12 +69,14 @@ describe('institution config', () => {
     const defaults = {
       maxUploadGiB: 10,
       abortIncompleteUploadDays: 7,
-      monthlyTranscodeMinutes: 6000,
+      monthlyTranscodeMinutes: 10_000,
+      archiveSourcesAfterDays: 30,
       playbackCookieMinutes: 10,
       signingKeys: { trusted: [1], signWith: 1 },
     };
     expect(loadConfig('default').video).toEqual(defaults);
-    expect(loadConfig('example-academy').video).toEqual(defaults);
+    // Its 1,500 expected viewers set a larger transcoding budget.
+    expect(loadConfig('example-academy').video).toEqual({ ...defaults, monthlyTranscodeMinutes: 60_000 });
     const config = raw('default');
     config.video = { maxUploadGiB: 50, playbackCookieMinutes: 5 };
     expect(parseConfig(config, 'test.json').video).toEqual({

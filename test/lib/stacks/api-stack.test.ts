@@ -337,8 +337,9 @@ describe('api stack', () => {
         expect([route.id, VOD.env.uploadBucket in env]).toEqual([route.id, Boolean(route.buckets?.upload)]);
         if (route.buckets?.upload === 'readWrite') {
           expect(env[VOD.env.maxUploadBytes]).toBe(String(10 * 1024 ** 3));
-          // POST /uploads refuses a video once the month's transcoding budget (the config's default) is used.
-          expect(env[VOD.env.monthlyTranscodeMinutes]).toBe('6000');
+          // POST /uploads refuses a video once the month's transcoding budget (derived from the default
+          // config's 250 viewers) is used.
+          expect(env[VOD.env.monthlyTranscodeMinutes]).toBe('10000');
         }
       }
       const multipart = s3Statements.filter((st) => JSON.stringify(st.Action).includes('s3:PutObject'));

@@ -134,6 +134,12 @@ describe('vod stack', () => {
             AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
             Status: 'Enabled',
           },
+          {
+            Id: 'archive-source-videos',
+            Prefix: 'videos/',
+            Status: 'Enabled',
+            Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
+          },
         ],
       });
       const custom = raw('default');
@@ -141,7 +147,10 @@ describe('vod stack', () => {
       const { platform: other } = platformOf(parseConfig(custom));
       Template.fromStack(other.vod!).hasResourceProperties('AWS::S3::Bucket', {
         LifecycleConfiguration: {
-          Rules: [Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 } })],
+          Rules: [
+            Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 } }),
+            Match.objectLike({ Id: 'archive-source-videos' }),
+          ],
         },
       });
     });
@@ -259,7 +268,7 @@ describe('vod stack', () => {
             [ENV.accessTable]: resolve(platform.data.tables.access.tableName),
             [EVENTS.busNameEnv]: resolve(platform.data.eventBus.eventBusName),
             // The config's default.
-            [VOD.env.monthlyTranscodeMinutes]: '6000',
+            [VOD.env.monthlyTranscodeMinutes]: '10000',
           }),
         },
       });

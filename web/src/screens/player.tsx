@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { HEARTBEATS } from '#contracts/heartbeats';
 import { Link, useParams } from 'react-router';
 import { useApi } from '../api/api-context';
 import type { ApiClient } from '../api/client';
@@ -20,7 +21,7 @@ type Beat =
  * goes on play, pause, seek, end, and when the tab is hidden or closed, so no watched second waits for the
  * next tick.
  */
-const BEAT_EVERY_MS = 15_000;
+const BEAT_EVERY_MS = HEARTBEATS.videoSeconds * 1000;
 /** The signed cookies are renewed this long before they expire, so no segment request meets them expired. */
 const RENEW_BEFORE_MS = 60_000;
 

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { HEARTBEATS } from '#contracts/heartbeats';
 import { Link, useParams } from 'react-router';
 import type { QuizMetadata } from '#contracts/live';
 import { useApi, useApiUrl } from '../../api/api-context';
@@ -21,7 +22,7 @@ import './live.css';
  * the page is open a heartbeat every BEAT_EVERY_MS has the server credit their presence (it credits at most
  * a minute per beat, seats.ts), and leaving the page stops the count. Quizzes arrive on the stream.
  */
-const BEAT_EVERY_MS = 30_000;
+const BEAT_EVERY_MS = HEARTBEATS.liveSeconds * 1000;
 /** How often a lecture that has not started is looked at again, to start the picture when it goes live. */
 const WAIT_POLL_MS = 5_000;
 
