@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import { loadConfig } from '#lib/config/load-config';
-import { AUDIO, buildTranscodeJob, HLS_SEGMENT_SECONDS, LADDER } from '#lambda/vod/transcode-settings';
-import { estimateCost, type Breakdown, type CostPart, type Ladder, type Scenario } from './model';
+import { transcodeLadder } from './ladder';
+import { estimateCost, type Breakdown, type CostPart, type Scenario } from './model';
 import { loadPriceTable } from './prices';
 import { synthesizePlatform } from './templates';
 
@@ -82,39 +82,6 @@ function parseFlags(argv: readonly string[]): { institution: string; scenario?: 
         }
       : undefined;
   return { institution, help: values.help ?? false, ...(scenario ? { scenario } : {}) };
-}
-
-/** The job's QualityTuningLevel as the transcode job sets it (one for every rung). */
-function ladder(): Ladder {
-  return {
-    rungs: LADDER,
-    audioBitrate: AUDIO.bitrate,
-    qualityTuningLevel: qualityTuningLevel(),
-    segmentSeconds: HLS_SEGMENT_SECONDS,
-  };
-}
-
-/** Read from a job the pipeline would send, not restated here: a change to the job changes the estimate. */
-function qualityTuningLevel(): string {
-  const job = buildTranscodeJob({
-    inputUri: 's3://b/k',
-    outputBucket: 'b',
-    contentId: 'c',
-    roleArn: 'arn:aws:iam::000000000000:role/r',
-    queueArn: 'arn:aws:mediaconvert:us-east-1:000000000000:queues/q',
-    uploadBucket: 'b',
-    sourceKey: 'k',
-    clientRequestToken: 't',
-  });
-  const levels = new Set(
-    (job.Settings?.OutputGroups ?? [])
-      .flatMap((g) => g.Outputs ?? [])
-      .map((o) => o.VideoDescription?.CodecSettings?.H264Settings?.QualityTuningLevel)
-      .filter((l): l is NonNullable<typeof l> => l !== undefined),
-  );
-  if (levels.size !== 1)
-    throw new Error(`the transcode job mixes quality tuning levels: ${[...levels].join(', ')}`);
-  return [...levels][0]!;
 }
 
 const usd = (n: number) =>
@@ -269,7 +236,7 @@ function main(argv: readonly string[]): number {
     table: prices,
     region,
     features: { video: config.features.video, liveLectures: config.features.liveLectures },
-    ladder: ladder(),
+    ladder: transcodeLadder(),
     ...(scenario ? { scenario } : {}),
   });
   console.log(formatReport(breakdown, institution, regionNote));
