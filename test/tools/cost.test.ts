@@ -101,6 +101,30 @@ describe('classification', () => {
     expect(run).toThrow(/^small: AWS::Redshift::Cluster \(Warehouse\)/);
   });
 
+  it('counts the platform budget the lead is adding as free (a budget that only alerts costs nothing)', () => {
+    const estimate = estimateCost({
+      stacks: [
+        fixture({ Budget: { Type: 'AWS::Budgets::Budget', Properties: { Budget: { BudgetType: 'COST' } } } }),
+      ],
+      table,
+      region: 'us-east-1',
+      features: allFeatures,
+      ladder: transcodeLadder(),
+    });
+    expect(estimate.noFixedCost.get('AWS::Budgets::Budget')).toBe(1);
+  });
+
+  it('has no video or live unit costs for a platform with both features off', () => {
+    const estimate = estimateCost({
+      stacks: [fixture()],
+      table,
+      region: 'us-east-1',
+      features: { video: false, liveLectures: false },
+      ladder: transcodeLadder(),
+    });
+    expect(Object.keys(estimate.unitCosts)).toEqual(['perActiveLearnerMonth']);
+  });
+
   it('fails on a database class the table has no price for', () => {
     const run = () =>
       estimateCost({
