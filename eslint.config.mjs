@@ -43,6 +43,14 @@ const layers = [
     may: ['tools'],
     why: 'Repository tools read what the app produces (synthesized templates), not its code.',
   },
+  {
+    // The cost estimate synthesizes the platform in its own process, as bin/ does, and prices the transcode
+    // ladder the pipeline really sends rather than a copy of it.
+    files: ['tools/cost/**/*.ts'],
+    may: ['tools', 'lib', 'lambda', 'contracts'],
+    why: 'The cost tool builds the platform (lib/) and reads the transcode settings (lambda/vod/).',
+    cdk: true,
+  },
   // The local runner and the benchmarks compose every floor.
   { files: ['local/**/*.ts'], may: 'any' },
   { files: ['bench/**/*.ts'], may: 'any', cdk: true },
