@@ -521,8 +521,9 @@ export const institutionConfigSchema = z
 export type InstitutionConfig = z.output<typeof institutionConfigSchema>;
 
 /**
- * A dev platform's budget when the config names none: its fixed baseline (`npm run cost`, about $110 with the
- * dev sizing) plus room for trying video and live lectures, so the 80% alert means something changed.
+ * A dev platform's budget when the config names none: its fixed baseline (`npm run cost`: about $99 a month
+ * in us-east-1 with the dev sizing) plus room for trying video and live lectures, so the 80% alert means
+ * something changed.
  */
 export const DEV_MONTHLY_BUDGET_USD = 200;
 

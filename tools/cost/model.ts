@@ -1,4 +1,5 @@
 import type { Assumptions, PriceTable, RegionPrices } from './prices';
+import { HEARTBEATS } from '#contracts/heartbeats';
 import { refersTo, referencedId, type StackTemplate, type TemplateResource } from './templates';
 
 /** A month's use of the platform, from the command line. */
@@ -444,7 +445,7 @@ export function estimateCost(input: CostModelInput): Breakdown {
   const perLiveHour = features.liveLectures
     ? (() => {
         const rendition = a.liveViewerRendition.value;
-        const beats = 3600 / a.liveHeartbeatSeconds.value;
+        const beats = 3600 / HEARTBEATS.liveSeconds;
         return {
           base: unit([{ label: 'IVS Standard channel input', usd: prices.ivsStandardInputHour.usd }]),
           perViewer: unit([
@@ -484,8 +485,8 @@ export function estimateCost(input: CostModelInput): Breakdown {
     ...(features.video
       ? [
           {
-            label: `heartbeats every ${a.vodHeartbeatSeconds.value} s for ${watchHours} h watched (API Gateway; the core service is fixed)`,
-            usd: ((watchHours * 3600) / a.vodHeartbeatSeconds.value) * apiUsd,
+            label: `heartbeats every ${HEARTBEATS.videoSeconds} s for ${watchHours} h watched (API Gateway; the core service is fixed)`,
+            usd: ((watchHours * 3600) / HEARTBEATS.videoSeconds) * apiUsd,
           },
         ]
       : []),

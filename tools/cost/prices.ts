@@ -67,8 +67,6 @@ const assumptionsSchema = z.strictObject({
   hoursPerMonth: assumption(z.number().positive()),
   deliveredBitrateMbps: assumption(z.number().positive()),
   manifestRequestsPerHourWatched: assumption(z.number().nonnegative()),
-  vodHeartbeatSeconds: assumption(z.number().positive()),
-  liveHeartbeatSeconds: assumption(z.number().positive()),
   liveViewerRendition: assumption(z.enum(['sd', 'hd', 'fullHd'])),
   sourceBitrateMbps: assumption(z.number().nonnegative()),
   apiRequestsPerLearnerMonth: assumption(z.number().nonnegative()),
