@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { DEFAULT_CONCURRENT_VIEWERS, monthlyTranscodeMinutesFor } from '#lib/config/institution-config';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -102,7 +103,10 @@ export interface LocalPlatformOptions {
   readonly vod?: {
     readonly dir?: string;
     readonly maxUploadBytes?: number;
-    /** Minutes of video each institution may have transcoded per month. @default 6000, the config's default */
+    /**
+     * Minutes of video each institution may have transcoded per month.
+     * @default what a config that leaves out `scale` and `video.monthlyTranscodeMinutes` gets
+     */
     readonly monthlyTranscodeMinutes?: number;
     /** @default 10, the config's `video.playbackCookieMinutes` default */
     readonly playbackCookieMinutes?: number;
@@ -574,8 +578,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     onObjectCreated: (event) => void transcoder.enqueue(event).catch(() => undefined),
   });
   const s3 = objects.client();
-  // The config's `video.monthlyTranscodeMinutes` default.
-  const monthlyTranscodeMinutes = options.vod?.monthlyTranscodeMinutes ?? 6000;
+  const monthlyTranscodeMinutes =
+    options.vod?.monthlyTranscodeMinutes ?? monthlyTranscodeMinutesFor(DEFAULT_CONCURRENT_VIEWERS);
   const transcoder = new LocalTranscoder({
     s3,
     outputBucket: objects.outputBucket,

@@ -96,6 +96,8 @@ const origin = z.url({ protocol: /^https?$/ }).refine((u) => new URL(u).origin =
  * requests a second.
  */
 const MAX_CONCURRENT_VIEWERS = 75_000;
+/** `scale.concurrentViewers` of a config that leaves it out: a small institution's evening peak. */
+export const DEFAULT_CONCURRENT_VIEWERS = 250;
 
 const sizingSchema = z.strictObject({
   database: z.strictObject({
@@ -212,7 +214,7 @@ export const institutionConfigSchema = z
             MAX_CONCURRENT_VIEWERS,
             `at most ${MAX_CONCURRENT_VIEWERS}: more would need an API throttle above API Gateway's regional quota of 10,000 requests a second; ask AWS to raise it and set sizing.api`,
           )
-          .default(250),
+          .default(DEFAULT_CONCURRENT_VIEWERS),
       })
       .prefault({}),
     /** Guardrails on the bill. */
