@@ -101,7 +101,7 @@ describe('classification', () => {
     expect(run).toThrow(/^small: AWS::Redshift::Cluster \(Warehouse\)/);
   });
 
-  it('counts the platform budget the lead is adding as free (a budget that only alerts costs nothing)', () => {
+  it('counts the platform budget as free (a budget that only alerts costs nothing)', () => {
     const estimate = estimateCost({
       stacks: [
         fixture({ Budget: { Type: 'AWS::Budgets::Budget', Properties: { Budget: { BudgetType: 'COST' } } } }),
@@ -207,6 +207,14 @@ describe('example-academy, synthesized as the CLI does', () => {
       expect.stringMatching(/^PostgreSQL db\.m7g\.large Multi-AZ/),
     ]);
     expect(items.filter((i) => i.type === 'AWS::EC2::NatGateway')).toHaveLength(2);
+  });
+
+  it('keeps each source hour in Glacier Instant Retrieval, as the upload bucket’s lifecycle moves it there', () => {
+    const prices = table.regions['ap-northeast-2']!.prices;
+    const sourceGb = (table.assumptions.sourceBitrateMbps.value * 1e6 * 3600) / 8 / 1e9;
+    const source = estimate.unitCosts.perSourceHourTranscoded!.monthlyStorage.parts[1]!;
+    expect(source.label).toMatch(/^S3 Glacier Instant Retrieval: .* \(Standard for its first 30 days\)$/);
+    expect(source.usd).toBeCloseTo(sourceGb * prices.s3GlacierInstantRetrievalGbMonth.usd, 10);
   });
 
   it('totals the issue’s scenario and names its three largest drivers', () => {

@@ -384,6 +384,28 @@ function lambdaRequestUsd(a: Assumptions, prices: RegionPrices, secondUsd: numbe
 
 const money = (usd: number) => `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
 
+/**
+ * Days after which a bucket's lifecycle moves uploaded source videos to Glacier Instant Retrieval (the vod
+ * stack's `archive-source-videos` rule), if any bucket of the templates has such a rule.
+ */
+export function sourceArchiveDays(stacks: readonly StackTemplate[]): number | undefined {
+  for (const stack of stacks) {
+    for (const resource of Object.values(stack.resources)) {
+      if (resource.Type !== 'AWS::S3::Bucket') continue;
+      const rules = (resource.Properties?.LifecycleConfiguration as { Rules?: unknown[] } | undefined)?.Rules;
+      for (const rule of (rules ?? []) as {
+        Prefix?: string;
+        Transitions?: { StorageClass?: string; TransitionInDays?: number }[];
+      }[]) {
+        const toGlacier = rule.Transitions?.find((t) => t.StorageClass === 'GLACIER_IR');
+        if (rule.Prefix === 'videos/' && toGlacier?.TransitionInDays !== undefined)
+          return toGlacier.TransitionInDays;
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Templates + prices + scenario → the estimate. Pure: everything it reads is in `input`. */
 export function estimateCost(input: CostModelInput): Breakdown {
   const { table, region, features, ladder, scenario } = input;
@@ -428,15 +450,21 @@ export function estimateCost(input: CostModelInput): Breakdown {
           ladder.rungs.map((r) => ((r.maxBitrate + ladder.audioBitrate) * 3600) / 8 / GB),
         );
         const sourceGb = (a.sourceBitrateMbps.value * 1e6 * 3600) / 8 / GB;
+        const archiveDays = sourceArchiveDays(input.stacks);
         const monthlyStorage = unit([
           {
             label: `S3 Standard: renditions ${renditionGb.toFixed(2)} GB (at the ladder's ceilings, an upper bound)`,
             usd: renditionGb * prices.s3StandardGbMonth.usd,
           },
-          {
-            label: `S3 Standard: the upload ${sourceGb.toFixed(2)} GB (kept; the bucket has no expiry)`,
-            usd: sourceGb * prices.s3StandardGbMonth.usd,
-          },
+          archiveDays === undefined
+            ? {
+                label: `S3 Standard: the upload ${sourceGb.toFixed(2)} GB (kept; the bucket has no expiry)`,
+                usd: sourceGb * prices.s3StandardGbMonth.usd,
+              }
+            : {
+                label: `S3 Glacier Instant Retrieval: the upload ${sourceGb.toFixed(2)} GB (Standard for its first ${archiveDays} days)`,
+                usd: sourceGb * prices.s3GlacierInstantRetrievalGbMonth.usd,
+              },
         ]);
         return { ...unit(parts), monthlyStorage };
       })()
