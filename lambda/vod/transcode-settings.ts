@@ -1,4 +1,4 @@
-import type { CreateJobCommandInput, Output } from '@aws-sdk/client-mediaconvert';
+import type { CreateJobCommandInput, H264QualityTuningLevel, Output } from '@aws-sdk/client-mediaconvert';
 import { VOD } from '#contracts/resources';
 
 /** One rung of the adaptive bitrate ladder: the box a rendition fits into and its H.264 rate control. */
@@ -25,6 +25,9 @@ export const LADDER: readonly Rung[] = [
   { name: '540p', width: 960, height: 540, maxBitrate: 1_500_000, qvbrQuality: 7 },
   { name: '360p', width: 640, height: 360, maxBitrate: 800_000, qvbrQuality: 6 },
 ];
+
+/** MediaConvert's H.264 QualityTuningLevel for every rung. */
+export const H264_QUALITY_TUNING = 'MULTI_PASS_HQ' satisfies H264QualityTuningLevel;
 
 /** Stereo AAC-LC muxed into every rendition: one audio setting keeps the ffmpeg mirror trivial. */
 export const AUDIO = { codec: 'aac', bitrate: 128_000, sampleRate: 48_000, channels: 2 } as const;
@@ -81,7 +84,7 @@ function hlsOutput(rung: Rung): Output {
           RateControlMode: 'QVBR',
           MaxBitrate: rung.maxBitrate,
           QvbrSettings: { QvbrQualityLevel: rung.qvbrQuality },
-          QualityTuningLevel: 'MULTI_PASS_HQ',
+          QualityTuningLevel: H264_QUALITY_TUNING,
           CodecProfile: 'HIGH',
           CodecLevel: 'AUTO',
           GopSize: GOP_SECONDS,
