@@ -88,12 +88,11 @@ function ffmpeg(args: readonly string[], cwd?: string): Promise<Exec> {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve({ stdout: Buffer.concat(out).toString(), stderr });
-      else
-        reject(
-          new Error(
-            `ffmpeg ${args.join(' ')}\nexit ${code}: ${stderr.trim().split('\n').slice(-5).join('\n')}`,
-          ),
-        );
+      else {
+        // libvmaf reports its own failures on stdout.
+        const tail = `${stderr}\n${Buffer.concat(out).toString()}`.trim().split('\n').slice(-6).join('\n');
+        reject(new Error(`ffmpeg ${args.join(' ')}\nexit ${code}: ${tail}`));
+      }
     });
   });
 }
@@ -344,7 +343,8 @@ function slidesRecipe(fonts: Fonts): Recipe {
   const pip = { w: 864, h: 480, x: WIDTH - 864 - 40, y: HEIGHT - 480 - 40 };
   return {
     name: 'slides-talking-head',
-    title: 'slides with a talking head (slides change every 5 s; a noisy 864x480 camera picture-in-picture)',
+    title:
+      'slides with a talking head (slides change every 5 s; an 864x480 camera picture-in-picture with motion and noise)',
     stills: slides,
     files,
     compose: (stills, out) => [
@@ -732,7 +732,7 @@ async function vmafAvailability(): Promise<string | undefined> {
     ]);
     return undefined;
   } catch (error) {
-    const reason = /cannot be read|Error loading model[^\n]*/.exec((error as Error).message)?.[0];
+    const reason = /Input model at \S+ cannot be read/.exec((error as Error).message)?.[0];
     return `this build's libvmaf filter could not run (${reason ?? 'see ffmpeg -h filter=libvmaf'})`;
   }
 }
@@ -794,6 +794,72 @@ function printTuning(all: ReadonlyMap<string, readonly Measured[]>) {
       );
     }
   }
+}
+
+/** A level step up is worth its bits while it gains at least this much SSIM (dB) per doubling of bitrate. */
+const MIN_DB_PER_DOUBLING = 1;
+/** An SSIM (at 1080p) from which a rendition counts as transparent: no higher level is needed. */
+const TRANSPARENT_SSIM = 0.995;
+/** maxBitrate over the harder sample's 1 s peak at the chosen level: room for what the samples lack. */
+const CAP_HEADROOM = 2;
+/** Below both differences two-pass buys nothing single pass does not (at the same bitrate). */
+const SAME_QUALITY = { ssim: 0.002, db: 0.1 } as const;
+
+/** The level of one sample's sweep from which the next level up stops paying for its bits. */
+function kneeOf(rows: readonly Measured[], rung: Rung): number {
+  const curve = rows
+    .filter((m) => m.rung.name === rung.name && m.mode === 'single')
+    .sort((a, b) => a.level - b.level);
+  for (let i = 0; i + 1 < curve.length; i++) {
+    const [a, b] = [curve[i]!, curve[i + 1]!];
+    if (a.ssim >= TRANSPARENT_SSIM) return a.level;
+    // A step that costs no more bits is taken whatever it gains.
+    if (b.avgBps > a.avgBps && (b.ssimDb - a.ssimDb) / Math.log2(b.avgBps / a.avgBps) < MIN_DB_PER_DOUBLING)
+      return a.level;
+  }
+  return curve[curve.length - 1]!.level;
+}
+
+function printChoice(all: ReadonlyMap<string, readonly Measured[]>) {
+  console.log(
+    `\nWhat the figures choose: per rung, the highest of the samples' knees (the level from which one more level gains ` +
+      `< ${MIN_DB_PER_DOUBLING} dB SSIM per doubling of bitrate, or is already ≥ ${TRANSPARENT_SSIM}); maxBitrate ` +
+      `${CAP_HEADROOM}x the highest 1 s peak of the samples at that level in single pass, rounded up to 100 kbps.`,
+  );
+  console.log('  rung   knees (per sample)   level  (LADDER)   peak 1s   maxBitrate  (LADDER)');
+  for (const rung of LADDER) {
+    const knees = [...all.values()].map((rows) => kneeOf(rows, rung));
+    const level = Math.max(...knees);
+    const peak = Math.max(
+      ...[...all.values()].flatMap((rows) =>
+        rows
+          .filter((m) => m.rung.name === rung.name && m.mode === 'single' && m.level === level)
+          .map((m) => m.peakBps),
+      ),
+    );
+    const cap = Math.ceil((CAP_HEADROOM * peak) / 100_000) * 100_000;
+    console.log(
+      `  ${rung.name.padEnd(6)} ${knees.join(', ').padEnd(20)} ${String(level).padStart(5)}  ${String(rung.qvbrQuality).padStart(7)}   ` +
+        `${mbps(peak)}   ${mbps(cap)}      ${mbps(rung.maxBitrate)}`,
+    );
+  }
+  const deltas = [...all.values()].flatMap((rows) =>
+    LADDER.map((rung) => {
+      const m = rows.find((x) => x.rung.name === rung.name && x.mode === 'multi')!;
+      const same = singlePassAt(rows, rung, m.avgBps);
+      return { ssim: m.ssim - same.ssim, db: m.ssimDb - same.ssimDb };
+    }),
+  );
+  const best = {
+    ssim: Math.max(...deltas.map((d) => d.ssim)),
+    db: Math.max(...deltas.map((d) => d.db)),
+  };
+  const tuning =
+    best.ssim < SAME_QUALITY.ssim && best.db < SAME_QUALITY.db ? 'SINGLE_PASS_HQ' : 'MULTI_PASS_HQ';
+  console.log(
+    `  tuning: two-pass gains at most ${best.ssim.toFixed(4)} SSIM / ${best.db.toFixed(2)} dB at the same bitrate ` +
+      `(threshold ${SAME_QUALITY.ssim} / ${SAME_QUALITY.db} dB) → ${tuning} (LADDER: ${H264_QUALITY_TUNING})`,
+  );
 }
 
 function printCosts(all: ReadonlyMap<string, readonly Measured[]>) {
@@ -872,6 +938,7 @@ async function main() {
     await rm(work, { recursive: true, force: true });
   }
   printTuning(all);
+  printChoice(all);
   printCosts(all);
   console.log(`\nWall time ${((Date.now() - started) / 1000).toFixed(0)} s. Reproduce: npm run bench:ladder`);
 }
