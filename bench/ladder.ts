@@ -28,6 +28,13 @@ import { AUDIO, GOP_SECONDS, H264_QUALITY_TUNING, LADDER, type Rung } from '#lam
  * node_modules/.cache/lms-ladder keyed by their recipe, so a second run only encodes and measures.
  *
  * Reproduce: npm run bench:ladder
+ *
+ * Measured 2026-12-06 on the shared 2-core machine (load average 9 to 20 from other work), four runs, the
+ * figures identical from run to run: wall 511 to 566 s, 4.5 to 5.8 min of CPU (the first run, generating the
+ * samples, was no slower). With LADDER as chosen, the 720p rung averages 0.23 Mbps of video on the slides and
+ * 0.54 Mbps on the screen recording (0.36 and 0.66 Mbps with audio: $0.018 and $0.033 per hour watched in
+ * Korea); x264 two-pass was 0.03 to 1.1 dB SSIM worse than one pass at the same bitrate. VMAF is skipped: the
+ * libvmaf filter of @ffmpeg-installer's build looks for a model file it does not ship.
  */
 
 const FFMPEG = ffmpegInstaller.path;
