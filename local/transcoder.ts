@@ -253,7 +253,7 @@ export class LocalTranscoder {
         ...(probe.hasAudio ? ['-map', '0:a:0'] : []),
         '-c:v',
         'libx264',
-        // ultrafast only locally: MediaConvert's MULTI_PASS_HQ is about quality, here speed on a laptop.
+        // ultrafast only locally: MediaConvert's SINGLE_PASS_HQ is about quality, here speed on a laptop.
         '-preset',
         'ultrafast',
         '-profile:v',

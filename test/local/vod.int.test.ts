@@ -119,7 +119,7 @@ describe('local video pipeline', () => {
     const master = await text(`${prefix}index.m3u8`);
     // A 360p source gets the 360p rung only: nothing above the source's height.
     expect(master.match(/#EXT-X-STREAM-INF:.*/g)).toEqual([
-      '#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360',
+      '#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360',
     ]);
     expect(master).toContain('index_360p.m3u8');
     const media = await text(`${prefix}index_360p.m3u8`);
@@ -151,7 +151,7 @@ describe('local video pipeline', () => {
       durationSeconds: 4,
       manifestPath: `${prefix}index.m3u8`,
       thumbnailPath: `${prefix}thumbnail.0000000.jpg`,
-      renditions: [{ height: 360, bitrate: 800_000 }],
+      renditions: [{ height: 360, bitrate: 900_000 }],
     });
   });
 

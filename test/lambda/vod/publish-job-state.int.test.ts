@@ -144,10 +144,10 @@ describe('publish-job-state', () => {
             manifestPath: `hls/${CONTENT}/index.m3u8`,
             thumbnailPath: `hls/${CONTENT}/thumbnail.0000000.jpg`,
             renditions: [
-              { height: 1080, bitrate: 5_000_000 },
-              { height: 720, bitrate: 3_000_000 },
-              { height: 540, bitrate: 1_500_000 },
-              { height: 360, bitrate: 800_000 },
+              { height: 1080, bitrate: 6_500_000 },
+              { height: 720, bitrate: 2_900_000 },
+              { height: 540, bitrate: 1_700_000 },
+              { height: 360, bitrate: 900_000 },
             ],
           },
         },
@@ -167,10 +167,10 @@ describe('publish-job-state', () => {
     );
     expect(sentInput().Entries[0]!.Detail).toMatchObject({
       renditions: [
-        { height: 480, bitrate: 5_000_000 },
-        { height: 480, bitrate: 3_000_000 },
-        { height: 480, bitrate: 1_500_000 },
-        { height: 360, bitrate: 800_000 },
+        { height: 480, bitrate: 6_500_000 },
+        { height: 480, bitrate: 2_900_000 },
+        { height: 480, bitrate: 1_700_000 },
+        { height: 360, bitrate: 900_000 },
       ],
     });
   });

@@ -177,7 +177,7 @@ const rendition = (name: string, width: number, height: number, maxBitrate: numb
         RateControlMode: 'QVBR',
         MaxBitrate: maxBitrate,
         QvbrSettings: { QvbrQualityLevel: quality },
-        QualityTuningLevel: 'MULTI_PASS_HQ',
+        QualityTuningLevel: 'SINGLE_PASS_HQ',
         CodecProfile: 'HIGH',
         CodecLevel: 'AUTO',
         GopSize: 2,
@@ -267,10 +267,10 @@ describe('start-transcode', () => {
               },
             },
             Outputs: [
-              rendition('1080p', 1920, 1080, 5_000_000, 8),
-              rendition('720p', 1280, 720, 3_000_000, 7),
-              rendition('540p', 960, 540, 1_500_000, 7),
-              rendition('360p', 640, 360, 800_000, 6),
+              rendition('1080p', 1920, 1080, 6_500_000, 8),
+              rendition('720p', 1280, 720, 2_900_000, 7),
+              rendition('540p', 960, 540, 1_700_000, 6),
+              rendition('360p', 640, 360, 900_000, 6),
             ],
           },
           {
