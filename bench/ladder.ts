@@ -6,6 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import { REPO_ROOT } from '#lib/paths';
+import { loadPriceTable } from '#tools/cost/prices';
 import { AUDIO, GOP_SECONDS, H264_QUALITY_TUNING, LADDER, type Rung } from '#lambda/vod/transcode-settings';
 
 /*
@@ -54,22 +55,24 @@ const WATCHED_RUNG = '720p';
 
 /** GB as AWS bills data transfer: 2^30 bytes. */
 const GIB = 2 ** 30;
+/** Seoul's prices from the shared table (`tools/cost/prices.json`), each with its source and date. */
+const SEOUL = loadPriceTable().regions['ap-northeast-2']!.prices;
 const CLOUDFRONT_KOREA = {
-  usdPerGb: 0.12,
-  source:
-    'https://aws.amazon.com/cloudfront/pricing/ (on-demand data transfer out to the internet, South Korea, first 10 TB/month), as of 2026-12-06',
+  usdPerGb: SEOUL.cloudfrontGb.usd,
+  source: `${SEOUL.cloudfrontGb.source} (${SEOUL.cloudfrontGb.unit}), as of ${SEOUL.cloudfrontGb.asOf}`,
 } as const;
 /**
  * MediaConvert on-demand, per minute of each output, AVC, ≤ 30 fps; SD is below 720 lines, HD 720 to 1080.
  * A job's outputs are billed separately, each in the tier its own settings fall into.
  */
 const MEDIACONVERT = {
-  basic: { sd: 0.0075, hd: 0.015 },
-  professional: { sd: 0.012, hd: 0.024 },
+  basic: { sd: SEOUL.mediaconvertMinute.basic.sd.usd, hd: SEOUL.mediaconvertMinute.basic.hd.usd },
+  professional: {
+    sd: SEOUL.mediaconvertMinute.professional.sd.usd,
+    hd: SEOUL.mediaconvertMinute.professional.hd.usd,
+  },
   source: [
-    'basic: https://aws.amazon.com/mediaconvert/pricing/ (us-east-1, Basic tier, AVC single pass, ≤30 fps), not re-read 2026-12-06',
-    'professional: a us-west-2 bill quoted in github.com/aws-solutions-library-samples/video-on-demand-on-aws/issues/90 (2020-07-04):',
-    '  "$0.024/min ... HD, AVC/H.264, <=30 fps, Single pass HQ, Pro Tier", "$0.012/min ... SD ..." — a floor for MULTI_PASS_HQ',
+    `${SEOUL.mediaconvertMinute.basic.hd.source}, as of ${SEOUL.mediaconvertMinute.basic.hd.asOf} (${SEOUL.mediaconvertMinute.basic.hd.basis})`,
     'since 2025 AWS bills "normalized minutes" (multipliers for resolution, frame rate and passes) with volume discounts;',
     'MULTI_PASS_HQ "incurs pro-tier pricing" (H264QualityTuningLevel, MediaConvert API reference)',
   ],

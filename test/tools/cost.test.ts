@@ -21,13 +21,14 @@ function fixture(extra: Record<string, unknown> = {}): StackTemplate {
 describe('the fixed baseline of the hand-written platform (us-east-1)', () => {
   const us = table.regions['us-east-1']!.prices;
   const hours = table.assumptions.hoursPerMonth.value;
-  const estimate = estimateCost({
+  const input = {
     stacks: [fixture()],
     table,
     region: 'us-east-1',
     features: allFeatures,
     ladder: transcodeLadder(),
-  });
+  };
+  const estimate = estimateCost(input);
   const item = (logicalId: string) => estimate.stacks[0]!.items.find((i) => i.logicalId === logicalId);
 
   it('prices the Multi-AZ database by its hours and its 50 GB of gp3', () => {
@@ -76,9 +77,21 @@ describe('the fixed baseline of the hand-written platform (us-east-1)', () => {
     );
   });
 
-  it('prices a source hour at the Professional tier: two HD and two SD renditions of 60 minutes', () => {
-    const pro = us.mediaconvertMinute.professional;
+  it('prices a source hour at the basic tier the single-pass ladder keeps: two HD and two SD renditions of 60 minutes', () => {
+    const basic = us.mediaconvertMinute.basic;
     expect(estimate.unitCosts.perSourceHourTranscoded?.usd).toBeCloseTo(
+      60 * (2 * basic.hd.usd + 2 * basic.sd.usd),
+      9,
+    );
+  });
+
+  it('prices a multi-pass ladder at the professional tier', () => {
+    const pro = us.mediaconvertMinute.professional;
+    const multiPass = estimateCost({
+      ...input,
+      ladder: { ...input.ladder, qualityTuningLevel: 'MULTI_PASS_HQ' },
+    });
+    expect(multiPass.unitCosts.perSourceHourTranscoded?.usd).toBeCloseTo(
       60 * (2 * pro.hd.usd + 2 * pro.sd.usd),
       9,
     );

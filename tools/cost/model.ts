@@ -24,7 +24,7 @@ export interface Features {
 export interface Ladder {
   readonly rungs: readonly { readonly name: string; readonly height: number; readonly maxBitrate: number }[];
   readonly audioBitrate: number;
-  /** The job's H.264 QualityTuningLevel: anything past SINGLE_PASS is a MediaConvert Professional-tier feature. */
+  /** The job's H.264 QualityTuningLevel: MULTI_PASS_HQ bills outputs at MediaConvert's professional tier. */
   readonly qualityTuningLevel: string;
   readonly segmentSeconds: number;
 }
@@ -437,7 +437,8 @@ export function estimateCost(input: CostModelInput): Breakdown {
 
   const perSourceHourTranscoded = features.video
     ? (() => {
-        const tier = ladder.qualityTuningLevel === 'SINGLE_PASS' ? 'basic' : 'professional';
+        // AWS's API reference: MULTI_PASS_HQ outputs "incur pro-tier pricing"; SINGLE_PASS_HQ is the default.
+        const tier = ladder.qualityTuningLevel === 'MULTI_PASS_HQ' ? 'professional' : 'basic';
         const parts = ladder.rungs.map((rung) => {
           const definition = definitionOf(rung.height);
           const price = prices.mediaconvertMinute[tier][definition];
