@@ -90,7 +90,7 @@ describe('the dev preset and what prod must say', () => {
 
 describe.each([
   ['default', 'demo', 'dev', DEV_MONTHLY_BUDGET_USD, 'platform-alarms@example.com'],
-  ['example-academy', 'example-academy', 'prod', 8000, 'ops@academy.example.com'],
+  ['example-academy', 'example-academy', 'prod', 4000, 'ops@academy.example.com'],
 ])('config/%s.json', (config, slug, stage, budgetUsd, alarmEmail) => {
   const { app, platform, template } = platformFor(config);
 
