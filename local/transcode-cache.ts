@@ -51,11 +51,19 @@ export class TranscodeCache {
   async through(encode: Encode, run: () => Promise<unknown>): Promise<'hit' | 'miss'> {
     const entry = join(this.dir, await this.keyOf(encode));
     if (await exists(entry)) {
-      await cp(entry, encode.out, { recursive: true });
-      // Its age is when it was last used, so pruning drops the entries no run asks for.
-      const now = new Date();
-      await utimes(entry, now, now).catch(() => undefined);
-      return 'hit';
+      // Another process may prune the entry while it is copied: then the encode runs after all.
+      const copied = await cp(entry, encode.out, { recursive: true }).then(
+        () => true,
+        () => false,
+      );
+      if (copied) {
+        // Its age is when it was last used, so pruning drops the entries no run asks for.
+        const now = new Date();
+        await utimes(entry, now, now).catch(() => undefined);
+        return 'hit';
+      }
+      await rm(encode.out, { recursive: true, force: true });
+      await mkdir(encode.out);
     }
     await run();
     await this.store(encode, entry);
