@@ -22,7 +22,7 @@ const common = {
   // cognito-local (the local Cognito) loads otplib for TOTP MFA, which the local pool does not offer; otplib
   // reaches @scure/base, which ships ES modules only, and jest runs CommonJS. `npm start` loads the real one.
   moduleNameMapper: { '^otplib$': '<rootDir>/test/setup/otplib-unavailable.js' },
-  setupFiles: ['<rootDir>/test/setup/quiet-logs.js'],
+  setupFiles: ['<rootDir>/test/setup/quiet-logs.js', '<rootDir>/test/setup/cdk-validation.js'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.js'],
   // Synth leaves bundled assets (each with a package.json) in cdk.out: jest's module map would see duplicates.

@@ -60,6 +60,7 @@ import {
   withAuthorizerContext,
 } from './lambda-adapter';
 import { LOCAL_CLIENT_ID, LocalTokenIssuer, OAuthError, type TokenSubject } from './token-issuer';
+import { TranscodeCache } from './transcode-cache';
 import { LocalTranscoder } from './transcoder';
 import { buildLocalWebApp, registerLocalWebApp } from './web-app';
 
@@ -110,6 +111,11 @@ export interface LocalPlatformOptions {
     readonly monthlyTranscodeMinutes?: number;
     /** @default 10, the config's `video.playbackCookieMinutes` default */
     readonly playbackCookieMinutes?: number;
+    /**
+     * Keep encodes under node_modules/.cache by content (see TranscodeCache), so a video uploaded again is
+     * copied rather than encoded. Off where a test is about transcoding. @default false
+     */
+    readonly transcodeCache?: boolean;
   };
   /** Live lectures on the local IVS. @default ingest on a free port, recording on, a sweep every minute */
   readonly live?: {
@@ -588,6 +594,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     budget: { ddb: accessDb, table: tables.access, monthlyMinutes: monthlyTranscodeMinutes },
     log,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.vod?.transcodeCache ? { cache: new TranscodeCache() } : {}),
   });
   // The distribution's key group and the secret the playback route signs with, made for this run as the vod
   // stack's custom resource makes them at the first deploy.

@@ -28,6 +28,7 @@ import {
 import type { EventPublisher } from '#service/events/publisher';
 import { contentIdOf, durationSecondsOf, parseObjectCreated, type Upload } from '#lambda/vod/uploads';
 import { videoFailedFact } from '#lambda/vod/video-facts';
+import type { TranscodeCache } from './transcode-cache';
 
 export type TranscodeOutcome =
   | { outcome: 'ready'; detail: VideoReady }
@@ -54,6 +55,8 @@ export interface LocalTranscoderOptions {
   readonly log?: (line: string) => void;
   /** @default the system clock */
   readonly clock?: () => Date;
+  /** Encodes kept by content, so the same video is not encoded twice. @default none: ffmpeg encodes each */
+  readonly cache?: TranscodeCache;
 }
 
 interface Probe {
@@ -303,7 +306,9 @@ export class LocalTranscoder {
       String(Math.round(2 + ((100 - THUMBNAIL.quality) / 100) * 29 * 0.5)),
       join(out, `${THUMBNAIL.baseName}.0000000.jpg`),
     );
-    await this.exec(args);
+    const run = () => this.exec(args);
+    const { cache } = this.options;
+    await (cache ? cache.through({ ffmpeg: this.ffmpeg, source, out, args }, run) : run());
 
     // Written here rather than by ffmpeg so BANDWIDTH is the rung's ceiling, as MediaConvert advertises.
     const master = [

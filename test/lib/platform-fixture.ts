@@ -47,6 +47,18 @@ export function platformFor(config: string | InstitutionConfig = 'default'): {
   };
 }
 
+const shared = new Map<string, ReturnType<typeof platformFor>>();
+
+/**
+ * `platformFor(configName)`, built and synthesized once per test file (jest gives each file its own modules,
+ * so its own map): for tests that only read the platform and its templates. A test that adds to an App, or
+ * registers a validation plugin on it, builds its own with `platformFor`.
+ */
+export function sharedPlatformFor(configName: string): ReturnType<typeof platformFor> {
+  if (!shared.has(configName)) shared.set(configName, platformFor(configName));
+  return shared.get(configName)!;
+}
+
 /**
  * How `value` (a token, e.g. a security group's id) reads in `stack`'s template: a Ref or GetAtt in its own
  * stack, an Fn::ImportValue in a stack that references it, undefined in a stack that does not. Call it only

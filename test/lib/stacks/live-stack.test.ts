@@ -10,6 +10,7 @@ import type { EventHandler } from '#lib/constructs/event-handler';
 import { LIVE_METRICS } from '#lib/constructs/live-monitoring';
 import { buildPlatform } from '#lib/platform';
 import { LiveStack, type LiveStackProps } from '#lib/stacks/live-stack';
+import { sharedPlatformFor } from '../platform-fixture';
 
 const PREFIX = 'lms-demo-dev';
 
@@ -439,8 +440,7 @@ describe('live lectures in the platform', () => {
   it.each(['default', 'example-academy'])(
     'never grants ivs:* or ivschat:* in any stack (config %s)',
     (name) => {
-      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-      const platform = buildPlatform(app, loadConfig(name));
+      const { platform } = sharedPlatformFor(name);
       expect(platform.live).toBeDefined();
       const statements = allStatements(Object.values(platform));
       expect(statements.length).toBeGreaterThan(0);
@@ -476,8 +476,7 @@ describe('live lectures in the platform', () => {
   });
 
   it('alarms on quiz send failures, reconcile errors, every live dead letter and every live function', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const { live, monitoring } = buildPlatform(app, loadConfig('default'));
+    const { live, monitoring } = sharedPlatformFor('default').platform;
     const m = Template.fromStack(monitoring);
     const alarms = Object.values(m.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     const topic = monitoring.resolve(monitoring.alarmTopic.topicArn);

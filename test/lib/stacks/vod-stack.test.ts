@@ -8,6 +8,7 @@ import { CONFIG_DIR, loadConfig, parseConfig } from '#lib/config/load-config';
 import { buildPlatform } from '#lib/platform';
 import type { ResponseHeadersPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import type { VodStack } from '#lib/stacks/vod-stack';
+import { sharedPlatformFor } from '../platform-fixture';
 
 type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const raw = (name: string): RawConfig => JSON.parse(readFileSync(join(CONFIG_DIR, `${name}.json`), 'utf8'));
@@ -178,7 +179,7 @@ describe('vod stack', () => {
     });
 
     it('retains the buckets in prod and lets dev ones go', () => {
-      const prod = Template.fromStack(platformOf(loadConfig('example-academy')).platform.vod!);
+      const prod = Template.fromStack(sharedPlatformFor('example-academy').platform.vod!);
       expect(Object.values(prod.findResources('AWS::S3::Bucket')).map((b) => b.DeletionPolicy)).toEqual([
         'Retain',
         'Retain',
@@ -719,9 +720,7 @@ describe('vod stack', () => {
 
     it('alarms on the distribution’s 5xx rate only where the alarm can see the metric: in us-east-1', () => {
       expect(alarmsOn(monitoring, 'AWS/CloudFront', '5xxErrorRate')).toEqual([]);
-      const prodMonitoring = Template.fromStack(
-        platformOf(loadConfig('example-academy')).platform.monitoring,
-      );
+      const prodMonitoring = Template.fromStack(sharedPlatformFor('example-academy').platform.monitoring);
       expect(alarmsOn(prodMonitoring, 'AWS/CloudFront', '5xxErrorRate')).toEqual([]);
 
       const inUsEast1 = raw('example-academy');
@@ -764,7 +763,7 @@ describe('vod stack', () => {
 
     describe('with a domain', () => {
       // example-academy sets domain academy.example.com, zone Z0123456789ABCDEFGHIJ.
-      const { platform: prod } = platformOf(loadConfig('example-academy'));
+      const { platform: prod } = sharedPlatformFor('example-academy');
       const withDomain = prod.vod!;
       const d = Template.fromStack(withDomain);
       const distributionConfig = () =>
