@@ -19,18 +19,18 @@ export const complianceProfile = z.strictObject({
   /** Share of the course's contents to complete, and the evaluation score (of 100), to complete a course. */
   courseCompletion: z.strictObject({
     minProgressShare: z.number().gt(0).max(1),
-    minScore: z.number().int().min(0).max(100).nullable(),
+    minScore: z.number().int('a whole number').min(0).max(100).nullable(),
   }),
   /** At most this many lessons (contents) credited per learner per course per day, by `timeZone`. */
-  dailyLessonCap: z.number().int().positive().nullable(),
+  dailyLessonCap: z.number().int('a whole number').positive().nullable(),
   /** Where the provision period's days and the daily cap's days begin (an IANA time zone). */
   timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Seoul'),
   /** Course progress share at which the mid and the final exam open; null opens them from the start. */
   examGates: z.strictObject({ mid: z.number().min(0).max(1), final: z.number().min(0).max(1) }).nullable(),
   /** Attempts per exam; null is unlimited. */
-  examAttempts: z.number().int().positive().nullable(),
+  examAttempts: z.number().int('a whole number').positive().nullable(),
   /** Minutes from an exam's start to its automatic submission; null is untimed. */
-  examMinutes: z.number().int().positive().nullable(),
+  examMinutes: z.number().int('a whole number').positive().nullable(),
 });
 export type ComplianceProfile = z.infer<typeof complianceProfile>;
 

@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import * as z from 'zod';
 import {
   COMPLIANCE_PROFILES,
@@ -21,12 +22,43 @@ const FARGATE_MEMORY_BY_CPU: Record<number, (memory: number) => boolean> = {
   4096: (m) => m >= 8192 && m <= 30720 && m % 1024 === 0,
 };
 
+const EMAIL_RULE = 'an e-mail address such as ops@example.com';
+
+/** `.int()` alone says "expected int, received number", which a fork's platform team need not decode. */
+const wholeNumber = () => z.number().int('a whole number');
+
 const slug = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'lower-case letters, digits and hyphens, 3 to 32 characters');
+  .regex(
+    /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,
+    'starts with a letter, has only lower-case letters, digits and hyphens, ends with a letter or digit, ' +
+      '3 to 32 characters',
+  );
 
 /** An AWS region name; config fields that name a region share it. */
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1');
+
+/** A DNS label: letters, digits and hyphens, 1 to 63, neither first nor last a hyphen. */
+const DNS_LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+/** A top-level domain: letters, or an internationalized one in punycode (`xn--3e0b707e`). */
+const DNS_TLD = '(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})';
+
+/**
+ * A lower-case DNS name in ASCII. Internationalized names go in punycode (`xn--` labels), as DNS and
+ * certificates carry them; a name written in Unicode is refused with its punycode form.
+ */
+const domainName = z
+  .string()
+  .superRefine((name, ctx) => {
+    const ascii = domainToASCII(name);
+    if (ascii && /[^\p{ASCII}]/u.test(name)) {
+      ctx.addIssue({ code: 'custom', message: `an internationalized name goes in punycode: "${ascii}"` });
+    }
+  })
+  .regex(
+    new RegExp(`^(?:${DNS_LABEL}\\.)+${DNS_TLD}$`),
+    'a lower-case DNS name such as academy.example.com (punycode labels such as xn--… for internationalized names)',
+  );
 
 /** Cognito refuses a managed login domain prefix that contains any of these, even inside a word. */
 export const COGNITO_RESERVED_WORDS = ['aws', 'amazon', 'cognito'] as const;
@@ -100,26 +132,26 @@ const MAX_CONCURRENT_VIEWERS = 75_000;
 const sizingSchema = z.strictObject({
   database: z.strictObject({
     instanceType: z.string().regex(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, 'an RDS instance type such as t4g.micro'),
-    allocatedStorageGiB: z.number().int().min(20).max(65536),
-    maxAllocatedStorageGiB: z.number().int().min(20).max(65536),
+    allocatedStorageGiB: wholeNumber().min(20).max(65536),
+    maxAllocatedStorageGiB: wholeNumber().min(20).max(65536),
     multiAz: z.boolean(),
   }),
   service: z.strictObject({
-    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
-    memoryMiB: z.number().int().positive(),
+    cpu: z.literal([256, 512, 1024, 2048, 4096]),
+    memoryMiB: wholeNumber().positive(),
     /** The floor auto scaling keeps, and the count a new service starts at. */
-    minTasks: z.number().int().min(1),
+    minTasks: wholeNumber().min(1),
     /**
      * The ceiling auto scaling may reach. Defaults to 4, the ceiling of the video service this platform
      * replaces, which carried the same institutions' traffic: a known bound on what a surge may cost.
      */
-    maxTasks: z.number().int().min(1).default(4),
+    maxTasks: wholeNumber().min(1).default(4),
     /**
      * Average CPU (percent) auto scaling keeps the tasks at. Lower than the replaced service's 75: Node
      * serves on one thread, so latency climbs well before a task's CPU is used up, and a new task takes a
      * minute or two (image pull, start, two health checks) before it takes traffic.
      */
-    targetCpuPercent: z.number().int().min(20).max(90).default(60),
+    targetCpuPercent: wholeNumber().min(20).max(90).default(60),
   }),
   /** The VPC's way out to AWS's APIs and the internet. */
   network: z.strictObject({
@@ -138,8 +170,8 @@ const sizingSchema = z.strictObject({
    */
   api: z
     .strictObject({
-      rateLimit: z.number().int().min(1).max(10000),
-      burstLimit: z.number().int().min(1).max(5000),
+      rateLimit: wholeNumber().min(1).max(10000),
+      burstLimit: wholeNumber().min(1).max(5000),
     })
     .optional(),
 });
@@ -158,6 +190,8 @@ export const DEV_SIZING: z.output<typeof sizingSchema> = {
 
 export const institutionConfigSchema = z
   .strictObject({
+    /** The JSON Schema an editor checks the file against: `./institution.schema.json`. */
+    $schema: z.string().optional(),
     institution: z.strictObject({
       name: z.string().min(1).max(100),
       slug,
@@ -180,11 +214,16 @@ export const institutionConfigSchema = z
     domain: z
       .strictObject({
         /** Parent domain: the API is served at api.<name>, and session cookies are scoped to <name>. */
-        name: z
-          .string()
-          .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'a lower-case DNS name such as academy.example.com'),
+        name: domainName,
         /** Route 53 hosted zone of the parent domain; given here so synth needs no lookup. */
-        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, 'a Route 53 hosted zone id'),
+        hostedZoneId: z
+          .string()
+          .regex(
+            /^Z[A-Z0-9]{4,32}$/,
+            'the id of the Route 53 hosted zone of domain.name: Z followed by upper-case letters and digits, ' +
+              'such as Z0123456789ABCDEFGHIJ; `aws route53 list-hosted-zones-by-name --dns-name <domain.name>` ' +
+              'prints it (Id, after /hostedzone/)',
+          ),
       })
       .optional(),
     cors: z.strictObject({
@@ -204,9 +243,7 @@ export const institutionConfigSchema = z
          * Learners watching a video or a live lecture at the busiest moment of a month. The API throttle and
          * the monthly transcoding budget derive from it (`apiThrottleOf`, `monthlyTranscodeMinutesOf`).
          */
-        concurrentViewers: z
-          .number()
-          .int()
+        concurrentViewers: wholeNumber()
           .min(1)
           .max(
             MAX_CONCURRENT_VIEWERS,
@@ -224,7 +261,7 @@ export const institutionConfigSchema = z
          * and when the month's forecast passes it. `npm run cost` estimates it. @default 200 in dev, required
          * in prod
          */
-        monthlyBudgetUsd: z.number().int().min(1).max(10_000_000).optional(),
+        monthlyBudgetUsd: wholeNumber().min(1).max(10_000_000).optional(),
       })
       .prefault({}),
     features: z.strictObject({
@@ -238,30 +275,30 @@ export const institutionConfigSchema = z
          * Largest video file an instructor may upload, in GiB. The upload routes check it, since a presigned
          * part URL cannot cap the total size. S3's object limit (5 TiB) is the ceiling.
          */
-        maxUploadGiB: z.number().int().min(1).max(5120).default(10),
+        maxUploadGiB: wholeNumber().min(1).max(5120).default(10),
         /**
          * Days after which S3 aborts a multipart upload that was started but never completed, deleting
          * its parts: an abandoned upload's parts are billed as storage but appear in no listing.
          */
-        abortIncompleteUploadDays: z.number().int().min(1).max(365).default(7),
+        abortIncompleteUploadDays: wholeNumber().min(1).max(365).default(7),
         /**
          * Minutes of source video the institution may have transcoded per calendar month. MediaConvert
          * bills every output rendition per minute, so this bounds the bill; uploads past it are refused.
          */
-        monthlyTranscodeMinutes: z.number().int().min(1).max(10_000_000).optional(),
+        monthlyTranscodeMinutes: wholeNumber().min(1).max(10_000_000).optional(),
         /**
          * Days after which an uploaded source video moves to S3 Glacier Instant Retrieval. Sources are read
          * again only to transcode anew, and that storage class still serves a read at once (MediaConvert reads
          * it like any object) at about a fifth of Standard's price; it bills at least 90 days per object.
          * Materials stay in Standard: learners download them.
          */
-        archiveSourcesAfterDays: z.number().int().min(1).max(3650).default(30),
+        archiveSourcesAfterDays: wholeNumber().min(1).max(3650).default(30),
         /**
          * How long a signed playback cookie stays valid, in minutes. Short, so that a cookie copied out of
          * a browser, or kept after an enrolment ends, is soon useless; players renew it while a learner
          * watches.
          */
-        playbackCookieMinutes: z.number().int().min(1).max(60).default(10),
+        playbackCookieMinutes: wholeNumber().min(1).max(60).default(10),
         /**
          * Generations of the key pair that signs playback cookies: those whose public keys the distribution
          * trusts (one, or two during a rotation), and the one the playback route signs with. To rotate, deploy
@@ -270,8 +307,8 @@ export const institutionConfigSchema = z
          */
         signingKeys: z
           .strictObject({
-            trusted: z.array(z.number().int().min(1)).min(1).max(2),
-            signWith: z.number().int().min(1),
+            trusted: z.array(wholeNumber().min(1)).min(1).max(2),
+            signWith: wholeNumber().min(1),
           })
           .refine((k) => k.trusted.includes(k.signWith), {
             message: 'signWith must be one of the trusted generations',
@@ -296,12 +333,12 @@ export const institutionConfigSchema = z
          * has become a course video, the raw files are only a fallback, so they expire. Past 30 days they move
          * to Infrequent Access (S3's minimum for that class).
          */
-        recordingRetentionDays: z.number().int().min(1).max(3650).default(365),
+        recordingRetentionDays: wholeNumber().min(1).max(3650).default(365),
         /**
          * Raise by one and deploy to rotate the playback key pair: a new pair is generated and imported, and
          * the old one is deleted from IVS at the end of the deploy (tokens it signed then stop working).
          */
-        playbackKeyRotation: z.number().int().min(1).default(1),
+        playbackKeyRotation: wholeNumber().min(1).default(1),
       })
       // `prefault`, not `default`: the empty block is parsed, so each field gets its own default.
       .prefault({}),
@@ -309,7 +346,7 @@ export const institutionConfigSchema = z
       logDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
         message: `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
       }),
-      backupDays: z.number().int().min(1).max(35),
+      backupDays: wholeNumber().min(1).max(35),
       /** Keep databases, tables and buckets when their stack is deleted (and protect them from deletion). */
       keepStatefulData: z.boolean(),
     }),
@@ -322,7 +359,27 @@ export const institutionConfigSchema = z
         overrides: complianceProfile.partial().optional(),
       })
       .default({ profile: 'standard' }),
-    alarmEmail: z.email(),
+    /**
+     * Who receives alarms and the budget's alerts: one address, or up to 10 (a team's members, or a list and
+     * an on-call pager's address). Each confirms its SNS subscriptions from the e-mail AWS sends.
+     */
+    alarmEmail: z
+      .union(
+        [
+          z.email(EMAIL_RULE),
+          z
+            .array(z.email(EMAIL_RULE))
+            .min(1, 'at least one address')
+            .max(10, 'at most 10 addresses; for more, name a mailing list')
+            .refine(
+              (a) => new Set(a.map((e) => e.toLowerCase())).size === a.length,
+              'an address is listed twice',
+            ),
+        ],
+        { error: 'one e-mail address, or a list of 1 to 10' },
+      )
+      // Every reader gets a list, however the fork wrote it.
+      .transform((a) => (typeof a === 'string' ? [a] : a)),
     auth: z.strictObject({
       mfa: z.enum(['off', 'optional', 'required']),
       /**

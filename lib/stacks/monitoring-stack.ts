@@ -85,7 +85,8 @@ const NAME_PREFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
 export interface MonitoringStackProps extends StackProps {
   /** Shown as the dashboard's name prefix, e.g. the institution slug. */
   readonly namePrefix: string;
-  readonly alarmEmail: string;
+  /** Who the alarm topic and the budget e-mail: one address or several. */
+  readonly alarmEmail: string | readonly string[];
   readonly httpApi: IHttpApi;
   /** Every Lambda of the platform. */
   readonly functions: readonly IFunction[];
@@ -175,7 +176,11 @@ export class MonitoringStack extends Stack {
     }
 
     this.alarmTopic = createAlarmTopic(this, props.alarmEmail);
-    if (props.budget) new CostBudget(this, 'CostBudget', { ...props.budget, emails: [props.alarmEmail] });
+    if (props.budget)
+      new CostBudget(this, 'CostBudget', {
+        ...props.budget,
+        emails: typeof props.alarmEmail === 'string' ? [props.alarmEmail] : props.alarmEmail,
+      });
 
     const dashboards = new DefaultDashboardFactory(this, 'Dashboards', {
       dashboardNamePrefix: props.namePrefix,

@@ -289,6 +289,164 @@ describe('institution config', () => {
     expect(problemsOf(edit)).toContain(expected);
   });
 
+  const SLUG_RULE =
+    'starts with a letter, has only lower-case letters, digits and hyphens, ends with a letter or digit, 3 to 32 characters';
+  /** The default config bound to an account and region, as a domain needs. */
+  const bound = (c: RawConfig) =>
+    Object.assign(c, {
+      account: '123456789012',
+      region: 'eu-west-1',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    });
+
+  it.each([
+    [
+      'a slug starting with a digit',
+      (c: RawConfig) => (c.institution.slug = '1academy'),
+      `institution.slug: ${SLUG_RULE}`,
+    ],
+    [
+      'a slug of two characters',
+      (c: RawConfig) => (c.institution.slug = 'ab'),
+      `institution.slug: ${SLUG_RULE}`,
+    ],
+    [
+      'a slug of 33 characters',
+      (c: RawConfig) => (c.institution.slug = 'a'.repeat(33)),
+      `institution.slug: ${SLUG_RULE}`,
+    ],
+    [
+      'a slug ending in a hyphen',
+      (c: RawConfig) => (c.institution.slug = 'academy-'),
+      `institution.slug: ${SLUG_RULE}`,
+    ],
+    [
+      'a slug with upper-case letters',
+      (c: RawConfig) => (c.institution.slug = 'Academy'),
+      `institution.slug: ${SLUG_RULE}`,
+    ],
+    [
+      'a fraction of a GiB',
+      (c: RawConfig) => (c.video = { maxUploadGiB: 1.5 }),
+      'video.maxUploadGiB: a whole number',
+    ],
+    [
+      'a fraction of a task',
+      (c: RawConfig) => (c.sizing.service.minTasks = 1.5),
+      'sizing.service.minTasks: a whole number',
+    ],
+    [
+      'a fraction of a day',
+      (c: RawConfig) => (c.retention.backupDays = 7.5),
+      'retention.backupDays: a whole number',
+    ],
+    [
+      'a fraction of a viewer',
+      (c: RawConfig) => (c.scale = { concurrentViewers: 99.9 }),
+      'scale.concurrentViewers: a whole number',
+    ],
+    [
+      'a fractional minimum score override',
+      (c: RawConfig) => (c.compliance = { profile: 'standard', overrides: { examAttempts: 1.5 } }),
+      'compliance.overrides.examAttempts: a whole number',
+    ],
+    [
+      'a hosted zone id that is the domain',
+      (c: RawConfig) => bound(c) && (c.domain = { name: 'a.example.com', hostedZoneId: 'a.example.com' }),
+      'domain.hostedZoneId: the id of the Route 53 hosted zone of domain.name: Z followed by upper-case letters and digits, such as Z0123456789ABCDEFGHIJ; `aws route53 list-hosted-zones-by-name --dns-name <domain.name>` prints it',
+    ],
+    [
+      'a hosted zone id with its /hostedzone/ prefix',
+      (c: RawConfig) =>
+        bound(c) && (c.domain = { name: 'a.example.com', hostedZoneId: '/hostedzone/Z0123456789' }),
+      'domain.hostedZoneId: the id of the Route 53 hosted zone of domain.name',
+    ],
+    [
+      'an internationalized domain written in Unicode',
+      (c: RawConfig) => bound(c) && (c.domain = { name: '아카데미.한국', hostedZoneId: 'Z0123456789' }),
+      'domain.name: an internationalized name goes in punycode: "xn--2n1bv5n72h2qj.xn--3e0b707e"',
+    ],
+    [
+      'a domain with an upper-case letter',
+      (c: RawConfig) => bound(c) && (c.domain = { name: 'Academy.example.com', hostedZoneId: 'Z0123456789' }),
+      'domain.name: a lower-case DNS name such as academy.example.com',
+    ],
+    [
+      'a domain label ending in a hyphen',
+      (c: RawConfig) =>
+        bound(c) && (c.domain = { name: 'academy-.example.com', hostedZoneId: 'Z0123456789' }),
+      'domain.name: a lower-case DNS name',
+    ],
+    [
+      'an alarm address that is not one',
+      (c: RawConfig) => (c.alarmEmail = 'ops'),
+      'alarmEmail: an e-mail address such as ops@example.com',
+    ],
+    [
+      'a list with an address that is not one',
+      (c: RawConfig) => (c.alarmEmail = ['ops@example.com', 'oncall']),
+      'alarmEmail.1: an e-mail address such as ops@example.com',
+    ],
+    [
+      'an empty list of alarm addresses',
+      (c: RawConfig) => (c.alarmEmail = []),
+      'alarmEmail: at least one address',
+    ],
+    [
+      'eleven alarm addresses',
+      (c: RawConfig) => (c.alarmEmail = Array.from({ length: 11 }, (_, i) => `ops${i}@example.com`)),
+      'alarmEmail: at most 10 addresses; for more, name a mailing list',
+    ],
+    [
+      'an alarm address listed twice',
+      (c: RawConfig) => (c.alarmEmail = ['ops@example.com', 'OPS@example.com']),
+      'alarmEmail: an address is listed twice',
+    ],
+    [
+      'an alarm address that is a number',
+      (c: RawConfig) => (c.alarmEmail = 42),
+      'alarmEmail: one e-mail address, or a list of 1 to 10',
+    ],
+    [
+      'a CPU Fargate does not offer',
+      (c: RawConfig) => (c.sizing.service.cpu = 300),
+      'sizing.service.cpu: Invalid option: expected one of 256|512|1024|2048|4096',
+    ],
+  ])('refuses %s and states the rule', (_what, edit, expected) => {
+    expect(problemsOf(edit)).toContain(expected);
+  });
+
+  it.each([
+    'academy.xn--3e0b707e',
+    'xn--2n1bv5n72h2qj.xn--3e0b707e',
+    'xn--bcher-kva.example.com',
+    'a-1.example.co',
+  ])('accepts the domain %s', (name) => {
+    const config = bound(raw('default'));
+    config.domain = { name, hostedZoneId: 'Z0123456789ABCDEFGHIJ' };
+    expect(parseConfig(config, 'test.json').domain?.name).toBe(name);
+  });
+
+  it('takes one alarm address or a list, and gives every reader a list', () => {
+    expect(loadConfig('default').alarmEmail).toEqual(['platform-alarms@example.com']);
+    const config = raw('default');
+    config.alarmEmail = ['ops@example.com', 'oncall@example.com'];
+    expect(parseConfig(config, 'test.json').alarmEmail).toEqual(['ops@example.com', 'oncall@example.com']);
+  });
+
+  it.each(['default.json', 'config/default.json', './config/default.json'])(
+    'understands -c institution=%s as the config default',
+    (given) => {
+      expect(loadConfig(given)).toEqual(loadConfig('default'));
+    },
+  );
+
+  it('tells a path outside config/ to give the name without .json', () => {
+    expect(() => loadConfig('../default.json')).toThrow(
+      'institution: "../default.json" is not a config name: give the file\'s name under config/ without .json',
+    );
+  });
+
   it('takes any domain prefix Cognito takes, and a reserved word in the slug once a prefix is set', () => {
     for (const domainPrefix of ['a', 'sign-in-7', 'd'.repeat(63)]) {
       const config = raw('default');
@@ -336,5 +494,11 @@ describe('institution config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lms-config-'));
     writeFileSync(join(dir, 'broken.json'), '{ nope');
     expect(() => loadConfig('broken', dir)).toThrow(/broken\.json:\n {2}- \(file\): not valid JSON/);
+  });
+
+  it('says on which line and column a config’s JSON breaks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lms-config-'));
+    writeFileSync(join(dir, 'comma.json'), '{\n  "stage": "dev",\n}\n');
+    expect(() => loadConfig('comma', dir)).toThrow(/\(file\): not valid JSON: .*line 3,? column 1/);
   });
 });

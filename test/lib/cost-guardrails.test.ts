@@ -175,3 +175,25 @@ describe.each([
     });
   });
 });
+
+describe('a list of alarm addresses', () => {
+  const addresses = ['ops@academy.example.com', 'oncall@academy.example.com'];
+  const config = raw('example-academy');
+  config.alarmEmail = addresses;
+  const { platform, template } = platformFor(parseConfig(config, 'test.json'));
+
+  it('reaches every address: the alarm topics in both regions and the budget', () => {
+    const emailed = (t: Template) =>
+      Object.values(t.findResources('AWS::SNS::Subscription'))
+        .filter((s) => s.Properties.Protocol === 'email')
+        .map((s) => s.Properties.Endpoint as string)
+        .sort();
+    expect(emailed(template('monitoring'))).toEqual([...addresses].sort());
+    // CloudFront's metrics are in us-east-1, where the playback alarm notifies a topic of its own.
+    expect(emailed(Template.fromStack(platform.playbackAlarm!))).toEqual([...addresses].sort());
+    const budget = Object.values(template('monitoring').findResources('AWS::Budgets::Budget'))[0]!;
+    for (const n of budget.Properties.NotificationsWithSubscribers) {
+      expect(n.Subscribers).toEqual(addresses.map((Address) => ({ SubscriptionType: 'EMAIL', Address })));
+    }
+  });
+});
