@@ -100,6 +100,46 @@ const cognitoEmail = z.strictObject({
   sesRegion: awsRegion.optional(),
 });
 
+/** Any field of `T` may be left out, at any depth; `null` stays a value of its own (it turns a rule off). */
+export type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends readonly unknown[]
+    ? T[K]
+    : T[K] extends object | null
+      ? DeepPartial<NonNullable<T[K]>> | Extract<T[K], null>
+      : T[K];
+};
+
+/**
+ * The schema with every field optional, also inside nested objects, so an override names just the numbers it
+ * changes (`{ "courseCompletion": { "minScore": 70 } }`); the merged profile is checked whole.
+ */
+function deepPartial(schema: z.ZodType): z.ZodType {
+  if (schema instanceof z.ZodObject) {
+    const shape = schema.shape as Record<string, z.ZodType>;
+    return z.strictObject(
+      Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, deepPartial(field).optional()])),
+    );
+  }
+  if (schema instanceof z.ZodNullable) return deepPartial(schema.unwrap() as z.ZodType).nullable();
+  return schema;
+}
+
+const complianceOverrides = deepPartial(complianceProfile) as z.ZodType<DeepPartial<ComplianceProfile>>;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `overrides` laid over `base` field by field at every depth; a value that is not an object replaces. */
+export function deepMerge<T>(base: T, overrides: DeepPartial<T> | undefined): T {
+  if (!isPlainObject(base) || !isPlainObject(overrides))
+    return (overrides === undefined ? base : overrides) as T;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) merged[key] = deepMerge(base[key], value as DeepPartial<unknown>);
+  }
+  return merged as T;
+}
+
 const secretName = z
   .string()
   .min(1)
@@ -356,7 +396,7 @@ export const institutionConfigSchema = z
         profile: z.enum(
           Object.keys(COMPLIANCE_PROFILES) as [ComplianceProfileName, ...ComplianceProfileName[]],
         ),
-        overrides: complianceProfile.partial().optional(),
+        overrides: complianceOverrides.optional(),
       })
       .default({ profile: 'standard' }),
     /**
@@ -550,6 +590,17 @@ export const institutionConfigSchema = z
         });
       }
     }
+    // An override over a rule the profile turns off (null) has nothing to merge with: it must be whole.
+    const merged = complianceProfile.safeParse(
+      deepMerge<ComplianceProfile>(COMPLIANCE_PROFILES[c.compliance.profile], c.compliance.overrides),
+    );
+    for (const issue of merged.success ? [] : merged.error.issues) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['compliance', 'overrides', ...issue.path],
+        message: `${issue.message} (profile ${c.compliance.profile} has none to merge with)`,
+      });
+    }
     const names = c.auth.identityProviders.oidc.map((p) => p.name);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
     if (duplicate) {
@@ -642,5 +693,5 @@ export function notificationSenderOf(
 /** The profile the core service enforces: the named one with the config's overrides. */
 export function complianceOf(config: InstitutionConfig): ComplianceProfile {
   const { profile, overrides } = config.compliance;
-  return { ...COMPLIANCE_PROFILES[profile], ...overrides };
+  return deepMerge<ComplianceProfile>(COMPLIANCE_PROFILES[profile], overrides);
 }

@@ -109,6 +109,44 @@ describe('institution config', () => {
     });
   });
 
+  it('merges compliance overrides at every depth: a nested number alone keeps its siblings', () => {
+    const config = raw('default');
+    config.compliance = {
+      profile: 'kr-employer-training',
+      overrides: { courseCompletion: { minScore: 70 }, examGates: { mid: 0.4 } },
+    };
+    const kr = COMPLIANCE_PROFILES['kr-employer-training'];
+    expect(complianceOf(parseConfig(config, 'test.json'))).toEqual({
+      ...kr,
+      courseCompletion: { minProgressShare: kr.courseCompletion.minProgressShare, minScore: 70 },
+      examGates: { mid: 0.4, final: kr.examGates.final },
+    });
+    // null still turns a rule off.
+    config.compliance.overrides = { examGates: null, courseCompletion: { minScore: null } };
+    expect(complianceOf(parseConfig(config, 'test.json'))).toMatchObject({
+      examGates: null,
+      courseCompletion: { minProgressShare: kr.courseCompletion.minProgressShare, minScore: null },
+    });
+  });
+
+  it('refuses a partial override of a rule the profile turns off, naming the missing field', () => {
+    expect(
+      problemsOf((c) => (c.compliance = { profile: 'standard', overrides: { examGates: { mid: 0.5 } } })),
+    ).toContain(
+      'compliance.overrides.examGates.final: Invalid input: expected number, received undefined (profile standard has none to merge with)',
+    );
+    expect(
+      problemsOf(
+        (c) => (c.compliance = { profile: 'standard', overrides: { courseCompletion: { minScore: 101 } } }),
+      ),
+    ).toContain('compliance.overrides.courseCompletion.minScore');
+    expect(
+      problemsOf(
+        (c) => (c.compliance = { profile: 'standard', overrides: { courseCompletion: { minScor: 1 } } }),
+      ),
+    ).toContain('compliance.overrides.courseCompletion: Unrecognized key: "minScor"');
+  });
+
   it.each([
     [
       'a negative max task count',
