@@ -82,22 +82,21 @@ const domainPrefix = z
  * verified there before the deploy. Cognito's own sender allows about 50 e-mails a day, so prod must name one.
  */
 const cognitoEmail = z.strictObject({
-  /** The sender address. */
-  from: z.email(),
-  /** The sender's display name. */
-  fromName: z.string().min(1).max(64).optional(),
-  /** Where replies go. @default the from address */
-  replyTo: z.email().optional(),
-  /**
-   * The verified SES identity that covers `from`: the address itself or its domain.
-   * @default the from address
-   */
-  sesIdentity: z.string().min(1).optional(),
-  /**
-   * The SES region holding the identity; Cognito accepts its own region or, for some regions, a documented
-   * alternative. @default the platform's region (required when the config names none)
-   */
-  sesRegion: awsRegion.optional(),
+  from: z.email().describe('The sender address.'),
+  fromName: z.string().min(1).max(64).optional().describe("The sender's display name."),
+  replyTo: z.email().optional().describe('Where replies go. @default the from address'),
+  sesIdentity: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'The verified SES identity that covers `from`: the address itself or its domain. @default the from address',
+    ),
+  sesRegion: awsRegion
+    .optional()
+    .describe(
+      "The SES region holding the identity; Cognito accepts its own region or, for some regions, a documented alternative. @default the platform's region (required when the config names none)",
+    ),
 });
 
 /** Any field of `T` may be left out, at any depth; `null` stays a value of its own (it turns a rule off). */
@@ -151,8 +150,10 @@ const googleProvider = z.strictObject({
 });
 
 const oidcProvider = z.strictObject({
-  /** The name users see on the sign-in page and the provider's name in Cognito. */
-  name: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and -, at most 32 characters'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and -, at most 32 characters')
+    .describe("The name users see on the sign-in page and the provider's name in Cognito."),
   clientId: z.string().min(1),
   clientSecretName: secretName,
   issuerUrl: z.url({ protocol: /^https$/ }),
@@ -179,41 +180,45 @@ const sizingSchema = z.strictObject({
   service: z.strictObject({
     cpu: z.literal([256, 512, 1024, 2048, 4096]),
     memoryMiB: wholeNumber().positive(),
-    /** The floor auto scaling keeps, and the count a new service starts at. */
-    minTasks: wholeNumber().min(1),
-    /**
-     * The ceiling auto scaling may reach. Defaults to 4, the ceiling of the video service this platform
-     * replaces, which carried the same institutions' traffic: a known bound on what a surge may cost.
-     */
-    maxTasks: wholeNumber().min(1).default(4),
-    /**
-     * Average CPU (percent) auto scaling keeps the tasks at. Lower than the replaced service's 75: Node
-     * serves on one thread, so latency climbs well before a task's CPU is used up, and a new task takes a
-     * minute or two (image pull, start, two health checks) before it takes traffic.
-     */
-    targetCpuPercent: wholeNumber().min(20).max(90).default(60),
+    minTasks: wholeNumber()
+      .min(1)
+      .describe('The floor auto scaling keeps, and the count a new service starts at.'),
+    maxTasks: wholeNumber()
+      .min(1)
+      .default(4)
+      .describe(
+        "The ceiling auto scaling may reach. Defaults to 4, the ceiling of the video service this platform replaces, which carried the same institutions' traffic: a known bound on what a surge may cost.",
+      ),
+    targetCpuPercent: wholeNumber()
+      .min(20)
+      .max(90)
+      .default(60)
+      .describe(
+        "Average CPU (percent) auto scaling keeps the tasks at. Lower than the replaced service's 75: Node serves on one thread, so latency climbs well before a task's CPU is used up, and a new task takes a minute or two (image pull, start, two health checks) before it takes traffic.",
+      ),
   }),
-  /** The VPC's way out to AWS's APIs and the internet. */
-  network: z.strictObject({
-    /** One NAT gateway (in one zone) saves money; two keep egress up in the zone that survives. */
-    natGateways: z.union([z.literal(1), z.literal(2)]),
-    /**
-     * Interface endpoints in both zones for the AWS APIs the core service and the VPC's Lambdas call
-     * (ECR, CloudWatch Logs, Secrets Manager, SQS, EventBridge): they keep working when a NAT gateway's
-     * zone fails, and their traffic costs less per GB than the NAT's; each costs an hourly fee per zone.
-     */
-    interfaceEndpoints: z.boolean().default(false),
-  }),
-  /**
-   * Stage-wide API throttling: steady requests per second and the burst allowed above it.
-   * @default derived from `scale.concurrentViewers` (`apiThrottleOf`)
-   */
+  network: z
+    .strictObject({
+      natGateways: z
+        .union([z.literal(1), z.literal(2)])
+        .describe('One NAT gateway (in one zone) saves money; two keep egress up in the zone that survives.'),
+      interfaceEndpoints: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Interface endpoints in both zones for the AWS APIs the core service and the VPC's Lambdas call (ECR, CloudWatch Logs, Secrets Manager, SQS, EventBridge): they keep working when a NAT gateway's zone fails, and their traffic costs less per GB than the NAT's; each costs an hourly fee per zone.",
+        ),
+    })
+    .describe("The VPC's way out to AWS's APIs and the internet."),
   api: z
     .strictObject({
       rateLimit: wholeNumber().min(1).max(10000),
       burstLimit: wholeNumber().min(1).max(5000),
     })
-    .optional(),
+    .optional()
+    .describe(
+      'Stage-wide API throttling: steady requests per second and the burst allowed above it. @default derived from `scale.concurrentViewers` (`apiThrottleOf`)',
+    ),
 });
 
 /** The smallest sizing that runs the platform: what a dev config without `sizing` gets. */
@@ -230,32 +235,33 @@ export const DEV_SIZING: z.output<typeof sizingSchema> = {
 
 export const institutionConfigSchema = z
   .strictObject({
-    /** The JSON Schema an editor checks the file against: `./institution.schema.json`. */
-    $schema: z.string().optional(),
+    $schema: z
+      .string()
+      .optional()
+      .describe('The JSON Schema an editor checks the file against: `./institution.schema.json`.'),
     institution: z.strictObject({
       name: z.string().min(1).max(100),
       slug,
     }),
     stage: z.enum(['dev', 'prod']),
-    /** Leave both unset for an environment-agnostic synth (no AWS lookups either way). */
     account: z
       .string()
       .regex(/^\d{12}$/, 'a 12-digit AWS account id')
-      .optional(),
+      .optional()
+      .describe('Leave both unset for an environment-agnostic synth (no AWS lookups either way).'),
     region: awsRegion.optional(),
-    /**
-     * The two AZs of a region-bound deployment; given here so synth needs no lookup.
-     * Defaults to `<region>a` and `<region>b`.
-     */
     availabilityZones: z
       .tuple([z.string(), z.string()])
       .refine(([a, b]) => a !== b, 'two different zones')
-      .optional(),
+      .optional()
+      .describe(
+        'The two AZs of a region-bound deployment, required with `region`; given here so synth needs no lookup, and named rather than guessed because zone names differ between accounts.',
+      ),
     domain: z
       .strictObject({
-        /** Parent domain: the API is served at api.<name>, and session cookies are scoped to <name>. */
-        name: domainName,
-        /** Route 53 hosted zone of the parent domain; given here so synth needs no lookup. */
+        name: domainName.describe(
+          'Parent domain: the API is served at api.<name>, and session cookies are scoped to <name>.',
+        ),
         hostedZoneId: z
           .string()
           .regex(
@@ -263,88 +269,91 @@ export const institutionConfigSchema = z
             'the id of the Route 53 hosted zone of domain.name: Z followed by upper-case letters and digits, ' +
               'such as Z0123456789ABCDEFGHIJ; `aws route53 list-hosted-zones-by-name --dns-name <domain.name>` ' +
               'prints it (Id, after /hostedzone/)',
-          ),
+          )
+          .describe('Route 53 hosted zone of the parent domain; given here so synth needs no lookup.'),
       })
       .optional(),
     cors: z.strictObject({
-      /** Browser origins of the institution's web apps; the first is where sign-in returns by default. */
-      allowedOrigins: z.array(origin).min(1),
+      allowedOrigins: z
+        .array(origin)
+        .min(1)
+        .describe(
+          "Browser origins of the institution's web apps; the first is where sign-in returns by default.",
+        ),
     }),
-    /**
-     * The capacity the platform runs with. Optional in dev, where it defaults to `DEV_SIZING` (the smallest
-     * that runs: one NAT gateway, a single-AZ t4g.micro database, one 0.25 vCPU task); required in prod, whose
-     * capacity is a decision to make with `npm run cost`.
-     */
-    sizing: sizingSchema.optional(),
-    /** What the platform is expected to carry; the defaults of its limits are derived from it. */
+    sizing: sizingSchema
+      .optional()
+      .describe(
+        'The capacity the platform runs with. Optional in dev, where it defaults to `DEV_SIZING` (the smallest that runs: one NAT gateway, a single-AZ t4g.micro database, one 0.25 vCPU task); required in prod, whose capacity is a decision to make with `npm run cost`.',
+      ),
     scale: z
       .strictObject({
-        /**
-         * Learners watching a video or a live lecture at the busiest moment of a month. The API throttle and
-         * the monthly transcoding budget derive from it (`apiThrottleOf`, `monthlyTranscodeMinutesOf`).
-         */
         concurrentViewers: wholeNumber()
           .min(1)
           .max(
             MAX_CONCURRENT_VIEWERS,
             `at most ${MAX_CONCURRENT_VIEWERS}: more would need an API throttle above API Gateway's regional quota of 10,000 requests a second; ask AWS to raise it and set sizing.api`,
           )
-          .default(250),
+          .default(250)
+          .describe(
+            'Learners watching a video or a live lecture at the busiest moment of a month. The API throttle and the monthly transcoding budget derive from it (`apiThrottleOf`, `monthlyTranscodeMinutesOf`).',
+          ),
       })
-      .prefault({}),
-    /** Guardrails on the bill. */
+      .prefault({})
+      .describe('What the platform is expected to carry; the defaults of its limits are derived from it.'),
     cost: z
       .strictObject({
-        /**
-         * The platform's expected monthly bill in US dollars. An AWS Budgets budget over the resources tagged
-         * with this platform's `lms:institution` and `lms:stage` e-mails `alarmEmail` at 80% and 100% of it,
-         * and when the month's forecast passes it. `npm run cost` estimates it. @default 200 in dev, required
-         * in prod
-         */
-        monthlyBudgetUsd: wholeNumber().min(1).max(10_000_000).optional(),
+        monthlyBudgetUsd: wholeNumber()
+          .min(1)
+          .max(10_000_000)
+          .optional()
+          .describe(
+            "The platform's expected monthly bill in US dollars. An AWS Budgets budget over the resources tagged with this platform's `lms:institution` and `lms:stage` e-mails `alarmEmail` at 80% and 100% of it, and when the month's forecast passes it. `npm run cost` estimates it. @default 200 in dev, required in prod",
+          ),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('Guardrails on the bill.'),
     features: z.strictObject({
       liveLectures: z.boolean(),
       video: z.boolean(),
     }),
-    /** The video pipeline's limits (used when `features.video` is on); every field has a default. */
     video: z
       .strictObject({
-        /**
-         * Largest video file an instructor may upload, in GiB. The upload routes check it, since a presigned
-         * part URL cannot cap the total size. S3's object limit (5 TiB) is the ceiling.
-         */
-        maxUploadGiB: wholeNumber().min(1).max(5120).default(10),
-        /**
-         * Days after which S3 aborts a multipart upload that was started but never completed, deleting
-         * its parts: an abandoned upload's parts are billed as storage but appear in no listing.
-         */
-        abortIncompleteUploadDays: wholeNumber().min(1).max(365).default(7),
-        /**
-         * Minutes of source video the institution may have transcoded per calendar month. MediaConvert
-         * bills every output rendition per minute, so this bounds the bill; uploads past it are refused.
-         */
-        monthlyTranscodeMinutes: wholeNumber().min(1).max(10_000_000).optional(),
-        /**
-         * Days after which an uploaded source video moves to S3 Glacier Instant Retrieval. Sources are read
-         * again only to transcode anew, and that storage class still serves a read at once (MediaConvert reads
-         * it like any object) at about a fifth of Standard's price; it bills at least 90 days per object.
-         * Materials stay in Standard: learners download them.
-         */
-        archiveSourcesAfterDays: wholeNumber().min(1).max(3650).default(30),
-        /**
-         * How long a signed playback cookie stays valid, in minutes. Short, so that a cookie copied out of
-         * a browser, or kept after an enrolment ends, is soon useless; players renew it while a learner
-         * watches.
-         */
-        playbackCookieMinutes: wholeNumber().min(1).max(60).default(10),
-        /**
-         * Generations of the key pair that signs playback cookies: those whose public keys the distribution
-         * trusts (one, or two during a rotation), and the one the playback route signs with. To rotate, deploy
-         * `trusted: [n, n+1]` (the new key is made and trusted, nothing signs with it yet), then
-         * `signWith: n+1`, then, once cookies the old key signed have expired, `trusted: [n+1]`.
-         */
+        maxUploadGiB: wholeNumber()
+          .min(1)
+          .max(5120)
+          .default(10)
+          .describe(
+            "Largest video file an instructor may upload, in GiB. The upload routes check it, since a presigned part URL cannot cap the total size. S3's object limit (5 TiB) is the ceiling.",
+          ),
+        abortIncompleteUploadDays: wholeNumber()
+          .min(1)
+          .max(365)
+          .default(7)
+          .describe(
+            "Days after which S3 aborts a multipart upload that was started but never completed, deleting its parts: an abandoned upload's parts are billed as storage but appear in no listing.",
+          ),
+        monthlyTranscodeMinutes: wholeNumber()
+          .min(1)
+          .max(10_000_000)
+          .optional()
+          .describe(
+            'Minutes of source video the institution may have transcoded per calendar month. MediaConvert bills every output rendition per minute, so this bounds the bill; uploads past it are refused.',
+          ),
+        archiveSourcesAfterDays: wholeNumber()
+          .min(1)
+          .max(3650)
+          .default(30)
+          .describe(
+            "Days after which an uploaded source video moves to S3 Glacier Instant Retrieval. Sources are read again only to transcode anew, and that storage class still serves a read at once (MediaConvert reads it like any object) at about a fifth of Standard's price; it bills at least 90 days per object. Materials stay in Standard: learners download them.",
+          ),
+        playbackCookieMinutes: wholeNumber()
+          .min(1)
+          .max(60)
+          .default(10)
+          .describe(
+            'How long a signed playback cookie stays valid, in minutes. Short, so that a cookie copied out of a browser, or kept after an enrolment ends, is soon useless; players renew it while a learner watches.',
+          ),
         signingKeys: z
           .strictObject({
             trusted: z.array(wholeNumber().min(1)).min(1).max(2),
@@ -356,41 +365,52 @@ export const institutionConfigSchema = z
           .refine((k) => new Set(k.trusted).size === k.trusted.length, {
             message: 'trusted lists a generation twice',
           })
-          .default({ trusted: [1], signWith: 1 }),
+          .default({ trusted: [1], signWith: 1 })
+          .describe(
+            'Generations of the key pair that signs playback cookies: those whose public keys the distribution trusts (one, or two during a rotation), and the one the playback route signs with. To rotate, deploy `trusted: [n, n+1]` (the new key is made and trusted, nothing signs with it yet), then `signWith: n+1`, then, once cookies the old key signed have expired, `trusted: [n+1]`.',
+          ),
       })
       // `prefault`, not `default`: the empty block is parsed, so each field gets its own default.
-      .prefault({}),
-    /** Live lectures' settings (used when `features.liveLectures` is on); every field has a default. */
+      .prefault({})
+      .describe("The video pipeline's limits (used when `features.video` is on); every field has a default."),
     live: z
       .strictObject({
-        /**
-         * Record lectures to S3 through an IVS recording configuration, so a recording can become a video of
-         * the course. Off: no recording bucket or configuration, and channels are created without one.
-         */
-        recording: z.boolean().default(true),
-        /**
-         * Days a raw recording is kept. IVS writes every rendition and segment of a lecture; once a recording
-         * has become a course video, the raw files are only a fallback, so they expire. Past 30 days they move
-         * to Infrequent Access (S3's minimum for that class).
-         */
-        recordingRetentionDays: wholeNumber().min(1).max(3650).default(365),
-        /**
-         * Raise by one and deploy to rotate the playback key pair: a new pair is generated and imported, and
-         * the old one is deleted from IVS at the end of the deploy (tokens it signed then stop working).
-         */
-        playbackKeyRotation: wholeNumber().min(1).default(1),
+        recording: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Record lectures to S3 through an IVS recording configuration, so a recording can become a video of the course. Off: no recording bucket or configuration, and channels are created without one.',
+          ),
+        recordingRetentionDays: wholeNumber()
+          .min(1)
+          .max(3650)
+          .default(365)
+          .describe(
+            "Days a raw recording is kept. IVS writes every rendition and segment of a lecture; once a recording has become a course video, the raw files are only a fallback, so they expire. Past 30 days they move to Infrequent Access (S3's minimum for that class).",
+          ),
+        playbackKeyRotation: wholeNumber()
+          .min(1)
+          .default(1)
+          .describe(
+            'Raise by one and deploy to rotate the playback key pair: a new pair is generated and imported, and the old one is deleted from IVS at the end of the deploy (tokens it signed then stop working).',
+          ),
       })
       // `prefault`, not `default`: the empty block is parsed, so each field gets its own default.
-      .prefault({}),
+      .prefault({})
+      .describe(
+        "Live lectures' settings (used when `features.liveLectures` is on); every field has a default.",
+      ),
     retention: z.strictObject({
       logDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
         message: `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
       }),
       backupDays: wholeNumber().min(1).max(35),
-      /** Keep databases, tables and buckets when their stack is deleted (and protect them from deletion). */
-      keepStatefulData: z.boolean(),
+      keepStatefulData: z
+        .boolean()
+        .describe(
+          'Keep databases, tables and buckets when their stack is deleted (and protect them from deletion).',
+        ),
     }),
-    /** The training regime: a named compliance profile, with any of its numbers overridden. */
     compliance: z
       .strictObject({
         profile: z.enum(
@@ -398,11 +418,8 @@ export const institutionConfigSchema = z
         ),
         overrides: complianceOverrides.optional(),
       })
-      .default({ profile: 'standard' }),
-    /**
-     * Who receives alarms and the budget's alerts: one address, or up to 10 (a team's members, or a list and
-     * an on-call pager's address). Each confirms its SNS subscriptions from the e-mail AWS sends.
-     */
+      .default({ profile: 'standard' })
+      .describe('The training regime: a named compliance profile, with any of its numbers overridden.'),
     alarmEmail: z
       .union(
         [
@@ -419,21 +436,24 @@ export const institutionConfigSchema = z
         { error: 'one e-mail address, or a list of 1 to 10' },
       )
       // Every reader gets a list, however the fork wrote it.
-      .transform((a) => (typeof a === 'string' ? [a] : a)),
+      .transform((a) => (typeof a === 'string' ? [a] : a))
+      .describe(
+        "Who receives alarms and the budget's alerts: one address, or up to 10 (a team's members, or a list and an on-call pager's address). Each confirms its SNS subscriptions from the e-mail AWS sends.",
+      ),
     auth: z.strictObject({
       mfa: z.enum(['off', 'optional', 'required']),
-      /**
-       * Prefix of the managed login domain, `<prefix>.auth.<region>.amazoncognito.com`, which must be unused
-       * by every AWS account in the region. @default `lms-<slug>-<stage>-<account id>`
-       */
-      domainPrefix: domainPrefix.optional(),
-      /**
-       * Whether anyone may create an account with e-mail and password. Federated sign-in (Google, OIDC)
-       * creates accounts either way. @default true in dev, false in prod (`selfSignUpOf`)
-       */
-      selfSignUp: z.boolean().optional(),
-      /** @default Cognito's own sender, dev only */
-      email: cognitoEmail.optional(),
+      domainPrefix: domainPrefix
+        .optional()
+        .describe(
+          'Prefix of the managed login domain, `<prefix>.auth.<region>.amazoncognito.com`, which must be unused by every AWS account in the region. @default `lms-<slug>-<stage>-<account id>`',
+        ),
+      selfSignUp: z
+        .boolean()
+        .optional()
+        .describe(
+          'Whether anyone may create an account with e-mail and password. Federated sign-in (Google, OIDC) creates accounts either way. @default true in dev, false in prod (`selfSignUpOf`)',
+        ),
+      email: cognitoEmail.optional().describe("@default Cognito's own sender, dev only"),
       identityProviders: z
         .strictObject({
           google: googleProvider.optional(),
@@ -441,24 +461,24 @@ export const institutionConfigSchema = z
         })
         .default({ oidc: [] }),
     }),
-    /**
-     * Notifications by e-mail (the in-app inbox needs nothing). Sent through Amazon SES from an identity
-     * verified there before the deploy; out of SES's sandbox, or only verified addresses receive them.
-     */
     notifications: z
       .strictObject({
-        /** The sender. @default `auth.email`; with neither, notifications stay in the inbox */
-        email: cognitoEmail.omit({ sesRegion: true }).optional(),
-        /**
-         * The SES configuration set the platform creates and every e-mail names (bounces and complaints
-         * suppress addresses through it). @default `lms-<slug>-<stage>-notifications`
-         */
+        email: cognitoEmail
+          .omit({ sesRegion: true })
+          .optional()
+          .describe('The sender. @default `auth.email`; with neither, notifications stay in the inbox'),
         configurationSetName: z
           .string()
           .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64 characters')
-          .optional(),
+          .optional()
+          .describe(
+            'The SES configuration set the platform creates and every e-mail names (bounces and complaints suppress addresses through it). @default `lms-<slug>-<stage>-notifications`',
+          ),
       })
-      .default({}),
+      .default({})
+      .describe(
+        "Notifications by e-mail (the in-app inbox needs nothing). Sent through Amazon SES from an identity verified there before the deploy; out of SES's sandbox, or only verified addresses receive them.",
+      ),
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.account) !== Boolean(c.region)) {
@@ -475,6 +495,25 @@ export const institutionConfigSchema = z
         message:
           'needs account and region: video playback on the domain takes its certificate from a us-east-1 ' +
           'stack, and stacks can reference each other across regions only when bound to both',
+      });
+    }
+    if (c.region && !c.availabilityZones) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['availabilityZones'],
+        message:
+          `required with a region: two zones of ${c.region} for the VPC's subnets and the database, such as ` +
+          `["${c.region}a", "${c.region}b"]; \`aws ec2 describe-availability-zones --region ${c.region}\` ` +
+          'lists those your account has (not every letter exists in every account)',
+      });
+    }
+    if (c.stage === 'prod' && c.features.video && !c.domain) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['domain'],
+        message:
+          'required in prod with features.video: the signed playback cookies are scoped to the domain, so ' +
+          'without one browsers send none to the video distribution and no video plays',
       });
     }
     if (c.availabilityZones && !c.availabilityZones.every((az) => c.region && az.startsWith(c.region))) {

@@ -41,6 +41,14 @@ export function parseConfig(raw: unknown, file = '<config>'): InstitutionConfig 
   throw new InvalidConfigError(file, problems);
 }
 
+/** The configs under `dir`: every JSON file but the schema, by name, sorted. */
+export function configNames(dir = CONFIG_DIR): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== SCHEMA_FILE)
+    .map((f) => f.replace(/\.json$/, ''))
+    .sort();
+}
+
 /**
  * `-c institution=` takes a config's name; the file's name (`acme.json`) or its path (`config/acme.json`)
  * name the same config, as a shell's completion writes them.
@@ -78,10 +86,7 @@ function parseJson(text: string, file: string): unknown {
  * default).
  */
 export function loadConfig(given = 'default', dir = CONFIG_DIR): InstitutionConfig {
-  const available = () =>
-    readdirSync(dir)
-      .filter((f) => f.endsWith('.json') && f !== SCHEMA_FILE)
-      .map((f) => f.replace(/\.json$/, ''));
+  const available = () => configNames(dir);
   const name = configNameOf(given);
   if (
     !z

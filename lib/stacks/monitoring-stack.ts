@@ -83,8 +83,14 @@ export const CLOUDFRONT_METRICS_REGION = 'us-east-1';
 const NAME_PREFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 export interface MonitoringStackProps extends StackProps {
-  /** Shown as the dashboard's name prefix, e.g. the institution slug. */
+  /** Prefix of the alarms' names, unique among the account's platforms in a region. */
   readonly namePrefix: string;
+  /**
+   * Prefix of the dashboards' names, which are unique in the whole account: the region tells apart one
+   * platform's copies in two regions. May be a token (the region of an environment-agnostic stack).
+   * @default namePrefix
+   */
+  readonly dashboardNamePrefix?: string;
   /** Who the alarm topic and the budget e-mail: one address or several. */
   readonly alarmEmail: string | readonly string[];
   readonly httpApi: IHttpApi;
@@ -183,7 +189,7 @@ export class MonitoringStack extends Stack {
       });
 
     const dashboards = new DefaultDashboardFactory(this, 'Dashboards', {
-      dashboardNamePrefix: props.namePrefix,
+      dashboardNamePrefix: props.dashboardNamePrefix ?? props.namePrefix,
     });
     const monitoring = new MonitoringFacade(this, 'Monitoring', {
       alarmFactoryDefaults: {

@@ -3,11 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import { apiThrottleFor, complianceOf, DEV_SIZING, selfSignUpOf } from '#lib/config/institution-config';
-import { CONFIG_DIR, InvalidConfigError, loadConfig, parseConfig } from '#lib/config/load-config';
+import {
+  CONFIG_DIR,
+  configNames,
+  InvalidConfigError,
+  loadConfig,
+  parseConfig,
+} from '#lib/config/load-config';
+import { FIXTURE_CONFIG_DIR } from './fixture-configs';
 
 // Raw JSON as a fork would write it; the tests break it on purpose, so it stays loosely typed.
 type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const raw = (name: string): RawConfig => JSON.parse(readFileSync(join(CONFIG_DIR, `${name}.json`), 'utf8'));
+const raw = (name: string): RawConfig =>
+  JSON.parse(readFileSync(join(FIXTURE_CONFIG_DIR, `${name}.json`), 'utf8'));
+const fixture = (name: string) => loadConfig(name, FIXTURE_CONFIG_DIR);
 /** The default config with its sizing written out, as a fork that tunes a dev platform's capacity would. */
 const rawDefault = (): RawConfig => ({ ...raw('default'), sizing: structuredClone(DEV_SIZING) });
 
@@ -25,19 +34,23 @@ function problemsOf(edit: (c: RawConfig) => void): string {
 }
 
 describe('institution config', () => {
-  it.each(['default', 'example-academy'])('accepts config/%s.json', (name) => {
-    const config = loadConfig(name);
+  it.each(configNames())('accepts the fork’s config/%s.json', (name) => {
+    expect(loadConfig(name, CONFIG_DIR).institution.slug).toMatch(/^[a-z]/);
+  });
+
+  it.each(['default', 'example-academy'])('accepts test/fixtures/config/%s.json', (name) => {
+    const config = fixture(name);
     expect(config.institution.slug).toMatch(/^[a-z]/);
     expect(config.sizing.api).toEqual(apiThrottleFor(config.scale.concurrentViewers));
   });
 
   it('fills in defaults a fork may leave out', () => {
-    expect(loadConfig('default').auth.identityProviders).toEqual({ oidc: [] });
-    expect(complianceOf(loadConfig('default'))).toEqual(COMPLIANCE_PROFILES.standard);
+    expect(fixture('default').auth.identityProviders).toEqual({ oidc: [] });
+    expect(complianceOf(fixture('default'))).toEqual(COMPLIANCE_PROFILES.standard);
   });
 
   it('fills in the core service’s scaling ceiling and CPU target a fork leaves out', () => {
-    expect(loadConfig('default').sizing.service).toEqual({
+    expect(fixture('default').sizing.service).toEqual({
       cpu: 256,
       memoryMiB: 512,
       minTasks: 1,
@@ -62,7 +75,7 @@ describe('institution config', () => {
       natGateways: 1,
       interfaceEndpoints: true,
     });
-    expect(loadConfig('default').sizing.network).toEqual({ natGateways: 1, interfaceEndpoints: false });
+    expect(fixture('default').sizing.network).toEqual({ natGateways: 1, interfaceEndpoints: false });
   });
 
   it('fills in the video limits a fork leaves out, field by field', () => {
@@ -74,9 +87,9 @@ describe('institution config', () => {
       playbackCookieMinutes: 10,
       signingKeys: { trusted: [1], signWith: 1 },
     };
-    expect(loadConfig('default').video).toEqual(defaults);
+    expect(fixture('default').video).toEqual(defaults);
     // Its 1,500 expected viewers set a larger transcoding budget.
-    expect(loadConfig('example-academy').video).toEqual({ ...defaults, monthlyTranscodeMinutes: 60_000 });
+    expect(fixture('example-academy').video).toEqual({ ...defaults, monthlyTranscodeMinutes: 60_000 });
     const config = raw('default');
     config.video = { maxUploadGiB: 50, playbackCookieMinutes: 5 };
     expect(parseConfig(config, 'test.json').video).toEqual({
@@ -88,8 +101,8 @@ describe('institution config', () => {
 
   it('fills in the live lecture settings a fork leaves out, field by field', () => {
     const defaults = { recording: true, recordingRetentionDays: 365, playbackKeyRotation: 1 };
-    expect(loadConfig('default').live).toEqual(defaults);
-    expect(loadConfig('example-academy').live).toEqual(defaults);
+    expect(fixture('default').live).toEqual(defaults);
+    expect(fixture('example-academy').live).toEqual(defaults);
     const config = raw('default');
     config.live = { recording: false };
     expect(parseConfig(config, 'test.json').live).toEqual({ ...defaults, recording: false });
@@ -100,7 +113,7 @@ describe('institution config', () => {
   });
 
   it('resolves the compliance profile a fork names, with its overrides', () => {
-    expect(complianceOf(loadConfig('example-academy'))).toEqual(COMPLIANCE_PROFILES['kr-employer-training']);
+    expect(complianceOf(fixture('example-academy'))).toEqual(COMPLIANCE_PROFILES['kr-employer-training']);
     const config = raw('default');
     config.compliance = { profile: 'kr-employer-training', overrides: { dailyLessonCap: 6 } };
     expect(complianceOf(parseConfig(config, 'test.json'))).toEqual({
@@ -450,6 +463,20 @@ describe('institution config', () => {
       (c: RawConfig) => (c.sizing.service.cpu = 300),
       'sizing.service.cpu: Invalid option: expected one of 256|512|1024|2048|4096',
     ],
+    [
+      'a region without its zones',
+      (c: RawConfig) => Object.assign(c, { account: '123456789012', region: 'eu-west-1' }),
+      'availabilityZones: required with a region: two zones of eu-west-1 for the VPC\'s subnets and the database, such as ["eu-west-1a", "eu-west-1b"]; `aws ec2 describe-availability-zones --region eu-west-1` lists those your account has',
+    ],
+    [
+      'prod video without a domain',
+      (c: RawConfig) => {
+        const prod = raw('example-academy');
+        delete prod.domain;
+        Object.assign(c, prod);
+      },
+      'domain: required in prod with features.video: the signed playback cookies are scoped to the domain',
+    ],
   ])('refuses %s and states the rule', (_what, edit, expected) => {
     expect(problemsOf(edit)).toContain(expected);
   });
@@ -466,7 +493,7 @@ describe('institution config', () => {
   });
 
   it('takes one alarm address or a list, and gives every reader a list', () => {
-    expect(loadConfig('default').alarmEmail).toEqual(['platform-alarms@example.com']);
+    expect(fixture('default').alarmEmail).toEqual(['platform-alarms@example.com']);
     const config = raw('default');
     config.alarmEmail = ['ops@example.com', 'oncall@example.com'];
     expect(parseConfig(config, 'test.json').alarmEmail).toEqual(['ops@example.com', 'oncall@example.com']);
@@ -475,12 +502,12 @@ describe('institution config', () => {
   it.each(['default.json', 'config/default.json', './config/default.json'])(
     'understands -c institution=%s as the config default',
     (given) => {
-      expect(loadConfig(given)).toEqual(loadConfig('default'));
+      expect(loadConfig(given, FIXTURE_CONFIG_DIR)).toEqual(fixture('default'));
     },
   );
 
   it('tells a path outside config/ to give the name without .json', () => {
-    expect(() => loadConfig('../default.json')).toThrow(
+    expect(() => loadConfig('../default.json', FIXTURE_CONFIG_DIR)).toThrow(
       'institution: "../default.json" is not a config name: give the file\'s name under config/ without .json',
     );
   });
@@ -498,8 +525,8 @@ describe('institution config', () => {
   });
 
   it('opens sign-up in dev and closes it in prod unless the config says otherwise', () => {
-    expect(selfSignUpOf(loadConfig('default'))).toBe(true);
-    expect(selfSignUpOf(loadConfig('example-academy'))).toBe(false);
+    expect(selfSignUpOf(fixture('default'))).toBe(true);
+    expect(selfSignUpOf(fixture('example-academy'))).toBe(false);
     const prod = raw('example-academy');
     delete prod.auth.selfSignUp;
     expect(selfSignUpOf(parseConfig(prod, 'test.json'))).toBe(false);
@@ -523,7 +550,7 @@ describe('institution config', () => {
   });
 
   it('names the config file and lists the available ones for an unknown name', () => {
-    expect(() => loadConfig('no-such-institution')).toThrow(
+    expect(() => loadConfig('no-such-institution', FIXTURE_CONFIG_DIR)).toThrow(
       /no config named "no-such-institution"; available: .*default/,
     );
   });
