@@ -113,14 +113,17 @@ export type DeepPartial<T> = {
  * changes (`{ "courseCompletion": { "minScore": 70 } }`); the merged profile is checked whole.
  */
 function deepPartial(schema: z.ZodType): z.ZodType {
+  let partial: z.ZodType = schema;
   if (schema instanceof z.ZodObject) {
     const shape = schema.shape as Record<string, z.ZodType>;
-    return z.strictObject(
+    partial = z.strictObject(
       Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, deepPartial(field).optional()])),
     );
+  } else if (schema instanceof z.ZodNullable) {
+    partial = deepPartial(schema.unwrap() as z.ZodType).nullable();
   }
-  if (schema instanceof z.ZodNullable) return deepPartial(schema.unwrap() as z.ZodType).nullable();
-  return schema;
+  // The editor's help (config/institution.schema.json) keeps each field's description.
+  return schema.description && partial !== schema ? partial.describe(schema.description) : partial;
 }
 
 const complianceOverrides = deepPartial(complianceProfile) as z.ZodType<DeepPartial<ComplianceProfile>>;
@@ -145,7 +148,13 @@ const secretName = z
   .describe('name or ARN of a Secrets Manager secret holding the client secret; never the secret itself');
 
 const googleProvider = z.strictObject({
-  clientId: z.string().min(1),
+  clientId: z
+    .string()
+    .min(1)
+    .meta({
+      description: 'The OAuth client id from the Google Cloud console (Credentials, OAuth 2.0 Client IDs).',
+      examples: ['1234567890-abc.apps.googleusercontent.com'],
+    }),
   clientSecretName: secretName,
 });
 
@@ -154,10 +163,16 @@ const oidcProvider = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and -, at most 32 characters')
     .describe("The name users see on the sign-in page and the provider's name in Cognito."),
-  clientId: z.string().min(1),
+  clientId: z.string().min(1).describe('The client id the identity provider gave this platform.'),
   clientSecretName: secretName,
-  issuerUrl: z.url({ protocol: /^https$/ }),
-  scopes: z.array(z.string().min(1)).default(['openid', 'email', 'profile']),
+  issuerUrl: z.url({ protocol: /^https$/ }).meta({
+    description: 'The provider’s issuer (https), where Cognito finds `.well-known/openid-configuration`.',
+    examples: ['https://sso.example.com/realms/staff'],
+  }),
+  scopes: z
+    .array(z.string().min(1))
+    .default(['openid', 'email', 'profile'])
+    .describe('The OAuth scopes Cognito asks for; `openid` and `email` are needed to match accounts.'),
 });
 
 const origin = z.url({ protocol: /^https?$/ }).refine((u) => new URL(u).origin === u, {
@@ -171,32 +186,58 @@ const origin = z.url({ protocol: /^https?$/ }).refine((u) => new URL(u).origin =
 const MAX_CONCURRENT_VIEWERS = 75_000;
 
 const sizingSchema = z.strictObject({
-  database: z.strictObject({
-    instanceType: z.string().regex(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, 'an RDS instance type such as t4g.micro'),
-    allocatedStorageGiB: wholeNumber().min(20).max(65536),
-    maxAllocatedStorageGiB: wholeNumber().min(20).max(65536),
-    multiAz: z.boolean(),
-  }),
-  service: z.strictObject({
-    cpu: z.literal([256, 512, 1024, 2048, 4096]),
-    memoryMiB: wholeNumber().positive(),
-    minTasks: wholeNumber()
-      .min(1)
-      .describe('The floor auto scaling keeps, and the count a new service starts at.'),
-    maxTasks: wholeNumber()
-      .min(1)
-      .default(4)
-      .describe(
-        "The ceiling auto scaling may reach. Defaults to 4, the ceiling of the video service this platform replaces, which carried the same institutions' traffic: a known bound on what a surge may cost.",
-      ),
-    targetCpuPercent: wholeNumber()
-      .min(20)
-      .max(90)
-      .default(60)
-      .describe(
-        "Average CPU (percent) auto scaling keeps the tasks at. Lower than the replaced service's 75: Node serves on one thread, so latency climbs well before a task's CPU is used up, and a new task takes a minute or two (image pull, start, two health checks) before it takes traffic.",
-      ),
-  }),
+  database: z
+    .strictObject({
+      instanceType: z
+        .string()
+        .regex(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, 'an RDS instance type such as t4g.micro')
+        .meta({
+          description: 'The RDS instance class, without `db.`.',
+          examples: ['t4g.micro', 'm7g.large'],
+        }),
+      allocatedStorageGiB: wholeNumber()
+        .min(20)
+        .max(65536)
+        .describe('Storage the database starts with, in GiB (gp3).'),
+      maxAllocatedStorageGiB: wholeNumber()
+        .min(20)
+        .max(65536)
+        .describe('The ceiling storage autoscaling may grow to, in GiB: at least allocatedStorageGiB.'),
+      multiAz: z
+        .boolean()
+        .describe('A standby in the second zone that takes over when the first fails (doubles the price).'),
+    })
+    .describe('The PostgreSQL instance of the core service.'),
+  service: z
+    .strictObject({
+      cpu: z
+        .literal([256, 512, 1024, 2048, 4096])
+        .describe('Fargate CPU units per task of the core service (1024 is one vCPU).'),
+      memoryMiB: wholeNumber()
+        .positive()
+        .meta({
+          description:
+            'Memory per task in MiB, one Fargate offers for the CPU (256: 512-2048; 1024: 2048-8192).',
+          examples: [512, 2048],
+        }),
+      minTasks: wholeNumber()
+        .min(1)
+        .describe('The floor auto scaling keeps, and the count a new service starts at.'),
+      maxTasks: wholeNumber()
+        .min(1)
+        .default(4)
+        .describe(
+          "The ceiling auto scaling may reach. Defaults to 4, the ceiling of the video service this platform replaces, which carried the same institutions' traffic: a known bound on what a surge may cost.",
+        ),
+      targetCpuPercent: wholeNumber()
+        .min(20)
+        .max(90)
+        .default(60)
+        .describe(
+          "Average CPU (percent) auto scaling keeps the tasks at. Lower than the replaced service's 75: Node serves on one thread, so latency climbs well before a task's CPU is used up, and a new task takes a minute or two (image pull, start, two health checks) before it takes traffic.",
+        ),
+    })
+    .describe('The core REST service on Fargate: task size and auto scaling.'),
   network: z
     .strictObject({
       natGateways: z
@@ -212,8 +253,8 @@ const sizingSchema = z.strictObject({
     .describe("The VPC's way out to AWS's APIs and the internet."),
   api: z
     .strictObject({
-      rateLimit: wholeNumber().min(1).max(10000),
-      burstLimit: wholeNumber().min(1).max(5000),
+      rateLimit: wholeNumber().min(1).max(10000).describe('Steady requests a second the API accepts.'),
+      burstLimit: wholeNumber().min(1).max(5000).describe('Requests allowed at once above the steady rate.'),
     })
     .optional()
     .describe(
@@ -239,17 +280,34 @@ export const institutionConfigSchema = z
       .string()
       .optional()
       .describe('The JSON Schema an editor checks the file against: `./institution.schema.json`.'),
-    institution: z.strictObject({
-      name: z.string().min(1).max(100),
-      slug,
-    }),
-    stage: z.enum(['dev', 'prod']),
+    institution: z
+      .strictObject({
+        name: z
+          .string()
+          .min(1)
+          .max(100)
+          .meta({ description: 'The name learners see.', examples: ['Example Academy'] }),
+        slug: slug.meta({
+          description:
+            'Prefixes stack names, resource names and the Cognito domain. Changing it after a deploy makes new ' +
+            'stacks and leaves the old ones (their data retained) to delete by hand.',
+          examples: ['example-academy'],
+        }),
+      })
+      .describe('Who this platform is for.'),
+    stage: z
+      .enum(['dev', 'prod'])
+      .describe(
+        'prod requires sizing, a budget, an SES sender, https origins and kept data; dev has defaults.',
+      ),
     account: z
       .string()
       .regex(/^\d{12}$/, 'a 12-digit AWS account id')
       .optional()
       .describe('Leave both unset for an environment-agnostic synth (no AWS lookups either way).'),
-    region: awsRegion.optional(),
+    region: awsRegion
+      .optional()
+      .meta({ description: 'The AWS region to deploy to, with account.', examples: ['eu-west-1'] }),
     availabilityZones: z
       .tuple([z.string(), z.string()])
       .refine(([a, b]) => a !== b, 'two different zones')
@@ -270,17 +328,26 @@ export const institutionConfigSchema = z
               'such as Z0123456789ABCDEFGHIJ; `aws route53 list-hosted-zones-by-name --dns-name <domain.name>` ' +
               'prints it (Id, after /hostedzone/)',
           )
-          .describe('Route 53 hosted zone of the parent domain; given here so synth needs no lookup.'),
+          .meta({
+            description: 'Route 53 hosted zone of the parent domain; given here so synth needs no lookup.',
+            examples: ['Z0123456789ABCDEFGHIJ'],
+          }),
       })
-      .optional(),
-    cors: z.strictObject({
-      allowedOrigins: z
-        .array(origin)
-        .min(1)
-        .describe(
-          "Browser origins of the institution's web apps; the first is where sign-in returns by default.",
-        ),
-    }),
+      .optional()
+      .describe(
+        'The app at app.<name>, the API at api.<name>, video at video.<name>, each with a certificate; needs ' +
+          'account and region. Without it the app cannot keep a session across its origins.',
+      ),
+    cors: z
+      .strictObject({
+        allowedOrigins: z
+          .array(origin)
+          .min(1)
+          .describe(
+            "Browser origins of the institution's web apps; the first is where sign-in returns by default.",
+          ),
+      })
+      .describe('Who may call the API from a browser.'),
     sizing: sizingSchema
       .optional()
       .describe(
@@ -313,10 +380,12 @@ export const institutionConfigSchema = z
       })
       .prefault({})
       .describe('Guardrails on the bill.'),
-    features: z.strictObject({
-      liveLectures: z.boolean(),
-      video: z.boolean(),
-    }),
+    features: z
+      .strictObject({
+        liveLectures: z.boolean().describe('Live lectures on IVS: the live stack, its routes and alarms.'),
+        video: z.boolean().describe('Video uploads, transcoding and signed playback: the vod stack.'),
+      })
+      .describe('Which optional parts of the platform to deploy.'),
     video: z
       .strictObject({
         maxUploadGiB: wholeNumber()
@@ -356,8 +425,14 @@ export const institutionConfigSchema = z
           ),
         signingKeys: z
           .strictObject({
-            trusted: z.array(wholeNumber().min(1)).min(1).max(2),
-            signWith: wholeNumber().min(1),
+            trusted: z
+              .array(wholeNumber().min(1))
+              .min(1)
+              .max(2)
+              .describe(
+                'The key generations whose public keys the distribution trusts: one, or two in a rotation.',
+              ),
+            signWith: wholeNumber().min(1).describe('The trusted generation the playback route signs with.'),
           })
           .refine((k) => k.trusted.includes(k.signWith), {
             message: 'signWith must be one of the trusted generations',
@@ -400,23 +475,33 @@ export const institutionConfigSchema = z
       .describe(
         "Live lectures' settings (used when `features.liveLectures` is on); every field has a default.",
       ),
-    retention: z.strictObject({
-      logDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
-        message: `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
-      }),
-      backupDays: wholeNumber().min(1).max(35),
-      keepStatefulData: z
-        .boolean()
-        .describe(
-          'Keep databases, tables and buckets when their stack is deleted (and protect them from deletion).',
-        ),
-    }),
+    retention: z
+      .strictObject({
+        logDays: z
+          .number()
+          .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+            message: `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
+          })
+          .meta({
+            description: `Days CloudWatch keeps logs: one of ${LOG_RETENTION_DAYS.join(', ')}.`,
+            examples: [30, 365],
+          }),
+        backupDays: wholeNumber().min(1).max(35).describe('Days RDS keeps automated backups (1 to 35).'),
+        keepStatefulData: z
+          .boolean()
+          .describe(
+            'Keep databases, tables and buckets when their stack is deleted (and protect them from deletion).',
+          ),
+      })
+      .describe('How long logs and backups are kept, and whether data outlives its stack.'),
     compliance: z
       .strictObject({
-        profile: z.enum(
-          Object.keys(COMPLIANCE_PROFILES) as [ComplianceProfileName, ...ComplianceProfileName[]],
-        ),
-        overrides: complianceOverrides.optional(),
+        profile: z
+          .enum(Object.keys(COMPLIANCE_PROFILES) as [ComplianceProfileName, ...ComplianceProfileName[]])
+          .describe('The named regime (contracts/compliance-profiles.ts).'),
+        overrides: complianceOverrides
+          .optional()
+          .describe('Any of the profile’s numbers, nested ones alone; merged deeply over the profile.'),
       })
       .default({ profile: 'standard' })
       .describe('The training regime: a named compliance profile, with any of its numbers overridden.'),
@@ -440,27 +525,40 @@ export const institutionConfigSchema = z
       .describe(
         "Who receives alarms and the budget's alerts: one address, or up to 10 (a team's members, or a list and an on-call pager's address). Each confirms its SNS subscriptions from the e-mail AWS sends.",
       ),
-    auth: z.strictObject({
-      mfa: z.enum(['off', 'optional', 'required']),
-      domainPrefix: domainPrefix
-        .optional()
-        .describe(
-          'Prefix of the managed login domain, `<prefix>.auth.<region>.amazoncognito.com`, which must be unused by every AWS account in the region. @default `lms-<slug>-<stage>-<account id>`',
-        ),
-      selfSignUp: z
-        .boolean()
-        .optional()
-        .describe(
-          'Whether anyone may create an account with e-mail and password. Federated sign-in (Google, OIDC) creates accounts either way. @default true in dev, false in prod (`selfSignUpOf`)',
-        ),
-      email: cognitoEmail.optional().describe("@default Cognito's own sender, dev only"),
-      identityProviders: z
-        .strictObject({
-          google: googleProvider.optional(),
-          oidc: z.array(oidcProvider).max(10).default([]),
-        })
-        .default({ oidc: [] }),
-    }),
+    auth: z
+      .strictObject({
+        mfa: z
+          .enum(['off', 'optional', 'required'])
+          .describe(
+            'Multi-factor sign-in with an authenticator app: off, optional, or required of everyone.',
+          ),
+        domainPrefix: domainPrefix
+          .optional()
+          .describe(
+            'Prefix of the managed login domain, `<prefix>.auth.<region>.amazoncognito.com`, which must be unused by every AWS account in the region. @default `lms-<slug>-<stage>-<account id>`',
+          ),
+        selfSignUp: z
+          .boolean()
+          .optional()
+          .describe(
+            'Whether anyone may create an account with e-mail and password. Federated sign-in (Google, OIDC) creates accounts either way. @default true in dev, false in prod (`selfSignUpOf`)',
+          ),
+        email: cognitoEmail.optional().describe("@default Cognito's own sender, dev only"),
+        identityProviders: z
+          .strictObject({
+            google: googleProvider.optional().describe('Sign-in with Google.'),
+            oidc: z
+              .array(oidcProvider)
+              .max(10)
+              .default([])
+              .describe(
+                'Sign-in with OpenID Connect providers: an employer’s SSO (Keycloak, Entra ID, Okta...).',
+              ),
+          })
+          .default({ oidc: [] })
+          .describe('Single sign-on besides e-mail and password; client secrets stay in Secrets Manager.'),
+      })
+      .describe('Sign-in: Cognito’s user pool, its MFA, e-mail sender and identity providers.'),
     notifications: z
       .strictObject({
         email: cognitoEmail
