@@ -6,7 +6,8 @@ import { buildPlatform } from '#lib/platform';
 
 const app = new App();
 try {
-  // The only place that reads CDK context: `-c institution=<name>` picks config/<name>.json.
+  // The only place that reads CDK context: `-c institution=<name>` picks config/<name>.json, and cdk.json's
+  // `institution` names the fork's own when the command gives none.
   const config = loadConfig(app.node.tryGetContext('institution') ?? 'default');
   buildPlatform(app, config);
 } catch (e) {

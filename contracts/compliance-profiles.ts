@@ -14,23 +14,56 @@ function isTimeZone(zone: string): boolean {
 }
 
 export const complianceProfile = z.strictObject({
-  /** A content is complete once this share of its length has been watched. */
-  contentCompleteShare: z.number().gt(0).max(1),
-  /** Share of the course's contents to complete, and the evaluation score (of 100), to complete a course. */
-  courseCompletion: z.strictObject({
-    minProgressShare: z.number().gt(0).max(1),
-    minScore: z.number().int().min(0).max(100).nullable(),
-  }),
-  /** At most this many lessons (contents) credited per learner per course per day, by `timeZone`. */
-  dailyLessonCap: z.number().int().positive().nullable(),
-  /** Where the provision period's days and the daily cap's days begin (an IANA time zone). */
-  timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Seoul'),
-  /** Course progress share at which the mid and the final exam open; null opens them from the start. */
-  examGates: z.strictObject({ mid: z.number().min(0).max(1), final: z.number().min(0).max(1) }).nullable(),
-  /** Attempts per exam; null is unlimited. */
-  examAttempts: z.number().int().positive().nullable(),
-  /** Minutes from an exam's start to its automatic submission; null is untimed. */
-  examMinutes: z.number().int().positive().nullable(),
+  contentCompleteShare: z
+    .number()
+    .gt(0)
+    .max(1)
+    .describe('A content is complete once this share of its length has been watched.'),
+  courseCompletion: z
+    .strictObject({
+      minProgressShare: z.number().gt(0).max(1).describe('Share of the course’s contents to complete.'),
+      minScore: z
+        .number()
+        .int('a whole number')
+        .min(0)
+        .max(100)
+        .nullable()
+        .describe('The evaluation score (of 100) to reach; null: none.'),
+    })
+    .describe(
+      "Share of the course's contents to complete, and the evaluation score (of 100), to complete a course.",
+    ),
+  dailyLessonCap: z
+    .number()
+    .int('a whole number')
+    .positive()
+    .nullable()
+    .describe('At most this many lessons (contents) credited per learner per course per day, by `timeZone`.'),
+  timeZone: z
+    .string()
+    .refine(isTimeZone, 'an IANA time zone such as Asia/Seoul')
+    .describe("Where the provision period's days and the daily cap's days begin (an IANA time zone)."),
+  examGates: z
+    .strictObject({
+      mid: z.number().min(0).max(1).describe('Progress share at which the mid exam opens.'),
+      final: z.number().min(0).max(1).describe('Progress share at which the final exam opens.'),
+    })
+    .nullable()
+    .describe(
+      'Course progress share at which the mid and the final exam open; null opens them from the start.',
+    ),
+  examAttempts: z
+    .number()
+    .int('a whole number')
+    .positive()
+    .nullable()
+    .describe('Attempts per exam; null is unlimited.'),
+  examMinutes: z
+    .number()
+    .int('a whole number')
+    .positive()
+    .nullable()
+    .describe("Minutes from an exam's start to its automatic submission; null is untimed."),
 });
 export type ComplianceProfile = z.infer<typeof complianceProfile>;
 

@@ -93,8 +93,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     description: `${config.institution.name}: VPC`,
     natGateways: config.sizing.network.natGateways,
     interfaceEndpoints: config.sizing.network.interfaceEndpoints,
-    availabilityZones:
-      config.availabilityZones ?? (config.region ? [`${config.region}a`, `${config.region}b`] : undefined),
+    availabilityZones: config.availabilityZones,
   });
   const data = new DataStack(app, name('data'), {
     ...common,
@@ -291,7 +290,9 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
   const monitoring = new MonitoringStack(app, name('monitoring'), {
     env,
     description: `${config.institution.name}: dashboard and alarms`,
-    namePrefix: slug,
+    namePrefix,
+    // Dashboards' names are account-wide: the region tells apart one slug's platforms in two regions.
+    dashboardNamePrefix: `${namePrefix}-${config.region ?? Aws.REGION}`,
     alarmEmail: config.alarmEmail,
     budget: {
       // Budgets' names are account-wide: the region tells apart one slug's platforms in two regions.

@@ -4,7 +4,8 @@ import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 
 /**
- * cfn-lint over every template of every cloud assembly `npm run synth:all` writes (cdk.out, cdk.out/<config>),
+ * cfn-lint over every template of every cloud assembly under cdk.out: cdk.out/<config> for each config
+ * `npm run synth:all` synthesizes, and cdk.out itself after a bare `cdk synth`;
  * each template against the region its stack deploys to, with .cfnlintrc.yaml's ignores and schema patch.
  * Any finding fails. Reproduce: `npm run lint:cfn [-- <assembly dir> ...]`.
  */

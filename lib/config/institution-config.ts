@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import * as z from 'zod';
 import {
   COMPLIANCE_PROFILES,
@@ -21,12 +22,43 @@ const FARGATE_MEMORY_BY_CPU: Record<number, (memory: number) => boolean> = {
   4096: (m) => m >= 8192 && m <= 30720 && m % 1024 === 0,
 };
 
+const EMAIL_RULE = 'an e-mail address such as ops@example.com';
+
+/** `.int()` alone says "expected int, received number", which a fork's platform team need not decode. */
+const wholeNumber = () => z.number().int('a whole number');
+
 const slug = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'lower-case letters, digits and hyphens, 3 to 32 characters');
+  .regex(
+    /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,
+    'starts with a letter, has only lower-case letters, digits and hyphens, ends with a letter or digit, ' +
+      '3 to 32 characters',
+  );
 
 /** An AWS region name; config fields that name a region share it. */
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1');
+
+/** A DNS label: letters, digits and hyphens, 1 to 63, neither first nor last a hyphen. */
+const DNS_LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+/** A top-level domain: letters, or an internationalized one in punycode (`xn--3e0b707e`). */
+const DNS_TLD = '(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})';
+
+/**
+ * A lower-case DNS name in ASCII. Internationalized names go in punycode (`xn--` labels), as DNS and
+ * certificates carry them; a name written in Unicode is refused with its punycode form.
+ */
+const domainName = z
+  .string()
+  .superRefine((name, ctx) => {
+    const ascii = domainToASCII(name);
+    if (ascii && /[^\p{ASCII}]/u.test(name)) {
+      ctx.addIssue({ code: 'custom', message: `an internationalized name goes in punycode: "${ascii}"` });
+    }
+  })
+  .regex(
+    new RegExp(`^(?:${DNS_LABEL}\\.)+${DNS_TLD}$`),
+    'a lower-case DNS name such as academy.example.com (punycode labels such as xn--… for internationalized names)',
+  );
 
 /** Cognito refuses a managed login domain prefix that contains any of these, even inside a word. */
 export const COGNITO_RESERVED_WORDS = ['aws', 'amazon', 'cognito'] as const;
@@ -50,23 +82,65 @@ const domainPrefix = z
  * verified there before the deploy. Cognito's own sender allows about 50 e-mails a day, so prod must name one.
  */
 const cognitoEmail = z.strictObject({
-  /** The sender address. */
-  from: z.email(),
-  /** The sender's display name. */
-  fromName: z.string().min(1).max(64).optional(),
-  /** Where replies go. @default the from address */
-  replyTo: z.email().optional(),
-  /**
-   * The verified SES identity that covers `from`: the address itself or its domain.
-   * @default the from address
-   */
-  sesIdentity: z.string().min(1).optional(),
-  /**
-   * The SES region holding the identity; Cognito accepts its own region or, for some regions, a documented
-   * alternative. @default the platform's region (required when the config names none)
-   */
-  sesRegion: awsRegion.optional(),
+  from: z.email().describe('The sender address.'),
+  fromName: z.string().min(1).max(64).optional().describe("The sender's display name."),
+  replyTo: z.email().optional().describe('Where replies go. @default the from address'),
+  sesIdentity: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'The verified SES identity that covers `from`: the address itself or its domain. @default the from address',
+    ),
+  sesRegion: awsRegion
+    .optional()
+    .describe(
+      "The SES region holding the identity; Cognito accepts its own region or, for some regions, a documented alternative. @default the platform's region (required when the config names none)",
+    ),
 });
+
+/** Any field of `T` may be left out, at any depth; `null` stays a value of its own (it turns a rule off). */
+export type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends readonly unknown[]
+    ? T[K]
+    : T[K] extends object | null
+      ? DeepPartial<NonNullable<T[K]>> | Extract<T[K], null>
+      : T[K];
+};
+
+/**
+ * The schema with every field optional, also inside nested objects, so an override names just the numbers it
+ * changes (`{ "courseCompletion": { "minScore": 70 } }`); the merged profile is checked whole.
+ */
+function deepPartial(schema: z.ZodType): z.ZodType {
+  let partial: z.ZodType = schema;
+  if (schema instanceof z.ZodObject) {
+    const shape = schema.shape as Record<string, z.ZodType>;
+    partial = z.strictObject(
+      Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, deepPartial(field).optional()])),
+    );
+  } else if (schema instanceof z.ZodNullable) {
+    partial = deepPartial(schema.unwrap() as z.ZodType).nullable();
+  }
+  // The editor's help (config/institution.schema.json) keeps each field's description.
+  return schema.description && partial !== schema ? partial.describe(schema.description) : partial;
+}
+
+const complianceOverrides = deepPartial(complianceProfile) as z.ZodType<DeepPartial<ComplianceProfile>>;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `overrides` laid over `base` field by field at every depth; a value that is not an object replaces. */
+export function deepMerge<T>(base: T, overrides: DeepPartial<T> | undefined): T {
+  if (!isPlainObject(base) || !isPlainObject(overrides))
+    return (overrides === undefined ? base : overrides) as T;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) merged[key] = deepMerge(base[key], value as DeepPartial<unknown>);
+  }
+  return merged as T;
+}
 
 const secretName = z
   .string()
@@ -74,17 +148,31 @@ const secretName = z
   .describe('name or ARN of a Secrets Manager secret holding the client secret; never the secret itself');
 
 const googleProvider = z.strictObject({
-  clientId: z.string().min(1),
+  clientId: z
+    .string()
+    .min(1)
+    .meta({
+      description: 'The OAuth client id from the Google Cloud console (Credentials, OAuth 2.0 Client IDs).',
+      examples: ['1234567890-abc.apps.googleusercontent.com'],
+    }),
   clientSecretName: secretName,
 });
 
 const oidcProvider = z.strictObject({
-  /** The name users see on the sign-in page and the provider's name in Cognito. */
-  name: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and -, at most 32 characters'),
-  clientId: z.string().min(1),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and -, at most 32 characters')
+    .describe("The name users see on the sign-in page and the provider's name in Cognito."),
+  clientId: z.string().min(1).describe('The client id the identity provider gave this platform.'),
   clientSecretName: secretName,
-  issuerUrl: z.url({ protocol: /^https$/ }),
-  scopes: z.array(z.string().min(1)).default(['openid', 'email', 'profile']),
+  issuerUrl: z.url({ protocol: /^https$/ }).meta({
+    description: 'The provider’s issuer (https), where Cognito finds `.well-known/openid-configuration`.',
+    examples: ['https://sso.example.com/realms/staff'],
+  }),
+  scopes: z
+    .array(z.string().min(1))
+    .default(['openid', 'email', 'profile'])
+    .describe('The OAuth scopes Cognito asks for; `openid` and `email` are needed to match accounts.'),
 });
 
 const origin = z.url({ protocol: /^https?$/ }).refine((u) => new URL(u).origin === u, {
@@ -92,7 +180,7 @@ const origin = z.url({ protocol: /^https?$/ }).refine((u) => new URL(u).origin =
 });
 
 /**
- * The most concurrent viewers `apiThrottleOf` can serve within API Gateway's default regional quota of 10,000
+ * The most concurrent viewers `apiThrottleFor` can serve within API Gateway's default regional quota of 10,000
  * requests a second.
  */
 const MAX_CONCURRENT_VIEWERS = 75_000;
@@ -100,50 +188,80 @@ const MAX_CONCURRENT_VIEWERS = 75_000;
 export const DEFAULT_CONCURRENT_VIEWERS = 250;
 
 const sizingSchema = z.strictObject({
-  database: z.strictObject({
-    instanceType: z.string().regex(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, 'an RDS instance type such as t4g.micro'),
-    allocatedStorageGiB: z.number().int().min(20).max(65536),
-    maxAllocatedStorageGiB: z.number().int().min(20).max(65536),
-    multiAz: z.boolean(),
-  }),
-  service: z.strictObject({
-    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
-    memoryMiB: z.number().int().positive(),
-    /** The floor auto scaling keeps, and the count a new service starts at. */
-    minTasks: z.number().int().min(1),
-    /**
-     * The ceiling auto scaling may reach. Defaults to 4, the ceiling of the video service this platform
-     * replaces, which carried the same institutions' traffic: a known bound on what a surge may cost.
-     */
-    maxTasks: z.number().int().min(1).default(4),
-    /**
-     * Average CPU (percent) auto scaling keeps the tasks at. Lower than the replaced service's 75: Node
-     * serves on one thread, so latency climbs well before a task's CPU is used up, and a new task takes a
-     * minute or two (image pull, start, two health checks) before it takes traffic.
-     */
-    targetCpuPercent: z.number().int().min(20).max(90).default(60),
-  }),
-  /** The VPC's way out to AWS's APIs and the internet. */
-  network: z.strictObject({
-    /** One NAT gateway (in one zone) saves money; two keep egress up in the zone that survives. */
-    natGateways: z.union([z.literal(1), z.literal(2)]),
-    /**
-     * Interface endpoints in both zones for the AWS APIs the core service and the VPC's Lambdas call
-     * (ECR, CloudWatch Logs, Secrets Manager, SQS, EventBridge): they keep working when a NAT gateway's
-     * zone fails, and their traffic costs less per GB than the NAT's; each costs an hourly fee per zone.
-     */
-    interfaceEndpoints: z.boolean().default(false),
-  }),
-  /**
-   * Stage-wide API throttling: steady requests per second and the burst allowed above it.
-   * @default derived from `scale.concurrentViewers` (`apiThrottleOf`)
-   */
+  database: z
+    .strictObject({
+      instanceType: z
+        .string()
+        .regex(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, 'an RDS instance type such as t4g.micro')
+        .meta({
+          description: 'The RDS instance class, without `db.`.',
+          examples: ['t4g.micro', 'm7g.large'],
+        }),
+      allocatedStorageGiB: wholeNumber()
+        .min(20)
+        .max(65536)
+        .describe('Storage the database starts with, in GiB (gp3).'),
+      maxAllocatedStorageGiB: wholeNumber()
+        .min(20)
+        .max(65536)
+        .describe('The ceiling storage autoscaling may grow to, in GiB: at least allocatedStorageGiB.'),
+      multiAz: z
+        .boolean()
+        .describe('A standby in the second zone that takes over when the first fails (doubles the price).'),
+    })
+    .describe('The PostgreSQL instance of the core service.'),
+  service: z
+    .strictObject({
+      cpu: z
+        .literal([256, 512, 1024, 2048, 4096])
+        .describe('Fargate CPU units per task of the core service (1024 is one vCPU).'),
+      memoryMiB: wholeNumber()
+        .positive()
+        .meta({
+          description:
+            'Memory per task in MiB, one Fargate offers for the CPU (256: 512-2048; 1024: 2048-8192).',
+          examples: [512, 2048],
+        }),
+      minTasks: wholeNumber()
+        .min(1)
+        .describe('The floor auto scaling keeps, and the count a new service starts at.'),
+      maxTasks: wholeNumber()
+        .min(1)
+        .default(4)
+        .describe(
+          "The ceiling auto scaling may reach. Defaults to 4, the ceiling of the video service this platform replaces, which carried the same institutions' traffic: a known bound on what a surge may cost.",
+        ),
+      targetCpuPercent: wholeNumber()
+        .min(20)
+        .max(90)
+        .default(60)
+        .describe(
+          "Average CPU (percent) auto scaling keeps the tasks at. Lower than the replaced service's 75: Node serves on one thread, so latency climbs well before a task's CPU is used up, and a new task takes a minute or two (image pull, start, two health checks) before it takes traffic.",
+        ),
+    })
+    .describe('The core REST service on Fargate: task size and auto scaling.'),
+  network: z
+    .strictObject({
+      natGateways: z
+        .union([z.literal(1), z.literal(2)])
+        .describe('One NAT gateway (in one zone) saves money; two keep egress up in the zone that survives.'),
+      interfaceEndpoints: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Interface endpoints in both zones for the AWS APIs the core service and the VPC's Lambdas call (ECR, CloudWatch Logs, Secrets Manager, SQS, EventBridge): they keep working when a NAT gateway's zone fails, and their traffic costs less per GB than the NAT's; each costs an hourly fee per zone.",
+        ),
+    })
+    .describe("The VPC's way out to AWS's APIs and the internet."),
   api: z
     .strictObject({
-      rateLimit: z.number().int().min(1).max(10000),
-      burstLimit: z.number().int().min(1).max(5000),
+      rateLimit: wholeNumber().min(1).max(10000).describe('Steady requests a second the API accepts.'),
+      burstLimit: wholeNumber().min(1).max(5000).describe('Requests allowed at once above the steady rate.'),
     })
-    .optional(),
+    .optional()
+    .describe(
+      'Stage-wide API throttling: steady requests per second and the burst allowed above it. @default derived from `scale.concurrentViewers` (`apiThrottleFor`)',
+    ),
 });
 
 /** The smallest sizing that runs the platform: what a dev config without `sizing` gets. */
@@ -160,120 +278,163 @@ export const DEV_SIZING: z.output<typeof sizingSchema> = {
 
 export const institutionConfigSchema = z
   .strictObject({
-    institution: z.strictObject({
-      name: z.string().min(1).max(100),
-      slug,
-    }),
-    stage: z.enum(['dev', 'prod']),
-    /** Leave both unset for an environment-agnostic synth (no AWS lookups either way). */
+    $schema: z
+      .string()
+      .optional()
+      .describe('The JSON Schema an editor checks the file against: `./institution.schema.json`.'),
+    institution: z
+      .strictObject({
+        name: z
+          .string()
+          .min(1)
+          .max(100)
+          .meta({ description: 'The name learners see.', examples: ['Example Academy'] }),
+        slug: slug.meta({
+          description:
+            'Prefixes stack names, resource names and the Cognito domain. Changing it after a deploy makes new ' +
+            'stacks and leaves the old ones (their data retained) to delete by hand.',
+          examples: ['example-academy'],
+        }),
+      })
+      .describe('Who this platform is for.'),
+    stage: z
+      .enum(['dev', 'prod'])
+      .describe(
+        'prod requires sizing, a budget, an SES sender, https origins and kept data; dev has defaults.',
+      ),
     account: z
       .string()
       .regex(/^\d{12}$/, 'a 12-digit AWS account id')
-      .optional(),
-    region: awsRegion.optional(),
-    /**
-     * The two AZs of a region-bound deployment; given here so synth needs no lookup.
-     * Defaults to `<region>a` and `<region>b`.
-     */
+      .optional()
+      .describe('Leave both unset for an environment-agnostic synth (no AWS lookups either way).'),
+    region: awsRegion
+      .optional()
+      .meta({ description: 'The AWS region to deploy to, with account.', examples: ['eu-west-1'] }),
     availabilityZones: z
       .tuple([z.string(), z.string()])
       .refine(([a, b]) => a !== b, 'two different zones')
-      .optional(),
+      .optional()
+      .describe(
+        'The two AZs of a region-bound deployment, required with `region`; given here so synth needs no lookup, and named rather than guessed because zone names differ between accounts.',
+      ),
     domain: z
       .strictObject({
-        /** Parent domain: the API is served at api.<name>, and session cookies are scoped to <name>. */
-        name: z
+        name: domainName.describe(
+          'Parent domain: the API is served at api.<name>, and session cookies are scoped to <name>.',
+        ),
+        hostedZoneId: z
           .string()
-          .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'a lower-case DNS name such as academy.example.com'),
-        /** Route 53 hosted zone of the parent domain; given here so synth needs no lookup. */
-        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, 'a Route 53 hosted zone id'),
+          .regex(
+            /^Z[A-Z0-9]{4,32}$/,
+            'the id of the Route 53 hosted zone of domain.name: Z followed by upper-case letters and digits, ' +
+              'such as Z0123456789ABCDEFGHIJ; `aws route53 list-hosted-zones-by-name --dns-name <domain.name>` ' +
+              'prints it (Id, after /hostedzone/)',
+          )
+          .meta({
+            description: 'Route 53 hosted zone of the parent domain; given here so synth needs no lookup.',
+            examples: ['Z0123456789ABCDEFGHIJ'],
+          }),
       })
-      .optional(),
-    cors: z.strictObject({
-      /** Browser origins of the institution's web apps; the first is where sign-in returns by default. */
-      allowedOrigins: z.array(origin).min(1),
-    }),
-    /**
-     * The capacity the platform runs with. Optional in dev, where it defaults to `DEV_SIZING` (the smallest
-     * that runs: one NAT gateway, a single-AZ t4g.micro database, one 0.25 vCPU task); required in prod, whose
-     * capacity is a decision to make with `npm run cost`.
-     */
-    sizing: sizingSchema.optional(),
-    /** What the platform is expected to carry; the defaults of its limits are derived from it. */
+      .optional()
+      .describe(
+        'The app at app.<name>, the API at api.<name>, video at video.<name>, each with a certificate; needs ' +
+          'account and region. Without it the app cannot keep a session across its origins.',
+      ),
+    cors: z
+      .strictObject({
+        allowedOrigins: z
+          .array(origin)
+          .min(1)
+          .describe(
+            "Browser origins of the institution's web apps; the first is where sign-in returns by default.",
+          ),
+      })
+      .describe('Who may call the API from a browser.'),
+    sizing: sizingSchema
+      .optional()
+      .describe(
+        'The capacity the platform runs with. Optional in dev, where it defaults to `DEV_SIZING` (the smallest that runs: one NAT gateway, a single-AZ t4g.micro database, one 0.25 vCPU task); required in prod, whose capacity is a decision to make with `npm run cost`.',
+      ),
     scale: z
       .strictObject({
-        /**
-         * Learners watching a video or a live lecture at the busiest moment of a month. The API throttle and
-         * the monthly transcoding budget derive from it (`apiThrottleOf`, `monthlyTranscodeMinutesOf`).
-         */
-        concurrentViewers: z
-          .number()
-          .int()
+        concurrentViewers: wholeNumber()
           .min(1)
           .max(
             MAX_CONCURRENT_VIEWERS,
             `at most ${MAX_CONCURRENT_VIEWERS}: more would need an API throttle above API Gateway's regional quota of 10,000 requests a second; ask AWS to raise it and set sizing.api`,
           )
-          .default(DEFAULT_CONCURRENT_VIEWERS),
+          .default(DEFAULT_CONCURRENT_VIEWERS)
+          .describe(
+            'Learners watching a video or a live lecture at the busiest moment of a month. The API throttle and the monthly transcoding budget derive from it (`apiThrottleFor`, `monthlyTranscodeMinutesFor`).',
+          ),
       })
-      .prefault({}),
-    /** Guardrails on the bill. */
+      .prefault({})
+      .describe('What the platform is expected to carry; the defaults of its limits are derived from it.'),
     cost: z
       .strictObject({
-        /**
-         * The platform's expected monthly bill in US dollars. An AWS Budgets budget over the resources tagged
-         * with this platform's `lms:institution` and `lms:stage` e-mails `alarmEmail` at 80% and 100% of it,
-         * and when the month's forecast passes it. `npm run cost` estimates it. @default 200 in dev, required
-         * in prod
-         */
-        monthlyBudgetUsd: z.number().int().min(1).max(10_000_000).optional(),
+        monthlyBudgetUsd: wholeNumber()
+          .min(1)
+          .max(10_000_000)
+          .optional()
+          .describe(
+            "The platform's expected monthly bill in US dollars. An AWS Budgets budget over the resources tagged with this platform's `lms:institution` and `lms:stage` e-mails `alarmEmail` at 80% and 100% of it, and when the month's forecast passes it. `npm run cost` estimates it. @default 200 in dev, required in prod",
+          ),
       })
-      .prefault({}),
-    features: z.strictObject({
-      liveLectures: z.boolean(),
-      video: z.boolean(),
-    }),
-    /** The video pipeline's limits (used when `features.video` is on); every field has a default. */
+      .prefault({})
+      .describe('Guardrails on the bill.'),
+    features: z
+      .strictObject({
+        liveLectures: z.boolean().describe('Live lectures on IVS: the live stack, its routes and alarms.'),
+        video: z.boolean().describe('Video uploads, transcoding and signed playback: the vod stack.'),
+      })
+      .describe('Which optional parts of the platform to deploy.'),
     video: z
       .strictObject({
-        /**
-         * Largest video file an instructor may upload, in GiB. The upload routes check it, since a presigned
-         * part URL cannot cap the total size. S3's object limit (5 TiB) is the ceiling.
-         */
-        maxUploadGiB: z.number().int().min(1).max(5120).default(10),
-        /**
-         * Days after which S3 aborts a multipart upload that was started but never completed, deleting
-         * its parts: an abandoned upload's parts are billed as storage but appear in no listing.
-         */
-        abortIncompleteUploadDays: z.number().int().min(1).max(365).default(7),
-        /**
-         * Minutes of source video the institution may have transcoded per calendar month. MediaConvert
-         * bills every output rendition per minute, so this bounds the bill; uploads past it are refused.
-         */
-        monthlyTranscodeMinutes: z.number().int().min(1).max(10_000_000).optional(),
-        /**
-         * Days after which an uploaded source video moves to S3 Glacier Instant Retrieval. Sources are read
-         * again only to transcode anew, and that storage class still serves a read at once (MediaConvert reads
-         * it like any object) at about a fifth of Standard's price; it bills at least 90 days per object.
-         * Materials stay in Standard: learners download them.
-         */
-        archiveSourcesAfterDays: z.number().int().min(1).max(3650).default(30),
-        /**
-         * How long a signed playback cookie stays valid, in minutes. Short, so that a cookie copied out of
-         * a browser, or kept after an enrolment ends, is soon useless; players renew it while a learner
-         * watches.
-         */
-        playbackCookieMinutes: z.number().int().min(1).max(60).default(10),
-        /**
-         * Generations of the key pair that signs playback cookies: those whose public keys the distribution
-         * trusts (one, or two during a rotation), and the one the playback route signs with. To rotate, deploy
-         * `trusted: [n, n+1]` (the new key is made and trusted, nothing signs with it yet), then
-         * `signWith: n+1`, then, once cookies the old key signed have expired, `trusted: [n+1]`.
-         */
+        maxUploadGiB: wholeNumber()
+          .min(1)
+          .max(5120)
+          .default(10)
+          .describe(
+            "Largest video file an instructor may upload, in GiB. The upload routes check it, since a presigned part URL cannot cap the total size. S3's object limit (5 TiB) is the ceiling.",
+          ),
+        abortIncompleteUploadDays: wholeNumber()
+          .min(1)
+          .max(365)
+          .default(7)
+          .describe(
+            "Days after which S3 aborts a multipart upload that was started but never completed, deleting its parts: an abandoned upload's parts are billed as storage but appear in no listing.",
+          ),
+        monthlyTranscodeMinutes: wholeNumber()
+          .min(1)
+          .max(10_000_000)
+          .optional()
+          .describe(
+            'Minutes of source video the institution may have transcoded per calendar month. MediaConvert bills every output rendition per minute, so this bounds the bill; uploads past it are refused.',
+          ),
+        archiveSourcesAfterDays: wholeNumber()
+          .min(1)
+          .max(3650)
+          .default(30)
+          .describe(
+            "Days after which an uploaded source video moves to S3 Glacier Instant Retrieval. Sources are read again only to transcode anew, and that storage class still serves a read at once (MediaConvert reads it like any object) at about a fifth of Standard's price; it bills at least 90 days per object. Materials stay in Standard: learners download them.",
+          ),
+        playbackCookieMinutes: wholeNumber()
+          .min(1)
+          .max(60)
+          .default(10)
+          .describe(
+            'How long a signed playback cookie stays valid, in minutes. Short, so that a cookie copied out of a browser, or kept after an enrolment ends, is soon useless; players renew it while a learner watches.',
+          ),
         signingKeys: z
           .strictObject({
-            trusted: z.array(z.number().int().min(1)).min(1).max(2),
-            signWith: z.number().int().min(1),
+            trusted: z
+              .array(wholeNumber().min(1))
+              .min(1)
+              .max(2)
+              .describe(
+                'The key generations whose public keys the distribution trusts: one, or two in a rotation.',
+              ),
+            signWith: wholeNumber().min(1).describe('The trusted generation the playback route signs with.'),
           })
           .refine((k) => k.trusted.includes(k.signWith), {
             message: 'signWith must be one of the trusted generations',
@@ -281,89 +442,143 @@ export const institutionConfigSchema = z
           .refine((k) => new Set(k.trusted).size === k.trusted.length, {
             message: 'trusted lists a generation twice',
           })
-          .default({ trusted: [1], signWith: 1 }),
+          .default({ trusted: [1], signWith: 1 })
+          .describe(
+            'Generations of the key pair that signs playback cookies: those whose public keys the distribution trusts (one, or two during a rotation), and the one the playback route signs with. To rotate, deploy `trusted: [n, n+1]` (the new key is made and trusted, nothing signs with it yet), then `signWith: n+1`, then, once cookies the old key signed have expired, `trusted: [n+1]`.',
+          ),
       })
       // `prefault`, not `default`: the empty block is parsed, so each field gets its own default.
-      .prefault({}),
-    /** Live lectures' settings (used when `features.liveLectures` is on); every field has a default. */
+      .prefault({})
+      .describe("The video pipeline's limits (used when `features.video` is on); every field has a default."),
     live: z
       .strictObject({
-        /**
-         * Record lectures to S3 through an IVS recording configuration, so a recording can become a video of
-         * the course. Off: no recording bucket or configuration, and channels are created without one.
-         */
-        recording: z.boolean().default(true),
-        /**
-         * Days a raw recording is kept. IVS writes every rendition and segment of a lecture; once a recording
-         * has become a course video, the raw files are only a fallback, so they expire. Past 30 days they move
-         * to Infrequent Access (S3's minimum for that class).
-         */
-        recordingRetentionDays: z.number().int().min(1).max(3650).default(365),
-        /**
-         * Raise by one and deploy to rotate the playback key pair: a new pair is generated and imported, and
-         * the old one is deleted from IVS at the end of the deploy (tokens it signed then stop working).
-         */
-        playbackKeyRotation: z.number().int().min(1).default(1),
+        recording: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Record lectures to S3 through an IVS recording configuration, so a recording can become a video of the course. Off: no recording bucket or configuration, and channels are created without one.',
+          ),
+        recordingRetentionDays: wholeNumber()
+          .min(1)
+          .max(3650)
+          .default(365)
+          .describe(
+            "Days a raw recording is kept. IVS writes every rendition and segment of a lecture; once a recording has become a course video, the raw files are only a fallback, so they expire. Past 30 days they move to Infrequent Access (S3's minimum for that class).",
+          ),
+        playbackKeyRotation: wholeNumber()
+          .min(1)
+          .default(1)
+          .describe(
+            'Raise by one and deploy to rotate the playback key pair: a new pair is generated and imported, and the old one is deleted from IVS at the end of the deploy (tokens it signed then stop working).',
+          ),
       })
       // `prefault`, not `default`: the empty block is parsed, so each field gets its own default.
-      .prefault({}),
-    retention: z.strictObject({
-      logDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
-        message: `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
-      }),
-      backupDays: z.number().int().min(1).max(35),
-      /** Keep databases, tables and buckets when their stack is deleted (and protect them from deletion). */
-      keepStatefulData: z.boolean(),
-    }),
-    /** The training regime: a named compliance profile, with any of its numbers overridden. */
+      .prefault({})
+      .describe(
+        "Live lectures' settings (used when `features.liveLectures` is on); every field has a default.",
+      ),
+    retention: z
+      .strictObject({
+        logDays: z
+          .number()
+          .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+            message: `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
+          })
+          .meta({
+            description: `Days CloudWatch keeps logs: one of ${LOG_RETENTION_DAYS.join(', ')}.`,
+            examples: [30, 365],
+          }),
+        backupDays: wholeNumber().min(1).max(35).describe('Days RDS keeps automated backups (1 to 35).'),
+        keepStatefulData: z
+          .boolean()
+          .describe(
+            'Keep databases, tables and buckets when their stack is deleted (and protect them from deletion).',
+          ),
+      })
+      .describe('How long logs and backups are kept, and whether data outlives its stack.'),
     compliance: z
       .strictObject({
-        profile: z.enum(
-          Object.keys(COMPLIANCE_PROFILES) as [ComplianceProfileName, ...ComplianceProfileName[]],
-        ),
-        overrides: complianceProfile.partial().optional(),
+        profile: z
+          .enum(Object.keys(COMPLIANCE_PROFILES) as [ComplianceProfileName, ...ComplianceProfileName[]])
+          .describe('The named regime (contracts/compliance-profiles.ts).'),
+        overrides: complianceOverrides
+          .optional()
+          .describe('Any of the profile’s numbers, nested ones alone; merged deeply over the profile.'),
       })
-      .default({ profile: 'standard' }),
-    alarmEmail: z.email(),
-    auth: z.strictObject({
-      mfa: z.enum(['off', 'optional', 'required']),
-      /**
-       * Prefix of the managed login domain, `<prefix>.auth.<region>.amazoncognito.com`, which must be unused
-       * by every AWS account in the region. @default `lms-<slug>-<stage>-<account id>`
-       */
-      domainPrefix: domainPrefix.optional(),
-      /**
-       * Whether anyone may create an account with e-mail and password. Federated sign-in (Google, OIDC)
-       * creates accounts either way. @default true in dev, false in prod (`selfSignUpOf`)
-       */
-      selfSignUp: z.boolean().optional(),
-      /** @default Cognito's own sender, dev only */
-      email: cognitoEmail.optional(),
-      identityProviders: z
-        .strictObject({
-          google: googleProvider.optional(),
-          oidc: z.array(oidcProvider).max(10).default([]),
-        })
-        .default({ oidc: [] }),
-    }),
-    /**
-     * Notifications by e-mail (the in-app inbox needs nothing). Sent through Amazon SES from an identity
-     * verified there before the deploy; out of SES's sandbox, or only verified addresses receive them.
-     */
+      .default({ profile: 'standard' })
+      .describe('The training regime: a named compliance profile, with any of its numbers overridden.'),
+    alarmEmail: z
+      .union(
+        [
+          z.email(EMAIL_RULE),
+          z
+            .array(z.email(EMAIL_RULE))
+            .min(1, 'at least one address')
+            .max(10, 'at most 10 addresses; for more, name a mailing list')
+            .refine(
+              (a) => new Set(a.map((e) => e.toLowerCase())).size === a.length,
+              'an address is listed twice',
+            ),
+        ],
+        { error: 'one e-mail address, or a list of 1 to 10' },
+      )
+      // Every reader gets a list, however the fork wrote it.
+      .transform((a) => (typeof a === 'string' ? [a] : a))
+      .describe(
+        "Who receives alarms and the budget's alerts: one address, or up to 10 (a team's members, or a list and an on-call pager's address). Each confirms its SNS subscriptions from the e-mail AWS sends.",
+      ),
+    auth: z
+      .strictObject({
+        mfa: z
+          .enum(['off', 'optional', 'required'])
+          .describe(
+            'Multi-factor sign-in with an authenticator app: off, optional, or required of everyone.',
+          ),
+        domainPrefix: domainPrefix
+          .optional()
+          .describe(
+            'Prefix of the managed login domain, `<prefix>.auth.<region>.amazoncognito.com`, which must be unused by every AWS account in the region. @default `lms-<slug>-<stage>-<account id>`',
+          ),
+        selfSignUp: z
+          .boolean()
+          .optional()
+          .describe(
+            'Whether anyone may create an account with e-mail and password. Federated sign-in (Google, OIDC) creates accounts either way. @default true in dev, false in prod (`selfSignUpOf`)',
+          ),
+        email: cognitoEmail.optional().describe("@default Cognito's own sender, dev only"),
+        identityProviders: z
+          .strictObject({
+            google: googleProvider.optional().describe('Sign-in with Google.'),
+            oidc: z
+              .array(oidcProvider)
+              .max(10)
+              .default([])
+              .describe(
+                'Sign-in with OpenID Connect providers: an employer’s SSO (Keycloak, Entra ID, Okta...).',
+              ),
+          })
+          .default({ oidc: [] })
+          .describe('Single sign-on besides e-mail and password; client secrets stay in Secrets Manager.'),
+      })
+      .describe('Sign-in: Cognito’s user pool, its MFA, e-mail sender and identity providers.'),
     notifications: z
       .strictObject({
-        /** The sender. @default `auth.email`; with neither, notifications stay in the inbox */
-        email: cognitoEmail.omit({ sesRegion: true }).optional(),
-        /**
-         * The SES configuration set the platform creates and every e-mail names (bounces and complaints
-         * suppress addresses through it). @default `lms-<slug>-<stage>-notifications`
-         */
+        email: cognitoEmail
+          .omit({ sesRegion: true })
+          .optional()
+          .describe('The sender. @default `auth.email`; with neither, notifications stay in the inbox'),
         configurationSetName: z
           .string()
           .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64 characters')
-          .optional(),
+          .optional()
+          .describe(
+            'The SES configuration set the platform creates and every e-mail names (bounces and complaints suppress addresses through it). @default `lms-<slug>-<stage>-notifications`',
+          ),
       })
-      .default({}),
+      .default({})
+      .describe(
+        "Notifications by e-mail (the in-app inbox needs nothing). Sent through Amazon SES from an identity verified there before the deploy; out of SES's sandbox, or only verified addresses receive them.",
+      ),
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.account) !== Boolean(c.region)) {
@@ -380,6 +595,25 @@ export const institutionConfigSchema = z
         message:
           'needs account and region: video playback on the domain takes its certificate from a us-east-1 ' +
           'stack, and stacks can reference each other across regions only when bound to both',
+      });
+    }
+    if (c.region && !c.availabilityZones) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['availabilityZones'],
+        message:
+          `required with a region: two zones of ${c.region} for the VPC's subnets and the database, such as ` +
+          `["${c.region}a", "${c.region}b"]; \`aws ec2 describe-availability-zones --region ${c.region}\` ` +
+          'lists those your account has (not every letter exists in every account)',
+      });
+    }
+    if (c.stage === 'prod' && c.features.video && !c.domain) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['domain'],
+        message:
+          'required in prod with features.video: the signed playback cookies are scoped to the domain, so ' +
+          'without one browsers send none to the video distribution and no video plays',
       });
     }
     if (c.availabilityZones && !c.availabilityZones.every((az) => c.region && az.startsWith(c.region))) {
@@ -495,6 +729,17 @@ export const institutionConfigSchema = z
         });
       }
     }
+    // An override over a rule the profile turns off (null) has nothing to merge with: it must be whole.
+    const merged = complianceProfile.safeParse(
+      deepMerge<ComplianceProfile>(COMPLIANCE_PROFILES[c.compliance.profile], c.compliance.overrides),
+    );
+    for (const issue of merged.success ? [] : merged.error.issues) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['compliance', 'overrides', ...issue.path],
+        message: `${issue.message} (profile ${c.compliance.profile} has none to merge with)`,
+      });
+    }
     const names = c.auth.identityProviders.oidc.map((p) => p.name);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
     if (duplicate) {
@@ -588,5 +833,5 @@ export function notificationSenderOf(
 /** The profile the core service enforces: the named one with the config's overrides. */
 export function complianceOf(config: InstitutionConfig): ComplianceProfile {
   const { profile, overrides } = config.compliance;
-  return { ...COMPLIANCE_PROFILES[profile], ...overrides };
+  return deepMerge<ComplianceProfile>(COMPLIANCE_PROFILES[profile], overrides);
 }

@@ -4,6 +4,8 @@ import * as z from 'zod';
 import { institutionConfigSchema, type InstitutionConfig } from './institution-config';
 
 export const CONFIG_DIR = join(__dirname, '..', '..', 'config');
+/** The JSON Schema editors validate configs against (`npm run config:schema`); not a config itself. */
+export const SCHEMA_FILE = 'institution.schema.json';
 
 export class InvalidConfigError extends Error {
   constructor(file: string, problems: string[]) {
@@ -12,31 +14,89 @@ export class InvalidConfigError extends Error {
   }
 }
 
+/** zod's own issue: its union variant carries the issues of every alternative. */
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union's issue says only "Invalid input"; when the value has the type of exactly one alternative (a string
+ * where a string or a list is taken), that alternative's issues say what is wrong with it.
+ */
+function explained(issue: Issue): Issue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const ofTheRightType = issue.errors.filter(
+    (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+  );
+  if (ofTheRightType.length !== 1) return [issue];
+  return ofTheRightType[0]!.flatMap((i) => explained({ ...i, path: [...issue.path, ...i.path] } as Issue));
+}
+
 /** Validates raw config data; the error names every offending field by its path. */
 export function parseConfig(raw: unknown, file = '<config>'): InstitutionConfig {
   const result = institutionConfigSchema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  const problems = result.error.issues.flatMap(explained).map((issue) => {
     const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
     return `${path}: ${issue.message}`;
   });
   throw new InvalidConfigError(file, problems);
 }
 
-/** Loads `config/<name>.json`; `name` comes from `-c institution=<name>` and defaults to `default`. */
-export function loadConfig(name = 'default', dir = CONFIG_DIR): InstitutionConfig {
-  const available = () =>
-    readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => f.replace(/\.json$/, ''));
+/** The configs under `dir`: every JSON file but the schema, by name, sorted. */
+export function configNames(dir = CONFIG_DIR): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== SCHEMA_FILE)
+    .map((f) => f.replace(/\.json$/, ''))
+    .sort();
+}
+
+/**
+ * `-c institution=` takes a config's name; the file's name (`acme.json`) or its path (`config/acme.json`)
+ * name the same config, as a shell's completion writes them.
+ */
+function configNameOf(given: string): string {
+  return given.replace(/^(?:\.\/)?config\//, '').replace(/\.json$/, '');
+}
+
+/** Line and column (from 1) of a character offset in a text. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: before.at(-1)!.length + 1 };
+}
+
+/** Parses a config file's JSON; a syntax error says where, as an editor counts lines and columns. */
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const message = (e as Error).message;
+    // V8 gives the offset ("at position 12"), or "line 2 column 3" itself in newer releases.
+    const position = /at position (\d+)/.exec(message);
+    const where =
+      !/line \d+ column \d+/.test(message) && position
+        ? (({ line, column }) => ` (line ${line}, column ${column})`)(
+            lineAndColumn(text, Number(position[1])),
+          )
+        : '';
+    throw new InvalidConfigError(file, [`(file): not valid JSON: ${message}${where}`]);
+  }
+}
+
+/**
+ * Loads `config/<name>.json`; `name` comes from `-c institution=<name>` (cdk.json's context names the fork's
+ * default).
+ */
+export function loadConfig(given = 'default', dir = CONFIG_DIR): InstitutionConfig {
+  const available = () => configNames(dir);
+  const name = configNameOf(given);
   if (
     !z
       .string()
       .regex(/^[a-z0-9-]+$/)
       .safeParse(name).success
   ) {
-    throw new InvalidConfigError(name, [
-      `institution: "${name}" is not a config name (${available().join(', ')})`,
+    throw new InvalidConfigError(given, [
+      `institution: "${given}" is not a config name: give the file's name under config/ without .json ` +
+        `(${available().join(', ')})`,
     ]);
   }
   const file = join(dir, `${name}.json`);
@@ -45,11 +105,5 @@ export function loadConfig(name = 'default', dir = CONFIG_DIR): InstitutionConfi
       `institution: no config named "${name}"; available: ${available().join(', ')}`,
     ]);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new InvalidConfigError(file, [`(file): not valid JSON: ${(e as Error).message}`]);
-  }
-  return parseConfig(raw, file);
+  return parseConfig(parseJson(readFileSync(file, 'utf8'), file), file);
 }

@@ -6,12 +6,12 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 
 /**
- * The topic a stack's alarms notify, e-mailing `alarmEmail`: encrypted, TLS only, publishable by this
+ * The topic a stack's alarms notify, e-mailing each address of `alarmEmail`: encrypted, TLS only, publishable by this
  * account's CloudWatch alarms in this region only. A function rather than a construct, so the resources keep
  * their ids (`AlarmTopicKey`, `AlarmTopic`) directly under `scope`. An alarm can only notify a topic of its
  * own region, hence one per region that has alarms.
  */
-export function createAlarmTopic(scope: Construct, alarmEmail: string): Topic {
+export function createAlarmTopic(scope: Construct, alarmEmail: string | readonly string[]): Topic {
   const stack = Stack.of(scope);
   // A customer managed key, not alias/aws/sns: CloudWatch cannot use the AWS managed key, so alarm
   // notifications to a topic encrypted with it are silently dropped.
@@ -43,6 +43,8 @@ export function createAlarmTopic(scope: Construct, alarmEmail: string): Topic {
       },
     }),
   );
-  topic.addSubscription(new EmailSubscription(alarmEmail));
+  for (const address of typeof alarmEmail === 'string' ? [alarmEmail] : alarmEmail) {
+    topic.addSubscription(new EmailSubscription(address));
+  }
   return topic;
 }

@@ -83,9 +83,16 @@ export const CLOUDFRONT_METRICS_REGION = 'us-east-1';
 const NAME_PREFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 export interface MonitoringStackProps extends StackProps {
-  /** Shown as the dashboard's name prefix, e.g. the institution slug. */
+  /** Prefix of the alarms' names, unique among the account's platforms in a region. */
   readonly namePrefix: string;
-  readonly alarmEmail: string;
+  /**
+   * Prefix of the dashboards' names, which are unique in the whole account: the region tells apart one
+   * platform's copies in two regions. May be a token (the region of an environment-agnostic stack).
+   * @default namePrefix
+   */
+  readonly dashboardNamePrefix?: string;
+  /** Who the alarm topic and the budget e-mail: one address or several. */
+  readonly alarmEmail: string | readonly string[];
   readonly httpApi: IHttpApi;
   /** Every Lambda of the platform. */
   readonly functions: readonly IFunction[];
@@ -175,10 +182,14 @@ export class MonitoringStack extends Stack {
     }
 
     this.alarmTopic = createAlarmTopic(this, props.alarmEmail);
-    if (props.budget) new CostBudget(this, 'CostBudget', { ...props.budget, emails: [props.alarmEmail] });
+    if (props.budget)
+      new CostBudget(this, 'CostBudget', {
+        ...props.budget,
+        emails: typeof props.alarmEmail === 'string' ? [props.alarmEmail] : props.alarmEmail,
+      });
 
     const dashboards = new DefaultDashboardFactory(this, 'Dashboards', {
-      dashboardNamePrefix: props.namePrefix,
+      dashboardNamePrefix: props.dashboardNamePrefix ?? props.namePrefix,
     });
     const monitoring = new MonitoringFacade(this, 'Monitoring', {
       alarmFactoryDefaults: {

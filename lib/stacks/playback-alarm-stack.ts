@@ -8,7 +8,8 @@ import { CLOUDFRONT_METRICS_REGION, PLAYBACK_MAX_5XX_PERCENT } from './monitorin
 export interface PlaybackAlarmStackProps extends StackProps {
   /** The playback distribution's id, read from the vod stack in the platform's region. */
   readonly distributionId: string;
-  readonly alarmEmail: string;
+  /** Who the alarm's topic e-mails: one address or several. */
+  readonly alarmEmail: string | readonly string[];
 }
 
 /**

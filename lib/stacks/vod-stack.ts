@@ -427,6 +427,8 @@ export class VodStack extends Stack {
    */
   private playbackHeaders(allowedOrigins: readonly string[]): ResponseHeadersPolicy {
     return new ResponseHeadersPolicy(this, 'PlaybackHeaders', {
+      // Account-wide, like every CloudFront policy: the region tells apart one slug's platforms in two regions.
+      responseHeadersPolicyName: `${this.stackName}-${this.region}-playback-headers`,
       comment: 'CORS with credentials for the web apps, and security headers',
       corsBehavior: {
         accessControlAllowOrigins: [...allowedOrigins],

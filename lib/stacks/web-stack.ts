@@ -198,6 +198,8 @@ export class WebStack extends Stack {
 
   private securityHeaders(): ResponseHeadersPolicy {
     return new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      // Account-wide, like every CloudFront policy: the region tells apart one slug's platforms in two regions.
+      responseHeadersPolicyName: `${this.stackName}-${this.region}-security-headers`,
       comment: 'The web app’s Content-Security-Policy and security headers',
       securityHeadersBehavior: {
         contentSecurityPolicy: { contentSecurityPolicy: this.contentSecurityPolicy, override: true },

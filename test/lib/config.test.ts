@@ -3,11 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import { apiThrottleFor, complianceOf, DEV_SIZING, selfSignUpOf } from '#lib/config/institution-config';
-import { CONFIG_DIR, InvalidConfigError, loadConfig, parseConfig } from '#lib/config/load-config';
+import {
+  CONFIG_DIR,
+  configNames,
+  InvalidConfigError,
+  loadConfig,
+  parseConfig,
+} from '#lib/config/load-config';
+import { FIXTURE_CONFIG_DIR } from './fixture-configs';
 
 // Raw JSON as a fork would write it; the tests break it on purpose, so it stays loosely typed.
 type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const raw = (name: string): RawConfig => JSON.parse(readFileSync(join(CONFIG_DIR, `${name}.json`), 'utf8'));
+const raw = (name: string): RawConfig =>
+  JSON.parse(readFileSync(join(FIXTURE_CONFIG_DIR, `${name}.json`), 'utf8'));
+const fixture = (name: string) => loadConfig(name, FIXTURE_CONFIG_DIR);
 /** The default config with its sizing written out, as a fork that tunes a dev platform's capacity would. */
 const rawDefault = (): RawConfig => ({ ...raw('default'), sizing: structuredClone(DEV_SIZING) });
 
@@ -25,19 +34,23 @@ function problemsOf(edit: (c: RawConfig) => void): string {
 }
 
 describe('institution config', () => {
-  it.each(['default', 'example-academy'])('accepts config/%s.json', (name) => {
-    const config = loadConfig(name);
+  it.each(configNames())('accepts the fork’s config/%s.json', (name) => {
+    expect(loadConfig(name, CONFIG_DIR).institution.slug).toMatch(/^[a-z]/);
+  });
+
+  it.each(['default', 'example-academy'])('accepts test/fixtures/config/%s.json', (name) => {
+    const config = fixture(name);
     expect(config.institution.slug).toMatch(/^[a-z]/);
     expect(config.sizing.api).toEqual(apiThrottleFor(config.scale.concurrentViewers));
   });
 
   it('fills in defaults a fork may leave out', () => {
-    expect(loadConfig('default').auth.identityProviders).toEqual({ oidc: [] });
-    expect(complianceOf(loadConfig('default'))).toEqual(COMPLIANCE_PROFILES.standard);
+    expect(fixture('default').auth.identityProviders).toEqual({ oidc: [] });
+    expect(complianceOf(fixture('default'))).toEqual(COMPLIANCE_PROFILES.standard);
   });
 
   it('fills in the core service’s scaling ceiling and CPU target a fork leaves out', () => {
-    expect(loadConfig('default').sizing.service).toEqual({
+    expect(fixture('default').sizing.service).toEqual({
       cpu: 256,
       memoryMiB: 512,
       minTasks: 1,
@@ -62,7 +75,7 @@ describe('institution config', () => {
       natGateways: 1,
       interfaceEndpoints: true,
     });
-    expect(loadConfig('default').sizing.network).toEqual({ natGateways: 1, interfaceEndpoints: false });
+    expect(fixture('default').sizing.network).toEqual({ natGateways: 1, interfaceEndpoints: false });
   });
 
   it('fills in the video limits a fork leaves out, field by field', () => {
@@ -74,9 +87,9 @@ describe('institution config', () => {
       playbackCookieMinutes: 10,
       signingKeys: { trusted: [1], signWith: 1 },
     };
-    expect(loadConfig('default').video).toEqual(defaults);
+    expect(fixture('default').video).toEqual(defaults);
     // Its 1,500 expected viewers set a larger transcoding budget.
-    expect(loadConfig('example-academy').video).toEqual({ ...defaults, monthlyTranscodeMinutes: 60_000 });
+    expect(fixture('example-academy').video).toEqual({ ...defaults, monthlyTranscodeMinutes: 60_000 });
     const config = raw('default');
     config.video = { maxUploadGiB: 50, playbackCookieMinutes: 5 };
     expect(parseConfig(config, 'test.json').video).toEqual({
@@ -88,8 +101,8 @@ describe('institution config', () => {
 
   it('fills in the live lecture settings a fork leaves out, field by field', () => {
     const defaults = { recording: true, recordingRetentionDays: 365, playbackKeyRotation: 1 };
-    expect(loadConfig('default').live).toEqual(defaults);
-    expect(loadConfig('example-academy').live).toEqual(defaults);
+    expect(fixture('default').live).toEqual(defaults);
+    expect(fixture('example-academy').live).toEqual(defaults);
     const config = raw('default');
     config.live = { recording: false };
     expect(parseConfig(config, 'test.json').live).toEqual({ ...defaults, recording: false });
@@ -100,13 +113,51 @@ describe('institution config', () => {
   });
 
   it('resolves the compliance profile a fork names, with its overrides', () => {
-    expect(complianceOf(loadConfig('example-academy'))).toEqual(COMPLIANCE_PROFILES['kr-employer-training']);
+    expect(complianceOf(fixture('example-academy'))).toEqual(COMPLIANCE_PROFILES['kr-employer-training']);
     const config = raw('default');
     config.compliance = { profile: 'kr-employer-training', overrides: { dailyLessonCap: 6 } };
     expect(complianceOf(parseConfig(config, 'test.json'))).toEqual({
       ...COMPLIANCE_PROFILES['kr-employer-training'],
       dailyLessonCap: 6,
     });
+  });
+
+  it('merges compliance overrides at every depth: a nested number alone keeps its siblings', () => {
+    const config = raw('default');
+    config.compliance = {
+      profile: 'kr-employer-training',
+      overrides: { courseCompletion: { minScore: 70 }, examGates: { mid: 0.4 } },
+    };
+    const kr = COMPLIANCE_PROFILES['kr-employer-training'];
+    expect(complianceOf(parseConfig(config, 'test.json'))).toEqual({
+      ...kr,
+      courseCompletion: { minProgressShare: kr.courseCompletion.minProgressShare, minScore: 70 },
+      examGates: { mid: 0.4, final: kr.examGates.final },
+    });
+    // null still turns a rule off.
+    config.compliance.overrides = { examGates: null, courseCompletion: { minScore: null } };
+    expect(complianceOf(parseConfig(config, 'test.json'))).toMatchObject({
+      examGates: null,
+      courseCompletion: { minProgressShare: kr.courseCompletion.minProgressShare, minScore: null },
+    });
+  });
+
+  it('refuses a partial override of a rule the profile turns off, naming the missing field', () => {
+    expect(
+      problemsOf((c) => (c.compliance = { profile: 'standard', overrides: { examGates: { mid: 0.5 } } })),
+    ).toContain(
+      'compliance.overrides.examGates.final: Invalid input: expected number, received undefined (profile standard has none to merge with)',
+    );
+    expect(
+      problemsOf(
+        (c) => (c.compliance = { profile: 'standard', overrides: { courseCompletion: { minScore: 101 } } }),
+      ),
+    ).toContain('compliance.overrides.courseCompletion.minScore');
+    expect(
+      problemsOf(
+        (c) => (c.compliance = { profile: 'standard', overrides: { courseCompletion: { minScor: 1 } } }),
+      ),
+    ).toContain('compliance.overrides.courseCompletion: Unrecognized key: "minScor"');
   });
 
   it.each([
@@ -289,6 +340,178 @@ describe('institution config', () => {
     expect(problemsOf(edit)).toContain(expected);
   });
 
+  const SLUG_RULE =
+    'starts with a letter, has only lower-case letters, digits and hyphens, ends with a letter or digit, 3 to 32 characters';
+  /** The default config bound to an account and region, as a domain needs. */
+  const bound = (c: RawConfig) =>
+    Object.assign(c, {
+      account: '123456789012',
+      region: 'eu-west-1',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    });
+
+  it.each([
+    [
+      'a slug starting with a digit',
+      (c: RawConfig) => (c.institution.slug = '1academy'),
+      `institution.slug: ${SLUG_RULE}`,
+    ],
+    [
+      'a slug of two characters',
+      (c: RawConfig) => (c.institution.slug = 'ab'),
+      `institution.slug: ${SLUG_RULE}`,
+    ],
+    [
+      'a slug of 33 characters',
+      (c: RawConfig) => (c.institution.slug = 'a'.repeat(33)),
+      `institution.slug: ${SLUG_RULE}`,
+    ],
+    [
+      'a slug ending in a hyphen',
+      (c: RawConfig) => (c.institution.slug = 'academy-'),
+      `institution.slug: ${SLUG_RULE}`,
+    ],
+    [
+      'a slug with upper-case letters',
+      (c: RawConfig) => (c.institution.slug = 'Academy'),
+      `institution.slug: ${SLUG_RULE}`,
+    ],
+    [
+      'a fraction of a GiB',
+      (c: RawConfig) => (c.video = { maxUploadGiB: 1.5 }),
+      'video.maxUploadGiB: a whole number',
+    ],
+    [
+      'a fraction of a task',
+      (c: RawConfig) => (c.sizing.service.minTasks = 1.5),
+      'sizing.service.minTasks: a whole number',
+    ],
+    [
+      'a fraction of a day',
+      (c: RawConfig) => (c.retention.backupDays = 7.5),
+      'retention.backupDays: a whole number',
+    ],
+    [
+      'a fraction of a viewer',
+      (c: RawConfig) => (c.scale = { concurrentViewers: 99.9 }),
+      'scale.concurrentViewers: a whole number',
+    ],
+    [
+      'a fractional minimum score override',
+      (c: RawConfig) => (c.compliance = { profile: 'standard', overrides: { examAttempts: 1.5 } }),
+      'compliance.overrides.examAttempts: a whole number',
+    ],
+    [
+      'a hosted zone id that is the domain',
+      (c: RawConfig) => bound(c) && (c.domain = { name: 'a.example.com', hostedZoneId: 'a.example.com' }),
+      'domain.hostedZoneId: the id of the Route 53 hosted zone of domain.name: Z followed by upper-case letters and digits, such as Z0123456789ABCDEFGHIJ; `aws route53 list-hosted-zones-by-name --dns-name <domain.name>` prints it',
+    ],
+    [
+      'a hosted zone id with its /hostedzone/ prefix',
+      (c: RawConfig) =>
+        bound(c) && (c.domain = { name: 'a.example.com', hostedZoneId: '/hostedzone/Z0123456789' }),
+      'domain.hostedZoneId: the id of the Route 53 hosted zone of domain.name',
+    ],
+    [
+      'an internationalized domain written in Unicode',
+      (c: RawConfig) => bound(c) && (c.domain = { name: '아카데미.한국', hostedZoneId: 'Z0123456789' }),
+      'domain.name: an internationalized name goes in punycode: "xn--2n1bv5n72h2qj.xn--3e0b707e"',
+    ],
+    [
+      'a domain with an upper-case letter',
+      (c: RawConfig) => bound(c) && (c.domain = { name: 'Academy.example.com', hostedZoneId: 'Z0123456789' }),
+      'domain.name: a lower-case DNS name such as academy.example.com',
+    ],
+    [
+      'a domain label ending in a hyphen',
+      (c: RawConfig) =>
+        bound(c) && (c.domain = { name: 'academy-.example.com', hostedZoneId: 'Z0123456789' }),
+      'domain.name: a lower-case DNS name',
+    ],
+    [
+      'an alarm address that is not one',
+      (c: RawConfig) => (c.alarmEmail = 'ops'),
+      'alarmEmail: an e-mail address such as ops@example.com',
+    ],
+    [
+      'a list with an address that is not one',
+      (c: RawConfig) => (c.alarmEmail = ['ops@example.com', 'oncall']),
+      'alarmEmail.1: an e-mail address such as ops@example.com',
+    ],
+    [
+      'an empty list of alarm addresses',
+      (c: RawConfig) => (c.alarmEmail = []),
+      'alarmEmail: at least one address',
+    ],
+    [
+      'eleven alarm addresses',
+      (c: RawConfig) => (c.alarmEmail = Array.from({ length: 11 }, (_, i) => `ops${i}@example.com`)),
+      'alarmEmail: at most 10 addresses; for more, name a mailing list',
+    ],
+    [
+      'an alarm address listed twice',
+      (c: RawConfig) => (c.alarmEmail = ['ops@example.com', 'OPS@example.com']),
+      'alarmEmail: an address is listed twice',
+    ],
+    [
+      'an alarm address that is a number',
+      (c: RawConfig) => (c.alarmEmail = 42),
+      'alarmEmail: one e-mail address, or a list of 1 to 10',
+    ],
+    [
+      'a CPU Fargate does not offer',
+      (c: RawConfig) => (c.sizing.service.cpu = 300),
+      'sizing.service.cpu: Invalid option: expected one of 256|512|1024|2048|4096',
+    ],
+    [
+      'a region without its zones',
+      (c: RawConfig) => Object.assign(c, { account: '123456789012', region: 'eu-west-1' }),
+      'availabilityZones: required with a region: two zones of eu-west-1 for the VPC\'s subnets and the database, such as ["eu-west-1a", "eu-west-1b"]; `aws ec2 describe-availability-zones --region eu-west-1` lists those your account has',
+    ],
+    [
+      'prod video without a domain',
+      (c: RawConfig) => {
+        const prod = raw('example-academy');
+        delete prod.domain;
+        Object.assign(c, prod);
+      },
+      'domain: required in prod with features.video: the signed playback cookies are scoped to the domain',
+    ],
+  ])('refuses %s and states the rule', (_what, edit, expected) => {
+    expect(problemsOf(edit)).toContain(expected);
+  });
+
+  it.each([
+    'academy.xn--3e0b707e',
+    'xn--2n1bv5n72h2qj.xn--3e0b707e',
+    'xn--bcher-kva.example.com',
+    'a-1.example.co',
+  ])('accepts the domain %s', (name) => {
+    const config = bound(raw('default'));
+    config.domain = { name, hostedZoneId: 'Z0123456789ABCDEFGHIJ' };
+    expect(parseConfig(config, 'test.json').domain?.name).toBe(name);
+  });
+
+  it('takes one alarm address or a list, and gives every reader a list', () => {
+    expect(fixture('default').alarmEmail).toEqual(['platform-alarms@example.com']);
+    const config = raw('default');
+    config.alarmEmail = ['ops@example.com', 'oncall@example.com'];
+    expect(parseConfig(config, 'test.json').alarmEmail).toEqual(['ops@example.com', 'oncall@example.com']);
+  });
+
+  it.each(['default.json', 'config/default.json', './config/default.json'])(
+    'understands -c institution=%s as the config default',
+    (given) => {
+      expect(loadConfig(given, FIXTURE_CONFIG_DIR)).toEqual(fixture('default'));
+    },
+  );
+
+  it('tells a path outside config/ to give the name without .json', () => {
+    expect(() => loadConfig('../default.json', FIXTURE_CONFIG_DIR)).toThrow(
+      'institution: "../default.json" is not a config name: give the file\'s name under config/ without .json',
+    );
+  });
+
   it('takes any domain prefix Cognito takes, and a reserved word in the slug once a prefix is set', () => {
     for (const domainPrefix of ['a', 'sign-in-7', 'd'.repeat(63)]) {
       const config = raw('default');
@@ -302,8 +525,8 @@ describe('institution config', () => {
   });
 
   it('opens sign-up in dev and closes it in prod unless the config says otherwise', () => {
-    expect(selfSignUpOf(loadConfig('default'))).toBe(true);
-    expect(selfSignUpOf(loadConfig('example-academy'))).toBe(false);
+    expect(selfSignUpOf(fixture('default'))).toBe(true);
+    expect(selfSignUpOf(fixture('example-academy'))).toBe(false);
     const prod = raw('example-academy');
     delete prod.auth.selfSignUp;
     expect(selfSignUpOf(parseConfig(prod, 'test.json'))).toBe(false);
@@ -327,7 +550,7 @@ describe('institution config', () => {
   });
 
   it('names the config file and lists the available ones for an unknown name', () => {
-    expect(() => loadConfig('no-such-institution')).toThrow(
+    expect(() => loadConfig('no-such-institution', FIXTURE_CONFIG_DIR)).toThrow(
       /no config named "no-such-institution"; available: .*default/,
     );
   });
@@ -336,5 +559,11 @@ describe('institution config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lms-config-'));
     writeFileSync(join(dir, 'broken.json'), '{ nope');
     expect(() => loadConfig('broken', dir)).toThrow(/broken\.json:\n {2}- \(file\): not valid JSON/);
+  });
+
+  it('says on which line and column a config’s JSON breaks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lms-config-'));
+    writeFileSync(join(dir, 'comma.json'), '{\n  "stage": "dev",\n}\n');
+    expect(() => loadConfig('comma', dir)).toThrow(/\(file\): not valid JSON: .*line 3,? column 1/);
   });
 });

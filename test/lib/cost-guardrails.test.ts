@@ -7,12 +7,15 @@ import {
   DEV_SIZING,
   monthlyTranscodeMinutesFor,
 } from '#lib/config/institution-config';
-import { CONFIG_DIR, InvalidConfigError, loadConfig, parseConfig } from '#lib/config/load-config';
+import { InvalidConfigError, loadConfig, parseConfig } from '#lib/config/load-config';
+import { FIXTURE_CONFIG_DIR } from './fixture-configs';
 import { platformFor } from './platform-fixture';
 
 // Raw JSON as a fork would write it; the tests change it on purpose, so it stays loosely typed.
 type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const raw = (name: string): RawConfig => JSON.parse(readFileSync(join(CONFIG_DIR, `${name}.json`), 'utf8'));
+const raw = (name: string): RawConfig =>
+  JSON.parse(readFileSync(join(FIXTURE_CONFIG_DIR, `${name}.json`), 'utf8'));
+const fixture = (name: string) => loadConfig(name, FIXTURE_CONFIG_DIR);
 
 function refusal(config: RawConfig): string {
   try {
@@ -56,7 +59,7 @@ describe('limits derived from the expected concurrent viewers', () => {
     );
     expect(own.sizing.api).toEqual({ rateLimit: 50, burstLimit: 60 });
     expect(own.video.monthlyTranscodeMinutes).toBe(1200);
-    expect(loadConfig('default').scale).toEqual({ concurrentViewers: 250 });
+    expect(fixture('default').scale).toEqual({ concurrentViewers: 250 });
   });
 
   it('refuses more viewers than API Gateway’s regional quota serves, naming the field and the way out', () => {
@@ -150,7 +153,7 @@ describe.each([
   });
 
   it('throttles the API stage at the rate derived from the config’s viewers', () => {
-    const { rateLimit, burstLimit } = apiThrottleFor(loadConfig(config).scale.concurrentViewers);
+    const { rateLimit, burstLimit } = apiThrottleFor(fixture(config).scale.concurrentViewers);
     template('api').hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: Match.objectLike({
         ThrottlingRateLimit: rateLimit,
@@ -173,5 +176,27 @@ describe.each([
         ]),
       },
     });
+  });
+});
+
+describe('a list of alarm addresses', () => {
+  const addresses = ['ops@academy.example.com', 'oncall@academy.example.com'];
+  const config = raw('example-academy');
+  config.alarmEmail = addresses;
+  const { platform, template } = platformFor(parseConfig(config, 'test.json'));
+
+  it('reaches every address: the alarm topics in both regions and the budget', () => {
+    const emailed = (t: Template) =>
+      Object.values(t.findResources('AWS::SNS::Subscription'))
+        .filter((s) => s.Properties.Protocol === 'email')
+        .map((s) => s.Properties.Endpoint as string)
+        .sort();
+    expect(emailed(template('monitoring'))).toEqual([...addresses].sort());
+    // CloudFront's metrics are in us-east-1, where the playback alarm notifies a topic of its own.
+    expect(emailed(Template.fromStack(platform.playbackAlarm!))).toEqual([...addresses].sort());
+    const budget = Object.values(template('monitoring').findResources('AWS::Budgets::Budget'))[0]!;
+    for (const n of budget.Properties.NotificationsWithSubscribers) {
+      expect(n.Subscribers).toEqual(addresses.map((Address) => ({ SubscriptionType: 'EMAIL', Address })));
+    }
   });
 });

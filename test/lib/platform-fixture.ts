@@ -6,6 +6,7 @@ import type { InstitutionConfig } from '#lib/config/institution-config';
 import { loadConfig } from '#lib/config/load-config';
 import { buildPlatform, type FeatureStacks, type Platform } from '#lib/platform';
 import { REPO_ROOT } from '#lib/paths';
+import { FIXTURE_CONFIG_DIR } from './fixture-configs';
 
 /** One resource of a synthesized template, with the stack whose template holds it. */
 export interface ResourceIn {
@@ -15,7 +16,7 @@ export interface ResourceIn {
 }
 
 /**
- * The whole platform for one config (a name under config/, or a parsed config), without bundling (the tests
+ * The whole platform for one config (a name under test/fixtures/config/, or a parsed config), without bundling (the tests
  * read templates, not code assets; the CI synth and bench/synth bundle for real).
  */
 export function platformFor(config: string | InstitutionConfig = 'default'): {
@@ -26,7 +27,10 @@ export function platformFor(config: string | InstitutionConfig = 'default'): {
   resourcesAnywhere: (type: string) => ResourceIn[];
 } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const platform = buildPlatform(app, typeof config === 'string' ? loadConfig(config) : config);
+  const platform = buildPlatform(
+    app,
+    typeof config === 'string' ? loadConfig(config, FIXTURE_CONFIG_DIR) : config,
+  );
   const cache = new Map<keyof Platform, Template>();
   const template = (s: keyof Platform) => {
     if (!cache.has(s)) cache.set(s, Template.fromStack(platform[s]));
@@ -92,7 +96,7 @@ export function synthesizedTemplates(configName: string): SynthesizedTemplate[] 
     context: Record<string, unknown>;
   };
   const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-  buildPlatform(app, loadConfig(configName));
+  buildPlatform(app, loadConfig(configName, FIXTURE_CONFIG_DIR));
   return app.synth().stacks.map((s) => ({
     stackName: s.stackName,
     resources: (s.template as { Resources: SynthesizedTemplate['resources'] }).Resources,

@@ -671,8 +671,8 @@ describe('vod stack', () => {
       );
       expect(names).toEqual(
         expect.arrayContaining([
-          'demo-StartTranscode-Function-Fault-Count-Critical',
-          'demo-PublishJobState-Function-Fault-Count-Critical',
+          'lms-demo-dev-StartTranscode-Function-Fault-Count-Critical',
+          'lms-demo-dev-PublishJobState-Function-Fault-Count-Critical',
         ]),
       );
     });
@@ -724,7 +724,7 @@ describe('vod stack', () => {
       expect(alarmsOn(prodMonitoring, 'AWS/CloudFront', '5xxErrorRate')).toEqual([]);
 
       const inUsEast1 = raw('example-academy');
-      Object.assign(inUsEast1, { region: 'us-east-1' });
+      Object.assign(inUsEast1, { region: 'us-east-1', availabilityZones: ['us-east-1a', 'us-east-1b'] });
       const usEast1 = Template.fromStack(platformOf(parseConfig(inUsEast1)).platform.monitoring);
       const [alarm, ...others] = alarmsOn(usEast1, 'AWS/CloudFront', '5xxErrorRate');
       expect(others).toEqual([]);
