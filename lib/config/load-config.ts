@@ -105,5 +105,35 @@ export function loadConfig(given = 'default', dir = CONFIG_DIR): InstitutionConf
       `institution: no config named "${name}"; available: ${available().join(', ')}`,
     ]);
   }
-  return parseConfig(parseJson(readFileSync(file, 'utf8'), file), file);
+  const config = parseConfig(parseJson(readFileSync(file, 'utf8'), file), file);
+  const twin = sameStackNames(config, name, dir);
+  if (twin) {
+    throw new InvalidConfigError(file, [
+      `institution.slug: "${config.institution.slug}" is also the slug of config/${twin}.json in the same ` +
+        `account and region (${config.account}, ${config.region}): stacks are named <slug>-<stack>, so the ` +
+        'two would deploy over each other; give one its own slug (for example with -dev at its end)',
+    ]);
+  }
+  return config;
+}
+
+/**
+ * Another config under `dir` bound to the same account and region with the same slug, whose stacks would have
+ * this one's names. Only what that needs is read from the others, so a broken neighbour is no reason to refuse
+ * this config (synth:all reports it on its own).
+ */
+function sameStackNames(config: InstitutionConfig, name: string, dir: string): string | undefined {
+  if (!config.account || !config.region) return undefined;
+  return configNames(dir).find((other) => {
+    if (other === name) return false;
+    try {
+      const raw = JSON.parse(readFileSync(join(dir, `${other}.json`), 'utf8')) as Record<string, unknown>;
+      const slug = (raw.institution as { slug?: unknown } | undefined)?.slug;
+      return (
+        slug === config.institution.slug && raw.account === config.account && raw.region === config.region
+      );
+    } catch {
+      return false;
+    }
+  });
 }

@@ -561,6 +561,31 @@ describe('institution config', () => {
     expect(() => loadConfig('broken', dir)).toThrow(/broken\.json:\n {2}- \(file\): not valid JSON/);
   });
 
+  it('refuses a second config with the same slug in the same account and region, whose stacks would collide', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lms-config-'));
+    const prod = raw('example-academy');
+    writeFileSync(join(dir, 'academy.json'), JSON.stringify(prod));
+    writeFileSync(join(dir, 'academy-dev.json'), JSON.stringify({ ...prod, stage: 'dev' }));
+    expect(() => loadConfig('academy', dir)).toThrow(
+      /institution\.slug: "example-academy" is also the slug of config\/academy-dev\.json in the same account and region \(123456789012, ap-northeast-2\)/,
+    );
+    // Its own slug, or another region, and the two live side by side.
+    const dev = { ...prod, stage: 'dev', institution: { ...prod.institution, slug: 'example-academy-dev' } };
+    writeFileSync(join(dir, 'academy-dev.json'), JSON.stringify(dev));
+    expect(loadConfig('academy', dir).institution.slug).toBe('example-academy');
+    expect(loadConfig('academy-dev', dir).institution.slug).toBe('example-academy-dev');
+    writeFileSync(
+      join(dir, 'academy-dev.json'),
+      JSON.stringify({
+        ...prod,
+        stage: 'dev',
+        region: 'ap-northeast-1',
+        availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'],
+      }),
+    );
+    expect(loadConfig('academy', dir).stage).toBe('prod');
+  });
+
   it('says on which line and column a config’s JSON breaks', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lms-config-'));
     writeFileSync(join(dir, 'comma.json'), '{\n  "stage": "dev",\n}\n');
