@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { KeyGroup, PublicKey } from 'aws-cdk-lib/aws-cloudfront';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -92,7 +92,10 @@ export class PlaybackSigningKeys extends Construct {
       generations.set(generation, { secret, publicKey });
     }
     this.generations = generations;
+    const stack = Stack.of(this);
     this.keyGroup = new KeyGroup(this, 'KeyGroup', {
+      // Key groups' names are account-wide: CDK's own, from the construct path, is the same in every region.
+      keyGroupName: `${stack.stackName}-${stack.region}-playback`,
       items: [...generations.values()].map((g) => g.publicKey),
       comment: 'Keys whose signed cookies the video distribution accepts',
     });

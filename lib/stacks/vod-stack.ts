@@ -30,6 +30,7 @@ import { ENV, EVENTS, VOD } from '#contracts/resources';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
 import { PlaybackSigningKeys } from '../constructs/playback-signing-keys';
+import { nameOriginAccessControl } from '../origin-access-control-name';
 import { servicePrincipalFor } from '../service-principal';
 import { accessLogBucket, privateBucket } from '../private-bucket';
 
@@ -380,6 +381,7 @@ export class VodStack extends Stack {
         trustedKeyGroups: [this.keyGroup],
       },
     });
+    nameOriginAccessControl(this.distribution, `${this.stackName}-${this.region}-playback`);
     this.playbackUrl = `https://${domain?.hostName ?? this.distribution.distributionDomainName}`;
     if (domain) this.playbackAliases(domain);
     Validations.of(this.distribution).acknowledge(

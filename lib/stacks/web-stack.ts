@@ -32,6 +32,7 @@ import { contentSecurityPolicy, ivsOrigins, type WebAppConfig } from '#contracts
 import { IMMUTABLE_MAX_AGE, WEB_ASSETS_DIR, WebAppDeployment } from '../constructs/web-app-deployment';
 import { WebSpaRouting } from '../constructs/web-spa-routing';
 import { nagResource } from '../nag-resource';
+import { nameOriginAccessControl } from '../origin-access-control-name';
 import { privateBucket } from '../private-bucket';
 
 // Two years, the HSTS preload list's expectation.
@@ -164,6 +165,7 @@ export class WebStack extends Stack {
         },
       },
     });
+    nameOriginAccessControl(this.distribution, `${this.stackName}-${this.region}-app`);
     this.url = `https://${domain?.hostName ?? this.distribution.distributionDomainName}`;
     if (domain) this.aliases(domain);
     this.acknowledgeDistributionFindings(Boolean(domain));
