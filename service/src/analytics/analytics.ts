@@ -28,6 +28,26 @@ async function assertReader(db: Kysely<Database>, caller: Caller, institutionId:
 }
 
 /**
+ * Runs one analytics statement in a read-only transaction with JIT compilation off. Their plans over a
+ * large history cost more than jit_above_cost (generate_series is guessed at 1000 rows, and a year of
+ * months times provisions looks huge), so PostgreSQL spent 170-240 ms compiling each before running it,
+ * more than the query itself once it reads only its slice. Set here rather than for the role or the
+ * database: tests, the bench and production then plan alike whatever role connects (the service's login
+ * role is made by grantAppRole after migrations, tests connect as the owner), other clients of the
+ * database keep JIT, and the service's other statements never reach the threshold anyway. The price is
+ * BEGIN, SET and COMMIT: three round trips.
+ */
+function withoutJit<T>(db: Kysely<Database>, read: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db
+    .transaction()
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      await sql`set local jit = off`.execute(trx);
+      return read(trx);
+    });
+}
+
+/**
  * Enrollments per month and course, most enrolled first; every month of the range is there, empty or
  * not, so a chart needs no gap filling. A month is the compliance profile's, not the server's.
  */
@@ -41,10 +61,11 @@ export async function popularCourses(
   await assertReader(db, caller, institutionId);
   const first = `${range.from}-01`;
   const last = `${range.to}-01`;
-  const { rows } = await sql<{
-    month: string;
-    courses: { courseId: string; title: string; enrollments: number }[];
-  }>`
+  const { rows } = await withoutJit(db, (trx) =>
+    sql<{
+      month: string;
+      courses: { courseId: string; title: string; enrollments: number }[];
+    }>`
     with months as (
       select to_char(m, 'YYYY-MM') as month
       from generate_series(${first}::timestamp, ${last}::timestamp, interval '1 month') m),
@@ -66,7 +87,8 @@ export async function popularCourses(
     from months m
     left join counts n on n.month = m.month
     group by m.month
-    order by m.month`.execute(db);
+    order by m.month`.execute(trx),
+  );
   return rows;
 }
 
@@ -89,12 +111,13 @@ export async function activity(
 ) {
   await assertReader(db, caller, institutionId);
   const { unit, step, label } = PERIODS[period];
-  const { rows } = await sql<{
-    period: string;
-    companies: number;
-    learners: number;
-    runningProvisions: number;
-  }>`
+  const { rows } = await withoutJit(db, (trx) =>
+    sql<{
+      period: string;
+      companies: number;
+      learners: number;
+      runningProvisions: number;
+    }>`
     with periods as (
       select p::date as starts, (p + ${step}::interval)::date as ends, to_char(p, ${label}::text) as period
       from generate_series(
@@ -110,7 +133,8 @@ export async function activity(
       and v.starts_on < t.ends and v.ends_on >= t.starts
     left join enrollments e on e.provision_id = v.id
     group by t.period, t.starts
-    order by t.starts`.execute(db);
+    order by t.starts`.execute(trx),
+  );
   return rows;
 }
 
@@ -124,19 +148,20 @@ export async function activity(
  */
 export async function completion(db: Kysely<Database>, caller: Caller, institutionId: string) {
   await assertReader(db, caller, institutionId);
-  const { rows } = await sql<{
-    companyId: string;
-    companyName: string;
-    courseId: string;
-    courseTitle: string;
-    enrolled: number;
-    attended: number;
-    completed: number;
-    attendanceRate: number;
-    completionRate: number;
-    liveLectures: number;
-    liveAttendanceRate: number | null;
-  }>`
+  const { rows } = await withoutJit(db, (trx) =>
+    sql<{
+      companyId: string;
+      companyName: string;
+      courseId: string;
+      courseTitle: string;
+      enrolled: number;
+      attended: number;
+      completed: number;
+      attendanceRate: number;
+      completionRate: number;
+      liveLectures: number;
+      liveAttendanceRate: number | null;
+    }>`
     with counts as (
       select v.company_id, v.course_id,
         count(e.id)::int as enrolled,
@@ -177,20 +202,22 @@ export async function completion(db: Kysely<Database>, caller: Caller, instituti
     join courses c on c.id = n.course_id
     left join lectures t on t.company_id = n.company_id and t.course_id = n.course_id
     left join live lv on lv.company_id = n.company_id and lv.course_id = n.course_id
-    order by co.name, c.title, co.id, c.id`.execute(db);
+    order by co.name, c.title, co.id, c.id`.execute(trx),
+  );
   return rows;
 }
 
 /** Each course the institution has published (or since archived): its ratings, average and spread. */
 export async function ratings(db: Kysely<Database>, caller: Caller, institutionId: string) {
   await assertReader(db, caller, institutionId);
-  const { rows } = await sql<{
-    courseId: string;
-    title: string;
-    ratings: number;
-    average: number | null;
-    distribution: number[];
-  }>`
+  const { rows } = await withoutJit(db, (trx) =>
+    sql<{
+      courseId: string;
+      title: string;
+      ratings: number;
+      average: number | null;
+      distribution: number[];
+    }>`
     select c.id as "courseId", c.title,
       count(r.stars)::int as ratings,
       round(avg(r.stars), 2)::float8 as average,
@@ -202,6 +229,7 @@ export async function ratings(db: Kysely<Database>, caller: Caller, institutionI
     left join course_ratings r on r.course_id = c.id
     where c.institution_id = ${institutionId} and c.state <> 'draft'
     group by c.id, c.title
-    order by c.title, c.id`.execute(db);
+    order by c.title, c.id`.execute(trx),
+  );
   return rows;
 }
