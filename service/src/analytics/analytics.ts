@@ -123,16 +123,30 @@ export async function activity(
       from generate_series(
         date_trunc(${unit}::text, ${`${range.from}-01`}::timestamp),
         date_trunc(${unit}::text, ${`${range.to}-01`}::timestamp),
-        ${step}::interval) p)
+        ${step}::interval) p),
+    -- Each period's provisions, counted on their own; only then their enrollments, each learner once a
+    -- period. Joining both at once and counting three distincts sorted every enrollment row of every
+    -- period (760k rows for a year of a 500k history, spilling to disk).
+    running as materialized (
+      select t.starts, v.id, v.company_id
+      from periods t
+      join provisions v on v.institution_id = ${institutionId} and v.state = 'accepted'
+        and v.starts_on < t.ends and v.ends_on >= t.starts),
+    provisions_per_period as (
+      select starts, count(distinct company_id)::int as companies, count(*)::int as running
+      from running
+      group by starts),
+    learners_per_period as (
+      select starts, count(*)::int as learners
+      from (select distinct r.starts, e.user_sub from running r join enrollments e on e.provision_id = r.id) d
+      group by starts)
     select t.period,
-      count(distinct v.company_id)::int as companies,
-      count(distinct e.user_sub)::int as learners,
-      count(distinct v.id)::int as "runningProvisions"
+      coalesce(p.companies, 0) as companies,
+      coalesce(l.learners, 0) as learners,
+      coalesce(p.running, 0) as "runningProvisions"
     from periods t
-    left join provisions v on v.institution_id = ${institutionId} and v.state = 'accepted'
-      and v.starts_on < t.ends and v.ends_on >= t.starts
-    left join enrollments e on e.provision_id = v.id
-    group by t.period, t.starts
+    left join provisions_per_period p on p.starts = t.starts
+    left join learners_per_period l on l.starts = t.starts
     order by t.starts`.execute(trx),
   );
   return rows;
