@@ -69,16 +69,21 @@ export async function popularCourses(
     with months as (
       select to_char(m, 'YYYY-MM') as month
       from generate_series(${first}::timestamp, ${last}::timestamp, interval '1 month') m),
+    -- Grouped by the truncated month and course id first: naming the month (to_char) and the course
+    -- (title) once a group rather than once an enrollment.
     counts as (
-      select to_char(e.created_at at time zone ${timeZone}::text, 'YYYY-MM') as month,
-        c.id, c.title, count(*)::int as enrollments
-      from enrollments e
-      join courses c on c.id = e.course_id
-      where c.institution_id = ${institutionId}
-        -- The range's bounds as instants, so the comparison can use created_at as it is stored.
-        and e.created_at >= ${first}::timestamp at time zone ${timeZone}::text
-        and e.created_at < (${last}::timestamp + interval '1 month') at time zone ${timeZone}::text
-      group by 1, c.id, c.title)
+      select to_char(n.month, 'YYYY-MM') as month, c.id, c.title, n.enrollments
+      from (
+        select date_trunc('month', e.created_at at time zone ${timeZone}::text) as month, e.course_id,
+          count(*)::int as enrollments
+        from enrollments e
+        join courses c on c.id = e.course_id
+        where c.institution_id = ${institutionId}
+          -- The range's bounds as instants, so the comparison can use created_at as it is stored.
+          and e.created_at >= ${first}::timestamp at time zone ${timeZone}::text
+          and e.created_at < (${last}::timestamp + interval '1 month') at time zone ${timeZone}::text
+        group by 1, e.course_id) n
+      join courses c on c.id = n.course_id)
     select m.month,
       coalesce(
         json_agg(json_build_object('courseId', n.id, 'title', n.title, 'enrollments', n.enrollments)

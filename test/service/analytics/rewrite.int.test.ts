@@ -4,13 +4,15 @@ import { businessNumberFrom, serviceFixture, type Person, type ServiceFixture } 
 import { expectStatus } from '../world';
 
 /*
- * The activity query was rewritten for large histories (bench/analytics: count each period's provisions,
- * then their learners, rather than three distinct counts over every enrollment row of every period). Here
- * the answer of the route is compared with the query as it was, on random small histories: provisions of
- * random periods and states, learners enrolled in several provisions, companies with several provisions,
- * and another institution's provisions that must count nowhere.
+ * The activity and popular-courses queries were rewritten for large histories (bench/analytics): activity
+ * counts each period's provisions, then their learners, rather than three distinct counts over every
+ * enrollment row of every period; popular-courses groups by month and course id before naming them. Here
+ * each route's answer is compared with its query as it was, on random small histories: provisions of
+ * random periods and states, learners enrolled in several provisions at any hour, companies with several
+ * provisions, and another institution's provisions and courses that must count nowhere.
  */
 
+const PROFILE = COMPLIANCE_PROFILES['kr-employer-training'];
 let f: ServiceFixture;
 let admin: Person;
 let serial = 0;
@@ -100,7 +102,15 @@ async function history(next: () => number, institutionId: string, other: string)
     if (enrolled.length > 0)
       await db()
         .insertInto('enrollments')
-        .values(enrolled.map((user_sub) => ({ provision_id: provision.id, course_id: c.id, user_sub })))
+        .values(
+          enrolled.map((user_sub) => ({
+            provision_id: provision.id,
+            course_id: c.id,
+            user_sub,
+            // Any hour, so some fall on the other side of a month in Seoul than in UTC.
+            created_at: new Date(Date.UTC(2027, 0, 1) + Math.floor(next() * 730 * 24) * 3_600_000),
+          })),
+        )
         .execute();
   }
 }
@@ -139,8 +149,40 @@ async function activityAsItWas(
   return rows;
 }
 
+/** The popular-courses query before the rewrite, word for word but for its parameters. */
+async function popularCoursesAsItWas(institutionId: string, from: string, to: string, timeZone: string) {
+  const first = `${from}-01`;
+  const last = `${to}-01`;
+  const { rows } = await sql<{
+    month: string;
+    courses: { courseId: string; title: string; enrollments: number }[];
+  }>`
+    with months as (
+      select to_char(m, 'YYYY-MM') as month
+      from generate_series(${first}::timestamp, ${last}::timestamp, interval '1 month') m),
+    counts as (
+      select to_char(e.created_at at time zone ${timeZone}::text, 'YYYY-MM') as month,
+        c.id, c.title, count(*)::int as enrollments
+      from enrollments e
+      join courses c on c.id = e.course_id
+      where c.institution_id = ${institutionId}
+        and e.created_at >= ${first}::timestamp at time zone ${timeZone}::text
+        and e.created_at < (${last}::timestamp + interval '1 month') at time zone ${timeZone}::text
+      group by 1, c.id, c.title)
+    select m.month,
+      coalesce(
+        json_agg(json_build_object('courseId', n.id, 'title', n.title, 'enrollments', n.enrollments)
+          order by n.enrollments desc, n.title, n.id) filter (where n.id is not null),
+        '[]') as courses
+    from months m
+    left join counts n on n.month = m.month
+    group by m.month
+    order by m.month`.execute(db());
+  return rows;
+}
+
 beforeAll(async () => {
-  f = await serviceFixture('analytics_rewrite', { compliance: COMPLIANCE_PROFILES['kr-employer-training'] });
+  f = await serviceFixture('analytics_rewrite', { compliance: PROFILE });
   admin = await f.person(['platform-admin'], 'admin');
 });
 
@@ -148,23 +190,28 @@ afterAll(async () => {
   await f.close();
 });
 
-describe('activity, rewritten', () => {
+describe('activity and popular courses, rewritten', () => {
   it.each([1, 2, 3, 4, 5])('answers as the query it replaced on random history %i', async (seed) => {
     const institutionId = await institution();
     await history(random(seed), institutionId, await institution());
     const answer = (query: string) =>
       expectStatus(
-        f.call(admin, { method: 'GET', url: `/institutions/${institutionId}/analytics/activity?${query}` }),
+        f.call(admin, { method: 'GET', url: `/institutions/${institutionId}/analytics/${query}` }),
         200,
       );
-    const months = await answer('period=month&from=2027-01&to=2028-12');
+    const months = await answer('activity?period=month&from=2027-01&to=2028-12');
     expect(months).toEqual(
       await activityAsItWas(institutionId, 'month', '1 month', 'YYYY-MM', '2027-01', '2028-12'),
     );
     // The histories are busy enough for the comparison to mean something.
     expect(months.some((m: { learners: number }) => m.learners > 1)).toBe(true);
-    expect(await answer('period=quarter&from=2027-02&to=2028-11')).toEqual(
+    expect(await answer('activity?period=quarter&from=2027-02&to=2028-11')).toEqual(
       await activityAsItWas(institutionId, 'quarter', '3 months', 'YYYY-"Q"Q', '2027-02', '2028-11'),
     );
+    const popular = await answer('popular-courses?from=2027-01&to=2028-12');
+    expect(popular).toEqual(
+      await popularCoursesAsItWas(institutionId, '2027-01', '2028-12', PROFILE.timeZone),
+    );
+    expect(popular.some((m: { courses: unknown[] }) => m.courses.length > 1)).toBe(true);
   });
 });
