@@ -28,21 +28,28 @@ async function assertReader(db: Kysely<Database>, caller: Caller, institutionId:
 }
 
 /**
- * Runs one analytics statement in a read-only transaction with JIT compilation off. Their plans over a
- * large history cost more than jit_above_cost (generate_series is guessed at 1000 rows, and a year of
- * months times provisions looks huge), so PostgreSQL spent 170-240 ms compiling each before running it,
- * more than the query itself once it reads only its slice. Set here rather than for the role or the
- * database: tests, the bench and production then plan alike whatever role connects (the service's login
- * role is made by grantAppRole after migrations, tests connect as the owner), other clients of the
- * database keep JIT, and the service's other statements never reach the threshold anyway. The price is
- * BEGIN, SET and COMMIT: three round trips.
+ * Runs one analytics statement in a read-only transaction, planned for its own parameters and without JIT
+ * compilation.
+ * - JIT off: their plans over a large history cost more than jit_above_cost (generate_series is guessed
+ *   at 1000 rows, a year of months times provisions looks huge), so PostgreSQL spent 170-240 ms
+ *   compiling each before running it, more than the query itself once it reads only its slice.
+ * - A custom plan every time: the pool prepares a statement from its fifth run on a connection
+ *   (statement-cache.ts), and PostgreSQL may then keep a generic plan, blind to which institution and how
+ *   many months; planning these costs about a millisecond, running them on a wrong guess seconds.
+ * Set here rather than for the role or the database: tests, the bench and production then plan alike
+ * whatever role connects (the service's login role is made by grantAppRole after migrations, tests and
+ * the bench connect as the owner), other clients of the database keep JIT, and the service's other
+ * statements stay below the threshold anyway. The price is BEGIN, the settings and COMMIT: three round
+ * trips.
  */
-function withoutJit<T>(db: Kysely<Database>, read: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+function planned<T>(db: Kysely<Database>, read: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
   return db
     .transaction()
     .setAccessMode('read only')
     .execute(async (trx) => {
-      await sql`set local jit = off`.execute(trx);
+      await sql`select set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)`.execute(
+        trx,
+      );
       return read(trx);
     });
 }
@@ -61,7 +68,7 @@ export async function popularCourses(
   await assertReader(db, caller, institutionId);
   const first = `${range.from}-01`;
   const last = `${range.to}-01`;
-  const { rows } = await withoutJit(db, (trx) =>
+  const { rows } = await planned(db, (trx) =>
     sql<{
       month: string;
       courses: { courseId: string; title: string; enrollments: number }[];
@@ -116,7 +123,7 @@ export async function activity(
 ) {
   await assertReader(db, caller, institutionId);
   const { unit, step, label } = PERIODS[period];
-  const { rows } = await withoutJit(db, (trx) =>
+  const { rows } = await planned(db, (trx) =>
     sql<{
       period: string;
       companies: number;
@@ -157,6 +164,12 @@ export async function activity(
   return rows;
 }
 
+/** One company's or one course's rows (or both) of the completion figures; all when neither. */
+export interface CompletionFilter {
+  readonly companyId?: string | undefined;
+  readonly courseId?: string | undefined;
+}
+
 /**
  * Per company and course of the institution's accepted provisions: who enrolled, who took part at all
  * (credited watching, an exam sitting, or presence at a live lecture) and who completed, with the shares
@@ -165,9 +178,23 @@ export async function activity(
  * attendance rate (presence over the streamed time) over every enrolled learner and every lecture due to
  * them (`LIVE_LECTURES_DUE`), an absence counting 0; null while no lecture is due.
  */
-export async function completion(db: Kysely<Database>, caller: Caller, institutionId: string) {
+export async function completion(
+  db: Kysely<Database>,
+  caller: Caller,
+  institutionId: string,
+  only: CompletionFilter = {},
+) {
   await assertReader(db, caller, institutionId);
-  const { rows } = await withoutJit(db, (trx) =>
+  // Written into the SQL only when asked for, so each shape of the query is planned for what it reads.
+  const slice = sql.join(
+    [
+      sql`v.institution_id = ${institutionId} and v.state = 'accepted'`,
+      ...(only.companyId ? [sql`v.company_id = ${only.companyId}`] : []),
+      ...(only.courseId ? [sql`v.course_id = ${only.courseId}`] : []),
+    ],
+    sql` and `,
+  );
+  const { rows } = await planned(db, (trx) =>
     sql<{
       companyId: string;
       companyName: string;
@@ -192,13 +219,13 @@ export async function completion(db: Kysely<Database>, caller: Caller, instituti
         count(e.completed_at)::int as completed
       from provisions v
       left join enrollments e on e.provision_id = v.id
-      where v.institution_id = ${institutionId} and v.state = 'accepted'
+      where ${slice}
       group by v.company_id, v.course_id),
     lectures as (
       select v.company_id, v.course_id, count(*)::int as lectures
       from provisions v
       join live_lectures l on l.provision_id = v.id
-      where v.institution_id = ${institutionId} and v.state = 'accepted'
+      where ${slice}
       group by v.company_id, v.course_id),
     -- One row per enrolled learner and lecture due to them: the mean of these is the live rate.
     live as (
@@ -207,7 +234,7 @@ export async function completion(db: Kysely<Database>, caller: Caller, instituti
       join enrollments e on e.provision_id = v.id
       join live_lectures l on l.provision_id = v.id
       left join live_attendance la on la.lecture_id = l.lecture_id and la.enrollment_id = e.id
-      where v.institution_id = ${institutionId} and v.state = 'accepted' and ${LIVE_LECTURES_DUE}
+      where ${slice} and ${LIVE_LECTURES_DUE}
       group by v.company_id, v.course_id)
     select co.id as "companyId", co.name as "companyName", c.id as "courseId", c.title as "courseTitle",
       n.enrolled, n.attended, n.completed,
@@ -229,7 +256,7 @@ export async function completion(db: Kysely<Database>, caller: Caller, instituti
 /** Each course the institution has published (or since archived): its ratings, average and spread. */
 export async function ratings(db: Kysely<Database>, caller: Caller, institutionId: string) {
   await assertReader(db, caller, institutionId);
-  const { rows } = await withoutJit(db, (trx) =>
+  const { rows } = await planned(db, (trx) =>
     sql<{
       courseId: string;
       title: string;

@@ -215,3 +215,44 @@ describe('activity and popular courses, rewritten', () => {
     expect(popular.some((m: { courses: unknown[] }) => m.courses.length > 1)).toBe(true);
   });
 });
+
+describe('completion of one company or course', () => {
+  it.each([6, 7])(
+    'gives the rows of all companies and courses that match, random history %i',
+    async (seed) => {
+      const institutionId = await institution();
+      await history(random(seed), institutionId, await institution());
+      const completion = (query: string) =>
+        expectStatus(
+          f.call(admin, {
+            method: 'GET',
+            url: `/institutions/${institutionId}/analytics/completion${query}`,
+          }),
+          200,
+        );
+      type Row = { companyId: string; courseId: string };
+      const all = (await completion('')) as Row[];
+      const companies = [...new Set(all.map((r) => r.companyId))];
+      const courses = [...new Set(all.map((r) => r.courseId))];
+      expect(companies.length).toBeGreaterThan(1);
+      expect(courses.length).toBeGreaterThan(1);
+      for (const companyId of companies)
+        expect(await completion(`?companyId=${companyId}`)).toEqual(
+          all.filter((r) => r.companyId === companyId),
+        );
+      for (const courseId of courses)
+        expect(await completion(`?courseId=${courseId}`)).toEqual(all.filter((r) => r.courseId === courseId));
+      const { companyId, courseId } = all[0]!;
+      expect(await completion(`?companyId=${companyId}&courseId=${courseId}`)).toEqual([all[0]]);
+    },
+  );
+
+  it('refuses a company id that is no uuid, naming it', async () => {
+    const res = await f.call(admin, {
+      method: 'GET',
+      url: `/institutions/${await institution()}/analytics/completion?companyId=42`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([expect.objectContaining({ field: 'query.companyId' })]);
+  });
+});
