@@ -144,6 +144,8 @@ function seedStatements(n: number): string[] {
 interface Seeded {
   readonly url: string;
   readonly institutionId: string;
+  /** The first company by name, for the completion of one company. */
+  readonly companyId: string;
   readonly seedSeconds: number | null;
 }
 
@@ -159,7 +161,7 @@ async function databaseFor(n: number): Promise<Seeded> {
     const db = connectPostgres({ connectionString: url.toString(), maxConnections: 1 });
     await migrateToLatest(db);
     await db.destroy();
-    return { url: url.toString(), institutionId: await institutionOf(url.toString()), seedSeconds: null };
+    return { url: url.toString(), ...(await institutionOf(url.toString())), seedSeconds: null };
   }
   const started = performance.now();
   // Seeded at the schema of the bench's start: a later migration meets the data as production's would.
@@ -174,7 +176,7 @@ async function databaseFor(n: number): Promise<Seeded> {
   await scratch.db.destroy();
   return {
     url: url.toString(),
-    institutionId: await institutionOf(url.toString()),
+    ...(await institutionOf(url.toString())),
     seedSeconds: (performance.now() - started) / 1000,
   };
 }
@@ -193,11 +195,13 @@ async function keptRecipe(url: string): Promise<string | undefined> {
   }
 }
 
-async function institutionOf(url: string): Promise<string> {
+async function institutionOf(url: string): Promise<{ institutionId: string; companyId: string }> {
   const db = connectPostgres({ connectionString: url, maxConnections: 1 });
-  const { rows } = await sql<{ id: string }>`select id from institutions`.execute(db);
+  const { rows } = await sql<{ institutionId: string; companyId: string }>`
+    select (select id from institutions) as "institutionId",
+      (select id from companies order by name limit 1) as "companyId"`.execute(db);
   await db.destroy();
-  return rows[0]!.id;
+  return rows[0]!;
 }
 
 interface Measure {
@@ -208,6 +212,7 @@ interface Measure {
 
 const ROUTES = [
   { name: 'completion', path: 'completion' },
+  { name: 'completion (one company)', path: 'completion?companyId=:company' },
   { name: 'activity (12 months)', path: `activity?period=month&from=${RANGE.from}&to=${RANGE.to}` },
   { name: 'popular-courses (12 months)', path: `popular-courses?from=${RANGE.from}&to=${RANGE.to}` },
   { name: 'ratings', path: 'ratings' },
@@ -234,7 +239,7 @@ async function measure(seeded: Seeded, issuer: LocalTokenIssuer, verifierBase: s
   ).access_token;
   const results: Measure[] = [];
   for (const route of ROUTES) {
-    const url = `${base}/institutions/${seeded.institutionId}/analytics/${route.path}`;
+    const url = `${base}/institutions/${seeded.institutionId}/analytics/${route.path.replace(':company', seeded.companyId)}`;
     const request = async () => {
       const started = performance.now();
       const res = await fetch(url, { headers: { cookie: `lms_access=${token}` } });
