@@ -87,6 +87,10 @@ export const analyticsRoutes =
           summary: 'Attendance (live lectures included) and completion per company and course',
           tags,
           params,
+          querystring: z.strictObject({
+            companyId: z.uuid().optional().describe('only this company’s provisions'),
+            courseId: z.uuid().optional().describe('only this course’s provisions'),
+          }),
           response: {
             200: z.array(
               z.object({
@@ -115,7 +119,7 @@ export const analyticsRoutes =
           },
         },
       },
-      async (req) => completion(ctx.db, await ctx.caller(req), req.params.institutionId),
+      async (req) => completion(ctx.db, await ctx.caller(req), req.params.institutionId, req.query),
     );
     app.get(
       '/institutions/:institutionId/analytics/ratings',

@@ -26,6 +26,7 @@ describe('migrations', () => {
       ['0011_session_seats', 'Success'],
       ['0012_pace_reminders', 'Success'],
       ['0013_course_titles_in_facts', 'Success'],
+      ['0014_analytics_indexes', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -93,6 +94,7 @@ describe('migrations', () => {
         '0011_session_seats',
         '0012_pace_reminders',
         '0013_course_titles_in_facts',
+        '0014_analytics_indexes',
       ]);
     } finally {
       await other.destroy();

@@ -5073,7 +5073,12 @@ export interface operations {
     };
     getInstitutionsInstitutionIdAnalyticsCompletion: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description only this company’s provisions */
+                companyId?: string;
+                /** @description only this course’s provisions */
+                courseId?: string;
+            };
             header?: never;
             path: {
                 institutionId: string;
