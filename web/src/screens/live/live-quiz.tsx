@@ -110,7 +110,8 @@ export function LiveQuiz({
                 type="radio"
                 name={`${id}-option`}
                 value={i}
-                checked={choice === i}
+                // The server's record may arrive after the form mounted (a reload): what was sent shows.
+                checked={(done ? answered : choice) === i}
                 onChange={() => {
                   setChoice(i);
                   setMissing(false);
