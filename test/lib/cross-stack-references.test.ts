@@ -4,6 +4,7 @@ import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '#lib/config/load-config';
 import { buildPlatform } from '#lib/platform';
+import { FIXTURE_CONFIG_DIR } from './fixture-configs';
 
 /**
  * The platform as `cdk synth` builds it: with cdk.json's context, which decides how stacks reference each other
@@ -12,7 +13,7 @@ import { buildPlatform } from '#lib/platform';
 const synthAsTheCliDoes = memoize((configName: string): Stack[] => {
   const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
   const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-  return Object.values(buildPlatform(app, loadConfig(configName)));
+  return Object.values(buildPlatform(app, loadConfig(configName, FIXTURE_CONFIG_DIR)));
 });
 
 function memoize<T>(build: (key: string) => T): (key: string) => T {

@@ -6,6 +6,7 @@ import { transcodeLadder } from '#tools/cost/ladder';
 import { estimateCost, UnpricedResourceError, type Breakdown, type Features } from '#tools/cost/model';
 import { loadPriceTable, parsePriceTable } from '#tools/cost/prices';
 import { stackTemplate, synthesizePlatform, type StackTemplate } from '#tools/cost/templates';
+import { FIXTURE_CONFIG_DIR } from '../lib/fixture-configs';
 
 const ROOT = join(__dirname, '..', '..');
 const table = loadPriceTable();
@@ -194,7 +195,7 @@ describe('example-academy, synthesized as the CLI does', () => {
   let stacks: StackTemplate[];
   let estimate: Breakdown;
   beforeAll(() => {
-    const config = loadConfig('example-academy');
+    const config = loadConfig('example-academy', FIXTURE_CONFIG_DIR);
     stacks = synthesizePlatform(config);
     estimate = estimateCost({
       stacks,

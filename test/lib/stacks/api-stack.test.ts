@@ -11,6 +11,7 @@ import { buildPlatform, type FeatureStacks, type Platform } from '#lib/platform'
 import { ApiStack } from '#lib/stacks/api-stack';
 import type { LiveStack } from '#lib/stacks/live-stack';
 import { platformFor, refIn, sameRef } from '../platform-fixture';
+import { FIXTURE_CONFIG_DIR } from '../fixture-configs';
 
 describe('api stack', () => {
   const dev = platformFor('default');
@@ -356,7 +357,7 @@ describe('api stack', () => {
     });
 
     it('are not built when video is off', () => {
-      const config = loadConfig('default');
+      const config = loadConfig('default', FIXTURE_CONFIG_DIR);
       const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
       const off = buildPlatform(app, { ...config, features: { ...config.features, video: false } });
       expect(off.vod).toBeUndefined();
@@ -568,7 +569,7 @@ describe('api stack', () => {
 
     /** The platform's api stack and live stack, with or without recording. */
     function withLectureRoutes(configName: string, recording = true) {
-      const config = loadConfig(configName);
+      const config = loadConfig(configName, FIXTURE_CONFIG_DIR);
       const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
       const platform = buildPlatform(app, { ...config, live: { ...config.live, recording } });
       return { app, platform, live: platform.live!, apiStack: platform.api, routes: routeList };

@@ -5,6 +5,7 @@ import { CORE_SERVICE, ENV, EVENTS } from '#contracts/resources';
 import { COMPLIANCE_PROFILE_ENV, COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import { loadConfig } from '#lib/config/load-config';
 import { platformFor, refIn, sameRef } from '../platform-fixture';
+import { FIXTURE_CONFIG_DIR } from '../fixture-configs';
 
 describe('core-service stack', () => {
   const dev = platformFor('default');
@@ -372,7 +373,7 @@ describe('core-service stack', () => {
     });
 
     it('takes the CPU target and the task ceiling from the config', () => {
-      const config = loadConfig('example-academy');
+      const config = loadConfig('example-academy', FIXTURE_CONFIG_DIR);
       const tuned = platformFor({
         ...config,
         sizing: {

@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CONFIG_DIR, InvalidConfigError, loadConfig, parseConfig } from '#lib/config/load-config';
+import { InvalidConfigError, loadConfig, parseConfig } from '#lib/config/load-config';
 import { buildPlatform } from '#lib/platform';
 import { EdgeStack } from '#lib/stacks/edge-stack';
+import { FIXTURE_CONFIG_DIR } from '../fixture-configs';
 
 type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const raw = (name: string): RawConfig => JSON.parse(readFileSync(join(CONFIG_DIR, `${name}.json`), 'utf8'));
+const raw = (name: string): RawConfig =>
+  JSON.parse(readFileSync(join(FIXTURE_CONFIG_DIR, `${name}.json`), 'utf8'));
 
 /** The platform for a config, without bundling (these tests read templates, not code assets). */
 function platformOf(config: ReturnType<typeof loadConfig>) {
@@ -18,7 +20,7 @@ function platformOf(config: ReturnType<typeof loadConfig>) {
 
 describe('edge stack', () => {
   // example-academy sets a domain, in ap-northeast-2.
-  const { platform } = platformOf(loadConfig('example-academy'));
+  const { platform } = platformOf(loadConfig('example-academy', FIXTURE_CONFIG_DIR));
   const edge = platform.edge!;
   const t = Template.fromStack(edge);
 
@@ -79,7 +81,7 @@ describe('edge stack', () => {
   });
 
   it('is absent without a domain', () => {
-    const { app, platform: without } = platformOf(loadConfig('default'));
+    const { app, platform: without } = platformOf(loadConfig('default', FIXTURE_CONFIG_DIR));
     expect('edge' in without).toBe(false);
     expect(app.node.children.map((c) => c.node.id)).not.toContain('demo-edge');
   });

@@ -11,6 +11,7 @@ import { LIVE_METRICS } from '#lib/constructs/live-monitoring';
 import { buildPlatform } from '#lib/platform';
 import { LiveStack, type LiveStackProps } from '#lib/stacks/live-stack';
 import { sharedPlatformFor } from '../platform-fixture';
+import { FIXTURE_CONFIG_DIR } from '../fixture-configs';
 
 const PREFIX = 'lms-demo-dev';
 
@@ -461,7 +462,7 @@ describe('live lectures in the platform', () => {
   );
 
   it('is absent when features.liveLectures is off: no live stack, no lecture routes, no live alarms', () => {
-    const config = loadConfig('default');
+    const config = loadConfig('default', FIXTURE_CONFIG_DIR);
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const off = buildPlatform(app, { ...config, features: { ...config.features, liveLectures: false } });
     expect(off.live).toBeUndefined();

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from '#lib/config/load-config';
 import { buildPlatform } from '#lib/platform';
+import { FIXTURE_CONFIG_DIR } from '../fixture-configs';
 
 /** The platform for a config, without bundling (these tests read templates, not code assets). */
 function platformOf(config: ReturnType<typeof loadConfig>) {
@@ -17,7 +18,7 @@ const alarmsOn5xxRate = (stack: Stack) =>
 
 describe('playback alarm stack', () => {
   // example-academy runs in ap-northeast-2, where no CloudFront metric ever arrives.
-  const { platform } = platformOf(loadConfig('example-academy'));
+  const { platform } = platformOf(loadConfig('example-academy', FIXTURE_CONFIG_DIR));
   const stack = platform.playbackAlarm!;
   const t = Template.fromStack(stack);
 
@@ -65,7 +66,7 @@ describe('playback alarm stack', () => {
   });
 
   it('is absent where the monitoring stack can alarm itself (us-east-1) or nothing can (no region)', () => {
-    const base = loadConfig('example-academy');
+    const base = loadConfig('example-academy', FIXTURE_CONFIG_DIR);
     const east = platformOf({
       ...base,
       region: 'us-east-1',
@@ -73,7 +74,7 @@ describe('playback alarm stack', () => {
     }).platform;
     expect(east.playbackAlarm).toBeUndefined();
     expect(alarmsOn5xxRate(east.monitoring)).toHaveLength(1);
-    const agnostic = platformOf(loadConfig('default')).platform;
+    const agnostic = platformOf(loadConfig('default', FIXTURE_CONFIG_DIR)).platform;
     expect(agnostic.playbackAlarm).toBeUndefined();
     expect(alarmsOn5xxRate(agnostic.monitoring)).toEqual([]);
     // Nor does the monitoring stack of a platform in another region keep a 5xx alarm that never gets data.

@@ -4,14 +4,16 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ENV, EVENTS, VOD } from '#contracts/resources';
-import { CONFIG_DIR, loadConfig, parseConfig } from '#lib/config/load-config';
+import { loadConfig, parseConfig } from '#lib/config/load-config';
 import { buildPlatform } from '#lib/platform';
 import type { ResponseHeadersPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import type { VodStack } from '#lib/stacks/vod-stack';
 import { sharedPlatformFor } from '../platform-fixture';
+import { FIXTURE_CONFIG_DIR } from '../fixture-configs';
 
 type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const raw = (name: string): RawConfig => JSON.parse(readFileSync(join(CONFIG_DIR, `${name}.json`), 'utf8'));
+const raw = (name: string): RawConfig =>
+  JSON.parse(readFileSync(join(FIXTURE_CONFIG_DIR, `${name}.json`), 'utf8'));
 
 /** The platform for a config, without bundling (these tests read templates, not code assets). */
 function platformOf(config: ReturnType<typeof loadConfig>) {
@@ -29,7 +31,7 @@ function statementsOf(t: Template, roleRef: unknown): Record<string, unknown>[] 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 describe('vod stack', () => {
-  const { platform } = platformOf(loadConfig('default'));
+  const { platform } = platformOf(loadConfig('default', FIXTURE_CONFIG_DIR));
   const vod = platform.vod as VodStack;
   const t = Template.fromStack(vod);
   const resolve = (value: unknown) => vod.resolve(value);
