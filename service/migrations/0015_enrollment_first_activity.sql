@@ -9,15 +9,17 @@
 -- credit in flight and then sees it, or the credit waits and then moves the recomputed time earlier.
 alter table enrollments add column first_activity_at timestamptz;
 
--- The definition, from the facts as they stand. Watching: the first credit's time in the audit trail
--- (content_progress keeps only its last change), or the progress row's time where no credit was audited.
+-- The definition, from the facts as they stand. Watching: of each content with covered seconds, its first
+-- credit's time in the audit trail (content_progress keeps only its last change), or the progress row's
+-- time where no credit was audited. Credits count only where progress shows them, as the probes did.
 create function enrollment_first_activity(p_enrollment_id uuid) returns timestamptz
 language sql stable as $$
   select least(
-    (select min(p.updated_at) from content_progress p
+    (select min(least(p.updated_at, (
+        select min(au.at) from learning_audit au
+        where au.enrollment_id = p.enrollment_id and au.content_id = p.content_id and au.kind = 'credit')))
+      from content_progress p
       where p.enrollment_id = p_enrollment_id and p.covered_seconds > 0),
-    (select min(au.at) from learning_audit au
-      where au.enrollment_id = p_enrollment_id and au.kind = 'credit'),
     (select min(a.started_at) from exam_attempts a where a.enrollment_id = p_enrollment_id),
     (select min(la.joined_at) from live_attendance la
       where la.enrollment_id = p_enrollment_id and la.presence_seconds > 0))
@@ -86,9 +88,12 @@ create trigger live_attendance_first_activity_delete after delete on live_attend
 update enrollments e set first_activity_at = f.at
 from (
   select enrollment_id, min(at) as at from (
-    select enrollment_id, updated_at as at from content_progress where covered_seconds > 0
-    union all
-    select enrollment_id, at from learning_audit where kind = 'credit'
+    select p.enrollment_id, least(p.updated_at, c.at) as at from content_progress p
+    left join (
+      select enrollment_id, content_id, min(at) as at from learning_audit where kind = 'credit'
+      group by enrollment_id, content_id
+    ) c on c.enrollment_id = p.enrollment_id and c.content_id = p.content_id
+    where p.covered_seconds > 0
     union all
     select enrollment_id, started_at from exam_attempts
     union all

@@ -16,9 +16,13 @@ export async function rebuildFirstActivity(db: Kysely<Database>): Promise<number
     const { rows } = await sql<{ changed: number }>`
       with facts as (
         select enrollment_id, min(at) as at from (
-          select enrollment_id, updated_at as at from content_progress where covered_seconds > 0
-          union all
-          select enrollment_id, at from learning_audit where kind = 'credit'
+          -- A content's first audited credit, where its progress shows what was credited.
+          select p.enrollment_id, least(p.updated_at, c.at) as at from content_progress p
+          left join (
+            select enrollment_id, content_id, min(at) as at from learning_audit where kind = 'credit'
+            group by enrollment_id, content_id
+          ) c on c.enrollment_id = p.enrollment_id and c.content_id = p.content_id
+          where p.covered_seconds > 0
           union all
           select enrollment_id, started_at from exam_attempts
           union all
