@@ -211,11 +211,8 @@ export async function completion(
     with counts as (
       select v.company_id, v.course_id,
         count(e.id)::int as enrolled,
-        count(e.id) filter (where
-          exists (select from content_progress p where p.enrollment_id = e.id and p.covered_seconds > 0)
-          or exists (select from exam_attempts a where a.enrollment_id = e.id)
-          or exists (select from live_attendance la where la.enrollment_id = e.id and la.presence_seconds > 0)
-        )::int as attended,
+        -- Kept with the facts it stands for (migrations/0015): no probe of three tables per enrollment.
+        count(e.first_activity_at)::int as attended,
         count(e.completed_at)::int as completed
       from provisions v
       left join enrollments e on e.provision_id = v.id

@@ -120,6 +120,8 @@ export interface EnrollmentsTable {
   /** A date, written as `YYYY-MM-DD`; read it as `certificate_on::text` (PGlite would return a Date). */
   certificate_on: ColumnType<string | null, string | null, string | null>;
   score: number | null;
+  /** When the learner first took part; kept by triggers (migrations/0015_enrollment_first_activity.sql). */
+  first_activity_at: ColumnType<Date | null, never, Date | null>;
 }
 
 export interface OutboxTable {

@@ -149,6 +149,9 @@ export async function applyLiveEnded(
         });
       }
     }
+    // Each row locks its enrollment (migrations/0015): in one order, two reports sharing learners cannot
+    // each hold the lock the other waits for.
+    rows.sort((a, b) => (a.enrollment_id < b.enrollment_id ? -1 : a.enrollment_id > b.enrollment_id ? 1 : 0));
     if (rows.length > 0)
       await trx
         .insertInto('live_attendance')

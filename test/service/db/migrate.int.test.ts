@@ -27,6 +27,7 @@ describe('migrations', () => {
       ['0012_pace_reminders', 'Success'],
       ['0013_course_titles_in_facts', 'Success'],
       ['0014_analytics_indexes', 'Success'],
+      ['0015_enrollment_first_activity', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -95,6 +96,7 @@ describe('migrations', () => {
         '0012_pace_reminders',
         '0013_course_titles_in_facts',
         '0014_analytics_indexes',
+        '0015_enrollment_first_activity',
       ]);
     } finally {
       await other.destroy();
