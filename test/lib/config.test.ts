@@ -1,22 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import { apiThrottleFor, complianceOf, DEV_SIZING, selfSignUpOf } from '#lib/config/institution-config';
-import {
-  CONFIG_DIR,
-  configNames,
-  InvalidConfigError,
-  loadConfig,
-  parseConfig,
-} from '#lib/config/load-config';
-import { FIXTURE_CONFIG_DIR } from './fixture-configs';
+import { CONFIG_DIR, configNames, loadConfig, parseConfig } from '#lib/config/load-config';
+import { FIXTURE_CONFIG_DIR, fixtureConfig, type RawConfig, rawFixture, refusalOf } from './fixture-configs';
 
-// Raw JSON as a fork would write it; the tests break it on purpose, so it stays loosely typed.
-type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const raw = (name: string): RawConfig =>
-  JSON.parse(readFileSync(join(FIXTURE_CONFIG_DIR, `${name}.json`), 'utf8'));
-const fixture = (name: string) => loadConfig(name, FIXTURE_CONFIG_DIR);
+const raw = rawFixture;
+const fixture = fixtureConfig;
 /** The default config with its sizing written out, as a fork that tunes a dev platform's capacity would. */
 const rawDefault = (): RawConfig => ({ ...raw('default'), sizing: structuredClone(DEV_SIZING) });
 
@@ -24,13 +15,7 @@ const rawDefault = (): RawConfig => ({ ...raw('default'), sizing: structuredClon
 function problemsOf(edit: (c: RawConfig) => void): string {
   const config = rawDefault();
   edit(config);
-  try {
-    parseConfig(config, 'test.json');
-  } catch (e) {
-    expect(e).toBeInstanceOf(InvalidConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected the config to be refused');
+  return refusalOf(config);
 }
 
 describe('institution config', () => {

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   apiThrottleFor,
@@ -7,25 +5,13 @@ import {
   DEV_SIZING,
   monthlyTranscodeMinutesFor,
 } from '#lib/config/institution-config';
-import { InvalidConfigError, loadConfig, parseConfig } from '#lib/config/load-config';
-import { FIXTURE_CONFIG_DIR } from './fixture-configs';
+import { parseConfig } from '#lib/config/load-config';
+import { fixtureConfig, rawFixture, refusalOf } from './fixture-configs';
 import { platformFor } from './platform-fixture';
 
-// Raw JSON as a fork would write it; the tests change it on purpose, so it stays loosely typed.
-type RawConfig = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const raw = (name: string): RawConfig =>
-  JSON.parse(readFileSync(join(FIXTURE_CONFIG_DIR, `${name}.json`), 'utf8'));
-const fixture = (name: string) => loadConfig(name, FIXTURE_CONFIG_DIR);
-
-function refusal(config: RawConfig): string {
-  try {
-    parseConfig(config, 'test.json');
-  } catch (e) {
-    expect(e).toBeInstanceOf(InvalidConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected the config to be refused');
-}
+const raw = rawFixture;
+const fixture = fixtureConfig;
+const refusal = refusalOf;
 
 describe('limits derived from the expected concurrent viewers', () => {
   it('sizes the API throttle from the heartbeats: 2 × viewers / 15 s, burst twice that, with floors and caps', () => {
