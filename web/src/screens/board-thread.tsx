@@ -2,8 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { useApi } from '../api/api-context';
 import { fieldError, type Problem } from '../api/problem';
 import { useLocale, useT, type Messages } from '../i18n';
-import { FieldError, ProblemAlert } from '../ui/problem-alert';
+import { FieldError, fieldProps, ProblemAlert } from '../ui/problem-alert';
 import { asProblem, useLoad } from '../ui/use-load';
+import { useSubmit } from '../ui/use-submit';
 import type { Comment, Post } from './board-common';
 import { moment } from './learn-common';
 import './boards.css';
@@ -270,25 +271,17 @@ function CommentForm({ postId, label, onSent }: { postId: string; label: string;
   const api = useApi();
   const t = useT(messages);
   const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem>();
-  const submit = async (event: FormEvent) => {
+  const { busy, problem, run } = useSubmit();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setProblem(undefined);
-    try {
-      const { data, error, response } = await api.POST('/board-posts/{postId}/comments', {
-        params: { path: { postId } },
-        body: { body: text },
-      });
-      if (!data) return setProblem(asProblem(error, response));
-      setText('');
-      onSent();
-    } catch (e) {
-      setProblem(asProblem(e));
-    } finally {
-      setBusy(false);
-    }
+    return run(
+      () =>
+        api.POST('/board-posts/{postId}/comments', { params: { path: { postId } }, body: { body: text } }),
+      () => {
+        setText('');
+        onSent();
+      },
+    );
   };
   const id = `comment-new-${postId}`;
   const bodyError = fieldError(problem, 'body.body');
@@ -296,13 +289,11 @@ function CommentForm({ postId, label, onSent }: { postId: string; label: string;
     <form className="board-form" onSubmit={(e) => void submit(e)}>
       <label htmlFor={id}>{label}</label>
       <textarea
-        id={id}
+        {...fieldProps(id, bodyError)}
         value={text}
         onChange={(e) => setText(e.target.value)}
         rows={3}
         required
-        aria-invalid={bodyError ? true : undefined}
-        aria-describedby={bodyError ? `${id}-error` : undefined}
       />
       <FieldError id={`${id}-error`} message={bodyError} />
       <div>

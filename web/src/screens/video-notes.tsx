@@ -5,8 +5,9 @@ import { fieldError, type Problem } from '../api/problem';
 import type { paths } from '../api/schema';
 import { useLocale, useT, type Messages } from '../i18n';
 import { downloadText } from '../ui/download';
-import { FieldError, ProblemAlert } from '../ui/problem-alert';
+import { FieldError, fieldProps, ProblemAlert } from '../ui/problem-alert';
 import { asProblem, useLoad } from '../ui/use-load';
+import { useSubmit } from '../ui/use-submit';
 import { boardPath } from './board-common';
 import { clock, moment } from './learn-common';
 import './boards.css';
@@ -187,37 +188,27 @@ function NewNote({
   const api = useApi();
   const t = useT(messages);
   const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem>();
-  const submit = async (event: FormEvent) => {
+  const { busy, problem, run } = useSubmit();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setProblem(undefined);
-    try {
-      const { data, error, response } = await api.POST('/notes', {
-        body: { contentId, second: second(), text },
-      });
-      if (!data) return setProblem(asProblem(error, response));
-      setText('');
-      onKept();
-    } catch (e) {
-      setProblem(asProblem(e));
-    } finally {
-      setBusy(false);
-    }
+    return run(
+      () => api.POST('/notes', { body: { contentId, second: second(), text } }),
+      () => {
+        setText('');
+        onKept();
+      },
+    );
   };
   const textError = fieldError(problem, 'body.text');
   return (
     <form className="board-form" onSubmit={(e) => void submit(e)}>
       <label htmlFor="note-new">{t('newNote', { at: clock(playhead) })}</label>
       <textarea
-        id="note-new"
+        {...fieldProps('note-new', textError)}
         value={text}
         onChange={(e) => setText(e.target.value)}
         rows={3}
         required
-        aria-invalid={textError ? true : undefined}
-        aria-describedby={textError ? 'note-new-error' : undefined}
       />
       <FieldError id="note-new-error" message={textError} />
       <div>
