@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import { REPO_ROOT } from '#lib/paths';
 import { loadPriceTable } from '#tools/cost/prices';
-import { AUDIO, GOP_SECONDS, H264_QUALITY_TUNING, LADDER, type Rung } from '#lambda/vod/transcode-settings';
+import { crfOf, x264RungArgs } from '#local/transcoder';
+import { AUDIO, H264_QUALITY_TUNING, LADDER, type Rung } from '#lambda/vod/transcode-settings';
 
 /*
  * The video ladder on two lecture-like clips: for every rung of LADDER, the bitrate x264 spends and the
@@ -556,24 +557,7 @@ interface Measured extends Rendition {
 }
 
 /** As local/transcoder.ts turns a QVBR level into x264's constant quality. */
-const crfFor = (level: number) => 37 - 2 * level;
-
-const rateArgs = (rung: Rung) => [
-  '-c:v',
-  'libx264',
-  '-preset',
-  PRESET,
-  '-profile:v',
-  'high',
-  '-pix_fmt',
-  'yuv420p',
-  '-maxrate',
-  String(rung.maxBitrate),
-  '-bufsize',
-  String(2 * rung.maxBitrate),
-  '-force_key_frames',
-  `expr:gte(t,n_forced*${GOP_SECONDS})`,
-];
+const rateArgs = (rung: Rung) => x264RungArgs(rung, PRESET);
 
 /** One decode of the sample, scaled once per rung, split into one single-pass encode per level. */
 async function encodeSweep(sample: Sample, work: string): Promise<Rendition[]> {
@@ -587,7 +571,7 @@ async function encodeSweep(sample: Sample, work: string): Promise<Rendition[]> {
     for (const level of LEVELS) {
       const file = `${sample.name}_${rung.name}_q${level}_single.mp4`;
       renditions.push({ rung, level, mode: 'single', file });
-      outputs.push('-map', `[r${r}q${level}]`, ...rateArgs(rung), '-crf', String(crfFor(level)), file);
+      outputs.push('-map', `[r${r}q${level}]`, ...rateArgs(rung), '-crf', String(crfOf(level)), file);
     }
   });
   await ffmpeg(
@@ -763,7 +747,7 @@ function printSample(sample: Sample, rows: readonly Measured[]) {
       const gain = previous ? (m.ssimDb - previous.ssimDb).toFixed(2) : '';
       const current = m.level === rung.qvbrQuality ? '*' : ' ';
       console.log(
-        `  ${rung.name.padEnd(6)} ${m.mode.padEnd(7)} ${String(m.level).padStart(3)}${current} ${String(crfFor(m.level)).padStart(4)}` +
+        `  ${rung.name.padEnd(6)} ${m.mode.padEnd(7)} ${String(m.level).padStart(3)}${current} ${String(crfOf(m.level)).padStart(4)}` +
           `  ${mbps(m.avgBps)}   ${mbps(m.peakBps)}   ${mbps(rung.maxBitrate)}  ${m.ssim.toFixed(4)}  ${m.ssimDb.toFixed(2).padStart(5)}  ${gain.padStart(6)}`,
       );
     }

@@ -30,6 +30,22 @@ import { contentIdOf, durationSecondsOf, parseObjectCreated, type Upload } from 
 import { videoFailedFact } from '#lambda/vod/video-facts';
 import type { TranscodeCache } from './transcode-cache';
 
+/** x264's constant-quality level standing in for a QVBR quality level (1 to 10). */
+export const crfOf = (qvbrQuality: number): number => 37 - 2 * qvbrQuality;
+
+/**
+ * One rung's H.264 settings for x264 as it stands in for MediaConvert: high profile, the rung's ceiling with a
+ * buffer of twice that, and a keyframe every GOP_SECONDS whatever the frame rate, so segments cut on the same
+ * boundaries. The rate itself (CRF, or a two-pass target) is the caller's.
+ */
+export function x264RungArgs(rung: Rung, preset: string): string[] {
+  return [
+    ...['-c:v', 'libx264', '-preset', preset, '-profile:v', 'high', '-pix_fmt', 'yuv420p'],
+    ...['-maxrate', String(rung.maxBitrate), '-bufsize', String(2 * rung.maxBitrate)],
+    ...['-force_key_frames', `expr:gte(t,n_forced*${GOP_SECONDS})`],
+  ];
+}
+
 export type TranscodeOutcome =
   | { outcome: 'ready'; detail: VideoReady }
   | { outcome: 'failed'; detail: VideoFailed }
@@ -254,25 +270,11 @@ export class LocalTranscoder {
         '-map',
         `[v${i}]`,
         ...(probe.hasAudio ? ['-map', '0:a:0'] : []),
-        '-c:v',
-        'libx264',
         // ultrafast only locally: MediaConvert's SINGLE_PASS_HQ is about quality, here speed on a laptop.
-        '-preset',
-        'ultrafast',
-        '-profile:v',
-        'high',
-        '-pix_fmt',
-        'yuv420p',
+        ...x264RungArgs(rung, 'ultrafast'),
         // QVBR's nearest: constant quality (quality 8/7/6 → CRF 21/23/25) under the rung's ceiling.
         '-crf',
-        String(37 - 2 * rung.qvbrQuality),
-        '-maxrate',
-        String(rung.maxBitrate),
-        '-bufsize',
-        String(2 * rung.maxBitrate),
-        // A keyframe every GOP_SECONDS whatever the frame rate, so segments cut on the same boundaries.
-        '-force_key_frames',
-        `expr:gte(t,n_forced*${GOP_SECONDS})`,
+        String(crfOf(rung.qvbrQuality)),
         ...(probe.hasAudio
           ? [
               '-c:a',
