@@ -6,10 +6,8 @@ import { apiThrottleFor, complianceOf, DEV_SIZING, selfSignUpOf } from '#lib/con
 import { CONFIG_DIR, configNames, loadConfig, parseConfig } from '#lib/config/load-config';
 import { FIXTURE_CONFIG_DIR, fixtureConfig, type RawConfig, rawFixture, refusalOf } from './fixture-configs';
 
-const raw = rawFixture;
-const fixture = fixtureConfig;
 /** The default config with its sizing written out, as a fork that tunes a dev platform's capacity would. */
-const rawDefault = (): RawConfig => ({ ...raw('default'), sizing: structuredClone(DEV_SIZING) });
+const rawDefault = (): RawConfig => ({ ...rawFixture('default'), sizing: structuredClone(DEV_SIZING) });
 
 /** Applies an edit to a copy of the default config and returns the validation message. */
 function problemsOf(edit: (c: RawConfig) => void): string {
@@ -24,18 +22,18 @@ describe('institution config', () => {
   });
 
   it.each(['default', 'example-academy'])('accepts test/fixtures/config/%s.json', (name) => {
-    const config = fixture(name);
+    const config = fixtureConfig(name);
     expect(config.institution.slug).toMatch(/^[a-z]/);
     expect(config.sizing.api).toEqual(apiThrottleFor(config.scale.concurrentViewers));
   });
 
   it('fills in defaults a fork may leave out', () => {
-    expect(fixture('default').auth.identityProviders).toEqual({ oidc: [] });
-    expect(complianceOf(fixture('default'))).toEqual(COMPLIANCE_PROFILES.standard);
+    expect(fixtureConfig('default').auth.identityProviders).toEqual({ oidc: [] });
+    expect(complianceOf(fixtureConfig('default'))).toEqual(COMPLIANCE_PROFILES.standard);
   });
 
   it('fills in the core service’s scaling ceiling and CPU target a fork leaves out', () => {
-    expect(fixture('default').sizing.service).toEqual({
+    expect(fixtureConfig('default').sizing.service).toEqual({
       cpu: 256,
       memoryMiB: 512,
       minTasks: 1,
@@ -54,13 +52,13 @@ describe('institution config', () => {
   });
 
   it('accepts prod with one NAT gateway when the interface endpoints keep AWS’s APIs within reach', () => {
-    const config = raw('example-academy');
+    const config = rawFixture('example-academy');
     config.sizing.network = { natGateways: 1, interfaceEndpoints: true };
     expect(parseConfig(config, 'test.json').sizing.network).toEqual({
       natGateways: 1,
       interfaceEndpoints: true,
     });
-    expect(fixture('default').sizing.network).toEqual({ natGateways: 1, interfaceEndpoints: false });
+    expect(fixtureConfig('default').sizing.network).toEqual({ natGateways: 1, interfaceEndpoints: false });
   });
 
   it('fills in the video limits a fork leaves out, field by field', () => {
@@ -72,10 +70,10 @@ describe('institution config', () => {
       playbackCookieMinutes: 10,
       signingKeys: { trusted: [1], signWith: 1 },
     };
-    expect(fixture('default').video).toEqual(defaults);
+    expect(fixtureConfig('default').video).toEqual(defaults);
     // Its 1,500 expected viewers set a larger transcoding budget.
-    expect(fixture('example-academy').video).toEqual({ ...defaults, monthlyTranscodeMinutes: 60_000 });
-    const config = raw('default');
+    expect(fixtureConfig('example-academy').video).toEqual({ ...defaults, monthlyTranscodeMinutes: 60_000 });
+    const config = rawFixture('default');
     config.video = { maxUploadGiB: 50, playbackCookieMinutes: 5 };
     expect(parseConfig(config, 'test.json').video).toEqual({
       ...defaults,
@@ -86,9 +84,9 @@ describe('institution config', () => {
 
   it('fills in the live lecture settings a fork leaves out, field by field', () => {
     const defaults = { recording: true, recordingRetentionDays: 365, playbackKeyRotation: 1 };
-    expect(fixture('default').live).toEqual(defaults);
-    expect(fixture('example-academy').live).toEqual(defaults);
-    const config = raw('default');
+    expect(fixtureConfig('default').live).toEqual(defaults);
+    expect(fixtureConfig('example-academy').live).toEqual(defaults);
+    const config = rawFixture('default');
     config.live = { recording: false };
     expect(parseConfig(config, 'test.json').live).toEqual({ ...defaults, recording: false });
     expect(problemsOf((c) => (c.live = { recordingRetentionDays: 0 }))).toMatch(
@@ -98,8 +96,10 @@ describe('institution config', () => {
   });
 
   it('resolves the compliance profile a fork names, with its overrides', () => {
-    expect(complianceOf(fixture('example-academy'))).toEqual(COMPLIANCE_PROFILES['kr-employer-training']);
-    const config = raw('default');
+    expect(complianceOf(fixtureConfig('example-academy'))).toEqual(
+      COMPLIANCE_PROFILES['kr-employer-training'],
+    );
+    const config = rawFixture('default');
     config.compliance = { profile: 'kr-employer-training', overrides: { dailyLessonCap: 6 } };
     expect(complianceOf(parseConfig(config, 'test.json'))).toEqual({
       ...COMPLIANCE_PROFILES['kr-employer-training'],
@@ -108,7 +108,7 @@ describe('institution config', () => {
   });
 
   it('merges compliance overrides at every depth: a nested number alone keeps its siblings', () => {
-    const config = raw('default');
+    const config = rawFixture('default');
     config.compliance = {
       profile: 'kr-employer-training',
       overrides: { courseCompletion: { minScore: 70 }, examGates: { mid: 0.4 } },
@@ -456,7 +456,7 @@ describe('institution config', () => {
     [
       'prod video without a domain',
       (c: RawConfig) => {
-        const prod = raw('example-academy');
+        const prod = rawFixture('example-academy');
         delete prod.domain;
         Object.assign(c, prod);
       },
@@ -472,14 +472,14 @@ describe('institution config', () => {
     'xn--bcher-kva.example.com',
     'a-1.example.co',
   ])('accepts the domain %s', (name) => {
-    const config = bound(raw('default'));
+    const config = bound(rawFixture('default'));
     config.domain = { name, hostedZoneId: 'Z0123456789ABCDEFGHIJ' };
     expect(parseConfig(config, 'test.json').domain?.name).toBe(name);
   });
 
   it('takes one alarm address or a list, and gives every reader a list', () => {
-    expect(fixture('default').alarmEmail).toEqual(['platform-alarms@example.com']);
-    const config = raw('default');
+    expect(fixtureConfig('default').alarmEmail).toEqual(['platform-alarms@example.com']);
+    const config = rawFixture('default');
     config.alarmEmail = ['ops@example.com', 'oncall@example.com'];
     expect(parseConfig(config, 'test.json').alarmEmail).toEqual(['ops@example.com', 'oncall@example.com']);
   });
@@ -487,7 +487,7 @@ describe('institution config', () => {
   it.each(['default.json', 'config/default.json', './config/default.json'])(
     'understands -c institution=%s as the config default',
     (given) => {
-      expect(loadConfig(given, FIXTURE_CONFIG_DIR)).toEqual(fixture('default'));
+      expect(loadConfig(given, FIXTURE_CONFIG_DIR)).toEqual(fixtureConfig('default'));
     },
   );
 
@@ -499,31 +499,31 @@ describe('institution config', () => {
 
   it('takes any domain prefix Cognito takes, and a reserved word in the slug once a prefix is set', () => {
     for (const domainPrefix of ['a', 'sign-in-7', 'd'.repeat(63)]) {
-      const config = raw('default');
+      const config = rawFixture('default');
       config.auth.domainPrefix = domainPrefix;
       expect(parseConfig(config, 'test.json').auth.domainPrefix).toBe(domainPrefix);
     }
-    const config = raw('default');
+    const config = rawFixture('default');
     Object.assign(config, { institution: { name: 'Dawson', slug: 'dawson-college' } });
     config.auth.domainPrefix = 'dc-lms-dev';
     expect(parseConfig(config, 'test.json').institution.slug).toBe('dawson-college');
   });
 
   it('opens sign-up in dev and closes it in prod unless the config says otherwise', () => {
-    expect(selfSignUpOf(fixture('default'))).toBe(true);
-    expect(selfSignUpOf(fixture('example-academy'))).toBe(false);
-    const prod = raw('example-academy');
+    expect(selfSignUpOf(fixtureConfig('default'))).toBe(true);
+    expect(selfSignUpOf(fixtureConfig('example-academy'))).toBe(false);
+    const prod = rawFixture('example-academy');
     delete prod.auth.selfSignUp;
     expect(selfSignUpOf(parseConfig(prod, 'test.json'))).toBe(false);
     prod.auth.selfSignUp = true;
     expect(selfSignUpOf(parseConfig(prod, 'test.json'))).toBe(true);
-    const dev = raw('default');
+    const dev = rawFixture('default');
     dev.auth.selfSignUp = false;
     expect(selfSignUpOf(parseConfig(dev, 'test.json'))).toBe(false);
   });
 
   it('takes an SES sender covered by its own address or its domain, in any case', () => {
-    const config = raw('default');
+    const config = rawFixture('default');
     config.auth.email = {
       from: 'No-Reply@Demo.example.com',
       sesIdentity: 'demo.example.com',
@@ -548,7 +548,7 @@ describe('institution config', () => {
 
   it('refuses a second config with the same slug in the same account and region, whose stacks would collide', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lms-config-'));
-    const prod = raw('example-academy');
+    const prod = rawFixture('example-academy');
     writeFileSync(join(dir, 'academy.json'), JSON.stringify(prod));
     writeFileSync(join(dir, 'academy-dev.json'), JSON.stringify({ ...prod, stage: 'dev' }));
     expect(() => loadConfig('academy', dir)).toThrow(

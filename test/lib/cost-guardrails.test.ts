@@ -9,10 +9,6 @@ import { parseConfig } from '#lib/config/load-config';
 import { fixtureConfig, rawFixture, refusalOf } from './fixture-configs';
 import { platformFor } from './platform-fixture';
 
-const raw = rawFixture;
-const fixture = fixtureConfig;
-const refusal = refusalOf;
-
 describe('limits derived from the expected concurrent viewers', () => {
   it('sizes the API throttle from the heartbeats: 2 × viewers / 15 s, burst twice that, with floors and caps', () => {
     expect(apiThrottleFor(1)).toEqual({ rateLimit: 100, burstLimit: 200 });
@@ -30,13 +26,16 @@ describe('limits derived from the expected concurrent viewers', () => {
   });
 
   it('applies the derived values unless the config sets its own', () => {
-    const derived = parseConfig({ ...raw('default'), scale: { concurrentViewers: 5000 } }, 'test.json');
+    const derived = parseConfig(
+      { ...rawFixture('default'), scale: { concurrentViewers: 5000 } },
+      'test.json',
+    );
     expect(derived.sizing.api).toEqual({ rateLimit: 667, burstLimit: 1334 });
     expect(derived.video.monthlyTranscodeMinutes).toBe(200_000);
 
     const own = parseConfig(
       {
-        ...raw('default'),
+        ...rawFixture('default'),
         scale: { concurrentViewers: 5000 },
         sizing: { ...DEV_SIZING, api: { rateLimit: 50, burstLimit: 60 } },
         video: { monthlyTranscodeMinutes: 1200 },
@@ -45,11 +44,11 @@ describe('limits derived from the expected concurrent viewers', () => {
     );
     expect(own.sizing.api).toEqual({ rateLimit: 50, burstLimit: 60 });
     expect(own.video.monthlyTranscodeMinutes).toBe(1200);
-    expect(fixture('default').scale).toEqual({ concurrentViewers: 250 });
+    expect(fixtureConfig('default').scale).toEqual({ concurrentViewers: 250 });
   });
 
   it('refuses more viewers than API Gateway’s regional quota serves, naming the field and the way out', () => {
-    const message = refusal({ ...raw('default'), scale: { concurrentViewers: 75_001 } });
+    const message = refusalOf({ ...rawFixture('default'), scale: { concurrentViewers: 75_001 } });
     expect(message).toContain('scale.concurrentViewers: at most 75000');
     expect(message).toContain('set sizing.api');
   });
@@ -57,7 +56,7 @@ describe('limits derived from the expected concurrent viewers', () => {
 
 describe('the dev preset and what prod must say', () => {
   it('runs a dev config without sizing on one NAT gateway, a single-AZ t4g.micro and one small task', () => {
-    const dev = parseConfig(raw('default'), 'test.json');
+    const dev = parseConfig(rawFixture('default'), 'test.json');
     expect(dev.sizing).toEqual({ ...DEV_SIZING, api: { rateLimit: 100, burstLimit: 200 } });
     expect(dev.sizing.network.natGateways).toBe(1);
     expect(dev.sizing.database).toMatchObject({ instanceType: 't4g.micro', multiAz: false });
@@ -66,10 +65,10 @@ describe('the dev preset and what prod must say', () => {
   });
 
   it('refuses a prod config without its sizing or its budget, naming each', () => {
-    const prod = raw('example-academy');
+    const prod = rawFixture('example-academy');
     delete prod.sizing;
     delete prod.cost;
-    const message = refusal(prod);
+    const message = refusalOf(prod);
     expect(message).toContain('sizing: required in prod');
     expect(message).toContain('cost.monthlyBudgetUsd: required in prod');
     // One reason per mistake: the dev preset's single NAT gateway is not blamed on a prod config lacking sizing.
@@ -139,7 +138,7 @@ describe.each([
   });
 
   it('throttles the API stage at the rate derived from the config’s viewers', () => {
-    const { rateLimit, burstLimit } = apiThrottleFor(fixture(config).scale.concurrentViewers);
+    const { rateLimit, burstLimit } = apiThrottleFor(fixtureConfig(config).scale.concurrentViewers);
     template('api').hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: Match.objectLike({
         ThrottlingRateLimit: rateLimit,
@@ -167,7 +166,7 @@ describe.each([
 
 describe('a list of alarm addresses', () => {
   const addresses = ['ops@academy.example.com', 'oncall@academy.example.com'];
-  const config = raw('example-academy');
+  const config = rawFixture('example-academy');
   config.alarmEmail = addresses;
   const { platform, template } = platformFor(parseConfig(config, 'test.json'));
 
