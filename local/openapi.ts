@@ -112,7 +112,7 @@ function lambdaOperation(name: string, route: RouteDef): Json {
  */
 async function coreDocument(): Promise<OpenApiDocument> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: async () => unused() }) });
-  const app = await buildCoreService({ db, verifyToken: async () => unused() });
+  const app = await buildCoreService({ db, verifyToken: async () => unused(), prepareDatabase: false });
   try {
     await app.ready();
     return app.swagger() as unknown as OpenApiDocument;

@@ -16,6 +16,7 @@ import { answerClientError, HttpError, problemHandler } from './http/errors';
 import type { VerifyToken } from './http/identity';
 import { cachedVerifier } from './http/token-cache';
 import { analyticsRoutes } from './analytics/routes';
+import { alignAnalyticsTimeZone } from './analytics/time-zone';
 import { companyRoutes } from './companies/routes';
 import { courseRoutes } from './courses/routes';
 import { examRoutes } from './exams/routes';
@@ -52,6 +53,12 @@ export interface CoreServiceOptions {
   readonly appOrigins?: readonly string[];
   /** Per learner, on the registration routes (429 beyond it). @default ten at once, then one a second */
   readonly registrationRateLimit?: RateLimit;
+  /**
+   * Whether the service readies its database before the first request (the analytics' calendar follows the
+   * compliance profile's zone: analytics/time-zone.ts). Off only where no database is behind it, as when the
+   * OpenAPI document is built. @default true
+   */
+  readonly prepareDatabase?: boolean;
 }
 
 /** An id the gateway in front set (API Gateway's request ids are base64-ish, the local runner's UUIDs). */
@@ -145,6 +152,11 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
   await app.register(examRoutes(ctx));
   await app.register(ratingRoutes(ctx));
   await app.register(analyticsRoutes(ctx));
+  // Before the first request: the monthly counts then count in the profile's calendar.
+  if (options.prepareDatabase ?? true)
+    app.addHook('onReady', async () => {
+      await alignAnalyticsTimeZone(options.db, ctx.compliance.timeZone);
+    });
   await app.register(membershipRoutes(ctx));
   await app.register(sessionRoutes(ctx, options.registrationRateLimit));
   return app;

@@ -113,16 +113,18 @@ describe('the institution console in the browser', () => {
     expect(await tableRows(page, 'Popular courses')).toEqual(expected);
 
     // Completion per company and course, rates as percentages.
-    const completion = (await local.call('manager', 'GET', `${base}/completion`)) as {
-      companyName: string;
-      courseTitle: string;
-      enrolled: number;
-      attended: number;
-      completed: number;
-      completionRate: number;
-      attendanceRate: number;
-      liveAttendanceRate: number | null;
-    }[];
+    const { rows: completion } = (await local.call('manager', 'GET', `${base}/completion`)) as {
+      rows: {
+        companyName: string;
+        courseTitle: string;
+        enrolled: number;
+        attended: number;
+        completed: number;
+        completionRate: number;
+        attendanceRate: number;
+        liveAttendanceRate: number | null;
+      }[];
+    };
     expect(completion.length).toBeGreaterThan(0);
     const pct = (share: number) => String(Math.round(share * 1000) / 10);
     expect(await tableRows(page, 'Completion per company')).toEqual(

@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely';
+import * as z from 'zod';
 import type { Database } from '../db/schema';
 import { type Caller, notFound } from '../http/identity';
+import { cursorText, decodeCursor, encodeCursor } from '../http/page-cursor';
 import { LIVE_LECTURES_DUE } from '../learning/records';
 
 /** Calendar months `YYYY-MM`, both included. */
@@ -55,53 +57,75 @@ function planned<T>(db: Kysely<Database>, read: (trx: Kysely<Database>) => Promi
 }
 
 /**
- * Enrollments per month and course, most enrolled first; every month of the range is there, empty or
- * not, so a chart needs no gap filling. A month is the compliance profile's, not the server's.
+ * Enrollments per month and course, most enrolled first and at most `top` courses a month; every month of the
+ * range is there, empty or not, so a chart needs no gap filling. A month is the compliance profile's, not the
+ * server's: read from the counts kept per course and month (migrations/0016) when they are kept in that
+ * zone, as the service keeps them from its start (time-zone.ts), and counted from the enrollments otherwise.
  */
 export async function popularCourses(
   db: Kysely<Database>,
   caller: Caller,
   institutionId: string,
-  range: MonthRange,
+  range: MonthRange & { readonly top: number },
   timeZone: string,
 ) {
   await assertReader(db, caller, institutionId);
   const first = `${range.from}-01`;
   const last = `${range.to}-01`;
-  const { rows } = await planned(db, (trx) =>
-    sql<{
+  const { rows } = await planned(db, async (trx) => {
+    const kept = await keptTimeZone(trx);
+    const counts =
+      kept === timeZone
+        ? sql`
+          select to_char(m.month, 'YYYY-MM') as month, c.id, c.title, m.enrollments
+          from course_month_enrollments m
+          join courses c on c.id = m.course_id
+          where c.institution_id = ${institutionId} and m.enrollments > 0
+            and m.month between ${first}::date and ${last}::date`
+        : // Grouped by the truncated month and course id first: naming the month (to_char) and the course
+          // (title) once a group rather than once an enrollment.
+          sql`
+          select to_char(n.month, 'YYYY-MM') as month, c.id, c.title, n.enrollments
+          from (
+            select date_trunc('month', e.created_at at time zone ${timeZone}::text) as month, e.course_id,
+              count(*)::int as enrollments
+            from enrollments e
+            join courses c on c.id = e.course_id
+            where c.institution_id = ${institutionId}
+              -- The range's bounds as instants, so the comparison can use created_at as it is stored.
+              and e.created_at >= ${first}::timestamp at time zone ${timeZone}::text
+              and e.created_at < (${last}::timestamp + interval '1 month') at time zone ${timeZone}::text
+            group by 1, e.course_id) n
+          join courses c on c.id = n.course_id`;
+    return sql<{
       month: string;
       courses: { courseId: string; title: string; enrollments: number }[];
     }>`
     with months as (
       select to_char(m, 'YYYY-MM') as month
       from generate_series(${first}::timestamp, ${last}::timestamp, interval '1 month') m),
-    -- Grouped by the truncated month and course id first: naming the month (to_char) and the course
-    -- (title) once a group rather than once an enrollment.
-    counts as (
-      select to_char(n.month, 'YYYY-MM') as month, c.id, c.title, n.enrollments
-      from (
-        select date_trunc('month', e.created_at at time zone ${timeZone}::text) as month, e.course_id,
-          count(*)::int as enrollments
-        from enrollments e
-        join courses c on c.id = e.course_id
-        where c.institution_id = ${institutionId}
-          -- The range's bounds as instants, so the comparison can use created_at as it is stored.
-          and e.created_at >= ${first}::timestamp at time zone ${timeZone}::text
-          and e.created_at < (${last}::timestamp + interval '1 month') at time zone ${timeZone}::text
-        group by 1, e.course_id) n
-      join courses c on c.id = n.course_id)
+    counts as (${counts}),
+    ranked as (
+      select n.*, row_number() over (partition by n.month order by n.enrollments desc, n.title, n.id) as rank
+      from counts n)
     select m.month,
       coalesce(
         json_agg(json_build_object('courseId', n.id, 'title', n.title, 'enrollments', n.enrollments)
-          order by n.enrollments desc, n.title, n.id) filter (where n.id is not null),
+          order by n.rank) filter (where n.id is not null),
         '[]') as courses
     from months m
-    left join counts n on n.month = m.month
+    left join ranked n on n.month = m.month and n.rank <= ${range.top}
     group by m.month
-    order by m.month`.execute(trx),
-  );
+    order by m.month`.execute(trx);
+  });
   return rows;
+}
+
+/** The zone whose months the per-course counts are kept in. */
+async function keptTimeZone(trx: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ timeZone: string }>`
+    select time_zone as "timeZone" from analytics_settings`.execute(trx);
+  return rows[0]!.timeZone;
 }
 
 const PERIODS = {
@@ -112,7 +136,9 @@ const PERIODS = {
 /**
  * Per month or quarter (whole quarters, from the one holding `from` to the one holding `to`): the accepted
  * provisions running at some time in it, their companies and the learners enrolled in them. Provision
- * periods are calendar dates of the compliance profile's zone already, so no conversion is needed.
+ * periods are calendar dates of the compliance profile's zone already, so no conversion is needed. The
+ * learners are counted as enrollments happen (institution_period_counts, migrations/0016): distinct
+ * learners of a year of a large history were otherwise a sort of every enrollment of every period.
  */
 export async function activity(
   db: Kysely<Database>,
@@ -136,29 +162,20 @@ export async function activity(
         date_trunc(${unit}::text, ${`${range.from}-01`}::timestamp),
         date_trunc(${unit}::text, ${`${range.to}-01`}::timestamp),
         ${step}::interval) p),
-    -- Each period's provisions, counted on their own; only then their enrollments, each learner once a
-    -- period. Joining both at once and counting three distincts sorted every enrollment row of every
-    -- period (760k rows for a year of a 500k history, spilling to disk).
-    running as materialized (
-      select t.starts, v.id, v.company_id
+    provisions_per_period as (
+      select t.starts, count(distinct v.company_id)::int as companies, count(*)::int as running
       from periods t
       join provisions v on v.institution_id = ${institutionId} and v.state = 'accepted'
-        and v.starts_on < t.ends and v.ends_on >= t.starts),
-    provisions_per_period as (
-      select starts, count(distinct company_id)::int as companies, count(*)::int as running
-      from running
-      group by starts),
-    learners_per_period as (
-      select starts, count(*)::int as learners
-      from (select distinct r.starts, e.user_sub from running r join enrollments e on e.provision_id = r.id) d
-      group by starts)
+        and v.starts_on < t.ends and v.ends_on >= t.starts
+      group by t.starts)
     select t.period,
       coalesce(p.companies, 0) as companies,
       coalesce(l.learners, 0) as learners,
       coalesce(p.running, 0) as "runningProvisions"
     from periods t
     left join provisions_per_period p on p.starts = t.starts
-    left join learners_per_period l on l.starts = t.starts
+    left join institution_period_counts l
+      on l.institution_id = ${institutionId} and l.period = ${unit}::text and l.starts = t.starts
     order by t.starts`.execute(trx),
   );
   return rows;
@@ -170,21 +187,32 @@ export interface CompletionFilter {
   readonly courseId?: string | undefined;
 }
 
+/** A page of a listing: at most `limit` rows, after the row the cursor names. */
+export interface Page {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+const completionCursor = z.tuple([cursorText, cursorText, z.uuid(), z.uuid()]);
+
 /**
- * Per company and course of the institution's accepted provisions: who enrolled, who took part at all
- * (credited watching, an exam sitting, or presence at a live lecture) and who completed, with the shares
- * of the enrolled (`attendanceRate` is that share of participants). Live lectures on their own:
- * `liveLectures`, how many of those provisions' lectures ended, and `liveAttendanceRate`, the mean
- * attendance rate (presence over the streamed time) over every enrolled learner and every lecture due to
- * them (`LIVE_LECTURES_DUE`), an absence counting 0; null while no lecture is due.
+ * Per company and course of the institution's accepted provisions, by company name and course title, a page
+ * at a time: who enrolled, who took part at all (credited watching, an exam sitting, or presence at a live
+ * lecture) and who completed, with the shares of the enrolled (`attendanceRate` is that share of
+ * participants). Live lectures on their own: `liveLectures`, how many of those provisions' lectures ended,
+ * and `liveAttendanceRate`, the mean attendance rate (presence over the streamed time) over every enrolled
+ * learner and every lecture due to them (`LIVE_LECTURES_DUE`), an absence counting 0; null while no lecture
+ * is due. The counts are kept per provision (provision_counts, migrations/0016); the live rate is worked out
+ * for the page's rows only.
  */
 export async function completion(
   db: Kysely<Database>,
   caller: Caller,
   institutionId: string,
-  only: CompletionFilter = {},
+  only: CompletionFilter & Page,
 ) {
   await assertReader(db, caller, institutionId);
+  const after = only.cursor ? decodeCursor(completionCursor, only.cursor) : undefined;
   // Written into the SQL only when asked for, so each shape of the query is planned for what it reads.
   const slice = sql.join(
     [
@@ -210,17 +238,26 @@ export async function completion(
     }>`
     with counts as (
       select v.company_id, v.course_id,
-        count(e.id)::int as enrolled,
-        -- Kept with the facts it stands for (migrations/0015): no probe of three tables per enrollment.
-        count(e.first_activity_at)::int as attended,
-        count(e.completed_at)::int as completed
+        coalesce(sum(n.enrolled), 0)::int as enrolled,
+        coalesce(sum(n.attended), 0)::int as attended,
+        coalesce(sum(n.completed), 0)::int as completed
       from provisions v
-      left join enrollments e on e.provision_id = v.id
+      left join provision_counts n on n.provision_id = v.id
       where ${slice}
       group by v.company_id, v.course_id),
+    page as (
+      select co.id as company_id, co.name as company_name, c.id as course_id, c.title as course_title,
+        n.enrolled, n.attended, n.completed
+      from counts n
+      join companies co on co.id = n.company_id
+      join courses c on c.id = n.course_id
+      ${after ? sql`where (co.name, c.title, co.id, c.id) > (${after[0]}, ${after[1]}, ${after[2]}::uuid, ${after[3]}::uuid)` : sql``}
+      order by co.name, c.title, co.id, c.id
+      limit ${only.limit + 1}),
     lectures as (
       select v.company_id, v.course_id, count(*)::int as lectures
       from provisions v
+      join page p on p.company_id = v.company_id and p.course_id = v.course_id
       join live_lectures l on l.provision_id = v.id
       where ${slice}
       group by v.company_id, v.course_id),
@@ -228,31 +265,43 @@ export async function completion(
     live as (
       select v.company_id, v.course_id, avg(coalesce(la.attendance_rate, 0)) as rate
       from provisions v
+      join page p on p.company_id = v.company_id and p.course_id = v.course_id
       join enrollments e on e.provision_id = v.id
       join live_lectures l on l.provision_id = v.id
       left join live_attendance la on la.lecture_id = l.lecture_id and la.enrollment_id = e.id
       where ${slice} and ${LIVE_LECTURES_DUE}
       group by v.company_id, v.course_id)
-    select co.id as "companyId", co.name as "companyName", c.id as "courseId", c.title as "courseTitle",
-      n.enrolled, n.attended, n.completed,
+    select p.company_id as "companyId", p.company_name as "companyName", p.course_id as "courseId",
+      p.course_title as "courseTitle", p.enrolled, p.attended, p.completed,
       -- float8: both drivers give a number (numeric arrives from pg as text).
-      coalesce(round(n.attended::numeric / nullif(n.enrolled, 0), 4), 0)::float8 as "attendanceRate",
-      coalesce(round(n.completed::numeric / nullif(n.enrolled, 0), 4), 0)::float8 as "completionRate",
+      coalesce(round(p.attended::numeric / nullif(p.enrolled, 0), 4), 0)::float8 as "attendanceRate",
+      coalesce(round(p.completed::numeric / nullif(p.enrolled, 0), 4), 0)::float8 as "completionRate",
       coalesce(t.lectures, 0) as "liveLectures",
       round(lv.rate, 4)::float8 as "liveAttendanceRate"
-    from counts n
-    join companies co on co.id = n.company_id
-    join courses c on c.id = n.course_id
-    left join lectures t on t.company_id = n.company_id and t.course_id = n.course_id
-    left join live lv on lv.company_id = n.company_id and lv.course_id = n.course_id
-    order by co.name, c.title, co.id, c.id`.execute(trx),
+    from page p
+    left join lectures t on t.company_id = p.company_id and t.course_id = p.course_id
+    left join live lv on lv.company_id = p.company_id and lv.course_id = p.course_id
+    order by p.company_name, p.course_title, p.company_id, p.course_id`.execute(trx),
   );
-  return rows;
+  const page = rows.slice(0, only.limit);
+  const last = page.at(-1);
+  return {
+    rows: page,
+    ...(rows.length > only.limit && last
+      ? { cursor: encodeCursor([last.companyName, last.courseTitle, last.companyId, last.courseId]) }
+      : {}),
+  };
 }
 
-/** Each course the institution has published (or since archived): its ratings, average and spread. */
-export async function ratings(db: Kysely<Database>, caller: Caller, institutionId: string) {
+const ratingsCursor = z.tuple([z.number().int().min(0), cursorText, z.uuid()]);
+
+/**
+ * Each course the institution has published (or since archived), most rated first, a page at a time: its
+ * ratings, average and spread, from the counts kept per course (course_rating_counts, migrations/0016).
+ */
+export async function ratings(db: Kysely<Database>, caller: Caller, institutionId: string, page: Page) {
   await assertReader(db, caller, institutionId);
+  const after = page.cursor ? decodeCursor(ratingsCursor, page.cursor) : undefined;
   const { rows } = await planned(db, (trx) =>
     sql<{
       courseId: string;
@@ -261,18 +310,26 @@ export async function ratings(db: Kysely<Database>, caller: Caller, institutionI
       average: number | null;
       distribution: number[];
     }>`
-    select c.id as "courseId", c.title,
-      count(r.stars)::int as ratings,
-      round(avg(r.stars), 2)::float8 as average,
-      array[
-        count(*) filter (where r.stars = 1), count(*) filter (where r.stars = 2),
-        count(*) filter (where r.stars = 3), count(*) filter (where r.stars = 4),
-        count(*) filter (where r.stars = 5)]::int[] as distribution
-    from courses c
-    left join course_ratings r on r.course_id = c.id
-    where c.institution_id = ${institutionId} and c.state <> 'draft'
-    group by c.id, c.title
-    order by c.title, c.id`.execute(trx),
+    select courseId as "courseId", title, ratings, average, distribution from (
+      select c.id as courseid, c.title,
+        coalesce((select sum(s) from unnest(r.stars) s), 0)::int as ratings,
+        round(
+          (select sum(s * i)::numeric / nullif(sum(s), 0) from unnest(r.stars) with ordinality as u(s, i)),
+          2)::float8 as average,
+        coalesce(r.stars, '{0,0,0,0,0}')::int[] as distribution
+      from courses c
+      left join course_rating_counts r on r.course_id = c.id
+      where c.institution_id = ${institutionId} and c.state <> 'draft') x
+    ${after ? sql`where (-ratings, title, courseid) > (${-after[0]}, ${after[1]}, ${after[2]}::uuid)` : sql``}
+    order by ratings desc, title, courseid
+    limit ${page.limit + 1}`.execute(trx),
   );
-  return rows;
+  const shown = rows.slice(0, page.limit);
+  const last = shown.at(-1);
+  return {
+    courses: shown,
+    ...(rows.length > page.limit && last
+      ? { cursor: encodeCursor([last.ratings, last.title, last.courseId]) }
+      : {}),
+  };
 }

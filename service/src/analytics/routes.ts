@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { RouteContext } from '../http/context';
+import { pageQuery } from '../http/page-cursor';
 import { activity, completion, popularCourses, ratings } from './analytics';
 
 // The years PostgreSQL dates of this service admit (see the provisions' `day`).
@@ -33,7 +34,19 @@ export const analyticsRoutes =
           summary: 'Enrollments per month and course, most enrolled first',
           tags,
           params,
-          querystring: monthRange(z.strictObject({ from: month, to: month })),
+          querystring: monthRange(
+            z.strictObject({
+              from: month,
+              to: month,
+              top: z.coerce
+                .number()
+                .int()
+                .min(1)
+                .max(100)
+                .default(10)
+                .describe('the most enrolled courses a month, at most 100'),
+            }),
+          ),
           response: {
             200: z.array(
               z.object({
@@ -84,38 +97,45 @@ export const analyticsRoutes =
       '/institutions/:institutionId/analytics/completion',
       {
         schema: {
-          summary: 'Attendance (live lectures included) and completion per company and course',
+          summary: 'Attendance (live lectures included) and completion per company and course, by name',
           tags,
           params,
           querystring: z.strictObject({
             companyId: z.uuid().optional().describe('only this company’s provisions'),
             courseId: z.uuid().optional().describe('only this course’s provisions'),
+            ...pageQuery(50, 200),
           }),
           response: {
-            200: z.array(
-              z.object({
-                companyId: z.uuid(),
-                companyName: z.string(),
-                courseId: z.uuid(),
-                courseTitle: z.string(),
-                enrolled: z.number(),
-                attended: z
-                  .number()
-                  .describe('took part: credited watching, an exam sitting or live presence'),
-                completed: z.number(),
-                attendanceRate: z.number().min(0).max(1).describe('attended / enrolled'),
-                completionRate: z.number().min(0).max(1),
-                liveLectures: z.number().describe('live lectures of these provisions that ended'),
-                liveAttendanceRate: z
-                  .number()
-                  .min(0)
-                  .max(1)
-                  .nullable()
-                  .describe(
-                    'mean attendance rate over each enrolled learner and live lecture due to them (ended after they enrolled, or attended), an absence as 0; null: none due',
-                  ),
-              }),
-            ),
+            200: z.object({
+              rows: z.array(
+                z.object({
+                  companyId: z.uuid(),
+                  companyName: z.string(),
+                  courseId: z.uuid(),
+                  courseTitle: z.string(),
+                  enrolled: z.number(),
+                  attended: z
+                    .number()
+                    .describe('took part: credited watching, an exam sitting or live presence'),
+                  completed: z.number(),
+                  attendanceRate: z.number().min(0).max(1).describe('attended / enrolled'),
+                  completionRate: z.number().min(0).max(1),
+                  liveLectures: z.number().describe('live lectures of these provisions that ended'),
+                  liveAttendanceRate: z
+                    .number()
+                    .min(0)
+                    .max(1)
+                    .nullable()
+                    .describe(
+                      'mean attendance rate over each enrolled learner and live lecture due to them (ended after they enrolled, or attended), an absence as 0; null: none due',
+                    ),
+                }),
+              ),
+              cursor: z
+                .string()
+                .optional()
+                .describe('Present when more rows follow: send it for the next page'),
+            }),
           },
         },
       },
@@ -125,22 +145,30 @@ export const analyticsRoutes =
       '/institutions/:institutionId/analytics/ratings',
       {
         schema: {
-          summary: 'Each course’s ratings: how many, the average and the spread over one to five stars',
+          summary:
+            'Each course’s ratings, most rated first: how many, the average and the spread over one to five stars',
           tags,
           params,
+          querystring: z.strictObject(pageQuery(50, 200)),
           response: {
-            200: z.array(
-              z.object({
-                courseId: z.uuid(),
-                title: z.string(),
-                ratings: z.number(),
-                average: z.number().nullable(),
-                distribution: z.array(z.number()).length(5).describe('ratings of 1, 2, 3, 4 and 5 stars'),
-              }),
-            ),
+            200: z.object({
+              courses: z.array(
+                z.object({
+                  courseId: z.uuid(),
+                  title: z.string(),
+                  ratings: z.number(),
+                  average: z.number().nullable(),
+                  distribution: z.array(z.number()).length(5).describe('ratings of 1, 2, 3, 4 and 5 stars'),
+                }),
+              ),
+              cursor: z
+                .string()
+                .optional()
+                .describe('Present when more courses follow: send it for the next page'),
+            }),
           },
         },
       },
-      async (req) => ratings(ctx.db, await ctx.caller(req), req.params.institutionId),
+      async (req) => ratings(ctx.db, await ctx.caller(req), req.params.institutionId, req.query),
     );
   };

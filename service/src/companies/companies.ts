@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/schema';
 import { emit } from '../events/outbox';
 import { HttpError } from '../http/errors';
+import { decodeCursor, encodeCursor } from '../http/page-cursor';
 import { type Caller, notFound, requireRole } from '../http/identity';
 
 export interface CompanyInput {
@@ -411,23 +412,6 @@ const directoryCursor = z.tuple([
   z.uuid(),
 ]);
 
-const badCursor = () =>
-  new HttpError(400, 'Invalid query.cursor', [
-    { field: 'query.cursor', message: 'not a cursor this listing gave out' },
-  ]);
-
-function decodeCursor(cursor: string): z.infer<typeof directoryCursor> {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor();
-  }
-  const parsed = directoryCursor.safeParse(json);
-  if (!parsed.success) throw badCursor();
-  return parsed.data;
-}
-
 /** LIKE's wildcards and its escape character, taken literally. */
 const literalLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -460,14 +444,12 @@ export async function searchCompanies(
   db: Kysely<Database>,
   query: { search?: string | undefined; limit: number; cursor?: string | undefined },
 ) {
-  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const after = query.cursor ? decodeCursor(directoryCursor, query.cursor) : undefined;
   const rows = await directoryQuery(db, { search: query.search, limit: query.limit, after }).execute();
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
     companies: page,
-    ...(rows.length > query.limit && last
-      ? { cursor: Buffer.from(JSON.stringify([last.name, last.id])).toString('base64url') }
-      : {}),
+    ...(rows.length > query.limit && last ? { cursor: encodeCursor([last.name, last.id]) } : {}),
   };
 }

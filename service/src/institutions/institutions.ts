@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/schema';
 import { emit } from '../events/outbox';
 import { HttpError } from '../http/errors';
+import { decodeCursor, encodeCursor } from '../http/page-cursor';
 import { type Caller, notFound, requireRole } from '../http/identity';
 
 export interface InstitutionInput {
@@ -82,7 +83,7 @@ export async function listInstitutions(
   query: { limit: number; cursor?: string | undefined },
 ) {
   requireRole(caller, 'platform-admin');
-  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const after = query.cursor ? decodeCursor(pageCursor, query.cursor) : undefined;
   let q = db
     .selectFrom('institutions as i')
     .select((eb) => [
@@ -107,9 +108,7 @@ export async function listInstitutions(
   const last = page.at(-1);
   return {
     institutions: page,
-    ...(rows.length > query.limit && last
-      ? { cursor: Buffer.from(JSON.stringify([last.name, last.id])).toString('base64url') }
-      : {}),
+    ...(rows.length > query.limit && last ? { cursor: encodeCursor([last.name, last.id]) } : {}),
   };
 }
 
@@ -122,22 +121,6 @@ const pageCursor = z.tuple([
     .refine((name) => !name.includes('\u0000')),
   z.uuid(),
 ]);
-
-function decodeCursor(cursor: string): z.infer<typeof pageCursor> {
-  const bad = () =>
-    new HttpError(400, 'Invalid query.cursor', [
-      { field: 'query.cursor', message: 'not a cursor this listing gave out' },
-    ]);
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad();
-  }
-  const parsed = pageCursor.safeParse(json);
-  if (!parsed.success) throw bad();
-  return parsed.data;
-}
 
 /** Its own people and platform admins see an institution; for anyone else it does not exist. */
 export async function getInstitution(db: Kysely<Database>, caller: Caller, id: string) {

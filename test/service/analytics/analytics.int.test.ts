@@ -284,7 +284,7 @@ describe('institution analytics', () => {
   });
 
   it('gives attendance and completion per company and course of accepted provisions', async () => {
-    expect(await get(manager, 'completion')).toEqual([
+    expect((await get(manager, 'completion')).rows).toEqual([
       {
         // p1 and p6: e1, e2, e3, e10; e1 watched, e2 sat the exam, e3's progress row credits nothing.
         // Only e1 completed.
@@ -345,8 +345,8 @@ describe('institution analytics', () => {
     ]);
   });
 
-  it('gives each course that is not a draft its ratings, by title', async () => {
-    expect(await get(admin, 'ratings')).toEqual([
+  it('gives each course that is not a draft its ratings, most rated first', async () => {
+    expect((await get(admin, 'ratings')).courses).toEqual([
       // e1 5, e4 4, e5 5: 14/3 = 4.666… The draft, first by title, is left out.
       {
         courseId: ids.crane,

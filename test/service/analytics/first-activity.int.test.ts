@@ -4,7 +4,7 @@ import type { Identity } from '#contracts/access-token';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import type { LiveEnded } from '#contracts/live';
 import { completion } from '#service/analytics/analytics';
-import { rebuildFirstActivity } from '#service/analytics/rebuild-first-activity';
+import { rebuildAnalytics, rebuildFirstActivity } from '#service/analytics/rebuild';
 import type { Database } from '#service/db/schema';
 import { createExam } from '#service/exams/exams';
 import { startSitting } from '#service/exams/sittings';
@@ -262,7 +262,9 @@ describe('first activity kept with the facts', () => {
       expect(attended).toBeGreaterThan(0);
       expect(attended).toBeLessThan(rows.length);
 
-      const [answer] = await completion(app, manager, institutionId);
+      const {
+        rows: [answer],
+      } = await completion(app, manager, institutionId, { limit: 50 });
       expect(answer).toMatchObject({ enrolled: rows.length, attended });
 
       expect(await rebuildFirstActivity(app)).toBe(0);
@@ -270,6 +272,11 @@ describe('first activity kept with the facts', () => {
       expect(await rebuildFirstActivity(app)).toBe(attended);
       const rebuilt = await agreement();
       expect(rebuilt.map((r) => [r.id, ms(r.kept)])).toEqual(rows.map((r) => [r.id, ms(r.kept)]));
+      // The counts the completion route reads followed every fact, redelivered reports and races included.
+      const { firstActivityChanged, aggregates } = await rebuildAnalytics(app);
+      expect(firstActivityChanged).toBe(0);
+      expect(aggregates.filter((a) => a.changed !== 0)).toEqual([]);
+      expect(aggregates.find((a) => a.aggregate === 'provision_counts')).toMatchObject({ rows: 1 });
     },
   );
 });

@@ -458,13 +458,33 @@ const ROUTES: readonly Route[] = [
     route: 'GET /institutions/:institutionId/analytics/completion',
     who: () => own().manager,
     params: () => ({ institutionId: own().id }),
-    cases: [],
+    cases: [
+      { name: 'no rows a page', query: 'limit=0', status: 400, fields: ['query.limit'] },
+      { name: 'a page too long', query: 'limit=201', status: 400, fields: ['query.limit'] },
+      { name: 'a cursor it never gave', query: 'cursor=e30', status: 400, fields: ['query.cursor'] },
+      {
+        name: 'a cursor that is no base64 JSON',
+        query: 'cursor=%25%25',
+        status: 400,
+        fields: ['query.cursor'],
+      },
+    ],
   },
   {
     route: 'GET /institutions/:institutionId/analytics/ratings',
     who: () => own().manager,
     params: () => ({ institutionId: own().id }),
-    cases: [],
+    cases: [
+      { name: 'no rows a page', query: 'limit=0', status: 400, fields: ['query.limit'] },
+      { name: 'a page too long', query: 'limit=201', status: 400, fields: ['query.limit'] },
+      { name: 'a cursor it never gave', query: 'cursor=e30', status: 400, fields: ['query.cursor'] },
+      {
+        name: 'a cursor that is no base64 JSON',
+        query: 'cursor=%25%25',
+        status: 400,
+        fields: ['query.cursor'],
+      },
+    ],
   },
   {
     route: 'POST /me/enrollments/:enrollmentId/rating',

@@ -359,11 +359,11 @@ describe('the learning record shows live attendance', () => {
   });
 
   it('in the institution’s attendance per company and course', async () => {
-    const rows = await expectStatus(
+    const page = await expectStatus(
       f.call(own().manager, { method: 'GET', url: `/institutions/${own().id}/analytics/completion` }),
       200,
     );
-    expect(rows).toEqual([
+    expect(page.rows).toEqual([
       {
         companyId: ownCompany().id,
         companyName: 'Company 0',

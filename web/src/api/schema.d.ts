@@ -836,7 +836,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Attendance (live lectures included) and completion per company and course */
+        /** Attendance (live lectures included) and completion per company and course, by name */
         get: operations["getInstitutionsInstitutionIdAnalyticsCompletion"];
         put?: never;
         post?: never;
@@ -870,7 +870,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Each course’s ratings: how many, the average and the spread over one to five stars */
+        /** Each course’s ratings, most rated first: how many, the average and the spread over one to five stars */
         get: operations["getInstitutionsInstitutionIdAnalyticsRatings"];
         put?: never;
         post?: never;
@@ -5078,6 +5078,10 @@ export interface operations {
                 companyId?: string;
                 /** @description only this course’s provisions */
                 courseId?: string;
+                /** @description the `cursor` of the previous page, for the page after it */
+                cursor?: string;
+                /** @description rows a page, at most 200 */
+                limit?: number;
             };
             header?: never;
             path: {
@@ -5103,24 +5107,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description attended / enrolled */
-                        attendanceRate: number;
-                        /** @description took part: credited watching, an exam sitting or live presence */
-                        attended: number;
-                        /** Format: uuid */
-                        companyId: string;
-                        companyName: string;
-                        completed: number;
-                        completionRate: number;
-                        /** Format: uuid */
-                        courseId: string;
-                        courseTitle: string;
-                        enrolled: number;
-                        /** @description mean attendance rate over each enrolled learner and live lecture due to them (ended after they enrolled, or attended), an absence as 0; null: none due */
-                        liveAttendanceRate: number | null;
-                        /** @description live lectures of these provisions that ended */
-                        liveLectures: number;
-                    }[];
+                        /** @description Present when more rows follow: send it for the next page */
+                        cursor?: string;
+                        rows: {
+                            /** @description attended / enrolled */
+                            attendanceRate: number;
+                            /** @description took part: credited watching, an exam sitting or live presence */
+                            attended: number;
+                            /** Format: uuid */
+                            companyId: string;
+                            companyName: string;
+                            completed: number;
+                            completionRate: number;
+                            /** Format: uuid */
+                            courseId: string;
+                            courseTitle: string;
+                            enrolled: number;
+                            /** @description mean attendance rate over each enrolled learner and live lecture due to them (ended after they enrolled, or attended), an absence as 0; null: none due */
+                            liveAttendanceRate: number | null;
+                            /** @description live lectures of these provisions that ended */
+                            liveLectures: number;
+                        }[];
+                    };
                 };
             };
         };
@@ -5130,6 +5138,8 @@ export interface operations {
             query: {
                 from: string;
                 to: string;
+                /** @description the most enrolled courses a month, at most 100 */
+                top?: number;
             };
             header?: never;
             path: {
@@ -5169,7 +5179,12 @@ export interface operations {
     };
     getInstitutionsInstitutionIdAnalyticsRatings: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the `cursor` of the previous page, for the page after it */
+                cursor?: string;
+                /** @description rows a page, at most 200 */
+                limit?: number;
+            };
             header?: never;
             path: {
                 institutionId: string;
@@ -5194,14 +5209,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        average: number | null;
-                        /** Format: uuid */
-                        courseId: string;
-                        /** @description ratings of 1, 2, 3, 4 and 5 stars */
-                        distribution: number[];
-                        ratings: number;
-                        title: string;
-                    }[];
+                        courses: {
+                            average: number | null;
+                            /** Format: uuid */
+                            courseId: string;
+                            /** @description ratings of 1, 2, 3, 4 and 5 stars */
+                            distribution: number[];
+                            ratings: number;
+                            title: string;
+                        }[];
+                        /** @description Present when more courses follow: send it for the next page */
+                        cursor?: string;
+                    };
                 };
             };
         };

@@ -6,6 +6,10 @@ import { useLocale, useT, type Messages } from '../../i18n';
 import { DataTable, type Column } from '../../ui/data-table';
 import { FieldError, ProblemAlert } from '../../ui/problem-alert';
 import { useLoad, type Loaded } from '../../ui/use-load';
+import { usePages, type Pages } from '../../ui/use-pages';
+
+/** Rows a listing loads at a time: a screenful that keeps the chart readable. */
+const PAGE_ROWS = 50;
 import { ManagedInstitution } from '../institution/managed-institution';
 import { Chart, type ChartOption } from './chart';
 import {
@@ -26,7 +30,7 @@ type Json<P extends keyof paths> = paths[P] extends {
   ? T
   : never;
 type Activity = Json<'/institutions/{institutionId}/analytics/activity'>[number];
-type Completion = Json<'/institutions/{institutionId}/analytics/completion'>[number];
+type Completion = Json<'/institutions/{institutionId}/analytics/completion'>['rows'][number];
 type Rating = ReturnType<typeof ratingRows>[number];
 
 const messages: Messages<
@@ -64,6 +68,8 @@ const messages: Messages<
   | 'stars'
   | 'star'
   | 'noFigures'
+  | 'more'
+  | 'shown'
 > = {
   ko: {
     title: '통계',
@@ -100,6 +106,8 @@ const messages: Messages<
     stars: '{n}점',
     star: '{n}점',
     noFigures: '이 기간에는 수치가 없습니다.',
+    more: '더 보기',
+    shown: '{n}개 표시 중',
   },
   en: {
     title: 'Analytics',
@@ -136,6 +144,8 @@ const messages: Messages<
     stars: '{n} stars',
     star: '{n} star',
     noFigures: 'There are no figures for this period.',
+    more: 'Show more',
+    shown: '{n} shown',
   },
 };
 
@@ -171,12 +181,20 @@ function Analytics({ institutionId }: { institutionId: string }) {
       }),
     [api, institutionId, range, period],
   );
-  const completion = useLoad(
-    () => api.GET('/institutions/{institutionId}/analytics/completion', { params: { path } }),
+  const completion = usePages(
+    (cursor) =>
+      api.GET('/institutions/{institutionId}/analytics/completion', {
+        params: { path, query: { limit: PAGE_ROWS, ...(cursor ? { cursor } : {}) } },
+      }),
+    (data) => data,
     [api, institutionId],
   );
-  const ratings = useLoad(
-    () => api.GET('/institutions/{institutionId}/analytics/ratings', { params: { path } }),
+  const ratings = usePages(
+    (cursor) =>
+      api.GET('/institutions/{institutionId}/analytics/ratings', {
+        params: { path, query: { limit: PAGE_ROWS, ...(cursor ? { cursor } : {}) } },
+      }),
+    (data) => ({ rows: data.courses, cursor: data.cursor }),
     [api, institutionId],
   );
   // The range's refusal, from whichever of its two calls made it, beside the month it names.
@@ -330,110 +348,116 @@ function Analytics({ institutionId }: { institutionId: string }) {
 
       <Section id="analytics-completion" title={t('completion')} loaded={completion}>
         {(data) => {
-          const rows = completionRows(data);
+          const rows = completionRows(data.rows);
           return (
-            <Figures
-              label={t('completionChart')}
-              option={{
-                grid: { containLabel: true, left: 8, right: 24, top: 16, bottom: 8 },
-                xAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
-                yAxis: { type: 'category', inverse: true, data: rows.map((r) => r.label) },
-                series: [
-                  {
-                    type: 'bar',
-                    name: t('completionRate'),
-                    data: rows.map((r) => percent(r.completionRate)),
-                    label: { show: true, position: 'right', formatter: '{c}%' },
-                  },
-                ],
-              }}
-              height={Math.max(160, rows.length * 36 + 60)}
-              empty={rows.length === 0 ? t('noFigures') : undefined}
-              table={
-                <DataTable<Completion>
-                  caption={t('completion')}
-                  fileName="completion"
-                  rows={rows}
-                  rowKey={(r) => `${r.companyId}/${r.courseId}`}
-                  columns={[
-                    { key: 'company', header: t('company'), value: (r) => r.companyName },
-                    { key: 'course', header: t('course'), value: (r) => r.courseTitle },
-                    { key: 'enrolled', header: t('enrolled'), value: (r) => r.enrolled, numeric: true },
-                    { key: 'attended', header: t('attended'), value: (r) => r.attended, numeric: true },
-                    { key: 'completed', header: t('completed'), value: (r) => r.completed, numeric: true },
+            <>
+              <Figures
+                label={t('completionChart')}
+                option={{
+                  grid: { containLabel: true, left: 8, right: 24, top: 16, bottom: 8 },
+                  xAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
+                  yAxis: { type: 'category', inverse: true, data: rows.map((r) => r.label) },
+                  series: [
                     {
-                      key: 'completionRate',
-                      header: t('completionRate'),
-                      value: (r) => percent(r.completionRate),
-                      numeric: true,
+                      type: 'bar',
+                      name: t('completionRate'),
+                      data: rows.map((r) => percent(r.completionRate)),
+                      label: { show: true, position: 'right', formatter: '{c}%' },
                     },
-                    {
-                      key: 'attendanceRate',
-                      header: t('attendanceRate'),
-                      value: (r) => percent(r.attendanceRate),
-                      numeric: true,
-                    },
-                    {
-                      key: 'liveRate',
-                      header: t('liveRate'),
-                      value: (r) => (r.liveAttendanceRate === null ? null : percent(r.liveAttendanceRate)),
-                      numeric: true,
-                    },
-                  ]}
-                />
-              }
-            />
+                  ],
+                }}
+                height={Math.max(160, rows.length * 36 + 60)}
+                empty={rows.length === 0 ? t('noFigures') : undefined}
+                table={
+                  <DataTable<Completion>
+                    caption={t('completion')}
+                    fileName="completion"
+                    rows={rows}
+                    rowKey={(r) => `${r.companyId}/${r.courseId}`}
+                    columns={[
+                      { key: 'company', header: t('company'), value: (r) => r.companyName },
+                      { key: 'course', header: t('course'), value: (r) => r.courseTitle },
+                      { key: 'enrolled', header: t('enrolled'), value: (r) => r.enrolled, numeric: true },
+                      { key: 'attended', header: t('attended'), value: (r) => r.attended, numeric: true },
+                      { key: 'completed', header: t('completed'), value: (r) => r.completed, numeric: true },
+                      {
+                        key: 'completionRate',
+                        header: t('completionRate'),
+                        value: (r) => percent(r.completionRate),
+                        numeric: true,
+                      },
+                      {
+                        key: 'attendanceRate',
+                        header: t('attendanceRate'),
+                        value: (r) => percent(r.attendanceRate),
+                        numeric: true,
+                      },
+                      {
+                        key: 'liveRate',
+                        header: t('liveRate'),
+                        value: (r) => (r.liveAttendanceRate === null ? null : percent(r.liveAttendanceRate)),
+                        numeric: true,
+                      },
+                    ]}
+                  />
+                }
+              />
+              <MoreRows pages={data} />
+            </>
           );
         }}
       </Section>
 
       <Section id="analytics-ratings" title={t('ratings')} loaded={ratings}>
         {(data) => {
-          const rows = ratingRows(data);
+          const rows = ratingRows(data.rows);
           const stars = [1, 2, 3, 4, 5] as const;
           return (
-            <Figures
-              label={t('ratingsChart')}
-              option={{
-                legend: { top: 0 },
-                grid: { containLabel: true, left: 8, right: 8, top: 40, bottom: 8 },
-                xAxis: { type: 'value', minInterval: 1 },
-                yAxis: { type: 'category', inverse: true, data: rows.map((r) => r.title) },
-                series: stars.map((n) => ({
-                  type: 'bar',
-                  name: t(n === 1 ? 'star' : 'stars', { n }),
-                  stack: 'ratings',
-                  data: rows.map((r) => r.distribution[n - 1] ?? 0),
-                })),
-              }}
-              height={Math.max(180, rows.length * 36 + 80)}
-              empty={rows.length === 0 ? t('noFigures') : undefined}
-              table={
-                <DataTable<Rating>
-                  caption={t('ratings')}
-                  fileName="ratings"
-                  rows={rows}
-                  rowKey={(r) => r.courseId}
-                  columns={[
-                    { key: 'course', header: t('course'), value: (r) => r.title },
-                    { key: 'ratings', header: t('ratingCount'), value: (r) => r.ratings, numeric: true },
-                    {
-                      key: 'average',
-                      header: t('average'),
-                      value: (r) => r.average,
-                      render: (r) => (r.average === null ? '' : number.format(r.average)),
-                      numeric: true,
-                    },
-                    ...stars.map((n): Column<Rating> => ({
-                      key: `stars${n}`,
-                      header: t(n === 1 ? 'star' : 'stars', { n }),
-                      value: (r) => r.distribution[n - 1] ?? 0,
-                      numeric: true,
-                    })),
-                  ]}
-                />
-              }
-            />
+            <>
+              <Figures
+                label={t('ratingsChart')}
+                option={{
+                  legend: { top: 0 },
+                  grid: { containLabel: true, left: 8, right: 8, top: 40, bottom: 8 },
+                  xAxis: { type: 'value', minInterval: 1 },
+                  yAxis: { type: 'category', inverse: true, data: rows.map((r) => r.title) },
+                  series: stars.map((n) => ({
+                    type: 'bar',
+                    name: t(n === 1 ? 'star' : 'stars', { n }),
+                    stack: 'ratings',
+                    data: rows.map((r) => r.distribution[n - 1] ?? 0),
+                  })),
+                }}
+                height={Math.max(180, rows.length * 36 + 80)}
+                empty={rows.length === 0 ? t('noFigures') : undefined}
+                table={
+                  <DataTable<Rating>
+                    caption={t('ratings')}
+                    fileName="ratings"
+                    rows={rows}
+                    rowKey={(r) => r.courseId}
+                    columns={[
+                      { key: 'course', header: t('course'), value: (r) => r.title },
+                      { key: 'ratings', header: t('ratingCount'), value: (r) => r.ratings, numeric: true },
+                      {
+                        key: 'average',
+                        header: t('average'),
+                        value: (r) => r.average,
+                        render: (r) => (r.average === null ? '' : number.format(r.average)),
+                        numeric: true,
+                      },
+                      ...stars.map((n): Column<Rating> => ({
+                        key: `stars${n}`,
+                        header: t(n === 1 ? 'star' : 'stars', { n }),
+                        value: (r) => r.distribution[n - 1] ?? 0,
+                        numeric: true,
+                      })),
+                    ]}
+                  />
+                }
+              />
+              <MoreRows pages={data} />
+            </>
           );
         }}
       </Section>
@@ -442,6 +466,23 @@ function Analytics({ institutionId }: { institutionId: string }) {
 }
 
 /** A chart's section: its heading, and its figures once loaded (or why they are not). */
+/** How many rows are shown and, while more follow, the button that loads the next page. */
+function MoreRows<T>({ pages }: { pages: Pages<T> }) {
+  const t = useT(messages);
+  if (!pages.more && !pages.moreProblem) return null;
+  return (
+    <div className="analytics-more">
+      <p aria-live="polite">{t('shown', { n: pages.rows.length })}</p>
+      {pages.moreProblem ? <ProblemAlert problem={pages.moreProblem} /> : null}
+      {pages.more ? (
+        <button type="button" onClick={pages.more} disabled={pages.loadingMore} aria-busy={pages.loadingMore}>
+          {t('more')}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
 function Section<T>({
   id,
   title,

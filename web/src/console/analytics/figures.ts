@@ -36,12 +36,12 @@ export function popularRows(data: Popular): PopularRow[] {
 
 export const activityRows = (data: Activity) => [...data];
 
-/** Each company and course, labelled for the chart's axis. */
-export const completionRows = (data: Completion) =>
-  data.map((r) => ({ ...r, label: `${r.companyName} · ${r.courseTitle}` }));
+/** Each company and course of the pages loaded, labelled for the chart's axis. */
+export const completionRows = (rows: readonly Completion['rows'][number][]) =>
+  rows.map((r) => ({ ...r, label: `${r.companyName} · ${r.courseTitle}` }));
 
-/** Most rated first: the chart's top rows are the courses the figures say most about. */
-export const ratingRows = (data: Ratings) => [...data].sort((a, b) => b.ratings - a.ratings);
+/** The pages loaded, most rated first as the API gives them: the chart's top rows say the most. */
+export const ratingRows = (rows: readonly Ratings['courses'][number][]) => [...rows];
 
 /** A share (0 to 1) as a percentage with one decimal, as the tables and charts show it. */
 export const percent = (share: number) => Math.round(share * 1000) / 10;

@@ -2,9 +2,10 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema';
 
 /*
- * enrollments.first_activity_at is kept by triggers as each fact is written (migrations/0015); this
- * recomputes it from the facts as they stand, for a repair (a fact corrected by hand with the triggers
- * off, a restore) or to check the kept column: the count of enrollments it changed is the disagreement.
+ * enrollments.first_activity_at (migrations/0015) and the analytics' counts (migrations/0016) are kept by
+ * triggers as each fact is written; these recompute them from the facts as they stand, for a repair (a fact
+ * corrected by hand with the triggers off, a restore) or to check what was kept: what a rebuild changed is
+ * the disagreement.
  */
 
 /** Sets every enrollment's first activity from its facts; returns how many enrollments changed. */
@@ -36,4 +37,29 @@ export async function rebuildFirstActivity(db: Kysely<Database>): Promise<number
       select count(*)::int as changed from changed`.execute(trx);
     return rows[0]!.changed;
   });
+}
+
+export interface AggregateRebuild {
+  readonly aggregate: string;
+  readonly rows: number;
+  /** Rows the recount added, removed or altered: 0 when the triggers kept the table right. */
+  readonly changed: number;
+}
+
+/**
+ * First activity, then every count kept from it and the other facts (rebuild_analytics, migrations/0016),
+ * each in its own transaction.
+ */
+export async function rebuildAnalytics(
+  db: Kysely<Database>,
+): Promise<{ firstActivityChanged: number; aggregates: AggregateRebuild[] }> {
+  const firstActivityChanged = await rebuildFirstActivity(db);
+  const aggregates = await db.transaction().execute(async (trx) => {
+    const { rows } = await sql<AggregateRebuild>`
+      select aggregate, row_count::int as rows, changed::int as changed from rebuild_analytics()`.execute(
+      trx,
+    );
+    return rows;
+  });
+  return { firstActivityChanged, aggregates };
 }

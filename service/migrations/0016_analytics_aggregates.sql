@@ -1,0 +1,371 @@
+-- The institution's analytics read counts kept as the facts happen, so each route reads as many rows as its
+-- answer has, not the history behind it (bench/analytics: 0.5-3 s at 500k enrollments when counted from the
+-- facts on every dashboard load).
+--
+-- Kept by triggers, in the transaction that writes the fact, whichever code writes it. `rebuild_analytics()`
+-- recomputes every table from the facts (npm run analytics:rebuild); the service's tests compare both after
+-- randomized histories (test/service/analytics/aggregates.int.test.ts). Counters are upserted, so a row is
+-- locked only by the transactions that change the same provision, course or institution-period, and each
+-- transaction takes its rows in key order (no deadlock between two that share several).
+
+-- Per provision: who enrolled, who took part (first_activity_at, migrations/0015) and who completed.
+create table provision_counts (
+  provision_id uuid primary key references provisions (id),
+  enrolled integer not null default 0 check (enrolled >= 0),
+  attended integer not null default 0 check (attended >= 0),
+  completed integer not null default 0 check (completed >= 0)
+);
+
+-- Enrollments per course and calendar month of the compliance profile's zone (analytics_settings).
+create table course_month_enrollments (
+  course_id uuid not null references courses (id),
+  month date not null,
+  enrollments integer not null check (enrollments >= 0),
+  primary key (course_id, month)
+);
+
+-- Each course's ratings by stars.
+create table course_rating_counts (
+  course_id uuid primary key references courses (id),
+  stars integer[] not null default '{0,0,0,0,0}' check (cardinality(stars) = 5)
+);
+
+-- Who was enrolled in an accepted provision running in a month or quarter: a learner counts once per period
+-- however many of its provisions they are in, so the set is kept with how many enrollments put them there,
+-- and its size per period beside it. The set is the price of an exact distinct count; per learner it is a row
+-- per period they were enrolled in (bench/analytics prints its bytes).
+create table institution_period_learners (
+  institution_id uuid not null references institutions (id),
+  period text not null check (period in ('month', 'quarter')),
+  starts date not null,
+  user_sub text not null,
+  enrollments integer not null check (enrollments >= 0),
+  primary key (institution_id, period, starts, user_sub)
+);
+create table institution_period_counts (
+  institution_id uuid not null references institutions (id),
+  period text not null check (period in ('month', 'quarter')),
+  starts date not null,
+  learners integer not null check (learners >= 0),
+  primary key (institution_id, period, starts)
+);
+
+-- The zone whose calendar months course_month_enrollments counts in. The service sets it to its compliance
+-- profile's zone at start (analytics/time-zone.ts), recounting when it changed; until then, and for any other
+-- zone asked for, the route counts from the facts.
+create table analytics_settings (
+  only_row boolean primary key default true check (only_row),
+  time_zone text not null
+);
+insert into analytics_settings (time_zone) values ('UTC');
+
+create function analytics_month(p_at timestamptz) returns date language sql stable as $$
+  select date_trunc('month', p_at at time zone (select time_zone from analytics_settings))::date
+$$;
+
+-- The months and quarters from the one holding p_from to the one holding p_to, in key order.
+create function analytics_periods(p_from date, p_to date)
+returns table (period text, starts date) language sql immutable as $$
+  select 'month', m::date from generate_series(date_trunc('month', p_from), date_trunc('month', p_to),
+    interval '1 month') m
+  union all
+  select 'quarter', q::date from generate_series(date_trunc('quarter', p_from), date_trunc('quarter', p_to),
+    interval '3 months') q
+  order by 1, 2
+$$;
+
+-- Moves learners into (delta 1) or out of (-1) the periods of provisions, one entry per enrollment, set-wise.
+create function analytics_learners(
+  p_institutions uuid[], p_subs text[], p_from date[], p_to date[], p_deltas integer[]
+) returns void language plpgsql as $$
+declare
+  k_institutions uuid[];
+  k_periods text[];
+  k_starts date[];
+  k_subs text[];
+  k_deltas integer[];
+  c_institutions uuid[];
+  c_periods text[];
+  c_starts date[];
+  c_deltas integer[];
+begin
+  select array_agg(i order by i, p, st, sub), array_agg(p order by i, p, st, sub),
+    array_agg(st order by i, p, st, sub), array_agg(sub order by i, p, st, sub),
+    array_agg(delta order by i, p, st, sub)
+  into k_institutions, k_periods, k_starts, k_subs, k_deltas
+  from (
+    select u.i, p.period as p, p.starts as st, u.sub, sum(u.delta)::int as delta
+    from unnest(p_institutions, p_subs, p_from, p_to, p_deltas) as u(i, sub, f, t, delta)
+    cross join lateral analytics_periods(u.f, u.t) p
+    group by 1, 2, 3, 4
+    having sum(u.delta) <> 0) d;
+  if k_institutions is null then
+    return;
+  end if;
+
+  -- A learner enters a period when their count leaves 0, and leaves it when the count returns to 0. Rows
+  -- are added by an upsert, which waits for and then sees a row another transaction is emptying and
+  -- deleting; a row is only taken away from 1 by the enrollment that put it there, so a decrement finds it.
+  with added as (
+    insert into institution_period_learners as l (institution_id, period, starts, user_sub, enrollments)
+    select i, p, st, sub, delta
+    from unnest(k_institutions, k_periods, k_starts, k_subs, k_deltas) as d(i, p, st, sub, delta)
+    where delta > 0
+    order by 1, 2, 3, 4
+    on conflict (institution_id, period, starts, user_sub)
+      do update set enrollments = l.enrollments + excluded.enrollments
+    returning l.institution_id, l.period, l.starts, l.user_sub, l.enrollments),
+  locked as materialized (
+    select l.institution_id, l.period, l.starts, l.user_sub from institution_period_learners l
+    join unnest(k_institutions, k_periods, k_starts, k_subs, k_deltas) as d(i, p, st, sub, delta)
+      on l.institution_id = d.i and l.period = d.p and l.starts = d.st and l.user_sub = d.sub
+    where d.delta < 0
+    order by 1, 2, 3, 4
+    for update of l),
+  removed as (
+    update institution_period_learners l set enrollments = l.enrollments + d.delta
+    from unnest(k_institutions, k_periods, k_starts, k_subs, k_deltas) as d(i, p, st, sub, delta)
+    where l.institution_id = d.i and l.period = d.p and l.starts = d.st and l.user_sub = d.sub
+      and d.delta < 0 and (select count(*) from locked) >= 0
+    returning l.institution_id, l.period, l.starts, -(l.enrollments = 0)::int as entered)
+  select array_agg(institution_id order by institution_id, period, starts),
+    array_agg(period order by institution_id, period, starts),
+    array_agg(starts order by institution_id, period, starts),
+    array_agg(learners order by institution_id, period, starts)
+  into c_institutions, c_periods, c_starts, c_deltas
+  from (
+    select institution_id, period, starts, sum(entered)::int as learners
+    from (
+      select a.institution_id, a.period, a.starts, (a.enrollments = d.delta)::int as entered
+      from added a
+      join unnest(k_institutions, k_periods, k_starts, k_subs, k_deltas) as d(i, p, st, sub, delta)
+        on a.institution_id = d.i and a.period = d.p and a.starts = d.st and a.user_sub = d.sub
+      union all
+      select * from removed) x
+    group by 1, 2, 3 having sum(entered) <> 0) c;
+  delete from institution_period_learners l
+  using unnest(k_institutions, k_periods, k_starts, k_subs, k_deltas) as d(i, p, st, sub, delta)
+  where l.institution_id = d.i and l.period = d.p and l.starts = d.st and l.user_sub = d.sub
+    and d.delta < 0 and l.enrollments = 0;
+  if c_institutions is null then
+    return;
+  end if;
+
+  insert into institution_period_counts (institution_id, period, starts, learners)
+  select i, p, st, 0 from unnest(c_institutions, c_periods, c_starts) as d(i, p, st) order by 1, 2, 3
+  on conflict do nothing;
+  perform 1 from institution_period_counts c
+  join unnest(c_institutions, c_periods, c_starts) as d(i, p, st)
+    on c.institution_id = d.i and c.period = d.p and c.starts = d.st
+  order by c.institution_id, c.period, c.starts
+  for update of c;
+  update institution_period_counts c set learners = c.learners + d.delta
+  from unnest(c_institutions, c_periods, c_starts, c_deltas) as d(i, p, st, delta)
+  where c.institution_id = d.i and c.period = d.p and c.starts = d.st;
+end $$;
+
+-- Counts enrollments in (p_signs 1) or out of (-1) every aggregate, set-wise: a statement's rows at once.
+-- Each table's rows are first made to exist, then locked in key order, then changed, and the tables are taken
+-- in one order (provisions, provision_counts, course_month_enrollments, institution_period_learners,
+-- institution_period_counts): two transactions sharing rows wait for each other rather than deadlock. The
+-- provisions are read with a share lock: a concurrent change of their state or dates (provisions_analytics)
+-- waits for these enrollments, or these wait for it and see each provision as it was left.
+create function analytics_count(p_rows enrollments[], p_signs integer[]) returns void
+language plpgsql as $$
+begin
+  if p_rows is null then
+    return;
+  end if;
+  perform 1 from provisions
+  where id in (select r.provision_id from unnest(p_rows) r) order by id for share;
+
+  insert into provision_counts (provision_id)
+  select distinct r.provision_id from unnest(p_rows) r order by 1
+  on conflict (provision_id) do nothing;
+  perform 1 from provision_counts
+  where provision_id in (select r.provision_id from unnest(p_rows) r) order by provision_id for update;
+  update provision_counts c set
+    enrolled = c.enrolled + d.enrolled, attended = c.attended + d.attended, completed = c.completed + d.completed
+  from (
+    select r.provision_id, sum(s)::int as enrolled,
+      sum(s * (r.first_activity_at is not null)::int)::int as attended,
+      sum(s * (r.completed_at is not null)::int)::int as completed
+    from unnest(p_rows) with ordinality as r
+      join unnest(p_signs) with ordinality as g(s, n) on g.n = r.ordinality group by 1
+  ) d
+  where c.provision_id = d.provision_id and (d.enrolled, d.attended, d.completed) <> (0, 0, 0);
+
+  insert into course_month_enrollments (course_id, month, enrollments)
+  select distinct r.course_id, analytics_month(r.created_at), 0 from unnest(p_rows) r order by 1, 2
+  on conflict (course_id, month) do nothing;
+  perform 1 from course_month_enrollments m
+  where (m.course_id, m.month) in (select r.course_id, analytics_month(r.created_at) from unnest(p_rows) r)
+  order by m.course_id, m.month for update;
+  update course_month_enrollments m set enrollments = m.enrollments + d.delta
+  from (
+    select r.course_id, analytics_month(r.created_at) as month, sum(s)::int as delta
+    from unnest(p_rows) with ordinality as r
+      join unnest(p_signs) with ordinality as g(s, n) on g.n = r.ordinality group by 1, 2
+  ) d
+  where m.course_id = d.course_id and m.month = d.month and d.delta <> 0;
+
+  perform analytics_learners(
+    array_agg(v.institution_id), array_agg(r.user_sub), array_agg(v.starts_on), array_agg(v.ends_on),
+    array_agg(s))
+  from unnest(p_rows) with ordinality as r
+      join unnest(p_signs) with ordinality as g(s, n) on g.n = r.ordinality
+  join provisions v on v.id = r.provision_id and v.state = 'accepted';
+end $$;
+
+create function enrollments_analytics_insert() returns trigger language plpgsql as $$
+begin
+  perform analytics_count(array_agg(row(n.*)::enrollments), array_agg(1)) from added n;
+  return null;
+end $$;
+create trigger enrollments_analytics_insert after insert on enrollments
+  referencing new table as added for each statement execute function enrollments_analytics_insert();
+
+create function enrollments_analytics_delete() returns trigger language plpgsql as $$
+begin
+  perform analytics_count(array_agg(row(o.*)::enrollments), array_agg(-1)) from removed o;
+  return null;
+end $$;
+create trigger enrollments_analytics_delete after delete on enrollments
+  referencing old table as removed for each statement execute function enrollments_analytics_delete();
+
+-- Taking part and completing move the provision's counts; the rest never changes in practice, and is
+-- counted out and in again if it does.
+create function enrollments_analytics_update() returns trigger language plpgsql as $$
+begin
+  perform analytics_count(array_agg(x.r), array_agg(x.s))
+  from before_rows o
+  join after_rows n on n.id = o.id
+  cross join lateral (values (row(o.*)::enrollments, -1), (row(n.*)::enrollments, 1)) as x(r, s)
+  where o.provision_id is distinct from n.provision_id or o.course_id is distinct from n.course_id
+    or o.user_sub is distinct from n.user_sub or o.created_at is distinct from n.created_at
+    or (o.first_activity_at is null) <> (n.first_activity_at is null)
+    or (o.completed_at is null) <> (n.completed_at is null);
+  return null;
+end $$;
+create trigger enrollments_analytics_update after update on enrollments
+  referencing old table as before_rows new table as after_rows
+  for each statement execute function enrollments_analytics_update();
+
+-- A provision accepted, withdrawn from acceptance, or moved in time moves its learners between periods. Its
+-- enrollments are read after this update took the row's lock, so none being written is missed: an
+-- enrollment's statement holds a share lock on the provision until it commits.
+create function provisions_analytics() returns trigger language plpgsql as $$
+begin
+  perform analytics_learners(
+    array_agg(x.institution_id), array_agg(x.user_sub), array_agg(x.starts_on), array_agg(x.ends_on),
+    array_agg(x.delta))
+  from (
+    select old.institution_id, e.user_sub, old.starts_on, old.ends_on, -1 as delta
+    from enrollments e where e.provision_id = old.id and old.state = 'accepted'
+    union all
+    select new.institution_id, e.user_sub, new.starts_on, new.ends_on, 1
+    from enrollments e where e.provision_id = new.id and new.state = 'accepted') x;
+  return null;
+end $$;
+create trigger provisions_analytics after update on provisions
+  for each row when (
+    (old.state = 'accepted' or new.state = 'accepted') and (
+      old.state is distinct from new.state or old.starts_on is distinct from new.starts_on
+      or old.ends_on is distinct from new.ends_on or old.institution_id is distinct from new.institution_id))
+  execute function provisions_analytics();
+
+create function course_ratings_analytics() returns trigger language plpgsql as $$
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    update course_rating_counts set stars[old.stars] = stars[old.stars] - 1 where course_id = old.course_id;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    insert into course_rating_counts as c (course_id) values (new.course_id) on conflict (course_id) do nothing;
+    update course_rating_counts set stars[new.stars] = stars[new.stars] + 1 where course_id = new.course_id;
+  end if;
+  return null;
+end $$;
+create trigger course_ratings_analytics_insert_delete after insert or delete on course_ratings
+  for each row execute function course_ratings_analytics();
+create trigger course_ratings_analytics_update after update on course_ratings
+  for each row when (old.stars <> new.stars or old.course_id <> new.course_id)
+  execute function course_ratings_analytics();
+
+-- Recounts every aggregate from the facts, with the facts' writers held off meanwhile; the settings' zone
+-- stays. Returns each table's rows afterwards and how many rows the recount changed (added, removed or
+-- altered; rows of zero count, which the counters leave behind, are no rows): 0 everywhere when the triggers
+-- kept the aggregates right.
+create function rebuild_analytics() returns table (aggregate text, row_count bigint, changed bigint)
+language plpgsql as $$
+begin
+  lock table provisions, enrollments, course_ratings in share mode;
+  create temporary table kept_provision_counts on commit drop as
+    select * from provision_counts where (enrolled, attended, completed) <> (0, 0, 0);
+  create temporary table kept_course_month_enrollments on commit drop as
+    select * from course_month_enrollments where enrollments <> 0;
+  create temporary table kept_course_rating_counts on commit drop as
+    select * from course_rating_counts where stars <> '{0,0,0,0,0}';
+  create temporary table kept_institution_period_learners on commit drop as
+    select * from institution_period_learners;
+  create temporary table kept_institution_period_counts on commit drop as
+    select * from institution_period_counts where learners <> 0;
+  delete from provision_counts;
+  delete from course_month_enrollments;
+  delete from course_rating_counts;
+  delete from institution_period_counts;
+  delete from institution_period_learners;
+
+  insert into provision_counts (provision_id, enrolled, attended, completed)
+  select provision_id, count(*), count(first_activity_at), count(completed_at)
+  from enrollments group by provision_id;
+
+  insert into course_month_enrollments (course_id, month, enrollments)
+  select course_id, analytics_month(created_at), count(*) from enrollments group by 1, 2;
+
+  insert into course_rating_counts (course_id, stars)
+  select course_id, array[
+      count(*) filter (where stars = 1), count(*) filter (where stars = 2), count(*) filter (where stars = 3),
+      count(*) filter (where stars = 4), count(*) filter (where stars = 5)]::int[]
+  from course_ratings group by course_id;
+
+  insert into institution_period_learners (institution_id, period, starts, user_sub, enrollments)
+  select v.institution_id, p.period, p.starts, e.user_sub, count(*)
+  from provisions v
+  join enrollments e on e.provision_id = v.id
+  cross join lateral analytics_periods(v.starts_on, v.ends_on) p
+  where v.state = 'accepted'
+  group by 1, 2, 3, 4;
+
+  insert into institution_period_counts (institution_id, period, starts, learners)
+  select institution_id, period, starts, count(*) from institution_period_learners group by 1, 2, 3;
+
+  return query
+    select 'provision_counts', (select count(*) from provision_counts), (select count(*) from (
+      (select * from provision_counts except all select * from kept_provision_counts)
+      union all (select * from kept_provision_counts except all select * from provision_counts)) d)
+    union all
+    select 'course_month_enrollments', (select count(*) from course_month_enrollments), (select count(*) from (
+      (select * from course_month_enrollments except all select * from kept_course_month_enrollments)
+      union all
+      (select * from kept_course_month_enrollments except all select * from course_month_enrollments)) d)
+    union all
+    select 'course_rating_counts', (select count(*) from course_rating_counts), (select count(*) from (
+      (select * from course_rating_counts except all select * from kept_course_rating_counts)
+      union all (select * from kept_course_rating_counts except all select * from course_rating_counts)) d)
+    union all
+    select 'institution_period_learners', (select count(*) from institution_period_learners),
+      (select count(*) from (
+        (select * from institution_period_learners except all select * from kept_institution_period_learners)
+        union all
+        (select * from kept_institution_period_learners except all select * from institution_period_learners)
+      ) d)
+    union all
+    select 'institution_period_counts', (select count(*) from institution_period_counts),
+      (select count(*) from (
+        (select * from institution_period_counts except all select * from kept_institution_period_counts)
+        union all
+        (select * from kept_institution_period_counts except all select * from institution_period_counts)
+      ) d);
+end $$;
+
+select rebuild_analytics();
