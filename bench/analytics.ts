@@ -204,6 +204,31 @@ async function institutionOf(url: string): Promise<{ institutionId: string; comp
   return rows[0]!;
 }
 
+interface Footprint {
+  readonly aggregates: number;
+  readonly learnerPeriods: number;
+  readonly learnerPeriodRows: number;
+  readonly enrollments: number;
+}
+
+/** Bytes (indexes included) of the kept counts and of the enrollments table, after a vacuum. */
+async function footprintOf(url: string): Promise<Footprint> {
+  const db = connectPostgres({ connectionString: url, maxConnections: 1 });
+  try {
+    await sql`vacuum analyze`.execute(db);
+    const { rows } = await sql<Footprint>`
+      select (pg_total_relation_size('provision_counts') + pg_total_relation_size('course_month_enrollments')
+          + pg_total_relation_size('course_rating_counts') + pg_total_relation_size('institution_period_counts')
+          + pg_total_relation_size('institution_period_learners'))::float8 as aggregates,
+        pg_total_relation_size('institution_period_learners')::float8 as "learnerPeriods",
+        (select count(*) from institution_period_learners)::float8 as "learnerPeriodRows",
+        pg_total_relation_size('enrollments')::float8 as enrollments`.execute(db);
+    return rows[0]!;
+  } finally {
+    await db.destroy();
+  }
+}
+
 interface Measure {
   readonly median: number;
   readonly p90: number;
@@ -280,12 +305,14 @@ async function main() {
   issuer = await LocalTokenIssuer.create(verifierBase);
 
   const bySize: Measure[][] = [];
+  const footprints: Footprint[] = [];
   for (const n of sizes) {
     const seeded = await databaseFor(n);
     console.error(
       `${n} enrollments: ${seeded.seedSeconds === null ? 'kept database' : `seeded in ${seeded.seedSeconds.toFixed(0)} s`}`,
     );
     bySize.push(await measure(seeded, issuer, verifierBase));
+    footprints.push(await footprintOf(seeded.url));
   }
   jwks.close();
 
@@ -316,6 +343,13 @@ async function main() {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   for (const row of [header, ...rows])
     console.log(`  ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')}`);
+  console.log('what the kept counts cost (migrations/0016), beside the enrollments they count:');
+  sizes.forEach((n, i) => {
+    const f = footprints[i]!;
+    console.log(
+      `  ${n / 1000}k: counts ${kb(f.aggregates)} (of which the learner-period set ${kb(f.learnerPeriods)}, ${f.learnerPeriodRows} rows); enrollments ${kb(f.enrollments)}`,
+    );
+  });
   console.log(
     `reproduce: DATABASE_URL=${server.replace(/:[^:@/]*@/, ':***@')} npm run bench:analytics -- --sizes ${sizes.join(',')}`,
   );
