@@ -53,7 +53,7 @@ export function configNames(dir = CONFIG_DIR): string[] {
  * `-c institution=` takes a config's name; the file's name (`acme.json`) or its path (`config/acme.json`)
  * name the same config, as a shell's completion writes them.
  */
-function configNameOf(given: string): string {
+export function configNameOf(given: string): string {
   return given.replace(/^(?:\.\/)?config\//, '').replace(/\.json$/, '');
 }
 

@@ -9,6 +9,7 @@ import { useLocale, useT, type Locale, type Messages } from '../i18n';
 import { ProblemAlert } from '../ui/problem-alert';
 import { asProblem, useLoad } from '../ui/use-load';
 import { clock, coursePath, type Content } from './learn-common';
+import { playbackRenewal } from './playback-renewal';
 import { VideoNotes } from './video-notes';
 
 type Beat =
@@ -247,12 +248,41 @@ function Video({
         setResumedAt(resumeAt);
       }
     };
+    // A refused stream gets new cookies and one more try (./playback-renewal.ts).
+    const renewOnRefusal = (reload: () => void) =>
+      playbackRenewal({
+        renew: () =>
+          startPlayback(api, content.id).then((p) => {
+            if (stopped) return;
+            clearTimeout(renewal);
+            scheduleRenewal(p.expiresAt);
+          }),
+        reload: () => !stopped && reload(),
+        giveUp: (e) => !stopped && setVideoProblem(e === undefined ? t('videoFailed') : asProblem(e)),
+      });
+    const native = new AbortController();
     (async () => {
       const playback = await startPlayback(api, content.id);
       if (stopped) return;
       scheduleRenewal(playback.expiresAt);
       v.addEventListener('loadedmetadata', seekToResume, { once: true });
       if (v.canPlayType('application/vnd.apple.mpegurl')) {
+        // The browser fetches the stream itself and says only that it failed: load it again where it was.
+        const renewals = renewOnRefusal(() => {
+          const at = v.currentTime;
+          const playing = !v.paused;
+          v.addEventListener(
+            'loadedmetadata',
+            () => {
+              v.currentTime = at;
+              if (playing) void v.play().catch(() => undefined);
+            },
+            { once: true, signal: native.signal },
+          );
+          v.src = playback.playlistUrl;
+        });
+        v.addEventListener('error', () => renewals.refused(), { signal: native.signal });
+        v.addEventListener('progress', () => renewals.loaded(), { signal: native.signal });
         v.src = playback.playlistUrl;
         return;
       }
@@ -266,20 +296,14 @@ function Video({
         },
       });
       hls = player;
+      // startLoad() loads the playlists again too when it was one of them that was refused.
+      const renewals = renewOnRefusal(() => player.startLoad());
+      player.on(Hls.Events.FRAG_LOADED, () => renewals.loaded());
       player.on(Hls.Events.ERROR, (_event, data) => {
         if (!data.fatal) return;
-        if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
-          // Most likely the cookies lapsed (a laptop asleep past the renewal): renew them and load again.
-          startPlayback(api, content.id).then(
-            (p) => {
-              if (stopped) return;
-              clearTimeout(renewal);
-              scheduleRenewal(p.expiresAt);
-              player.startLoad();
-            },
-            (e: unknown) => !stopped && setVideoProblem(asProblem(e)),
-          );
-        } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) player.recoverMediaError();
+        // hls.js does not retry a 403: it tries the other renditions, then stops with a fatal network error.
+        if (data.type === Hls.ErrorTypes.NETWORK_ERROR) renewals.refused();
+        else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) player.recoverMediaError();
         else setVideoProblem(t('videoFailed'));
       });
       player.loadSource(playback.playlistUrl);
@@ -288,6 +312,7 @@ function Video({
     return () => {
       stopped = true;
       clearTimeout(renewal);
+      native.abort();
       v.removeEventListener('loadedmetadata', seekToResume);
       hls?.destroy();
     };
