@@ -172,49 +172,79 @@ end $$;
 -- waits for these enrollments, or these wait for it and see each provision as it was left.
 create function analytics_count(p_rows enrollments[], p_signs integer[]) returns void
 language plpgsql as $$
+declare
+  pc_ids uuid[];
+  pc_enrolled integer[];
+  pc_attended integer[];
+  pc_completed integer[];
+  cm_courses uuid[];
+  cm_months date[];
+  cm_deltas integer[];
 begin
   if p_rows is null then
     return;
   end if;
-  perform 1 from provisions
-  where id in (select r.provision_id from unnest(p_rows) r) order by id for share;
-
-  insert into provision_counts (provision_id)
-  select distinct r.provision_id from unnest(p_rows) r order by 1
-  on conflict (provision_id) do nothing;
-  perform 1 from provision_counts
-  where provision_id in (select r.provision_id from unnest(p_rows) r) order by provision_id for update;
-  update provision_counts c set
-    enrolled = c.enrolled + d.enrolled, attended = c.attended + d.attended, completed = c.completed + d.completed
+  -- The net change of each table's rows first: a learner taking part or completing moves one provision's
+  -- counts and nothing else, and is spared the rest.
+  select array_agg(id order by id), array_agg(e order by id), array_agg(a order by id), array_agg(c order by id)
+  into pc_ids, pc_enrolled, pc_attended, pc_completed
   from (
-    select r.provision_id, sum(s)::int as enrolled,
-      sum(s * (r.first_activity_at is not null)::int)::int as attended,
-      sum(s * (r.completed_at is not null)::int)::int as completed
+    select r.provision_id as id, sum(s)::int as e, sum(s * (r.first_activity_at is not null)::int)::int as a,
+      sum(s * (r.completed_at is not null)::int)::int as c
     from unnest(p_rows) with ordinality as r
-      join unnest(p_signs) with ordinality as g(s, n) on g.n = r.ordinality group by 1
-  ) d
-  where c.provision_id = d.provision_id and (d.enrolled, d.attended, d.completed) <> (0, 0, 0);
-
-  insert into course_month_enrollments (course_id, month, enrollments)
-  select distinct r.course_id, analytics_month(r.created_at), 0 from unnest(p_rows) r order by 1, 2
-  on conflict (course_id, month) do nothing;
-  perform 1 from course_month_enrollments m
-  where (m.course_id, m.month) in (select r.course_id, analytics_month(r.created_at) from unnest(p_rows) r)
-  order by m.course_id, m.month for update;
-  update course_month_enrollments m set enrollments = m.enrollments + d.delta
+      join unnest(p_signs) with ordinality as g(s, n) on g.n = r.ordinality
+    group by 1) d
+  where (e, a, c) <> (0, 0, 0);
+  select array_agg(course_id order by course_id, month), array_agg(month order by course_id, month),
+    array_agg(delta order by course_id, month)
+  into cm_courses, cm_months, cm_deltas
   from (
     select r.course_id, analytics_month(r.created_at) as month, sum(s)::int as delta
     from unnest(p_rows) with ordinality as r
-      join unnest(p_signs) with ordinality as g(s, n) on g.n = r.ordinality group by 1, 2
-  ) d
-  where m.course_id = d.course_id and m.month = d.month and d.delta <> 0;
+      join unnest(p_signs) with ordinality as g(s, n) on g.n = r.ordinality
+    group by 1, 2) d
+  where delta <> 0;
+
+  if exists (
+    select from unnest(p_rows) with ordinality as r
+      join unnest(p_signs) with ordinality as g(s, n) on g.n = r.ordinality
+    group by r.provision_id, r.user_sub having sum(s) <> 0)
+  then
+    perform 1 from provisions
+    where id in (select r.provision_id from unnest(p_rows) r) order by id for share;
+  end if;
+
+  if pc_ids is not null then
+    insert into provision_counts (provision_id) select unnest(pc_ids) order by 1
+    on conflict (provision_id) do nothing;
+    perform 1 from provision_counts where provision_id = any (pc_ids) order by provision_id for update;
+    update provision_counts c set
+      enrolled = c.enrolled + d.e, attended = c.attended + d.a, completed = c.completed + d.c
+    from unnest(pc_ids, pc_enrolled, pc_attended, pc_completed) as d(id, e, a, c)
+    where c.provision_id = d.id;
+  end if;
+
+  if cm_courses is not null then
+    insert into course_month_enrollments (course_id, month, enrollments)
+    select course_id, month, 0 from unnest(cm_courses, cm_months) as d(course_id, month) order by 1, 2
+    on conflict (course_id, month) do nothing;
+    perform 1 from course_month_enrollments m
+    join unnest(cm_courses, cm_months) as d(course_id, month) using (course_id, month)
+    order by m.course_id, m.month for update of m;
+    update course_month_enrollments m set enrollments = m.enrollments + d.delta
+    from unnest(cm_courses, cm_months, cm_deltas) as d(course_id, month, delta)
+    where m.course_id = d.course_id and m.month = d.month;
+  end if;
 
   perform analytics_learners(
-    array_agg(v.institution_id), array_agg(r.user_sub), array_agg(v.starts_on), array_agg(v.ends_on),
-    array_agg(s))
-  from unnest(p_rows) with ordinality as r
+    array_agg(v.institution_id), array_agg(x.user_sub), array_agg(v.starts_on), array_agg(v.ends_on),
+    array_agg(x.delta))
+  from (
+    select r.provision_id, r.user_sub, sum(s)::int as delta
+    from unnest(p_rows) with ordinality as r
       join unnest(p_signs) with ordinality as g(s, n) on g.n = r.ordinality
-  join provisions v on v.id = r.provision_id and v.state = 'accepted';
+    group by 1, 2 having sum(s) <> 0) x
+  join provisions v on v.id = x.provision_id and v.state = 'accepted';
 end $$;
 
 create function enrollments_analytics_insert() returns trigger language plpgsql as $$
