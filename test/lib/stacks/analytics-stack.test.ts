@@ -287,6 +287,10 @@ describe('analytics stack', () => {
       });
     });
 
+    it('matches its snapshot', () => {
+      expect(t.toJSON()).toMatchSnapshot();
+    });
+
     it('is priced by the cost tool: the key by the month, the rest by use', () => {
       const table = loadPriceTable();
       const estimate = estimateCost({
