@@ -156,11 +156,10 @@ export class EventExport extends Construct {
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [props.key.keyArn],
         conditions: {
-          StringEquals: {
-            'kms:ViaService': `s3.${stack.region}.amazonaws.com`,
-            // With a bucket key, S3 asks KMS in the bucket's name (its ARN is the encryption context).
-            'kms:EncryptionContext:aws:s3:arn': this.bucket.bucketArn,
-          },
+          StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` },
+          // With the bucket key S3 asks KMS in the bucket's name (the encryption context is its ARN); without
+          // it, in the object's, under the export's prefixes.
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, ...prefixes] },
         },
       }),
       // The schema of the conversion: the table, its database and the catalog, read only.

@@ -199,7 +199,9 @@ describe('analytics stack', () => {
       expect(statements[2]!.Condition).toEqual({
         StringEquals: {
           'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
-          'kms:EncryptionContext:aws:s3:arn': bucketArn,
+        },
+        StringLike: {
+          'kms:EncryptionContext:aws:s3:arn': [bucketArn, objects('events/'), objects('errors/')],
         },
       });
       // The log stream's own ARN, no wildcard.
