@@ -10,7 +10,7 @@ import { estimateCost } from '#tools/cost/model';
 import { transcodeLadder } from '#tools/cost/ladder';
 import { loadPriceTable } from '#tools/cost/prices';
 import { stackTemplate } from '#tools/cost/templates';
-import { fixtureConfig, type RawConfig, rawFixture } from '../fixture-configs';
+import { fixtureConfig, type RawConfig, rawFixture, refusalOf } from '../fixture-configs';
 import { platformFor } from '../platform-fixture';
 
 /** A fixture config with the export on (the shipped configs leave it off). */
@@ -31,6 +31,17 @@ describe('analytics stack', () => {
     expect(fixtureConfig('example-academy').analytics.export.enabled).toBe(false);
     const { platform } = platformFor('example-academy');
     expect(platform).not.toHaveProperty('analytics');
+  });
+
+  it('refuses settings Firehose, S3 or Athena would not take, naming the field', () => {
+    const refused = (analytics: RawConfig) => refusalOf({ ...rawFixture('default'), analytics });
+    expect(refused({ export: { bufferSeconds: 30 } })).toMatch(/analytics\.export\.bufferSeconds/);
+    expect(refused({ export: { retentionDays: 0 } })).toMatch(/analytics\.export\.retentionDays/);
+    expect(refused({ athena: { bytesScannedCutoffGiB: 0.5 } })).toMatch(
+      /analytics\.athena\.bytesScannedCutoffGiB/,
+    );
+    expect(refused({ export: { enabled: 'yes' } })).toMatch(/analytics\.export\.enabled/);
+    expect(refused({ exports: {} })).toMatch(/exports/);
   });
 
   describe('when on (dev, environment-agnostic)', () => {
