@@ -1,11 +1,14 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { ANALYTICS } from '#contracts/analytics';
 import { EventExport } from '../constructs/event-export';
+import { nagResource } from '../nag-resource';
 import { accessLogBucket, privateBucket } from '../private-bucket';
 
 export interface AnalyticsStackProps extends StackProps {
@@ -37,6 +40,11 @@ export class AnalyticsStack extends Stack {
   public readonly export: EventExport;
   public readonly resultsBucket: Bucket;
   public readonly workGroup: CfnWorkGroup;
+  /**
+   * What asking the export questions takes, and no more: attach it to an analyst's role or SSO permission set.
+   * Nothing in the platform holds it.
+   */
+  public readonly queryPolicy: ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: AnalyticsStackProps) {
     super(scope, id, props);
@@ -91,6 +99,66 @@ export class AnalyticsStack extends Stack {
       },
     });
 
+    const glueArn = (resource: string, resourceName?: string) =>
+      this.formatArn({ service: 'glue', resource, ...(resourceName ? { resourceName } : {}) });
+    const { databaseName } = this.export;
+    const events = this.export.bucket.arnForObjects(`${ANALYTICS.eventsPrefix}*`);
+    const results = this.resultsBucket.arnForObjects('results/*');
+    this.queryPolicy = new ManagedPolicy(this, 'QueryPolicy', {
+      description: 'Query the platform’s exported events with Athena, in the analytics workgroup only',
+      statements: [
+        new PolicyStatement({
+          actions: [
+            'athena:GetWorkGroup',
+            'athena:StartQueryExecution',
+            'athena:StopQueryExecution',
+            'athena:GetQueryExecution',
+            'athena:GetQueryResults',
+            'athena:ListQueryExecutions',
+            'athena:BatchGetQueryExecution',
+          ],
+          resources: [
+            this.formatArn({ service: 'athena', resource: 'workgroup', resourceName: this.workGroup.name }),
+          ],
+        }),
+        new PolicyStatement({
+          actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
+          resources: [
+            glueArn('catalog'),
+            glueArn('database', databaseName),
+            glueArn('table', `${databaseName}/${ANALYTICS.tableName}`),
+          ],
+        }),
+        new PolicyStatement({
+          actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+          resources: [this.export.bucket.bucketArn, this.resultsBucket.bucketArn],
+        }),
+        new PolicyStatement({ actions: ['s3:GetObject'], resources: [events] }),
+        new PolicyStatement({
+          actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+          resources: [results],
+        }),
+        // Reading the events and writing results, both through S3.
+        new PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [this.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } },
+        }),
+      ],
+    });
+    Validations.of(this.queryPolicy).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, events)}]`,
+        reason: 'Firehose names the export’s files at delivery, one prefix a day under events/; read only.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, results)}]`,
+        reason:
+          'Athena names each query’s result files by the query’s id, under the workgroup’s results/ prefix.',
+      },
+    );
+
+    new CfnOutput(this, 'QueryPolicyArn', { value: this.queryPolicy.managedPolicyArn });
     new CfnOutput(this, 'WorkGroupName', { value: this.workGroup.name });
     new CfnOutput(this, 'DatabaseName', { value: this.export.databaseName });
     new CfnOutput(this, 'EventsBucketName', { value: this.export.bucket.bucketName });

@@ -286,6 +286,58 @@ describe('analytics stack', () => {
       });
     });
 
+    it("offers analysts a policy for the workgroup, the table, the events' prefix and the results alone", () => {
+      const policy = t.toJSON().Resources[idOf(stack.queryPolicy)].Properties;
+      const statements = policy.PolicyDocument.Statement as Statement[];
+      const bucketArn = { 'Fn::GetAtt': [bucketId, 'Arn'] };
+      const resultsArn = { 'Fn::GetAtt': [idOf(stack.resultsBucket), 'Arn'] };
+      const arn = (service: string, tail: unknown[]) => ({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            `:${service}:`,
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ...tail,
+          ],
+        ],
+      });
+      const db = exp.databaseName;
+      expect(statements.map((s) => [s.Effect, actionsOf(s), resourcesOf(s)])).toEqual([
+        [
+          'Allow',
+          [
+            'athena:BatchGetQueryExecution',
+            'athena:GetQueryExecution',
+            'athena:GetQueryResults',
+            'athena:GetWorkGroup',
+            'athena:ListQueryExecutions',
+            'athena:StartQueryExecution',
+            'athena:StopQueryExecution',
+          ],
+          [arn('athena', [':workgroup/lms-demo-dev-analytics'])],
+        ],
+        [
+          'Allow',
+          ['glue:GetDatabase', 'glue:GetPartitions', 'glue:GetTable', 'glue:GetTables'],
+          [arn('glue', [':catalog']), arn('glue', [`:database/${db}`]), arn('glue', [`:table/${db}/events`])],
+        ],
+        ['Allow', ['s3:GetBucketLocation', 's3:ListBucket'], [bucketArn, resultsArn]],
+        ['Allow', ['s3:GetObject'], [{ 'Fn::Join': ['', [bucketArn, '/events/*']] }]],
+        [
+          'Allow',
+          ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
+          [{ 'Fn::Join': ['', [resultsArn, '/results/*']] }],
+        ],
+        ['Allow', ['kms:Decrypt', 'kms:GenerateDataKey'], [{ 'Fn::GetAtt': [keyId, 'Arn'] }]],
+      ]);
+      // No principal holds it: a fork attaches it to its analysts.
+      expect(policy.Roles ?? policy.Users ?? policy.Groups).toBeUndefined();
+    });
+
     it('deletes its data with the stack in dev, where the config does not keep it', () => {
       t.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
       t.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
@@ -320,6 +372,7 @@ describe('analytics stack', () => {
         'AWS::Glue::Table',
         'AWS::Athena::WorkGroup',
         'AWS::Logs::LogStream',
+        'AWS::IAM::ManagedPolicy',
       ])
         expect(estimate.noFixedCost.get(type)).toBe(1);
     });
