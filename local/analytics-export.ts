@@ -135,9 +135,11 @@ export class LocalAnalyticsExport {
 
 /**
  * hyparquet-writer ships ES modules only; a file compiled to CommonJS (jest's, here) would turn `import()`
- * into require(), so the import is left as written.
+ * into require(), so the import is left as written. Its text is new each time this module loads: V8 reuses a
+ * compiled function of the same text with the module loader of wherever it was first made (under jest,
+ * another test file's sandbox, torn down by then).
  */
-const importEsm = new Function('specifier', 'return import(specifier)') as (
+const importEsm = new Function('specifier', `return import(specifier); // ${randomUUID()}`) as (
   specifier: string,
 ) => Promise<unknown>;
 

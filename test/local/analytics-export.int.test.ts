@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { sql } from 'kysely';
 import { ANALYTICS } from '#contracts/analytics';
@@ -47,7 +48,8 @@ afterAll(async () => {
 });
 
 // hyparquet ships ES modules only; jest compiles this file to CommonJS, where `import()` would become require().
-const importEsm = new Function('specifier', 'return import(specifier)') as (
+// A text of its own: V8 reuses a compiled function of the same text with the loader of the file that made it.
+const importEsm = new Function('specifier', `return import(specifier); // ${randomUUID()}`) as (
   specifier: string,
 ) => Promise<unknown>;
 

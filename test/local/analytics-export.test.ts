@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { EventEnvelope } from '#contracts/platform-events';
 import { LocalAnalyticsExport } from '#local/analytics-export';
 
 // hyparquet ships ES modules only; jest compiles this file to CommonJS, where `import()` would become require().
-const importEsm = new Function('specifier', 'return import(specifier)') as (
+// A text of its own: V8 reuses a compiled function of the same text with the loader of the file that made it.
+const importEsm = new Function('specifier', `return import(specifier); // ${randomUUID()}`) as (
   specifier: string,
 ) => Promise<unknown>;
 
