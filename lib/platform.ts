@@ -9,6 +9,7 @@ import {
   selfSignUpOf,
 } from './config/institution-config';
 import { AccessStack } from './stacks/access-stack';
+import { AnalyticsStack } from './stacks/analytics-stack';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
 import { CoreServiceStack } from './stacks/core-service-stack';
@@ -55,6 +56,8 @@ export interface FeatureStacks {
   readonly playbackAlarm?: PlaybackAlarmStack;
   /** `features.liveLectures`: the live table, recordings, the playback key and IVS's event handlers. */
   readonly live?: LiveStack;
+  /** `analytics.export.enabled`: the bus's events as Parquet in S3, a Glue table and an Athena workgroup. */
+  readonly analytics?: AnalyticsStack;
 }
 
 /** Creates every stack of one institution's platform from its validated config. */
@@ -348,6 +351,21 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     ...(live ? { live: { deadLetterQueues: live.deadLetterQueues } } : {}),
   });
 
+  // Reads the bus only; nothing depends on it, so turning it off deletes the stack alone.
+  const analytics = config.analytics.export.enabled
+    ? new AnalyticsStack(app, name('analytics'), {
+        ...common,
+        description: `${config.institution.name}: the platform's events as Parquet in S3, with a Glue table and an Athena workgroup`,
+        eventBus: data.eventBus,
+        namePrefix,
+        keepStatefulData: config.retention.keepStatefulData,
+        retentionDays: config.analytics.export.retentionDays,
+        bufferSeconds: config.analytics.export.bufferSeconds,
+        bytesScannedCutoffGiB: config.analytics.athena.bytesScannedCutoffGiB,
+        resultRetentionDays: config.analytics.athena.resultRetentionDays,
+      })
+    : undefined;
+
   const playbackAlarm =
     vod && playbackAlarmElsewhere
       ? new PlaybackAlarmStack(app, name('playback-alarm'), {
@@ -377,6 +395,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     ...(edge ? { edge } : {}),
     ...(playbackAlarm ? { playbackAlarm } : {}),
     ...(live ? { live } : {}),
+    ...(analytics ? { analytics } : {}),
   };
   for (const stack of Object.values(stacks)) {
     const tags = { ...platformTags, 'lms:stack': stack.node.id.slice(slug.length + 1) };

@@ -12,7 +12,8 @@ import type { EventHandler } from '#service/events/queue-consumer';
 export class LocalEventBus {
   /** Every event published, in order, for the runner's log and for tests. */
   readonly published: EventEnvelope[] = [];
-  private readonly subscribers: { source: string; detailType: string; handler: EventHandler }[] = [];
+  /** A subscriber without a detail type takes every one of its source's. */
+  private readonly subscribers: { source: string; detailType?: string; handler: EventHandler }[] = [];
   private inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly log: (line: string) => void = () => undefined) {}
@@ -24,6 +25,11 @@ export class LocalEventBus {
       if (!handler) throw new Error(`no handler for ${type}`);
       this.subscribers.push({ source, detailType: type, handler });
     }
+  }
+
+  /** Like an EventBridge rule on sources alone (every detail type they publish), with one target. */
+  subscribeSources(sources: readonly string[], handler: EventHandler) {
+    for (const source of sources) this.subscribers.push({ source, handler });
   }
 
   /** While false, publishing fails as PutEvents does when EventBridge cannot be reached (fault tests). */
@@ -50,7 +56,9 @@ export class LocalEventBus {
     };
     this.published.push(envelope);
     this.log(`event ${e.source} ${e.detailType}`);
-    for (const s of this.subscribers.filter((x) => x.source === e.source && x.detailType === e.detailType)) {
+    for (const s of this.subscribers.filter(
+      (x) => x.source === e.source && (x.detailType === undefined || x.detailType === e.detailType),
+    )) {
       const delivery = new Promise((resolve) => setImmediate(resolve))
         .then(() => s.handler(envelope))
         .catch((error: Error) => this.log(`event ${e.detailType} not handled: ${error.message}`))

@@ -16,6 +16,7 @@ async function main() {
   const databaseUrl = process.env.DATABASE_URL;
   const database = databaseUrl ? connectPostgres({ connectionString: databaseUrl }) : await connectEmbedded();
   await migrateToLatest(database);
+  const analyticsOn = config.analytics.export.enabled || process.env.LMS_ANALYTICS === '1';
   const platform = await startLocalPlatform({
     database,
     compliance: complianceOf(config),
@@ -30,6 +31,8 @@ async function main() {
       monthlyTranscodeMinutes: config.video.monthlyTranscodeMinutes,
     },
     live: { rtmpPort: Number(process.env.RTMP_PORT ?? 1935), record: config.live.recording },
+    // As the config deploys it, or LMS_ANALYTICS=1 to try it with a config that leaves it off.
+    ...(analyticsOn ? { analytics: { flushEveryMs: config.analytics.export.bufferSeconds * 1000 } } : {}),
   });
   console.log(`listening on ${platform.url} after ${Date.now() - booting} ms`);
   // LMS_DEMO=0: an empty platform, for trying a first sign-up or an import by hand.
@@ -53,6 +56,7 @@ ${config.institution.name} (local): open ${platform.url}/ and sign in as the dem
   DynamoDB: ${endpoint}${dynamo ? ' (DynamoDB Local, in memory)' : ''}
   Postgres: ${databaseUrl ? databaseUrl.replace(/:[^:@/]*@/, ':***@') : 'embedded PGlite, in memory'}
   Rules:    compliance profile ${config.compliance.profile}
+  Analytics: ${platform.analytics ? `events as Parquet in ${platform.vod.s3Endpoint}/${platform.analytics.bucket}/events/ every ${config.analytics.export.bufferSeconds} s` : 'off (analytics.export.enabled, or LMS_ANALYTICS=1)'}
 `);
 
   const stop = async () => {

@@ -37,6 +37,7 @@ import { apiReferencePage } from './api-reference';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { openApiDocument, type OpenApiDocument } from './openapi';
 import { createTables, LOCAL_AWS } from './dynamodb-local';
+import { LocalAnalyticsExport } from './analytics-export';
 import { LocalEventBus } from './event-bus';
 import { registerLocalEventBridge } from './eventbridge';
 import { type IvsEvent, type LocalIvs, startLocalIvs } from './ivs';
@@ -131,6 +132,17 @@ export interface LocalPlatformOptions {
      */
     readonly deliverIvsEvent?: (event: IvsEvent) => boolean;
   };
+  /**
+   * The analytics export (`analytics.export.enabled`): every event of the bus as Parquet in the local object
+   * store's analytics bucket, as the analytics stack's Firehose stream writes them to S3.
+   * @default off
+   */
+  readonly analytics?: {
+    /** How often gathered events are written; 0: only on `flush()`. @default 60000 */
+    readonly flushEveryMs?: number;
+    /** Events a file holds at most. @default 1000 */
+    readonly maxRows?: number;
+  };
 }
 
 /** Live lectures on one machine: the local IVS, its handlers and the sweep, as the live stack runs them. */
@@ -176,6 +188,8 @@ export interface LocalPlatform {
   readonly ses: LocalSes;
   /** What Cognito and SES delivered, as `GET /local/mail` shows it. */
   readonly mailbox: LocalMailbox;
+  /** The analytics export and its bucket; absent unless `analytics` is given. */
+  readonly analytics?: { readonly export: LocalAnalyticsExport; readonly bucket: string };
   /** Relays every outbox event now and waits for their deliveries (the worker does it within a moment). */
   flushEvents(): Promise<void>;
   close(): Promise<void>;
@@ -574,7 +588,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const objects = await LocalObjectStore.start({
     uploadBucket: `${bucketPrefix}vod-uploads`,
     outputBucket: `${bucketPrefix}vod-renditions`,
-    privateBuckets: [`${bucketPrefix}live-recordings`, `${bucketPrefix}certificates`],
+    privateBuckets: [
+      `${bucketPrefix}live-recordings`,
+      `${bucketPrefix}certificates`,
+      ...(options.analytics ? [`${bucketPrefix}analytics`] : []),
+    ],
     ...(options.vod?.dir ? { dir: options.vod.dir } : {}),
     // The handlers sign with the local keys, as the DynamoDB client does (DynamoDB Local keeps one database
     // per access key, so they cannot sign with the store's own).
@@ -584,6 +602,20 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     onObjectCreated: (event) => void transcoder.enqueue(event).catch(() => undefined),
   });
   const s3 = objects.client();
+  // What the analytics stack's rule and stream do in AWS: every source of the platform, to Parquet files.
+  const analytics = options.analytics
+    ? {
+        bucket: `${bucketPrefix}analytics`,
+        export: new LocalAnalyticsExport({
+          s3,
+          bucket: `${bucketPrefix}analytics`,
+          ...options.analytics,
+          ...(options.clock ? { clock: options.clock } : {}),
+          log,
+        }),
+      }
+    : undefined;
+  if (analytics) bus.subscribeSources(Object.values(EVENTS.sources), analytics.export.receive);
   const monthlyTranscodeMinutes =
     options.vod?.monthlyTranscodeMinutes ?? monthlyTranscodeMinutesFor(DEFAULT_CONCURRENT_VIEWERS);
   const transcoder = new LocalTranscoder({
@@ -898,6 +930,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     cognito,
     ses,
     mailbox,
+    ...(analytics ? { analytics } : {}),
     async flushEvents() {
       while ((await relayOutbox(options.database, bus.publish)) > 0);
       await bus.settled();
@@ -910,6 +943,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       await ivs.close();
       await transcoder.idle();
       await cdn.close();
+      // Before the store closes: what is gathered is written, as Firehose delivers its buffer.
+      await bus.settled();
+      await analytics?.export.close();
       await objects.close();
       s3.destroy();
       await Promise.all(workers.map((w) => w.stop()));

@@ -477,6 +477,56 @@ export const institutionConfigSchema = z
       .describe(
         "Live lectures' settings (used when `features.liveLectures` is on); every field has a default.",
       ),
+    analytics: z
+      .strictObject({
+        export: z
+          .strictObject({
+            enabled: z
+              .boolean()
+              .default(false)
+              .describe(
+                'Copy every event of the platform bus to S3 as Parquet (Firehose), partitioned by day, with a Glue table over it and an Athena workgroup: the analytics stack. Heavy and ad hoc questions then run on Athena instead of the production database. Events from the day it is turned on; earlier facts stay in the database only.',
+              ),
+            retentionDays: wholeNumber()
+              .min(1)
+              .max(3650)
+              .default(730)
+              .describe(
+                "Days an exported event file is kept in the export bucket; the events' own facts stay in the database either way. Lower it where a regime limits how long personal data (learners' ids in the events) may be kept.",
+              ),
+            bufferSeconds: wholeNumber()
+              .min(60)
+              .max(900)
+              .default(300)
+              .describe(
+                'Longest time Firehose gathers events before writing a file (60 to 900 seconds): longer means fewer, larger files (faster and cheaper to query), shorter means fresher answers.',
+              ),
+          })
+          .prefault({})
+          .describe("The export of the bus's events."),
+        athena: z
+          .strictObject({
+            bytesScannedCutoffGiB: wholeNumber()
+              .min(1)
+              .max(10_000)
+              .default(10)
+              .describe(
+                'Most data one Athena query of the workgroup may scan, in GiB; a query past it is cancelled. Athena bills per TB scanned, so this bounds what one careless query costs (10 GiB: about $0.05).',
+              ),
+            resultRetentionDays: wholeNumber()
+              .min(1)
+              .max(365)
+              .default(30)
+              .describe("Days Athena's query results are kept in the results bucket."),
+          })
+          .prefault({})
+          .describe("The Athena workgroup's guardrails."),
+      })
+      // `prefault`, not `default`: the empty block is parsed, so each field gets its own default.
+      .prefault({})
+      .describe(
+        'The optional analytics export: off by default; every field has a default. After the first deploy it can be turned on or off (off deletes the stack; with retention.keepStatefulData its buckets are kept).',
+      ),
     retention: z
       .strictObject({
         logDays: z

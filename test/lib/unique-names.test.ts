@@ -56,6 +56,9 @@ const NAMES: Record<string, { name: (p: Props) => unknown; accountWide?: true }>
   'AWS::Logs::LogGroup': { name: (p) => p.LogGroupName },
   'AWS::Events::EventBus': { name: (p) => p.Name },
   'AWS::Events::Rule': { name: (p) => p.Name },
+  'AWS::KinesisFirehose::DeliveryStream': { name: (p) => p.DeliveryStreamName },
+  'AWS::Glue::Database': { name: (p) => p.DatabaseInput.Name },
+  'AWS::Athena::WorkGroup': { name: (p) => p.Name },
   'AWS::Scheduler::ScheduleGroup': { name: (p) => p.Name },
   'AWS::Scheduler::Schedule': { name: (p) => p.Name },
   'AWS::SecretsManager::Secret': { name: (p) => p.Name },
@@ -109,12 +112,17 @@ const KNOWN_SHARED_ACROSS_REGIONS = [
 ].map((n) => `account ${n}`);
 
 describe('names unique in an account', () => {
-  const prod = raw('example-academy');
+  // With the optional analytics export on, whose stream, Glue database and workgroup are named too.
+  const withAnalytics = (config: RawConfig): RawConfig => ({
+    ...config,
+    analytics: { export: { enabled: true } },
+  });
+  const prod = withAnalytics(raw('example-academy'));
   // Same account and region. Their stack names are the same (`<slug>-<stack>`), so such a pair needs its own
   // account or region; the names the stacks set must still differ, or one stage would take over the other's.
-  const dev = { ...raw('example-academy'), stage: 'dev' };
+  const dev = { ...prod, stage: 'dev' };
   const elsewhere = {
-    ...raw('example-academy'),
+    ...prod,
     region: 'eu-west-1',
     availabilityZones: ['eu-west-1a', 'eu-west-1b'],
   };
@@ -122,7 +130,7 @@ describe('names unique in an account', () => {
     physicalNames(Object.values(platformFor(parseConfig(config, 'test.json')).platform));
   const inProd = namesOf(prod);
 
-  it('finds the names to compare: dashboards, alarms, the budget, CloudFront’s, Cognito’s, SES’s', () => {
+  it('finds the names to compare: dashboards, alarms, the budget, CloudFront’s, Cognito’s, SES’s, the analytics export’s', () => {
     const types = new Set([...inProd.set, ...inProd.generated].map((n) => n.split(' ')[1]));
     for (const type of [
       'AWS::CloudWatch::Dashboard',
@@ -133,6 +141,9 @@ describe('names unique in an account', () => {
       'AWS::CloudFront::Function',
       'AWS::Cognito::UserPoolDomain',
       'AWS::SES::ConfigurationSet',
+      'AWS::KinesisFirehose::DeliveryStream',
+      'AWS::Glue::Database',
+      'AWS::Athena::WorkGroup',
     ]) {
       expect(types).toContain(type);
     }
