@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ANALYTICS, analyticsDayPrefix } from '#contracts/analytics';
 import type { EventEnvelope } from '#contracts/platform-events';
+import { esmImporter } from './import-esm';
 
 /** Rows a file holds at most: a batch that reaches it is written at once, as Firehose's buffer size does. */
 const DEFAULT_MAX_ROWS = 1000;
@@ -133,19 +134,12 @@ export class LocalAnalyticsExport {
   }
 }
 
-/**
- * hyparquet-writer ships ES modules only; a file compiled to CommonJS (jest's, here) would turn `import()`
- * into require(), so the import is left as written. Its text is new each time this module loads: V8 reuses a
- * compiled function of the same text with the module loader of wherever it was first made (under jest,
- * another test file's sandbox, torn down by then).
- */
-const importEsm = new Function('specifier', `return import(specifier); // ${randomUUID()}`) as (
-  specifier: string,
-) => Promise<unknown>;
+// hyparquet-writer ships ES modules only (see import-esm.ts).
+const importEsm = esmImporter();
 
 /** The rows as one Parquet file with the Glue table's columns (contracts/analytics.ts). */
 async function parquetOf(rows: readonly Row[]): Promise<Uint8Array> {
-  const { parquetWriteBuffer } = (await importEsm('hyparquet-writer')) as typeof import('hyparquet-writer');
+  const { parquetWriteBuffer } = await importEsm<typeof import('hyparquet-writer')>('hyparquet-writer');
   const data: Record<(typeof ANALYTICS.columns)[number]['name'], unknown[]> = {
     id: rows.map((r) => r.id),
     source: rows.map((r) => r.source),

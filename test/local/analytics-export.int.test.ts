@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { sql } from 'kysely';
 import { ANALYTICS } from '#contracts/analytics';
@@ -6,6 +5,7 @@ import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import { EVENTS } from '#contracts/resources';
 import { localClient, type LocalClient } from '#local/demo-data';
 import { LOCAL_AWS } from '#local/dynamodb-local';
+import { esmImporter } from '#local/import-esm';
 import { startLocalPlatform, type LocalPlatform } from '#local/platform';
 import { businessNumberFrom } from '../service/service-fixture';
 import { testDatabase, type TestDatabase } from '../service/test-database';
@@ -47,17 +47,14 @@ afterAll(async () => {
   await database?.close();
 });
 
-// hyparquet ships ES modules only; jest compiles this file to CommonJS, where `import()` would become require().
-// A text of its own: V8 reuses a compiled function of the same text with the loader of the file that made it.
-const importEsm = new Function('specifier', `return import(specifier); // ${randomUUID()}`) as (
-  specifier: string,
-) => Promise<unknown>;
+// hyparquet ships ES modules only (see local/import-esm.ts).
+const importEsm = esmImporter();
 
 type Row = { id: string; source: string; detail_type: string; time: Date; detail: string };
 
 /** Every exported row, read back from the store's files with hyparquet, and the files' keys. */
 async function exported(): Promise<{ keys: string[]; rows: Row[] }> {
-  const { parquetReadObjects } = (await importEsm('hyparquet')) as typeof import('hyparquet');
+  const { parquetReadObjects } = await importEsm<typeof import('hyparquet')>('hyparquet');
   const bucket = platform.analytics!.bucket;
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: ANALYTICS.eventsPrefix }));
   const keys = (listed.Contents ?? []).map((o) => o.Key!);

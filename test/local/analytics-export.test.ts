@@ -1,14 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { EventEnvelope } from '#contracts/platform-events';
 import { LocalAnalyticsExport } from '#local/analytics-export';
+import { esmImporter } from '#local/import-esm';
 
-// hyparquet ships ES modules only; jest compiles this file to CommonJS, where `import()` would become require().
-// A text of its own: V8 reuses a compiled function of the same text with the loader of the file that made it.
-const importEsm = new Function('specifier', `return import(specifier); // ${randomUUID()}`) as (
-  specifier: string,
-) => Promise<unknown>;
+// hyparquet ships ES modules only (see local/import-esm.ts).
+const importEsm = esmImporter();
 
 const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const s3Mock = mockClient(s3);
@@ -24,7 +21,7 @@ const event = (n: number): EventEnvelope => ({
 
 /** The rows of each Parquet file S3 was asked to store, by key. */
 async function written(): Promise<{ key: string; rows: Record<string, unknown>[] }[]> {
-  const { parquetReadObjects } = (await importEsm('hyparquet')) as typeof import('hyparquet');
+  const { parquetReadObjects } = await importEsm<typeof import('hyparquet')>('hyparquet');
   return Promise.all(
     s3Mock.commandCalls(PutObjectCommand).map(async (call) => {
       const body = call.args[0].input.Body as Uint8Array;

@@ -12,11 +12,10 @@ import {
   loadCertificateFont,
   renderCertificate,
 } from '#lambda/certificates/render-certificate';
+import { esmImporter } from '#local/import-esm';
 
-// pdf.js ships ES modules only; jest compiles this file to CommonJS, where `import()` would become require().
-const importEsm = new Function('specifier', 'return import(specifier)') as (
-  specifier: string,
-) => Promise<unknown>;
+// pdf.js ships ES modules only (see local/import-esm.ts).
+const importEsm = esmImporter();
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 let pdfjs: PdfJs;
 
@@ -36,7 +35,7 @@ const certificate: CertificateDocument = {
 };
 
 beforeAll(async () => {
-  pdfjs = (await importEsm('pdfjs-dist/legacy/build/pdf.mjs')) as PdfJs;
+  pdfjs = await importEsm<PdfJs>('pdfjs-dist/legacy/build/pdf.mjs');
 });
 
 async function openPdf(bytes: Uint8Array) {
