@@ -263,23 +263,36 @@ end $$;
 create trigger enrollments_analytics_delete after delete on enrollments
   referencing old table as removed for each statement execute function enrollments_analytics_delete();
 
--- Taking part and completing move the provision's counts; the rest never changes in practice, and is
--- counted out and in again if it does.
-create function enrollments_analytics_update() returns trigger language plpgsql as $$
+-- Taking part and completing move one provision's counts: a row trigger that fires only then (each live
+-- report writes one such update per attendee, in its own statement: a statement trigger's machinery on each
+-- was the cost of the whole report). The counters' row is the provision's, as the enrollment's own is.
+create function enrollments_analytics_progress() returns trigger language plpgsql as $$
 begin
-  perform analytics_count(array_agg(x.r), array_agg(x.s))
-  from before_rows o
-  join after_rows n on n.id = o.id
-  cross join lateral (values (row(o.*)::enrollments, -1), (row(n.*)::enrollments, 1)) as x(r, s)
-  where o.provision_id is distinct from n.provision_id or o.course_id is distinct from n.course_id
-    or o.user_sub is distinct from n.user_sub or o.created_at is distinct from n.created_at
-    or (o.first_activity_at is null) <> (n.first_activity_at is null)
-    or (o.completed_at is null) <> (n.completed_at is null);
+  update provision_counts set
+    attended = attended + (new.first_activity_at is not null)::int - (old.first_activity_at is not null)::int,
+    completed = completed + (new.completed_at is not null)::int - (old.completed_at is not null)::int
+  where provision_id = new.provision_id;
   return null;
 end $$;
-create trigger enrollments_analytics_update after update on enrollments
-  referencing old table as before_rows new table as after_rows
-  for each statement execute function enrollments_analytics_update();
+create trigger enrollments_analytics_progress after update on enrollments
+  for each row when (
+    old.provision_id = new.provision_id and old.course_id = new.course_id and old.user_sub = new.user_sub
+    and old.created_at = new.created_at and (
+      (old.first_activity_at is null) <> (new.first_activity_at is null)
+      or (old.completed_at is null) <> (new.completed_at is null)))
+  execute function enrollments_analytics_progress();
+
+-- The rest never changes in practice, and is counted out and in again if it does.
+create function enrollments_analytics_move() returns trigger language plpgsql as $$
+begin
+  perform analytics_count(array[old, new], array[-1, 1]);
+  return null;
+end $$;
+create trigger enrollments_analytics_move after update on enrollments
+  for each row when (
+    old.provision_id <> new.provision_id or old.course_id <> new.course_id or old.user_sub <> new.user_sub
+    or old.created_at <> new.created_at)
+  execute function enrollments_analytics_move();
 
 -- A provision accepted, withdrawn from acceptance, or moved in time moves its learners between periods. Its
 -- enrollments are read after this update took the row's lock, so none being written is missed: an
