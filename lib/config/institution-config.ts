@@ -435,6 +435,12 @@ export const institutionConfigSchema = z
                 'The key generations whose public keys the distribution trusts: one, or two in a rotation.',
               ),
             signWith: wholeNumber().min(1).describe('The trusted generation the playback route signs with.'),
+            regionalNames: z
+              .boolean()
+              .default(false)
+              .describe(
+                'Name each public key `<slug>-vod-<region>-playback-<generation>`. CloudFront keeps public key names account-wide, and without this they are named from the stack alone, so one slug deployed in two regions of one account collides (synth refuses such a pair of configs). Set it for a platform not yet deployed; a deployed one keeps its keys by leaving it off, since CloudFront cannot rename a key and the vod stack exports each key id to the api stack.',
+              ),
           })
           .refine((k) => k.trusted.includes(k.signWith), {
             message: 'signWith must be one of the trusted generations',
@@ -442,7 +448,7 @@ export const institutionConfigSchema = z
           .refine((k) => new Set(k.trusted).size === k.trusted.length, {
             message: 'trusted lists a generation twice',
           })
-          .default({ trusted: [1], signWith: 1 })
+          .default({ trusted: [1], signWith: 1, regionalNames: false })
           .describe(
             'Generations of the key pair that signs playback cookies: those whose public keys the distribution trusts (one, or two during a rotation), and the one the playback route signs with. To rotate, deploy `trusted: [n, n+1]` (the new key is made and trusted, nothing signs with it yet), then `signWith: n+1`, then, once cookies the old key signed have expired, `trusted: [n+1]`.',
           ),

@@ -114,7 +114,46 @@ export function loadConfig(given = 'default', dir = CONFIG_DIR): InstitutionConf
         'two would deploy over each other; give one its own slug (for example with -dev at its end)',
     ]);
   }
+  const keyTwin = sameKeyNames(config, name, dir);
+  if (keyTwin) {
+    throw new InvalidConfigError(file, [
+      `video.signingKeys.regionalNames: config/${keyTwin}.json deploys slug "${config.institution.slug}" to ` +
+        `another region of account ${config.account} with video too, and CloudFront ` +
+        'names public keys account-wide: set regionalNames to true in the config of whichever platform is not ' +
+        'deployed yet (a deployed key cannot be renamed)',
+    ]);
+  }
   return config;
+}
+
+/**
+ * Another config under `dir` with this one's slug and account in another region, both with video, neither
+ * naming its playback keys by region: their CloudFront public keys would have the same account-wide name.
+ */
+function sameKeyNames(config: InstitutionConfig, name: string, dir: string): string | undefined {
+  if (!config.account || !config.region || !config.features.video) return undefined;
+  if (config.video.signingKeys.regionalNames) return undefined;
+  return configNames(dir).find((other) => {
+    if (other === name) return false;
+    try {
+      const raw = JSON.parse(readFileSync(join(dir, `${other}.json`), 'utf8')) as {
+        institution?: { slug?: unknown };
+        account?: unknown;
+        region?: unknown;
+        features?: { video?: unknown };
+        video?: { signingKeys?: { regionalNames?: unknown } };
+      };
+      return (
+        raw.institution?.slug === config.institution.slug &&
+        raw.account === config.account &&
+        raw.region !== config.region &&
+        raw.features?.video === true &&
+        raw.video?.signingKeys?.regionalNames !== true
+      );
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**

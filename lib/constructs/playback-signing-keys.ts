@@ -19,6 +19,14 @@ export interface PlaybackSigningKeysProps {
   readonly trusted: readonly number[];
   /** The generation the playback route signs cookies with; one of `trusted`. */
   readonly signWith: number;
+  /**
+   * Name each public key with the stack, its region and the generation: CloudFront keeps public key names
+   * account-wide, and CDK's own, from the construct path, is the same in every region. A key cannot be renamed
+   * (CloudFront changes only a key's comment, and the vod stack exports its id to the api stack, which
+   * CloudFormation will not let go while imported), so a deployed platform keeps it off.
+   * @default false
+   */
+  readonly regionalNames?: boolean;
   readonly logRetention: RetentionDays;
   /**
    * What happens to a generation's secret when it leaves `trusted` or the stack is deleted.
@@ -63,6 +71,7 @@ export class PlaybackSigningKeys extends Construct {
       logRetention: props.logRetention,
       timeout: FUNCTION_TIMEOUT,
     });
+    const stack = Stack.of(this);
     const generations = new Map<number, SigningKeyGeneration>();
     // Ids carry the generation only, so adding or removing another generation leaves this one's resources
     // (and the key pair in its secret) untouched.
@@ -85,14 +94,20 @@ export class PlaybackSigningKeys extends Construct {
         serviceTimeout: SERVICE_TIMEOUT,
         properties: { SecretArn: secret.secretArn },
       });
-      const publicKey = new PublicKey(this, `PublicKey${generation}`, {
+      const keyProps = {
         encodedKey: keyPair.getAttString('PublicKeyPem'),
         comment: `Verifies playback cookies signed with generation ${generation}`,
-      });
+      };
+      // Its own id when named: CloudFormation would otherwise try to rename the deployed key in place.
+      const publicKey = props.regionalNames
+        ? new PublicKey(this, `RegionalPublicKey${generation}`, {
+            ...keyProps,
+            publicKeyName: `${stack.stackName}-${stack.region}-playback-${generation}`,
+          })
+        : new PublicKey(this, `PublicKey${generation}`, keyProps);
       generations.set(generation, { secret, publicKey });
     }
     this.generations = generations;
-    const stack = Stack.of(this);
     this.keyGroup = new KeyGroup(this, 'KeyGroup', {
       // Key groups' names are account-wide: CDK's own, from the construct path, is the same in every region.
       keyGroupName: `${stack.stackName}-${stack.region}-playback`,

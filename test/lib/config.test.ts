@@ -68,7 +68,7 @@ describe('institution config', () => {
       monthlyTranscodeMinutes: 10_000,
       archiveSourcesAfterDays: 30,
       playbackCookieMinutes: 10,
-      signingKeys: { trusted: [1], signWith: 1 },
+      signingKeys: { trusted: [1], signWith: 1, regionalNames: false },
     };
     expect(fixtureConfig('default').video).toEqual(defaults);
     // Its 1,500 expected viewers set a larger transcoding budget.
@@ -559,14 +559,29 @@ describe('institution config', () => {
     writeFileSync(join(dir, 'academy-dev.json'), JSON.stringify(dev));
     expect(loadConfig('academy', dir).institution.slug).toBe('example-academy');
     expect(loadConfig('academy-dev', dir).institution.slug).toBe('example-academy-dev');
+    const tokyo = {
+      ...prod,
+      stage: 'dev',
+      region: 'ap-northeast-1',
+      availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'],
+    };
+    writeFileSync(join(dir, 'academy-dev.json'), JSON.stringify(tokyo));
+    // CloudFront's public key names are account-wide: one of the two names its keys by region.
+    expect(() => loadConfig('academy', dir)).toThrow(
+      /video\.signingKeys\.regionalNames: config\/academy-dev\.json deploys slug "example-academy" to another region of account 123456789012 with video too/,
+    );
     writeFileSync(
       join(dir, 'academy-dev.json'),
       JSON.stringify({
-        ...prod,
-        stage: 'dev',
-        region: 'ap-northeast-1',
-        availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'],
+        ...tokyo,
+        video: { ...prod.video, signingKeys: { trusted: [1], signWith: 1, regionalNames: true } },
       }),
+    );
+    expect(loadConfig('academy', dir).stage).toBe('prod');
+    expect(loadConfig('academy-dev', dir).video.signingKeys.regionalNames).toBe(true);
+    writeFileSync(
+      join(dir, 'academy-dev.json'),
+      JSON.stringify({ ...tokyo, features: { ...prod.features, video: false } }),
     );
     expect(loadConfig('academy', dir).stage).toBe('prod');
   });

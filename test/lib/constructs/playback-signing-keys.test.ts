@@ -4,12 +4,13 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { PlaybackSigningKeys } from '#lib/constructs/playback-signing-keys';
 
 /** The construct alone, in a bare stack, without bundling. */
-function keysIn(trusted: number[], signWith: number) {
+function keysIn(trusted: number[], signWith: number, regionalNames?: boolean) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new Stack(app, 'Keys');
+  const stack = new Stack(app, 'Keys', { env: { account: '123456789012', region: 'eu-west-1' } });
   const keys = new PlaybackSigningKeys(stack, 'SigningKeys', {
     trusted,
     signWith,
+    ...(regionalNames === undefined ? {} : { regionalNames }),
     logRetention: RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,
   });
@@ -30,6 +31,22 @@ describe('PlaybackSigningKeys', () => {
     expect(stack.resolve(keys.signingSecret.secretArn)).toEqual(
       stack.resolve(keys.generations.get(4)!.secret.secretArn),
     );
+  });
+
+  it('names each key by stack, region and generation when asked, under an id of its own', () => {
+    const names = (t: Template) =>
+      Object.entries(t.findResources('AWS::CloudFront::PublicKey')).map(([id, r]) => [
+        id.replace(/[0-9A-F]{8}$/, ''),
+        r.Properties.PublicKeyConfig.Name as string,
+      ]);
+    expect(names(keysIn([1, 2], 1, true).t)).toEqual([
+      ['SigningKeysRegionalPublicKey1', 'Keys-eu-west-1-playback-1'],
+      ['SigningKeysRegionalPublicKey2', 'Keys-eu-west-1-playback-2'],
+    ]);
+    // Off, a deployed platform's keys keep their ids and CDK's names: CloudFront cannot rename a key.
+    const [[id, name]] = names(keysIn([1], 1).t) as [[string, string]];
+    expect(id).toBe('SigningKeysPublicKey1');
+    expect(name).not.toContain('eu-west-1');
   });
 
   it('refuses a signer the key group would not trust', () => {
