@@ -317,22 +317,57 @@ create trigger provisions_analytics after update on provisions
       or old.ends_on is distinct from new.ends_on or old.institution_id is distinct from new.institution_id))
   execute function provisions_analytics();
 
-create function course_ratings_analytics() returns trigger language plpgsql as $$
+-- Ratings counted set-wise per statement, like enrollments: a course's counters are one row, so a statement
+-- rating many enrollments of a course changes it once.
+create function analytics_rate(p_courses uuid[], p_stars integer[], p_signs integer[]) returns void
+language plpgsql as $$
 begin
-  if tg_op in ('UPDATE', 'DELETE') then
-    update course_rating_counts set stars[old.stars] = stars[old.stars] - 1 where course_id = old.course_id;
+  if p_courses is null then
+    return;
   end if;
-  if tg_op in ('INSERT', 'UPDATE') then
-    insert into course_rating_counts as c (course_id) values (new.course_id) on conflict (course_id) do nothing;
-    update course_rating_counts set stars[new.stars] = stars[new.stars] + 1 where course_id = new.course_id;
-  end if;
+  insert into course_rating_counts (course_id) select distinct c from unnest(p_courses) c order by 1
+  on conflict (course_id) do nothing;
+  perform 1 from course_rating_counts where course_id = any (p_courses) order by course_id for update;
+  -- coalesce: a star none of the statement's rows has sums to null.
+  update course_rating_counts r set stars = array[
+      r.stars[1] + d.s1, r.stars[2] + d.s2, r.stars[3] + d.s3, r.stars[4] + d.s4, r.stars[5] + d.s5]
+  from (
+    select c,
+      coalesce(sum(sign) filter (where star = 1), 0)::int as s1,
+      coalesce(sum(sign) filter (where star = 2), 0)::int as s2,
+      coalesce(sum(sign) filter (where star = 3), 0)::int as s3,
+      coalesce(sum(sign) filter (where star = 4), 0)::int as s4,
+      coalesce(sum(sign) filter (where star = 5), 0)::int as s5
+    from unnest(p_courses, p_stars, p_signs) as u(c, star, sign) group by c
+  ) d
+  where r.course_id = d.c;
+end $$;
+
+create function course_ratings_analytics_insert() returns trigger language plpgsql as $$
+begin
+  perform analytics_rate(array_agg(course_id), array_agg(stars), array_agg(1)) from added;
   return null;
 end $$;
-create trigger course_ratings_analytics_insert_delete after insert or delete on course_ratings
-  for each row execute function course_ratings_analytics();
+create trigger course_ratings_analytics_insert after insert on course_ratings
+  referencing new table as added for each statement execute function course_ratings_analytics_insert();
+
+create function course_ratings_analytics_delete() returns trigger language plpgsql as $$
+begin
+  perform analytics_rate(array_agg(course_id), array_agg(stars), array_agg(-1)) from removed;
+  return null;
+end $$;
+create trigger course_ratings_analytics_delete after delete on course_ratings
+  referencing old table as removed for each statement execute function course_ratings_analytics_delete();
+
+-- A changed rating (a learner's second thought, sent again) is one row at a time.
+create function course_ratings_analytics_update() returns trigger language plpgsql as $$
+begin
+  perform analytics_rate(array[old.course_id, new.course_id], array[old.stars, new.stars], array[-1, 1]);
+  return null;
+end $$;
 create trigger course_ratings_analytics_update after update on course_ratings
   for each row when (old.stars <> new.stars or old.course_id <> new.course_id)
-  execute function course_ratings_analytics();
+  execute function course_ratings_analytics_update();
 
 -- Recounts every aggregate from the facts, with the facts' writers held off meanwhile; the settings' zone
 -- stays. Returns each table's rows afterwards and how many rows the recount changed (added, removed or
