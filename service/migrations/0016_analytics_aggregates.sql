@@ -50,6 +50,39 @@ create table institution_period_counts (
   primary key (institution_id, period, starts)
 );
 
+-- Per company and course of an institution: the counts of its accepted provisions, which the completion route
+-- pages through (an institution has as many of these as its answer has rows, fewer than its provisions).
+create table company_course_counts (
+  institution_id uuid not null references institutions (id),
+  company_id uuid not null references companies (id),
+  course_id uuid not null references courses (id),
+  provisions integer not null default 0 check (provisions >= 0),
+  enrolled integer not null default 0 check (enrolled >= 0),
+  attended integer not null default 0 check (attended >= 0),
+  completed integer not null default 0 check (completed >= 0),
+  primary key (institution_id, company_id, course_id)
+);
+
+-- The accepted provisions running in a period, and their companies, each company once however many of its
+-- provisions run then: kept like the learners, in a table of their own (a provision's acceptance takes the
+-- learners' rows, then these; an enrollment only the learners').
+create table institution_period_provisions (
+  institution_id uuid not null references institutions (id),
+  period text not null check (period in ('month', 'quarter')),
+  starts date not null,
+  provisions integer not null default 0 check (provisions >= 0),
+  companies integer not null default 0 check (companies >= 0),
+  primary key (institution_id, period, starts)
+);
+create table institution_period_companies (
+  institution_id uuid not null references institutions (id),
+  period text not null check (period in ('month', 'quarter')),
+  starts date not null,
+  company_id uuid not null references companies (id),
+  provisions integer not null check (provisions >= 0),
+  primary key (institution_id, period, starts, company_id)
+);
+
 -- The zone whose calendar months course_month_enrollments counts in. The service sets it to its compliance
 -- profile's zone at start (analytics/time-zone.ts), recounting when it changed; until then, and for any other
 -- zone asked for, the route counts from the facts.
@@ -164,10 +197,107 @@ begin
   where c.institution_id = d.i and c.period = d.p and c.starts = d.st;
 end $$;
 
+-- Adds changes of provisions' counts (enrolled, attended, completed, and provisions: 1 for one accepted, -1
+-- for one no longer) to their institution, company and course, one entry per provision of a company.
+create function analytics_pairs(
+  p_institutions uuid[], p_companies uuid[], p_courses uuid[], p_counted integer[], p_enrolled integer[],
+  p_attended integer[], p_completed integer[]
+) returns void language plpgsql as $$
+declare
+  k_institutions uuid[];
+  k_companies uuid[];
+  k_courses uuid[];
+  k_counted integer[];
+  k_enrolled integer[];
+  k_attended integer[];
+  k_completed integer[];
+begin
+  select array_agg(i order by i, co, cu), array_agg(co order by i, co, cu), array_agg(cu order by i, co, cu),
+    array_agg(n order by i, co, cu), array_agg(e order by i, co, cu), array_agg(a order by i, co, cu),
+    array_agg(c order by i, co, cu)
+  into k_institutions, k_companies, k_courses, k_counted, k_enrolled, k_attended, k_completed
+  from (
+    select i, co, cu, sum(n)::int as n, sum(e)::int as e, sum(a)::int as a, sum(c)::int as c
+    from unnest(p_institutions, p_companies, p_courses, p_counted, p_enrolled, p_attended, p_completed)
+      as d(i, co, cu, n, e, a, c)
+    where co is not null
+    group by 1, 2, 3) x
+  where (n, e, a, c) <> (0, 0, 0, 0);
+  if k_institutions is null then
+    return;
+  end if;
+  insert into company_course_counts (institution_id, company_id, course_id)
+  select * from unnest(k_institutions, k_companies, k_courses) order by 1, 2, 3
+  on conflict do nothing;
+  perform 1 from company_course_counts p
+  join unnest(k_institutions, k_companies, k_courses) as d(i, co, cu)
+    on p.institution_id = d.i and p.company_id = d.co and p.course_id = d.cu
+  order by p.institution_id, p.company_id, p.course_id for update of p;
+  update company_course_counts p set provisions = p.provisions + d.n, enrolled = p.enrolled + d.e,
+    attended = p.attended + d.a, completed = p.completed + d.c
+  from unnest(k_institutions, k_companies, k_courses, k_counted, k_enrolled, k_attended, k_completed)
+    as d(i, co, cu, n, e, a, c)
+  where p.institution_id = d.i and p.company_id = d.co and p.course_id = d.cu;
+end $$;
+
+-- Adds (p_delta 1) or removes (-1) one accepted provision over its periods: the running provisions, and its
+-- company once however many of its provisions run then.
+create function analytics_running(
+  p_institution_id uuid, p_company_id uuid, p_from date, p_to date, p_delta integer
+) returns void language plpgsql as $$
+declare
+  c_periods text[];
+  c_starts date[];
+  c_companies integer[];
+begin
+  select array_agg(period order by period, starts), array_agg(starts order by period, starts)
+  into c_periods, c_starts
+  from analytics_periods(p_from, p_to);
+  if p_company_id is not null then
+    -- A company enters a period when its count leaves 0 and leaves it when the count returns to 0.
+    if p_delta > 0 then
+      with added as (
+        insert into institution_period_companies as m (institution_id, period, starts, company_id, provisions)
+        select p_institution_id, p, st, p_company_id, 1 from unnest(c_periods, c_starts) as d(p, st)
+        order by 2, 3
+        on conflict (institution_id, period, starts, company_id) do update set provisions = m.provisions + 1
+        returning m.period, m.starts, m.provisions)
+      select array_agg((provisions = 1)::int order by period, starts) into c_companies from added;
+    else
+      perform 1 from institution_period_companies m
+      join unnest(c_periods, c_starts) as d(p, st) on m.period = d.p and m.starts = d.st
+      where m.institution_id = p_institution_id and m.company_id = p_company_id
+      order by m.period, m.starts for update of m;
+      with removed as (
+        update institution_period_companies m set provisions = m.provisions - 1
+        from unnest(c_periods, c_starts) as d(p, st)
+        where m.institution_id = p_institution_id and m.company_id = p_company_id and m.period = d.p
+          and m.starts = d.st
+        returning m.period, m.starts, m.provisions)
+      select array_agg(-(provisions = 0)::int order by period, starts) into c_companies from removed;
+      delete from institution_period_companies
+      where institution_id = p_institution_id and company_id = p_company_id and provisions = 0;
+    end if;
+  end if;
+  insert into institution_period_provisions (institution_id, period, starts)
+  select p_institution_id, p, st from unnest(c_periods, c_starts) as d(p, st) order by 2, 3
+  on conflict do nothing;
+  perform 1 from institution_period_provisions c
+  join unnest(c_periods, c_starts) as d(p, st) on c.period = d.p and c.starts = d.st
+  where c.institution_id = p_institution_id
+  order by c.period, c.starts for update of c;
+  update institution_period_provisions c set provisions = c.provisions + p_delta,
+    companies = c.companies + coalesce(d.entered, 0)
+  from unnest(c_periods, c_starts, coalesce(c_companies, array_fill(0, array[cardinality(c_periods)])))
+    as d(p, st, entered)
+  where c.institution_id = p_institution_id and c.period = d.p and c.starts = d.st;
+end $$;
+
 -- Counts enrollments in (p_signs 1) or out of (-1) every aggregate, set-wise: a statement's rows at once.
--- Each table's rows are first made to exist, then locked in key order, then changed, and the tables are taken
--- in one order (provisions, provision_counts, course_month_enrollments, institution_period_learners,
--- institution_period_counts): two transactions sharing rows wait for each other rather than deadlock. The
+-- Each table's rows are first made to exist, then locked in key order, then changed, and every writer takes
+-- the tables in one order (provisions, provision_counts, course_month_enrollments, institution_period_learners,
+-- institution_period_counts, institution_period_companies, institution_period_provisions,
+-- company_course_counts): two transactions sharing rows wait for each other rather than deadlock. The
 -- provisions are read with a share lock: a concurrent change of their state or dates (provisions_analytics)
 -- waits for these enrollments, or these wait for it and see each provision as it was left.
 create function analytics_count(p_rows enrollments[], p_signs integer[]) returns void
@@ -205,11 +335,7 @@ begin
     group by 1, 2) d
   where delta <> 0;
 
-  if exists (
-    select from unnest(p_rows) with ordinality as r
-      join unnest(p_signs) with ordinality as g(s, n) on g.n = r.ordinality
-    group by r.provision_id, r.user_sub having sum(s) <> 0)
-  then
+  if pc_ids is not null then
     perform 1 from provisions
     where id in (select r.provision_id from unnest(p_rows) r) order by id for share;
   end if;
@@ -245,6 +371,12 @@ begin
       join unnest(p_signs) with ordinality as g(s, n) on g.n = r.ordinality
     group by 1, 2 having sum(s) <> 0) x
   join provisions v on v.id = x.provision_id and v.state = 'accepted';
+
+  -- Last, as every writer takes the company and course's rows.
+  perform analytics_pairs(array_agg(v.institution_id), array_agg(v.company_id), array_agg(v.course_id),
+    array_agg(0), array_agg(d.e), array_agg(d.a), array_agg(d.c))
+  from unnest(pc_ids, pc_enrolled, pc_attended, pc_completed) as d(id, e, a, c)
+  join provisions v on v.id = d.id and v.state = 'accepted';
 end $$;
 
 create function enrollments_analytics_insert() returns trigger language plpgsql as $$
@@ -267,11 +399,19 @@ create trigger enrollments_analytics_delete after delete on enrollments
 -- report writes one such update per attendee, in its own statement: a statement trigger's machinery on each
 -- was the cost of the whole report). The counters' row is the provision's, as the enrollment's own is.
 create function enrollments_analytics_progress() returns trigger language plpgsql as $$
+declare
+  v_attended integer := (new.first_activity_at is not null)::int - (old.first_activity_at is not null)::int;
+  v_completed integer := (new.completed_at is not null)::int - (old.completed_at is not null)::int;
+  v provisions;
 begin
-  update provision_counts set
-    attended = attended + (new.first_activity_at is not null)::int - (old.first_activity_at is not null)::int,
-    completed = completed + (new.completed_at is not null)::int - (old.completed_at is not null)::int
+  -- Held until commit, so a concurrent acceptance or withdrawal of the provision counts this change in.
+  select * into v from provisions where id = new.provision_id for share;
+  update provision_counts set attended = attended + v_attended, completed = completed + v_completed
   where provision_id = new.provision_id;
+  if v.state = 'accepted' then
+    perform analytics_pairs(array[v.institution_id], array[v.company_id], array[v.course_id], array[0],
+      array[0], array[v_attended], array[v_completed]);
+  end if;
   return null;
 end $$;
 create trigger enrollments_analytics_progress after update on enrollments
@@ -294,27 +434,56 @@ create trigger enrollments_analytics_move after update on enrollments
     or old.created_at <> new.created_at)
   execute function enrollments_analytics_move();
 
--- A provision accepted, withdrawn from acceptance, or moved in time moves its learners between periods. Its
--- enrollments are read after this update took the row's lock, so none being written is missed: an
--- enrollment's statement holds a share lock on the provision until it commits.
+-- A provision accepted, withdrawn from acceptance, moved in time or to another company or course moves its
+-- counts, its running periods and its learners. Its enrollments are read after this statement took the
+-- provision's row, so none being written is missed: an enrollment's statement holds a share lock on the
+-- provision until it commits.
 create function provisions_analytics() returns trigger language plpgsql as $$
+declare
+  v_old_accepted boolean := tg_op <> 'INSERT' and old.state = 'accepted';
+  v_new_accepted boolean := tg_op <> 'DELETE' and new.state = 'accepted';
+  v_id uuid := case when tg_op = 'DELETE' then old.id else new.id end;
 begin
-  perform analytics_learners(
-    array_agg(x.institution_id), array_agg(x.user_sub), array_agg(x.starts_on), array_agg(x.ends_on),
-    array_agg(x.delta))
+  -- The tables in the order every writer takes them: the learners' (as an enrollment does), the running
+  -- provisions', then the company and course's.
+  if tg_op = 'UPDATE' then
+    perform analytics_learners(
+      array_agg(x.institution_id), array_agg(x.user_sub), array_agg(x.starts_on), array_agg(x.ends_on),
+      array_agg(x.delta))
+    from (
+      select old.institution_id, e.user_sub, old.starts_on, old.ends_on, -1 as delta
+      from enrollments e where e.provision_id = old.id and v_old_accepted
+      union all
+      select new.institution_id, e.user_sub, new.starts_on, new.ends_on, 1
+      from enrollments e where e.provision_id = new.id and v_new_accepted) x;
+  end if;
+  if v_old_accepted then
+    perform analytics_running(old.institution_id, old.company_id, old.starts_on, old.ends_on, -1);
+  end if;
+  if v_new_accepted then
+    perform analytics_running(new.institution_id, new.company_id, new.starts_on, new.ends_on, 1);
+  end if;
+  -- One call, so a provision moved between companies or courses takes their rows in key order.
+  perform analytics_pairs(array_agg(x.i), array_agg(x.co), array_agg(x.cu), array_agg(x.sign),
+    array_agg(x.sign * coalesce(n.enrolled, 0)), array_agg(x.sign * coalesce(n.attended, 0)),
+    array_agg(x.sign * coalesce(n.completed, 0)))
   from (
-    select old.institution_id, e.user_sub, old.starts_on, old.ends_on, -1 as delta
-    from enrollments e where e.provision_id = old.id and old.state = 'accepted'
+    select old.institution_id as i, old.company_id as co, old.course_id as cu, -1 as sign where v_old_accepted
     union all
-    select new.institution_id, e.user_sub, new.starts_on, new.ends_on, 1
-    from enrollments e where e.provision_id = new.id and new.state = 'accepted') x;
+    select new.institution_id, new.company_id, new.course_id, 1 where v_new_accepted) x
+  left join provision_counts n on n.provision_id = v_id;
   return null;
 end $$;
+create trigger provisions_analytics_insert after insert on provisions
+  for each row when (new.state = 'accepted') execute function provisions_analytics();
+create trigger provisions_analytics_delete after delete on provisions
+  for each row when (old.state = 'accepted') execute function provisions_analytics();
 create trigger provisions_analytics after update on provisions
   for each row when (
     (old.state = 'accepted' or new.state = 'accepted') and (
       old.state is distinct from new.state or old.starts_on is distinct from new.starts_on
-      or old.ends_on is distinct from new.ends_on or old.institution_id is distinct from new.institution_id))
+      or old.ends_on is distinct from new.ends_on or old.institution_id is distinct from new.institution_id
+      or old.company_id is distinct from new.company_id or old.course_id is distinct from new.course_id))
   execute function provisions_analytics();
 
 -- Ratings counted set-wise per statement, like enrollments: a course's counters are one row, so a statement
@@ -387,11 +556,20 @@ begin
     select * from institution_period_learners;
   create temporary table kept_institution_period_counts on commit drop as
     select * from institution_period_counts where learners <> 0;
+  create temporary table kept_institution_period_provisions on commit drop as
+    select * from institution_period_provisions where (provisions, companies) <> (0, 0);
+  create temporary table kept_institution_period_companies on commit drop as
+    select * from institution_period_companies;
+  create temporary table kept_company_course_counts on commit drop as
+    select * from company_course_counts where (provisions, enrolled, attended, completed) <> (0, 0, 0, 0);
   delete from provision_counts;
   delete from course_month_enrollments;
   delete from course_rating_counts;
   delete from institution_period_counts;
   delete from institution_period_learners;
+  delete from institution_period_companies;
+  delete from institution_period_provisions;
+  delete from company_course_counts;
 
   insert into provision_counts (provision_id, enrolled, attended, completed)
   select provision_id, count(*), count(first_activity_at), count(completed_at)
@@ -414,8 +592,31 @@ begin
   where v.state = 'accepted'
   group by 1, 2, 3, 4;
 
+  insert into institution_period_companies (institution_id, period, starts, company_id, provisions)
+  select v.institution_id, p.period, p.starts, v.company_id, count(*)
+  from provisions v
+  cross join lateral analytics_periods(v.starts_on, v.ends_on) p
+  where v.state = 'accepted' and v.company_id is not null
+  group by 1, 2, 3, 4;
+
   insert into institution_period_counts (institution_id, period, starts, learners)
   select institution_id, period, starts, count(*) from institution_period_learners group by 1, 2, 3;
+
+  insert into institution_period_provisions (institution_id, period, starts, provisions, companies)
+  select v.institution_id, p.period, p.starts, count(*), count(distinct v.company_id)
+  from provisions v
+  cross join lateral analytics_periods(v.starts_on, v.ends_on) p
+  where v.state = 'accepted'
+  group by 1, 2, 3;
+
+  insert into company_course_counts (institution_id, company_id, course_id, provisions, enrolled, attended,
+    completed)
+  select v.institution_id, v.company_id, v.course_id, count(*), coalesce(sum(n.enrolled), 0),
+    coalesce(sum(n.attended), 0), coalesce(sum(n.completed), 0)
+  from provisions v
+  left join provision_counts n on n.provision_id = v.id
+  where v.state = 'accepted' and v.company_id is not null
+  group by 1, 2, 3;
 
   return query
     select 'provision_counts', (select count(*) from provision_counts), (select count(*) from (
@@ -437,6 +638,26 @@ begin
         union all
         (select * from kept_institution_period_learners except all select * from institution_period_learners)
       ) d)
+    union all
+    select 'institution_period_companies', (select count(*) from institution_period_companies),
+      (select count(*) from (
+        (select * from institution_period_companies except all select * from kept_institution_period_companies)
+        union all
+        (select * from kept_institution_period_companies except all select * from institution_period_companies)
+      ) d)
+    union all
+    select 'institution_period_provisions', (select count(*) from institution_period_provisions),
+      (select count(*) from (
+        (select * from institution_period_provisions
+          except all select * from kept_institution_period_provisions)
+        union all
+        (select * from kept_institution_period_provisions
+          except all select * from institution_period_provisions)
+      ) d)
+    union all
+    select 'company_course_counts', (select count(*) from company_course_counts), (select count(*) from (
+      (select * from company_course_counts except all select * from kept_company_course_counts)
+      union all (select * from kept_company_course_counts except all select * from company_course_counts)) d)
     union all
     select 'institution_period_counts', (select count(*) from institution_period_counts),
       (select count(*) from (

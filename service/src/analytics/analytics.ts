@@ -136,9 +136,10 @@ const PERIODS = {
 /**
  * Per month or quarter (whole quarters, from the one holding `from` to the one holding `to`): the accepted
  * provisions running at some time in it, their companies and the learners enrolled in them. Provision
- * periods are calendar dates of the compliance profile's zone already, so no conversion is needed. The
- * learners are counted as enrollments happen (institution_period_counts, migrations/0016): distinct
- * learners of a year of a large history were otherwise a sort of every enrollment of every period.
+ * periods are calendar dates of the compliance profile's zone already, so no conversion is needed. All three
+ * are counted as provisions and enrollments change (institution_period_provisions and _counts,
+ * migrations/0016): distinct learners of a year of a large history were otherwise a sort of every enrollment
+ * of every period, and the running provisions a scan of all of the institution's.
  */
 export async function activity(
   db: Kysely<Database>,
@@ -157,23 +158,18 @@ export async function activity(
       runningProvisions: number;
     }>`
     with periods as (
-      select p::date as starts, (p + ${step}::interval)::date as ends, to_char(p, ${label}::text) as period
+      select p::date as starts, to_char(p, ${label}::text) as period
       from generate_series(
         date_trunc(${unit}::text, ${`${range.from}-01`}::timestamp),
         date_trunc(${unit}::text, ${`${range.to}-01`}::timestamp),
-        ${step}::interval) p),
-    provisions_per_period as (
-      select t.starts, count(distinct v.company_id)::int as companies, count(*)::int as running
-      from periods t
-      join provisions v on v.institution_id = ${institutionId} and v.state = 'accepted'
-        and v.starts_on < t.ends and v.ends_on >= t.starts
-      group by t.starts)
+        ${step}::interval) p)
     select t.period,
       coalesce(p.companies, 0) as companies,
       coalesce(l.learners, 0) as learners,
-      coalesce(p.running, 0) as "runningProvisions"
+      coalesce(p.provisions, 0) as "runningProvisions"
     from periods t
-    left join provisions_per_period p on p.starts = t.starts
+    left join institution_period_provisions p
+      on p.institution_id = ${institutionId} and p.period = ${unit}::text and p.starts = t.starts
     left join institution_period_counts l
       on l.institution_id = ${institutionId} and l.period = ${unit}::text and l.starts = t.starts
     order by t.starts`.execute(trx),
@@ -202,8 +198,8 @@ const completionCursor = z.tuple([cursorText, cursorText, z.uuid(), z.uuid()]);
  * participants). Live lectures on their own: `liveLectures`, how many of those provisions' lectures ended,
  * and `liveAttendanceRate`, the mean attendance rate (presence over the streamed time) over every enrolled
  * learner and every lecture due to them (`LIVE_LECTURES_DUE`), an absence counting 0; null while no lecture
- * is due. The counts are kept per provision (provision_counts, migrations/0016); the live rate is worked out
- * for the page's rows only.
+ * is due. The counts are kept per company and course (company_course_counts, migrations/0016); the live
+ * rate is worked out for the page's rows only.
  */
 export async function completion(
   db: Kysely<Database>,
@@ -236,22 +232,16 @@ export async function completion(
       liveLectures: number;
       liveAttendanceRate: number | null;
     }>`
-    with counts as (
-      select v.company_id, v.course_id,
-        coalesce(sum(n.enrolled), 0)::int as enrolled,
-        coalesce(sum(n.attended), 0)::int as attended,
-        coalesce(sum(n.completed), 0)::int as completed
-      from provisions v
-      left join provision_counts n on n.provision_id = v.id
-      where ${slice}
-      group by v.company_id, v.course_id),
-    page as (
+    with page as (
       select co.id as company_id, co.name as company_name, c.id as course_id, c.title as course_title,
         n.enrolled, n.attended, n.completed
-      from counts n
+      from company_course_counts n
       join companies co on co.id = n.company_id
       join courses c on c.id = n.course_id
-      ${after ? sql`where (co.name, c.title, co.id, c.id) > (${after[0]}, ${after[1]}, ${after[2]}::uuid, ${after[3]}::uuid)` : sql``}
+      where n.institution_id = ${institutionId} and n.provisions > 0
+        ${only.companyId ? sql`and n.company_id = ${only.companyId}` : sql``}
+        ${only.courseId ? sql`and n.course_id = ${only.courseId}` : sql``}
+        ${after ? sql`and (co.name, c.title, co.id, c.id) > (${after[0]}, ${after[1]}, ${after[2]}::uuid, ${after[3]}::uuid)` : sql``}
       order by co.name, c.title, co.id, c.id
       limit ${only.limit + 1}),
     lectures as (

@@ -264,13 +264,14 @@ async function ratingsFromFacts(institutionId: string) {
   return rows;
 }
 
-/** Distinct learners of accepted provisions running in each month, from the facts. */
-async function learnersFromFacts(institutionId: string) {
-  const { rows } = await sql<{ period: string; learners: number }>`
+/** Running accepted provisions, their companies and distinct learners in each month, from the facts. */
+async function activityFromFacts(institutionId: string) {
+  const { rows } = await sql<Record<string, unknown>>`
     with periods as (
       select p::date as starts, (p + interval '1 month')::date as ends, to_char(p, 'YYYY-MM') as period
       from generate_series('2026-11-01'::timestamp, '2029-10-01'::timestamp, interval '1 month') p)
-    select t.period, count(distinct e.user_sub)::int as learners
+    select t.period, count(distinct v.company_id)::int as companies, count(distinct e.user_sub)::int as learners,
+      count(distinct v.id)::int as "runningProvisions"
     from periods t
     left join provisions v on v.institution_id = ${institutionId} and v.state = 'accepted'
       and v.starts_on < t.ends and v.ends_on >= t.starts
@@ -325,9 +326,8 @@ describe('counts kept as the facts happen', () => {
       expect(ratings.rows).toEqual(await ratingsFromFacts(institutionId));
 
       const months = await get(`${base}/activity?period=month&from=2026-11&to=2029-10`);
-      expect(
-        months.map((m: { period: string; learners: number }) => ({ period: m.period, learners: m.learners })),
-      ).toEqual(await learnersFromFacts(institutionId));
+      expect(months).toEqual(await activityFromFacts(institutionId));
+      expect(months.some((m: { companies: number }) => m.companies > 0)).toBe(true);
     },
   );
 });
