@@ -188,6 +188,12 @@ export interface PaceDigestsTable {
   created_at: CreatedAt;
 }
 
+/**
+ * Append-only, except that a 'credit' row is a viewing run (migration 0017) that its content's next
+ * credited beats may only grow: `at` is its first credit, detail holds seconds, beats, covered, endedAt,
+ * day, sessionIds, playbackRates and maxBeatGapSeconds. Credits before 0017 are one row per beat (seconds,
+ * from, to, sessionId, playbackRate).
+ */
 export interface LearningAuditTable {
   id: Generated<string>;
   enrollment_id: string;

@@ -28,6 +28,7 @@ describe('migrations', () => {
       ['0013_course_titles_in_facts', 'Success'],
       ['0014_analytics_indexes', 'Success'],
       ['0015_enrollment_first_activity', 'Success'],
+      ['0017_audit_viewing_runs', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -64,6 +65,7 @@ describe('migrations', () => {
         'outbox_published',
         'processed_events_age',
         'learning_audit_enrollment',
+        'learning_audit_credit_runs',
         'exam_attempts_enrollment',
         'course_ratings_course',
         'live_lectures_provision',
@@ -97,6 +99,7 @@ describe('migrations', () => {
         '0013_course_titles_in_facts',
         '0014_analytics_indexes',
         '0015_enrollment_first_activity',
+        '0017_audit_viewing_runs',
       ]);
     } finally {
       await other.destroy();
