@@ -33,7 +33,8 @@ create index learning_audit_credit_runs on learning_audit (enrollment_id, conten
 
 -- Updates are refused, except a run's growth by the next credited beat: only seconds, beats, covered,
 -- endedAt, sessionIds and playbackRates may change, and only upwards (more seconds and beats, a later end
--- within the run's gap, a superset of positions, tabs and rates), and only on the content's latest run.
+-- (never earlier) within the run's gap, a superset of positions, tabs and rates), and only on the content's
+-- latest run.
 -- A per-beat row, a closed run and every other kind stay as written; deletes are refused.
 create or replace function learning_audit_is_append_only() returns trigger language plpgsql as $$
 declare
@@ -45,7 +46,7 @@ begin
       and (new.detail - v_growing) = (old.detail - v_growing)
       and (new.detail->>'seconds')::integer > (old.detail->>'seconds')::integer
       and (new.detail->>'beats')::integer > (old.detail->>'beats')::integer
-      and (new.detail->>'endedAt')::timestamptz > (old.detail->>'endedAt')::timestamptz
+      and (new.detail->>'endedAt')::timestamptz >= (old.detail->>'endedAt')::timestamptz
       and (new.detail->>'endedAt')::timestamptz <= (old.detail->>'endedAt')::timestamptz
         + make_interval(secs => (old.detail->>'maxBeatGapSeconds')::float8)
       and learning_audit_covered(new.detail) @> learning_audit_covered(old.detail)
@@ -87,7 +88,10 @@ begin
   limit 1;
   if found and v_run.detail ? 'beats' then
     v_ended := (v_run.detail->>'endedAt')::timestamptz;
-    if v_run.detail->>'day' = p_today::text and p_now > v_ended
+    -- A beat timed before the run's last credit (requests that raced for the clock's lock) still joins it
+    -- and leaves its end where it was; one timed before the run's opening opens a run of its own, so that
+    -- a run's `at` stays its first credit.
+    if v_run.detail->>'day' = p_today::text and p_now >= v_run.at
         and p_now <= v_ended + make_interval(secs => (v_run.detail->>'maxBeatGapSeconds')::float8) then
       update learning_audit
       set detail = detail || jsonb_build_object(
@@ -95,7 +99,7 @@ begin
         'beats', (detail->>'beats')::integer + 1,
         'covered', learning_audit_pairs(
           learning_audit_covered(detail) + int4multirange(int4range(p_from, p_from + p_seconds))),
-        'endedAt', p_now,
+        'endedAt', greatest(v_ended, p_now),
         'sessionIds', case when detail->'sessionIds' ? p_session_id then detail->'sessionIds'
                       else detail->'sessionIds' || to_jsonb(p_session_id) end,
         'playbackRates', case when detail->'playbackRates' @> to_jsonb(array[p_playback_rate])

@@ -143,6 +143,31 @@ describe('viewing runs in the audit trail', () => {
       ).rows[0]!.same,
     ).toBe(true);
   });
+  it('lets a beat that lost the race for the clock join the run, and one older than the run open its own', async () => {
+    const { learner, enrollmentId } = await enrolled();
+    const beat = player(learner, enrollmentId);
+    await watch(beat, 0, 0, 30);
+    /** A credit as record_heartbeat makes it, timed `s` seconds after T0. */
+    const credit = (s: number, from: number) =>
+      sql`select learning_audit_credit(${enrollmentId}::uuid, ${learner.sub}, ${videos[0]!}::uuid, 'late-tab',
+            1, ${at(s)}::timestamptz, '2026-12-10'::date, ${from}, 5, ${MAX_BEAT_GAP_SECONDS})`.execute(t.db);
+    await credit(25, 100);
+    await credit(5, 200);
+    const [early, run, ...more] = await runsOf(enrollmentId);
+    expect(more).toEqual([]);
+    expect(run!.at).toEqual(at(10));
+    expect(run!.detail).toMatchObject({
+      seconds: 35,
+      beats: 4,
+      covered: [
+        [0, 30],
+        [100, 105],
+      ],
+    });
+    expect(new Date(run!.detail.endedAt as string)).toEqual(at(30));
+    expect(early!.at).toEqual(at(5));
+    expect(early!.detail).toMatchObject({ seconds: 5, beats: 1, covered: [[200, 205]] });
+  });
 });
 
 describe('what the trigger lets change', () => {
