@@ -27,10 +27,6 @@ language sql immutable as $$
   from unnest(p_covered) r
 $$;
 
--- The run a beat would extend is the content's latest credit row; found by this index rather than by
--- scanning the enrollment's trail.
-create index learning_audit_credit_runs on learning_audit (enrollment_id, content_id, at) where kind = 'credit';
-
 -- Updates are refused, except a run's growth by the next credited beat: only seconds, beats, covered,
 -- endedAt, sessionIds and playbackRates may change, and only upwards (more seconds and beats, a later end
 -- (never earlier) within the run's gap, a superset of positions, tabs and rates), and only on the content's
@@ -54,8 +50,8 @@ begin
       and (new.detail->'playbackRates') @> (old.detail->'playbackRates')
       and not exists (
         select from learning_audit later
-        where later.enrollment_id = old.enrollment_id and later.content_id = old.content_id
-          and later.kind = 'credit' and later.at > old.at) then
+        where later.enrollment_id = old.enrollment_id and later.id > old.id
+          and later.content_id = old.content_id and later.kind = 'credit') then
     return new;
   end if;
   raise exception 'learning_audit is append-only: only the latest viewing run may grow'
@@ -66,6 +62,7 @@ end $$;
 -- service's role may not update the trail (app-role.ts): this is the one update it can make, and the trigger
 -- above still holds it to growth. Beats of a learner are serialized by their viewing clock's lock, which
 -- record_heartbeat holds, so two beats cannot both open a run or both extend one from the same state.
+-- The latest run is the latest row (by id): the one the trigger lets grow.
 create function learning_audit_credit(
   p_enrollment_id uuid,
   p_user_sub text,
@@ -82,9 +79,11 @@ declare
   v_run record;
   v_ended timestamptz;
 begin
+  -- The content's latest credit row, by the enrollment's index read backwards: a learner's latest entries
+  -- are mostly of what they are watching, and an index of its own would cost more per run than its rows.
   select id, at, detail into v_run from learning_audit
   where enrollment_id = p_enrollment_id and content_id = p_content_id and kind = 'credit'
-  order by at desc
+  order by id desc
   limit 1;
   if found and v_run.detail ? 'beats' then
     v_ended := (v_run.detail->>'endedAt')::timestamptz;

@@ -65,7 +65,6 @@ describe('migrations', () => {
         'outbox_published',
         'processed_events_age',
         'learning_audit_enrollment',
-        'learning_audit_credit_runs',
         'exam_attempts_enrollment',
         'course_ratings_course',
         'live_lectures_provision',

@@ -1,0 +1,262 @@
+import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Kysely, sql } from 'kysely';
+import type { Identity } from '#contracts/access-token';
+import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
+import { HEARTBEATS } from '#contracts/heartbeats';
+import { MIGRATIONS_DIR, migrateToLatest } from '#service/db/migrate';
+import type { Database } from '#service/db/schema';
+import { recordHeartbeat } from '#service/learning/progress';
+import { seedProvision, seedVideoCourse } from '../test/service/seed';
+import { scratchDatabase } from '../test/service/test-database';
+
+/**
+ * The audit trail's size per credited learning hour (issue 22), before and after migration 0017 (one credit
+ * row per beat, then one per viewing run). Each database gets the same learners' viewing: lessons of 600 s
+ * played through at 1x with a beat every HEARTBEATS.videoSeconds, a pause now and then (a third of them longer
+ * than the gap a run tolerates), each learner's beats in order through recordHeartbeat (the heartbeat route's
+ * own call), `--parallel` learners at a time. Measured: the audit table's pages with its indexes, TOAST, free
+ * space and visibility maps (every partition's), grown from empty, for two ways of keeping the table:
+ *  - autovacuum held off for the whole load: space that a run's growth leaves behind in pages that inserts have
+ *    moved on from is never reused (the worst case, a table autovacuum never reaches);
+ *  - VACUUM after every 5 minutes of viewing, as autovacuum does to a table with new rows (its insert
+ *    threshold), so that space is reused: the steady state.
+ * Reproduce: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:audit [-- --learners 100 --hours 1]
+ */
+const GOAL_RATIO = 0.1;
+const RUNS_MIGRATION = '0017_audit_viewing_runs.sql';
+const LESSONS = 12;
+const LESSON_SECONDS = 600;
+const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const profile = COMPLIANCE_PROFILES.standard;
+const START = new Date('2026-12-10T01:00:00Z').getTime();
+
+const { values: args } = parseArgs({
+  options: {
+    learners: { type: 'string', default: '100' },
+    hours: { type: 'string', default: '1' },
+    parallel: { type: 'string', default: '8' },
+  },
+});
+const LEARNERS = Number(args.learners);
+const HOURS = Number(args.hours);
+const PARALLEL = Number(args.parallel);
+
+/** A seeded generator (mulberry32), so both databases get the same viewing. */
+function random(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let x = Math.imul(a ^ (a >>> 15), 1 | a);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Beat {
+  readonly content: number;
+  readonly sequence: number;
+  readonly position: number;
+  readonly at: number;
+}
+
+/** A learner's hours of viewing: lessons in order, paused every ~4 minutes for 5-90 s. */
+function viewing(learner: number): Beat[] {
+  const next = random(learner + 1);
+  const beats: Beat[] = [];
+  let at = START + learner * 7_000;
+  let sequence = 0;
+  let content = 0;
+  let position = 0;
+  const end = at + HOURS * 3600_000;
+  while (at < end) {
+    beats.push({ content: content % LESSONS, sequence: ++sequence, position, at });
+    if (position >= LESSON_SECONDS) {
+      content++;
+      position = 0;
+      at += 5_000;
+      continue;
+    }
+    // Playback between beats, and sometimes a pause: the playhead waits while the clock runs.
+    at += HEARTBEATS.videoSeconds * 1000;
+    position = Math.min(LESSON_SECONDS, position + HEARTBEATS.videoSeconds);
+    if (next() < HEARTBEATS.videoSeconds / 240) at += 5_000 + Math.floor(next() * 85_000);
+  }
+  return beats;
+}
+
+interface Measure {
+  readonly label: string;
+  readonly beats: number;
+  readonly creditedSeconds: number;
+  readonly creditRows: number;
+  readonly bytes: number;
+  readonly beatsPerSecond: number;
+}
+
+/** Simulated time between two VACUUMs when the table is kept. */
+const VACUUM_EVERY_MS = 5 * 60_000;
+
+/** Pages of the audit table, its indexes and TOAST: of every partition, if it has them. */
+async function auditBytes(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ bytes: string }>`
+    select coalesce(sum(pg_total_relation_size(relid)), 0)::text as bytes from (
+      select relid from pg_partition_tree('learning_audit') union select 'learning_audit'::regclass) t`.execute(
+    db,
+  );
+  return Number(rows[0]!.bytes);
+}
+
+/** Holds autovacuum off every partition, so what the load leaves behind is measured as it is. */
+async function holdAutovacuum(db: Kysely<Database>) {
+  const { rows } = await sql<{ name: string }>`
+    select relid::regclass::text as name from (
+      select relid from pg_partition_tree('learning_audit') where isleaf
+      union select 'learning_audit'::regclass where not exists (select from pg_partition_tree('learning_audit'))) t
+  `.execute(db);
+  for (const r of rows)
+    await sql`alter table ${sql.raw(r.name)} set (autovacuum_enabled = false)`.execute(db);
+}
+
+async function measure(label: string, migrationsDir: string, vacuum: boolean): Promise<Measure> {
+  const scratch = await scratchDatabase(server, 'lms_bench_audit');
+  const db = scratch.db;
+  try {
+    await migrateToLatest(db, migrationsDir);
+    const { institutionId, courseId, videoIds } = await seedVideoCourse(db, { videos: LESSONS, ready: true });
+    const { provisionId } = await seedProvision(db, {
+      institutionId,
+      courseId,
+      startsOn: '2026-12-01',
+      endsOn: '2027-02-28',
+    });
+    const learners: Array<{ identity: Identity; enrollmentId: string; sessionId: string; beats: Beat[] }> =
+      [];
+    for (let i = 0; i < LEARNERS; i++) {
+      const identity: Identity = { sub: `bench-learner-${i}`, email: undefined, roles: ['learner'] };
+      const e = await db
+        .insertInto('enrollments')
+        .values({ provision_id: provisionId, course_id: courseId, user_sub: identity.sub })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      // A tab's id as the player makes it (a UUID), the same in both databases.
+      const sessionId = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+      learners.push({ identity, enrollmentId: e.id, sessionId, beats: viewing(i) });
+    }
+    await holdAutovacuum(db);
+    const empty = await auditBytes(db);
+    let beats = 0;
+    let creditedSeconds = 0;
+    let loadMs = 0;
+    const last = Math.max(...learners.map((l) => l.beats.at(-1)!.at));
+    for (let from = START; from <= last; from += VACUUM_EVERY_MS) {
+      const started = performance.now();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: PARALLEL }, async () => {
+          for (let i = next++; i < LEARNERS; i = next++) {
+            const { identity, enrollmentId, sessionId } = learners[i]!;
+            for (const beat of learners[i]!.beats) {
+              if (beat.at < from || beat.at >= from + VACUUM_EVERY_MS) continue;
+              const result = await recordHeartbeat(
+                db,
+                identity,
+                enrollmentId,
+                {
+                  contentId: videoIds[beat.content]!,
+                  sessionId,
+                  sequence: beat.sequence,
+                  position: beat.position,
+                  playbackRate: 1,
+                },
+                profile,
+                new Date(beat.at),
+              );
+              beats++;
+              creditedSeconds += result.creditedSeconds;
+            }
+          }
+        }),
+      );
+      loadMs += performance.now() - started;
+      if (vacuum) await sql`vacuum learning_audit`.execute(db);
+    }
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from learning_audit where kind = 'credit'`.execute(db);
+    return {
+      label,
+      beats,
+      creditedSeconds,
+      creditRows: rows[0]!.n,
+      bytes: (await auditBytes(db)) - empty,
+      beatsPerSecond: beats / (loadMs / 1000),
+    };
+  } finally {
+    await scratch.close();
+  }
+}
+
+async function migrationsBeforeRuns(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-audit-migrations-'));
+  for (const file of await readdir(MIGRATIONS_DIR)) {
+    if (file.endsWith('.sql') && file < RUNS_MIGRATION)
+      await copyFile(join(MIGRATIONS_DIR, file), join(dir, file));
+  }
+  return dir;
+}
+
+const perHour = (bytes: number, m: Measure) => bytes / (m.creditedSeconds / 3600);
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+async function main() {
+  const beforeDir = await migrationsBeforeRuns();
+  try {
+    console.log(
+      `${LEARNERS} learners x ${HOURS} h of viewing, a beat every ${HEARTBEATS.videoSeconds} s, ${PARALLEL} at a time`,
+    );
+    const ratios: number[] = [];
+    for (const vacuum of [false, true]) {
+      const kept = vacuum ? 'VACUUM every 5 min' : 'autovacuum held off';
+      const before = await measure(`per beat, ${kept}`, beforeDir, vacuum);
+      const after = await measure(`runs (0017), ${kept}`, MIGRATIONS_DIR, vacuum);
+      for (const m of [before, after]) {
+        console.log(
+          [
+            m.label.padEnd(36),
+            `${m.beats} beats`,
+            `${(m.creditedSeconds / 3600).toFixed(1)} credited h`,
+            `${m.creditRows} credit rows`,
+            `${kb(m.bytes)}`,
+            `${kb(perHour(m.bytes, m))} per credited h`,
+            `${m.beatsPerSecond.toFixed(0)} beats/s`,
+          ].join(' | '),
+        );
+      }
+      if (before.creditedSeconds !== after.creditedSeconds) {
+        throw new Error(
+          `Credited seconds differ: ${before.creditedSeconds} before, ${after.creditedSeconds} after`,
+        );
+      }
+      const ratio = perHour(after.bytes, after) / perHour(before.bytes, before);
+      ratios.push(ratio);
+      console.log(
+        `  after/before, ${kept}: ${ratio.toFixed(3)} of the bytes per credited hour (goal <= ${GOAL_RATIO}), ` +
+          `heartbeat throughput ${(after.beatsPerSecond / before.beatsPerSecond).toFixed(2)}x`,
+      );
+    }
+    console.log(
+      'Reproduce: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:audit ' +
+        `-- --learners ${LEARNERS} --hours ${HOURS} --parallel ${PARALLEL}`,
+    );
+    if (ratios[1]! > GOAL_RATIO) process.exitCode = 1;
+  } finally {
+    await rm(beforeDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
