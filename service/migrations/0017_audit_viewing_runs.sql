@@ -51,7 +51,9 @@ begin
       and not exists (
         select from learning_audit later
         where later.enrollment_id = old.enrollment_id and later.id > old.id
-          and later.content_id = old.content_id and later.kind = 'credit') then
+          and later.content_id = old.content_id and later.kind = 'credit'
+          -- A later run opens at most a race's moment before this one: the day before bounds the partitions.
+          and later.at > old.at - interval '1 day') then
     return new;
   end if;
   raise exception 'learning_audit is append-only: only the latest viewing run may grow'
@@ -81,8 +83,10 @@ declare
 begin
   -- The content's latest credit row, by the enrollment's index read backwards: a learner's latest entries
   -- are mostly of what they are watching, and an index of its own would cost more per run than its rows.
+  -- A run never spans more than a day (of any zone), so only the last two days' partitions are read.
   select id, at, detail into v_run from learning_audit
   where enrollment_id = p_enrollment_id and content_id = p_content_id and kind = 'credit'
+    and at > p_now - interval '2 days'
   order by id desc
   limit 1;
   if found and v_run.detail ? 'beats' then
@@ -303,3 +307,64 @@ begin
             p_now);
   end if;
 end $$;
+
+-- Monthly partitions of the trail by `at`, so that a month, once closed, can be exported and dropped whole
+-- rather than deleted row by row (which the trigger refuses). The key includes `at`, as a partitioned table's
+-- must; ids stay unique by their sequence. Months are made ahead of time (learning_audit_add_partitions, by this
+-- migration and the service's audit-partitions worker); the default partition takes a row whose month is
+-- missing, so an insert never fails.
+alter table learning_audit rename to learning_audit_unpartitioned;
+alter table learning_audit_unpartitioned rename constraint learning_audit_pkey to learning_audit_unpartitioned_pkey;
+alter index learning_audit_enrollment rename to learning_audit_unpartitioned_enrollment;
+alter sequence learning_audit_id_seq owned by none;
+
+create table learning_audit (
+  id bigint not null default nextval('learning_audit_id_seq'),
+  enrollment_id uuid not null references enrollments (id),
+  user_sub text not null,
+  kind text not null check (kind in ('credit', 'gate', 'completion', 'grade')),
+  content_id uuid,
+  detail jsonb not null,
+  at timestamptz not null default now(),
+  primary key (id, at)
+) partition by range (at);
+alter sequence learning_audit_id_seq owned by learning_audit.id;
+create index learning_audit_enrollment on learning_audit (enrollment_id, id);
+create table learning_audit_default partition of learning_audit default;
+create trigger learning_audit_append_only before update or delete on learning_audit
+  for each row execute function learning_audit_is_append_only();
+
+-- Makes the months from p_from's through p_through's that do not exist yet. A month whose rows already went
+-- to the default partition is left there (still read through the parent): moving them would mean deleting.
+-- Security definer so that the service's worker can keep months ahead without the right to create tables.
+create function learning_audit_add_partitions(p_from date, p_through date) returns integer
+language plpgsql security definer set search_path = public, pg_temp as $$
+declare
+  v_month date := date_trunc('month', p_from)::date;
+  v_name text;
+  v_start timestamptz;
+  v_end timestamptz;
+  v_made integer := 0;
+begin
+  while v_month <= p_through loop
+    v_name := format('learning_audit_%s', to_char(v_month, 'YYYY_MM'));
+    -- Months of UTC, whatever the session's time zone, so that every caller draws the same bounds.
+    v_start := v_month::timestamp at time zone 'UTC';
+    v_end := (v_month + interval '1 month')::timestamp at time zone 'UTC';
+    if to_regclass(v_name) is null
+        and not exists (select from learning_audit_default where at >= v_start and at < v_end) then
+      execute format('create table %I partition of learning_audit for values from (%L) to (%L)',
+                     v_name, v_start, v_end);
+      v_made := v_made + 1;
+    end if;
+    v_month := (v_month + interval '1 month')::date;
+  end loop;
+  return v_made;
+end $$;
+
+select learning_audit_add_partitions(
+  coalesce((select min(at) at time zone 'UTC' from learning_audit_unpartitioned)::date, current_date),
+  (current_date + interval '12 months')::date);
+insert into learning_audit (id, enrollment_id, user_sub, kind, content_id, detail, at)
+select id, enrollment_id, user_sub, kind, content_id, detail, at from learning_audit_unpartitioned;
+drop table learning_audit_unpartitioned;

@@ -83,6 +83,8 @@ onServer('the service’s database role', () => {
     ['truncate a table', sql`truncate enrollments`],
     ['rewrite the audit trail', sql`update learning_audit set detail = '{}'`],
     ['delete from the audit trail', sql`delete from learning_audit`],
+    ['rewrite a month of the audit trail', sql`update learning_audit_default set detail = '{}'`],
+    ['delete a month of the audit trail', sql`delete from learning_audit_default`],
     ['read the migration bookkeeping', sql`select * from kysely_migration`],
     ['forge a migration', sql`insert into kysely_migration (name, timestamp) values ('9999_x', 'now')`],
     [
