@@ -23,6 +23,7 @@ import { scratchDatabase } from '../test/service/test-database';
  *    moved on from is never reused (the worst case, a table autovacuum never reaches);
  *  - VACUUM after every 5 minutes of viewing, as autovacuum does to a table with new rows (its insert
  *    threshold), so that space is reused: the steady state.
+ * Each also after VACUUM FULL: the rows and index entries alone.
  * Reproduce: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:audit [-- --learners 100 --hours 1]
  */
 const GOAL_RATIO = 0.1;
@@ -93,6 +94,8 @@ interface Measure {
   readonly creditedSeconds: number;
   readonly creditRows: number;
   readonly bytes: number;
+  /** After VACUUM FULL: the rows and index entries alone, as an archive or a rewrite would keep them. */
+  readonly compactBytes: number;
   readonly beatsPerSecond: number;
 }
 
@@ -185,12 +188,15 @@ async function measure(label: string, migrationsDir: string, vacuum: boolean): P
     }
     const { rows } = await sql<{ n: number }>`
       select count(*)::int as n from learning_audit where kind = 'credit'`.execute(db);
+    const bytes = (await auditBytes(db)) - empty;
+    await sql`vacuum full learning_audit`.execute(db);
     return {
       label,
       beats,
       creditedSeconds,
       creditRows: rows[0]!.n,
-      bytes: (await auditBytes(db)) - empty,
+      bytes,
+      compactBytes: (await auditBytes(db)) - empty,
       beatsPerSecond: beats / (loadMs / 1000),
     };
   } finally {
@@ -230,6 +236,7 @@ async function main() {
             `${m.creditRows} credit rows`,
             `${kb(m.bytes)}`,
             `${kb(perHour(m.bytes, m))} per credited h`,
+            `${kb(perHour(m.compactBytes, m))} compacted`,
             `${m.beatsPerSecond.toFixed(0)} beats/s`,
           ].join(' | '),
         );
@@ -240,9 +247,11 @@ async function main() {
         );
       }
       const ratio = perHour(after.bytes, after) / perHour(before.bytes, before);
+      const compact = perHour(after.compactBytes, after) / perHour(before.compactBytes, before);
       ratios.push(ratio);
       console.log(
         `  after/before, ${kept}: ${ratio.toFixed(3)} of the bytes per credited hour (goal <= ${GOAL_RATIO}), ` +
+          `${compact.toFixed(3)} compacted, ` +
           `heartbeat throughput ${(after.beatsPerSecond / before.beatsPerSecond).toFixed(2)}x`,
       );
     }

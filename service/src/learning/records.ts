@@ -65,6 +65,11 @@ export async function provisionProgress(db: Kysely<Database>, caller: Caller, pr
  * One learner's audit trail in a provision: every credit, gate decision, completion and grade, oldest
  * first, and their live lectures (those due, attended or not) by start. For the institution that answers
  * for the training, and platform admins; not for the company.
+ *
+ * Credits come in two shapes, each as written (migration 0017): a viewing run (detail: seconds, beats,
+ * covered [from, to) pairs, endedAt, day, sessionIds, playbackRates, maxBeatGapSeconds; `at` its first
+ * credit), and before 0017 one entry per credited beat (seconds, from, to, sessionId, playbackRate). Either
+ * way the credits' seconds add up to what was credited, and their positions to the learner's progress.
  */
 export async function learnerAudit(
   db: Kysely<Database>,
