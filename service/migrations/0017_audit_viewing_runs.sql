@@ -45,6 +45,8 @@ begin
       and (new.detail->>'endedAt')::timestamptz >= (old.detail->>'endedAt')::timestamptz
       and (new.detail->>'endedAt')::timestamptz <= (old.detail->>'endedAt')::timestamptz
         + make_interval(secs => (old.detail->>'maxBeatGapSeconds')::float8)
+      -- A run is of one day, whose zone's longest (a change of clocks) has 25 hours.
+      and (new.detail->>'endedAt')::timestamptz < old.at + interval '26 hours'
       and learning_audit_covered(new.detail) @> learning_audit_covered(old.detail)
       and (new.detail->'sessionIds') @> (old.detail->'sessionIds')
       and (new.detail->'playbackRates') @> (old.detail->'playbackRates')
@@ -52,8 +54,9 @@ begin
         select from learning_audit later
         where later.enrollment_id = old.enrollment_id and later.id > old.id
           and later.content_id = old.content_id and later.kind = 'credit'
-          -- A later run opens at most a race's moment before this one: the day before bounds the partitions.
-          and later.at > old.at - interval '1 day') then
+          -- A later run opens at most a race's moment before this one, and a run ends within 26 hours of
+          -- its opening (below): these bounds keep the check to the partitions of those days.
+          and later.at > old.at - interval '1 day' and later.at < old.at + interval '2 days') then
     return new;
   end if;
   raise exception 'learning_audit is append-only: only the latest viewing run may grow'
@@ -83,10 +86,11 @@ declare
 begin
   -- The content's latest credit row, by the enrollment's index read backwards: a learner's latest entries
   -- are mostly of what they are watching, and an index of its own would cost more per run than its rows.
-  -- A run never spans more than a day (of any zone), so only the last two days' partitions are read.
+  -- A run never spans more than a day (of any zone), so only the partitions of the days around the beat
+  -- are read; the hour after it covers a run opened by a racing beat timed a moment later.
   select id, at, detail into v_run from learning_audit
   where enrollment_id = p_enrollment_id and content_id = p_content_id and kind = 'credit'
-    and at > p_now - interval '2 days'
+    and at > p_now - interval '2 days' and at < p_now + interval '1 hour'
   order by id desc
   limit 1;
   if found and v_run.detail ? 'beats' then
