@@ -4,7 +4,7 @@
 -- min(at) of kind 'credit', as enrollment_first_activity and analytics:rebuild read it) and extended by every
 -- later credited beat of the same content, the same day (of the compliance profile's zone, which the daily
 -- lesson cap counts by) and within the heartbeat gap that crediting tolerates after the run's last credit.
--- A beat after a longer gap, on another day, opens the next run: that closes the previous one for good.
+-- A beat after a longer gap, or on another day, opens the next run: that closes the previous one for good.
 --
 -- A run's detail: seconds (credited, the sum of its beats' credits), beats (credited beats counted),
 -- covered (the positions credited, as [from, to) pairs), endedAt (its last credited beat), day, sessionIds
@@ -55,7 +55,7 @@ begin
         where later.enrollment_id = old.enrollment_id and later.id > old.id
           and later.content_id = old.content_id and later.kind = 'credit'
           -- A later run opens at most a race's moment before this one, and a run ends within 26 hours of
-          -- its opening (below): these bounds keep the check to the partitions of those days.
+          -- its opening (above): these bounds keep the check to the partitions of those days.
           and later.at > old.at - interval '1 day' and later.at < old.at + interval '2 days') then
     return new;
   end if;
