@@ -1,5 +1,9 @@
 import { sql } from 'kysely';
-import { addAuditPartitions, AUDIT_MONTHS_AHEAD } from '#service/learning/audit-partitions';
+import {
+  addAuditPartitions,
+  AUDIT_MONTHS_AHEAD,
+  startAuditPartitions,
+} from '#service/learning/audit-partitions';
 import { seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 
@@ -93,6 +97,31 @@ describe('the audit trail by month', () => {
       '2027-01-01T00:00:00.000Z',
       '2031-05-02T00:00:00.000Z',
       '2031-04-30T23:00:00.000Z',
+    ]);
+  });
+
+  it('keeps months made ahead from the service’s worker, at its start', async () => {
+    const warnings: unknown[] = [];
+    let passes = 0;
+    const worker = startAuditPartitions({
+      db: t.db,
+      clock: () => {
+        passes++;
+        return new Date('2033-01-20T00:00:00Z');
+      },
+      log: { warn: (message, fields) => warnings.push({ message, fields }) },
+    });
+    // The first pass starts at once; stop() waits for it to finish.
+    await worker.stop();
+    expect(warnings).toEqual([]);
+    expect(passes).toBe(1);
+    expect(
+      (await partitions()).map((p) => p.name).filter((n) => n.startsWith('learning_audit_2033')),
+    ).toEqual([
+      'learning_audit_2033_01',
+      'learning_audit_2033_02',
+      'learning_audit_2033_03',
+      'learning_audit_2033_04',
     ]);
   });
 
