@@ -1,10 +1,16 @@
 -- The audit trail's credits as viewing runs (issue 22). One 'credit' row per credited beat grew the trail by
 -- ~330 bytes a beat (3.35 MB a minute at 250 beats a second). A credit row is now one continuous viewing run
--- of an enrollment's content: opened by its first credited beat (`at`, so the first credit's time is still
--- min(at) of kind 'credit', as enrollment_first_activity and analytics:rebuild read it) and extended by every
--- later credited beat of the same content, the same day (of the compliance profile's zone, which the daily
--- lesson cap counts by) and within the heartbeat gap that crediting tolerates after the run's last credit.
--- A beat after a longer gap, or on another day, opens the next run: that closes the previous one for good.
+-- of an enrollment's content: from its first credited beat (`at`, so the first credit's time is still
+-- min(at) of kind 'credit') through every later credited beat of the same content, the same day (of the
+-- compliance profile's zone, which the daily lesson cap counts by) and within the heartbeat gap that
+-- crediting tolerates after the run's last credit.
+--
+-- The trail stays append-only: a run is written once, when it is over. While it is open it grows in its
+-- content_progress row, which every credited beat rewrites anyway (so a beat writes no row more than it did),
+-- and it is closed - inserted into the trail, its columns cleared - by the next credited beat that cannot
+-- continue it (a longer gap, another day), or by close_idle_viewing_runs once it has been idle for longer than
+-- its gap (the service's viewing-runs worker). Meanwhile learning_audit_open_runs shows it as the trail will,
+-- under the id it will have there, so the audit export holds every credited second at once.
 --
 -- A run's detail: seconds (credited, the sum of its beats' credits), beats (credited beats counted),
 -- covered (the positions credited, as [from, to) pairs), endedAt (its last credited beat), day, sessionIds
@@ -27,108 +33,98 @@ language sql immutable as $$
   from unnest(p_covered) r
 $$;
 
--- Updates are refused, except a run's growth by the next credited beat: only seconds, beats, covered,
--- endedAt, sessionIds and playbackRates may change, and only upwards (more seconds and beats, a later end
--- (never earlier) within the run's gap, a superset of positions, tabs and rates), and only on the content's
--- latest run.
--- A per-beat row, a closed run and every other kind stay as written; deletes are refused.
-create or replace function learning_audit_is_append_only() returns trigger language plpgsql as $$
+-- The content's open run, all set or all null. run_id is taken from the trail's sequence when the run opens:
+-- the export shows an open run under the id its row will have, in the order of the trail's other entries.
+alter table content_progress
+  add column run_id bigint,
+  add column run_started_at timestamptz,
+  add column run_ended_at timestamptz,
+  add column run_day date,
+  add column run_seconds integer,
+  add column run_beats integer,
+  add column run_covered int4multirange,
+  add column run_session_ids text[],
+  add column run_playback_rates float8[],
+  add column run_max_gap_seconds float8,
+  add constraint content_progress_run check (
+    num_nulls(run_id, run_started_at, run_ended_at, run_day, run_seconds, run_beats, run_covered,
+              run_session_ids, run_playback_rates, run_max_gap_seconds) in (0, 10));
+-- The open runs, for the closer. Its columns change only when a run opens or closes, never with a beat that
+-- extends one, so such a beat's update can stay a heap-only one (no index entries written).
+create index content_progress_open_runs on content_progress (run_started_at) where run_id is not null;
+
+-- An open run's entry as the trail will hold it.
+create function content_progress_run_detail(p content_progress) returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'seconds', p.run_seconds, 'beats', p.run_beats, 'covered', learning_audit_pairs(p.run_covered),
+    'endedAt', p.run_ended_at, 'day', p.run_day, 'sessionIds', to_jsonb(p.run_session_ids),
+    'playbackRates', to_jsonb(p.run_playback_rates), 'maxBeatGapSeconds', p.run_max_gap_seconds)
+$$;
+
+-- Writes a run, over, to the trail. The caller holds its content_progress row locked and clears the run's
+-- columns in the same transaction; were the run written twice, its id and `at` would collide.
+create function learning_audit_close_run(p_user_sub text, p content_progress) returns void
+language sql as $$
+  insert into learning_audit (id, enrollment_id, user_sub, kind, content_id, detail, at)
+  values (p.run_id, p.enrollment_id, p_user_sub, 'credit', p.content_id, content_progress_run_detail(p),
+          p.run_started_at)
+$$;
+
+-- The runs not over yet, as trail entries marked open: the audit export reads the trail and these.
+create view learning_audit_open_runs as
+  select p.run_id as id, p.enrollment_id, e.user_sub, 'credit'::text as kind, p.content_id,
+    content_progress_run_detail(p) || '{"open": true}'::jsonb as detail, p.run_started_at as at
+  from content_progress p
+  join enrollments e on e.id = p.enrollment_id
+  where p.run_id is not null;
+
+-- Closes, at most p_limit at a time, the runs idle for longer than their gap at p_now: no beat can continue
+-- them any more (a beat timed later than that opens a run of its own). Returns how many it closed. A row a
+-- beat holds is skipped (that beat continues or closes the run itself); one a beat changed after this
+-- statement's snapshot is locked in its latest version and checked again. Safe to repeat and to run from
+-- several tasks: a closed run has no columns left to close.
+create function close_idle_viewing_runs(p_now timestamptz, p_limit integer default 500) returns integer
+language plpgsql as $$
 declare
-  v_growing constant text[] := array['seconds', 'beats', 'covered', 'endedAt', 'sessionIds', 'playbackRates'];
+  v_run content_progress%rowtype;
+  v_closed integer := 0;
 begin
-  if tg_op = 'UPDATE' and old.kind = 'credit' and old.detail ? 'beats'
-      and new.id = old.id and new.enrollment_id = old.enrollment_id and new.user_sub = old.user_sub
-      and new.kind = old.kind and new.content_id = old.content_id and new.at = old.at
-      and (new.detail - v_growing) = (old.detail - v_growing)
-      and (new.detail->>'seconds')::integer > (old.detail->>'seconds')::integer
-      and (new.detail->>'beats')::integer > (old.detail->>'beats')::integer
-      and (new.detail->>'endedAt')::timestamptz >= (old.detail->>'endedAt')::timestamptz
-      and (new.detail->>'endedAt')::timestamptz <= (old.detail->>'endedAt')::timestamptz
-        + make_interval(secs => (old.detail->>'maxBeatGapSeconds')::float8)
-      -- A run is of one day, whose zone's longest (a change of clocks) has 25 hours.
-      and (new.detail->>'endedAt')::timestamptz < old.at + interval '26 hours'
-      and learning_audit_covered(new.detail) @> learning_audit_covered(old.detail)
-      and (new.detail->'sessionIds') @> (old.detail->'sessionIds')
-      and (new.detail->'playbackRates') @> (old.detail->'playbackRates')
-      and not exists (
-        select from learning_audit later
-        where later.enrollment_id = old.enrollment_id and later.id > old.id
-          and later.content_id = old.content_id and later.kind = 'credit'
-          -- A later run opens at most a race's moment before this one, and a run ends within 26 hours of
-          -- its opening (above): these bounds keep the check to the partitions of those days.
-          and later.at > old.at - interval '1 day' and later.at < old.at + interval '2 days') then
-    return new;
-  end if;
-  raise exception 'learning_audit is append-only: only the latest viewing run may grow'
-    using errcode = '42501';
+  for v_run in
+    select * from content_progress
+    where run_id is not null and run_ended_at + make_interval(secs => run_max_gap_seconds) < p_now
+    order by run_started_at
+    limit p_limit
+    for update skip locked
+  loop
+    perform learning_audit_close_run((select user_sub from enrollments where id = v_run.enrollment_id), v_run);
+    update content_progress
+    set run_id = null, run_started_at = null, run_ended_at = null, run_day = null, run_seconds = null,
+        run_beats = null, run_covered = null, run_session_ids = null, run_playback_rates = null,
+        run_max_gap_seconds = null
+    where enrollment_id = v_run.enrollment_id and content_id = v_run.content_id;
+    v_closed := v_closed + 1;
+  end loop;
+  return v_closed;
 end $$;
 
--- A credited beat's entry: extends the content's open run or opens the next. Security definer because the
--- service's role may not update the trail (app-role.ts): this is the one update it can make, and the trigger
--- above still holds it to growth. Beats of a learner are serialized by their viewing clock's lock, which
--- record_heartbeat holds, so two beats cannot both open a run or both extend one from the same state.
--- The latest run is the latest row (by id): the one the trigger lets grow.
-create function learning_audit_credit(
-  p_enrollment_id uuid,
-  p_user_sub text,
-  p_content_id uuid,
-  p_session_id text,
-  p_playback_rate float8,
-  p_now timestamptz,
-  p_today date,
-  p_from integer,
-  p_seconds integer,
-  p_max_beat_gap_seconds float8
-) returns void language plpgsql security definer set search_path = public, pg_temp as $$
-declare
-  v_run record;
-  v_ended timestamptz;
-begin
-  -- The content's latest credit row, by the enrollment's index read backwards: a learner's latest entries
-  -- are mostly of what they are watching, and an index of its own would cost more per run than its rows.
-  -- A run never spans more than a day (of any zone), so only the partitions of the days around the beat
-  -- are read; the hour after it covers a run opened by a racing beat timed a moment later.
-  select id, at, detail into v_run from learning_audit
-  where enrollment_id = p_enrollment_id and content_id = p_content_id and kind = 'credit'
-    and at > p_now - interval '2 days' and at < p_now + interval '1 hour'
-  order by id desc
-  limit 1;
-  if found and v_run.detail ? 'beats' then
-    v_ended := (v_run.detail->>'endedAt')::timestamptz;
-    -- A beat timed before the run's last credit (requests that raced for the clock's lock) still joins it
-    -- and leaves its end where it was; one timed before the run's opening opens a run of its own, so that
-    -- a run's `at` stays its first credit.
-    if v_run.detail->>'day' = p_today::text and p_now >= v_run.at
-        and p_now <= v_ended + make_interval(secs => (v_run.detail->>'maxBeatGapSeconds')::float8) then
-      update learning_audit
-      set detail = detail || jsonb_build_object(
-        'seconds', (detail->>'seconds')::integer + p_seconds,
-        'beats', (detail->>'beats')::integer + 1,
-        'covered', learning_audit_pairs(
-          learning_audit_covered(detail) + int4multirange(int4range(p_from, p_from + p_seconds))),
-        'endedAt', greatest(v_ended, p_now),
-        'sessionIds', case when detail->'sessionIds' ? p_session_id then detail->'sessionIds'
-                      else detail->'sessionIds' || to_jsonb(p_session_id) end,
-        'playbackRates', case when detail->'playbackRates' @> to_jsonb(array[p_playback_rate])
-                         then detail->'playbackRates'
-                         else detail->'playbackRates' || to_jsonb(p_playback_rate) end)
-      where id = v_run.id and at = v_run.at;
-      return;
-    end if;
-  end if;
-  insert into learning_audit (enrollment_id, user_sub, kind, content_id, detail, at)
-  values (p_enrollment_id, p_user_sub, 'credit', p_content_id,
-          jsonb_build_object('seconds', p_seconds, 'beats', 1,
-                             'covered', jsonb_build_array(jsonb_build_array(p_from, p_from + p_seconds)),
-                             'endedAt', p_now, 'day', p_today,
-                             'sessionIds', jsonb_build_array(p_session_id),
-                             'playbackRates', jsonb_build_array(p_playback_rate),
-                             'maxBeatGapSeconds', p_max_beat_gap_seconds),
-          p_now);
-end $$;
+-- As in 0015, and an open run's start counts: that credit is in no trail row yet.
+create or replace function enrollment_first_activity(p_enrollment_id uuid) returns timestamptz
+language sql stable as $$
+  select least(
+    (select min(least(p.updated_at, p.run_started_at, (
+        select min(au.at) from learning_audit au
+        where au.enrollment_id = p.enrollment_id and au.content_id = p.content_id and au.kind = 'credit')))
+      from content_progress p
+      where p.enrollment_id = p_enrollment_id and p.covered_seconds > 0),
+    (select min(a.started_at) from exam_attempts a where a.enrollment_id = p_enrollment_id),
+    (select min(la.joined_at) from live_attendance la
+      where la.enrollment_id = p_enrollment_id and la.presence_seconds > 0))
+$$;
 
--- record_heartbeat as in 0008_live_recordings.sql, except that a credit extends or opens a viewing run
--- (learning_audit_credit) instead of appending a row of its own.
+-- record_heartbeat as in 0008_live_recordings.sql, except that a credit extends the content's open viewing
+-- run, or closes it into the trail and opens the next, in the content_progress row it updates anyway, instead
+-- of appending a row of its own. That row is locked from the start, against close_idle_viewing_runs.
 create or replace function record_heartbeat(
   p_enrollment_id uuid,
   p_user_sub text,
@@ -154,7 +150,8 @@ create or replace function record_heartbeat(
 declare
   v_facts record;
   v_clock timestamptz;
-  v_progress record;
+  v_progress content_progress%rowtype;
+  v_continues boolean;
   v_session playback_sessions%rowtype;
   v_position integer;
   v_run_position integer;
@@ -196,13 +193,13 @@ begin
       on conflict (user_sub) do nothing;
     select credited_until into v_clock from viewing_clocks where user_sub = p_user_sub for update;
   end if;
-  select covered_seconds, completed_at into v_progress
-  from content_progress where enrollment_id = p_enrollment_id and content_id = p_content_id;
+  select * into v_progress
+  from content_progress where enrollment_id = p_enrollment_id and content_id = p_content_id for update;
   if not found then
     insert into content_progress (enrollment_id, content_id) values (p_enrollment_id, p_content_id)
       on conflict (enrollment_id, content_id) do nothing;
-    select covered_seconds, completed_at into v_progress
-    from content_progress where enrollment_id = p_enrollment_id and content_id = p_content_id;
+    select * into v_progress
+    from content_progress where enrollment_id = p_enrollment_id and content_id = p_content_id for update;
   end if;
   "coveredSeconds" := v_progress.covered_seconds;
   completed := v_progress.completed_at is not null;
@@ -270,19 +267,40 @@ begin
 
   v_from := coalesce(v_session.last_position, v_position);
   if v_credit > 0 then
+    -- A beat timed before the run's last credit (requests that raced for the clock's lock) still joins it
+    -- and leaves its end where it was; one timed before the run's opening opens a run of its own, so that a
+    -- run's `at` stays its first credit.
+    v_continues := coalesce(v_progress.run_day = p_today and p_now >= v_progress.run_started_at
+      and p_now <= v_progress.run_ended_at + make_interval(secs => v_progress.run_max_gap_seconds), false);
+    if v_progress.run_id is not null and not v_continues then
+      perform learning_audit_close_run(p_user_sub, v_progress);
+    end if;
     update content_progress
     set covered = covered + int4multirange(int4range(v_from, v_from + v_credit)),
         covered_seconds = (
           select coalesce(sum(upper(r) - lower(r)), 0)::integer
           from unnest(covered + int4multirange(int4range(v_from, v_from + v_credit))) r),
-        updated_at = p_now
+        updated_at = p_now,
+        run_id = case when v_continues then run_id else nextval('learning_audit_id_seq') end,
+        run_started_at = case when v_continues then run_started_at else p_now end,
+        run_ended_at = case when v_continues then greatest(run_ended_at, p_now) else p_now end,
+        run_day = p_today,
+        run_seconds = case when v_continues then run_seconds + v_credit else v_credit end,
+        run_beats = case when v_continues then run_beats + 1 else 1 end,
+        run_covered = case when v_continues then run_covered else '{}' end
+                      + int4multirange(int4range(v_from, v_from + v_credit)),
+        run_session_ids = case when not v_continues then array[p_session_id]
+                          when p_session_id = any(run_session_ids) then run_session_ids
+                          else run_session_ids || p_session_id end,
+        run_playback_rates = case when not v_continues then array[p_playback_rate]
+                             when p_playback_rate = any(run_playback_rates) then run_playback_rates
+                             else run_playback_rates || p_playback_rate end,
+        run_max_gap_seconds = case when v_continues then run_max_gap_seconds else p_max_beat_gap_seconds end
     where enrollment_id = p_enrollment_id and content_id = p_content_id
     returning covered_seconds into v_covered;
     "coveredSeconds" := v_covered;
     update viewing_clocks set credited_until = v_spent_until + make_interval(secs => v_credit)
     where user_sub = p_user_sub;
-    perform learning_audit_credit(p_enrollment_id, p_user_sub, p_content_id, p_session_id, p_playback_rate,
-                                  p_now, p_today, v_from, v_credit, p_max_beat_gap_seconds);
   end if;
   "creditedSeconds" := v_credit;
 

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, copyFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import type { Identity } from '#contracts/access-token';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import type { Role } from '#contracts/resources';
@@ -9,6 +10,7 @@ import type { Caller } from '#service/http/identity';
 import { dayIn } from '#service/learning/days';
 import { recordHeartbeat, type BeatResult } from '#service/learning/progress';
 import { learnerAudit } from '#service/learning/records';
+import { closeIdleViewingRuns } from '#service/learning/viewing-runs';
 import { seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 
@@ -19,7 +21,9 @@ import { testDatabase, type TestDatabase } from '../test-database';
  * per credit) and is migrated half-way; `runs` has every migration from the start. Each beat must be credited
  * alike in both; then each database's export must give, per content and day, the seconds its per-beat trail
  * (or the beats' answers) gave, cover exactly the positions content_progress holds, and date each content's
- * first credit alike. A third round sends the beats of many learners, and of each learner's two tabs, at once.
+ * first credit alike. Runs still open (in content_progress, not yet in the trail) count in the export at once;
+ * closing them (close_idle_viewing_runs) changes nothing it says. A third round sends the beats of many
+ * learners, and of each learner's two tabs, at once, with the idle-run closer racing them.
  */
 
 // Korea's days: the beats straddle its midnight (15:00 UTC), where a run must end.
@@ -97,6 +101,8 @@ interface Side {
   readonly enrollments: string[];
   /** Per enrollment, content and day: the seconds the beats' answers credited. */
   readonly answered: Map<string, number>;
+  /** Has migration 0017: the service's export reads its open runs too. */
+  runs: boolean;
 }
 
 const learnerOf = (i: number): Identity => ({
@@ -135,7 +141,7 @@ async function side(t: TestDatabase): Promise<Side> {
       .executeTakeFirstOrThrow();
     enrollments.push(e.id);
   }
-  return { t, provisionId, videos: videoIds, enrollments, answered: new Map() };
+  return { t, provisionId, videos: videoIds, enrollments, answered: new Map(), runs: true };
 }
 
 const key = (enrollment: number, content: number, day: string) => `${enrollment}/${content}/${day}`;
@@ -186,6 +192,24 @@ interface Exported {
   readonly firstCredit: Map<string, number>;
   readonly creditRows: number;
   readonly runs: number;
+  /** Runs not over yet, by id: the export shows them marked open. */
+  readonly open: Map<string, Record<string, unknown>>;
+  /** Every run, by id, without the open mark. */
+  readonly runDetails: Map<string, Record<string, unknown>>;
+}
+
+/**
+ * The export before migration 0017, as learnerAudit read it then (the trail's entries by id): the service's
+ * export reads learning_audit_open_runs, which that schema has not.
+ */
+async function exportBeforeRuns(s: Side, enrollmentId: string) {
+  const entries = await s.t.db
+    .selectFrom('learning_audit')
+    .select([sql<string>`id::text`.as('id'), 'kind', 'content_id as contentId', 'detail', 'at'])
+    .where('enrollment_id', '=', enrollmentId)
+    .orderBy('learning_audit.id')
+    .execute();
+  return { entries };
 }
 
 /** What the audit export (learnerAudit, the route's answer) says was credited, from either shape of credit. */
@@ -196,16 +220,26 @@ async function exported(s: Side): Promise<Exported> {
     firstCredit: new Map(),
     creditRows: 0,
     runs: 0,
+    open: new Map(),
+    runDetails: new Map(),
   };
   const mutable = out as { creditRows: number; runs: number };
   for (const [learner, enrollmentId] of s.enrollments.entries()) {
-    const audit = await learnerAudit(s.t.db, admin, s.provisionId, enrollmentId);
+    const audit = s.runs
+      ? await learnerAudit(s.t.db, admin, s.provisionId, enrollmentId)
+      : await exportBeforeRuns(s, enrollmentId);
     for (const entry of audit.entries.filter((e) => e.kind === 'credit')) {
       const detail = entry.detail as Record<string, unknown>;
       const content = s.videos.indexOf(entry.contentId!);
       const isRun = 'beats' in detail;
       mutable.creditRows++;
-      if (isRun) mutable.runs++;
+      if (isRun) {
+        mutable.runs++;
+        const { open, ...rest } = detail;
+        if (open === true) out.open.set(entry.id, detail);
+        else expect(open).toBeUndefined();
+        out.runDetails.set(entry.id, rest);
+      }
       // A per-beat row's day is its time's, in the profile's zone; a run names the day it counts in.
       const day = isRun ? (detail.day as string) : dayIn(entry.at, profile.timeZone);
       const k = key(learner, content, day);
@@ -248,6 +282,18 @@ const firstActivity = async (s: Side) =>
     .sort((a, b) => s.enrollments.indexOf(a.id) - s.enrollments.indexOf(b.id))
     .map((r) => r.first_activity_at?.getTime() ?? null);
 
+/**
+ * The first activity kept with the facts is what enrollment_first_activity recomputes from them, a first
+ * run still open included (its start is in content_progress only).
+ */
+async function expectFirstActivityRecomputed(s: Side) {
+  const { rows } = await sql<{ kept: Date | null; recomputed: Date | null }>`
+    select first_activity_at as kept, enrollment_first_activity(id) as recomputed
+    from enrollments where id = any(${s.enrollments}::uuid[]) order by id`.execute(s.t.db);
+  expect(rows.filter((r) => r.kept !== null)).toHaveLength(LEARNERS);
+  expect(rows.map((r) => r.recomputed)).toEqual(rows.map((r) => r.kept));
+}
+
 /** The export against the progress table and the beats' answers: the same seconds, the same positions. */
 async function expectExportComplete(s: Side): Promise<Exported> {
   const audit = await exported(s);
@@ -283,6 +329,7 @@ beforeAll(async () => {
   const old = await testDatabase('audit_proof_per_beat', { migrate: false });
   await migrateToLatest(old.db, beforeRunsDir);
   perBeat = await side(old);
+  perBeat.runs = false;
   runs = await side(await testDatabase('audit_proof_runs'));
 });
 afterAll(async () => {
@@ -322,10 +369,43 @@ describe('the audit export reproduces every credited second', () => {
     expect(after.creditRows * 5).toBeLessThan(before.creditRows);
     // Some days end a run at midnight: the trail holds seconds in both of Korea's days.
     expect(new Set([...after.seconds.keys()].map((k) => k.split('/')[2])).size).toBe(2);
+    // The runs the learners were last in are open: their seconds came from content_progress.
+    expect(after.open.size).toBeGreaterThan(0);
+    expect(after.open.size).toBeLessThan(after.runs);
+    await expectFirstActivityRecomputed(runs);
+  });
+
+  it('writes the open runs to the trail once idle, and exports exactly what it did while they were open', async () => {
+    const open = await expectExportComplete(runs);
+    const lastBeat = first.at(-1)!.at;
+    // At the last beat, those idle for longer than their gap; an hour later, the rest.
+    const idle = [...open.open.values()].filter(
+      (d) => new Date(d.endedAt as string).getTime() + (d.maxBeatGapSeconds as number) * 1000 < lastBeat,
+    ).length;
+    expect(idle).toBeLessThan(open.open.size);
+    expect(await closeIdleViewingRuns(runs.t.db, new Date(lastBeat))).toBe(idle);
+    const closed = await closeIdleViewingRuns(runs.t.db, new Date(lastBeat + 3600_000));
+    expect(closed + idle).toBe(open.open.size);
+    expect(await closeIdleViewingRuns(runs.t.db, new Date(lastBeat + 3600_000))).toBe(0);
+    const after = await expectExportComplete(runs);
+    expect(after.open.size).toBe(0);
+    // Each run under the same id, with the same detail, the open mark aside.
+    expect(after.runDetails).toEqual(open.runDetails);
+    expect(after.seconds).toEqual(open.seconds);
+    expect(after.firstCredit).toEqual(open.firstCredit);
+    const trail = await runs.t.db
+      .selectFrom('learning_audit')
+      .select(sql<string>`id::text`.as('id'))
+      .where('kind', '=', 'credit')
+      .where('enrollment_id', 'in', runs.enrollments)
+      .execute();
+    expect(trail.map((r) => r.id).sort()).toEqual([...after.runDetails.keys()].sort());
+    await expectFirstActivityRecomputed(runs);
   });
 
   it('exports per-beat rows and runs alike once the per-beat database is migrated', async () => {
     await migrateToLatest(perBeat.t.db);
+    perBeat.runs = true;
     for (const beat of second) {
       const [a, b] = [await send(perBeat, beat), await send(runs, beat)];
       expect(b).toEqual(a);
@@ -338,23 +418,36 @@ describe('the audit export reproduces every credited second', () => {
     expect(mixed.covered).toEqual(after.covered);
     expect(mixed.firstCredit).toEqual(after.firstCredit);
     expect(await firstActivity(runs)).toEqual(await firstActivity(perBeat));
+    expect(mixed.open.size).toBeGreaterThan(0);
+    await expectFirstActivityRecomputed(perBeat);
   });
 
   it('keeps every second when learners, and each learner’s two tabs, send their beats at once', async () => {
     const third = Array.from({ length: LEARNERS }, (_, i) => script(i, 3000 + i, 60, later + 8 * 3600_000));
-    await Promise.all(
-      third.map(async (beats) => {
+    await Promise.all([
+      ...third.map(async (beats) => {
         // A learner's beats in pairs: the two tabs' (or a beat and its retry) race each other.
         for (let i = 0; i < beats.length; i += 2)
           await Promise.all(beats.slice(i, i + 2).map((b) => send(runs, b)));
       }),
-    );
+      // The idle-run closer, at the times of the beats it races.
+      ...third
+        .flat()
+        .map((b, i) => (i % 20 === 0 ? closeIdleViewingRuns(runs.t.db, new Date(b.at)) : Promise.resolve(0))),
+    ]);
     const audit = await expectExportComplete(runs);
+    await expectFirstActivityRecomputed(runs);
     const rows = await runs.t.db
       .selectFrom('learning_audit')
       .select(['detail', 'at'])
       .where('kind', '=', 'credit')
       .where('enrollment_id', 'in', runs.enrollments)
+      .unionAll(
+        runs.t.db
+          .selectFrom('learning_audit_open_runs')
+          .select(['detail', 'at'])
+          .where('enrollment_id', 'in', runs.enrollments),
+      )
       .execute();
     for (const r of rows) {
       expect(new Date((r.detail as { endedAt: string }).endedAt).getTime()).toBeGreaterThanOrEqual(

@@ -89,16 +89,24 @@ describe('progress engine', () => {
     });
     const entries = await t.db
       .selectFrom('learning_audit')
-      .select(['kind', 'detail', 'at'])
+      .select(['id', 'kind', 'detail', 'at'])
       .where('enrollment_id', '=', enrollmentId)
-      .orderBy('id')
+      .unionAll(
+        t.db
+          .selectFrom('learning_audit_open_runs')
+          .select(['id', 'kind', 'detail', 'at'])
+          .where('enrollment_id', '=', enrollmentId),
+      )
+      .orderBy(sql`id::bigint`)
       .execute();
-    // One viewing run from its first credited beat to its last, not one row a beat.
+    // One viewing run from its first credited beat to its last, not one row a beat; still open (not in the
+    // trail yet), under the id that orders it before the completion it earned.
     expect(entries.filter((e) => e.kind === 'credit')).toEqual([
       {
+        id: expect.any(String),
         kind: 'credit',
         at: at(10),
-        detail: expect.objectContaining({ seconds: 480, beats: 48, covered: [[0, 480]] }),
+        detail: expect.objectContaining({ seconds: 480, beats: 48, covered: [[0, 480]], open: true }),
       },
     ]);
     expect(new Date(entries[0]!.detail.endedAt as string)).toEqual(at(480));
