@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Identity } from '#contracts/access-token';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
+import { rebuildFirstActivity } from '#service/analytics/rebuild-first-activity';
 import { MAX_BEAT_GAP_SECONDS, recordHeartbeat } from '#service/learning/progress';
 import { closeIdleViewingRuns, startViewingRunsCloser } from '#service/learning/viewing-runs';
 import { seedProvision, seedVideoCourse } from '../seed';
@@ -307,13 +308,15 @@ describe('closing idle runs', () => {
     }
   });
 
-  it('counts an open first run in the enrollment’s first activity', async () => {
+  it('counts an open first run in the enrollment’s first activity, kept and rebuilt', async () => {
     const { learner, enrollmentId } = await enrolled();
     await watch(player(learner, enrollmentId, videos[2]), 0, 0, 40);
     const { rows } = await sql<{ kept: Date; recomputed: Date }>`
       select first_activity_at as kept, enrollment_first_activity(id) as recomputed
       from enrollments where id = ${enrollmentId}::uuid`.execute(t.db);
     expect(rows).toEqual([{ kept: at(10), recomputed: at(10) }]);
+    // The rebuild's set-wise recomputation agrees too, for every enrollment (this one's run still open).
+    expect(await rebuildFirstActivity(t.db)).toBe(0);
   });
 
   it('closes idle runs from the service’s worker, at its start', async () => {
