@@ -107,6 +107,18 @@ interface Measure {
   /** After VACUUM FULL: the rows and index entries alone, as an archive or a rewrite would keep them. */
   readonly compactBytes: number;
   readonly beatsPerSecond: number;
+  /**
+   * The longest a transaction with an xid in another database of the server had been open, sampled every 5
+   * minutes of viewing: every snapshot's xmin is at most its xid, so it holds back pruning here too.
+   */
+  readonly foreignHoldSeconds: number;
+}
+
+async function foreignHold(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ s: number }>`
+    select coalesce(max(extract(epoch from now() - xact_start)), 0)::float8 as s from pg_stat_activity
+    where backend_xid is not null and datname is distinct from current_database()`.execute(db);
+  return rows[0]!.s;
 }
 
 /** Simulated time between two VACUUMs when the table is kept. */
@@ -185,6 +197,7 @@ async function measure(
     let beats = 0;
     let creditedSeconds = 0;
     let loadMs = 0;
+    let foreignHoldSeconds = 0;
     const last = Math.max(...learners.map((l) => l.beats.at(-1)!.at));
     for (let from = START; from <= last; from += VACUUM_EVERY_MS) {
       const started = performance.now();
@@ -222,6 +235,7 @@ async function measure(
         loadMs += performance.now() - closing;
       }
       loadMs += performance.now() - started;
+      foreignHoldSeconds = Math.max(foreignHoldSeconds, await foreignHold(db));
       if (vacuum) await sql`vacuum learning_audit, content_progress`.execute(db);
     }
     // The last runs, once idle: every credited second is in the trail.
@@ -244,6 +258,7 @@ async function measure(
       progressBytes: progress,
       compactBytes: (await auditBytes(db)) - empty,
       beatsPerSecond: beats / (loadMs / 1000),
+      foreignHoldSeconds,
     };
   } finally {
     await holder?.end();
@@ -286,6 +301,7 @@ async function main() {
             `${kb(perHour(m.compactBytes, m))} compacted`,
             `content_progress ${kb(perHour(m.progressBytes, m))} per credited h`,
             `${m.beatsPerSecond.toFixed(0)} beats/s`,
+            `another database's transaction open up to ${m.foreignHoldSeconds.toFixed(0)} s`,
           ].join(' | '),
         );
       }
