@@ -14,7 +14,9 @@
 --
 -- A run's detail: seconds (credited, the sum of its beats' credits), beats (credited beats counted),
 -- covered (the positions credited, as [from, to) pairs), endedAt (its last credited beat), day, sessionIds
--- and playbackRates (every tab and rate that earned in it) and maxBeatGapSeconds (the gap it was held to).
+-- and playbackRates (every tab and rate that earned in it). The gap a run is held to is the platform's
+-- (MAX_BEAT_GAP_SECONDS, progress.ts), as it was for the per-beat rows: content_progress keeps it for the
+-- closer, the trail does not repeat it in every row (~33 bytes of a run's ~400).
 -- Per-beat rows written before this migration stay as they were (seconds, from, to, sessionId,
 -- playbackRate); readers take both.
 
@@ -59,7 +61,7 @@ language sql stable as $$
   select jsonb_build_object(
     'seconds', p.run_seconds, 'beats', p.run_beats, 'covered', learning_audit_pairs(p.run_covered),
     'endedAt', p.run_ended_at, 'day', p.run_day, 'sessionIds', to_jsonb(p.run_session_ids),
-    'playbackRates', to_jsonb(p.run_playback_rates), 'maxBeatGapSeconds', p.run_max_gap_seconds)
+    'playbackRates', to_jsonb(p.run_playback_rates))
 $$;
 
 -- Writes a run, over, to the trail. The caller holds its content_progress row locked and clears the run's

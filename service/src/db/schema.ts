@@ -205,8 +205,7 @@ export interface PaceDigestsTable {
 
 /**
  * Append-only. A 'credit' row is a viewing run (migration 0017), written once it is over: `at` is its first
- * credit, detail holds seconds, beats, covered, endedAt, day, sessionIds, playbackRates and
- * maxBeatGapSeconds. Credits before 0017 are one row per beat (seconds, from, to, sessionId, playbackRate).
+ * credit, detail holds seconds, beats, covered, endedAt, day, sessionIds and playbackRates. Credits before 0017 are one row per beat (seconds, from, to, sessionId, playbackRate).
  * The runs still open are in learning_audit_open_runs.
  */
 export interface LearningAuditTable {

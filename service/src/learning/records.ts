@@ -67,7 +67,7 @@ export async function provisionProgress(db: Kysely<Database>, caller: Caller, pr
  * for the training, and platform admins; not for the company.
  *
  * Credits come in two shapes, each as written (migration 0017): a viewing run (detail: seconds, beats,
- * covered [from, to) pairs, endedAt, day, sessionIds, playbackRates, maxBeatGapSeconds; `at` its first
+ * covered [from, to) pairs, endedAt, day, sessionIds, playbackRates; `at` its first
  * credit; `open: true` while it may still grow, in which case it is not in the trail yet), and before 0017
  * one entry per credited beat (seconds, from, to, sessionId, playbackRate). Either way the credits' seconds
  * add up to what was credited, and their positions to the learner's progress.

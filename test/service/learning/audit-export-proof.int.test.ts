@@ -8,7 +8,7 @@ import type { Role } from '#contracts/resources';
 import { MIGRATIONS_DIR, migrateToLatest } from '#service/db/migrate';
 import type { Caller } from '#service/http/identity';
 import { dayIn } from '#service/learning/days';
-import { recordHeartbeat, type BeatResult } from '#service/learning/progress';
+import { MAX_BEAT_GAP_SECONDS, recordHeartbeat, type BeatResult } from '#service/learning/progress';
 import { learnerAudit } from '#service/learning/records';
 import { closeIdleViewingRuns } from '#service/learning/viewing-runs';
 import { seedProvision, seedVideoCourse } from '../seed';
@@ -380,7 +380,7 @@ describe('the audit export reproduces every credited second', () => {
     const lastBeat = first.at(-1)!.at;
     // At the last beat, those idle for longer than their gap; an hour later, the rest.
     const idle = [...open.open.values()].filter(
-      (d) => new Date(d.endedAt as string).getTime() + (d.maxBeatGapSeconds as number) * 1000 < lastBeat,
+      (d) => new Date(d.endedAt as string).getTime() + MAX_BEAT_GAP_SECONDS * 1000 < lastBeat,
     ).length;
     expect(idle).toBeLessThan(open.open.size);
     expect(await closeIdleViewingRuns(runs.t.db, new Date(lastBeat))).toBe(idle);

@@ -122,7 +122,6 @@ describe('viewing runs', () => {
       day: '2026-12-10',
       sessionIds: [expect.any(String)],
       playbackRates: [1],
-      maxBeatGapSeconds: MAX_BEAT_GAP_SECONDS,
       open: true,
     });
     expect(new Date(run!.detail.endedAt as string)).toEqual(at(120 + MAX_BEAT_GAP_SECONDS));
