@@ -242,11 +242,14 @@ async function verify(db: ReturnType<typeof connectPostgres>, sent: Sent[], prov
   const r = rows[0]!;
   // The seeded learners were enrolled by the seed, without events; every enrollment since has its one event.
   lost += Math.abs(r.seats - r.enrolled) + Math.abs(r.events - (r.enrolled - LEARNERS)) + r.unpublished;
-  // Each learner's progress equals the credits in its audit, and no beat answered 200 is missing.
+  // Each learner's progress equals the credits in its audit (the trail and the viewing runs still open), and no
+  // beat answered 200 is missing.
   const beats = await sql<{ enrollment_id: string; credited: number; covered: number; last: number }>`
     select cp.enrollment_id,
-      (select coalesce(sum((detail->>'seconds')::int), 0)::int from learning_audit a
-        where a.enrollment_id = cp.enrollment_id and a.kind = 'credit') as credited,
+      (select coalesce(sum((detail->>'seconds')::int), 0)::int from (
+        select detail from learning_audit a where a.enrollment_id = cp.enrollment_id and a.kind = 'credit'
+        union all
+        select detail from learning_audit_open_runs o where o.enrollment_id = cp.enrollment_id) c) as credited,
       cp.covered_seconds as covered,
       (select max(last_sequence) from playback_sessions s where s.enrollment_id = cp.enrollment_id) as last
     from content_progress cp`.execute(db);

@@ -29,6 +29,8 @@ import { coreEventHandlers } from '#service/events/handlers';
 import { relayOutbox } from '#service/events/relay';
 import { startEventWorkers } from '#service/events/workers';
 import { startExamTimer } from '#service/exams/exam-timer';
+import { startAuditPartitions } from '#service/learning/audit-partitions';
+import { startViewingRunsCloser } from '#service/learning/viewing-runs';
 import type { Database } from '#service/db/schema';
 import { answerClientError, problemHandler } from '#service/http/errors';
 import { type LocalCognito, startLocalCognito } from './cognito-idp';
@@ -581,6 +583,18 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       ...(options.clock ? { clock: options.clock } : {}),
       log: workerLog,
       idleMs: 200,
+    }),
+    startAuditPartitions({
+      db: options.database,
+      ...(options.clock ? { clock: options.clock } : {}),
+      log: workerLog,
+    }),
+    // The platform's clock decides when a run is idle: a test that moves it sees its runs closed.
+    startViewingRunsCloser({
+      db: options.database,
+      ...(options.clock ? { clock: options.clock } : {}),
+      log: workerLog,
+      idleMs: 1000,
     }),
   ];
   // The buckets' names as the vod stack's would differ per deployment; the table prefix keeps platforms apart.

@@ -16,6 +16,8 @@ import { coreEventHandlers } from './events/handlers';
 import { eventBridgePublisher } from './events/publisher';
 import { startEventWorkers } from './events/workers';
 import { startExamTimer } from './exams/exam-timer';
+import { startAuditPartitions } from './learning/audit-partitions';
+import { startViewingRunsCloser } from './learning/viewing-runs';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -80,6 +82,8 @@ async function main() {
       log,
     }),
     startExamTimer({ db, compliance: profile, log }),
+    startAuditPartitions({ db, log }),
+    startViewingRunsCloser({ db, log }),
   ];
 
   // ECS stops a task with SIGTERM: finish requests and event passes in flight, then close the pool.

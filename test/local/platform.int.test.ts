@@ -603,7 +603,10 @@ describe('local platform over HTTP', () => {
       `/provisions/${provision.id}/enrollments/${enrollmentId}/audit`,
     );
     const credits = audit.entries.filter((e: { kind: string }) => e.kind === 'credit');
-    expect(credits.map((e: { detail: { seconds: number } }) => e.detail.seconds)).toEqual(Array(8).fill(10));
+    // Eight credited beats of 10 s in one continuous viewing run.
+    expect(credits.map((e: { detail: { seconds: number; beats: number } }) => e.detail)).toEqual([
+      expect.objectContaining({ seconds: 80, beats: 8 }),
+    ]);
     expect(audit.entries.filter((e: { kind: string }) => e.kind !== 'credit')).toEqual([
       expect.objectContaining({ kind: 'completion', contentId: videoId }),
       expect.objectContaining({

@@ -17,8 +17,9 @@ export async function rebuildFirstActivity(db: Kysely<Database>): Promise<number
     const { rows } = await sql<{ changed: number }>`
       with facts as (
         select enrollment_id, min(at) as at from (
-          -- A content's first audited credit, where its progress shows what was credited.
-          select p.enrollment_id, least(p.updated_at, c.at) as at from content_progress p
+          -- A content's first audited credit, where its progress shows what was credited, or its open viewing
+          -- run's start (migration 0017), which is in no trail row yet.
+          select p.enrollment_id, least(p.updated_at, p.run_started_at, c.at) as at from content_progress p
           left join (
             select enrollment_id, content_id, min(at) as at from learning_audit where kind = 'credit'
             group by enrollment_id, content_id

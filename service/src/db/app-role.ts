@@ -54,7 +54,13 @@ export async function grantAppRole(db: Kysely<unknown>, login: AppLogin): Promis
   await sql`grant usage, select on all sequences in schema public to ${group}`.execute(db);
   await sql`grant execute on all functions in schema public to ${group}`.execute(db);
   for (const table of APPEND_ONLY) {
-    await sql`revoke update, delete on ${sql.id(table)} from ${group}`.execute(db);
+    // Partitions are tables of their own that the grant above reached: a statement naming one directly is
+    // checked against its privileges, not the parent's.
+    const { rows: parts } = await sql<{ name: string }>`
+      select relid::regclass::text as name from pg_partition_tree(${table}::regclass)
+      union select ${table}`.execute(db);
+    for (const part of parts)
+      await sql`revoke update, delete on ${sql.id(part.name)} from ${group}`.execute(db);
   }
   for (const table of MIGRATION_TABLES) {
     if (await tableExists(db, table)) await sql`revoke all on ${sql.id(table)} from ${group}`.execute(db);

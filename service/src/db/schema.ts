@@ -146,6 +146,21 @@ export interface ContentProgressTable {
   covered_seconds: Generated<number>;
   completed_at: Date | null;
   updated_at: Generated<Date>;
+  /**
+   * The content's open viewing run (migration 0017), all set or all null: what its 'credit' entry in
+   * learning_audit will hold once it is over (learning_audit_open_runs shows it meanwhile). Written by
+   * record_heartbeat and close_idle_viewing_runs only.
+   */
+  run_id: ColumnType<string | null, never, never>;
+  run_started_at: ColumnType<Date | null, never, never>;
+  run_ended_at: ColumnType<Date | null, never, never>;
+  run_day: ColumnType<string | null, never, never>;
+  run_seconds: ColumnType<number | null, never, never>;
+  run_beats: ColumnType<number | null, never, never>;
+  run_covered: ColumnType<string | null, never, never>;
+  run_session_ids: ColumnType<string[] | null, never, never>;
+  run_playback_rates: ColumnType<number[] | null, never, never>;
+  run_max_gap_seconds: ColumnType<number | null, never, never>;
 }
 
 export interface PlaybackSessionsTable {
@@ -188,6 +203,11 @@ export interface PaceDigestsTable {
   created_at: CreatedAt;
 }
 
+/**
+ * Append-only. A 'credit' row is a viewing run (migration 0017), written once it is over: `at` is its first
+ * credit, detail holds seconds, beats, covered, endedAt, day, sessionIds and playbackRates. Credits before 0017 are one row per beat (seconds, from, to, sessionId, playbackRate).
+ * The runs still open are in learning_audit_open_runs.
+ */
 export interface LearningAuditTable {
   id: Generated<string>;
   enrollment_id: string;
@@ -332,6 +352,8 @@ export interface Database {
   viewing_clocks: ViewingClocksTable;
   daily_lessons: DailyLessonsTable;
   learning_audit: LearningAuditTable;
+  /** A view: the viewing runs not over yet, as the trail will hold them, detail marked `open: true`. */
+  learning_audit_open_runs: LearningAuditTable;
   exams: ExamsTable;
   exam_questions: ExamQuestionsTable;
   exam_attempts: ExamAttemptsTable;

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database, LearningAuditTable } from '../db/schema';
 import { notFound, type Caller } from '../http/identity';
 import { provisionFor } from '../provisions/provisions';
 
@@ -65,6 +65,12 @@ export async function provisionProgress(db: Kysely<Database>, caller: Caller, pr
  * One learner's audit trail in a provision: every credit, gate decision, completion and grade, oldest
  * first, and their live lectures (those due, attended or not) by start. For the institution that answers
  * for the training, and platform admins; not for the company.
+ *
+ * Credits come in two shapes, each as written (migration 0017): a viewing run (detail: seconds, beats,
+ * covered [from, to) pairs, endedAt, day, sessionIds, playbackRates; `at` its first
+ * credit; `open: true` while it may still grow, in which case it is not in the trail yet), and before 0017
+ * one entry per credited beat (seconds, from, to, sessionId, playbackRate). Either way the credits' seconds
+ * add up to what was credited, and their positions to the learner's progress.
  */
 export async function learnerAudit(
   db: Kysely<Database>,
@@ -82,20 +88,23 @@ export async function learnerAudit(
     .where('provision_id', '=', provisionId)
     .executeTakeFirst();
   if (!enrollment) throw notFound('Enrollment');
-  const entries = await db
-    .selectFrom('learning_audit')
-    .select([
-      // int8 as text whatever the driver makes of it (pg: string, PGlite: number).
-      sql<string>`id::text`.as('id'),
-      'kind',
-      'content_id as contentId',
-      'detail',
-      'at',
-    ])
-    .where('enrollment_id', '=', enrollmentId)
-    // The table's column, not the text alias above: as text, entry 10 would sort before entry 9.
-    .orderBy('learning_audit.id')
-    .execute();
+  // The trail, and the viewing runs not over yet (learning_audit_open_runs, migration 0017) under the ids
+  // their rows will have: every credited second shows at once, not only once its run is closed.
+  const { rows: entries } = await sql<{
+    id: string;
+    kind: LearningAuditTable['kind'];
+    contentId: string | null;
+    detail: Record<string, unknown>;
+    at: Date;
+  }>`
+    select id::text as id, kind, "contentId", detail, at from (
+      select id, kind, content_id as "contentId", detail, at from learning_audit
+      where enrollment_id = ${enrollmentId}
+      union all
+      select id, kind, content_id, detail, at from learning_audit_open_runs
+      where enrollment_id = ${enrollmentId}) entries
+    -- By the int8, not its text (as text, entry 10 would sort before entry 9).
+    order by entries.id`.execute(db);
   // Live attendance is the live domain's report, replaced by a newer one, so it sits beside the
   // append-only trail rather than in it; absences are listed too, for they count in the rates.
   const { rows: liveLectures } = await sql<{

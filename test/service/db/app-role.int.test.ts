@@ -66,6 +66,9 @@ onServer('the service’s database role', () => {
     expect(await outcome(sql`delete from processed_events where event_id = ${eventId}`)).toBe('ok');
     expect(await outcome(sql`insert into outbox (type, payload) values ('t', '{}')`)).toBe('ok');
     expect(await outcome(sql`select count(*) from learning_audit`)).toBe('ok');
+    // The viewing runs still open, which the audit export reads, and the idle-run worker's function.
+    expect(await outcome(sql`select count(*) from learning_audit_open_runs`)).toBe('ok');
+    expect(await outcome(sql`select close_idle_viewing_runs(now())`)).toBe('ok');
     // A function of the schema, called as the heartbeat route calls it (refused for an unknown enrollment).
     expect(
       await outcome(sql`select * from record_heartbeat(
@@ -83,6 +86,8 @@ onServer('the service’s database role', () => {
     ['truncate a table', sql`truncate enrollments`],
     ['rewrite the audit trail', sql`update learning_audit set detail = '{}'`],
     ['delete from the audit trail', sql`delete from learning_audit`],
+    ['rewrite a month of the audit trail', sql`update learning_audit_default set detail = '{}'`],
+    ['delete a month of the audit trail', sql`delete from learning_audit_default`],
     ['read the migration bookkeeping', sql`select * from kysely_migration`],
     ['forge a migration', sql`insert into kysely_migration (name, timestamp) values ('9999_x', 'now')`],
     [

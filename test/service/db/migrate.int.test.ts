@@ -28,6 +28,7 @@ describe('migrations', () => {
       ['0013_course_titles_in_facts', 'Success'],
       ['0014_analytics_indexes', 'Success'],
       ['0015_enrollment_first_activity', 'Success'],
+      ['0017_audit_viewing_runs', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -97,6 +98,7 @@ describe('migrations', () => {
         '0013_course_titles_in_facts',
         '0014_analytics_indexes',
         '0015_enrollment_first_activity',
+        '0017_audit_viewing_runs',
       ]);
     } finally {
       await other.destroy();

@@ -88,12 +88,17 @@ function expectCleanFailure(res: Awaited<ReturnType<ServiceFixture['call']>>) {
   expect(res.json()).toMatchObject({ status: 503, requestId: expect.any(String) });
 }
 
-/** What the learning record holds for an enrollment: the credits in its audit and the progress they made. */
+/**
+ * What the learning record holds for an enrollment: the credits in its audit (the trail and the viewing runs
+ * still open, as the export reads them) and the progress they made.
+ */
 async function record(enrollmentId: string) {
   const { rows } = await sql<{ credited: number; covered: number | null; sessions: number }>`
     select
-      (select coalesce(sum((detail->>'seconds')::int), 0)::int from learning_audit
-        where enrollment_id = ${enrollmentId} and kind = 'credit') as credited,
+      (select coalesce(sum((detail->>'seconds')::int), 0)::int from (
+        select detail from learning_audit where enrollment_id = ${enrollmentId} and kind = 'credit'
+        union all
+        select detail from learning_audit_open_runs where enrollment_id = ${enrollmentId}) credits) as credited,
       (select covered_seconds from content_progress where enrollment_id = ${enrollmentId}) as covered,
       (select count(*)::int from playback_sessions where enrollment_id = ${enrollmentId}) as sessions`.execute(
     f.database.db,

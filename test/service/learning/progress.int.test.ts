@@ -87,14 +87,30 @@ describe('progress engine', () => {
       completed: true,
       gate: null,
     });
-    const kinds = await t.db
+    const entries = await t.db
       .selectFrom('learning_audit')
-      .select('kind')
+      .select(['id', 'kind', 'detail', 'at'])
       .where('enrollment_id', '=', enrollmentId)
-      .orderBy('id')
+      .unionAll(
+        t.db
+          .selectFrom('learning_audit_open_runs')
+          .select(['id', 'kind', 'detail', 'at'])
+          .where('enrollment_id', '=', enrollmentId),
+      )
+      .orderBy(sql`id::bigint`)
       .execute();
-    expect(kinds.filter((k) => k.kind === 'credit')).toHaveLength(48);
-    expect(kinds.at(-1)!.kind).toBe('completion');
+    // One viewing run from its first credited beat to its last, not one row a beat; still open (not in the
+    // trail yet), under the id that orders it before the completion it earned.
+    expect(entries.filter((e) => e.kind === 'credit')).toEqual([
+      {
+        id: expect.anything(),
+        kind: 'credit',
+        at: at(10),
+        detail: expect.objectContaining({ seconds: 480, beats: 48, covered: [[0, 480]], open: true }),
+      },
+    ]);
+    expect(new Date(entries[0]!.detail.endedAt as string)).toEqual(at(480));
+    expect(entries.at(-1)!.kind).toBe('completion');
   });
 
   it('gives a learner who seeks to the end only the seconds really played after the seek', async () => {
