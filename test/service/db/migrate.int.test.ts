@@ -28,6 +28,7 @@ describe('migrations', () => {
       ['0013_course_titles_in_facts', 'Success'],
       ['0014_analytics_indexes', 'Success'],
       ['0015_enrollment_first_activity', 'Success'],
+      ['0016_analytics_aggregates', 'Success'],
       ['0017_audit_viewing_runs', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
@@ -98,6 +99,7 @@ describe('migrations', () => {
         '0013_course_titles_in_facts',
         '0014_analytics_indexes',
         '0015_enrollment_first_activity',
+        '0016_analytics_aggregates',
         '0017_audit_viewing_runs',
       ]);
     } finally {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Identity } from '#contracts/access-token';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
-import { rebuildFirstActivity } from '#service/analytics/rebuild-first-activity';
+import { rebuildFirstActivity } from '#service/analytics/rebuild';
 import { MAX_BEAT_GAP_SECONDS, recordHeartbeat } from '#service/learning/progress';
 import { closeIdleViewingRuns, startViewingRunsCloser } from '#service/learning/viewing-runs';
 import { seedProvision, seedVideoCourse } from '../seed';
