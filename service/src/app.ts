@@ -54,9 +54,9 @@ export interface CoreServiceOptions {
   /** Per learner, on the registration routes (429 beyond it). @default ten at once, then one a second */
   readonly registrationRateLimit?: RateLimit;
   /**
-   * Whether the service readies its database before the first request (the analytics' calendar follows the
-   * compliance profile's zone: analytics/time-zone.ts). Off only where no database is behind it, as when the
-   * OpenAPI document is built. @default true
+   * Whether the service readies its database as it starts (the analytics' calendar follows the compliance
+   * profile's zone: analytics/time-zone.ts). Off where no migrated database is behind it: the OpenAPI
+   * document's build, tests of the HTTP layer alone. @default true
    */
   readonly prepareDatabase?: boolean;
 }
@@ -152,10 +152,14 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
   await app.register(examRoutes(ctx));
   await app.register(ratingRoutes(ctx));
   await app.register(analyticsRoutes(ctx));
-  // Before the first request: the monthly counts then count in the profile's calendar.
+  // The monthly counts follow the profile's calendar. Not awaited: a service that starts while its database is
+  // away answers 503 until it is back rather than not starting, and until the counts are aligned the route
+  // counts from the facts. The next start tries again.
   if (options.prepareDatabase ?? true)
     app.addHook('onReady', async () => {
-      await alignAnalyticsTimeZone(options.db, ctx.compliance.timeZone);
+      alignAnalyticsTimeZone(options.db, ctx.compliance.timeZone).catch((e: unknown) =>
+        app.log.warn({ err: e }, 'analytics calendar not aligned with the compliance profile yet'),
+      );
     });
   await app.register(membershipRoutes(ctx));
   await app.register(sessionRoutes(ctx, options.registrationRateLimit));

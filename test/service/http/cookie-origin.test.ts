@@ -19,6 +19,7 @@ beforeAll(async () => {
   db = await connectEmbedded();
   app = await buildCoreService({
     db,
+    prepareDatabase: false,
     appOrigins: ['https://app.example.com'],
     verifyToken: async (t) => {
       verified.push(t);

@@ -21,6 +21,7 @@ beforeAll(async () => {
   db = await connectEmbedded();
   app = await buildCoreService({
     db,
+    prepareDatabase: false,
     verifyToken: async () => ({ sub: 'learner-1', email: undefined, roles: ['learner'] }),
     logger: { level: 'error', stream: { write: (line: string) => lines.push(line) } },
   });
@@ -65,6 +66,7 @@ describe('request ids', () => {
   it('answers an outage with a 503 and Retry-After, logged as a warning under the id', async () => {
     const down = await buildCoreService({
       db: unreachable,
+      prepareDatabase: false,
       verifyToken: async () => ({ sub: 'learner-1', email: undefined, roles: ['learner'] }),
       logger: { level: 'warn', stream: { write: (line: string) => lines.push(line) } },
     });
