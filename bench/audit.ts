@@ -13,6 +13,7 @@ import { closeIdleViewingRuns } from '#service/learning/viewing-runs';
 import { Client } from 'pg';
 import { seedProvision, seedVideoCourse } from '../test/service/seed';
 import { scratchDatabase } from '../test/service/test-database';
+import { seededRandom } from '../test/service/seeded-random';
 
 /**
  * The audit trail's size per credited learning hour (issue 22), before and after migration 0017 (one credit
@@ -51,17 +52,6 @@ const LEARNERS = Number(args.learners);
 const HOURS = Number(args.hours);
 const PARALLEL = Number(args.parallel);
 
-/** A seeded generator (mulberry32), so both databases get the same viewing. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Beat {
   readonly content: number;
   readonly sequence: number;
@@ -71,7 +61,7 @@ interface Beat {
 
 /** A learner's hours of viewing: lessons in order, paused every ~4 minutes for 5-90 s. */
 function viewing(learner: number): Beat[] {
-  const next = random(learner + 1);
+  const next = seededRandom(learner + 1);
   const beats: Beat[] = [];
   let at = START + learner * 7_000;
   let sequence = 0;

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '#service/db/schema';
+import { businessNumberFrom } from './service-fixture';
 
 /**
  * An institution with one course of one chapter holding `videos` video contents, straight into the tables,
@@ -83,4 +84,42 @@ export async function seedProvision(
     .returning('id')
     .executeTakeFirstOrThrow();
   return { companyId: company.id, provisionId: provision.id };
+}
+
+/**
+ * An institution straight into its table, named and numbered by `n` (a registration number valid for the
+ * checksum; tests of one database pass a different `n` each time).
+ */
+export async function seedInstitution(db: Kysely<Database>, n: number): Promise<string> {
+  const row = await db
+    .insertInto('institutions')
+    .values({
+      name: `Academy ${n}`,
+      owner_name: 'Owner',
+      business_number: businessNumberFrom(String(700_000_000 + n)),
+      certification_number: 'CERT',
+      contact_email: `office${n}@academy.example.com`,
+      contact_phone: '02-000-0000',
+      created_by: 'seed',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** A company straight into its table, numbered by `n` like seedInstitution; named `name`. */
+export async function seedCompany(db: Kysely<Database>, n: number, name = `Company ${n}`): Promise<string> {
+  const row = await db
+    .insertInto('companies')
+    .values({
+      name,
+      owner_name: 'Owner',
+      business_number: businessNumberFrom(String(800_000_000 + n)),
+      email: `hr${n}@company.example.com`,
+      phone: '031-000-0000',
+      created_by: 'seed',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }

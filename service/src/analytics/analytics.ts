@@ -189,10 +189,10 @@ export interface Page {
   readonly cursor?: string | undefined;
 }
 
-const completionCursor = z.tuple([cursorText, cursorText, z.uuid(), z.uuid()]);
+const completionCursor = z.tuple([cursorText, z.uuid(), cursorText, z.uuid()]);
 
 /**
- * Per company and course of the institution's accepted provisions, by company name and course title, a page
+ * Per company and course of the institution's accepted provisions, by company (name) and course title, a page
  * at a time: who enrolled, who took part at all (credited watching, an exam sitting, or presence at a live
  * lecture) and who completed, with the shares of the enrolled (`attendanceRate` is that share of
  * participants). Live lectures on their own: `liveLectures`, how many of those provisions' lectures ended,
@@ -232,17 +232,22 @@ export async function completion(
       liveLectures: number;
       liveAttendanceRate: number | null;
     }>`
+    -- Companies in name order, each one's courses read from its own counts (the key's prefix) until the page
+    -- is full: a page reads its own rows, not every company and course of the institution to sort them.
     with page as (
-      select co.id as company_id, co.name as company_name, c.id as course_id, c.title as course_title,
-        n.enrolled, n.attended, n.completed
-      from company_course_counts n
-      join companies co on co.id = n.company_id
-      join courses c on c.id = n.course_id
-      where n.institution_id = ${institutionId} and n.provisions > 0
-        ${only.companyId ? sql`and n.company_id = ${only.companyId}` : sql``}
-        ${only.courseId ? sql`and n.course_id = ${only.courseId}` : sql``}
-        ${after ? sql`and (co.name, c.title, co.id, c.id) > (${after[0]}, ${after[1]}, ${after[2]}::uuid, ${after[3]}::uuid)` : sql``}
-      order by co.name, c.title, co.id, c.id
+      select co.id as company_id, co.name as company_name, x.course_id, x.course_title,
+        x.enrolled, x.attended, x.completed
+      from companies co
+      cross join lateral (
+        select n.course_id, c.title as course_title, n.enrolled, n.attended, n.completed
+        from company_course_counts n
+        join courses c on c.id = n.course_id
+        where n.institution_id = ${institutionId} and n.company_id = co.id and n.provisions > 0
+          ${only.courseId ? sql`and n.course_id = ${only.courseId}` : sql``}) x
+      where true
+        ${only.companyId ? sql`and co.id = ${only.companyId}` : sql``}
+        ${after ? sql`and (co.name, co.id) >= (${after[0]}, ${after[1]}::uuid) and (co.name, co.id, x.course_title, x.course_id) > (${after[0]}, ${after[1]}::uuid, ${after[2]}, ${after[3]}::uuid)` : sql``}
+      order by co.name, co.id, x.course_title, x.course_id
       limit ${only.limit + 1}),
     lectures as (
       select v.company_id, v.course_id, count(*)::int as lectures
@@ -271,14 +276,14 @@ export async function completion(
     from page p
     left join lectures t on t.company_id = p.company_id and t.course_id = p.course_id
     left join live lv on lv.company_id = p.company_id and lv.course_id = p.course_id
-    order by p.company_name, p.course_title, p.company_id, p.course_id`.execute(trx),
+    order by p.company_name, p.company_id, p.course_title, p.course_id`.execute(trx),
   );
   const page = rows.slice(0, only.limit);
   const last = page.at(-1);
   return {
     rows: page,
     ...(rows.length > only.limit && last
-      ? { cursor: encodeCursor([last.companyName, last.courseTitle, last.companyId, last.courseId]) }
+      ? { cursor: encodeCursor([last.companyName, last.companyId, last.courseTitle, last.courseId]) }
       : {}),
   };
 }

@@ -14,6 +14,7 @@ import { recordHeartbeat } from '#service/learning/progress';
 import { seedProvision, seedVideoCourse } from '../seed';
 import { appConnection } from '../service-fixture';
 import { testDatabase, type TestDatabase } from '../test-database';
+import { seededRandom } from '../seeded-random';
 
 /*
  * enrollments.first_activity_at stands for "took part at all": credited watching, an exam sitting, or
@@ -40,17 +41,6 @@ const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 const lectures = [randomUUID(), randomUUID(), randomUUID()];
 /** Every report is newer than the last, so each one applies. */
 let reported = 0;
-
-/** mulberry32: a seeded generator, so a failing history can be made again from the seed in its name. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(async () => {
   t = await testDatabase('first_activity');
@@ -227,7 +217,7 @@ describe('first activity kept with the facts', () => {
   it.each([11, 12, 13])(
     'agrees with the three probes after random history %i, and rebuilds to itself',
     async (seed) => {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
       for (let i = 0; i < 16; i++) {
         const { who, enrollmentId } = await enroll();

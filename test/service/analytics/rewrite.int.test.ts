@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
-import { businessNumberFrom, serviceFixture, type Person, type ServiceFixture } from '../service-fixture';
+import { seedCompany, seedInstitution } from '../seed';
+import { serviceFixture, type Person, type ServiceFixture } from '../service-fixture';
 import { expectStatus } from '../world';
+import { seededRandom } from '../seeded-random';
 
 /*
  * The activity and popular-courses queries were rewritten for large histories (bench/analytics): activity
@@ -17,35 +19,11 @@ let f: ServiceFixture;
 let admin: Person;
 let serial = 0;
 
-/** mulberry32: a seeded generator, so a failing history can be made again from the seed in its name. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const db = () => f.database.db;
 
 async function institution(): Promise<string> {
   serial += 1;
-  const row = await db()
-    .insertInto('institutions')
-    .values({
-      name: `Academy ${serial}`,
-      owner_name: 'Owner',
-      business_number: businessNumberFrom(String(710_000_000 + serial)),
-      certification_number: 'CERT',
-      contact_email: `office${serial}@academy.example.com`,
-      contact_phone: '02-000-0000',
-      created_by: 'seed',
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  return seedInstitution(db(), serial);
 }
 
 /** A random history of `institutionId` and of another institution, over 2027 and 2028. */
@@ -54,19 +32,7 @@ async function history(next: () => number, institutionId: string, other: string)
   const companies: string[] = [];
   for (let i = 0; i < 4; i++) {
     serial += 1;
-    const row = await db()
-      .insertInto('companies')
-      .values({
-        name: `Company ${serial}`,
-        owner_name: 'Owner',
-        business_number: businessNumberFrom(String(810_000_000 + serial)),
-        email: `hr${serial}@company.example.com`,
-        phone: '031-000-0000',
-        created_by: 'seed',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    companies.push(row.id);
+    companies.push(await seedCompany(db(), serial));
   }
   const courses: { id: string; institution: string }[] = [];
   for (const owner of [institutionId, institutionId, institutionId, other]) {
@@ -193,7 +159,7 @@ afterAll(async () => {
 describe('activity and popular courses, rewritten', () => {
   it.each([1, 2, 3, 4, 5])('answers as the query it replaced on random history %i', async (seed) => {
     const institutionId = await institution();
-    await history(random(seed), institutionId, await institution());
+    await history(seededRandom(seed), institutionId, await institution());
     const answer = (query: string) =>
       expectStatus(
         f.call(admin, { method: 'GET', url: `/institutions/${institutionId}/analytics/${query}` }),
@@ -221,7 +187,7 @@ describe('completion of one company or course', () => {
     'gives the rows of all companies and courses that match, random history %i',
     async (seed) => {
       const institutionId = await institution();
-      await history(random(seed), institutionId, await institution());
+      await history(seededRandom(seed), institutionId, await institution());
       const completion = (query: string) =>
         expectStatus(
           f.call(admin, {

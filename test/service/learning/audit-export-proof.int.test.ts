@@ -13,6 +13,7 @@ import { learnerAudit } from '#service/learning/records';
 import { closeIdleViewingRuns } from '#service/learning/viewing-runs';
 import { seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
+import { seededRandom } from '../seeded-random';
 
 /*
  * The audit export reproduces every credited second, whether the trail holds one row per credited beat (before
@@ -33,17 +34,6 @@ const LEARNERS = 6;
 const CONTENTS = 3;
 const RUNS_MIGRATION = '0017_audit_viewing_runs.sql';
 
-/** A small seeded generator (mulberry32): the same sequences every run, so a failure can be replayed. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Beat {
   readonly learner: number;
   readonly content: number;
@@ -60,7 +50,7 @@ interface Beat {
  * same sequence number) and late ones (an older sequence arriving after a newer one).
  */
 function script(learner: number, seed: number, beatsPerTab: number, from: number): Beat[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const beats: Beat[] = [];
   for (const tab of [0, 1]) {
     let at = from + Math.floor(next() * 60_000);
