@@ -65,6 +65,13 @@ export const STATEFUL_FIELDS: readonly StatefulField[] = [
     replaces: "the app's, API's and video's addresses and certificates change, and every session ends",
   },
   {
+    path: 'video.signingKeys.regionalNames',
+    stack: 'vod',
+    replaces:
+      'the playback public keys would be renamed, which CloudFront does only by replacing them, and the vod ' +
+      "stack's deploy fails while the api stack still imports the old keys' ids: leave it as deployed",
+  },
+  {
     path: 'features.video',
     stack: 'vod',
     when: turnedOff,
