@@ -97,6 +97,13 @@ let serial = 0;
 const next = () => String((serial += 1)).padStart(8, '0');
 const long = (n: number) => 'x'.repeat(n);
 const unknownId = () => randomUUID();
+/** What a paged analytics listing refuses: its page's size and a cursor it did not give out. */
+const analyticsPageCases = [
+  { name: 'no rows a page', query: 'limit=0', status: 400, fields: ['query.limit'] },
+  { name: 'a page too long', query: 'limit=201', status: 400, fields: ['query.limit'] },
+  { name: 'a cursor it never gave', query: 'cursor=e30', status: 400, fields: ['query.cursor'] },
+  { name: 'a cursor that is no base64 JSON', query: 'cursor=%25%25', status: 400, fields: ['query.cursor'] },
+];
 /** Just over the service's 1 MiB body limit. */
 const overLimit = () => long(1024 * 1024 + 1);
 
@@ -458,33 +465,13 @@ const ROUTES: readonly Route[] = [
     route: 'GET /institutions/:institutionId/analytics/completion',
     who: () => own().manager,
     params: () => ({ institutionId: own().id }),
-    cases: [
-      { name: 'no rows a page', query: 'limit=0', status: 400, fields: ['query.limit'] },
-      { name: 'a page too long', query: 'limit=201', status: 400, fields: ['query.limit'] },
-      { name: 'a cursor it never gave', query: 'cursor=e30', status: 400, fields: ['query.cursor'] },
-      {
-        name: 'a cursor that is no base64 JSON',
-        query: 'cursor=%25%25',
-        status: 400,
-        fields: ['query.cursor'],
-      },
-    ],
+    cases: analyticsPageCases,
   },
   {
     route: 'GET /institutions/:institutionId/analytics/ratings',
     who: () => own().manager,
     params: () => ({ institutionId: own().id }),
-    cases: [
-      { name: 'no rows a page', query: 'limit=0', status: 400, fields: ['query.limit'] },
-      { name: 'a page too long', query: 'limit=201', status: 400, fields: ['query.limit'] },
-      { name: 'a cursor it never gave', query: 'cursor=e30', status: 400, fields: ['query.cursor'] },
-      {
-        name: 'a cursor that is no base64 JSON',
-        query: 'cursor=%25%25',
-        status: 400,
-        fields: ['query.cursor'],
-      },
-    ],
+    cases: analyticsPageCases,
   },
   {
     route: 'POST /me/enrollments/:enrollmentId/rating',
