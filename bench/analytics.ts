@@ -221,9 +221,11 @@ async function footprintOf(url: string): Promise<Footprint> {
   try {
     await sql`vacuum analyze`.execute(db);
     const { rows } = await sql<Footprint>`
-      select (pg_total_relation_size('provision_counts') + pg_total_relation_size('course_month_enrollments')
+      select (pg_total_relation_size('company_course_counts') + pg_total_relation_size('course_month_enrollments')
           + pg_total_relation_size('course_rating_counts') + pg_total_relation_size('institution_period_counts')
-          + pg_total_relation_size('institution_period_learners'))::float8 as aggregates,
+          + pg_total_relation_size('institution_period_learners')
+          + pg_total_relation_size('institution_period_provisions')
+          + pg_total_relation_size('institution_period_companies'))::float8 as aggregates,
         pg_total_relation_size('institution_period_learners')::float8 as "learnerPeriods",
         (select count(*) from institution_period_learners)::float8 as "learnerPeriodRows",
         pg_total_relation_size('enrollments')::float8 as enrollments`.execute(db);

@@ -8,14 +8,6 @@
 -- locked only by the transactions that change the same provision, course or institution-period, and each
 -- transaction takes its rows in key order (no deadlock between two that share several).
 
--- Per provision: who enrolled, who took part (first_activity_at, migrations/0015) and who completed.
-create table provision_counts (
-  provision_id uuid primary key references provisions (id),
-  enrolled integer not null default 0 check (enrolled >= 0),
-  attended integer not null default 0 check (attended >= 0),
-  completed integer not null default 0 check (completed >= 0)
-);
-
 -- Enrollments per course and calendar month of the compliance profile's zone (analytics_settings).
 create table course_month_enrollments (
   course_id uuid not null references courses (id),
@@ -295,7 +287,7 @@ end $$;
 
 -- Counts enrollments in (p_signs 1) or out of (-1) every aggregate, set-wise: a statement's rows at once.
 -- Each table's rows are first made to exist, then locked in key order, then changed, and every writer takes
--- the tables in one order (provisions, provision_counts, course_month_enrollments, institution_period_learners,
+-- the tables in one order (provisions, course_month_enrollments, institution_period_learners,
 -- institution_period_counts, institution_period_companies, institution_period_provisions,
 -- company_course_counts): two transactions sharing rows wait for each other rather than deadlock. The
 -- provisions are read with a share lock: a concurrent change of their state or dates (provisions_analytics)
@@ -338,16 +330,6 @@ begin
   if pc_ids is not null then
     perform 1 from provisions
     where id in (select r.provision_id from unnest(p_rows) r) order by id for share;
-  end if;
-
-  if pc_ids is not null then
-    insert into provision_counts (provision_id) select unnest(pc_ids) order by 1
-    on conflict (provision_id) do nothing;
-    perform 1 from provision_counts where provision_id = any (pc_ids) order by provision_id for update;
-    update provision_counts c set
-      enrolled = c.enrolled + d.e, attended = c.attended + d.a, completed = c.completed + d.c
-    from unnest(pc_ids, pc_enrolled, pc_attended, pc_completed) as d(id, e, a, c)
-    where c.provision_id = d.id;
   end if;
 
   if cm_courses is not null then
@@ -395,9 +377,9 @@ end $$;
 create trigger enrollments_analytics_delete after delete on enrollments
   referencing old table as removed for each statement execute function enrollments_analytics_delete();
 
--- Taking part and completing move one provision's counts: a row trigger that fires only then (each live
--- report writes one such update per attendee, in its own statement: a statement trigger's machinery on each
--- was the cost of the whole report). The counters' row is the provision's, as the enrollment's own is.
+-- Taking part and completing move the counts of an accepted provision's company and course: a row trigger
+-- that fires only then (each live report writes one such update per attendee, in its own statement: a
+-- statement trigger's machinery on each was the cost of the whole report).
 create function enrollments_analytics_progress() returns trigger language plpgsql as $$
 declare
   v_attended integer := (new.first_activity_at is not null)::int - (old.first_activity_at is not null)::int;
@@ -406,8 +388,6 @@ declare
 begin
   -- Held until commit, so a concurrent acceptance or withdrawal of the provision counts this change in.
   select * into v from provisions where id = new.provision_id for share;
-  update provision_counts set attended = attended + v_attended, completed = completed + v_completed
-  where provision_id = new.provision_id;
   if v.state = 'accepted' then
     perform analytics_pairs(array[v.institution_id], array[v.company_id], array[v.course_id], array[0],
       array[0], array[v_attended], array[v_completed]);
@@ -465,13 +445,17 @@ begin
   end if;
   -- One call, so a provision moved between companies or courses takes their rows in key order.
   perform analytics_pairs(array_agg(x.i), array_agg(x.co), array_agg(x.cu), array_agg(x.sign),
-    array_agg(x.sign * coalesce(n.enrolled, 0)), array_agg(x.sign * coalesce(n.attended, 0)),
-    array_agg(x.sign * coalesce(n.completed, 0)))
+    array_agg(x.sign * n.enrolled), array_agg(x.sign * n.attended), array_agg(x.sign * n.completed))
   from (
     select old.institution_id as i, old.company_id as co, old.course_id as cu, -1 as sign where v_old_accepted
     union all
     select new.institution_id, new.company_id, new.course_id, 1 where v_new_accepted) x
-  left join provision_counts n on n.provision_id = v_id;
+  -- The provision's own enrollments, counted as it changes (rarely): a lock on it is what every enrollment's
+  -- trigger takes first, so none is counted twice or missed.
+  cross join (
+    select count(*)::int as enrolled, count(first_activity_at)::int as attended,
+      count(completed_at)::int as completed
+    from enrollments where provision_id = v_id) n;
   return null;
 end $$;
 create trigger provisions_analytics_insert after insert on provisions
@@ -546,8 +530,6 @@ create function rebuild_analytics() returns table (aggregate text, row_count big
 language plpgsql as $$
 begin
   lock table provisions, enrollments, course_ratings in share mode;
-  create temporary table kept_provision_counts on commit drop as
-    select * from provision_counts where (enrolled, attended, completed) <> (0, 0, 0);
   create temporary table kept_course_month_enrollments on commit drop as
     select * from course_month_enrollments where enrollments <> 0;
   create temporary table kept_course_rating_counts on commit drop as
@@ -562,7 +544,6 @@ begin
     select * from institution_period_companies;
   create temporary table kept_company_course_counts on commit drop as
     select * from company_course_counts where (provisions, enrolled, attended, completed) <> (0, 0, 0, 0);
-  delete from provision_counts;
   delete from course_month_enrollments;
   delete from course_rating_counts;
   delete from institution_period_counts;
@@ -570,10 +551,6 @@ begin
   delete from institution_period_companies;
   delete from institution_period_provisions;
   delete from company_course_counts;
-
-  insert into provision_counts (provision_id, enrolled, attended, completed)
-  select provision_id, count(*), count(first_activity_at), count(completed_at)
-  from enrollments group by provision_id;
 
   insert into course_month_enrollments (course_id, month, enrollments)
   select course_id, analytics_month(created_at), count(*) from enrollments group by 1, 2;
@@ -611,18 +588,14 @@ begin
 
   insert into company_course_counts (institution_id, company_id, course_id, provisions, enrolled, attended,
     completed)
-  select v.institution_id, v.company_id, v.course_id, count(*), coalesce(sum(n.enrolled), 0),
-    coalesce(sum(n.attended), 0), coalesce(sum(n.completed), 0)
+  select v.institution_id, v.company_id, v.course_id, count(distinct v.id), count(e.id),
+    count(e.first_activity_at), count(e.completed_at)
   from provisions v
-  left join provision_counts n on n.provision_id = v.id
+  left join enrollments e on e.provision_id = v.id
   where v.state = 'accepted' and v.company_id is not null
   group by 1, 2, 3;
 
   return query
-    select 'provision_counts', (select count(*) from provision_counts), (select count(*) from (
-      (select * from provision_counts except all select * from kept_provision_counts)
-      union all (select * from kept_provision_counts except all select * from provision_counts)) d)
-    union all
     select 'course_month_enrollments', (select count(*) from course_month_enrollments), (select count(*) from (
       (select * from course_month_enrollments except all select * from kept_course_month_enrollments)
       union all

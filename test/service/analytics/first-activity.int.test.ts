@@ -266,7 +266,7 @@ describe('first activity kept with the facts', () => {
       const { firstActivityChanged, aggregates } = await rebuildAnalytics(app);
       expect(firstActivityChanged).toBe(0);
       expect(aggregates.filter((a) => a.changed !== 0)).toEqual([]);
-      expect(aggregates.find((a) => a.aggregate === 'provision_counts')).toMatchObject({ rows: 1 });
+      expect(aggregates.find((a) => a.aggregate === 'company_course_counts')).toMatchObject({ rows: 1 });
     },
   );
 });
