@@ -8,8 +8,6 @@ import { esmImporter } from './import-esm';
 const DEFAULT_MAX_ROWS = 1000;
 /** Firehose's shortest buffer interval. */
 const DEFAULT_FLUSH_EVERY_MS = 60_000;
-/** Ids of written events remembered to drop a redelivery in a later batch; older ones are forgotten. */
-const REMEMBERED_IDS = 100_000;
 
 export interface LocalAnalyticsExportOptions {
   readonly s3: S3Client;
@@ -39,16 +37,13 @@ interface Row {
  * `events/dt=YYYY-MM-DD/`, with the Glue table's columns, so the same queries read both.
  *
  * The day is that of the batch's first arrival (UTC), as Firehose names an object by its oldest record.
- * Redelivery: an event id is written at most once in a batch, and not again while it is among the last
- * 100,000 ids this writer wrote; across restarts, or a failed write retried, delivery is at least once, as
- * Firehose's is, so queries count distinct `id`s. A batch whose write fails stays for the next flush.
+ * Like Firehose, it writes what it is given: an event delivered twice (EventBridge and the outbox relay
+ * deliver at least once) is written twice, so queries count distinct `id`s here as they must on Athena. A
+ * batch whose write fails stays for the next flush, as Firehose retries its delivery.
  */
 export class LocalAnalyticsExport {
-  private batch = new Map<string, Row>();
+  private batch: Row[] = [];
   private batchDay: Date | undefined;
-  private readonly written = new Set<string>();
-  /** Ids of the batch being written: a redelivery meanwhile is neither in the batch nor written yet. */
-  private readonly inFlight = new Set<string>();
   private writing: Promise<unknown> = Promise.resolve();
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly maxRows: number;
@@ -73,16 +68,15 @@ export class LocalAnalyticsExport {
 
   /** The bus's delivery of one event (an EventHandler). */
   readonly receive = async (e: EventEnvelope): Promise<void> => {
-    if (this.written.has(e.id) || this.inFlight.has(e.id) || this.batch.has(e.id)) return;
     this.batchDay ??= this.clock();
-    this.batch.set(e.id, {
+    this.batch.push({
       id: e.id,
       source: e.source,
       detailType: e['detail-type'],
       time: new Date(e.time),
       detail: JSON.stringify(e.detail),
     });
-    if (this.batch.size >= this.maxRows) await this.flush();
+    if (this.batch.length >= this.maxRows) await this.flush();
   };
 
   /** Writes what has been gathered, if anything; resolves when every write started so far has ended. */
@@ -100,37 +94,23 @@ export class LocalAnalyticsExport {
   }
 
   private async writeBatch(): Promise<void> {
-    if (this.batch.size === 0) return;
-    const rows = [...this.batch.values()];
+    if (this.batch.length === 0) return;
+    const rows = this.batch;
     const day = this.batchDay!;
-    this.batch = new Map();
+    this.batch = [];
     this.batchDay = undefined;
-    for (const r of rows) this.inFlight.add(r.id);
     const key = `${analyticsDayPrefix(day)}lms-local-events-${day.toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.parquet`;
     try {
       const body = await parquetOf(rows);
       await this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body }));
     } catch (e) {
       // Back in front of anything that arrived meanwhile, under the older day, for the next flush.
-      const retry = new Map(rows.map((r) => [r.id, r]));
-      for (const [id, r] of this.batch) retry.set(id, r);
-      this.batch = retry;
+      this.batch = [...rows, ...this.batch];
       this.batchDay = day;
       throw e;
-    } finally {
-      for (const r of rows) this.inFlight.delete(r.id);
     }
     this.keys.push(key);
-    for (const r of rows) this.remember(r.id);
     this.log(`analytics export: ${rows.length} events to ${key}`);
-  }
-
-  private remember(id: string): void {
-    this.written.add(id);
-    if (this.written.size > REMEMBERED_IDS) {
-      // A Set iterates in insertion order: the first is the oldest.
-      this.written.delete(this.written.values().next().value!);
-    }
   }
 }
 

@@ -32,7 +32,7 @@ async function written(): Promise<{ key: string; rows: Record<string, unknown>[]
 }
 
 describe('local analytics export', () => {
-  it('keeps a batch whose write failed, with what came meanwhile, under its first day, and writes it once', async () => {
+  it('keeps a batch whose write failed, with what came meanwhile, under its first day; a redelivery is written again, as Firehose writes what it gets', async () => {
     let now = new Date('2026-12-31T23:59:00Z');
     const exporter = new LocalAnalyticsExport({ s3, bucket: 'analytics', flushEveryMs: 0, clock: () => now });
     s3Mock.on(PutObjectCommand).rejectsOnce(new Error('SlowDown')).resolves({});
@@ -55,8 +55,9 @@ describe('local analytics export', () => {
       ),
     });
     expect(files[1]!.key).toBe(exporter.keys[0]);
+    // Event 1 twice: once from the failed batch, once as redelivered.
     expect(files[1]!.rows).toEqual(
-      [1, 2, 3].map((n) => ({
+      [1, 2, 3, 1].map((n) => ({
         id: `event-${n}`,
         source: 'lms.core',
         detail_type: 'enrollment.created',
@@ -65,11 +66,14 @@ describe('local analytics export', () => {
       })),
     );
 
-    // Written ids are not written again in a later batch; nothing to write, nothing asked of S3.
+    // Delivered again after it was written: a file of its own, as Firehose would write it.
     await exporter.receive(event(2));
     await exporter.flush();
-    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(2);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(3);
+    expect((await written())[2]!.rows.map((r) => r.id)).toEqual(['event-2']);
+    // Nothing gathered, nothing asked of S3.
     await exporter.close();
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(3);
   });
 
   it('writes a batch as soon as it holds maxRows events, and what is left on close', async () => {
