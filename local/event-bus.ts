@@ -3,6 +3,13 @@ import type { EventEnvelope } from '#contracts/platform-events';
 import type { EventPublisher, OutgoingEvent } from '#service/events/publisher';
 import type { EventHandler } from '#service/events/queue-consumer';
 
+/** EventBridge's limit on one PutEvents entry. */
+export const MAX_ENTRY_BYTES = 256 * 1024;
+
+/** An entry's size, close to EventBridge's own reckoning (its fields as sent). */
+export const entryBytes = (entry: { Source: string; DetailType: string; Detail: string }) =>
+  Buffer.byteLength(JSON.stringify(entry), 'utf8');
+
 /**
  * The platform bus on one machine: what EventBridge, its rules and the consumers' SQS queues do in AWS,
  * in memory. Publishers get the same EventPublisher interface; subscribers get the same envelope an SQS
@@ -37,8 +44,15 @@ export class LocalEventBus {
 
   readonly publish: EventPublisher = async (events) => {
     if (!this.reachable) throw new Error('connect ECONNREFUSED: the event bus is unreachable');
-    for (const e of events) this.deliver(e);
-    return events.map((_, i) => i);
+    // An entry over EventBridge's limit fails alone, as PutEvents reports it; the rest are taken.
+    const taken: number[] = [];
+    events.forEach((e, i) => {
+      const entry = { Source: e.source, DetailType: e.detailType, Detail: JSON.stringify(e.detail) };
+      if (entryBytes(entry) > MAX_ENTRY_BYTES) return;
+      this.deliver(e);
+      taken.push(i);
+    });
+    return taken;
   };
 
   /** Resolves when every delivery started so far has finished. */

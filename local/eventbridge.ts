@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
 import type { EventPublisher } from '#service/events/publisher';
+import { entryBytes, MAX_ENTRY_BYTES } from './event-bus';
 import { verifyLocalSignature } from './local-signature';
 
 /**
@@ -11,9 +12,8 @@ import { verifyLocalSignature } from './local-signature';
  * JSON object, an entry over 256 KB (then that entry alone fails, as PutEvents reports it).
  */
 
-/** EventBridge's documented limits for PutEvents. */
+/** EventBridge's documented limit of entries a PutEvents call takes. */
 const MAX_ENTRIES = 10;
-const MAX_ENTRY_BYTES = 256 * 1024;
 
 const putEvents = z.object({
   Entries: z
@@ -89,7 +89,7 @@ export function registerLocalEventBridge(
         results.push({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' });
         continue;
       }
-      if (Buffer.byteLength(JSON.stringify(entry), 'utf8') > MAX_ENTRY_BYTES) {
+      if (entryBytes(entry) > MAX_ENTRY_BYTES) {
         results.push({ ErrorCode: 'EntryTooLarge', ErrorMessage: 'The entry exceeds 256 KB.' });
         continue;
       }

@@ -76,4 +76,17 @@ describe('the local EventBridge', () => {
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
     expect(bus.published.length).toBe(before);
   });
+
+  it('takes from the service’s publisher only the entries EventBridge would, as PutEvents answers', async () => {
+    const before = bus.published.length;
+    const event = (text: string) => ({
+      source: 'lms.core',
+      detailType: 'enrollment.created',
+      detail: { text },
+      time: new Date('2026-12-10T02:00:00Z'),
+    });
+    // The outbox relay publishes straight to the bus: an entry over 256 KB stays unpublished, as in AWS.
+    expect(await bus.publish([event('x'.repeat(256 * 1024)), event('small')])).toEqual([1]);
+    expect(bus.published.slice(before).map((e) => e.detail)).toEqual([{ text: 'small' }]);
+  });
 });
