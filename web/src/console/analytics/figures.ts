@@ -8,7 +8,6 @@ type Json<P extends keyof paths> = paths[P] extends {
 type Popular = Json<'/institutions/{institutionId}/analytics/popular-courses'>;
 type Activity = Json<'/institutions/{institutionId}/analytics/activity'>;
 type Completion = Json<'/institutions/{institutionId}/analytics/completion'>;
-type Ratings = Json<'/institutions/{institutionId}/analytics/ratings'>;
 
 /** `YYYY-MM` of a date in the browser's calendar. */
 export const monthOf = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
@@ -39,9 +38,6 @@ export const activityRows = (data: Activity) => [...data];
 /** Each company and course of the pages loaded, labelled for the chart's axis. */
 export const completionRows = (rows: readonly Completion['rows'][number][]) =>
   rows.map((r) => ({ ...r, label: `${r.companyName} · ${r.courseTitle}` }));
-
-/** The pages loaded, most rated first as the API gives them: the chart's top rows say the most. */
-export const ratingRows = (rows: readonly Ratings['courses'][number][]) => [...rows];
 
 /** A share (0 to 1) as a percentage with one decimal, as the tables and charts show it. */
 export const percent = (share: number) => Math.round(share * 1000) / 10;
