@@ -225,7 +225,8 @@ async function footprintOf(url: string): Promise<Footprint> {
           + pg_total_relation_size('course_rating_counts') + pg_total_relation_size('institution_period_counts')
           + pg_total_relation_size('institution_period_learners')
           + pg_total_relation_size('institution_period_provisions')
-          + pg_total_relation_size('institution_period_companies'))::float8 as aggregates,
+          + pg_total_relation_size('institution_period_companies')
+          + pg_total_relation_size('provision_live_counts'))::float8 as aggregates,
         pg_total_relation_size('institution_period_learners')::float8 as "learnerPeriods",
         (select count(*) from institution_period_learners)::float8 as "learnerPeriodRows",
         pg_total_relation_size('enrollments')::float8 as enrollments`.execute(db);
@@ -349,7 +350,7 @@ async function main() {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   for (const row of [header, ...rows])
     console.log(`  ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')}`);
-  console.log('what the kept counts cost (migrations/0016), beside the enrollments they count:');
+  console.log('what the kept counts cost (migrations/0016, 0018), beside the enrollments they count:');
   sizes.forEach((n, i) => {
     const f = footprints[i]!;
     console.log(

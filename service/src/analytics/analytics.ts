@@ -3,7 +3,6 @@ import * as z from 'zod';
 import type { Database } from '../db/schema';
 import { type Caller, notFound } from '../http/identity';
 import { cursorText, decodeCursor, encodeCursor } from '../http/page-cursor';
-import { LIVE_LECTURES_DUE } from '../learning/records';
 
 /** Calendar months `YYYY-MM`, both included. */
 export interface MonthRange {
@@ -197,9 +196,9 @@ const completionCursor = z.tuple([cursorText, z.uuid(), cursorText, z.uuid()]);
  * lecture) and who completed, with the shares of the enrolled (`attendanceRate` is that share of
  * participants). Live lectures on their own: `liveLectures`, how many of those provisions' lectures ended,
  * and `liveAttendanceRate`, the mean attendance rate (presence over the streamed time) over every enrolled
- * learner and every lecture due to them (`LIVE_LECTURES_DUE`), an absence counting 0; null while no lecture
- * is due. The counts are kept per company and course (company_course_counts, migrations/0016); the live
- * rate is worked out for the page's rows only.
+ * learner and every lecture due to them (records.ts `LIVE_LECTURES_DUE`), an absence counting 0; null while
+ * no lecture is due. The counts are kept per company and course (company_course_counts, migrations/0016),
+ * the live figures per provision (provision_live_counts, migrations/0018).
  */
 export async function completion(
   db: Kysely<Database>,
@@ -209,15 +208,6 @@ export async function completion(
 ) {
   await assertReader(db, caller, institutionId);
   const after = only.cursor ? decodeCursor(completionCursor, only.cursor) : undefined;
-  // Written into the SQL only when asked for, so each shape of the query is planned for what it reads.
-  const slice = sql.join(
-    [
-      sql`v.institution_id = ${institutionId} and v.state = 'accepted'`,
-      ...(only.companyId ? [sql`v.company_id = ${only.companyId}`] : []),
-      ...(only.courseId ? [sql`v.course_id = ${only.courseId}`] : []),
-    ],
-    sql` and `,
-  );
   const { rows } = await planned(db, (trx) =>
     sql<{
       companyId: string;
@@ -249,32 +239,24 @@ export async function completion(
         ${after ? sql`and (co.name, co.id) >= (${after[0]}, ${after[1]}::uuid) and (co.name, co.id, x.course_title, x.course_id) > (${after[0]}, ${after[1]}::uuid, ${after[2]}, ${after[3]}::uuid)` : sql``}
       order by co.name, co.id, x.course_title, x.course_id
       limit ${only.limit + 1}),
-    lectures as (
-      select v.company_id, v.course_id, count(*)::int as lectures
-      from provisions v
-      join page p on p.company_id = v.company_id and p.course_id = v.course_id
-      join live_lectures l on l.provision_id = v.id
-      where ${slice}
-      group by v.company_id, v.course_id),
-    -- One row per enrolled learner and lecture due to them: the mean of these is the live rate.
+    -- The live figures kept per provision (provision_live_counts, migrations/0018), summed over each row's
+    -- accepted provisions.
     live as (
-      select v.company_id, v.course_id, avg(coalesce(la.attendance_rate, 0)) as rate
-      from provisions v
-      join page p on p.company_id = v.company_id and p.course_id = v.course_id
-      join enrollments e on e.provision_id = v.id
-      join live_lectures l on l.provision_id = v.id
-      left join live_attendance la on la.lecture_id = l.lecture_id and la.enrollment_id = e.id
-      where ${slice} and ${LIVE_LECTURES_DUE}
-      group by v.company_id, v.course_id)
+      select p.company_id, p.course_id, sum(k.lectures)::int as lectures, sum(k.due) as due,
+        sum(k.rate_sum) as rate_sum
+      from page p
+      join provisions v on v.company_id = p.company_id and v.course_id = p.course_id
+        and v.institution_id = ${institutionId} and v.state = 'accepted'
+      join provision_live_counts k on k.provision_id = v.id
+      group by p.company_id, p.course_id)
     select p.company_id as "companyId", p.company_name as "companyName", p.course_id as "courseId",
       p.course_title as "courseTitle", p.enrolled, p.attended, p.completed,
       -- float8: both drivers give a number (numeric arrives from pg as text).
       coalesce(round(p.attended::numeric / nullif(p.enrolled, 0), 4), 0)::float8 as "attendanceRate",
       coalesce(round(p.completed::numeric / nullif(p.enrolled, 0), 4), 0)::float8 as "completionRate",
-      coalesce(t.lectures, 0) as "liveLectures",
-      round(lv.rate, 4)::float8 as "liveAttendanceRate"
+      coalesce(lv.lectures, 0) as "liveLectures",
+      round(lv.rate_sum / nullif(lv.due, 0), 4)::float8 as "liveAttendanceRate"
     from page p
-    left join lectures t on t.company_id = p.company_id and t.course_id = p.course_id
     left join live lv on lv.company_id = p.company_id and lv.course_id = p.course_id
     order by p.company_name, p.company_id, p.course_title, p.course_id`.execute(trx),
   );

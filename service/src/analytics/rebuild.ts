@@ -48,7 +48,7 @@ export interface AggregateRebuild {
 }
 
 /**
- * First activity, then every count kept from it and the other facts (rebuild_analytics, migrations/0016),
+ * First activity, then every count kept from it and the other facts (rebuild_analytics, migrations/0016, 0018),
  * each in its own transaction.
  */
 export async function rebuildAnalytics(

@@ -113,6 +113,10 @@ export async function applyLiveEnded(
 
     const skipped: SkippedAttendee[] = [];
     const ids = [...new Set(report.attendees.map((a) => a.enrollmentId))];
+    // The attendees' enrollments are locked here, all and in one order, before their attendance moves any
+    // counter (migrations/0015, 0016): a learner's first heartbeat locks their enrollment, then their company
+    // and course's counts, so a report that took those counts for one attendee and then waited for the next
+    // one's enrollment could deadlock with it.
     const enrolled = new Map(
       ids.length === 0
         ? []
@@ -123,6 +127,8 @@ export async function applyLiveEnded(
               .where('id', 'in', ids)
               .where('provision_id', '=', report.provisionId)
               .where('course_id', '=', report.courseId)
+              .orderBy('id')
+              .forNoKeyUpdate()
               .execute()
           ).map((e) => [e.id, e.user_sub]),
     );
@@ -149,8 +155,7 @@ export async function applyLiveEnded(
         });
       }
     }
-    // Each row locks its enrollment (migrations/0015): in one order, two reports sharing learners cannot
-    // each hold the lock the other waits for.
+    // In the enrollments' order, as they were locked.
     rows.sort((a, b) => (a.enrollment_id < b.enrollment_id ? -1 : a.enrollment_id > b.enrollment_id ? 1 : 0));
     if (rows.length > 0)
       await trx

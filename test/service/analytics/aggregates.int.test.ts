@@ -1,18 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
+import type { LiveEnded } from '#contracts/live';
 import { rebuildAnalytics } from '#service/analytics/rebuild';
 import { alignAnalyticsTimeZone } from '#service/analytics/time-zone';
+import { applyLiveEnded } from '#service/learning/live-attendance';
+import { LIVE_LECTURES_DUE } from '#service/learning/records';
 import { seedCompany, seedInstitution } from '../seed';
 import { serviceFixture, type Person, type ServiceFixture } from '../service-fixture';
 import { expectStatus } from '../world';
 import { seededRandom } from '../seeded-random';
 
 /*
- * The analytics routes read counts kept by triggers as the facts happen (migrations/0016). Here random
+ * The analytics routes read counts kept by triggers as the facts happen (migrations/0016, 0018). Here random
  * histories are written the way the service writes them and then some: enrollments in bulk and one at a
  * time, the same learner enrolled in several provisions at once from concurrent connections, provisions
  * accepted, rejected and moved in time while learners enroll in them, enrollments withdrawn, taking part and
- * completing, ratings given and changed, and bulk enrollments sent again (a retried request: nothing new).
+ * completing, ratings given and changed, bulk enrollments sent again (a retried request: nothing new), and
+ * live lectures' end reports (some lectures ending again later, some reports delivered twice) with learners
+ * enrolling before and after each lecture ended.
  * Then the counts must be what a recount from the facts gives (rebuild_analytics changes nothing), and each
  * route must answer as its query over the facts did.
  */
@@ -51,7 +57,7 @@ async function history(next: () => number, institutionId: string, other: string)
     courses.push({ id: row.id, institution: owner });
   }
   const learners = Array.from({ length: 10 }, (_, i) => `learner-${serial}-${i}`);
-  const provisions: { id: string; courseId: string }[] = [];
+  const provisions: { id: string; courseId: string; institutionId: string }[] = [];
   for (let p = 0; p < 12; p++) {
     const c = pick(courses);
     const start = Math.floor(next() * 700);
@@ -70,14 +76,71 @@ async function history(next: () => number, institutionId: string, other: string)
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    provisions.push({ id: row.id, courseId: c.id });
+    provisions.push({ id: row.id, courseId: c.id, institutionId: c.institution });
   }
   // Any hour, so some fall on the other side of a month in Seoul than in UTC.
   const when = () => new Date(Date.UTC(2027, 0, 1) + Math.floor(next() * 730 * 24) * 3_600_000);
 
+  const lectures: { lectureId: string; provision: (typeof provisions)[number] }[] = [];
+  let reported = 0;
+  // The reports draw from their own sequence, so the rest of each seed's history stays as it was.
+  const nextLive = seededRandom(1_000 + serial);
+  const pickLive = <T>(items: readonly T[]) => items[Math.floor(nextLive() * items.length)]!;
+
   // Rounds of concurrent writes: every action of a round is in flight at once, on its own connection.
   for (let round = 0; round < 6; round++) {
     const actions: (() => Promise<unknown>)[] = [];
+    for (let r = 0; r < 2; r++) {
+      // A lecture's end report: a new lecture, or one of a provision's that ended again later (a restarted
+      // stream), for whichever learners are enrolled when it is applied.
+      const again = lectures.length > 0 && nextLive() < 0.3;
+      const lecture = again
+        ? pickLive(lectures)
+        : { lectureId: randomUUID(), provision: pickLive(provisions) };
+      if (!again) lectures.push(lecture);
+      const started = new Date(Date.UTC(2027, 0, 1) + Math.floor(nextLive() * 730 * 24) * 3_600_000);
+      reported += 1;
+      const occurredAt = new Date(Date.UTC(2029, 0, 1) + reported * 1000).toISOString();
+      const rates = new Map(
+        learners.filter(() => nextLive() < 0.6).map((l) => [l, Math.round(nextLive() * 1e6) / 1e6]),
+      );
+      const redelivered = nextLive() < 0.3;
+      actions.push(async () => {
+        const enrolled = await db()
+          .selectFrom('enrollments')
+          .select(['id', 'user_sub'])
+          .where('provision_id', '=', lecture.provision.id)
+          .execute();
+        const report: LiveEnded = {
+          lectureId: lecture.lectureId,
+          provisionId: lecture.provision.id,
+          courseId: lecture.provision.courseId,
+          institutionId: lecture.provision.institutionId,
+          title: 'Lecture',
+          occurredAt,
+          startedAt: started.toISOString(),
+          endedAt: new Date(started.getTime() + 3_600_000).toISOString(),
+          quizzesSent: 0,
+          part: 1,
+          parts: 1,
+          attendees: enrolled
+            .filter((e) => rates.has(e.user_sub))
+            .map((e) => ({
+              userSub: e.user_sub,
+              enrollmentId: e.id,
+              joinedAt: started.toISOString(),
+              presenceSeconds: Math.round(rates.get(e.user_sub)! * 3600),
+              attendanceRate: rates.get(e.user_sub)!,
+              quizzesAnswered: 0,
+              quizzesCorrect: 0,
+            })),
+        };
+        const eventId = randomUUID();
+        await applyLiveEnded(db(), eventId, report);
+        if (redelivered)
+          expect(await applyLiveEnded(db(), eventId, report)).toEqual({ outcome: 'duplicate' });
+      });
+    }
     for (let a = 0; a < 8; a++) {
       const provision = pick(provisions);
       const roll = next();
@@ -126,32 +189,59 @@ async function history(next: () => number, institutionId: string, other: string)
         );
       } else if (roll < 0.76) {
         const learner = pick(learners);
+        // Withdrawn as the service does it: the provision first, which orders it against enrollments and
+        // lectures' reports.
         actions.push(() =>
           db()
-            .deleteFrom('enrollments')
-            .where('provision_id', '=', provision.id)
-            .where('user_sub', '=', learner)
-            .where('id', 'not in', db().selectFrom('course_ratings').select('enrollment_id'))
-            .execute(),
+            .transaction()
+            .execute(async (trx) => {
+              await trx
+                .selectFrom('provisions')
+                .select('id')
+                .where('id', '=', provision.id)
+                .forUpdate()
+                .execute();
+              await trx
+                .deleteFrom('enrollments')
+                .where('provision_id', '=', provision.id)
+                .where('user_sub', '=', learner)
+                .where('id', 'not in', trx.selectFrom('course_ratings').select('enrollment_id'))
+                .where('id', 'not in', trx.selectFrom('live_attendance').select('enrollment_id'))
+                .execute();
+            }),
         );
       } else if (roll < 0.88) {
         // Taking part, then completing: each once, as the service sets them.
         const at = when();
         const completes = next() < 0.6;
         const who = learners.filter(() => next() < 0.5);
+        // Several learners at once, their enrollments locked in one order first, as a report locks its
+        // attendees'.
         if (who.length > 0)
           actions.push(() =>
             db()
-              .updateTable('enrollments')
-              .set((eb) => ({
-                first_activity_at: eb.fn.coalesce('first_activity_at', sql<Date>`${at}::timestamptz`),
-                completed_at: completes
-                  ? eb.fn.coalesce('completed_at', sql<Date>`${at}::timestamptz`)
-                  : eb.ref('completed_at'),
-              }))
-              .where('provision_id', '=', provision.id)
-              .where('user_sub', 'in', who)
-              .execute(),
+              .transaction()
+              .execute(async (trx) => {
+                await trx
+                  .selectFrom('enrollments')
+                  .select('id')
+                  .where('provision_id', '=', provision.id)
+                  .where('user_sub', 'in', who)
+                  .orderBy('id')
+                  .forNoKeyUpdate()
+                  .execute();
+                await trx
+                  .updateTable('enrollments')
+                  .set((eb) => ({
+                    first_activity_at: eb.fn.coalesce('first_activity_at', sql<Date>`${at}::timestamptz`),
+                    completed_at: completes
+                      ? eb.fn.coalesce('completed_at', sql<Date>`${at}::timestamptz`)
+                      : eb.ref('completed_at'),
+                  }))
+                  .where('provision_id', '=', provision.id)
+                  .where('user_sub', 'in', who)
+                  .execute();
+              }),
           );
       } else {
         const stars = 1 + Math.floor(next() * 5);
@@ -201,15 +291,31 @@ async function completionFromFacts(institutionId: string) {
       from provisions v
       left join enrollments e on e.provision_id = v.id
       where v.institution_id = ${institutionId} and v.state = 'accepted'
+      group by v.company_id, v.course_id),
+    lectures as (
+      select v.company_id, v.course_id, count(*)::int as lectures
+      from provisions v
+      join live_lectures l on l.provision_id = v.id
+      where v.institution_id = ${institutionId} and v.state = 'accepted'
+      group by v.company_id, v.course_id),
+    live as (
+      select v.company_id, v.course_id, avg(coalesce(la.attendance_rate, 0)) as rate
+      from provisions v
+      join enrollments e on e.provision_id = v.id
+      join live_lectures l on l.provision_id = v.id
+      left join live_attendance la on la.lecture_id = l.lecture_id and la.enrollment_id = e.id
+      where v.institution_id = ${institutionId} and v.state = 'accepted' and ${LIVE_LECTURES_DUE}
       group by v.company_id, v.course_id)
     select co.id as "companyId", co.name as "companyName", c.id as "courseId", c.title as "courseTitle",
       n.enrolled, n.attended, n.completed,
       coalesce(round(n.attended::numeric / nullif(n.enrolled, 0), 4), 0)::float8 as "attendanceRate",
       coalesce(round(n.completed::numeric / nullif(n.enrolled, 0), 4), 0)::float8 as "completionRate",
-      0 as "liveLectures", null::float8 as "liveAttendanceRate"
+      coalesce(t.lectures, 0) as "liveLectures", round(lv.rate, 4)::float8 as "liveAttendanceRate"
     from counts n
     join companies co on co.id = n.company_id
     join courses c on c.id = n.course_id
+    left join lectures t on t.company_id = n.company_id and t.course_id = n.course_id
+    left join live lv on lv.company_id = n.company_id and lv.course_id = n.course_id
     order by co.name, co.id, c.title, c.id`.execute(db());
   return rows;
 }
@@ -286,6 +392,13 @@ describe('counts kept as the facts happen', () => {
         where v.institution_id = ${institutionId} and e.completed_at is not null`.execute(db());
       expect(completed[0]!.n).toBeGreaterThan(0);
       expect(completion.rows).toEqual((await get(`${base}/completion?limit=200`)).rows);
+      // Lectures were due and attended, some by learners enrolled after the lecture ended.
+      expect(completion.rows.some((r) => (r.liveAttendanceRate as number | null) !== null)).toBe(true);
+      const { rows: late } = await sql<{ n: number }>`
+        select count(*)::int as n from live_attendance la
+        join live_lectures l using (lecture_id) join enrollments e on e.id = la.enrollment_id
+        where e.created_at >= l.ended_at`.execute(db());
+      expect(late[0]!.n).toBeGreaterThan(0);
 
       const ratings = await allPages<Record<string, unknown>>(
         (c) => get(`${base}/ratings?limit=1${c}`),
