@@ -34,7 +34,7 @@ import { answerClientError, problemHandler } from '#service/http/errors';
 import { type LocalCognito, startLocalCognito } from './cognito-idp';
 import { escapeHtml, HTML_HEADERS } from '#lambda/shared/html';
 import { apiReferencePage } from './api-reference';
-import { bindHttpServer } from './bound-server';
+import { bindHttpServer, type BoundServer } from './bound-server';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { openApiDocument, type OpenApiDocument } from './openapi';
 import { createTables, LOCAL_AWS } from './dynamodb-local';
@@ -424,6 +424,20 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   // Bound before anything is made with the URL, and kept: the issuer, the handlers' environment and the web
   // app's configuration all carry the port.
   const listener = await bindHttpServer(host, options.port ?? 3000);
+  try {
+    return await startOn(listener, host, options);
+  } catch (e) {
+    // A platform that failed to start leaves no port held (a test's next attempt, or `npm start` again).
+    await listener.close();
+    throw e;
+  }
+}
+
+async function startOn(
+  listener: BoundServer,
+  host: string,
+  options: LocalPlatformOptions,
+): Promise<LocalPlatform> {
   const url = `http://${host}:${listener.port}`;
   const log = options.log ?? ((line: string) => console.log(line));
   // The web app builds in a child process while everything below starts; awaited where it is served.
