@@ -363,6 +363,7 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
         bufferSeconds: config.analytics.export.bufferSeconds,
         bytesScannedCutoffGiB: config.analytics.athena.bytesScannedCutoffGiB,
         resultRetentionDays: config.analytics.athena.resultRetentionDays,
+        alarmTopic: monitoring.alarmTopic,
       })
     : undefined;
 

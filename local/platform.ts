@@ -1,7 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_CONCURRENT_VIEWERS, monthlyTranscodeMinutesFor } from '#lib/config/institution-config';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -36,6 +34,7 @@ import { answerClientError, problemHandler } from '#service/http/errors';
 import { type LocalCognito, startLocalCognito } from './cognito-idp';
 import { escapeHtml, HTML_HEADERS } from '#lambda/shared/html';
 import { apiReferencePage } from './api-reference';
+import { bindHttpServer, type BoundServer } from './bound-server';
 import { DEMO_IDENTITIES } from './demo-identities';
 import { openApiDocument, type OpenApiDocument } from './openapi';
 import { createTables, LOCAL_AWS } from './dynamodb-local';
@@ -211,14 +210,6 @@ function tokenBucket(limit: { readonly rate: number; readonly burst: number }): 
     tokens -= 1;
     return true;
   };
-}
-
-async function freePort(host: string): Promise<number> {
-  const server = createServer().listen(0, host);
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }
 
 const mintRequest = z
@@ -430,8 +421,24 @@ function registerCors(app: FastifyInstance, origins: readonly string[]) {
  */
 export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
   const host = options.host ?? 'localhost';
-  const port = options.port === 0 ? await freePort(host) : (options.port ?? 3000);
-  const url = `http://${host}:${port}`;
+  // Bound before anything is made with the URL, and kept: the issuer, the handlers' environment and the web
+  // app's configuration all carry the port.
+  const listener = await bindHttpServer(host, options.port ?? 3000);
+  try {
+    return await startOn(listener, host, options);
+  } catch (e) {
+    // A platform that failed to start leaves no port held (a test's next attempt, or `npm start` again).
+    await listener.close();
+    throw e;
+  }
+}
+
+async function startOn(
+  listener: BoundServer,
+  host: string,
+  options: LocalPlatformOptions,
+): Promise<LocalPlatform> {
+  const url = `http://${host}:${listener.port}`;
   const log = options.log ?? ((line: string) => console.log(line));
   // The web app builds in a child process while everything below starts; awaited where it is served.
   const webAppBuild = options.webApp ? buildLocalWebApp() : undefined;
@@ -465,6 +472,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const errorLog = { level: 'error', stream: { write: (line: string) => log(line.trimEnd()) } };
   // API Gateway's payload limit for HTTP APIs; its id for every request, which the core service is handed.
   const app = Fastify({
+    serverFactory: (handler) => listener.serverFactory(handler),
     logger: errorLog,
     bodyLimit: 10 * 1024 * 1024,
     // Fastify answers 414 past 100 characters in one path parameter; API Gateway takes a path up to its 8 KB
@@ -927,7 +935,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   }
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ message: 'Not Found' }));
 
-  await app.listen({ port, host });
+  await app.ready();
+  listener.open();
   return {
     url,
     issuer,
@@ -951,6 +960,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     },
     async close() {
       await app.close();
+      await listener.close();
       await ses.settled();
       if (sweeper) clearInterval(sweeper);
       await liveSettled();

@@ -1,11 +1,16 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { type IEventBus, type IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
+import { addToDeadLetterQueueResourcePolicy } from 'aws-cdk-lib/aws-events-targets';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, LogStream, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ANALYTICS } from '#contracts/analytics';
 import { EVENTS } from '#contracts/resources';
@@ -20,6 +25,13 @@ const CONVERSION_BUFFER_MIB = 64;
  * without a `dt` predicate lists a few empty prefixes more; no partition is ever registered by hand.
  */
 const PROJECTION_FROM = '2026-01-01';
+/**
+ * How much later than its buffer a file may reach S3 before the export counts as stuck: conversion and the
+ * write take seconds, and Firehose retries a failed write for minutes before the record is older than this.
+ */
+const FRESHNESS_MARGIN = Duration.minutes(15);
+/** EventBridge's own retry bounds, set so the template says them: a day, 185 attempts, then the queue. */
+const RULE_RETRY = { maximumEventAgeInSeconds: 24 * 60 * 60, maximumRetryAttempts: 185 };
 
 export interface EventExportProps {
   /** The platform bus, whose every event is exported. */
@@ -37,6 +49,8 @@ export interface EventExportProps {
   readonly logRetention: RetentionDays;
   /** Retain the bucket and the log group when the stack is deleted, or empty and delete them. */
   readonly removalPolicy: RemovalPolicy;
+  /** The platform's alarm topic, which the export's alarms notify (and again when they clear). */
+  readonly alarmTopic: ITopic;
 }
 
 /**
@@ -45,6 +59,10 @@ export interface EventExportProps {
  * Glue table's schema and writes it under `events/dt=YYYY-MM-DD/` (the day Firehose received it, UTC) into a
  * KMS-encrypted bucket. The table projects the `dt` partitions, so no crawler runs and no partition is added.
  * Delivery is at least once (EventBridge and Firehose both retry): a query counts distinct `id`s.
+ *
+ * A failed delivery is seen: an event EventBridge could not put into the stream in a day of retries lands in
+ * a dead-letter queue, a record Firehose could not convert under `errors/`, and alarms on the queue, on
+ * conversion failures, on failed writes to S3 and on records older than the buffer notify the alarm topic.
  */
 export class EventExport extends Construct {
   public readonly bucket: Bucket;
@@ -57,6 +75,15 @@ export class EventExport extends Construct {
   /** The role EventBridge puts records into the stream with. */
   public readonly ruleRole: Role;
   public readonly rule: Rule;
+  /** Events EventBridge could not put into the stream after its retries. */
+  public readonly deadLetterQueue: Queue;
+  /** Each alarm by what it watches. */
+  public readonly alarms: {
+    readonly dataFreshness: Alarm;
+    readonly deliverySuccess: Alarm;
+    readonly failedConversions: Alarm;
+    readonly deadLetters: Alarm;
+  };
 
   constructor(scope: Construct, id: string, props: EventExportProps) {
     super(scope, id);
@@ -258,7 +285,24 @@ export class EventExport extends Construct {
         resources: [this.deliveryStream.attrArn],
       }),
     );
-    const target: IRuleTarget = { bind: () => ({ arn: this.deliveryStream.attrArn, role: this.ruleRole }) };
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // SQS's longest: the events are the export's only copy outside the database, kept to be sent again.
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This is the dead-letter queue of the analytics export’s rule; an alarm watches it.',
+    });
+    const target: IRuleTarget = {
+      bind: () => ({
+        arn: this.deliveryStream.attrArn,
+        role: this.ruleRole,
+        deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+        retryPolicy: RULE_RETRY,
+      }),
+    };
     this.rule = new Rule(this, 'Rule', {
       ruleName,
       eventBus: props.eventBus,
@@ -267,5 +311,70 @@ export class EventExport extends Construct {
       eventPattern: { source: Object.values(EVENTS.sources) },
       targets: [target],
     });
+    // EventBridge sends to the queue as itself, for this rule only.
+    addToDeadLetterQueueResourcePolicy(this.rule, this.deadLetterQueue);
+
+    const streamMetric = (metricName: string, statistic: string) =>
+      new Metric({
+        namespace: 'AWS/Firehose',
+        metricName,
+        dimensionsMap: { DeliveryStreamName: streamName },
+        statistic,
+        period: Duration.minutes(5),
+      });
+    // No events, no datapoints: a quiet bus is not a failure.
+    const quiet = { treatMissingData: TreatMissingData.NOT_BREACHING };
+    const freshnessSeconds = props.bufferSeconds + FRESHNESS_MARGIN.toSeconds();
+    this.alarms = {
+      dataFreshness: new Alarm(this, 'DataFreshnessAlarm', {
+        alarmDescription:
+          `The oldest event not yet in S3 is over ${freshnessSeconds} s old (the ${props.bufferSeconds} s buffer ` +
+          `and ${FRESHNESS_MARGIN.toMinutes()} min): the export is not writing files. See the stream's ` +
+          'delivery log for the S3, KMS or Glue error.',
+        metric: streamMetric('DeliveryToS3.DataFreshness', 'Maximum'),
+        threshold: freshnessSeconds,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        ...quiet,
+      }),
+      deliverySuccess: new Alarm(this, 'DeliverySuccessAlarm', {
+        alarmDescription:
+          'Firehose’s writes to the analytics bucket have been failing for 15 minutes (it retries them, and ' +
+          'the events wait in the stream). See the stream’s delivery log for the S3 or KMS error.',
+        // The share of writes that succeeded: below 1 in each of three periods is a lasting failure.
+        metric: streamMetric('DeliveryToS3.Success', 'Average'),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        ...quiet,
+      }),
+      failedConversions: new Alarm(this, 'FailedConversionsAlarm', {
+        alarmDescription:
+          'Firehose could not convert events to Parquet with the Glue table’s schema: they are under ' +
+          `${ANALYTICS.errorsPrefix} in the bucket as JSON, and missing from the table's queries.`,
+        metric: streamMetric('FailedConversion.Records', 'Sum'),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        ...quiet,
+      }),
+      deadLetters: new Alarm(this, 'DeadLettersAlarm', {
+        alarmDescription:
+          'EventBridge could not put events into the analytics delivery stream for a day of retries: they ' +
+          'are in the export’s dead-letter queue, missing from the bucket until sent again.',
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          statistic: 'Maximum',
+          period: Duration.minutes(5),
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        ...quiet,
+      }),
+    };
+    for (const alarm of Object.values(this.alarms)) {
+      alarm.addAlarmAction(new SnsAction(props.alarmTopic));
+      alarm.addOkAction(new SnsAction(props.alarmTopic));
+    }
   }
 }

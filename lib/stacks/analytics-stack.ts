@@ -5,6 +5,7 @@ import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ANALYTICS } from '#contracts/analytics';
 import { EventExport } from '../constructs/event-export';
@@ -27,6 +28,8 @@ export interface AnalyticsStackProps extends StackProps {
   readonly bytesScannedCutoffGiB: number;
   /** Days Athena's query results are kept. */
   readonly resultRetentionDays: number;
+  /** The platform's alarm topic (the monitoring stack's): the export's delivery alarms notify it. */
+  readonly alarmTopic: ITopic;
 }
 
 /**
@@ -65,6 +68,7 @@ export class AnalyticsStack extends Stack {
       bufferSeconds: props.bufferSeconds,
       logRetention: props.logRetention,
       removalPolicy,
+      alarmTopic: props.alarmTopic,
     });
 
     // Results hold answers about people (who enrolled, who completed): encrypted like the events, and expired.

@@ -237,6 +237,8 @@ describe('analytics stack', () => {
           Id: 'Target0',
           Arn: { 'Fn::GetAtt': [stack.getLogicalId(exp.deliveryStream), 'Arn'] },
           RoleArn: { 'Fn::GetAtt': [idOf(exp.ruleRole), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [idOf(exp.deadLetterQueue), 'Arn'] } },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
         },
       ]);
       const statements = Object.values(t.findResources('AWS::IAM::Policy'))
@@ -352,11 +354,88 @@ describe('analytics stack', () => {
       });
     });
 
+    it('keeps what EventBridge could not deliver in an encrypted, TLS-only queue only this rule may send to', () => {
+      const queueId = idOf(exp.deadLetterQueue);
+      expect(t.toJSON().Resources[queueId].Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 60 * 60,
+      });
+      const policies = Object.values(t.findResources('AWS::SQS::QueuePolicy')).filter((p) =>
+        same(p.Properties.Queues, [{ Ref: queueId }]),
+      );
+      expect(policies).toHaveLength(1);
+      const statements = policies[0]!.Properties.PolicyDocument.Statement;
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'sqs:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+      expect(statements).toContainEqual({
+        Sid: expect.any(String),
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [idOf(exp.rule), 'Arn'] } } },
+      });
+    });
+
+    it("alarms the platform's alarm topic on stale, failed or unconverted deliveries and on dead letters", () => {
+      const topicArn = resolve(platform.monitoring.alarmTopic.topicArn);
+      const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+      expect(alarms).toHaveLength(4);
+      for (const alarm of alarms) {
+        expect(alarm.AlarmActions).toEqual([topicArn]);
+        expect(alarm.OKActions).toEqual([topicArn]);
+        // A quiet bus sends nothing and must not alarm.
+        expect(alarm.TreatMissingData).toBe('notBreaching');
+      }
+      const stream = [{ Name: 'DeliveryStreamName', Value: resolve(exp.deliveryStream.deliveryStreamName) }];
+      const watching = (metricName: string) => alarms.find((a) => a.MetricName === metricName);
+      // The default buffer (300 s) and 15 minutes.
+      expect(watching('DeliveryToS3.DataFreshness')).toMatchObject({
+        Namespace: 'AWS/Firehose',
+        Dimensions: stream,
+        Statistic: 'Maximum',
+        Period: 300,
+        Threshold: 1200,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+      });
+      expect(watching('DeliveryToS3.Success')).toMatchObject({
+        Namespace: 'AWS/Firehose',
+        Dimensions: stream,
+        Statistic: 'Average',
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: 3,
+      });
+      expect(watching('FailedConversion.Records')).toMatchObject({
+        Namespace: 'AWS/Firehose',
+        Dimensions: stream,
+        Statistic: 'Sum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+      });
+      expect(watching('ApproximateNumberOfMessagesVisible')).toMatchObject({
+        Namespace: 'AWS/SQS',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [idOf(exp.deadLetterQueue), 'QueueName'] } },
+        ],
+        Statistic: 'Maximum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    });
+
     it('matches its snapshot', () => {
       expect(t.toJSON()).toMatchSnapshot();
     });
 
-    it('is priced by the cost tool: the key by the month, the rest by use', () => {
+    it('is priced by the cost tool: the key and the alarms by the month, the rest by use', () => {
       const table = loadPriceTable();
       const estimate = estimateCost({
         stacks: [stackTemplate(stack.stackName, 'us-east-1', t.toJSON())],
@@ -365,7 +444,10 @@ describe('analytics stack', () => {
         features: { video: false, liveLectures: false },
         ladder: transcodeLadder(),
       });
-      expect(estimate.stacks[0]!.items.map((i) => i.type)).toEqual(['AWS::KMS::Key']);
+      expect(estimate.stacks[0]!.items.map((i) => i.type)).toEqual([
+        'AWS::KMS::Key',
+        ...Array<string>(4).fill('AWS::CloudWatch::Alarm'),
+      ]);
       for (const type of [
         'AWS::KinesisFirehose::DeliveryStream',
         'AWS::Glue::Database',
@@ -373,6 +455,7 @@ describe('analytics stack', () => {
         'AWS::Athena::WorkGroup',
         'AWS::Logs::LogStream',
         'AWS::IAM::ManagedPolicy',
+        'AWS::SQS::Queue',
       ])
         expect(estimate.noFixedCost.get(type)).toBe(1);
     });
@@ -413,6 +496,11 @@ describe('analytics stack', () => {
       });
       t.hasResourceProperties('AWS::Athena::WorkGroup', {
         WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: 50 * 1024 ** 3 }),
+      });
+      // Stale past the longer buffer and the same 15 minutes.
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'DeliveryToS3.DataFreshness',
+        Threshold: 900 + 900,
       });
     });
 
