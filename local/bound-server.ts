@@ -33,8 +33,8 @@ export async function bindHttpServer(host: string, port: number): Promise<BoundS
     if (handler) return handler(req, res);
     // Bound while the rest starts: what a load balancer answers before its target is healthy.
     res
-      .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
-      .end(JSON.stringify({ message: 'Service Unavailable' }));
+      .writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' })
+      .end(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503 }));
   };
   const listen = async (server: Server, at: number, address: string) => {
     // Fastify's own defaults, as when it creates the server itself.

@@ -34,6 +34,8 @@ test('port 0 is bound once and held: nobody else can listen there, before or aft
   const early = await fetch(url);
   expect(early.status).toBe(503);
   expect(early.headers.get('retry-after')).toBe('1');
+  expect(early.headers.get('content-type')).toBe('application/problem+json');
+  expect(await early.json()).toMatchObject({ status: 503, title: 'Service Unavailable' });
 
   await app.ready();
   bound.open();
