@@ -194,8 +194,6 @@ export async function archiveAuditMonths(options: ArchiveAuditMonthsOptions): Pr
   const { db, now, keepMonths } = options;
   if (!Number.isInteger(keepMonths) || keepMonths < 1)
     throw new Error(`keepMonths must be a whole number of months, at least 1: ${keepMonths}`);
-  const cutoff = new Date(now);
-  cutoff.setUTCMonth(cutoff.getUTCMonth() - keepMonths);
   const { rows: partitions } = await sql<{ month: string; blocked: boolean }>`
     select to_char(m.month, 'YYYY-MM-DD') as month,
       exists (select from content_progress p
@@ -205,7 +203,10 @@ export async function archiveAuditMonths(options: ArchiveAuditMonthsOptions): Pr
       select to_date(substr(c.relname, 16), 'YYYY_MM') as month
       from pg_inherits i join pg_class c on c.oid = i.inhrelid
       where i.inhparent = 'learning_audit'::regclass and c.relname ~ '^learning_audit_[0-9]{4}_[0-9]{2}$') m
-    where (m.month + interval '1 month')::timestamp at time zone 'UTC' <= ${cutoff}::timestamptz
+    -- Months counted back in UTC, a day past a shorter month's end clamped to it (31 March less a month is
+    -- 28 or 29 February), so the month before the current one is never due with keepMonths 1.
+    where (m.month + interval '1 month')::timestamp
+      <= (${now}::timestamptz at time zone 'UTC') - make_interval(months => ${keepMonths}::integer)
     order by m.month`.execute(db);
   const archived: ArchivedMonth[] = [];
   const open: string[] = [];
@@ -244,7 +245,8 @@ async function archiveMonth(options: ArchiveAuditMonthsOptions, month: string): 
     );
     object = await getObject(options, key);
     if (!object) throw new Error(`${key} is not in the store after its write`);
-    if (sha256Base64(object) !== sha256Base64(body)) throw new Error(`${key} reads back other bytes than written`);
+    if (sha256Base64(object) !== sha256Base64(body))
+      throw new Error(`${key} reads back other bytes than written`);
   }
   // Read back and parsed, whether written now or found: what the export will read is what the month holds.
   const back = await parseArchive(object).catch((e: Error) => {
@@ -322,7 +324,13 @@ const FOOTERS_KEPT = 240;
 export class AuditArchiveReader {
   private readonly footers = new Map<string, Promise<FileMetaData>>();
 
-  constructor(readonly store: AuditArchiveStore) {}
+  constructor(
+    readonly store: AuditArchiveStore,
+    private readonly options: {
+      /** The footer's first read, in bytes. @default 64 KiB */
+      readonly footerBytes?: number;
+    } = {},
+  ) {}
 
   /** The enrollment's entries in the objects named, in the objects' order (by id within each). */
   async entries(
@@ -360,7 +368,10 @@ export class AuditArchiveReader {
     if (!found) {
       if (this.footers.size >= FOOTERS_KEPT) this.footers.delete(this.footers.keys().next().value!);
       found = loadHyparquet().then((h) =>
-        h.parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES, parsers: PARSERS }),
+        h.parquetMetadataAsync(file, {
+          initialFetchSize: this.options.footerBytes ?? FOOTER_FETCH_BYTES,
+          parsers: PARSERS,
+        }),
       );
       // A failed read is not kept: the next export tries again.
       found.catch(() => this.footers.delete(key));
