@@ -29,6 +29,7 @@ import { coreEventHandlers } from '#service/events/handlers';
 import { relayOutbox } from '#service/events/relay';
 import { startEventWorkers } from '#service/events/workers';
 import { startExamTimer } from '#service/exams/exam-timer';
+import { AUDIT_ARCHIVE_KEEP_MONTHS, startAuditArchive } from '#service/learning/audit-archive';
 import { startAuditPartitions } from '#service/learning/audit-partitions';
 import { startViewingRunsCloser } from '#service/learning/viewing-runs';
 import type { Database } from '#service/db/schema';
@@ -139,6 +140,11 @@ export interface LocalPlatformOptions {
    * store's analytics bucket, as the analytics stack's Firehose stream writes them to S3.
    * @default off
    */
+  /**
+   * Months of the audit trail kept in the database (`audit.archive.keepMonths`); older ones move to the local
+   * object store's audit archive bucket as Parquet. 0 archives nothing. @default 24
+   */
+  readonly auditArchiveKeepMonths?: number;
   readonly analytics?: {
     /** How often gathered events are written; 0: only on `flush()`. @default 60000 */
     readonly flushEveryMs?: number;
@@ -532,11 +538,34 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     return withAuthorizerContext(event, decision.context);
   }
 
+  // The buckets' names as the vod stack's would differ per deployment; the table prefix keeps platforms apart.
+  const bucketPrefix = (options.tablePrefix ?? 'lms-local-').toLowerCase();
+  const objects = await LocalObjectStore.start({
+    uploadBucket: `${bucketPrefix}vod-uploads`,
+    outputBucket: `${bucketPrefix}vod-renditions`,
+    privateBuckets: [
+      `${bucketPrefix}live-recordings`,
+      `${bucketPrefix}certificates`,
+      `${bucketPrefix}audit-archive`,
+      ...(options.analytics ? [`${bucketPrefix}analytics`] : []),
+    ],
+    ...(options.vod?.dir ? { dir: options.vod.dir } : {}),
+    // The handlers sign with the local keys, as the DynamoDB client does (DynamoDB Local keeps one database
+    // per access key, so they cannot sign with the store's own).
+    accessKeys: [LOCAL_AWS.credentials],
+    // What the vod stack's rule does in AWS: each upload to the bucket starts a transcode.
+    // A failed job is logged by the transcoder and forgotten, so uploading again retries it.
+    onObjectCreated: (event) => void transcoder.enqueue(event).catch(() => undefined),
+  });
+  const s3 = objects.client();
+  // The core service's audit archive bucket, as the core service stack's.
+  const auditArchive = { s3, bucket: `${bucketPrefix}audit-archive` };
   // The core service on its own port, reached as through API Gateway's VPC link: authorizer, then forward.
   const core = await buildCoreService({
     db: options.database,
     logger: errorLog,
     appOrigins,
+    auditArchive,
     ...(options.compliance ? { compliance: options.compliance } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     verifyToken: createAccessTokenVerifier({
@@ -596,26 +625,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       log: workerLog,
       idleMs: 1000,
     }),
+    startAuditArchive({
+      db: options.database,
+      ...auditArchive,
+      keepMonths: options.auditArchiveKeepMonths ?? AUDIT_ARCHIVE_KEEP_MONTHS,
+      ...(options.clock ? { clock: options.clock } : {}),
+      log: workerLog,
+    }),
   ];
-  // The buckets' names as the vod stack's would differ per deployment; the table prefix keeps platforms apart.
-  const bucketPrefix = (options.tablePrefix ?? 'lms-local-').toLowerCase();
-  const objects = await LocalObjectStore.start({
-    uploadBucket: `${bucketPrefix}vod-uploads`,
-    outputBucket: `${bucketPrefix}vod-renditions`,
-    privateBuckets: [
-      `${bucketPrefix}live-recordings`,
-      `${bucketPrefix}certificates`,
-      ...(options.analytics ? [`${bucketPrefix}analytics`] : []),
-    ],
-    ...(options.vod?.dir ? { dir: options.vod.dir } : {}),
-    // The handlers sign with the local keys, as the DynamoDB client does (DynamoDB Local keeps one database
-    // per access key, so they cannot sign with the store's own).
-    accessKeys: [LOCAL_AWS.credentials],
-    // What the vod stack's rule does in AWS: each upload to the bucket starts a transcode.
-    // A failed job is logged by the transcoder and forgotten, so uploading again retries it.
-    onObjectCreated: (event) => void transcoder.enqueue(event).catch(() => undefined),
-  });
-  const s3 = objects.client();
   // What the analytics stack's rule and stream do in AWS: every source of the platform, to Parquet files.
   const analytics = options.analytics
     ? {

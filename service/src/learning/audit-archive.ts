@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { type Kysely, sql } from 'kysely';
+import { CORE_SERVICE } from '#contracts/resources';
 import type { Database, LearningAuditTable } from '../db/schema';
 import { startLoops, type LoopOptions, type Worker } from '../shared/background-loop';
 import { loadHyparquet, loadHyparquetWriter } from './parquet';
@@ -14,6 +15,9 @@ import { loadHyparquet, loadHyparquetWriter } from './parquet';
  * its object with range reads, skipping the row groups whose enrollment_id statistics exclude it.
  */
 
+/** Months kept in the database after the current one, unless configured (`audit.archive.keepMonths`). */
+export const AUDIT_ARCHIVE_KEEP_MONTHS = 24;
+
 /** Rows per row group: a learner's rows in a month are a few, so a read fetches one or two groups. */
 export const AUDIT_ARCHIVE_ROW_GROUP = 4096;
 
@@ -25,7 +29,7 @@ export interface AuditArchiveStore {
 
 /** The object of a month, named so that a rerun finds what an interrupted run wrote. */
 export const auditArchiveKey = (month: string): string =>
-  `learning-audit/month=${month.slice(0, 7)}/learning-audit-${month.slice(0, 7)}.parquet`;
+  `${CORE_SERVICE.auditArchivePrefix}month=${month.slice(0, 7)}/learning-audit-${month.slice(0, 7)}.parquet`;
 
 /** A trail row as archived: every column as the database prints it, so nothing is lost or rounded. */
 interface ArchivedRow {
@@ -383,7 +387,7 @@ export class AuditArchiveReader {
 
 export interface AuditArchiveOptions extends LoopOptions, AuditArchiveStore {
   readonly db: Kysely<Database>;
-  /** Months kept in the database after the current one (config `audit.archive.keepMonths`). */
+  /** Months kept in the database after the current one (config `audit.archive.keepMonths`); 0: none archived. */
   readonly keepMonths: number;
   /** @default the system clock */
   readonly clock?: () => Date;
@@ -397,6 +401,8 @@ export interface AuditArchiveOptions extends LoopOptions, AuditArchiveStore {
  */
 export function startAuditArchive(options: AuditArchiveOptions): Worker {
   const clock = options.clock ?? (() => new Date());
+  // 0: archiving is off; the export still reads what was archived before.
+  if (options.keepMonths === 0) return { stop: async () => undefined };
   return startLoops(
     {
       'audit archive': async () => {
