@@ -2,7 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createAccessTokenVerifier } from '#contracts/access-token';
 import { CORE_SERVICE, ENV, EVENTS } from '#contracts/resources';
 import {
@@ -18,7 +18,11 @@ import { coreEventHandlers } from './events/handlers';
 import { eventBridgePublisher } from './events/publisher';
 import { startEventWorkers } from './events/workers';
 import { startExamTimer } from './exams/exam-timer';
-import { AUDIT_ARCHIVE_KEEP_MONTHS, startAuditArchive, type AuditArchiveStore } from './learning/audit-archive';
+import {
+  AUDIT_ARCHIVE_KEEP_MONTHS,
+  startAuditArchive,
+  type AuditArchiveStore,
+} from './learning/audit-archive';
 import { startAuditPartitions } from './learning/audit-partitions';
 import { startViewingRunsCloser } from './learning/viewing-runs';
 

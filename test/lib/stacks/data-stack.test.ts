@@ -123,7 +123,8 @@ describe('data stack', () => {
   it('keeps the audit trail’s archive in a private, encrypted, TLS-only, versioned bucket that outlives even a dev stack', () => {
     for (const fixture of [dev, prod]) {
       const t = fixture.template('data');
-      const id = fixture.platform.data.resolve(fixture.platform.data.auditArchiveBucket.bucketName).Ref as string;
+      const id = fixture.platform.data.resolve(fixture.platform.data.auditArchiveBucket.bucketName)
+        .Ref as string;
       expect(id).toMatch(/^AuditArchive/);
       const bucket = t.toJSON().Resources[id];
       // Retained whatever retention.keepStatefulData says: an inspector's record.

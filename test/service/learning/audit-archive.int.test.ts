@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Identity } from '#contracts/access-token';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import type { Role } from '#contracts/resources';
@@ -16,8 +16,10 @@ import { loadHyparquet } from '#service/learning/parquet';
 import { recordHeartbeat } from '#service/learning/progress';
 import { learnerAudit } from '#service/learning/records';
 import { closeIdleViewingRuns } from '#service/learning/viewing-runs';
+import type { Database } from '#service/db/schema';
 import { seedProvision, seedVideoCourse } from '../seed';
-import { testDatabase, type TestDatabase } from '../test-database';
+import { appConnection, serviceFixture, type ServiceFixture } from '../service-fixture';
+import type { TestDatabase } from '../test-database';
 
 /*
  * The audit trail's old months move to S3 as Parquet (migration 0019, audit-archive.ts) and the audit export
@@ -36,7 +38,10 @@ const OTHERS = 40;
 /** Small row groups, so one learner's read skips most of a month. */
 const ROW_GROUP = 8;
 
+let fx: ServiceFixture;
 let t: TestDatabase;
+/** The service's own least-privileged connection, which the archiver runs on as deployed. */
+let service: Kysely<Database>;
 let store: LocalObjectStore;
 let s3: S3Client;
 let provisionId: string;
@@ -114,7 +119,7 @@ const partitionExists = async (month: string) =>
   ).rows[0]!.found;
 
 const exportOf = (enrollmentId: string, archive?: AuditArchiveReader) =>
-  learnerAudit(t.db, admin, provisionId, enrollmentId, archive);
+  learnerAudit(service, admin, provisionId, enrollmentId, archive);
 
 const creditedIn = (audit: Awaited<ReturnType<typeof exportOf>>) =>
   audit.entries.filter((e) => e.kind === 'credit').reduce((s, e) => s + (e.detail.seconds as number), 0);
@@ -173,13 +178,15 @@ const rangeBytes = (range: string) => {
 };
 
 beforeAll(async () => {
-  t = await testDatabase('audit_archive');
   store = await LocalObjectStore.start({
     uploadBucket: 'test-archive-uploads',
     outputBucket: 'test-archive-output',
     privateBuckets: [BUCKET],
   });
   s3 = store.client();
+  fx = await serviceFixture('audit_archive', { auditArchive: { s3, bucket: BUCKET } });
+  t = fx.database;
+  service = await appConnection(t);
   const seeded = await seedVideoCourse(t.db, { videos: 2, ready: true });
   videos = seeded.videoIds;
   ({ provisionId } = await seedProvision(t.db, {
@@ -207,9 +214,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await service?.destroy();
+  await fx?.close();
   s3?.destroy();
   await store?.close();
-  await t?.close();
 });
 
 describe('the audit trail’s archive', () => {
@@ -220,13 +228,24 @@ describe('the audit trail’s archive', () => {
   it('archives the closed months past the kept ones, and the export reads them back to the same answer', async () => {
     before = new Map();
     for (const id of learners) before.set(id, await exportOf(id));
+    const inspector = await fx.person(['platform-admin']);
+    const route = async (id: string) => {
+      const res = await fx.call(inspector, {
+        method: 'GET',
+        url: `/provisions/${provisionId}/enrollments/${id}/audit`,
+      });
+      expect(res.statusCode).toBe(200);
+      return res.body;
+    };
+    const answered = new Map<string, string>();
+    for (const id of learners) answered.set(id, await route(id));
     for (const [id, audit] of before) expect(creditedIn(audit)).toBe(credited.get(id));
     expect([...credited.values()].reduce((a, b) => a + b)).toBeGreaterThan(1000);
     february = await monthRows('2024-02');
     march = await monthRows('2024-03');
 
     const result = await archiveAuditMonths({
-      db: t.db,
+      db: service,
       s3,
       bucket: BUCKET,
       now: new Date('2024-07-15T00:00:00Z'),
@@ -276,6 +295,8 @@ describe('the audit trail’s archive', () => {
       expect(JSON.stringify(after)).toBe(JSON.stringify(before.get(id)));
       expect(creditedIn(after)).toBe(credited.get(id));
     }
+    // The route's answer, byte for byte.
+    for (const id of learners) expect(await route(id)).toBe(answered.get(id));
     // Only by range, and a learner's export reads a part of each month's object, not all of it: the footers
     // once (the reader keeps them), then the row groups whose enrollment_id bounds admit the learner.
     expect(reads.every((r) => r.range !== undefined)).toBe(true);
@@ -290,7 +311,7 @@ describe('the audit trail’s archive', () => {
 
   it('archives nothing on a rerun, and a month once archived is not made again', async () => {
     const again = await archiveAuditMonths({
-      db: t.db,
+      db: service,
       s3,
       bucket: BUCKET,
       now: new Date('2024-07-15T00:00:00Z'),
@@ -309,7 +330,7 @@ describe('the audit trail’s archive', () => {
     const key = auditArchiveKey('2024-04-01');
     const archive = () =>
       archiveAuditMonths({
-        db: t.db,
+        db: service,
         s3,
         bucket: BUCKET,
         now: new Date('2024-07-15T00:00:00Z'),
@@ -364,7 +385,7 @@ describe('the audit trail’s archive', () => {
       },
     } as unknown as S3Client;
     const crashed = await archiveAuditMonths({
-      db: t.db,
+      db: service,
       s3: crashing,
       bucket: BUCKET,
       now: new Date('2024-07-15T00:00:00Z'),
@@ -375,7 +396,7 @@ describe('the audit trail’s archive', () => {
     expect(await partitionExists('2024-04')).toBe(true);
     expect(await objectRows(key)).toEqual(april);
     const resumed = await archiveAuditMonths({
-      db: t.db,
+      db: service,
       s3,
       bucket: BUCKET,
       now: new Date('2024-07-15T00:00:00Z'),
@@ -409,7 +430,7 @@ describe('the audit trail’s archive', () => {
       );
     const warnings: unknown[] = [];
     const worker = startAuditArchive({
-      db: t.db,
+      db: service,
       s3,
       bucket: BUCKET,
       keepMonths: 1,
@@ -422,7 +443,7 @@ describe('the audit trail’s archive', () => {
     expect(await partitionExists(monthsAgo(2))).toBe(false);
     expect(await partitionExists(monthsAgo(1))).toBe(true);
     expect(await partitionExists(monthsAgo(0))).toBe(true);
-    await expect(archiveAuditMonths({ db: t.db, s3, bucket: BUCKET, now, keepMonths: 0 })).rejects.toThrow(
+    await expect(archiveAuditMonths({ db: service, s3, bucket: BUCKET, now, keepMonths: 0 })).rejects.toThrow(
       /at least 1/,
     );
   });
