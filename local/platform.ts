@@ -198,6 +198,8 @@ export interface LocalPlatform {
   readonly mailbox: LocalMailbox;
   /** The analytics export and its bucket; absent unless `analytics` is given. */
   readonly analytics?: { readonly export: LocalAnalyticsExport; readonly bucket: string };
+  /** The bucket the audit trail's old months move to (the data stack's audit archive bucket). */
+  readonly auditArchive: { readonly bucket: string };
   /** Relays every outbox event now and waits for their deliveries (the worker does it within a moment). */
   flushEvents(): Promise<void>;
   close(): Promise<void>;
@@ -625,14 +627,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       log: workerLog,
       idleMs: 1000,
     }),
-    startAuditArchive({
-      db: options.database,
-      ...auditArchive,
-      keepMonths: options.auditArchiveKeepMonths ?? AUDIT_ARCHIVE_KEEP_MONTHS,
-      ...(options.clock ? { clock: options.clock } : {}),
-      log: workerLog,
-    }),
   ];
+  // Apart from the others: it stops before the object store closes, so a pass in flight ends its write.
+  const auditArchiver = startAuditArchive({
+    db: options.database,
+    ...auditArchive,
+    keepMonths: options.auditArchiveKeepMonths ?? AUDIT_ARCHIVE_KEEP_MONTHS,
+    ...(options.clock ? { clock: options.clock } : {}),
+    log: workerLog,
+  });
   // What the analytics stack's rule and stream do in AWS: every source of the platform, to Parquet files.
   const analytics = options.analytics
     ? {
@@ -962,6 +965,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     ses,
     mailbox,
     ...(analytics ? { analytics } : {}),
+    auditArchive: { bucket: auditArchive.bucket },
     async flushEvents() {
       while ((await relayOutbox(options.database, bus.publish)) > 0);
       await bus.settled();
@@ -977,6 +981,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       // Before the store closes: what is gathered is written, as Firehose delivers its buffer.
       await bus.settled();
       await analytics?.export.close();
+      await auditArchiver.stop();
       await objects.close();
       s3.destroy();
       await Promise.all(workers.map((w) => w.stop()));
