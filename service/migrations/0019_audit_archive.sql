@@ -28,7 +28,9 @@ create trigger learning_audit_archives_append_only before update or delete on le
 -- written when it closes, would carry that start as `at`: migration 0017), and that it holds exactly the rows
 -- the caller archived (their count, lowest and highest id and a digest of their ids; the rows themselves
 -- cannot change, the trail being append-only). Anything else raises and leaves the partition.
--- Security definer: the service may not drop tables (service/src/db/app-role.ts), only this.
+-- Returns false, and changes nothing, when the month is archived already (another task's pass, which the
+-- month's lock made this one wait for). Security definer: the service may not drop tables
+-- (service/src/db/app-role.ts), only this.
 create function learning_audit_archive_month(
   p_month date,
   p_object_key text,
@@ -39,13 +41,13 @@ create function learning_audit_archive_month(
   p_object_sha256 text,
   p_content_sha256 text,
   p_object_bytes bigint
-) returns void
+) returns boolean
 language plpgsql security definer set search_path = public, pg_temp set timezone = 'UTC' as $$
 declare
   v_name text := format('learning_audit_%s', to_char(p_month, 'YYYY_MM'));
   v_start timestamptz := p_month::timestamp at time zone 'UTC';
   v_end timestamptz := (p_month + interval '1 month')::timestamp at time zone 'UTC';
-  v_part regclass := to_regclass(v_name);
+  v_part regclass;
   v_count bigint;
   v_min bigint;
   v_max bigint;
@@ -54,6 +56,13 @@ begin
   if p_month is distinct from date_trunc('month', p_month)::date then
     raise exception 'not a month: %', p_month using errcode = 'LM409';
   end if;
+  -- One archive of a month at a time, whichever task runs it; the second finds the first's record.
+  perform pg_advisory_xact_lock(hashtext('learning_audit_archive_month'),
+                                (extract(year from p_month) * 12 + extract(month from p_month))::integer);
+  if exists (select from learning_audit_archives where month = p_month) then
+    return false;
+  end if;
+  v_part := to_regclass(v_name);
   if v_part is null or not exists (
       select from pg_inherits i join pg_class c on c.oid = i.inhrelid
       where i.inhparent = 'learning_audit'::regclass and i.inhrelid = v_part
@@ -81,6 +90,7 @@ begin
           p_max_id);
   execute format('alter table learning_audit detach partition %s', v_part);
   execute format('drop table %s', v_part);
+  return true;
 end $$;
 
 -- As in 0017, except that an archived month is never made again: its rows are in its object, and a row dated

@@ -221,7 +221,8 @@ export async function archiveAuditMonths(options: ArchiveAuditMonthsOptions): Pr
       continue;
     }
     try {
-      archived.push(await archiveMonth(options, month));
+      const done = await archiveMonth(options, month);
+      if (done) archived.push(done);
     } catch (e) {
       refused.push({ month, reason: (e as Error).message });
     }
@@ -229,7 +230,11 @@ export async function archiveAuditMonths(options: ArchiveAuditMonthsOptions): Pr
   return { archived, open, refused };
 }
 
-async function archiveMonth(options: ArchiveAuditMonthsOptions, month: string): Promise<ArchivedMonth> {
+/** The month archived, or undefined when another task archived it meanwhile. */
+async function archiveMonth(
+  options: ArchiveAuditMonthsOptions,
+  month: string,
+): Promise<ArchivedMonth | undefined> {
   const { db } = options;
   const rows = await monthRows(db, month);
   const digest = contentDigest(rows);
@@ -261,8 +266,8 @@ async function archiveMonth(options: ArchiveAuditMonthsOptions, month: string): 
   const ids = rows.map((r) => BigInt(r.id));
   const min = ids.length ? ids.reduce((a, b) => (b < a ? b : a)).toString() : null;
   const max = ids.length ? ids.reduce((a, b) => (b > a ? b : a)).toString() : null;
-  await db.transaction().execute(async (trx) => {
-    await sql`
+  const done = await db.transaction().execute(async (trx) => {
+    const { rows: archived } = await sql<{ done: boolean }>`
       select learning_audit_archive_month(
         p_month => ${month}::date,
         p_object_key => ${key},
@@ -272,9 +277,10 @@ async function archiveMonth(options: ArchiveAuditMonthsOptions, month: string): 
         p_max_id => ${max}::bigint,
         p_object_sha256 => ${sha256Base64(object)},
         p_content_sha256 => ${digest},
-        p_object_bytes => ${object.byteLength}::bigint)`.execute(trx);
+        p_object_bytes => ${object.byteLength}::bigint) as done`.execute(trx);
+    return archived[0]!.done;
   });
-  return { month, key, rows: rows.length, reused };
+  return done ? { month, key, rows: rows.length, reused } : undefined;
 }
 
 /** One entry of the audit export, as records.ts's learnerAudit answers it. */

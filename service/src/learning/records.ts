@@ -125,10 +125,15 @@ export async function learnerAudit(
     .execute();
   if (archivedMonths.length > 0) {
     if (!archive) throw new HttpError(503, 'The audit archive is not reachable from this service');
-    const archived = await archive.entries(
-      enrollmentId,
-      archivedMonths.map((m) => ({ key: m.key, bytes: Number(m.bytes) })),
-    );
+    const archived = await archive
+      .entries(
+        enrollmentId,
+        archivedMonths.map((m) => ({ key: m.key, bytes: Number(m.bytes) })),
+      )
+      .catch(() => {
+        // A trail with months missing is no answer: the inspector asks again once the store answers.
+        throw new HttpError(503, 'The audit archive could not be read');
+      });
     entries.push(...archived);
     entries.sort((a, b) => {
       const d = BigInt(a.id) - BigInt(b.id);

@@ -413,6 +413,32 @@ describe('the audit trail’s archive', () => {
     for (const id of learners) expect(creditedIn(await exportOf(id, reader))).toBe(credited.get(id));
   });
 
+  it('archives a month once when two tasks run at the same time', async () => {
+    await sql`select learning_audit_add_partitions('2023-10-01', '2023-10-01')`.execute(t.db);
+    await fill('2023-10');
+    const october = await monthRows('2023-10');
+    const pass = () =>
+      archiveAuditMonths({
+        db: service,
+        s3,
+        bucket: BUCKET,
+        now: new Date('2024-07-15T00:00:00Z'),
+        keepMonths: 2,
+      });
+    const [one, two] = await Promise.all([pass(), pass()]);
+    expect([...one.archived, ...two.archived]).toEqual([
+      {
+        month: '2023-10-01',
+        key: auditArchiveKey('2023-10-01'),
+        rows: october.length,
+        reused: expect.any(Boolean),
+      },
+    ]);
+    expect([...one.refused, ...two.refused]).toEqual([]);
+    expect(await partitionExists('2023-10')).toBe(false);
+    expect(await objectRows(auditArchiveKey('2023-10-01'))).toEqual(october);
+  });
+
   it('never archives the current month nor those kept, and needs at least one kept', async () => {
     const now = new Date();
     const monthsAgo = (n: number) => {
