@@ -307,6 +307,12 @@ describe('the audit trail’s archive', () => {
 
   it('says the archive is unreachable rather than answer a trail with months missing', async () => {
     await expect(exportOf(learners[0]!)).rejects.toMatchObject({ status: 503 });
+    const down = { send: () => Promise.reject(new Error('the store is down')) } as unknown as S3Client;
+    await expect(
+      exportOf(learners[0]!, new AuditArchiveReader({ s3: down, bucket: BUCKET })),
+    ).rejects.toMatchObject({
+      status: 503,
+    });
   });
 
   it('archives nothing on a rerun, and a month once archived is not made again', async () => {
