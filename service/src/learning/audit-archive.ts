@@ -224,7 +224,13 @@ export async function archiveAuditMonths(options: ArchiveAuditMonthsOptions): Pr
       const done = await archiveMonth(options, month);
       if (done) archived.push(done);
     } catch (e) {
-      refused.push({ month, reason: (e as Error).message });
+      // Another task archived it while this one was at it (and read it half gone, or found its object).
+      const record = await db
+        .selectFrom('learning_audit_archives')
+        .select('month')
+        .where('month', '=', month)
+        .executeTakeFirst();
+      if (!record) refused.push({ month, reason: (e as Error).message });
     }
   }
   return { archived, open, refused };
