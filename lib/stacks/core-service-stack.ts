@@ -365,11 +365,9 @@ export class CoreServiceStack extends Stack {
       new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [objects] }),
     );
     taskDefinition.taskRole.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [bucketArn],
-        conditions: { StringLike: { 's3:prefix': `${CORE_SERVICE.auditArchivePrefix}*` } },
-      }),
+      // Unconditioned: S3 decides 404 or 403 for a GetObject by this permission, in a request that has no
+      // s3:prefix for a condition to test. The bucket holds the archive only.
+      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn] }),
     );
     Validations.of(taskDefinition.taskRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResource(this, objects)}]`,
