@@ -235,6 +235,8 @@ export const CORE_SERVICE = {
    * local runner's), so one id names a request in the gateway's, the service's and the client's view.
    */
   requestIdHeader: 'x-request-id',
+  /** Where the audit trail's archived months are in the archive bucket: one Parquet object a month. */
+  auditArchivePrefix: 'learning-audit/',
   env: {
     /** Connection settings, injected from the database secret's fields (they do not rotate). */
     databaseHost: 'DATABASE_HOST',
@@ -253,6 +255,13 @@ export const CORE_SERVICE = {
     databaseUrl: 'DATABASE_URL',
     /** The SQS queue the platform bus fills with the events the core service consumes. */
     eventsQueueUrl: 'CORE_EVENTS_QUEUE_URL',
+    /**
+     * The audit trail's archive bucket: old months move there as Parquet and the audit export reads them
+     * there. Unset: nothing is archived (and no month has been).
+     */
+    auditArchiveBucket: 'AUDIT_ARCHIVE_BUCKET',
+    /** Months of the trail kept in the database after the current one; 0 archives nothing. */
+    auditArchiveKeepMonths: 'AUDIT_ARCHIVE_KEEP_MONTHS',
   },
 } as const;
 

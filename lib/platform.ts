@@ -134,6 +134,8 @@ export function buildPlatform(app: App, config: InstitutionConfig): Platform & F
     eventBus: data.eventBus,
     compliance: complianceOf(config),
     allowedOrigins,
+    auditArchiveBucket: data.auditArchiveBucket,
+    auditArchiveKeepMonths: config.audit.archive.keepMonths,
   });
   // The API's session cookies and the signed playback cookies are set for the parent domain, so the app and
   // the video distribution must be served under it; CloudFront takes their certificates only from us-east-1.

@@ -31,6 +31,7 @@ async function main() {
       monthlyTranscodeMinutes: config.video.monthlyTranscodeMinutes,
     },
     live: { rtmpPort: Number(process.env.RTMP_PORT ?? 1935), record: config.live.recording },
+    auditArchiveKeepMonths: config.audit.archive.keepMonths,
     // As the config deploys it, or LMS_ANALYTICS=1 to try it with a config that leaves it off.
     ...(analyticsOn ? { analytics: { flushEveryMs: config.analytics.export.bufferSeconds * 1000 } } : {}),
   });

@@ -27,6 +27,7 @@ import { coreEventHandlers } from '#service/events/handlers';
 import { relayOutbox } from '#service/events/relay';
 import { startEventWorkers } from '#service/events/workers';
 import { startExamTimer } from '#service/exams/exam-timer';
+import { AUDIT_ARCHIVE_KEEP_MONTHS, startAuditArchive } from '#service/learning/audit-archive';
 import { startAuditPartitions } from '#service/learning/audit-partitions';
 import { startViewingRunsCloser } from '#service/learning/viewing-runs';
 import type { Database } from '#service/db/schema';
@@ -138,6 +139,11 @@ export interface LocalPlatformOptions {
    * store's analytics bucket, as the analytics stack's Firehose stream writes them to S3.
    * @default off
    */
+  /**
+   * Months of the audit trail kept in the database (`audit.archive.keepMonths`); older ones move to the local
+   * object store's audit archive bucket as Parquet. 0 archives nothing. @default 24
+   */
+  readonly auditArchiveKeepMonths?: number;
   readonly analytics?: {
     /** How often gathered events are written; 0: only on `flush()`. @default 60000 */
     readonly flushEveryMs?: number;
@@ -191,6 +197,8 @@ export interface LocalPlatform {
   readonly mailbox: LocalMailbox;
   /** The analytics export and its bucket; absent unless `analytics` is given. */
   readonly analytics?: { readonly export: LocalAnalyticsExport; readonly bucket: string };
+  /** The bucket the audit trail's old months move to (the data stack's audit archive bucket). */
+  readonly auditArchive: { readonly bucket: string };
   /** Relays every outbox event now and waits for their deliveries (the worker does it within a moment). */
   flushEvents(): Promise<void>;
   close(): Promise<void>;
@@ -540,11 +548,34 @@ async function startOn(
     return withAuthorizerContext(event, decision.context);
   }
 
+  // The buckets' names as the vod stack's would differ per deployment; the table prefix keeps platforms apart.
+  const bucketPrefix = (options.tablePrefix ?? 'lms-local-').toLowerCase();
+  const objects = await LocalObjectStore.start({
+    uploadBucket: `${bucketPrefix}vod-uploads`,
+    outputBucket: `${bucketPrefix}vod-renditions`,
+    privateBuckets: [
+      `${bucketPrefix}live-recordings`,
+      `${bucketPrefix}certificates`,
+      `${bucketPrefix}audit-archive`,
+      ...(options.analytics ? [`${bucketPrefix}analytics`] : []),
+    ],
+    ...(options.vod?.dir ? { dir: options.vod.dir } : {}),
+    // The handlers sign with the local keys, as the DynamoDB client does (DynamoDB Local keeps one database
+    // per access key, so they cannot sign with the store's own).
+    accessKeys: [LOCAL_AWS.credentials],
+    // What the vod stack's rule does in AWS: each upload to the bucket starts a transcode.
+    // A failed job is logged by the transcoder and forgotten, so uploading again retries it.
+    onObjectCreated: (event) => void transcoder.enqueue(event).catch(() => undefined),
+  });
+  const s3 = objects.client();
+  // The core service's audit archive bucket, as the core service stack's.
+  const auditArchive = { s3, bucket: `${bucketPrefix}audit-archive` };
   // The core service on its own port, reached as through API Gateway's VPC link: authorizer, then forward.
   const core = await buildCoreService({
     db: options.database,
     logger: errorLog,
     appOrigins,
+    auditArchive,
     ...(options.compliance ? { compliance: options.compliance } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     verifyToken: createAccessTokenVerifier({
@@ -605,25 +636,14 @@ async function startOn(
       idleMs: 1000,
     }),
   ];
-  // The buckets' names as the vod stack's would differ per deployment; the table prefix keeps platforms apart.
-  const bucketPrefix = (options.tablePrefix ?? 'lms-local-').toLowerCase();
-  const objects = await LocalObjectStore.start({
-    uploadBucket: `${bucketPrefix}vod-uploads`,
-    outputBucket: `${bucketPrefix}vod-renditions`,
-    privateBuckets: [
-      `${bucketPrefix}live-recordings`,
-      `${bucketPrefix}certificates`,
-      ...(options.analytics ? [`${bucketPrefix}analytics`] : []),
-    ],
-    ...(options.vod?.dir ? { dir: options.vod.dir } : {}),
-    // The handlers sign with the local keys, as the DynamoDB client does (DynamoDB Local keeps one database
-    // per access key, so they cannot sign with the store's own).
-    accessKeys: [LOCAL_AWS.credentials],
-    // What the vod stack's rule does in AWS: each upload to the bucket starts a transcode.
-    // A failed job is logged by the transcoder and forgotten, so uploading again retries it.
-    onObjectCreated: (event) => void transcoder.enqueue(event).catch(() => undefined),
+  // Apart from the others: it stops before the object store closes, so a pass in flight ends its write.
+  const auditArchiver = startAuditArchive({
+    db: options.database,
+    ...auditArchive,
+    keepMonths: options.auditArchiveKeepMonths ?? AUDIT_ARCHIVE_KEEP_MONTHS,
+    ...(options.clock ? { clock: options.clock } : {}),
+    log: workerLog,
   });
-  const s3 = objects.client();
   // What the analytics stack's rule and stream do in AWS: every source of the platform, to Parquet files.
   const analytics = options.analytics
     ? {
@@ -954,6 +974,7 @@ async function startOn(
     ses,
     mailbox,
     ...(analytics ? { analytics } : {}),
+    auditArchive: { bucket: auditArchive.bucket },
     async flushEvents() {
       while ((await relayOutbox(options.database, bus.publish)) > 0);
       await bus.settled();
@@ -970,6 +991,7 @@ async function startOn(
       // Before the store closes: what is gathered is written, as Firehose delivers its buffer.
       await bus.settled();
       await analytics?.export.close();
+      await auditArchiver.stop();
       await objects.close();
       s3.destroy();
       await Promise.all(workers.map((w) => w.stop()));

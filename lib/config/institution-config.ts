@@ -533,6 +533,24 @@ export const institutionConfigSchema = z
       .describe(
         'The optional analytics export: off by default; every field has a default. After the first deploy it can be turned on or off (off deletes the stack; with retention.keepStatefulData its buckets are kept).',
       ),
+    audit: z
+      .strictObject({
+        archive: z
+          .strictObject({
+            keepMonths: wholeNumber()
+              .min(0)
+              .max(1200)
+              .default(24)
+              .describe(
+                "Months of the learning audit trail kept in the database after the current one. An older month moves to the core service's audit archive bucket as one Parquet object (checked, then its partition dropped) and stays readable through the audit export. 0 archives nothing (the bucket is still made; months archived before stay readable).",
+              ),
+          })
+          .prefault({})
+          .describe("The audit trail's archive: old months in S3 instead of the database."),
+      })
+      // `prefault`, not `default`: the empty block is parsed, so each field gets its own default.
+      .prefault({})
+      .describe('The learning audit trail; every field has a default.'),
     retention: z
       .strictObject({
         logDays: z

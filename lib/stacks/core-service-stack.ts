@@ -33,7 +33,8 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
-import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Trigger } from 'aws-cdk-lib/triggers';
@@ -42,6 +43,7 @@ import { CORE_SERVICE, ENV, EVENTS } from '#contracts/resources';
 import { COMPLIANCE_PROFILE_ENV, type ComplianceProfile } from '#contracts/compliance-profiles';
 import type { InstitutionConfig } from '../config/institution-config';
 import { LmsFunction } from '../constructs/lms-function';
+import { nagResource } from '../nag-resource';
 import { PaceSchedule } from '../constructs/pace-schedule';
 import { REPO_ROOT } from '../paths';
 import { ACCESS_LOG_DAYS } from '../private-bucket';
@@ -85,6 +87,10 @@ export interface CoreServiceStackProps extends StackProps {
   readonly compliance: ComplianceProfile;
   /** The web app's origins, the only ones whose cookie-authenticated writes the service accepts. */
   readonly allowedOrigins: readonly string[];
+  /** The audit trail's archive bucket (the data stack's): the service writes old months there and reads them. */
+  readonly auditArchiveBucket: IBucket;
+  /** Months of the audit trail kept in the database (`audit.archive.keepMonths`); 0 archives nothing. */
+  readonly auditArchiveKeepMonths: number;
 }
 
 /**
@@ -217,6 +223,8 @@ export class CoreServiceStack extends Stack {
         [CORE_SERVICE.env.databaseSecretArn]: appSecret.secretArn,
         [COMPLIANCE_PROFILE_ENV]: JSON.stringify(props.compliance),
         [ENV.appOrigins]: props.allowedOrigins.join(','),
+        [CORE_SERVICE.env.auditArchiveBucket]: props.auditArchiveBucket.bucketName,
+        [CORE_SERVICE.env.auditArchiveKeepMonths]: String(props.auditArchiveKeepMonths),
         NODE_OPTIONS: '--enable-source-maps',
       },
       // Injected at task start from the service's own login role's secret (never the master user's); never
@@ -256,6 +264,7 @@ export class CoreServiceStack extends Stack {
     props.eventBus.grantPutEventsTo(taskDefinition.taskRole);
     this.eventsQueue.grantConsumeMessages(taskDefinition.taskRole);
     appSecret.grantRead(taskDefinition.taskRole);
+    this.grantAuditArchive(taskDefinition, props.auditArchiveBucket);
     this.service = new FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition,
@@ -341,6 +350,29 @@ export class CoreServiceStack extends Stack {
     // The deploy workflow waits on these for the service to be stable (`aws ecs wait services-stable`).
     new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName });
     new CfnOutput(this, 'ServiceName', { value: this.service.serviceName });
+  }
+
+  /**
+   * The archive's objects, written once a month and read by range, and the listing that makes a missing
+   * object a 404 rather than a 403 (the archiver tells "not written yet" from "refused" by it). Nothing else:
+   * no delete, no overwrite of another prefix. The bucket is S3-managed encrypted, so there is no key to grant.
+   */
+  private grantAuditArchive(taskDefinition: FargateTaskDefinition, bucket: IBucket): void {
+    // Through a named export, so the acknowledgement below names the ARN as cdk-nag reads it here.
+    const bucketArn = Stack.of(bucket).exportValue(bucket.bucketArn);
+    const objects = `${bucketArn}/${CORE_SERVICE.auditArchivePrefix}*`;
+    taskDefinition.taskRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [objects] }),
+    );
+    taskDefinition.taskRole.addToPrincipalPolicy(
+      // Unconditioned: S3 decides 404 or 403 for a GetObject by this permission, in a request that has no
+      // s3:prefix for a condition to test. The bucket holds the archive only.
+      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn] }),
+    );
+    Validations.of(taskDefinition.taskRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResource(this, objects)}]`,
+      reason: `One object a month under ${CORE_SERVICE.auditArchivePrefix}month=YYYY-MM/, named when the month is archived.`,
+    });
   }
 
   /**

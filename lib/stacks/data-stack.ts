@@ -52,6 +52,8 @@ export class DataStack extends Stack {
   public readonly eventBus: EventBus;
   /** Certificates of completion (PDF), under `certificates/`; read only through presigned links. */
   public readonly certificatesBucket: Bucket;
+  /** The learning audit trail's archived months (Parquet), written and read by the core service. */
+  public readonly auditArchiveBucket: Bucket;
   /** The key notification e-mails' unsubscribe links are signed with. */
   public readonly unsubscribeSecret: Secret;
 
@@ -186,11 +188,22 @@ export class DataStack extends Stack {
 
     this.eventBus = new EventBus(this, 'EventBus', { description: 'Cross-domain events of the platform' });
 
+    const accessLogs = accessLogBucket(this, removalPolicy);
     this.certificatesBucket = new Bucket(this, 'Certificates', {
       ...privateBucket(removalPolicy),
-      serverAccessLogsBucket: accessLogBucket(this, removalPolicy),
+      serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'certificates/',
       // A certificate's document is written once; versions keep it if a bug ever wrote over it.
+      versioned: true,
+    });
+
+    // The learning audit trail's old months, moved out of the database by the core service (one Parquet object
+    // a month, checked before its partition is dropped). An inspector's record: kept whatever the stack's
+    // retention, versioned so that no write replaces a month's object for good, and never expired.
+    this.auditArchiveBucket = new Bucket(this, 'AuditArchive', {
+      ...privateBucket(RemovalPolicy.RETAIN),
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'audit-archive/',
       versioned: true,
     });
 

@@ -12,6 +12,7 @@ import { parseJsonBody } from '#contracts/json-body';
 import { CORE_SERVICE } from '#contracts/resources';
 import type { Database } from './db/schema';
 import { routeContext } from './http/context';
+import { AuditArchiveReader, type AuditArchiveStore } from './learning/audit-archive';
 import { answerClientError, HttpError, problemHandler } from './http/errors';
 import type { VerifyToken } from './http/identity';
 import { cachedVerifier } from './http/token-cache';
@@ -59,6 +60,11 @@ export interface CoreServiceOptions {
    * document's build, tests of the HTTP layer alone. @default true
    */
   readonly prepareDatabase?: boolean;
+  /**
+   * Where the audit trail's archived months are (the archive bucket): the audit export reads them there.
+   * @default none: the export answers 503 for a learner with archived months
+   */
+  readonly auditArchive?: AuditArchiveStore;
 }
 
 /** An id the gateway in front set (API Gateway's request ids are base64-ish, the local runner's UUIDs). */
@@ -129,6 +135,7 @@ export async function buildCoreService(options: CoreServiceOptions): Promise<Fas
     cachedVerifier(options.verifyToken),
     options.compliance ?? COMPLIANCE_PROFILES.standard,
     options.clock ?? (() => new Date()),
+    options.auditArchive ? new AuditArchiveReader(options.auditArchive) : undefined,
   );
   // Who is calling is settled before anything about the request is: a stranger learns no schema detail.
   const open = new Set([CORE_SERVICE.healthPath, CORE_SERVICE.livenessPath, '/openapi.json']);

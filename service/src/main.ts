@@ -1,6 +1,8 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import * as z from 'zod';
 import { createAccessTokenVerifier } from '#contracts/access-token';
 import { CORE_SERVICE, ENV, EVENTS } from '#contracts/resources';
 import {
@@ -16,6 +18,11 @@ import { coreEventHandlers } from './events/handlers';
 import { eventBridgePublisher } from './events/publisher';
 import { startEventWorkers } from './events/workers';
 import { startExamTimer } from './exams/exam-timer';
+import {
+  AUDIT_ARCHIVE_KEEP_MONTHS,
+  startAuditArchive,
+  type AuditArchiveStore,
+} from './learning/audit-archive';
 import { startAuditPartitions } from './learning/audit-partitions';
 import { startViewingRunsCloser } from './learning/viewing-runs';
 
@@ -49,6 +56,15 @@ async function main() {
   const clientIds = process.env[ENV.tokenClientIds]?.split(',').filter(Boolean);
   const compliance = process.env[COMPLIANCE_PROFILE_ENV];
   const profile = compliance ? complianceProfile.parse(JSON.parse(compliance)) : COMPLIANCE_PROFILES.standard;
+  const archiveBucket = process.env[e.auditArchiveBucket];
+  const auditArchive: AuditArchiveStore | undefined = archiveBucket
+    ? { s3: new S3Client({}), bucket: archiveBucket }
+    : undefined;
+  const keepMonths = z.coerce
+    .number()
+    .int()
+    .min(0)
+    .parse(process.env[e.auditArchiveKeepMonths] ?? String(AUDIT_ARCHIVE_KEEP_MONTHS));
   const app = await buildCoreService({
     db,
     compliance: profile,
@@ -59,6 +75,7 @@ async function main() {
     }),
     logger: true,
     appOrigins: process.env[ENV.appOrigins]?.split(',').filter(Boolean) ?? [],
+    ...(auditArchive ? { auditArchive } : {}),
   });
   await app.listen({ port: Number(process.env.PORT ?? CORE_SERVICE.port), host: '0.0.0.0' });
 
@@ -84,6 +101,8 @@ async function main() {
     startExamTimer({ db, compliance: profile, log }),
     startAuditPartitions({ db, log }),
     startViewingRunsCloser({ db, log }),
+    // Without the bucket the export could not read what was archived, so nothing is.
+    ...(auditArchive ? [startAuditArchive({ db, ...auditArchive, keepMonths, log })] : []),
   ];
 
   // ECS stops a task with SIGTERM: finish requests and event passes in flight, then close the pool.

@@ -53,7 +53,7 @@ export interface ServiceFixture {
  */
 export async function serviceFixture(
   name: string,
-  options: Pick<CoreServiceOptions, 'compliance' | 'clock' | 'health'> & {
+  options: Pick<CoreServiceOptions, 'compliance' | 'clock' | 'health' | 'auditArchive'> & {
     /**
      * The service's own connection to the test database (the fixture's `database.db` stays direct, for
      * seeding and checks), e.g. through a fault proxy; closed with the fixture. @default on a PostgreSQL

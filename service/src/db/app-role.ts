@@ -14,8 +14,8 @@ import { type Kysely, sql } from 'kysely';
 /** The group role holding the service's privileges. */
 export const APP_GROUP_ROLE = 'lms_app_role';
 
-/** Tables the service may add to but never change: the audit trail is evidence. */
-const APPEND_ONLY = ['learning_audit'];
+/** Tables the service may add to but never change: the audit trail, and its archived months' records, are evidence. */
+const APPEND_ONLY = ['learning_audit', 'learning_audit_archives'];
 /** Kysely's bookkeeping: only migrations write it. */
 const MIGRATION_TABLES = ['kysely_migration', 'kysely_migration_lock'];
 

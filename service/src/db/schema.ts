@@ -218,6 +218,20 @@ export interface LearningAuditTable {
   at: Generated<Date>;
 }
 
+/** An archived month of the trail (migration 0019): its rows are in the object, its partition is gone. */
+export interface LearningAuditArchivesTable {
+  /** The month's first day, YYYY-MM-DD. */
+  month: string;
+  object_key: string;
+  row_count: ColumnType<string, string | number, never>;
+  object_sha256: string;
+  content_sha256: string;
+  object_bytes: ColumnType<string, string | number, never>;
+  min_id: string | null;
+  max_id: string | null;
+  archived_at: Generated<Date>;
+}
+
 export interface ExamsTable {
   content_id: string;
   stage: 'mid' | 'final';
@@ -354,6 +368,7 @@ export interface Database {
   learning_audit: LearningAuditTable;
   /** A view: the viewing runs not over yet, as the trail will hold them, detail marked `open: true`. */
   learning_audit_open_runs: LearningAuditTable;
+  learning_audit_archives: LearningAuditArchivesTable;
   exams: ExamsTable;
   exam_questions: ExamQuestionsTable;
   exam_attempts: ExamAttemptsTable;

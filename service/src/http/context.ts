@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Identity } from '#contracts/access-token';
 import type { ComplianceProfile } from '#contracts/compliance-profiles';
 import type { Database } from '../db/schema';
+import type { AuditArchiveReader } from '../learning/audit-archive';
 import { authenticate, type Caller, loadCaller, type VerifyToken } from './identity';
 
 /** What every route module receives: the database and a way to know the caller. */
@@ -16,6 +17,8 @@ export interface RouteContext {
   readonly compliance: ComplianceProfile;
   /** The server's clock: progress is credited in its time, never the client's. */
   now(): Date;
+  /** The audit trail's archived months, for the audit export; absent where no archive bucket is set. */
+  readonly auditArchive?: AuditArchiveReader;
 }
 
 export function routeContext(
@@ -23,6 +26,7 @@ export function routeContext(
   verify: VerifyToken,
   compliance: ComplianceProfile,
   now: () => Date,
+  auditArchive?: AuditArchiveReader,
 ): RouteContext {
   const identities = new WeakMap<FastifyRequest, Promise<Identity>>();
   const callers = new WeakMap<FastifyRequest, Promise<Caller>>();
@@ -35,6 +39,7 @@ export function routeContext(
     db,
     compliance,
     now,
+    ...(auditArchive ? { auditArchive } : {}),
     identity,
     caller(request) {
       let caller = callers.get(request);

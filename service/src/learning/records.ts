@@ -1,7 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, LearningAuditTable } from '../db/schema';
+import { HttpError } from '../http/errors';
 import { notFound, type Caller } from '../http/identity';
 import { provisionFor } from '../provisions/provisions';
+import type { AuditArchiveReader } from './audit-archive';
 
 /**
  * The live lectures (`l`, of the enrollment `e`'s provision) a learner is held to: those that ended after
@@ -71,19 +73,23 @@ export async function provisionProgress(db: Kysely<Database>, caller: Caller, pr
  * credit; `open: true` while it may still grow, in which case it is not in the trail yet), and before 0017
  * one entry per credited beat (seconds, from, to, sessionId, playbackRate). Either way the credits' seconds
  * add up to what was credited, and their positions to the learner's progress.
+ *
+ * Months archived to S3 (migration 0019, audit-archive.ts) are read from their objects through `archive`,
+ * those from the enrollment's month on, and merged by id: the answer is the same before and after.
  */
 export async function learnerAudit(
   db: Kysely<Database>,
   caller: Caller,
   provisionId: string,
   enrollmentId: string,
+  archive?: AuditArchiveReader,
 ) {
   // Whoever sees the provision sees its learners' trails: the institution for its auditors, and the company
   // that sent the learner, which answers for the training it claims (a subsidy claim cites this record).
   await provisionFor(db, caller, provisionId);
   const enrollment = await db
     .selectFrom('enrollments')
-    .select(['id', 'user_sub'])
+    .select(['id', 'user_sub', 'created_at'])
     .where('id', '=', enrollmentId)
     .where('provision_id', '=', provisionId)
     .executeTakeFirst();
@@ -105,6 +111,35 @@ export async function learnerAudit(
       where enrollment_id = ${enrollmentId}) entries
     -- By the int8, not its text (as text, entry 10 would sort before entry 9).
     order by entries.id`.execute(db);
+  // The archived months the enrollment lived in: none had a row of it before it was made.
+  const archivedMonths = await db
+    .selectFrom('learning_audit_archives')
+    .select(['object_key as key', 'object_bytes as bytes'])
+    .where(
+      'month',
+      '>=',
+      sql<string>`date_trunc('month', ${enrollment.created_at}::timestamptz at time zone 'UTC')::date`,
+    )
+    .where('row_count', '>', '0')
+    .orderBy('month')
+    .execute();
+  if (archivedMonths.length > 0) {
+    if (!archive) throw new HttpError(503, 'The audit archive is not reachable from this service');
+    const archived = await archive
+      .entries(
+        enrollmentId,
+        archivedMonths.map((m) => ({ key: m.key, bytes: Number(m.bytes) })),
+      )
+      .catch(() => {
+        // A trail with months missing is no answer: the inspector asks again once the store answers.
+        throw new HttpError(503, 'The audit archive could not be read');
+      });
+    entries.push(...archived);
+    entries.sort((a, b) => {
+      const d = BigInt(a.id) - BigInt(b.id);
+      return d < 0n ? -1 : d > 0n ? 1 : 0;
+    });
+  }
   // Live attendance is the live domain's report, replaced by a newer one, so it sits beside the
   // append-only trail rather than in it; absences are listed too, for they count in the rates.
   const { rows: liveLectures } = await sql<{

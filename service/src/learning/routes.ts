@@ -167,7 +167,13 @@ export const learningRoutes =
         },
       },
       async (req) =>
-        learnerAudit(ctx.db, await ctx.caller(req), req.params.provisionId, req.params.enrollmentId),
+        learnerAudit(
+          ctx.db,
+          await ctx.caller(req),
+          req.params.provisionId,
+          req.params.enrollmentId,
+          ctx.auditArchive,
+        ),
     );
 
     app.post(

@@ -303,6 +303,48 @@ describe('core-service stack', () => {
       ]);
     });
 
+    it('lets the task put and get the audit archive’s objects and list it, nothing more of S3', () => {
+      const taskRole = resolve(coreService.service.taskDefinition.taskRole.roleName);
+      const statements = resourcesOf('AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([taskRole]))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+      const s3 = statements.filter((st) => JSON.stringify(st.Action).includes('"s3:'));
+      const bucketArn = { 'Fn::ImportValue': expect.stringContaining('AuditArchive') };
+      expect(s3).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['s3:PutObject', 's3:GetObject'],
+          Resource: { 'Fn::Join': ['', [bucketArn, `/${CORE_SERVICE.auditArchivePrefix}*`]] },
+        },
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: bucketArn,
+        },
+      ]);
+    });
+
+    it('tells the container the archive bucket and the months kept, from the config', () => {
+      for (const [fixture, months] of [
+        [dev, '24'],
+        [prod, '24'],
+      ] as const) {
+        fixture.template('coreService').hasResourceProperties('AWS::ECS::TaskDefinition', {
+          ContainerDefinitions: [
+            Match.objectLike({
+              Environment: Match.arrayWith([
+                {
+                  Name: CORE_SERVICE.env.auditArchiveBucket,
+                  Value: { 'Fn::ImportValue': Match.stringLikeRegexp('AuditArchive') },
+                },
+                { Name: CORE_SERVICE.env.auditArchiveKeepMonths, Value: months },
+              ]),
+            }),
+          ],
+        });
+      }
+    });
+
     it('tells the container the bus and the queue', () => {
       t.hasResourceProperties('AWS::ECS::TaskDefinition', {
         ContainerDefinitions: [

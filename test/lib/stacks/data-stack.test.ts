@@ -120,6 +120,50 @@ describe('data stack', () => {
     expect(dev.template('coreService').findResources('AWS::Events::EventBus')).toEqual({});
   });
 
+  it('keeps the audit trail’s archive in a private, encrypted, TLS-only, versioned bucket that outlives even a dev stack', () => {
+    for (const fixture of [dev, prod]) {
+      const t = fixture.template('data');
+      const id = fixture.platform.data.resolve(fixture.platform.data.auditArchiveBucket.bucketName)
+        .Ref as string;
+      expect(id).toMatch(/^AuditArchive/);
+      const bucket = t.toJSON().Resources[id];
+      // Retained whatever retention.keepStatefulData says: an inspector's record.
+      expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(bucket.Properties).toMatchObject({
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        LoggingConfiguration: { LogFilePrefix: 'audit-archive/' },
+      });
+      // Nothing expires: no lifecycle rule, and nothing empties it when the stack goes.
+      expect(bucket.Properties.LifecycleConfiguration).toBeUndefined();
+      expect(
+        Object.values(t.findResources('Custom::S3AutoDeleteObjects')).filter(
+          (r) => JSON.stringify(r.Properties.BucketName) === JSON.stringify({ Ref: id }),
+        ),
+      ).toEqual([]);
+      t.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: id },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
   it('matches the snapshot', () => {
     expect(dev.template('data').toJSON()).toMatchSnapshot();
   });

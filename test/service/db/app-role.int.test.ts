@@ -69,6 +69,11 @@ onServer('the service’s database role', () => {
     // The viewing runs still open, which the audit export reads, and the idle-run worker's function.
     expect(await outcome(sql`select count(*) from learning_audit_open_runs`)).toBe('ok');
     expect(await outcome(sql`select close_idle_viewing_runs(now())`)).toBe('ok');
+    // The audit archive's drop of a month, which checks the month itself (here: none such, refused).
+    expect(
+      await outcome(sql`select learning_audit_archive_month('2001-01-01', 'k', 0, 'x', null, null, 'x',
+        ${'0'.repeat(64)}, 1)`),
+    ).toBe('LM409');
     // A function of the schema, called as the heartbeat route calls it (refused for an unknown enrollment).
     expect(
       await outcome(sql`select * from record_heartbeat(
@@ -88,6 +93,12 @@ onServer('the service’s database role', () => {
     ['delete from the audit trail', sql`delete from learning_audit`],
     ['rewrite a month of the audit trail', sql`update learning_audit_default set detail = '{}'`],
     ['delete a month of the audit trail', sql`delete from learning_audit_default`],
+    [
+      'detach a month of the audit trail',
+      sql`alter table learning_audit detach partition learning_audit_default`,
+    ],
+    ['rewrite an archived month’s record', sql`update learning_audit_archives set row_count = 0`],
+    ['delete an archived month’s record', sql`delete from learning_audit_archives`],
     ['read the migration bookkeeping', sql`select * from kysely_migration`],
     ['forge a migration', sql`insert into kysely_migration (name, timestamp) values ('9999_x', 'now')`],
     [
