@@ -30,10 +30,18 @@ export async function rebuildFirstActivity(db: Kysely<Database>): Promise<number
           union all
           select enrollment_id, joined_at from live_attendance where presence_seconds > 0
         ) f group by enrollment_id),
+      -- The trail's archived months (migrations/0019) are in S3, not here: a kept time before the end of the
+      -- last of them may be a credit of theirs, so it stands unless the facts here are earlier still.
+      archived as (
+        select (max(month) + interval '1 month') at time zone 'UTC' as through from learning_audit_archives),
+      rebuilt as (
+        select o.id, least(facts.at, case when o.first_activity_at < archived.through then o.first_activity_at end)
+          as at
+        from enrollments o cross join archived left join facts on facts.enrollment_id = o.id),
       changed as (
-        update enrollments e set first_activity_at = facts.at
-        from enrollments o left join facts on facts.enrollment_id = o.id
-        where o.id = e.id and e.first_activity_at is distinct from facts.at
+        update enrollments e set first_activity_at = rebuilt.at
+        from rebuilt
+        where rebuilt.id = e.id and e.first_activity_at is distinct from rebuilt.at
         returning 1)
       select count(*)::int as changed from changed`.execute(trx);
     return rows[0]!.changed;

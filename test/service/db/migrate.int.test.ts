@@ -31,6 +31,7 @@ describe('migrations', () => {
       ['0016_analytics_aggregates', 'Success'],
       ['0017_audit_viewing_runs', 'Success'],
       ['0018_live_attendance_counts', 'Success'],
+      ['0019_audit_archive', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -103,6 +104,7 @@ describe('migrations', () => {
         '0016_analytics_aggregates',
         '0017_audit_viewing_runs',
         '0018_live_attendance_counts',
+        '0019_audit_archive',
       ]);
     } finally {
       await other.destroy();
