@@ -107,7 +107,78 @@ interface Measure {
    * minutes of viewing: every snapshot's xmin is at most its xid, so it holds back pruning here too.
    */
   readonly foreignHoldSeconds: number;
+  /** Where a compacted credit row's bytes go, averaged over the credit rows. */
+  readonly breakdown: Breakdown;
 }
+
+interface Breakdown {
+  /** Heap pages over the rows: the tuples, their line pointers and the pages' free space. */
+  readonly heap: number;
+  /** pg_column_size of the whole row: the tuple's header and every column, aligned. */
+  readonly tuple: number;
+  readonly columns: Readonly<Record<string, number>>;
+  /** What each detail key costs: the detail's size with it less the size without it. */
+  readonly detailKeys: Readonly<Record<string, number>>;
+  readonly indexes: Readonly<Record<string, number>>;
+  readonly toast: number;
+}
+
+/**
+ * The audit table's relations, each leaf's heap, TOAST (with its index) and index entries, by what they are:
+ * 'heap', 'TOAST', or the index's name (a partition's index by its parent's).
+ */
+async function relationBytes(db: Kysely<Database>): Promise<Map<string, number>> {
+  const { rows } = await sql<{ what: string; bytes: string }>`
+    with leaves as (
+      select relid from pg_partition_tree('learning_audit') where isleaf
+      union select 'learning_audit'::regclass where not exists (select from pg_partition_tree('learning_audit')))
+    select 'heap' as what, sum(pg_relation_size(c.oid))::text as bytes
+    from leaves l join pg_class c on c.oid = l.relid
+    union all
+    select 'TOAST', coalesce(sum(pg_total_relation_size(nullif(c.reltoastrelid, 0))), 0)::text
+    from leaves l join pg_class c on c.oid = l.relid
+    union all
+    select coalesce(parent.relname, ic.relname), sum(pg_relation_size(ic.oid))::text
+    from leaves l join pg_index i on i.indrelid = l.relid join pg_class ic on ic.oid = i.indexrelid
+    left join pg_inherits h on h.inhrelid = ic.oid left join pg_class parent on parent.oid = h.inhparent
+    group by 1`.execute(db);
+  return new Map(rows.map((r) => [r.what, Number(r.bytes)]));
+}
+
+/** Where the credit rows' bytes go, once they are alone in the trail and compacted: grown from `empty`. */
+async function breakdown(db: Kysely<Database>, empty: Map<string, number>): Promise<Breakdown> {
+  const n = Number(
+    (await sql<{ n: string }>`select count(*)::text as n from learning_audit`.execute(db)).rows[0]!.n,
+  );
+  const grown = new Map(
+    [...(await relationBytes(db))].map(([what, bytes]) => [what, (bytes - (empty.get(what) ?? 0)) / n]),
+  );
+  const { heap, TOAST, ...indexes } = Object.fromEntries(grown);
+  const { rows: columns } = await sql<Record<string, string>>`
+    select avg(pg_column_size(a.*))::text as tuple, avg(pg_column_size(id))::text as id,
+      avg(pg_column_size(enrollment_id))::text as enrollment_id, avg(pg_column_size(user_sub))::text as user_sub,
+      avg(pg_column_size(kind))::text as kind, avg(pg_column_size(content_id))::text as content_id,
+      avg(pg_column_size(detail))::text as detail, avg(pg_column_size(at))::text as at
+    from learning_audit a`.execute(db);
+  const { rows: keys } = await sql<{ key: string; bytes: string }>`
+    select k.key, (sum(pg_column_size(a.detail) - pg_column_size(a.detail - k.key))::float8 / ${n})::text as bytes
+    from learning_audit a cross join lateral jsonb_object_keys(a.detail) k(key) group by k.key
+    order by k.key`.execute(db);
+  const { tuple, ...rest } = columns[0]!;
+  return {
+    heap: heap ?? 0,
+    tuple: Number(tuple),
+    columns: Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, Number(v)])),
+    detailKeys: Object.fromEntries(keys.map((k) => [k.key, Number(k.bytes)])),
+    indexes,
+    toast: TOAST ?? 0,
+  };
+}
+
+const bytesOf = (r: Readonly<Record<string, number>>) =>
+  Object.entries(r)
+    .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+    .join(', ');
 
 async function foreignHold(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ s: number }>`
@@ -182,6 +253,7 @@ async function measure(
     }
     await holdAutovacuum(db);
     const empty = await auditBytes(db);
+    const emptyRelations = await relationBytes(db);
     const emptyProgress = await progressBytes(db);
     if (keeping === 'VACUUM, a snapshot held') {
       holder = new Client({ connectionString: scratch.url });
@@ -252,6 +324,7 @@ async function measure(
       await sql`reset session_replication_role`.execute(c);
     });
     await sql`vacuum full learning_audit`.execute(db);
+    const where = await breakdown(db, emptyRelations);
     return {
       label,
       beats,
@@ -263,6 +336,7 @@ async function measure(
       compactCreditBytes: (await auditBytes(db)) - empty,
       beatsPerSecond: beats / (loadMs / 1000),
       foreignHoldSeconds,
+      breakdown: where,
     };
   } finally {
     await holder?.end();
@@ -307,6 +381,14 @@ async function main() {
             `${m.beatsPerSecond.toFixed(0)} beats/s`,
             `another database's transaction open up to ${m.foreignHoldSeconds.toFixed(0)} s`,
           ].join(' | '),
+        );
+      }
+      for (const m of [before, after]) {
+        const b = m.breakdown;
+        console.log(
+          `  a compacted credit row of ${m.label}, bytes: heap ${b.heap.toFixed(1)} (tuple ${b.tuple.toFixed(1)}: ` +
+            `${bytesOf(b.columns)}; detail keys: ${bytesOf(b.detailKeys)}), indexes: ${bytesOf(b.indexes)}, ` +
+            `TOAST ${b.toast.toFixed(1)}`,
         );
       }
       if (before.creditedSeconds !== after.creditedSeconds) {
