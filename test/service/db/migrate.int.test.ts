@@ -30,6 +30,7 @@ describe('migrations', () => {
       ['0015_enrollment_first_activity', 'Success'],
       ['0016_analytics_aggregates', 'Success'],
       ['0017_audit_viewing_runs', 'Success'],
+      ['0020_audit_run_detail', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -101,6 +102,7 @@ describe('migrations', () => {
         '0015_enrollment_first_activity',
         '0016_analytics_aggregates',
         '0017_audit_viewing_runs',
+        '0020_audit_run_detail',
       ]);
     } finally {
       await other.destroy();
