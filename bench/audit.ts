@@ -17,7 +17,7 @@ import { seededRandom } from '../test/service/seeded-random';
 
 /**
  * The audit trail's size per credited learning hour (issue 22), before and after migration 0017 (one credit
- * row per beat, then one per viewing run, written once the run is over). Each database gets the same
+ * row per beat, then one per viewing run, written once the run is over; its detail dense since 0020). Each database gets the same
  * learners' viewing: lessons of 600 s played through at 1x with a beat every HEARTBEATS.videoSeconds, a pause
  * now and then (a third of them longer than the gap a run tolerates), each learner's beats in order through
  * recordHeartbeat (the heartbeat route's own call), `--parallel` learners at a time; after 0017 the idle-run
@@ -28,7 +28,9 @@ import { seededRandom } from '../test/service/seeded-random';
  *  - VACUUM of both after every 5 minutes of viewing, as autovacuum does to a table with new rows;
  *  - the same VACUUMs while another connection to the database holds a snapshot for the whole load (a long
  *    report or a forgotten transaction), so that no row version a beat leaves behind can be pruned;
- * and each also after VACUUM FULL: the rows and index entries alone. Beside it, content_progress's growth,
+ * and each also after VACUUM FULL: the rows and index entries alone, and where a credit row's bytes go then
+ * (heap and each index per row, the tuple by column, and what each key of its detail adds: 0020's dense run
+ * detail against 0017's is read there). Beside it, content_progress's growth,
  * where an open run now lives: its pages are the progress the learner's page reads, rewritten by every beat
  * before and after.
  * Reproduce: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:audit [-- --learners 100 --hours 1]
@@ -366,7 +368,7 @@ async function main() {
     const keepings: Keeping[] = ['autovacuum held off', 'VACUUM every 5 min', 'VACUUM, a snapshot held'];
     for (const kept of keepings) {
       const before = await measure(`per beat, ${kept}`, beforeDir, kept, false);
-      const after = await measure(`runs (0017), ${kept}`, MIGRATIONS_DIR, kept, true);
+      const after = await measure(`runs (0017, 0020), ${kept}`, MIGRATIONS_DIR, kept, true);
       for (const m of [before, after]) {
         console.log(
           [

@@ -75,7 +75,8 @@ beforeAll(async () => {
     startsOn: '2026-12-01',
     endsOn: '2027-02-28',
   }));
-});
+  // Embedded PostgreSQL (no DATABASE_URL) applies the migrations in seconds each on a busy machine.
+}, 120_000);
 afterAll(async () => {
   await t?.close();
   await rm(migrationsDir, { recursive: true, force: true });
