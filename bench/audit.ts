@@ -17,9 +17,9 @@ import { seededRandom } from '../test/service/seeded-random';
 
 /**
  * The audit trail's size per credited learning hour (issue 22), before and after migration 0017 (one credit
- * row per beat, then one per viewing run, written once the run is over; its detail dense since 0020). Each database gets the same
- * learners' viewing: lessons of 600 s played through at 1x with a beat every HEARTBEATS.videoSeconds, a pause
- * now and then (a third of them longer than the gap a run tolerates), each learner's beats in order through
+ * row per beat, then one per viewing run, written once the run is over; its detail denser since 0020). Each
+ * database gets the same learners' viewing: lessons of 600 s played through at 1x with a beat every
+ * HEARTBEATS.videoSeconds, a pause now and then (a third of them longer than the gap a run tolerates), each learner's beats in order through
  * recordHeartbeat (the heartbeat route's own call), `--parallel` learners at a time; after 0017 the idle-run
  * closer runs every 5 minutes of viewing, as the service's worker would, and closes the last runs at the end.
  * Measured: the audit table's pages with its indexes, TOAST, free space and visibility maps (every
@@ -30,8 +30,7 @@ import { seededRandom } from '../test/service/seeded-random';
  *    report or a forgotten transaction), so that no row version a beat leaves behind can be pruned;
  * and each also after VACUUM FULL: the rows and index entries alone, and where a credit row's bytes go then
  * (heap and each index per row, the tuple by column, and what each key of its detail adds: 0020's dense run
- * detail against 0017's is read there). Beside it, content_progress's growth,
- * where an open run now lives: its pages are the progress the learner's page reads, rewritten by every beat
+ * detail against 0017's is read there). Beside it, content_progress's growth, where an open run now lives: its pages are the progress the learner's page reads, rewritten by every beat
  * before and after.
  * Reproduce: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:audit [-- --learners 100 --hours 1]
  */
@@ -111,6 +110,8 @@ interface Measure {
   readonly foreignHoldSeconds: number;
   /** Where a compacted credit row's bytes go, averaged over the credit rows. */
   readonly breakdown: Breakdown;
+  /** `bytes` by relation: what the load left, before compaction. */
+  readonly grown: Readonly<Record<string, number>>;
 }
 
 interface Breakdown {
@@ -126,8 +127,8 @@ interface Breakdown {
 }
 
 /**
- * The audit table's relations, each leaf's heap, TOAST (with its index) and index entries, by what they are:
- * 'heap', 'TOAST', or the index's name (a partition's index by its parent's).
+ * The audit table's relations, each leaf's heap, TOAST (with its index), free space and visibility maps and
+ * index entries, by what they are: 'heap', 'TOAST', 'maps', or the index's name (a partition's by its parent's).
  */
 async function relationBytes(db: Kysely<Database>): Promise<Map<string, number>> {
   const { rows } = await sql<{ what: string; bytes: string }>`
@@ -138,6 +139,11 @@ async function relationBytes(db: Kysely<Database>): Promise<Map<string, number>>
     from leaves l join pg_class c on c.oid = l.relid
     union all
     select 'TOAST', coalesce(sum(pg_total_relation_size(nullif(c.reltoastrelid, 0))), 0)::text
+    from leaves l join pg_class c on c.oid = l.relid
+    union all
+    select 'maps', (sum(pg_relation_size(c.oid, 'fsm') + pg_relation_size(c.oid, 'vm')) + (
+      select coalesce(sum(pg_relation_size(i.indexrelid, 'fsm')), 0) from leaves l2
+      join pg_index i on i.indrelid = l2.relid))::text
     from leaves l join pg_class c on c.oid = l.relid
     union all
     select coalesce(parent.relname, ic.relname), sum(pg_relation_size(ic.oid))::text
@@ -155,7 +161,7 @@ async function breakdown(db: Kysely<Database>, empty: Map<string, number>): Prom
   const grown = new Map(
     [...(await relationBytes(db))].map(([what, bytes]) => [what, (bytes - (empty.get(what) ?? 0)) / n]),
   );
-  const { heap, TOAST, ...indexes } = Object.fromEntries(grown);
+  const { heap, TOAST, ...indexes } = Object.fromEntries([...grown].filter(([what]) => what !== 'maps'));
   const { rows: columns } = await sql<Record<string, string>>`
     select avg(pg_column_size(a.*))::text as tuple, avg(pg_column_size(id))::text as id,
       avg(pg_column_size(enrollment_id))::text as enrollment_id, avg(pg_column_size(user_sub))::text as user_sub,
@@ -315,6 +321,9 @@ async function measure(
     if (rows[0]!.seconds !== creditedSeconds)
       throw new Error(`${label}: the trail holds ${rows[0]!.seconds} s of ${creditedSeconds} s credited`);
     const bytes = (await auditBytes(db)) - empty;
+    const grown = Object.fromEntries(
+      [...(await relationBytes(db))].map(([what, b]) => [what, b - (emptyRelations.get(what) ?? 0)]),
+    );
     const progress = (await progressBytes(db)) - emptyProgress;
     await holder?.query('rollback');
     await sql`vacuum full learning_audit`.execute(db);
@@ -339,6 +348,7 @@ async function measure(
       beatsPerSecond: beats / (loadMs / 1000),
       foreignHoldSeconds,
       breakdown: where,
+      grown,
     };
   } finally {
     await holder?.end();
@@ -387,6 +397,11 @@ async function main() {
       }
       for (const m of [before, after]) {
         const b = m.breakdown;
+        console.log(
+          `  ${m.label}, grown by: ${Object.entries(m.grown)
+            .map(([what, bytes]) => `${what} ${kb(bytes)}`)
+            .join(', ')}`,
+        );
         console.log(
           `  a compacted credit row of ${m.label}, bytes: heap ${b.heap.toFixed(1)} (tuple ${b.tuple.toFixed(1)}: ` +
             `${bytesOf(b.columns)}; detail keys: ${bytesOf(b.detailKeys)}), indexes: ${bytesOf(b.indexes)}, ` +
