@@ -76,16 +76,18 @@ const inJsonbOrder = (detail: Record<string, unknown>): Record<string, unknown> 
 
 /**
  * A credit's detail as the export presents it. A viewing run written in migration 0020's shape (told by its
- * 'c') comes out in 0017's, so an inspector reads every run alike whichever shape the trail holds: the
- * positions as [from, to) pairs, endedAt as a time, the day, every session id and rate (1x when none is
- * named). Any other detail is presented as written. `at` is the entry's, which 0020's offsets count from.
+ * 'c') comes out in 0017's, so an inspector reads every run alike whichever shape the trail holds: its
+ * numbers as numbers, the positions as [from, to) pairs, endedAt as a time, the day, every session id and
+ * rate (1x when none is named). Any other detail is presented as written. `at` is the entry's, which 0020's offsets count from.
  */
 export function exportedDetail(detail: Record<string, unknown>, at: Date): Record<string, unknown> {
   if (!('c' in detail)) return detail;
-  const { c, e, d, s, r, ...rest } = detail;
+  const { seconds, beats, c, e, d, s, r, ...rest } = detail;
   const utcDay = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate());
   return inJsonbOrder({
     ...rest,
+    seconds: Number(seconds),
+    beats: Number(beats),
     covered: [...String(c).matchAll(/\[(-?\d+),(-?\d+)\)/g)].map((m) => [Number(m[1]), Number(m[2])]),
     endedAt: jsonbTimestamp(new Date(at.getTime() + Math.round(Number(e) * 1000))),
     day: new Date(utcDay + Number(d ?? 0) * 86_400_000).toISOString().slice(0, 10),
