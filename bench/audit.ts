@@ -19,19 +19,20 @@ import { seededRandom } from '../test/service/seeded-random';
  * The audit trail's size per credited learning hour (issue 22), before and after migration 0017 (one credit
  * row per beat, then one per viewing run, written once the run is over; its detail denser since 0020). Each
  * database gets the same learners' viewing: lessons of 600 s played through at 1x with a beat every
- * HEARTBEATS.videoSeconds, a pause now and then (a third of them longer than the gap a run tolerates), each learner's beats in order through
- * recordHeartbeat (the heartbeat route's own call), `--parallel` learners at a time; after 0017 the idle-run
- * closer runs every 5 minutes of viewing, as the service's worker would, and closes the last runs at the end.
+ * HEARTBEATS.videoSeconds, a pause now and then (a third of them longer than the gap a run tolerates), each
+ * learner's beats in order through recordHeartbeat (the heartbeat route's own call), `--parallel` learners at
+ * a time; after 0017 the idle-run closer runs every 5 minutes of viewing, as the service's worker would, and
+ * closes the last runs at the end.
  * Measured: the audit table's pages with its indexes, TOAST, free space and visibility maps (every
- * partition's), grown from empty, kept three ways:
+ * partition's), grown from empty, by relation and with the heap's free bytes, kept three ways:
  *  - autovacuum held off for the whole load (the audit table's and content_progress's);
  *  - VACUUM of both after every 5 minutes of viewing, as autovacuum does to a table with new rows;
  *  - the same VACUUMs while another connection to the database holds a snapshot for the whole load (a long
  *    report or a forgotten transaction), so that no row version a beat leaves behind can be pruned;
  * and each also after VACUUM FULL: the rows and index entries alone, and where a credit row's bytes go then
- * (heap and each index per row, the tuple by column, and what each key of its detail adds: 0020's dense run
- * detail against 0017's is read there). Beside it, content_progress's growth, where an open run now lives: its pages are the progress the learner's page reads, rewritten by every beat
- * before and after.
+ * (heap and each index per row, the tuple by column, and what each key of its detail adds: 0020's denser
+ * run detail against 0017's is read there). Beside it, content_progress's growth, where an open run now
+ * lives: its pages are the progress the learner's page reads, rewritten by every beat before and after.
  * Reproduce: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:audit [-- --learners 100 --hours 1]
  */
 const GOAL_RATIO = 0.1;
@@ -151,6 +152,24 @@ async function relationBytes(db: Kysely<Database>): Promise<Map<string, number>>
     left join pg_inherits h on h.inhrelid = ic.oid left join pg_class parent on parent.oid = h.inhparent
     group by 1`.execute(db);
   return new Map(rows.map((r) => [r.what, Number(r.bytes)]));
+}
+
+/**
+ * Free bytes in the audit table's heap pages (pgstattuple, where the server has it): pages the rows do not
+ * fill, among them those PostgreSQL adds ahead when inserters wait on each other to extend the table.
+ */
+async function heapFreeBytes(db: Kysely<Database>): Promise<number> {
+  try {
+    await sql`create extension if not exists pgstattuple`.execute(db);
+  } catch {
+    return NaN;
+  }
+  const { rows } = await sql<{ bytes: string }>`
+    select coalesce(sum((pgstattuple(relid)).free_space), 0)::text as bytes from (
+      select relid from pg_partition_tree('learning_audit') where isleaf
+      union select 'learning_audit'::regclass where not exists (select from pg_partition_tree('learning_audit'))) t
+  `.execute(db);
+  return Number(rows[0]!.bytes);
 }
 
 /** Where the credit rows' bytes go, once they are alone in the trail and compacted: grown from `empty`. */
@@ -324,6 +343,7 @@ async function measure(
     const grown = Object.fromEntries(
       [...(await relationBytes(db))].map(([what, b]) => [what, b - (emptyRelations.get(what) ?? 0)]),
     );
+    grown['heap free'] = await heapFreeBytes(db);
     const progress = (await progressBytes(db)) - emptyProgress;
     await holder?.query('rollback');
     await sql`vacuum full learning_audit`.execute(db);
