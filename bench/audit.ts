@@ -17,20 +17,22 @@ import { seededRandom } from '../test/service/seeded-random';
 
 /**
  * The audit trail's size per credited learning hour (issue 22), before and after migration 0017 (one credit
- * row per beat, then one per viewing run, written once the run is over). Each database gets the same
- * learners' viewing: lessons of 600 s played through at 1x with a beat every HEARTBEATS.videoSeconds, a pause
- * now and then (a third of them longer than the gap a run tolerates), each learner's beats in order through
- * recordHeartbeat (the heartbeat route's own call), `--parallel` learners at a time; after 0017 the idle-run
- * closer runs every 5 minutes of viewing, as the service's worker would, and closes the last runs at the end.
+ * row per beat, then one per viewing run, written once the run is over; its detail denser since 0020). Each
+ * database gets the same learners' viewing: lessons of 600 s played through at 1x with a beat every
+ * HEARTBEATS.videoSeconds, a pause now and then (a third of them longer than the gap a run tolerates), each
+ * learner's beats in order through recordHeartbeat (the heartbeat route's own call), `--parallel` learners at
+ * a time; after 0017 the idle-run closer runs every 5 minutes of viewing, as the service's worker would, and
+ * closes the last runs at the end.
  * Measured: the audit table's pages with its indexes, TOAST, free space and visibility maps (every
- * partition's), grown from empty, kept three ways:
+ * partition's), grown from empty, by relation and with the heap's free bytes, kept three ways:
  *  - autovacuum held off for the whole load (the audit table's and content_progress's);
  *  - VACUUM of both after every 5 minutes of viewing, as autovacuum does to a table with new rows;
  *  - the same VACUUMs while another connection to the database holds a snapshot for the whole load (a long
  *    report or a forgotten transaction), so that no row version a beat leaves behind can be pruned;
- * and each also after VACUUM FULL: the rows and index entries alone. Beside it, content_progress's growth,
- * where an open run now lives: its pages are the progress the learner's page reads, rewritten by every beat
- * before and after.
+ * and each also after VACUUM FULL: the rows and index entries alone, and where a credit row's bytes go then
+ * (heap and each index per row, the tuple by column, and what each key of its detail adds: 0020's denser
+ * run detail against 0017's is read there). Beside it, content_progress's growth, where an open run now
+ * lives: its pages are the progress the learner's page reads, rewritten by every beat before and after.
  * Reproduce: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:audit [-- --learners 100 --hours 1]
  */
 const GOAL_RATIO = 0.1;
@@ -107,7 +109,103 @@ interface Measure {
    * minutes of viewing: every snapshot's xmin is at most its xid, so it holds back pruning here too.
    */
   readonly foreignHoldSeconds: number;
+  /** Where a compacted credit row's bytes go, averaged over the credit rows. */
+  readonly breakdown: Breakdown;
+  /** `bytes` by relation: what the load left, before compaction. */
+  readonly grown: Readonly<Record<string, number>>;
 }
+
+interface Breakdown {
+  /** Heap pages over the rows: the tuples, their line pointers and the pages' free space. */
+  readonly heap: number;
+  /** pg_column_size of the whole row: the tuple's header and every column, aligned. */
+  readonly tuple: number;
+  readonly columns: Readonly<Record<string, number>>;
+  /** What each detail key costs: the detail's size with it less the size without it. */
+  readonly detailKeys: Readonly<Record<string, number>>;
+  readonly indexes: Readonly<Record<string, number>>;
+  readonly toast: number;
+}
+
+/**
+ * The audit table's relations, each leaf's heap, TOAST (with its index), free space and visibility maps and
+ * index entries, by what they are: 'heap', 'TOAST', 'maps', or the index's name (a partition's by its parent's).
+ */
+async function relationBytes(db: Kysely<Database>): Promise<Map<string, number>> {
+  const { rows } = await sql<{ what: string; bytes: string }>`
+    with leaves as (
+      select relid from pg_partition_tree('learning_audit') where isleaf
+      union select 'learning_audit'::regclass where not exists (select from pg_partition_tree('learning_audit')))
+    select 'heap' as what, sum(pg_relation_size(c.oid))::text as bytes
+    from leaves l join pg_class c on c.oid = l.relid
+    union all
+    select 'TOAST', coalesce(sum(pg_total_relation_size(nullif(c.reltoastrelid, 0))), 0)::text
+    from leaves l join pg_class c on c.oid = l.relid
+    union all
+    select 'maps', (sum(pg_relation_size(c.oid, 'fsm') + pg_relation_size(c.oid, 'vm')) + (
+      select coalesce(sum(pg_relation_size(i.indexrelid, 'fsm')), 0) from leaves l2
+      join pg_index i on i.indrelid = l2.relid))::text
+    from leaves l join pg_class c on c.oid = l.relid
+    union all
+    select coalesce(parent.relname, ic.relname), sum(pg_relation_size(ic.oid))::text
+    from leaves l join pg_index i on i.indrelid = l.relid join pg_class ic on ic.oid = i.indexrelid
+    left join pg_inherits h on h.inhrelid = ic.oid left join pg_class parent on parent.oid = h.inhparent
+    group by 1`.execute(db);
+  return new Map(rows.map((r) => [r.what, Number(r.bytes)]));
+}
+
+/**
+ * Free bytes in the audit table's heap pages (pgstattuple, where the server has it): pages the rows do not
+ * fill, among them those PostgreSQL adds ahead when inserters wait on each other to extend the table.
+ */
+async function heapFreeBytes(db: Kysely<Database>): Promise<number> {
+  try {
+    await sql`create extension if not exists pgstattuple`.execute(db);
+  } catch {
+    return NaN;
+  }
+  const { rows } = await sql<{ bytes: string }>`
+    select coalesce(sum((pgstattuple(relid)).free_space), 0)::text as bytes from (
+      select relid from pg_partition_tree('learning_audit') where isleaf
+      union select 'learning_audit'::regclass where not exists (select from pg_partition_tree('learning_audit'))) t
+  `.execute(db);
+  return Number(rows[0]!.bytes);
+}
+
+/** Where the credit rows' bytes go, once they are alone in the trail and compacted: grown from `empty`. */
+async function breakdown(db: Kysely<Database>, empty: Map<string, number>): Promise<Breakdown> {
+  const n = Number(
+    (await sql<{ n: string }>`select count(*)::text as n from learning_audit`.execute(db)).rows[0]!.n,
+  );
+  const grown = new Map(
+    [...(await relationBytes(db))].map(([what, bytes]) => [what, (bytes - (empty.get(what) ?? 0)) / n]),
+  );
+  const { heap, TOAST, ...indexes } = Object.fromEntries([...grown].filter(([what]) => what !== 'maps'));
+  const { rows: columns } = await sql<Record<string, string>>`
+    select avg(pg_column_size(a.*))::text as tuple, avg(pg_column_size(id))::text as id,
+      avg(pg_column_size(enrollment_id))::text as enrollment_id, avg(pg_column_size(user_sub))::text as user_sub,
+      avg(pg_column_size(kind))::text as kind, avg(pg_column_size(content_id))::text as content_id,
+      avg(pg_column_size(detail))::text as detail, avg(pg_column_size(at))::text as at
+    from learning_audit a`.execute(db);
+  const { rows: keys } = await sql<{ key: string; bytes: string }>`
+    select k.key, (sum(pg_column_size(a.detail) - pg_column_size(a.detail - k.key))::float8 / ${n})::text as bytes
+    from learning_audit a cross join lateral jsonb_object_keys(a.detail) k(key) group by k.key
+    order by k.key`.execute(db);
+  const { tuple, ...rest } = columns[0]!;
+  return {
+    heap: heap ?? 0,
+    tuple: Number(tuple),
+    columns: Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, Number(v)])),
+    detailKeys: Object.fromEntries(keys.map((k) => [k.key, Number(k.bytes)])),
+    indexes,
+    toast: TOAST ?? 0,
+  };
+}
+
+const bytesOf = (r: Readonly<Record<string, number>>) =>
+  Object.entries(r)
+    .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+    .join(', ');
 
 async function foreignHold(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ s: number }>`
@@ -182,6 +280,7 @@ async function measure(
     }
     await holdAutovacuum(db);
     const empty = await auditBytes(db);
+    const emptyRelations = await relationBytes(db);
     const emptyProgress = await progressBytes(db);
     if (keeping === 'VACUUM, a snapshot held') {
       holder = new Client({ connectionString: scratch.url });
@@ -241,6 +340,10 @@ async function measure(
     if (rows[0]!.seconds !== creditedSeconds)
       throw new Error(`${label}: the trail holds ${rows[0]!.seconds} s of ${creditedSeconds} s credited`);
     const bytes = (await auditBytes(db)) - empty;
+    const grown = Object.fromEntries(
+      [...(await relationBytes(db))].map(([what, b]) => [what, b - (emptyRelations.get(what) ?? 0)]),
+    );
+    grown['heap free'] = await heapFreeBytes(db);
     const progress = (await progressBytes(db)) - emptyProgress;
     await holder?.query('rollback');
     await sql`vacuum full learning_audit`.execute(db);
@@ -252,6 +355,7 @@ async function measure(
       await sql`reset session_replication_role`.execute(c);
     });
     await sql`vacuum full learning_audit`.execute(db);
+    const where = await breakdown(db, emptyRelations);
     return {
       label,
       beats,
@@ -263,6 +367,8 @@ async function measure(
       compactCreditBytes: (await auditBytes(db)) - empty,
       beatsPerSecond: beats / (loadMs / 1000),
       foreignHoldSeconds,
+      breakdown: where,
+      grown,
     };
   } finally {
     await holder?.end();
@@ -292,7 +398,7 @@ async function main() {
     const keepings: Keeping[] = ['autovacuum held off', 'VACUUM every 5 min', 'VACUUM, a snapshot held'];
     for (const kept of keepings) {
       const before = await measure(`per beat, ${kept}`, beforeDir, kept, false);
-      const after = await measure(`runs (0017), ${kept}`, MIGRATIONS_DIR, kept, true);
+      const after = await measure(`runs (0017, 0020), ${kept}`, MIGRATIONS_DIR, kept, true);
       for (const m of [before, after]) {
         console.log(
           [
@@ -307,6 +413,19 @@ async function main() {
             `${m.beatsPerSecond.toFixed(0)} beats/s`,
             `another database's transaction open up to ${m.foreignHoldSeconds.toFixed(0)} s`,
           ].join(' | '),
+        );
+      }
+      for (const m of [before, after]) {
+        const b = m.breakdown;
+        console.log(
+          `  ${m.label}, grown by: ${Object.entries(m.grown)
+            .map(([what, bytes]) => `${what} ${kb(bytes)}`)
+            .join(', ')}`,
+        );
+        console.log(
+          `  a compacted credit row of ${m.label}, bytes: heap ${b.heap.toFixed(1)} (tuple ${b.tuple.toFixed(1)}: ` +
+            `${bytesOf(b.columns)}; detail keys: ${bytesOf(b.detailKeys)}), indexes: ${bytesOf(b.indexes)}, ` +
+            `TOAST ${b.toast.toFixed(1)}`,
         );
       }
       if (before.creditedSeconds !== after.creditedSeconds) {

@@ -63,16 +63,52 @@ export async function provisionProgress(db: Kysely<Database>, caller: Caller, pr
   return rows;
 }
 
+/** PostgreSQL's JSON text of a timestamptz in UTC (as jsonb holds 0017's endedAt): no trailing zeros. */
+function jsonbTimestamp(t: Date): string {
+  const [seconds, fraction] = t.toISOString().slice(0, -1).split('.');
+  const digits = (fraction ?? '').replace(/0+$/, '');
+  return `${seconds}${digits ? `.${digits}` : ''}+00:00`;
+}
+
+/** jsonb's key order (shorter keys first, then bytewise), so a mapped detail serializes as a stored one. */
+const inJsonbOrder = (detail: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(detail).sort(([a], [b]) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0)),
+  );
+
+/**
+ * A credit's detail as the export presents it. A viewing run written in migration 0020's shape (told by its
+ * 'c') comes out in 0017's, so an inspector reads every run alike whichever shape the trail holds: its
+ * numbers as numbers, the positions as [from, to) pairs, endedAt as a time, the day, every session id and
+ * rate (1x when none is named). Any other detail is presented as written. `at` is the entry's, which 0020's offsets count from.
+ */
+export function exportedDetail(detail: Record<string, unknown>, at: Date): Record<string, unknown> {
+  if (!('c' in detail)) return detail;
+  const { seconds, beats, c, e, d, s, r, ...rest } = detail;
+  const utcDay = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate());
+  return inJsonbOrder({
+    ...rest,
+    seconds: Number(seconds),
+    beats: Number(beats),
+    covered: [...String(c).matchAll(/\[(-?\d+),(-?\d+)\)/g)].map((m) => [Number(m[1]), Number(m[2])]),
+    endedAt: jsonbTimestamp(new Date(at.getTime() + Math.round(Number(e) * 1000))),
+    day: new Date(utcDay + Number(d ?? 0) * 86_400_000).toISOString().slice(0, 10),
+    sessionIds: Array.isArray(s) ? s : [s],
+    playbackRates: r ?? [1],
+  });
+}
+
 /**
  * One learner's audit trail in a provision: every credit, gate decision, completion and grade, oldest
  * first, and their live lectures (those due, attended or not) by start. For the institution that answers
  * for the training, and platform admins; not for the company.
  *
- * Credits come in two shapes, each as written (migration 0017): a viewing run (detail: seconds, beats,
- * covered [from, to) pairs, endedAt, day, sessionIds, playbackRates; `at` its first
- * credit; `open: true` while it may still grow, in which case it is not in the trail yet), and before 0017
- * one entry per credited beat (seconds, from, to, sessionId, playbackRate). Either way the credits' seconds
- * add up to what was credited, and their positions to the learner's progress.
+ * Credits come in two shapes (migration 0017): a viewing run (detail: seconds, beats, covered [from, to)
+ * pairs, endedAt, day, sessionIds, playbackRates; `at` its first credit; `open: true` while it may still
+ * grow, in which case it is not in the trail yet), and before 0017 one entry per credited beat (seconds,
+ * from, to, sessionId, playbackRate), each as written; runs the trail holds in 0020's denser shape are
+ * presented in 0017's (exportedDetail). Either way the credits' seconds add up to what was credited, and
+ * their positions to the learner's progress.
  *
  * Months archived to S3 (migration 0019, audit-archive.ts) are read from their objects through `archive`,
  * those from the enrollment's month on, and merged by id: the answer is the same before and after.
@@ -168,5 +204,10 @@ export async function learnerAudit(
     left join live_attendance la on la.lecture_id = l.lecture_id and la.enrollment_id = e.id
     where e.id = ${enrollmentId} and ${LIVE_LECTURES_DUE}
     order by l.started_at, l.lecture_id`.execute(db);
-  return { enrollmentId, userSub: enrollment.user_sub, entries, liveLectures };
+  return {
+    enrollmentId,
+    userSub: enrollment.user_sub,
+    entries: entries.map((e) => (e.kind === 'credit' ? { ...e, detail: exportedDetail(e.detail, e.at) } : e)),
+    liveLectures,
+  };
 }

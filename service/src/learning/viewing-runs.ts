@@ -7,7 +7,7 @@ export const IDLE_RUNS_BATCH = 500;
 
 /**
  * Writes the viewing runs idle at `now` for longer than their gap to the audit trail (close_idle_viewing_runs,
- * migration 0017); returns how many. A learner who stops watching sends no beat that would close their run.
+ * migration 0017; in 0020's dense detail since); returns how many. A learner who stops watching sends no beat that would close their run.
  * The audit export shows open runs anyway: this puts them in the append-only trail, where they belong.
  */
 export async function closeIdleViewingRuns(

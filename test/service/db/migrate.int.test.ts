@@ -32,6 +32,7 @@ describe('migrations', () => {
       ['0017_audit_viewing_runs', 'Success'],
       ['0018_live_attendance_counts', 'Success'],
       ['0019_audit_archive', 'Success'],
+      ['0020_audit_run_detail', 'Success'],
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
@@ -105,6 +106,7 @@ describe('migrations', () => {
         '0017_audit_viewing_runs',
         '0018_live_attendance_counts',
         '0019_audit_archive',
+        '0020_audit_run_detail',
       ]);
     } finally {
       await other.destroy();

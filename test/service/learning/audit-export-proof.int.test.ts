@@ -9,7 +9,7 @@ import { MIGRATIONS_DIR, migrateToLatest } from '#service/db/migrate';
 import type { Caller } from '#service/http/identity';
 import { dayIn } from '#service/learning/days';
 import { MAX_BEAT_GAP_SECONDS, recordHeartbeat, type BeatResult } from '#service/learning/progress';
-import { learnerAudit } from '#service/learning/records';
+import { exportedDetail, learnerAudit } from '#service/learning/records';
 import { closeIdleViewingRuns } from '#service/learning/viewing-runs';
 import { seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
@@ -440,9 +440,8 @@ describe('the audit export reproduces every credited second', () => {
       )
       .execute();
     for (const r of rows) {
-      expect(new Date((r.detail as { endedAt: string }).endedAt).getTime()).toBeGreaterThanOrEqual(
-        r.at.getTime(),
-      );
+      const { endedAt } = exportedDetail(r.detail as Record<string, unknown>, r.at);
+      expect(new Date(endedAt as string).getTime()).toBeGreaterThanOrEqual(r.at.getTime());
     }
     expect(audit.runs).toBe(rows.length);
   });

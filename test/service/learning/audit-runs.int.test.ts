@@ -4,6 +4,7 @@ import type { Identity } from '#contracts/access-token';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
 import { rebuildFirstActivity } from '#service/analytics/rebuild';
 import { MAX_BEAT_GAP_SECONDS, recordHeartbeat } from '#service/learning/progress';
+import { exportedDetail } from '#service/learning/records';
 import { closeIdleViewingRuns, startViewingRunsCloser } from '#service/learning/viewing-runs';
 import { seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
@@ -63,7 +64,7 @@ type Run = {
   at: Date;
 };
 
-/** An enrollment's credits in the trail (closed runs), by `at`. */
+/** An enrollment's credits in the trail (closed runs), by `at`, their detail as the export presents it. */
 const closedRuns = async (enrollmentId: string): Promise<Run[]> =>
   (
     await t.db
@@ -73,9 +74,13 @@ const closedRuns = async (enrollmentId: string): Promise<Run[]> =>
       .where('kind', '=', 'credit')
       .orderBy('at')
       .execute()
-  ).map((r) => ({ ...r, id: String(r.id), detail: r.detail as Record<string, unknown> }));
+  ).map((r) => ({
+    ...r,
+    id: String(r.id),
+    detail: exportedDetail(r.detail as Record<string, unknown>, r.at),
+  }));
 
-/** The runs still open, as learning_audit_open_runs shows them, by `at`. */
+/** The runs still open, as learning_audit_open_runs shows them, by `at`, their detail as exported. */
 const openRuns = async (enrollmentId: string): Promise<Run[]> =>
   (
     await t.db
@@ -84,7 +89,11 @@ const openRuns = async (enrollmentId: string): Promise<Run[]> =>
       .where('enrollment_id', '=', enrollmentId)
       .orderBy('at')
       .execute()
-  ).map((r) => ({ ...r, id: String(r.id), detail: r.detail as Record<string, unknown> }));
+  ).map((r) => ({
+    ...r,
+    id: String(r.id),
+    detail: exportedDetail(r.detail as Record<string, unknown>, r.at),
+  }));
 
 /** Every run, closed or open, by `at` (the audit export's credits). */
 const runsOf = async (enrollmentId: string): Promise<Run[]> =>

@@ -6,6 +6,7 @@ import { HttpError } from '#contracts/problem';
 import { insertRecording } from '#service/courses/curriculum';
 import { dayIn } from '#service/learning/days';
 import { type Heartbeat, recordHeartbeat } from '#service/learning/progress';
+import { exportedDetail } from '#service/learning/records';
 import { seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 
@@ -98,7 +99,10 @@ describe('progress engine', () => {
           .where('enrollment_id', '=', enrollmentId),
       )
       .orderBy(sql`id::bigint`)
-      .execute();
+      .execute()
+      .then((rows) =>
+        rows.map((e) => ({ ...e, detail: exportedDetail(e.detail as Record<string, unknown>, e.at) })),
+      );
     // One viewing run from its first credited beat to its last, not one row a beat; still open (not in the
     // trail yet), under the id that orders it before the completion it earned.
     expect(entries.filter((e) => e.kind === 'credit')).toEqual([
