@@ -17,7 +17,8 @@
 -- and an attendance report take them `for share`. So an enrollment and a lecture of one provision never run
 -- unseen by each other, while reports, heartbeats and exams (which share-lock provisions in 0016) do not
 -- wait for each other. An attendance statement also share-locks its lectures, so a lecture's end moved by a
--- later report waits for, or is seen by, the attendance written beside it.
+-- later report waits for, or is seen by, the attendance written beside it. A report takes its provision's
+-- counters row with its lecture, before the attendees' enrollments: reports of one provision queue there.
 
 create table provision_live_counts (
   provision_id uuid primary key references provisions (id) on delete cascade,
@@ -79,6 +80,20 @@ begin
   where id in (
     select old.provision_id where tg_op <> 'INSERT' union select new.provision_id where tg_op <> 'DELETE')
   order by id for share;
+  -- The provisions' counters are taken now, whether or not this changes them, so that reports of one
+  -- provision queue here, before the attendees' enrollments they lock next (learning/live-attendance.ts),
+  -- rather than one holding enrollments and waiting for the counters the other holds.
+  insert into provision_live_counts (provision_id)
+  select v from (select old.provision_id as v where tg_op <> 'INSERT' union select new.provision_id
+    where tg_op <> 'DELETE') x order by 1
+  on conflict do nothing;
+  perform 1 from provision_live_counts
+  where provision_id in (
+    select old.provision_id where tg_op <> 'INSERT' union select new.provision_id where tg_op <> 'DELETE')
+  order by provision_id for update;
+  if tg_op = 'UPDATE' and old.ended_at = new.ended_at and old.provision_id = new.provision_id then
+    return null;
+  end if;
   if tg_op <> 'INSERT' then
     select due, rate_sum into v_old_due, v_old_rates
     from live_lecture_part(old.lecture_id, old.provision_id, old.ended_at);
@@ -96,9 +111,9 @@ begin
 end $$;
 create trigger live_lectures_counts after insert or delete on live_lectures
   for each row execute function live_lectures_counts();
+-- Every report's update too, its end moved or not: see the counters' lock above.
 create trigger live_lectures_counts_update after update on live_lectures
-  for each row when (old.ended_at <> new.ended_at or old.provision_id <> new.provision_id)
-  execute function live_lectures_counts();
+  for each row execute function live_lectures_counts();
 
 -- Attendance rows in (1) or out (-1), set-wise: a report writes its attendees in one statement. Each adds
 -- its rate, and the pair itself where the lecture had not counted it (the learner enrolled after it ended).

@@ -222,8 +222,9 @@ export async function completion(
       liveLectures: number;
       liveAttendanceRate: number | null;
     }>`
-    -- Companies in name order, each one's courses read from its own counts (the key's prefix) until the page
-    -- is full: a page reads its own rows, not every company and course of the institution to sort them.
+    -- Companies in name order, each one's courses read from its own counts (the key's prefix, sorted and cut
+    -- to the page in the lateral, so that the planner reads them by the key rather than every company's
+    -- counts at once) until the page is full: a page reads its own rows, not the institution's history.
     with page as (
       select co.id as company_id, co.name as company_name, x.course_id, x.course_title,
         x.enrolled, x.attended, x.completed
@@ -233,22 +234,15 @@ export async function completion(
         from company_course_counts n
         join courses c on c.id = n.course_id
         where n.institution_id = ${institutionId} and n.company_id = co.id and n.provisions > 0
-          ${only.courseId ? sql`and n.course_id = ${only.courseId}` : sql``}) x
+          ${only.courseId ? sql`and n.course_id = ${only.courseId}` : sql``}
+          ${after ? sql`and (co.name, co.id, c.title, n.course_id) > (${after[0]}, ${after[1]}::uuid, ${after[2]}, ${after[3]}::uuid)` : sql``}
+        order by c.title, n.course_id
+        limit ${only.limit + 1}) x
       where true
         ${only.companyId ? sql`and co.id = ${only.companyId}` : sql``}
-        ${after ? sql`and (co.name, co.id) >= (${after[0]}, ${after[1]}::uuid) and (co.name, co.id, x.course_title, x.course_id) > (${after[0]}, ${after[1]}::uuid, ${after[2]}, ${after[3]}::uuid)` : sql``}
+        ${after ? sql`and (co.name, co.id) >= (${after[0]}, ${after[1]}::uuid)` : sql``}
       order by co.name, co.id, x.course_title, x.course_id
-      limit ${only.limit + 1}),
-    -- The live figures kept per provision (provision_live_counts, migrations/0018), summed over each row's
-    -- accepted provisions.
-    live as (
-      select p.company_id, p.course_id, sum(k.lectures)::int as lectures, sum(k.due) as due,
-        sum(k.rate_sum) as rate_sum
-      from page p
-      join provisions v on v.company_id = p.company_id and v.course_id = p.course_id
-        and v.institution_id = ${institutionId} and v.state = 'accepted'
-      join provision_live_counts k on k.provision_id = v.id
-      group by p.company_id, p.course_id)
+      limit ${only.limit + 1})
     select p.company_id as "companyId", p.company_name as "companyName", p.course_id as "courseId",
       p.course_title as "courseTitle", p.enrolled, p.attended, p.completed,
       -- float8: both drivers give a number (numeric arrives from pg as text).
@@ -257,7 +251,14 @@ export async function completion(
       coalesce(lv.lectures, 0) as "liveLectures",
       round(lv.rate_sum / nullif(lv.due, 0), 4)::float8 as "liveAttendanceRate"
     from page p
-    left join live lv on lv.company_id = p.company_id and lv.course_id = p.course_id
+    -- The live figures kept per provision (provision_live_counts, migrations/0018), summed over each row's
+    -- accepted provisions, found by company and course (provisions_accepted_pair).
+    cross join lateral (
+      select sum(k.lectures)::int as lectures, sum(k.due) as due, sum(k.rate_sum) as rate_sum
+      from provisions v
+      join provision_live_counts k on k.provision_id = v.id
+      where v.company_id = p.company_id and v.course_id = p.course_id
+        and v.institution_id = ${institutionId} and v.state = 'accepted') lv
     order by p.company_name, p.company_id, p.course_title, p.course_id`.execute(trx),
   );
   const page = rows.slice(0, only.limit);

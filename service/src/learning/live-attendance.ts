@@ -116,7 +116,9 @@ export async function applyLiveEnded(
     // The attendees' enrollments are locked here, all and in one order, before their attendance moves any
     // counter (migrations/0015, 0016): a learner's first heartbeat locks their enrollment, then their company
     // and course's counts, so a report that took those counts for one attendee and then waited for the next
-    // one's enrollment could deadlock with it.
+    // one's enrollment could deadlock with it. For update, the lock 0015's trigger takes on each attendee's
+    // row: a weaker one first would let a heartbeat's key-share lock in between, and each would wait for
+    // the other's.
     const enrolled = new Map(
       ids.length === 0
         ? []
@@ -128,7 +130,7 @@ export async function applyLiveEnded(
               .where('provision_id', '=', report.provisionId)
               .where('course_id', '=', report.courseId)
               .orderBy('id')
-              .forNoKeyUpdate()
+              .forUpdate()
               .execute()
           ).map((e) => [e.id, e.user_sub]),
     );
