@@ -205,7 +205,10 @@ export interface PaceDigestsTable {
 
 /**
  * Append-only. A 'credit' row is a viewing run (migration 0017), written once it is over: `at` is its first
- * credit, detail holds seconds, beats, covered, endedAt, day, sessionIds and playbackRates. Credits before 0017 are one row per beat (seconds, from, to, sessionId, playbackRate).
+ * credit. Its detail is 0020's dense shape (seconds, beats, c covered, e end, d day, s sessions, r rates;
+ * records.ts exportedDetail reads it back), or 0017's for runs written before (seconds, beats, covered,
+ * endedAt, day, sessionIds, playbackRates); credits before 0017 are one row per beat (seconds, from, to,
+ * sessionId, playbackRate). Months past `audit.archive.keepMonths` are in S3 (migration 0019).
  * The runs still open are in learning_audit_open_runs.
  */
 export interface LearningAuditTable {
