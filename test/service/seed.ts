@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '#service/db/schema';
+import type { Caller } from '#service/http/identity';
 import { businessNumberFrom } from './service-fixture';
 
 /**
@@ -123,3 +124,15 @@ export async function seedCompany(db: Kysely<Database>, n: number, name = `Compa
     .executeTakeFirstOrThrow();
   return row.id;
 }
+
+/** A platform admin as the domain functions take their caller, for tests that call them without HTTP. */
+export const platformAdmin = (sub: string): Caller => ({
+  sub,
+  email: undefined,
+  roles: ['platform-admin'],
+  institutionId: undefined,
+  institutionRole: undefined,
+  managedCompanyIds: [],
+  employerCompanyIds: [],
+  has: (role) => role === 'platform-admin',
+});

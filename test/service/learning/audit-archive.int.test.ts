@@ -3,7 +3,6 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import { type Kysely, sql } from 'kysely';
 import type { Identity } from '#contracts/access-token';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
-import type { Role } from '#contracts/resources';
 import { LocalObjectStore } from '#local/object-store';
 import {
   archiveAuditMonths,
@@ -11,14 +10,13 @@ import {
   auditArchiveKey,
   startAuditArchive,
 } from '#service/learning/audit-archive';
-import type { Caller } from '#service/http/identity';
 import { rebuildFirstActivity } from '#service/analytics/rebuild';
 import { loadHyparquet } from '#service/learning/parquet';
 import { recordHeartbeat } from '#service/learning/progress';
 import { learnerAudit } from '#service/learning/records';
 import { closeIdleViewingRuns } from '#service/learning/viewing-runs';
 import type { Database } from '#service/db/schema';
-import { seedProvision, seedVideoCourse } from '../seed';
+import { platformAdmin, seedProvision, seedVideoCourse } from '../seed';
 import { appConnection, serviceFixture, type ServiceFixture } from '../service-fixture';
 import type { TestDatabase } from '../test-database';
 
@@ -52,16 +50,7 @@ let others: string[];
 /** Per learner: the seconds the heartbeats' answers credited. */
 const credited = new Map<string, number>();
 
-const admin: Caller = {
-  sub: 'archive-admin',
-  email: undefined,
-  roles: ['platform-admin'],
-  institutionId: undefined,
-  institutionRole: undefined,
-  managedCompanyIds: [],
-  employerCompanyIds: [],
-  has: (role: Role) => role === 'platform-admin',
-};
+const admin = platformAdmin('archive-admin');
 const learnerOf = (i: number): Identity => ({
   sub: `archive-learner-${i}`,
   email: undefined,

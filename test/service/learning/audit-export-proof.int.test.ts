@@ -4,14 +4,12 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Identity } from '#contracts/access-token';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
-import type { Role } from '#contracts/resources';
 import { MIGRATIONS_DIR, migrateToLatest } from '#service/db/migrate';
-import type { Caller } from '#service/http/identity';
 import { dayIn } from '#service/learning/days';
 import { MAX_BEAT_GAP_SECONDS, recordHeartbeat, type BeatResult } from '#service/learning/progress';
 import { exportedDetail, learnerAudit } from '#service/learning/records';
 import { closeIdleViewingRuns } from '#service/learning/viewing-runs';
-import { seedProvision, seedVideoCourse } from '../seed';
+import { platformAdmin, seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 import { seededRandom } from '../seeded-random';
 
@@ -100,16 +98,7 @@ const learnerOf = (i: number): Identity => ({
   email: undefined,
   roles: ['learner'],
 });
-const admin: Caller = {
-  sub: 'proof-admin',
-  email: undefined,
-  roles: ['platform-admin'],
-  institutionId: undefined,
-  institutionRole: undefined,
-  managedCompanyIds: [],
-  employerCompanyIds: [],
-  has: (role: Role) => role === 'platform-admin',
-};
+const admin = platformAdmin('proof-admin');
 
 async function side(t: TestDatabase): Promise<Side> {
   const { institutionId, courseId, videoIds } = await seedVideoCourse(t.db, {

@@ -4,13 +4,11 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Identity } from '#contracts/access-token';
 import { COMPLIANCE_PROFILES } from '#contracts/compliance-profiles';
-import type { Role } from '#contracts/resources';
 import { MIGRATIONS_DIR, migrateToLatest } from '#service/db/migrate';
-import type { Caller } from '#service/http/identity';
 import { recordHeartbeat } from '#service/learning/progress';
 import { learnerAudit } from '#service/learning/records';
 import { closeIdleViewingRuns } from '#service/learning/viewing-runs';
-import { seedProvision, seedVideoCourse } from '../seed';
+import { platformAdmin, seedProvision, seedVideoCourse } from '../seed';
 import { testDatabase, type TestDatabase } from '../test-database';
 
 /*
@@ -26,16 +24,7 @@ const kr = COMPLIANCE_PROFILES['kr-employer-training'];
 const T0 = Date.parse('2026-12-10T14:58:00Z');
 const TAB_A = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const TAB_B = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
-const admin: Caller = {
-  sub: 'shapes-admin',
-  email: undefined,
-  roles: ['platform-admin'],
-  institutionId: undefined,
-  institutionRole: undefined,
-  managedCompanyIds: [],
-  employerCompanyIds: [],
-  has: (role: Role) => role === 'platform-admin',
-};
+const admin = platformAdmin('shapes-admin');
 
 /** [content, tab, position, seconds after T0 (to the millisecond), playback rate] */
 type Beat = [number, string, number, number, number];
