@@ -135,15 +135,15 @@ export interface LocalPlatformOptions {
     readonly deliverIvsEvent?: (event: IvsEvent) => boolean;
   };
   /**
-   * The analytics export (`analytics.export.enabled`): every event of the bus as Parquet in the local object
-   * store's analytics bucket, as the analytics stack's Firehose stream writes them to S3.
-   * @default off
-   */
-  /**
    * Months of the audit trail kept in the database (`audit.archive.keepMonths`); older ones move to the local
    * object store's audit archive bucket as Parquet. 0 archives nothing. @default 24
    */
   readonly auditArchiveKeepMonths?: number;
+  /**
+   * The analytics export (`analytics.export.enabled`): every event of the bus as Parquet in the local object
+   * store's analytics bucket, as the analytics stack's Firehose stream writes them to S3.
+   * @default off
+   */
   readonly analytics?: {
     /** How often gathered events are written; 0: only on `flush()`. @default 60000 */
     readonly flushEveryMs?: number;
